@@ -1,0 +1,68 @@
+"""The application factory: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from server.config import Settings, load_settings
+from server.db.engine import create_engine, create_session_factory
+from server.lib.auth import BearerTokenMiddleware
+from server.lib.http import provide_db_session, provide_principal, security_headers_middleware
+from server.lib.problems import EXCEPTION_HANDLERS
+from server.lib.storage import photo_store_from_url
+from server.routes import ROUTE_HANDLERS
+
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/"]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(settings.database_url, echo=settings.echo_sql)
+        app.state.engine = engine
+        app.state.session_factory = create_session_factory(engine)
+        app.state.photo_store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
+        settings.photo_spool_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
+    handlers = list(ROUTE_HANDLERS)
+    if PWA_DIR.is_dir():
+        handlers.append(create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True,
+                                                   include_in_schema=False, name="pwa"))
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        dependencies={"db_session": Provide(provide_db_session), "principal": Provide(provide_principal, sync_to_thread=False)},
+        middleware=[security_headers_middleware, auth],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=settings.max_json_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Sidak API",
+            version="1",
+            description="Unannounced compliance visits: sync contract, admin, review and results.",
+            path="/schema",
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )

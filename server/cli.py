@@ -1,0 +1,132 @@
+"""The `sidak` command line: serve, demo, db upgrade/downgrade, createuser, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from server.config import Settings, load_settings
+from server.db import migrate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    return int(args.run(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sidak", description="Sidak: unannounced compliance visits.")
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", help="upgrade the database, then serve the app and the phone app")
+    serve.add_argument("--host", default=os.environ.get("SIDAK_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("SIDAK_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("SIDAK_WORKERS", "1")))
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser("demo", help="fill an empty database with demo data and print the logins")
+    demo.add_argument("--reset", action="store_true", help="wipe a non-empty database first (destroys its data)")
+    demo.set_defaults(run=_demo)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(title="db commands")
+    upgrade = db.add_parser("upgrade", help="apply every migration up to the newest")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(run=lambda a: migrate.upgrade(load_settings().database_url, a.revision))
+    downgrade = db.add_parser("downgrade", help="undo migrations down to a revision ('base' = empty)")
+    downgrade.add_argument("revision")
+    downgrade.set_defaults(run=lambda a: migrate.downgrade(load_settings().database_url, a.revision))
+
+    createuser = commands.add_parser("createuser", help="create a user (password from SIDAK_PASSWORD or a prompt)")
+    createuser.add_argument("username")
+    createuser.add_argument("--role", required=True, choices=["admin", "supervisor", "surveyor"])
+    createuser.add_argument("--display-name")
+    createuser.add_argument("--region", action="append", default=[], help="region code a supervisor covers")
+    createuser.set_defaults(run=_createuser)
+
+    audit = commands.add_parser("audit", help="audit chain").add_subparsers(title="audit commands")
+    verify = audit.add_parser("verify", help="check the hash chain; name the first edited, deleted or moved event")
+    verify.set_defaults(run=_audit_verify)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    migrate.upgrade(settings.database_url)
+    uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info")
+    return 0
+
+
+def _run(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+    from server.db.engine import create_engine, create_session_factory
+
+    async def runner() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from server.demo import DatabaseNotEmpty, load_demo
+
+    settings = load_settings()
+    if args.reset:
+        migrate.downgrade(settings.database_url, "base")
+    migrate.upgrade(settings.database_url)
+    try:
+        logins = _run(settings, lambda session: load_demo(session))
+    except DatabaseNotEmpty as error:
+        print(f"sidak demo: {error} (use --reset to wipe it)", file=sys.stderr)
+        return 1
+    path = settings.data_dir / "demo-logins.json"
+    path.write_text(json.dumps(logins, indent=2) + "\n")
+    path.chmod(0o600)
+    print("Demo data loaded. Logins (also in %s):" % path)
+    for username, password in logins.items():
+        print(f"  {username:<12} {password}")
+    return 0
+
+
+def _createuser(args: argparse.Namespace) -> int:
+    from server.domain.admin.services import create_user_from_cli
+
+    password = os.environ.get("SIDAK_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")
+    settings = load_settings()
+    migrate.upgrade(settings.database_url)
+    user = _run(settings, lambda session: create_user_from_cli(
+        session, username=args.username, role=args.role, password=password,
+        display_name=args.display_name or args.username, region_codes=args.region))
+    print(f"created {user.role} {user.username}")
+    return 0
+
+
+def _audit_verify(_args: argparse.Namespace) -> int:
+    from server.domain.audit.verify import verify_stored_chain
+
+    settings = load_settings()
+    result = _run(settings, verify_stored_chain)
+    print(result.message)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Settings, read once from ``SIDAK_*`` environment variables.
+
+The token-signing secret is generated on first use and kept in the data dir (never a constant in the code), so every
+app process that shares the data dir — or the same ``SIDAK_SECRET_KEY`` — signs and verifies the same tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    photo_store_url: str
+    secret_key: str = field(repr=False)
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    max_json_bytes: int = 4 * 1024 * 1024
+    max_photo_bytes: int = 20 * 1024 * 1024
+    max_photo_pixels: int = 60_000_000
+    max_csv_bytes: int = 5 * 1024 * 1024
+    login_failures_per_user: int = 5
+    login_failures_per_ip: int = 30
+    login_window_s: int = 15 * 60
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    echo_sql: bool = False
+
+    @property
+    def photo_spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{(data_dir / 'sidak.db').resolve()}"
+
+
+def load_secret_key(data_dir: Path) -> str:
+    """Return the signing secret, creating it (mode 0600) the first time a data dir is used."""
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key.encode())
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    data_dir = Path(str(overrides.pop("data_dir", None) or os.environ.get("SIDAK_DATA_DIR") or "./data")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": os.environ.get("SIDAK_DATABASE_URL") or default_database_url(data_dir),
+        "photo_store_url": os.environ.get("SIDAK_PHOTO_STORE") or str(data_dir / "photos"),
+        "secret_key": os.environ.get("SIDAK_SECRET_KEY") or load_secret_key(data_dir),
+        "access_token_ttl_s": _int("SIDAK_ACCESS_TOKEN_TTL_S", 15 * 60),
+        "refresh_token_ttl_s": _int("SIDAK_REFRESH_TOKEN_TTL_S", 30 * 24 * 3600),
+        "max_photo_bytes": _int("SIDAK_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
+        "max_photo_pixels": _int("SIDAK_MAX_PHOTO_PIXELS", 60_000_000),
+        "map_tile_url": os.environ.get("SIDAK_MAP_TILE_URL") or Settings.map_tile_url,
+        "echo_sql": os.environ.get("SIDAK_ECHO_SQL") == "1",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

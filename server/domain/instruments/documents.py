@@ -1,0 +1,79 @@
+"""The instrument document: a versioned checklist of dimensions and indicators (DESIGN.md, "The instrument document").
+
+These msgspec structs are the published contract: ``schemas/instrument.schema.json`` is generated from them.
+Structural rules that a type cannot express (unique ids, choices present for ``choice``…) live in
+``server.domain.instruments.rules``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+IndicatorType = Literal["yes_no", "scale_0_3", "choice", "number", "text"]
+PhotoRequirement = Literal["required", "optional", "none"]
+
+Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="lower-case slug")]
+IndicatorId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
+Weight = Annotated[float, msgspec.Meta(ge=0, le=1000)]
+
+
+class Text(msgspec.Struct, forbid_unknown_fields=True):
+    """A text in Bahasa Indonesia (``id``, always) and English (``en``, optional)."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    en: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class Choice(msgspec.Struct, forbid_unknown_fields=True):
+    value: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    label: Text
+
+
+class Band(msgspec.Struct, forbid_unknown_fields=True):
+    """A scoring band of a ``number`` indicator: the first band whose ``max`` is ≥ the value gives ``score``."""
+
+    score: Annotated[float, msgspec.Meta(ge=0, le=1)]
+    max: float | None = None
+
+
+class Condition(msgspec.Struct, forbid_unknown_fields=True):
+    """A simple ``relevant`` condition: ask this indicator only when ``indicator`` was answered ``equals``."""
+
+    indicator: IndicatorId
+    equals: bool | int | float | str
+
+
+class Indicator(msgspec.Struct, forbid_unknown_fields=True):
+    id: IndicatorId
+    text: Text
+    type: IndicatorType
+    weight: Weight = 1
+    guidance: Text | None = None
+    required: bool = True
+    allow_na: bool = False
+    reverse: bool = False
+    photo: PhotoRequirement = "none"
+    choices: list[Choice] | None = None
+    bands: list[Band] | None = None
+    unit: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    relevant: Condition | None = None
+
+
+class Dimension(msgspec.Struct, forbid_unknown_fields=True):
+    id: IndicatorId
+    title: Text
+    weight: Weight
+    indicators: Annotated[list[Indicator], msgspec.Meta(min_length=1)]
+
+
+class Instrument(msgspec.Struct, forbid_unknown_fields=True):
+    key: Key
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    title: Text
+    dimensions: Annotated[list[Dimension], msgspec.Meta(min_length=1)]
+    description: Text | None = None
+
+    def indicators(self) -> dict[str, Indicator]:
+        return {indicator.id: indicator for dimension in self.dimensions for indicator in dimension.indicators}

@@ -1,0 +1,103 @@
+"""The one place errors become RFC 9457 ``application/problem+json``. No traceback ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import IntegrityError
+
+from server.lib.errors import (
+    DomainError,
+    DuplicateKey,
+    InvalidInput,
+    Forbidden,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    ServerError,
+    TooManyAttempts,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger("sidak.errors")
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_STATUS_ERRORS: dict[int, type[DomainError]] = {
+    400: MalformedRequest,
+    401: NotAuthenticated,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    429: TooManyAttempts,
+}
+
+
+def problem_response(error: DomainError, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    return Response(
+        content=error.as_problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.headers or None,
+    )
+
+
+def _validation_error(exc: ValidationException) -> DomainError:
+    detail = str(exc.detail)
+    if detail.startswith("JSON is malformed") or "malformed" in detail.lower():
+        return MalformedRequest(f"The request body is not valid JSON: {detail.split(':', 1)[-1].strip()}")
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {"field": _field_path(item.get("key")), "message": str(item.get("message", ""))}
+        for item in problems if isinstance(item, dict)
+    ]
+    first = errors[0] if errors else None
+    message = f"{first['field']}: {first['message']}" if first and first["field"] else (first or {}).get("message")
+    return InvalidInput(message or "The request is not valid.", field=first["field"] if first else None,
+                        errors=errors or None)
+
+
+def _field_path(key: Any) -> str | None:
+    if not key:
+        return None
+    return re.sub(r"^\$\.?", "", str(key)) or None
+
+
+def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    return problem_response(exc, request)
+
+
+def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if isinstance(exc, ValidationException):
+        return problem_response(_validation_error(exc), request)
+    if exc.status_code >= 500:
+        return on_unexpected(request, exc)
+    error_type = _HTTP_STATUS_ERRORS.get(exc.status_code, MalformedRequest)
+    return problem_response(error_type(str(exc.detail), headers=dict(exc.headers or {})), request)
+
+
+def on_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
+    # Services check what they can first; this is the safety net for a race that a constraint settled.
+    log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem_response(DuplicateKey("That conflicts with something stored at the same moment; try again."), request)
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(ServerError("Something went wrong on the server; nothing was changed. Try again."), request)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: on_domain_error,
+    ValidationException: on_http_exception,
+    HTTPException: on_http_exception,
+    IntegrityError: on_integrity_error,
+    Exception: on_unexpected,
+}
