@@ -1,0 +1,365 @@
+"""Integrity flags: automatic findings about a visit, computed on the server (DESIGN.md, "Integrity flags").
+
+Flags never refuse anything; they point a reviewer at what deserves a second look, and reviewers always see all of
+them. The surveyor's receipt shows only the flags a surveyor can act on (``SURVEYOR_VISIBLE_CODES``): where the
+phone was, how precise its position was, what is still missing. The fraud heuristics (reused photos, photo times,
+speed, late sync, window) stay with reviewers so they cannot be tuned against. ``photo.no_exif`` is not shown
+either: the phone app strips EXIF when it resizes, so there is nothing a surveyor could do about it.
+
+Everything here is pure: the service gathers the facts (unit, window, photo EXIF, hash matches from the database)
+into the dataclasses below and stores what ``compute_flags`` returns. Thresholds are ``IntegritySettings``, which a
+wave stores as JSON.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from geopy.distance import geodesic
+
+from server.domain.admin.opening_hours import OpeningHours
+from server.domain.visits.documents import Flag, Position
+from server.lib.errors import InvalidInput
+
+FLAG_CODES = (
+    "geo.outside", "geo.inaccurate",
+    "photo.far", "photo.time", "photo.reused", "photo.no_exif",
+    "visit.too_fast", "visit.outside_window", "visit.late_sync", "visit.incomplete_answers",
+)
+SURVEYOR_VISIBLE_CODES = frozenset({"geo.outside", "geo.inaccurate", "photo.far", "visit.incomplete_answers"})
+
+
+@dataclass(frozen=True)
+class IntegritySettings:
+    geofence_default_m: float = 100.0
+    max_accuracy_m: float = 100.0
+    photo_time_tolerance_s: int = 900
+    min_seconds_per_indicator: float = 5.0
+    late_sync_after_s: int = 72 * 3600
+    phash_max_distance: int = 6
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> IntegritySettings:
+        """Settings stored with a wave; keys left out keep their defaults, unknown keys are refused (typos)."""
+        data = data or {}
+        known = {field.name: field for field in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise InvalidInput(f"Unknown integrity setting(s): {', '.join(unknown)}", field=unknown[0])
+        for name, value in data.items():
+            wants_int = isinstance(known[name].default, int)
+            allowed = (int,) if wants_int else (int, float)
+            if isinstance(value, bool) or not isinstance(value, allowed) or not math.isfinite(value) or value < 0:
+                kind = "a whole number" if wants_int else "a number"
+                raise InvalidInput(f"Integrity setting {name} must be {kind} ≥ 0, not {value!r}", field=name)
+        return cls(**{name: value if isinstance(known[name].default, int) else float(value)
+                      for name, value in data.items()})
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    lat: float
+    lon: float
+    geofence_m: float | None
+    opening_hours: OpeningHours | None
+    tz: ZoneInfo
+
+
+@dataclass(frozen=True)
+class WindowFacts:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    id: uuid.UUID
+    sha256: str
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    taken_at: datetime
+    exif_taken_at: datetime | None = None
+    exif_lat: float | None = None
+    exif_lon: float | None = None
+    has_exif: bool = False
+    stored: bool = False
+    phash: str | None = None
+
+
+@dataclass(frozen=True)
+class ReuseMatch:
+    photo_id: uuid.UUID
+    other_visit_id: uuid.UUID
+    kind: Literal["sha256", "phash"]
+    distance: int | None = None
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    started_at: datetime
+    finished_at: datetime
+    positions: Sequence[Position]
+    answered_indicator_count: int
+    first_received_at: datetime
+    unit: UnitFacts
+    photos: Sequence[PhotoFacts] = ()
+    reuse_matches: Sequence[ReuseMatch] = ()
+    window: WindowFacts | None = None
+    missing_required: Sequence[str] = ()
+    """Indicator ids from ``validation.missing_required``."""
+
+
+def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+    return [
+        *_position_flags(facts, settings),
+        *_photo_flags(facts, settings),
+        *_visit_flags(facts, settings),
+    ]
+
+
+def flags_for_surveyor(flags: Iterable[Flag]) -> list[Flag]:
+    return [flag for flag in flags if flag.code in SURVEYOR_VISIBLE_CODES]
+
+
+def phash_distance(a_hex: str, b_hex: str) -> int:
+    """Hamming distance of two perceptual hashes written as hex (as ``str(imagehash.phash(...))`` does)."""
+    if len(a_hex) != len(b_hex):
+        raise ValueError(f"perceptual hashes of different lengths: {len(a_hex)} and {len(b_hex)} hex digits")
+    return (int(a_hex, 16) ^ int(b_hex, 16)).bit_count()
+
+
+def exif_taken_at(date_time_original: str | None, offset_time_original: str | None, tz: ZoneInfo) -> datetime | None:
+    """When an EXIF photo was taken, as an aware time; None when the tag is absent or unreadable.
+
+    EXIF writes the camera's wall-clock time ("2026:03:10 09:15:02"); OffsetTimeOriginal ("+07:00", EXIF 2.31) says
+    which offset, and without it the time is read in the unit's zone (e.g. Asia/Jakarta).
+    """
+    try:
+        local = datetime.strptime((date_time_original or "").strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=_utc_offset(offset_time_original) or tz)
+
+
+def distance_to_unit_m(unit: UnitFacts, lat: float, lon: float) -> float:
+    return geodesic((unit.lat, unit.lon), (lat, lon)).meters
+
+
+# --- positions ---------------------------------------------------------------------------------------------------
+
+def _position_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+    if not facts.positions:
+        return [Flag("geo.outside", "critical", "The visit has no positions: the phone recorded no location.")]
+    flags = []
+    geofence_m = _geofence_m(facts.unit, settings)
+    nearest, distance_m = _nearest_position(facts.unit, facts.positions)
+    if distance_m - nearest.accuracy_m > geofence_m:
+        flags.append(Flag("geo.outside", "critical",
+                          f"Nearest position {_metres(distance_m)} from the unit "
+                          f"(geofence {_metres(geofence_m)}, accuracy {_metres(nearest.accuracy_m)})."))
+    best_accuracy_m = min(position.accuracy_m for position in facts.positions)
+    if best_accuracy_m > settings.max_accuracy_m:
+        flags.append(Flag("geo.inaccurate", "warning",
+                          f"Best position accuracy {_metres(best_accuracy_m)} "
+                          f"(limit {_metres(settings.max_accuracy_m)})."))
+    return flags
+
+
+# A sphere is off from the WGS84 geodesic by under 0.6 %; the cheap spherical distance with this margin picks the
+# few positions that can be nearest, so a long track costs one geodesic per candidate, not per position.
+_SPHERE_MARGIN = 0.01
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+def _nearest_position(unit: UnitFacts, positions: Sequence[Position]) -> tuple[Position, float]:
+    """The position closest to the unit once its accuracy is allowed for, with its geodesic distance."""
+    rough = [(_spherical_distance_m(unit, position), position) for position in positions]
+    bound_m = min(d_m * (1 + _SPHERE_MARGIN) - position.accuracy_m for d_m, position in rough)
+    candidates = [position for d_m, position in rough if d_m * (1 - _SPHERE_MARGIN) - position.accuracy_m <= bound_m]
+    measured = [(distance_to_unit_m(unit, position.lat, position.lon), position) for position in candidates]
+    distance_m, position = min(measured, key=lambda pair: pair[0] - pair[1].accuracy_m)
+    return position, distance_m
+
+
+def _spherical_distance_m(unit: UnitFacts, position: Position) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (unit.lat, unit.lon, position.lat, position.lon))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+# --- photos ------------------------------------------------------------------------------------------------------
+
+def _photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+    flags: list[Flag] = []
+    for photo in facts.photos:
+        flags.extend(flag for flag in (
+            _photo_far(photo, facts.unit, settings),
+            _photo_time(photo, facts, settings),
+            _photo_reused(photo, facts.reuse_matches, settings),
+            _photo_no_exif(photo),
+        ) if flag is not None)
+    return flags
+
+
+def _photo_far(photo: PhotoFacts, unit: UnitFacts, settings: IntegritySettings) -> Flag | None:
+    if photo.exif_lat is not None and photo.exif_lon is not None:
+        lat, lon, accuracy_m, source = photo.exif_lat, photo.exif_lon, 0.0, "EXIF GPS"
+    elif photo.lat is not None and photo.lon is not None:
+        accuracy_m = photo.accuracy_m or 0.0
+        lat, lon, source = photo.lat, photo.lon, f"phone position, accuracy {_metres(accuracy_m)}"
+    else:
+        return None
+    geofence_m = _geofence_m(unit, settings)
+    distance_m = distance_to_unit_m(unit, lat, lon)
+    if distance_m - accuracy_m <= geofence_m:
+        return None
+    return Flag("photo.far", "warning",
+                f"Photo taken {_metres(distance_m)} from the unit ({source}; geofence {_metres(geofence_m)}).",
+                photo_id=photo.id)
+
+
+def _photo_time(photo: PhotoFacts, facts: VisitFacts, settings: IntegritySettings) -> Flag | None:
+    taken_at, source = (photo.exif_taken_at, "EXIF") if photo.exif_taken_at else (photo.taken_at, "phone")
+    tolerance = timedelta(seconds=settings.photo_time_tolerance_s)
+    if taken_at < facts.started_at - tolerance:
+        gap, where = facts.started_at - taken_at, "before the visit started"
+    elif taken_at > facts.finished_at + tolerance:
+        gap, where = taken_at - facts.finished_at, "after the visit finished"
+    else:
+        return None
+    return Flag("photo.time", "warning",
+                f"Photo taken {_local_time(taken_at, facts.unit.tz)} ({source}), {_duration(gap.total_seconds())} "
+                f"{where} (tolerance {_duration(settings.photo_time_tolerance_s)}).",
+                photo_id=photo.id)
+
+
+def _photo_reused(photo: PhotoFacts, matches: Sequence[ReuseMatch], settings: IntegritySettings) -> Flag | None:
+    same_file = [m for m in matches if m.photo_id == photo.id and m.kind == "sha256"]
+    look_alike = [m for m in matches if m.photo_id == photo.id and m.kind == "phash" and m.distance is not None
+                  and m.distance <= settings.phash_max_distance]
+    parts = []
+    if same_file:
+        parts.append(f"same file as a photo in visit {', '.join(str(m.other_visit_id) for m in same_file)}")
+    if look_alike:
+        parts.append("nearly the same picture as a photo in visit "
+                     + ", ".join(f"{m.other_visit_id} (distance {m.distance})" for m in look_alike)
+                     + f" (perceptual hash, limit {settings.phash_max_distance})")
+    if not parts:
+        return None
+    detail = "; ".join(parts)
+    return Flag("photo.reused", "critical" if same_file else "warning",
+                f"{detail[0].upper()}{detail[1:]}.", photo_id=photo.id)
+
+
+def _photo_no_exif(photo: PhotoFacts) -> Flag | None:
+    if not photo.stored or photo.has_exif:
+        return None
+    return Flag("photo.no_exif", "info",
+                "Photo has no EXIF data: its time and position come from the phone alone.", photo_id=photo.id)
+
+
+# --- the visit as a whole ----------------------------------------------------------------------------------------
+
+def _visit_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+    return [flag for flag in (
+        _too_fast(facts, settings),
+        _outside_window(facts),
+        _late_sync(facts, settings),
+        _incomplete_answers(facts),
+    ) if flag is not None]
+
+
+def _too_fast(facts: VisitFacts, settings: IntegritySettings) -> Flag | None:
+    count = facts.answered_indicator_count
+    duration_s = (facts.finished_at - facts.started_at).total_seconds()
+    expected_s = count * settings.min_seconds_per_indicator
+    if count == 0 or duration_s >= expected_s:
+        return None
+    return Flag("visit.too_fast", "warning",
+                f"Visit took {_duration(duration_s)} for {count} answered indicators "
+                f"(at least {_duration(expected_s)} expected at {settings.min_seconds_per_indicator:g} s each).")
+
+
+def _outside_window(facts: VisitFacts) -> Flag | None:
+    """Outside the assignment window, or started while the unit is closed (running past closing time is normal)."""
+    tz = facts.unit.tz
+    reasons = []
+    if facts.window is not None:
+        if facts.started_at < facts.window.start:
+            reasons.append(f"started {_local_time(facts.started_at, tz)}, before the assignment window opened "
+                           f"({_local_time(facts.window.start, tz)})")
+        if facts.finished_at > facts.window.end:
+            reasons.append(f"finished {_local_time(facts.finished_at, tz)}, after the assignment window closed "
+                           f"({_local_time(facts.window.end, tz)})")
+    hours = facts.unit.opening_hours
+    if hours is not None and not hours.is_open_at(facts.started_at.astimezone(tz)):
+        reasons.append(f"started {_local_time(facts.started_at, tz)} while the unit is closed "
+                       f"(opening hours {hours.format()})")
+    if not reasons:
+        return None
+    detail = "; ".join(reasons)
+    return Flag("visit.outside_window", "warning", f"Visit {detail}.")
+
+
+def _late_sync(facts: VisitFacts, settings: IntegritySettings) -> Flag | None:
+    delay_s = (facts.first_received_at - facts.finished_at).total_seconds()
+    if delay_s <= settings.late_sync_after_s:
+        return None
+    return Flag("visit.late_sync", "warning",
+                f"First received {_duration(delay_s)} after the visit finished "
+                f"(limit {_duration(settings.late_sync_after_s)}).")
+
+
+def _incomplete_answers(facts: VisitFacts) -> Flag | None:
+    if not facts.missing_required:
+        return None
+    count = len(facts.missing_required)
+    return Flag("visit.incomplete_answers", "warning",
+                f"{count} required indicator{'s' if count > 1 else ''} without an answer or a required photo: "
+                f"{', '.join(facts.missing_required)}.")
+
+
+# --- small helpers -----------------------------------------------------------------------------------------------
+
+def _geofence_m(unit: UnitFacts, settings: IntegritySettings) -> float:
+    return unit.geofence_m if unit.geofence_m is not None else settings.geofence_default_m
+
+
+def _utc_offset(text: str | None) -> timezone | None:
+    match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", (text or "").strip("\x00 "))
+    if match is None:
+        return None
+    sign, hours, minutes = match.groups()
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-offset if sign == "-" else offset)
+
+
+def _metres(value_m: float) -> str:
+    return f"{value_m:,.0f} m"
+
+
+def _duration(seconds: float) -> str:
+    """Seconds under two minutes, then minutes (and seconds), then hours (and minutes): "2 min 30 s", "96 h"."""
+    whole_s = round(seconds)
+    if whole_s < 120:
+        return f"{whole_s} s"
+    if whole_s < 2 * 3600:
+        minutes, rest_s = divmod(whole_s, 60)
+        return f"{minutes} min {rest_s} s" if rest_s else f"{minutes} min"
+    hours, rest_min = divmod(whole_s // 60, 60)
+    return f"{hours:,} h {rest_min} min" if rest_min else f"{hours:,} h"
+
+
+def _local_time(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
