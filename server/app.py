@@ -17,7 +17,7 @@ from litestar.static_files import create_static_files_router
 from server.config import Settings, load_settings
 from server.db.engine import create_engine, create_session_factory
 from server.lib.auth import BearerTokenMiddleware
-from server.lib.http import provide_db_session, provide_principal, security_headers_middleware
+from server.lib.http import add_security_headers, provide_db_session, provide_principal
 from server.lib.problems import EXCEPTION_HANDLERS
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={"db_session": Provide(provide_db_session), "principal": Provide(provide_principal, sync_to_thread=False)},
-        middleware=[security_headers_middleware, auth],
+        middleware=[auth],
+        before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_json_bytes,
         openapi_config=OpenAPIConfig(

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.datastructures.state import State
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.lib.auth import Principal
@@ -27,28 +27,19 @@ SCHEMA_CSP = (
 )
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        csp = SCHEMA_CSP if scope["path"].startswith("/schema") else APP_CSP
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = csp
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Permissions-Policy"] = "camera=(self), geolocation=(self), microphone=()"
-                if scope["path"].startswith("/api/") and "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: it sees every response, including the router's own 404 and 405 answers."""
+    if message["type"] != "http.response.start":
+        return
+    path = scope.get("path", "")
+    headers = MutableScopeHeaders.from_message(message)
+    headers["Content-Security-Policy"] = SCHEMA_CSP if path.startswith("/schema") else APP_CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Permissions-Policy"] = "camera=(self), geolocation=(self), microphone=()"
+    if path.startswith("/api/") and "cache-control" not in headers:
+        headers["Cache-Control"] = "no-store"
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:

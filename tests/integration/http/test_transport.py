@@ -1,0 +1,59 @@
+"""What every response promises, whatever the route: problem+json errors, security headers, bounded bodies."""
+
+from __future__ import annotations
+
+
+async def test_api_errors_are_problem_json_without_tracebacks(client):
+    response = await client.get("/api/no-such-route")
+
+    assert response.status_code in (401, 404)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert {"type", "title", "status", "code", "detail"} <= body.keys()
+    assert "Traceback" not in response.text
+
+
+async def test_a_wrong_method_is_a_405_problem(client):
+    response = await client.get("/api/auth/login")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "request.method_not_allowed"
+
+
+async def test_an_oversized_json_body_is_refused_with_413(client, settings):
+    huge = b'{"username": "' + b"x" * (settings.max_json_bytes + 10) + b'", "password": "p"}'
+
+    response = await client.post("/api/auth/login", content=huge, headers={"content-type": "application/json"})
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request.too_large"
+
+
+async def test_every_response_carries_the_security_headers(client):
+    for path in ("/", "/api/auth/login", "/schema/openapi.json"):
+        response = await client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert response.headers["referrer-policy"] == "no-referrer", path
+        assert response.headers["x-frame-options"] == "DENY", path
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp, path
+
+
+async def test_the_app_pages_forbid_inline_scripts(client):
+    csp = (await client.get("/")).headers["content-security-policy"]
+
+    script_policy = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_policy
+
+
+async def test_api_answers_are_never_stored_by_caches(client):
+    response = await client.post("/api/auth/login", json={"username": "nobody", "password": "x"})
+
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_the_openapi_document_is_served(client):
+    response = await client.get("/schema/openapi.json")
+
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Sidak API"
