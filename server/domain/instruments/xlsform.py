@@ -1,0 +1,877 @@
+"""XLSForm (the spreadsheet convention of ODK, KoboToolbox and SurveyCTO) to and from our instrument document.
+
+Field teams author checklists in Excel, so an admin may upload an ``.xlsx`` XLSForm instead of a JSON document. The
+mapping, both ways:
+
+survey sheet
+  ``begin group`` / ``end group``  → a dimension (``name`` → id, label → title, ``weight`` column; when no group has
+                                     a weight, all dimensions weigh the same)
+  ``select_one yes_no``            → ``yes_no`` (the ``yes_no`` list must hold exactly ``yes`` and ``no``)
+  ``select_one scale_0_3``         → ``scale_0_3`` (the list must hold exactly 0, 1, 2, 3)
+  ``select_one LIST``              → ``choice``, choices in the order listed, which is read as worst → best
+  ``integer`` / ``decimal``        → ``number``, scored by a ``bands`` column such as ``15:1;30:0.67;60:0.33;*:0``
+  ``text``                         → ``text`` (weight 0 unless told otherwise, which the rules then refuse)
+  ``image``                        → the photo of the indicator row just above it: ``required`` when the image row
+                                     is required, else ``optional`` (or a ``photo`` column on the indicator row)
+  ``label::Indonesian (id)`` / ``label::id`` (or plain ``label``) and ``label::English (en)`` / ``label::en`` → the
+  two languages; ``hint::…`` → guidance; ``required``, ``reverse``, ``allow_na`` (yes/no, true/false, TRUE());
+  ``weight``; ``unit``; ``relevant`` of the simple form ``${B01} = 'yes'`` → a condition.
+settings sheet
+  ``form_id`` → key, ``version`` → version, ``form_title`` → title (``form_title_en`` its English),
+  ``description`` / ``description_en`` → description. pyxform cannot translate settings, hence the ``_en`` columns.
+
+Whatever cannot be mapped (notes, calculations, geopoints, select_multiple, repeats, nested groups, an indicator
+outside any group, an unknown type, a missing label, a duplicate name, a missing choice list, a condition we cannot
+express, a column that changes what is collected…) is refused with one problem per sheet row, never dropped. A form
+that passes our reading is then run through pyxform, the reference XLSForm parser, so that what we accept is an XLSForm
+that ODK tools accept too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import openpyxl
+from openpyxl.writer.excel import ExcelWriter
+
+from server.domain.instruments.documents import Band, Condition, Indicator, Instrument
+from server.domain.instruments.rules import instrument_problems
+from server.lib.errors import InstrumentInvalid
+
+LANGUAGE_NAMES = {"id": "Indonesian (id)", "en": "English (en)"}
+YES_NO_LIST = "yes_no"
+SCALE_LIST = "scale_0_3"
+PHOTO_MAX_PIXELS = 1600  # the phone resizes photos to a long side of ~1600 px (DESIGN.md)
+
+_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_SELECT_ONE = re.compile(r"^select[_ ]one\s+(\S+)(\s+or_other)?$")
+_RELEVANT = re.compile(r"""^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}\s*=\s*
+                              (?:'(?P<single>[^']*)'|"(?P<double>[^"]*)"|(?P<number>-?\d+(?:\.\d+)?))$""", re.VERBOSE)
+_LANGUAGE_ALIASES = {"indonesian": "id", "bahasa indonesia": "id", "bahasa": "id", "ind": "id", "english": "en",
+                     "eng": "en"}
+_YES_NO = {"yes": True, "true": True, "true()": True, "1": True, "no": False, "false": False, "false()": False,
+           "0": False}
+_QUESTION_TYPES = {"integer": "number", "decimal": "number", "text": "text"}
+_IMAGE_TYPES = {"image", "photo"}
+_BEGIN_GROUP = {"begin group", "begin_group"}
+_END_GROUP = {"end group", "end_group"}
+_REPEAT_TYPES = {"begin repeat", "begin_repeat", "end repeat", "end_repeat", "begin loop", "end loop"}
+# Columns that change what a form collects or computes; ignoring them would change the form behind the author's back.
+_REFUSED_COLUMNS = ("constraint", "calculation", "choice_filter", "repeat_count", "default", "trigger")
+_FIXED_TIME = datetime(2000, 1, 1)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+_SURVEY_COLUMNS = ["type", "name", "label::Indonesian (id)", "label::English (en)", "hint::Indonesian (id)",
+                   "hint::English (en)", "required", "relevant", "parameters", "weight", "reverse", "allow_na",
+                   "bands", "unit"]
+_CHOICE_COLUMNS = ["list_name", "name", "label::Indonesian (id)", "label::English (en)"]
+_SETTINGS_COLUMNS = ["form_id", "version", "form_title", "form_title_en", "description", "description_en",
+                     "default_language"]
+_YES_NO_LABELS = [("yes", "Ya", "Yes"), ("no", "Tidak", "No")]
+_SCALE_LABELS = [
+    ("0", "0 — tidak ada", "0 — absent"),
+    ("1", "1 — ada, tidak lengkap atau tidak terlihat", "1 — present but incomplete or not visible"),
+    ("2", "2 — terlihat, sebagian besar lengkap", "2 — visible and mostly complete"),
+    ("3", "3 — terlihat, lengkap dan mutakhir", "3 — visible, complete and current"),
+]
+
+
+# --- import -----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowProblem:
+    sheet: str | None
+    row: int | None
+    message: str
+
+    @property
+    def where(self) -> str:
+        if self.sheet is None:
+            return "file"
+        return f"{self.sheet} row {self.row}" if self.row is not None else self.sheet
+
+
+@dataclass
+class _Row:
+    number: int
+    cells: dict[str, Any]  # column header as written (normalised) → non-empty value
+
+
+@dataclass
+class _Sheet:
+    name: str
+    rows: list[_Row]
+    columns: list[str]
+
+
+@dataclass
+class _Column:
+    base: str
+    language: str | None  # "id", "en", None (no language given) or the unknown language as written
+
+
+@dataclass
+class _Reader:
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def refuse(self, sheet: str | None, row: int | None, message: str) -> None:
+        self.problems.append(RowProblem(sheet, row, message))
+
+
+def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int | None = None) -> Instrument:
+    """Read an XLSForm workbook into an instrument; ``key``/``version`` override the settings sheet.
+
+    Raises ``InstrumentInvalid`` listing every problem with its sheet and row.
+    """
+    reader = _Reader()
+    sheets = _read_workbook(data, reader)
+    doc: dict[str, Any] | None = None
+    rows_by_path: dict[str, int] = {}
+    if sheets is not None:
+        doc, rows_by_path = _instrument_dict(sheets, reader, key=key, version=version)
+    if reader.problems or doc is None:
+        raise _invalid(reader.problems)
+    try:
+        instrument = msgspec.convert(doc, type=Instrument)
+    except msgspec.ValidationError as error:
+        message, _, path = str(error).partition(" - at `$")
+        problem = _problem_at(path.rstrip("`").lstrip("."), message, rows_by_path, names_column=True)
+        raise _invalid([problem]) from error
+    rule_problems = [_problem_at(problem.field, problem.message, rows_by_path)
+                     for problem in instrument_problems(instrument)]
+    if rule_problems:
+        raise _invalid(rule_problems)
+    _check_with_pyxform(data)
+    return instrument
+
+
+def _invalid(problems: list[RowProblem]) -> InstrumentInvalid:
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return InstrumentInvalid(
+        f"{first.where}: {first.message}{more}", field=first.where,
+        errors=[_error_entry(problem) for problem in problems])
+
+
+def _error_entry(problem: RowProblem) -> dict[str, Any]:
+    entry = {"field": problem.where, "sheet": problem.sheet, "row": problem.row, "message": problem.message}
+    return {name: value for name, value in entry.items() if value is not None}
+
+
+def _problem_at(path: str, message: str, rows_by_path: dict[str, int], *, names_column: bool = False) -> RowProblem:
+    """Locate a problem found on the assembled instrument (its ``path``) at the sheet row it came from.
+
+    ``names_column`` prefixes the field within the row, for messages (msgspec's) that do not name it themselves.
+    """
+    if path.split(".")[0].split("[")[0] in ("key", "version", "title", "description"):
+        return RowProblem("settings", None, f"{path}: {message}")
+    match = re.match(r"^dimensions\[\d+\](?:\.indicators\[\d+\])?", path)
+    if match is None:
+        return RowProblem("survey", None, message)
+    detail = path[match.end():].lstrip(".")
+    if names_column and detail:
+        message = f"{detail}: {message}"
+    return RowProblem("survey", rows_by_path.get(match.group(0)), message)
+
+
+def _check_with_pyxform(data: bytes) -> None:
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2xform import convert
+
+    try:
+        convert(data, file_type=".xlsx", warnings=[])
+    except PyXFormError as error:
+        raise _invalid([RowProblem(None, None, f"pyxform refuses the form: {error}")]) from error
+
+
+def _read_workbook(data: bytes, reader: _Reader) -> dict[str, _Sheet] | None:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many unrelated types for a file that is not a workbook
+        reader.refuse(None, None, "the file is not a readable .xlsx workbook")
+        return None
+    try:
+        sheets = {}
+        for worksheet in workbook.worksheets:
+            name = worksheet.title.strip().lower()
+            if name in ("survey", "choices", "settings"):
+                sheets[name] = _read_sheet(name, worksheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if "survey" not in sheets:
+        reader.refuse(None, None, "the workbook has no 'survey' sheet")
+        return None
+    return sheets
+
+
+def _read_sheet(name: str, rows: Iterator[tuple[Any, ...]]) -> _Sheet:
+    header = next(rows, ())
+    columns = [re.sub(r"\s+", " ", str(value).strip()) if value is not None else "" for value in header]
+    sheet_rows = []
+    for number, values in enumerate(rows, start=2):
+        cells = {}
+        for column, value in zip(columns, values, strict=False):
+            if isinstance(value, str):
+                value = value.strip()
+            if column and value is not None and value != "":
+                cells[column] = value
+        if cells:
+            sheet_rows.append(_Row(number, cells))
+    return _Sheet(name, sheet_rows, [column for column in columns if column])
+
+
+def _parse_column(header: str) -> _Column:
+    base, _, language = header.partition("::")
+    base = base.strip().lower()
+    if not language:
+        return _Column(base, None)
+    match = re.search(r"\(([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?\)\s*$", language)
+    code = (match.group(1) if match else language).strip().lower()
+    code = _LANGUAGE_ALIASES.get(code, code)
+    return _Column(base, code if code in LANGUAGE_NAMES else language.strip())
+
+
+class _Cells:
+    """One row's cells looked up by column meaning, whatever spelling of the header the author used."""
+
+    def __init__(self, row: _Row) -> None:
+        self.row = row
+        self._plain: dict[str, Any] = {}
+        self._translated: dict[tuple[str, str], Any] = {}
+        for header, value in row.cells.items():
+            column = _parse_column(header)
+            if column.language is None:
+                self._plain[column.base] = value
+            else:
+                self._translated[(column.base, column.language)] = value
+
+    def get(self, name: str) -> Any:
+        return self._plain.get(name)
+
+    def text(self, name: str) -> tuple[str | None, str | None]:
+        """(Bahasa Indonesia, English) of a translatable column; a plain column counts as Bahasa Indonesia."""
+        indonesian = self._translated.get((name, "id"), self._plain.get(name))
+        english = self._translated.get((name, "en"))
+        return (_as_text(indonesian) if indonesian is not None else None,
+                _as_text(english) if english is not None else None)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _check_languages(sheet: _Sheet, reader: _Reader) -> None:
+    for header in sheet.columns:
+        column = _parse_column(header)
+        if column.base in ("label", "hint") and column.language not in (None, *LANGUAGE_NAMES):
+            reader.refuse(sheet.name, 1, f"column '{header}' is in a language Sidak does not keep; only Bahasa"
+                                         " Indonesia (id) and English (en) are read")
+
+
+# --- choices sheet ---
+
+@dataclass
+class _ChoiceList:
+    choices: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _read_choice_lists(sheet: _Sheet | None, reader: _Reader) -> dict[str, _ChoiceList]:
+    lists: dict[str, _ChoiceList] = {}
+    if sheet is None:
+        return lists
+    _check_languages(sheet, reader)
+    for row in sheet.rows:
+        cells = _Cells(row)
+        list_name = cells.get("list_name") or cells.get("list name")
+        value = cells.get("name")
+        if value is None:
+            value = cells.get("value")
+        if list_name is None:
+            reader.refuse("choices", row.number, "missing list_name")
+            continue
+        choice_list = lists.setdefault(_as_text(list_name), _ChoiceList())
+        if value is None:
+            reader.refuse("choices", row.number, f"a choice of list '{list_name}' has no name")
+            continue
+        value = _as_text(value)
+        label_id, label_en = cells.text("label")
+        if label_id is None:
+            reader.refuse("choices", row.number, f"choice '{value}' of list '{list_name}' is missing its label")
+            continue
+        if any(choice["value"] == value for choice in choice_list.choices):
+            reader.refuse("choices", row.number, f"choice '{value}' appears twice in list '{list_name}'")
+            continue
+        choice_list.choices.append({"value": value, "label": _text(label_id, label_en)})
+    return lists
+
+
+def _text(indonesian: str, english: str | None) -> dict[str, str]:
+    return {"id": indonesian, "en": english} if english is not None else {"id": indonesian}
+
+
+# --- survey sheet ---
+
+@dataclass
+class _SurveyState:
+    lists: dict[str, _ChoiceList]
+    dimensions: list[dict[str, Any]] = field(default_factory=list)
+    dimension_rows: list[int] = field(default_factory=list)
+    dimension_has_weight: list[bool] = field(default_factory=list)
+    open_group: dict[str, Any] | None = None
+    refused_groups_open: int = 0  # nested groups refused but not yet closed: their 'end group' closes nothing
+    last_indicator: dict[str, Any] | None = None
+    names: dict[str, int] = field(default_factory=dict)
+    indicators: dict[str, dict[str, Any]] = field(default_factory=dict)  # the earlier indicators, by id
+    raw_relevant: dict[str, str] = field(default_factory=dict)
+    rows_by_path: dict[str, int] = field(default_factory=dict)
+
+
+def _read_survey(sheet: _Sheet, lists: dict[str, _ChoiceList], reader: _Reader) -> _SurveyState:
+    _check_languages(sheet, reader)
+    state = _SurveyState(lists)
+    for row in sheet.rows:
+        _read_survey_row(_Cells(row), state, reader)
+    if state.open_group is not None:
+        reader.refuse("survey", state.dimension_rows[-1],
+                      f"group '{state.open_group['id']}' is never closed with 'end group'")
+        _close_group(state, reader)
+    if not state.dimensions and not reader.problems:
+        reader.refuse("survey", None, "the survey has no group; every indicator belongs in a group (a dimension)")
+    _settle_dimension_weights(state, reader)
+    return state
+
+
+def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
+    number = cells.row.number
+    raw_type = cells.get("type")
+    if raw_type is None:
+        reader.refuse("survey", number, "the row has no type")
+        return
+    row_type = re.sub(r"\s+", " ", str(raw_type).strip().lower())
+    for column in _REFUSED_COLUMNS:
+        if cells.get(column) is not None:
+            reader.refuse("survey", number, f"column '{column}' is not supported (it would change what is collected)")
+    if row_type in _END_GROUP:
+        if state.refused_groups_open:
+            state.refused_groups_open -= 1
+        elif state.open_group is None:
+            reader.refuse("survey", number, "'end group' without a group to close")
+        else:
+            _close_group(state, reader)
+        return
+    if row_type in _REPEAT_TYPES:
+        reader.refuse("survey", number, f"type '{raw_type}' is not supported: repeats cannot be scored")
+        return
+    if row_type in _BEGIN_GROUP:
+        if _is_unique_name(cells, state, reader):
+            _begin_group(cells, state, reader)
+    elif row_type in _IMAGE_TYPES:
+        if _is_unique_name(cells, state, reader):
+            _read_image(cells, state, reader)
+    else:
+        indicator_type, list_name = _indicator_type(row_type, str(raw_type), number, reader)
+        if indicator_type is not None and _is_unique_name(cells, state, reader):
+            _read_indicator(cells, indicator_type, list_name, state, reader)
+
+
+def _is_unique_name(cells: _Cells, state: _SurveyState, reader: _Reader) -> bool:
+    name = cells.get("name")
+    if name is None:
+        reader.refuse("survey", cells.row.number, "missing name")
+        return False
+    name = _as_text(name)
+    if name in state.names:
+        reader.refuse("survey", cells.row.number, f"name '{name}' is used twice (first on row {state.names[name]})")
+        return False
+    state.names[name] = cells.row.number
+    return True
+
+
+def _indicator_type(row_type: str, raw_type: str, number: int,
+                    reader: _Reader) -> tuple[str | None, str | None]:
+    if row_type in _QUESTION_TYPES:
+        return _QUESTION_TYPES[row_type], None
+    select = _SELECT_ONE.match(row_type)
+    if select and not select.group(2):
+        list_name = raw_type.split()[-1]
+        if list_name == YES_NO_LIST:
+            return "yes_no", list_name
+        if list_name == SCALE_LIST:
+            return "scale_0_3", list_name
+        return "choice", list_name
+    if select:
+        reader.refuse("survey", number, f"type '{raw_type}' is not supported: 'or_other' answers cannot be scored")
+    else:
+        reader.refuse("survey", number, f"type '{raw_type}' is not supported")
+    return None, None
+
+
+def _begin_group(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
+    number = cells.row.number
+    name = _as_text(cells.get("name"))
+    if state.open_group is not None:
+        reader.refuse("survey", number, f"group '{name}' is inside group '{state.open_group['id']}': nested groups"
+                                        " are not supported")
+        state.refused_groups_open += 1
+        return
+    if not _NAME_PATTERN.match(name):
+        reader.refuse("survey", number, _bad_name_message(name))
+    if cells.get("relevant") is not None:
+        reader.refuse("survey", number, f"group '{name}' has a relevant condition; only indicators can have one")
+    title_id, title_en = cells.text("label")
+    if title_id is None:
+        reader.refuse("survey", number, f"group '{name}' is missing its label (label::Indonesian (id) or label)")
+    weight = _number_cell(cells, "weight", reader)
+    state.open_group = {"id": name, "title": _text(title_id or name, title_en), "weight": weight or 0,
+                        "indicators": []}
+    state.dimension_rows.append(number)
+    state.dimension_has_weight.append(cells.get("weight") is not None)
+    state.rows_by_path[f"dimensions[{len(state.dimensions)}]"] = number
+    state.last_indicator = None
+
+
+def _close_group(state: _SurveyState, reader: _Reader) -> None:
+    group = state.open_group
+    assert group is not None
+    if not group["indicators"]:
+        reader.refuse("survey", state.dimension_rows[-1], f"group '{group['id']}' holds no indicator")
+    state.dimensions.append(group)
+    state.open_group = None
+    state.last_indicator = None
+
+
+def _settle_dimension_weights(state: _SurveyState, reader: _Reader) -> None:
+    if not any(state.dimension_has_weight):
+        for dimension in state.dimensions:
+            dimension["weight"] = 1
+        return
+    for dimension, row, has_weight in zip(state.dimensions, state.dimension_rows, state.dimension_has_weight,
+                                          strict=False):
+        if not has_weight:
+            reader.refuse("survey", row, f"group '{dimension['id']}' has no weight while other groups have one")
+
+
+def _read_indicator(cells: _Cells, indicator_type: str, list_name: str | None, state: _SurveyState,
+                    reader: _Reader) -> None:
+    number = cells.row.number
+    name = _as_text(cells.get("name"))
+    if state.open_group is None:
+        reader.refuse("survey", number, f"indicator '{name}' is outside any group; put every indicator in a group"
+                                        " (a dimension)")
+        return
+    if not _NAME_PATTERN.match(name):
+        reader.refuse("survey", number, _bad_name_message(name))
+    text_id, text_en = cells.text("label")
+    if text_id is None:
+        reader.refuse("survey", number, f"indicator '{name}' is missing its label (label::Indonesian (id) or label)")
+    indicator: dict[str, Any] = {"id": name, "text": _text(text_id or name, text_en), "type": indicator_type,
+                                 "weight": _indicator_weight(cells, indicator_type, reader)}
+    guidance = _guidance(cells, name, reader)
+    if guidance is not None:
+        indicator["guidance"] = guidance
+    for column in ("required", "allow_na", "reverse"):
+        indicator[column] = _yes_no_cell(cells, column, reader)
+    photo = _photo_column(cells, reader)
+    if photo is not None:
+        indicator["photo"] = photo
+    if list_name is not None:
+        _attach_choices(indicator, list_name, number, state.lists, reader)
+    _attach_number_fields(indicator, cells, reader)
+    relevant = cells.get("relevant")
+    if relevant is not None:
+        condition = _condition(str(relevant), name, number, state.indicators, reader)
+        if condition is not None:
+            indicator["relevant"] = condition
+        state.raw_relevant[name] = _squeeze(str(relevant))
+    path = f"dimensions[{len(state.dimensions)}].indicators[{len(state.open_group['indicators'])}]"
+    state.rows_by_path[path] = number
+    state.open_group["indicators"].append(indicator)
+    state.indicators[name] = indicator
+    state.last_indicator = indicator
+
+
+def _bad_name_message(name: str) -> str:
+    return (f"name '{name}' must start with a letter and hold only letters, digits and '_' (at most 32"
+            " characters)")
+
+
+def _indicator_weight(cells: _Cells, indicator_type: str, reader: _Reader) -> float:
+    weight = _number_cell(cells, "weight", reader)
+    if weight is None:
+        return 0 if indicator_type == "text" else 1
+    return weight
+
+
+def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
+    hint_id, hint_en = cells.text("hint")
+    if hint_id is None and hint_en is not None:
+        reader.refuse("survey", cells.row.number, f"indicator '{name}' has an English hint but no Bahasa Indonesia"
+                                                  " one (hint::Indonesian (id) or hint)")
+        return None
+    return _text(hint_id, hint_en) if hint_id is not None else None
+
+
+def _attach_choices(indicator: dict[str, Any], list_name: str, number: int, lists: dict[str, _ChoiceList],
+                    reader: _Reader) -> None:
+    choice_list = lists.get(list_name)
+    if choice_list is None:
+        reader.refuse("survey", number, f"choice list '{list_name}' does not exist in the choices sheet")
+        return
+    values = [choice["value"] for choice in choice_list.choices]
+    if list_name == YES_NO_LIST and sorted(values) != ["no", "yes"]:
+        reader.refuse("survey", number, f"list '{YES_NO_LIST}' must hold exactly the values yes and no")
+    elif list_name == SCALE_LIST and sorted(values) != ["0", "1", "2", "3"]:
+        reader.refuse("survey", number, f"list '{SCALE_LIST}' must hold exactly the values 0, 1, 2 and 3")
+    elif indicator["type"] == "choice":
+        indicator["choices"] = choice_list.choices
+
+
+def _attach_number_fields(indicator: dict[str, Any], cells: _Cells, reader: _Reader) -> None:
+    number = cells.row.number
+    bands, unit = cells.get("bands"), cells.get("unit")
+    if indicator["type"] != "number":
+        for column, value in (("bands", bands), ("unit", unit)):
+            if value is not None:
+                reader.refuse("survey", number, f"column '{column}' is only for integer or decimal rows")
+        return
+    if bands is not None:
+        parsed = _parse_bands(str(bands))
+        if parsed is None:
+            reader.refuse("survey", number, f"bands '{bands}' must look like '15:1;30:0.67;60:0.33;*:0' (max:score,"
+                                            " '*' for the catch-all)")
+        else:
+            indicator["bands"] = parsed
+    if unit is not None:
+        indicator["unit"] = _as_text(unit)
+
+
+def _parse_bands(text: str) -> list[dict[str, float]] | None:
+    bands = []
+    for part in filter(None, (part.strip() for part in text.split(";"))):
+        band_max, colon, score = part.partition(":")
+        try:
+            band = {"score": float(score)}
+            if band_max.strip() != "*":
+                band["max"] = float(band_max)
+        except ValueError:
+            return None
+        if not colon:
+            return None
+        bands.append(band)
+    return bands or None
+
+
+def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
+    number = cells.row.number
+    indicator = state.last_indicator
+    if indicator is None:
+        reader.refuse("survey", number, "an image row must come right after the indicator it documents")
+        return
+    if cells.text("label")[0] is None and cells.text("hint")[0] is None:
+        reader.refuse("survey", number, "the image row is missing its label")
+    if "photo" in indicator:
+        reader.refuse("survey", number, f"indicator '{indicator['id']}' already has its photo")
+        return
+    relevant = cells.get("relevant")
+    if relevant is not None and _squeeze(str(relevant)) != state.raw_relevant.get(indicator["id"]):
+        reader.refuse("survey", number, f"the image row's relevant differs from indicator '{indicator['id']}''s;"
+                                        " a photo follows its indicator")
+    indicator["photo"] = "required" if _yes_no_cell(cells, "required", reader) else "optional"
+    state.last_indicator = None
+
+
+def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
+    value = cells.get("photo")
+    if value is None:
+        return None
+    photo = _as_text(value).lower()
+    if photo not in ("required", "optional", "none"):
+        reader.refuse("survey", cells.row.number, f"photo '{value}' must be required, optional or none")
+        return None
+    return photo
+
+
+def _condition(expression: str, name: str, number: int, earlier: dict[str, dict[str, Any]],
+               reader: _Reader) -> dict[str, Any] | None:
+    match = _RELEVANT.match(expression.strip())
+    if match is None:
+        reader.refuse("survey", number, f"relevant '{expression}' is not supported; only the form"
+                                        " ${INDICATOR} = 'value' is")
+        return None
+    target = earlier.get(match.group("name"))
+    if target is None:
+        reader.refuse("survey", number, f"relevant refers to '{match.group('name')}', which is not an indicator"
+                                        f" before '{name}'")
+        return None
+    literal = match.group("number")
+    text = match.group("single") if match.group("single") is not None else match.group("double")
+    equals = _condition_value(target, text if text is not None else literal, is_quoted=text is not None)
+    if equals is None:
+        compared_with = expression.split("=", 1)[1].strip()
+        reader.refuse("survey", number, f"relevant compares '{target['id']}' with {compared_with}, a value it cannot"
+                                        " take")
+        return None
+    return {"indicator": target["id"], "equals": equals}
+
+
+def _condition_value(target: dict[str, Any], literal: str, *, is_quoted: bool) -> bool | int | float | str | None:
+    match target["type"]:
+        case "yes_no":
+            return {"yes": True, "no": False}.get(literal) if is_quoted else None
+        case "scale_0_3":
+            return int(literal) if literal in ("0", "1", "2", "3") else None
+        case "number":
+            try:
+                value = float(literal)
+            except ValueError:
+                return None
+            return int(value) if value.is_integer() else value
+        case _:
+            return literal if is_quoted else None
+
+
+def _squeeze(expression: str) -> str:
+    return re.sub(r"\s+", "", expression)
+
+
+def _number_cell(cells: _Cells, column: str, reader: _Reader) -> float | None:
+    value = cells.get(column)
+    if value is None:
+        return None
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not 0 <= number <= 1000:
+        reader.refuse("survey", cells.row.number, f"{column} '{value}' must be a number from 0 to 1000")
+        return None
+    return number
+
+
+def _yes_no_cell(cells: _Cells, column: str, reader: _Reader) -> bool:
+    value = cells.get(column)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    answer = _YES_NO.get(_as_text(value).strip().lower())
+    if answer is None:
+        reader.refuse("survey", cells.row.number, f"{column} '{value}' must be yes or no")
+        return False
+    return answer
+
+
+# --- settings sheet and assembly ---
+
+def _instrument_dict(sheets: dict[str, _Sheet], reader: _Reader, *, key: str | None,
+                     version: int | None) -> tuple[dict[str, Any], dict[str, int]]:
+    lists = _read_choice_lists(sheets.get("choices"), reader)
+    survey = _read_survey(sheets["survey"], lists, reader)
+    settings_sheet = sheets.get("settings")
+    settings = _Cells(settings_sheet.rows[0]) if settings_sheet and settings_sheet.rows else None
+    settings_row = settings.row.number if settings else None
+    doc: dict[str, Any] = {
+        "key": key if key is not None else _settings_key(settings, settings_row, reader),
+        "version": version if version is not None else _settings_version(settings, settings_row, reader),
+        "dimensions": survey.dimensions,
+    }
+    title = settings.get("form_title") if settings else None
+    title_en = settings.get("form_title_en") if settings else None
+    doc["title"] = _text(_as_text(title) if title is not None else str(doc["key"]),
+                         _as_text(title_en) if title_en is not None else None)
+    description = settings.get("description") if settings else None
+    description_en = settings.get("description_en") if settings else None
+    if description is not None:
+        doc["description"] = _text(_as_text(description),
+                                   _as_text(description_en) if description_en is not None else None)
+    elif description_en is not None:
+        reader.refuse("settings", settings_row, "description_en is given without a description in Bahasa Indonesia")
+    return doc, survey.rows_by_path
+
+
+def _settings_key(settings: _Cells | None, row: int | None, reader: _Reader) -> str:
+    form_id = settings.get("form_id") if settings else None
+    if form_id is None:
+        reader.refuse("settings", row, "form_id is missing (it becomes the instrument key)")
+        return ""
+    form_id = _as_text(form_id)
+    if not _KEY_PATTERN.match(form_id):
+        reader.refuse("settings", row, f"form_id '{form_id}' is not a valid instrument key: use 2–63 lower-case"
+                                       " letters, digits and '-'")
+    return form_id
+
+
+def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader) -> int:
+    value = settings.get("version") if settings else None
+    if value is None:
+        reader.refuse("settings", row, "version is missing (a whole number from 1)")
+        return 0
+    text = _as_text(value)
+    if not text.isdigit() or int(text) < 1:
+        reader.refuse("settings", row, f"version '{value}' must be a whole number from 1")
+        return 0
+    return int(text)
+
+
+# --- export -----------------------------------------------------------------------------------------------------
+
+def instrument_to_xlsform(doc: Instrument) -> bytes:
+    """Write an instrument as an XLSForm that ``instrument_from_xlsform`` reads back unchanged.
+
+    The bytes depend on the instrument alone (fixed document times and zip entry times), so a regenerated file is
+    identical to the committed one.
+    """
+    workbook = openpyxl.Workbook()
+    survey = workbook.active
+    survey.title = "survey"
+    _append_rows(survey, _SURVEY_COLUMNS, _survey_rows(doc))
+    _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS, _choice_rows(doc))
+    _append_rows(workbook.create_sheet("settings"), _SETTINGS_COLUMNS, [_settings_row(doc)])
+    workbook.properties.created = _FIXED_TIME
+    workbook.properties.modified = _FIXED_TIME
+    workbook.properties.creator = "Sidak"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        # ExcelWriter rather than Workbook.save, which stamps the current time into docProps/core.xml.
+        ExcelWriter(workbook, archive).write_data()
+    return _with_fixed_zip_times(buffer.getvalue())
+
+
+def _append_rows(sheet: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([row.get(column) for column in columns])
+    sheet.freeze_panes = "A2"
+
+
+def _with_fixed_zip_times(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            fixed = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = entry.external_attr
+            target.writestr(fixed, source.read(entry.filename))
+    return out.getvalue()
+
+
+def _labels(column: str, text: Any) -> dict[str, Any]:
+    if text is None:
+        return {}
+    return {f"{column}::{LANGUAGE_NAMES['id']}": text.id, f"{column}::{LANGUAGE_NAMES['en']}": text.en}
+
+
+def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
+    taken_names = {dimension.id for dimension in doc.dimensions} | set(doc.indicators())
+    indicators = doc.indicators()
+    rows: list[dict[str, Any]] = []
+    for dimension in doc.dimensions:
+        rows.append({"type": "begin group", "name": dimension.id, **_labels("label", dimension.title),
+                     "weight": _number(dimension.weight)})
+        for indicator in dimension.indicators:
+            rows.append(_indicator_row(indicator, indicators))
+            if indicator.photo != "none":
+                rows.append(_image_row(indicator, rows[-1].get("relevant"), taken_names))
+        rows.append({"type": "end group", "name": dimension.id})
+    return rows
+
+
+def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator]) -> dict[str, Any]:
+    row = {"type": _xlsform_type(indicator), "name": indicator.id, **_labels("label", indicator.text),
+           **_labels("hint", indicator.guidance), "required": _yes_no(indicator.required),
+           "weight": _number(indicator.weight), "reverse": _yes_no(indicator.reverse),
+           "allow_na": _yes_no(indicator.allow_na), "unit": indicator.unit}
+    if indicator.bands is not None:
+        row["bands"] = _format_bands(indicator.bands)
+    if indicator.relevant is not None:
+        row["relevant"] = _format_condition(indicator.relevant, indicators[indicator.relevant.indicator])
+    return row
+
+
+def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]) -> dict[str, Any]:
+    name = f"{indicator.id}_photo"
+    while name in taken_names:
+        name += "_"
+    taken_names.add(name)
+    return {"type": "image", "name": name, f"label::{LANGUAGE_NAMES['id']}": f"Foto: {indicator.text.id}",
+            f"label::{LANGUAGE_NAMES['en']}": f"Photo: {indicator.text.en}" if indicator.text.en else None,
+            "required": _yes_no(indicator.photo == "required"), "relevant": relevant,
+            "parameters": f"max-pixels={PHOTO_MAX_PIXELS}"}
+
+
+def _xlsform_type(indicator: Indicator) -> str:
+    match indicator.type:
+        case "yes_no":
+            return f"select_one {YES_NO_LIST}"
+        case "scale_0_3":
+            return f"select_one {SCALE_LIST}"
+        case "choice":
+            return f"select_one {_choice_list_name(indicator)}"
+        case "number":
+            return "decimal"  # integer would refuse a measured 7.5 minutes
+        case _:
+            return "text"
+
+
+def _choice_list_name(indicator: Indicator) -> str:
+    # The suffix keeps an indicator's own list apart from the yes_no and scale_0_3 lists whatever its id.
+    return f"{indicator.id}_choices"
+
+
+def _choice_rows(doc: Instrument) -> list[dict[str, Any]]:
+    types = {indicator.type for indicator in doc.indicators().values()}
+    rows = []
+    for list_name, indicator_type, labels in ((YES_NO_LIST, "yes_no", _YES_NO_LABELS),
+                                              (SCALE_LIST, "scale_0_3", _SCALE_LABELS)):
+        if indicator_type in types:
+            rows += [{"list_name": list_name, "name": value, f"label::{LANGUAGE_NAMES['id']}": label_id,
+                      f"label::{LANGUAGE_NAMES['en']}": label_en} for value, label_id, label_en in labels]
+    for indicator in doc.indicators().values():
+        for choice in indicator.choices or []:
+            rows.append({"list_name": _choice_list_name(indicator), "name": choice.value,
+                         **_labels("label", choice.label)})
+    return rows
+
+
+def _settings_row(doc: Instrument) -> dict[str, Any]:
+    row = {"form_id": doc.key, "version": doc.version, "form_title": doc.title.id, "form_title_en": doc.title.en,
+           "default_language": LANGUAGE_NAMES["id"]}
+    if doc.description is not None:
+        row |= {"description": doc.description.id, "description_en": doc.description.en}
+    return row
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _format_bands(bands: list[Band]) -> str:
+    return ";".join(f"{'*' if band.max is None else _number(band.max)}:{_number(band.score)}" for band in bands)
+
+
+def _format_condition(condition: Condition, target: Indicator) -> str:
+    equals = condition.equals
+    if target.type == "yes_no":
+        literal = "'yes'" if equals is True else "'no'"
+    elif target.type == "number" and not isinstance(equals, str):
+        literal = str(_number(equals))
+    else:
+        quote = '"' if "'" in str(equals) else "'"
+        literal = f"{quote}{equals}{quote}"
+    return f"${{{condition.indicator}}} = {literal}"
