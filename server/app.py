@@ -19,10 +19,13 @@ from server.db.engine import create_engine, create_session_factory
 from server.lib.auth import BearerTokenMiddleware
 from server.lib.http import add_security_headers, provide_db_session, provide_principal
 from server.lib.problems import EXCEPTION_HANDLERS
+from server.domain.photos.processing import remove_stale_spool_files
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
 
-PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+REPO_DIR = Path(__file__).resolve().parent.parent
+PWA_DIR = REPO_DIR / "pwa"
+CONSOLE_DIR = REPO_DIR / "console"
 PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/"]
 
 
@@ -35,7 +38,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.photo_store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
+        await app.state.photo_store.cleanup_temp()
         settings.photo_spool_dir.mkdir(parents=True, exist_ok=True)
+        await remove_stale_spool_files(settings.photo_spool_dir)
         try:
             yield
         finally:
@@ -43,6 +48,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
     handlers = list(ROUTE_HANDLERS)
+    # The supervisors' and admins' console (desktop) and the surveyors' phone app are static files.
+    if CONSOLE_DIR.is_dir():
+        handlers.append(create_static_files_router(path="/console", directories=[CONSOLE_DIR], html_mode=True,
+                                                   include_in_schema=False, name="console"))
     if PWA_DIR.is_dir():
         handlers.append(create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True,
                                                    include_in_schema=False, name="pwa"))

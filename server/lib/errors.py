@@ -177,3 +177,9 @@ class PhotoUnreadable(InvalidInput):
     """The bytes start like a supported image but cannot be decoded (truncated or damaged data)."""
 
     code = "photo.unreadable"
+
+
+class PhotoContentTypeMismatch(UnsupportedMediaType):
+    """The upload's Content-Type is not an image type, or not the kind of image its declaration names."""
+
+    code = "photo.content_type"
