@@ -1,4 +1,4 @@
-"""The `sidak` command line: serve, demo, db upgrade/downgrade, createuser, audit verify."""
+"""The `sidak` command line: serve, demo, db upgrade/downgrade, createuser, audit verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from server.config import Settings, load_settings
@@ -56,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="audit chain").add_subparsers(title="audit commands")
     verify = audit.add_parser("verify", help="check the hash chain; name the first edited, deleted or moved event")
     verify.set_defaults(run=_audit_verify)
+
+    backup = commands.add_parser("backup", help="write a consistent snapshot of the database and the photos")
+    backup.add_argument("dest_dir", type=Path, help="a new or empty folder")
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser("restore", help="load a backup into an empty database and the photo store")
+    restore.add_argument("src_dir", type=Path, help="a folder written by `sidak backup`")
+    restore.set_defaults(run=_restore)
     return parser
 
 
@@ -126,6 +134,32 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     result = _run(settings, verify_stored_chain)
     print(result.message)
     return 0 if result.ok else 1
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from server.backup import BackupRefused, backup
+
+    try:
+        summary = backup(load_settings(), args.dest_dir)
+    except BackupRefused as error:
+        print(f"sidak backup: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(summary.lines()))
+    for problem in summary.problems:
+        print(f"sidak backup: {problem}", file=sys.stderr)
+    return 1 if summary.problems else 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from server.backup import BackupRefused, restore
+
+    try:
+        summary = restore(load_settings(), args.src_dir)
+    except BackupRefused as error:
+        print(f"sidak restore: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(summary.lines()))
+    return 0
 
 
 if __name__ == "__main__":
