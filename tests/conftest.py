@@ -92,8 +92,3 @@ async def running(app: Litestar) -> AsyncIterator[None]:
 @pytest.fixture(autouse=True)
 def _reset_clock() -> None:
     clock.reset()
-
-
-@pytest.fixture(scope="session")
-def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
-    return asyncio.DefaultEventLoopPolicy()
