@@ -1,0 +1,131 @@
+// The console's shell: the top bar (navigation, language, logout) and the hash router that mounts one view at a
+// time into <main>. A view is `render(main, {params, query}) → cleanup function | undefined`.
+
+import { LOGGED_OUT_EVENT, logout } from './api.js';
+import { h, mount } from './dom.js';
+import { LANGUAGE_EVENT, LANGUAGES, getLanguage, loadLanguage, setLanguage, t } from './i18n.js';
+import { createRouter, navigate, parseHash } from './router.js';
+import { currentUser, isAdmin, readSession } from './session.js';
+import * as assignmentsView from './views/assignments.js';
+import * as instrumentView from './views/instrument.js';
+import * as instrumentsView from './views/instruments.js';
+import * as loginView from './views/login.js';
+import * as placeholderView from './views/placeholder.js';
+import * as unitImportView from './views/unit-import.js';
+import * as unitsView from './views/units.js';
+import * as usersView from './views/users.js';
+import * as waveView from './views/wave.js';
+import * as wavesView from './views/waves.js';
+
+// `nav` names the top-bar entry a page belongs to; `admin` pages are hidden from, and refused to, supervisors.
+const ROUTES = [
+  { pattern: '/login', view: loginView, public: true },
+  { pattern: '/units', view: unitsView, admin: true, nav: 'units' },
+  { pattern: '/units/import', view: unitImportView, admin: true, nav: 'units' },
+  { pattern: '/users', view: usersView, admin: true, nav: 'users' },
+  { pattern: '/instruments', view: instrumentsView, admin: true, nav: 'instruments' },
+  { pattern: '/instruments/:key/:version', view: instrumentView, admin: true, nav: 'instruments' },
+  { pattern: '/waves', view: wavesView, admin: true, nav: 'waves' },
+  { pattern: '/waves/:id', view: waveView, admin: true, nav: 'waves' },
+  { pattern: '/waves/:id/assignments', view: assignmentsView, admin: true, nav: 'waves' },
+  { pattern: '/review', view: placeholderView, nav: 'review', page: 'review' },
+  { pattern: '/review/:visitId', view: placeholderView, nav: 'review', page: 'review' },
+  { pattern: '/results/:waveId', view: placeholderView, nav: 'results', page: 'results' },
+];
+const NAV = [
+  { key: 'units', path: '/units', admin: true },
+  { key: 'users', path: '/users', admin: true },
+  { key: 'instruments', path: '/instruments', admin: true },
+  { key: 'waves', path: '/waves', admin: true },
+  { key: 'review', path: '/review' },
+];
+
+const router = createRouter(ROUTES);
+const main = document.getElementById('main');
+const topbar = document.getElementById('topbar');
+let cleanup = null;
+let renderCount = 0;
+
+function homePath() {
+  return isAdmin() ? '/units' : '/review';
+}
+
+function renderTopbar(activeNav) {
+  const user = currentUser();
+  const languageSwitch = h('div', { class: 'language-switch', role: 'group', 'aria-label': t('nav.language') },
+    LANGUAGES.map((language) => h('button', {
+      type: 'button', class: 'language-button', lang: language, 'aria-pressed': String(language === getLanguage()),
+      on: { click: () => setLanguage(language) },
+    }, t(`language.${language}`))));
+  const links = user ? NAV.filter((item) => !item.admin || isAdmin()).map((item) => h('a', {
+    href: `#${item.path}`, class: ['nav-link', item.key === activeNav ? 'active' : null],
+    'aria-current': item.key === activeNav ? 'page' : null,
+  }, t(`nav.${item.key}`))) : [];
+  mount(topbar,
+    h('a', { class: 'brand', href: user ? `#${homePath()}` : '#/login' },
+      h('span', { class: 'brand-name' }, 'Sidak'), h('span', { class: 'brand-sub' }, t('app.console'))),
+    h('nav', { class: 'nav', 'aria-label': t('nav.label') }, links),
+    h('div', { class: 'topbar-end' },
+      languageSwitch,
+      user ? h('span', { class: 'whoami' }, h('span', { class: 'whoami-name' }, user.display_name),
+        h('span', { class: 'role-badge' }, t(`role.${user.role}`))) : null,
+      user ? h('button', { type: 'button', class: 'link-button', on: { click: handleLogout } }, t('nav.logout')) : null));
+}
+
+async function handleLogout() {
+  await logout();
+  navigate('/login');
+}
+
+async function route() {
+  const { path, query } = parseHash(globalThis.location.hash);
+  const found = router.match(path);
+  const loggedIn = Boolean(readSession());
+  if (!found) {
+    navigate(loggedIn ? homePath() : '/login');
+    return;
+  }
+  if (!found.route.public && !loggedIn) {
+    navigate('/login');
+    return;
+  }
+  if (found.route.public && loggedIn) {
+    navigate(homePath());
+    return;
+  }
+  if (typeof cleanup === 'function') cleanup();
+  cleanup = null;
+  renderCount += 1;
+  const thisRender = renderCount;
+  renderTopbar(found.route.nav);
+  main.replaceChildren();
+  if (found.route.admin && !isAdmin()) {
+    mount(main, h('h1', {}, t('page.forbidden')), h('p', {}, t('page.forbidden_detail')));
+    return;
+  }
+  try {
+    const result = await found.route.view.render(main, { params: found.params, query, page: found.route.page });
+    // A slow view finishing after the user moved on must not leave its cleanup behind for the wrong page.
+    if (thisRender === renderCount) cleanup = result;
+    else if (typeof result === 'function') result();
+  } catch (error) {
+    console.error(error);
+  }
+  // Screen readers start at the new page, unless the view already put the focus somewhere useful.
+  if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
+}
+
+function start() {
+  if (!globalThis.location.pathname.endsWith('/')) {
+    // Relative links and the module graph assume the console's folder URL.
+    globalThis.location.replace(`${globalThis.location.pathname}/${globalThis.location.hash}`);
+    return;
+  }
+  loadLanguage();
+  globalThis.addEventListener('hashchange', route);
+  globalThis.addEventListener(LANGUAGE_EVENT, route);
+  globalThis.addEventListener(LOGGED_OUT_EVENT, () => navigate('/login'));
+  route();
+}
+
+start();

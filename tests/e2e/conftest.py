@@ -1,0 +1,183 @@
+"""Browser tests drive the real app: `sidak demo` fills a fresh data dir, uvicorn serves it on a free loopback port in
+a subprocess, and Playwright drives Debian's Chromium (/usr/bin/chromium; never a downloaded browser). Without that
+Chromium the tests are skipped with the reason printed.
+
+Fixtures shared by the console's and the phone app's browser tests:
+  live_server  — the running server: base_url, data_dir, logins {username: password}
+  browser      — one headless Chromium for the session
+  new_page     — a factory for pages that record console errors, page errors and CSP violations, and that cannot
+                 reach anything but the live server (map tiles and the like fail, as on a closed network)
+  screenshot   — save a PNG into artifacts/screenshots/<folder>/ (git-ignored) and return its path
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "screenshots"
+SERVER_START_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    data_dir: Path
+    logins: dict[str, str]
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def token(self, username: str) -> str:
+        """An access token for a demo user, for checks made through the API beside the browser."""
+        answer = httpx.post(self.url("/api/auth/login"),
+                            json={"username": username, "password": self.logins[username]}, timeout=30)
+        answer.raise_for_status()
+        return str(answer.json()["access_token"])
+
+    def api(self, method: str, path: str, username: str = "admin", **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token(username)}"}
+        return httpx.request(method, self.url(path), headers=headers, timeout=30, **kwargs)
+
+
+@dataclass
+class PageProblems:
+    """What a page reported that a user must never meet: script errors and Content-Security-Policy refusals."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def expect_none(self) -> None:
+        assert not self.errors, "the page reported:\n" + "\n".join(self.errors)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SIDAK_")}
+    env["SIDAK_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{base_url}/api/public/waves", timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+        print(f"SKIPPED: {reason}")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = _server_env(data_dir)
+    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=env, check=True,
+                   capture_output=True, timeout=300)
+    logins = json.loads((data_dir / "demo-logins.json").read_text())
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_serving(base_url, process, log_path)
+        yield LiveServer(base_url, data_dir, logins)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _is_problem(message: Any) -> bool:
+    text = message.text
+    if "Content Security Policy" in text or "Refused to" in text:
+        return True
+    # "Failed to load resource" is the browser logging an HTTP error answer (a 401, a 404, a 422) or a blocked
+    # outside request; the app shows those to the user itself, so they are not script errors.
+    return message.type == "error" and not text.startswith("Failed to load resource")
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., tuple[Any, PageProblems]]]:
+    contexts = []
+
+    def open_page(width: int = 1366, height: int = 768, locale: str = "id-ID") -> tuple[Any, PageProblems]:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                      timezone_id="Asia/Jakarta")
+        contexts.append(context)
+        # Only the live server is reachable: map tiles and any other outside request fail at once.
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.base_url)
+                      or route.request.url.startswith(("data:", "blob:")) else route.abort())
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems = PageProblems()
+        page.on("console", lambda message: problems.errors.append(f"console {message.type}: {message.text}")
+                if _is_problem(message) else None)
+        page.on("pageerror", lambda error: problems.errors.append(f"page error: {error}"))
+        return page, problems
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str, str], Path]:
+    def save(page: Any, folder: str, name: str, *, full_page: bool = True) -> Path:
+        path = SCREENSHOT_DIR / folder / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return save

@@ -1,0 +1,165 @@
+"""The console's shell and pages in a real browser: every admin page renders in both languages with no script error
+and no Content-Security-Policy refusal, the map still draws units when no tile loads, roles see what they may, and
+an expired access token is refreshed once before the user is sent back to the login page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+ADMIN_PAGES = {
+    "units": ("#/units", ".data-table"),
+    "units-import": ("#/units/import", "#csv-file"),
+    "users": ("#/users", ".data-table"),
+    "instruments": ("#/instruments", ".data-table"),
+    "instrument": ("#/instruments/ombudsman-kepatuhan/1", ".indicator"),
+    "waves": ("#/waves", ".data-table"),
+}
+
+
+def _demo_wave(live_server: LiveServer) -> dict[str, Any]:
+    return dict(next(w for w in live_server.api("GET", "/api/admin/waves").json() if w["assignment_count"]))
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_every_admin_page_renders_without_script_errors(console_as, live_server, shoot, language):
+    page, problems = console_as("admin")
+    if language == "en":
+        page.click(".language-button[lang=en]")
+        page.wait_for_selector("html[lang=en]")
+    wave = _demo_wave(live_server)
+    pages = dict(ADMIN_PAGES, wave=(f"#/waves/{wave['id']}", ".stepper"),
+                 assignments=(f"#/waves/{wave['id']}/assignments", "#assignment-list tbody tr[data-unit]"))
+
+    for name, (hash_path, ready) in pages.items():
+        page.goto(live_server.url(f"/console/{hash_path}"))
+        page.wait_for_selector(ready)
+        assert page.locator(".alert-error").count() == 0, f"{name}: {page.locator('.alert-error').inner_text()}"
+        shoot(page, f"{language}-{name}", full_page=name != "instrument")
+
+    problems.expect_none()
+
+
+def test_the_dialogs_and_the_draw_tab_render_without_script_errors(console_as, live_server, shoot):
+    page, problems = console_as("admin")
+    for hash_path, opener, name in [
+        ("#/units", ".page-actions button.primary", "unit-create"),
+        ("#/users", ".page-actions button.primary", "user-create"),
+        ("#/waves", ".page-actions button.primary", "wave-create"),
+    ]:
+        page.goto(live_server.url(f"/console/{hash_path}"))
+        page.click(opener)
+        page.wait_for_selector("dialog[open] form")
+        shoot(page, name, full_page=False)
+        page.keyboard.press("Escape")
+        page.wait_for_selector("dialog", state="detached")
+    page.goto(live_server.url(f"/console/#/waves/{_demo_wave(live_server)['id']}/assignments"))
+    page.click("#tab-draw")
+    page.wait_for_selector("input[name=seed]")
+    shoot(page, "draw-tab")
+    problems.expect_none()
+
+
+def test_the_unit_map_draws_every_unit_with_coordinates_when_no_tile_loads(console_as, live_server, shoot):
+    units = live_server.api("GET", "/api/admin/units").json()
+    with_coordinates = [u for u in units if u["lat"] is not None and u["lon"] is not None]
+    page, problems = console_as("admin")
+    page.goto(live_server.url("/console/#/units"))
+    page.click("#tab-unit-map")
+    page.wait_for_selector(".map-surface.leaflet-container")
+
+    page.wait_for_selector(".map-note:not([hidden])")  # every tile request is refused in these tests
+    assert page.locator("path.map-point").count() == len(with_coordinates)
+    assert page.locator("path.map-geofence").count() == len(with_coordinates)
+    shoot(page, "units-map-without-tiles", full_page=False)
+    problems.expect_none()
+
+
+def test_a_tablet_sees_the_units_and_the_wave_usable(console_as, live_server, shoot):
+    page, problems = console_as("admin", width=820, height=1180)
+    page.goto(live_server.url("/console/#/units"))
+    page.wait_for_selector(".data-table")
+    assert page.locator(".nav-link", has_text="Gelombang").is_visible()
+    shoot(page, "tablet-units", full_page=False)
+    page.goto(live_server.url(f"/console/#/waves/{_demo_wave(live_server)['id']}"))
+    page.wait_for_selector(".stepper")
+    shoot(page, "tablet-wave", full_page=False)
+    problems.expect_none()
+
+
+def test_a_supervisor_is_shown_no_admin_pages(console_as, live_server, shoot):
+    page, problems = console_as("supervisor1")
+
+    assert [link.get_attribute("href") for link in page.locator(".nav-link").all()] == ["#/review"]
+    page.goto(live_server.url("/console/#/units"))
+    page.wait_for_selector("main h1")
+    assert page.locator("main h1").inner_text() == "Khusus admin"
+    assert page.locator(".data-table").count() == 0
+    shoot(page, "supervisor-refused-admin-page", full_page=False)
+    problems.expect_none()
+
+
+def test_a_surveyor_is_refused_at_the_console_login(new_page, live_server):
+    page, problems = new_page()
+    page.goto(live_server.url("/console/"))
+    page.fill("input[name=username]", "surveyor1")
+    page.fill("input[name=password]", live_server.logins["surveyor1"])
+    page.click("form button[type=submit]")
+
+    page.wait_for_selector(".alert-error[data-code='console.surveyor']")
+    assert page.evaluate("sessionStorage.getItem('sidak.console.session')") is None
+    problems.expect_none()
+
+
+def test_a_wrong_password_is_shown_as_a_translated_error(new_page, live_server):
+    page, problems = new_page()
+    page.goto(live_server.url("/console/"))
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "not-the-password")
+    page.click("form button[type=submit]")
+
+    alert = page.wait_for_selector(".alert-error[data-code='auth.invalid_credentials']")
+    assert "salah" in alert.inner_text()
+    problems.expect_none()
+
+
+def _spoil_access_token(page: Any) -> None:
+    page.evaluate("""() => {
+        const session = JSON.parse(sessionStorage.getItem('sidak.console.session'));
+        session.access_token = 'expired.or.forged';
+        sessionStorage.setItem('sidak.console.session', JSON.stringify(session));
+    }""")
+
+
+def test_an_expired_access_token_is_refreshed_once_and_the_page_still_loads(console_as, live_server):
+    page, problems = console_as("admin")
+    _spoil_access_token(page)
+
+    page.goto(live_server.url("/console/#/users"))
+    page.wait_for_selector(".data-table tbody tr[data-key=admin]")
+
+    session = json.loads(page.evaluate("sessionStorage.getItem('sidak.console.session')"))
+    assert session["access_token"] != "expired.or.forged"
+    problems.expect_none()
+
+
+def test_a_refused_refresh_ends_the_session_and_shows_the_login(console_as, live_server):
+    page, problems = console_as("admin")
+    _spoil_access_token(page)
+    page.evaluate("""() => {
+        const session = JSON.parse(sessionStorage.getItem('sidak.console.session'));
+        session.refresh_token = 'revoked';
+        sessionStorage.setItem('sidak.console.session', JSON.stringify(session));
+    }""")
+
+    page.goto(live_server.url("/console/#/users"))
+    page.wait_for_selector("input[name=username]")
+
+    assert page.evaluate("sessionStorage.getItem('sidak.console.session')") is None
+    problems.expect_none()
