@@ -38,8 +38,10 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = "camera=(self), geolocation=(self), microphone=()"
-    if path.startswith("/api/") and "cache-control" not in headers:
-        headers["Cache-Control"] = "no-store"
+    if "cache-control" not in headers:
+        # API answers are never stored; the static apps are revalidated (ETag) so a new version shows at once —
+        # the phone app's service worker does the offline caching.
+        headers["Cache-Control"] = "no-store" if path.startswith("/api/") else "no-cache"
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:

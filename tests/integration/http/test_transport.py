@@ -57,3 +57,10 @@ async def test_the_openapi_document_is_served(client):
 
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Sidak API"
+
+
+async def test_the_app_shells_are_revalidated_so_a_new_version_shows_at_once(client):
+    for path in ("/", "/sw.js", "/console/"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-cache", path
