@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,6 +22,12 @@ from server.lib import clock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("SIDAK_TEST_DATABASE_URL", "")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's synchronous API keeps an event loop running in the main thread for the
+    rest of the session, which the asyncio tests must not meet."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
 
 
 def reset_postgres_schema(url: str) -> None:
@@ -39,7 +46,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         url = TEST_DATABASE_URL
     else:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'sidak-test.db'}"
-    migrate.upgrade(url)
+    # In a thread of its own: Alembic runs its own event loop, which cannot start inside a running one.
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(migrate.upgrade, url).result()
     return url
 
 

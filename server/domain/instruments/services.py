@@ -1,0 +1,144 @@
+"""Storing and reading instrument versions. A stored version never changes: editing stores the next version."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+import anyio.to_thread
+import msgspec
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Assignment, Instrument, Wave
+from server.domain.audit.services import AuditLog
+from server.domain.instruments.documents import Instrument as InstrumentDocument
+from server.domain.instruments.rules import check_instrument
+from server.domain.instruments.xlsform import instrument_from_xlsform
+from server.lib import clock
+from server.lib.auth import Principal
+from server.lib.errors import (
+    DuplicateKey,
+    Forbidden,
+    InstrumentImmutable,
+    InstrumentInvalid,
+    MalformedRequest,
+    NotFound,
+)
+
+Source = Literal["json", "xlsform"]
+TITLE_MAX_LENGTH = 300  # the column's size; the full title stays in the document
+
+
+def content_hash(document: InstrumentDocument) -> str:
+    """sha256 of the document's canonical JSON (sorted keys, defaults written out), so that the same checklist sent
+    as JSON or as an XLSForm hashes the same."""
+    canonical = msgspec.json.encode(msgspec.to_builtins(document), order="sorted")
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def instrument_from_json(body: bytes) -> InstrumentDocument:
+    try:
+        document = msgspec.json.decode(body, type=InstrumentDocument)
+    except msgspec.ValidationError as error:
+        message = str(error)
+        path = message.rsplit(" - at `$", 1)[1].rstrip("`").lstrip(".") if " - at `$" in message else None
+        raise InstrumentInvalid(f"The instrument document is not valid: {message}", field=path or None) from error
+    except msgspec.DecodeError as error:
+        raise MalformedRequest(f"The request body is not valid JSON: {error}") from error
+    check_instrument(document)
+    return document
+
+
+@dataclass(frozen=True)
+class InstrumentSummary:
+    row: Instrument
+    wave_count: int
+
+
+@dataclass(frozen=True)
+class InstrumentDetail:
+    row: Instrument
+    waves: list[Wave]
+
+
+class InstrumentService:
+    def __init__(self, session: AsyncSession, principal: Principal | None) -> None:
+        self.session = session
+        self.principal = principal
+
+    async def store_upload(self, body: bytes, source: Source) -> tuple[Instrument, bool]:
+        """Read an uploaded JSON document or XLSForm workbook (in a worker thread: pyxform takes its time), then
+        store it."""
+        read = instrument_from_json if source == "json" else instrument_from_xlsform
+        document = await anyio.to_thread.run_sync(read, body)
+        return await self.store(document, source=source)
+
+    async def store(self, document: InstrumentDocument, *, source: Source) -> tuple[Instrument, bool]:
+        """Store a new version; ``(stored, True)``. The same key, version and content again is a harmless replay,
+        ``(stored, False)``; other content under a stored key and version is refused."""
+        digest = content_hash(document)
+        stored = await find_instrument(self.session, document.key, document.version)
+        if stored is not None:
+            if stored.content_hash == digest:
+                return stored, False
+            raise await self._immutable(document)
+        row = Instrument(key=document.key, version=document.version, title=document.title.id[:TITLE_MAX_LENGTH],
+                         document=msgspec.to_builtins(document), content_hash=digest, created_at=clock.now(),
+                         created_by=self.principal.id if self.principal else None)
+        self.session.add(row)
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            raise DuplicateKey(f"Instrument {document.key} version {document.version} was stored at the same moment by"
+                               " another request; fetch it before trying again.", field="version") from error
+        await AuditLog(self.session).record(
+            "instrument.created", entity_type="instrument", entity_id=row.id, actor_id=self._actor_id(),
+            data={"key": row.key, "version": row.version, "content_hash": digest, "source": source})
+        return row, True
+
+    async def list(self) -> list[InstrumentSummary]:
+        wave_count = (select(func.count()).select_from(Wave).where(Wave.instrument_id == Instrument.id)
+                      .correlate(Instrument).scalar_subquery())
+        rows = await self.session.execute(select(Instrument, wave_count).order_by(Instrument.key, Instrument.version))
+        return [InstrumentSummary(row, count) for row, count in rows.all()]
+
+    async def detail(self, key: str, version: int) -> InstrumentDetail:
+        row = await self._get(key, version)
+        waves = (await self.session.scalars(select(Wave).where(Wave.instrument_id == row.id)
+                                            .order_by(Wave.created_at))).all()
+        return InstrumentDetail(row, list(waves))
+
+    async def document_for_caller(self, key: str, version: int) -> InstrumentDocument:
+        """The document, for any reviewer; a surveyor only gets instruments of waves they are assigned in."""
+        row = await self._get(key, version)
+        if self.principal is not None and self.principal.role == "surveyor":
+            is_assigned = await self.session.scalar(select(exists().where(
+                Assignment.surveyor_id == self.principal.id, Assignment.wave_id == Wave.id,
+                Wave.instrument_id == row.id)))
+            if not is_assigned:
+                raise Forbidden("This instrument belongs to no wave you are assigned in.")
+        return msgspec.convert(row.document, type=InstrumentDocument)
+
+    async def _get(self, key: str, version: int) -> Instrument:
+        row = await find_instrument(self.session, key, version)
+        if row is None:
+            raise NotFound(f"There is no instrument {key} version {version}.")
+        return row
+
+    async def _immutable(self, document: InstrumentDocument) -> InstrumentImmutable:
+        latest = await self.session.scalar(select(func.max(Instrument.version)).where(Instrument.key == document.key))
+        return InstrumentImmutable(
+            f"Instrument {document.key} version {document.version} is already stored with other content, and a stored"
+            f" version never changes; store your edit as version {(latest or 0) + 1}.", field="version",
+            next_version=(latest or 0) + 1)
+
+    def _actor_id(self) -> uuid.UUID | None:
+        return self.principal.id if self.principal else None
+
+
+async def find_instrument(session: AsyncSession, key: str, version: int) -> Instrument | None:
+    return await session.scalar(select(Instrument).where(Instrument.key == key, Instrument.version == version))

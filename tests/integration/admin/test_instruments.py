@@ -1,0 +1,162 @@
+"""Instrument versions: stored from JSON or XLSForm, immutable, and readable by those who need them."""
+
+from __future__ import annotations
+
+import json
+
+import msgspec
+
+from server.domain.instruments.defaults import default_instrument_json, load_default_instrument
+from server.domain.instruments.xlsform import instrument_to_xlsform
+from tests.integration.admin.test_places import assert_problem
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def default_document() -> dict:
+    return json.loads(default_instrument_json())
+
+
+async def post_json(client, headers, document):
+    return await client.post("/api/admin/instruments", json=document, headers=headers)
+
+
+async def test_an_admin_stores_an_instrument_version_and_reads_it_back(client, admin_headers):
+    response = await post_json(client, admin_headers, default_document())
+
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert (stored["key"], stored["version"], stored["waves"]) == ("ombudsman-kepatuhan", 1, [])
+    assert stored["indicator_count"] == len(load_default_instrument().indicators())
+    assert stored["document"] == msgspec.to_builtins(load_default_instrument())
+    listed = (await client.get("/api/admin/instruments", headers=admin_headers)).json()
+    assert [(i["key"], i["version"], i["wave_count"]) for i in listed] == [("ombudsman-kepatuhan", 1, 0)]
+    detail = await client.get("/api/admin/instruments/ombudsman-kepatuhan/1", headers=admin_headers)
+    assert detail.json() == stored
+
+
+async def test_sending_the_same_version_again_is_a_harmless_replay(client, admin_headers, row_counts):
+    first = await post_json(client, admin_headers, default_document())
+    before = await row_counts()
+
+    again = await post_json(client, admin_headers, default_document())
+
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert await row_counts() == before
+
+
+async def test_other_content_under_a_stored_version_is_refused_as_immutable(client, admin_headers, row_counts):
+    await post_json(client, admin_headers, default_document())
+    edited = default_document()
+    edited["dimensions"][0]["weight"] += 1
+    before = await row_counts()
+
+    response = await post_json(client, admin_headers, edited)
+
+    body = assert_problem(response, 409, "instrument.immutable", "version")
+    assert body["next_version"] == 2
+    assert await row_counts() == before
+    edited["version"] = 2
+    assert (await post_json(client, admin_headers, edited)).status_code == 201
+
+
+async def test_an_xlsform_upload_stores_the_same_instrument_as_its_json(client, admin_headers):
+    workbook = instrument_to_xlsform(load_default_instrument())
+
+    from_xlsx = await client.post("/api/admin/instruments", content=workbook,
+                                  headers={**admin_headers, "content-type": XLSX})
+    from_json = await post_json(client, admin_headers, default_document())
+
+    assert from_xlsx.status_code == 201, from_xlsx.text
+    assert from_json.status_code == 200  # the same content: a replay, not a second version
+    assert from_json.json()["content_hash"] == from_xlsx.json()["content_hash"]
+
+
+async def test_an_xlsform_can_come_as_a_multipart_upload(client, admin_headers):
+    workbook = instrument_to_xlsform(load_default_instrument())
+
+    response = await client.post("/api/admin/instruments", files={"file": ("kepatuhan.xlsx", workbook,
+                                                                           "application/octet-stream")},
+                                 headers=admin_headers)
+
+    assert response.status_code == 201, response.text
+
+
+async def test_an_instrument_breaking_the_rules_is_refused_with_every_problem(client, admin_headers, row_counts):
+    broken = default_document()
+    first_dimension = broken["dimensions"][0]["indicators"]
+    first_dimension[1]["id"] = first_dimension[0]["id"]
+    before = await row_counts()
+
+    response = await post_json(client, admin_headers, broken)
+
+    body = assert_problem(response, 422, "instrument.invalid", "dimensions[0].indicators[1].id")
+    assert body["errors"]
+    assert await row_counts() == before
+
+
+async def test_a_wrong_type_in_the_document_names_the_field(client, admin_headers, row_counts):
+    broken = default_document()
+    broken["dimensions"][0]["weight"] = "heavy"
+    before = await row_counts()
+
+    response = await post_json(client, admin_headers, broken)
+
+    assert_problem(response, 422, "instrument.invalid", "dimensions[0].weight")
+    assert await row_counts() == before
+
+
+async def test_malformed_json_and_other_media_types_are_refused(client, admin_headers, row_counts):
+    before = await row_counts()
+
+    malformed = await client.post("/api/admin/instruments", content=b'{"key": ',
+                                  headers={**admin_headers, "content-type": "application/json"})
+    as_text = await client.post("/api/admin/instruments", content=b"key=x",
+                                headers={**admin_headers, "content-type": "text/plain"})
+    not_a_workbook = await client.post("/api/admin/instruments", content=b"PK\x03\x04 not really",
+                                       headers={**admin_headers, "content-type": XLSX})
+
+    assert_problem(malformed, 400, "request.malformed")
+    assert_problem(as_text, 415, "request.unsupported_media_type")
+    assert_problem(not_a_workbook, 422, "instrument.invalid")
+    assert await row_counts() == before
+
+
+async def test_an_unknown_version_is_404(client, admin_headers):
+    response = await client.get("/api/admin/instruments/ombudsman-kepatuhan/9", headers=admin_headers)
+
+    assert_problem(response, 404, "not_found")
+
+
+# --- GET /api/instruments/{key}/{version} -------------------------------------------------------------------------
+
+async def test_an_assigned_surveyor_gets_the_document_of_their_wave(client, make):
+    assignment_wave = await make.wave()
+    surveyor = await make.user(role="surveyor")
+    await make.assignment(wave=assignment_wave, surveyor=surveyor)
+
+    response = await client.get("/api/instruments/ombudsman-kepatuhan/1", headers=make.headers(surveyor))
+
+    assert response.status_code == 200
+    assert response.json() == msgspec.to_builtins(load_default_instrument())
+
+
+async def test_a_surveyor_without_an_assignment_on_the_instrument_is_refused(client, make):
+    await make.instrument()
+    surveyor = await make.user(role="surveyor")
+
+    response = await client.get("/api/instruments/ombudsman-kepatuhan/1", headers=make.headers(surveyor))
+
+    assert_problem(response, 403, "auth.forbidden")
+
+
+async def test_a_supervisor_reads_any_instrument_and_an_unknown_one_is_404(client, make):
+    await make.instrument()
+    supervisor = await make.user(role="supervisor")
+
+    known = await client.get("/api/instruments/ombudsman-kepatuhan/1", headers=make.headers(supervisor))
+    unknown = await client.get("/api/instruments/ombudsman-kepatuhan/2", headers=make.headers(supervisor))
+
+    assert known.status_code == 200
+    assert_problem(unknown, 404, "not_found")
