@@ -117,12 +117,18 @@ def _demo(args: argparse.Namespace) -> int:
 def _createuser(args: argparse.Namespace) -> int:
     from server.domain.admin.services import create_user_from_cli
 
+    from server.lib.errors import DomainError
+
     password = os.environ.get("SIDAK_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")
     settings = load_settings()
     migrate.upgrade(settings.database_url)
-    user = _run(settings, lambda session: create_user_from_cli(
-        session, username=args.username, role=args.role, password=password,
-        display_name=args.display_name or args.username, region_codes=args.region))
+    try:
+        user = _run(settings, lambda session: create_user_from_cli(
+            session, username=args.username, role=args.role, password=password,
+            display_name=args.display_name or args.username, region_codes=args.region))
+    except DomainError as error:
+        print(f"sidak createuser: {error.detail}", file=sys.stderr)
+        return 1
     print(f"created {user.role} {user.username}")
     return 0
 

@@ -55,7 +55,7 @@ def _validation_error(exc: ValidationException) -> DomainError:
         return MalformedRequest(f"The request body is not valid JSON: {detail.split(':', 1)[-1].strip()}")
     problems = exc.extra if isinstance(exc.extra, list) else []
     errors = [
-        {"field": _field_path(item.get("key")), "message": str(item.get("message", ""))}
+        {"field": _field_path(item.get("key"), str(item.get("message", ""))), "message": str(item.get("message", ""))}
         for item in problems if isinstance(item, dict)
     ]
     first = errors[0] if errors else None
@@ -64,10 +64,18 @@ def _validation_error(exc: ValidationException) -> DomainError:
                         errors=errors or None)
 
 
-def _field_path(key: Any) -> str | None:
-    if not key:
-        return None
-    return re.sub(r"^\$\.?", "", str(key)) or None
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+
+
+def _field_path(key: Any, message: str) -> str | None:
+    """The JSON path of the offending field. Litestar names the whole body ``data``; for a missing or unknown
+    field the field's own name is only in msgspec's message."""
+    parent = re.sub(r"^\$\.?", "", str(key or ""))
+    parent = "" if parent == "data" else parent
+    named = _NAMED_FIELD.search(message)
+    if named:
+        return f"{parent}.{named.group(1)}" if parent else named.group(1)
+    return parent or None
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:

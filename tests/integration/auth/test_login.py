@@ -141,3 +141,16 @@ async def test_login_with_missing_field_names_the_field(client):
 
     assert response.status_code == 422
     assert response.json()["code"] == "request.invalid"
+
+
+async def test_a_missing_field_is_named_in_the_problem(client):
+    response = await client.post("/api/auth/login", json={"username": "x"})
+
+    assert response.json()["field"] == "password"
+
+
+async def test_an_unknown_field_is_named_in_the_problem(client):
+    response = await client.post("/api/auth/login", json={"username": "x", "password": "y", "pasword": "z"})
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "pasword"
