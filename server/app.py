@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,6 +42,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await app.state.photo_store.cleanup_temp()
         settings.photo_spool_dir.mkdir(parents=True, exist_ok=True)
         await remove_stale_spool_files(settings.photo_spool_dir)
+        # Everything built so far lives as long as the process: keep the garbage collector from walking it on every
+        # collection (it was ~40 % of a large results request's CPU time).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
