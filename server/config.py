@@ -33,6 +33,7 @@ class Settings:
     login_failures_per_ip: int = 30
     login_window_s: int = 15 * 60
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str | None = None
     echo_sql: bool = False
 
     @property
@@ -78,6 +79,7 @@ def load_settings(**overrides: object) -> Settings:
         "max_photo_bytes": _int("SIDAK_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
         "max_photo_pixels": _int("SIDAK_MAX_PHOTO_PIXELS", 60_000_000),
         "map_tile_url": os.environ.get("SIDAK_MAP_TILE_URL") or Settings.map_tile_url,
+        "map_attribution": os.environ.get("SIDAK_MAP_ATTRIBUTION") or None,
         "echo_sql": os.environ.get("SIDAK_ECHO_SQL") == "1",
     }
     values.update(overrides)

@@ -183,3 +183,9 @@ class PhotoContentTypeMismatch(UnsupportedMediaType):
     """The upload's Content-Type is not an image type, or not the kind of image its declaration names."""
 
     code = "photo.content_type"
+
+
+class AssignmentVisited(Conflict):
+    """An assignment a visit was already sent for: it is the visit's evidence of who was sent where, so it stays."""
+
+    code = "assignment.visited"

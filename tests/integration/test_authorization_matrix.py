@@ -64,6 +64,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/admin/instruments"): ADMIN,
     ("GET", "/api/admin/instruments"): ADMIN,
     ("GET", "/api/admin/instruments/{key:str}/{version:int}"): ADMIN,
+    ("GET", "/api/admin/instruments/{key:str}/{version:int}/xlsform.xlsx"): ADMIN,
     ("POST", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions/{region_id:uuid}"): ADMIN,
@@ -83,9 +84,13 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/admin/waves"): ADMIN,
     ("GET", "/api/admin/waves"): ADMIN,
     ("GET", "/api/admin/waves/{wave_id:uuid}"): ADMIN,
+    ("PATCH", "/api/admin/waves/{wave_id:uuid}"): ADMIN,
     ("POST", "/api/admin/waves/{wave_id:uuid}/status"): ADMIN,
     ("POST", "/api/admin/waves/{wave_id:uuid}/assignments"): ADMIN,
     ("GET", "/api/admin/waves/{wave_id:uuid}/assignments"): ADMIN,
+    # The world's assignment has a visit, so the admin's delete is refused with 409 and changes nothing.
+    ("DELETE", "/api/admin/waves/{wave_id:uuid}/assignments/{assignment_id:uuid}"): ADMIN,
+    ("GET", "/api/admin/profiles"): ADMIN,
     ("POST", "/api/admin/waves/{wave_id:uuid}/publish"): ADMIN,
     # review and results
     ("GET", "/api/review/visits"): REVIEWERS,
@@ -98,6 +103,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/waves/{wave_id:uuid}/results.geojson"): REVIEWERS,
     ("GET", "/api/public/waves"): PUBLIC,
     ("GET", "/api/public/waves/{wave_id:uuid}/results"): PUBLIC,
+    # settings
+    ("GET", "/api/settings/map"): ANYONE,
 }
 
 # A decision on a revision the visit never had: past the guards and the scope check, refused before any write.
@@ -169,7 +176,8 @@ async def world(client, make: Factory) -> World:
     ids = {"visit_id": str(visit_id), "photo_id": declared["id"], "variant": "thumb", "wave_id": str(wave.id),
            "published_wave_id": str(published.id),
            "region_id": str(region.id), "agency_id": str(agency.id), "unit_id": str(unit.id),
-           "user_id": str(surveyor.id), "key": instrument.key, "version": str(instrument.version)}
+           "user_id": str(surveyor.id), "assignment_id": str(assignment.id), "key": instrument.key,
+           "version": str(instrument.version)}
     return World(ids, headers)
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery
@@ -28,6 +28,7 @@ from server.domain.admin.services import (
     UserView,
     WaveView,
 )
+from server.domain.results.profiles import profile_to_dict
 from server.lib.auth import Principal, admin_only
 from server.lib.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 
@@ -279,6 +280,38 @@ class NewWave(msgspec.Struct, forbid_unknown_fields=True):
     integrity_settings: dict[str, Any] | None = None
 
 
+class WaveChanges(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields sent change. `name`, `period` and `integrity_settings` (merged over the stored ones) while the
+    wave is in draft or fieldwork; `instrument`, `profile_key` and `profile` in draft only."""
+
+    name: Name | Unset = UNSET
+    period: Period | Unset = UNSET
+    integrity_settings: dict[str, Any] | Unset = UNSET
+    instrument: InstrumentVersionRef | Unset = UNSET
+    profile_key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | Unset = UNSET
+    profile: dict[str, Any] | Unset = UNSET
+    """An edited copy of the profile named by `profile_key` (or of the wave's own, when no key is sent)."""
+
+
+class ProfileLabel(msgspec.Struct):
+    id: str
+    en: str
+
+
+class CutoffOut(msgspec.Struct):
+    min: Annotated[str, msgspec.Meta(description="a decimal string such as '81.00': a value ≥ min gets this cut-off")]
+    zone: Literal["green", "yellow", "red"] | None
+    grade: str | None
+    label: ProfileLabel
+
+
+class ProfileOut(msgspec.Struct):
+    key: str
+    kind: Literal["zones", "grades", "ipp"]
+    scale_max: Annotated[str, msgspec.Meta(description="'100' for a 0–100 total, '5' for the IPP index")]
+    cutoffs: list[CutoffOut]
+
+
 class WaveInstrument(msgspec.Struct):
     id: uuid.UUID
     key: str
@@ -433,6 +466,10 @@ def _wave_out(view: WaveView) -> WaveOut:
                    period=Period(wave.period_start, wave.period_end),
                    integrity_settings=wave.integrity_settings, assignment_count=view.assignment_count,
                    published_at=wave.published_at, created_at=wave.created_at)
+
+
+def _profile_out(profile: Any) -> ProfileOut:
+    return msgspec.convert({**profile_to_dict(profile), "scale_max": str(profile.scale_max)}, type=ProfileOut)
 
 
 def _assigned_unit(view: UnitView) -> AssignedUnitOut:
@@ -607,6 +644,19 @@ class WaveController(Controller):
     async def detail(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal) -> WaveOut:
         return _wave_out(await AdminService(db_session, principal).wave(wave_id))
 
+    @patch("/{wave_id:uuid}", summary="Edit a wave: only the fields sent change",
+           description="Name, period and integrity settings while the wave is in draft or fieldwork; instrument "
+                       "version and scoring profile in draft only. Otherwise 409 `wave.state`. Sending `profile_key` "
+                       "alone stores that profile's published cut-offs; `profile` carries an edited copy.")
+    async def edit(self, wave_id: FromPath[uuid.UUID], data: WaveChanges, db_session: AsyncSession,
+                   principal: Principal) -> WaveOut:
+        given = _given(data)
+        period, instrument = given.pop("period", None), given.pop("instrument", None)
+        view = await AdminService(db_session, principal).update_wave(
+            wave_id, **given, period=None if period is None else (period.start, period.end),
+            instrument=None if instrument is None else (instrument.key, instrument.version))
+        return _wave_out(view)
+
     @post("/{wave_id:uuid}/status", status_code=200, summary="Move a wave forward: draft → fieldwork → review",
           description="Forward one step only; anything else is 409 `wave.state`. Publishing has its own route.")
     async def move(self, wave_id: FromPath[uuid.UUID], data: WaveStatusChange, db_session: AsyncSession,
@@ -634,5 +684,25 @@ class WaveController(Controller):
                                principal: Principal) -> AssignmentsOut:
         return _assignments_out(await AdminService(db_session, principal).wave_assignments(wave_id))
 
+    @delete("/{wave_id:uuid}/assignments/{assignment_id:uuid}", summary="Take back an assignment nobody visited yet",
+            description="204 while the wave is in draft or fieldwork (409 `wave.state` otherwise) and no visit was "
+                        "sent for it (409 `assignment.visited` otherwise). It leaves the surveyor's "
+                        "`GET /api/me/assignments` at once.")
+    async def delete_assignment(self, wave_id: FromPath[uuid.UUID], assignment_id: FromPath[uuid.UUID],
+                                db_session: AsyncSession, principal: Principal) -> None:
+        await AdminService(db_session, principal).delete_assignment(wave_id, assignment_id)
 
-ADMIN_CONTROLLERS = [RegionController, AgencyController, UnitController, UserController, WaveController]
+
+class ProfileController(Controller):
+    path = "/api/admin/profiles"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get("/", summary="The scoring profiles a wave may use, with their cut-offs",
+         description="A wave stores its profile by `key`, or an edited copy of one (`profile` on create or edit).")
+    async def list_profiles(self, db_session: AsyncSession, principal: Principal) -> list[ProfileOut]:
+        return [_profile_out(profile) for profile in AdminService(db_session, principal).scoring_profiles()]
+
+
+ADMIN_CONTROLLERS = [RegionController, AgencyController, UnitController, UserController, WaveController,
+                     ProfileController]

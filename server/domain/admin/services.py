@@ -17,7 +17,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio.to_thread
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,7 @@ from server.db.models import (
     SurveyorConflict,
     Unit,
     User,
+    Visit,
     Wave,
 )
 from server.domain.admin.draw import DrawSurveyor, DrawUnit, Seed, draw_assignments
@@ -41,17 +42,18 @@ from server.domain.admin.opening_hours import parse_opening_hours
 from server.domain.admin.unit_csv import MAX_GEOFENCE_M, ReadRow, RowProblem, invalid_units_csv, read_units_csv
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.services import find_instrument
-from server.domain.results.profiles import profile_for_key, profile_from_dict, profile_to_dict
+from server.domain.results.profiles import PROFILES, Profile, profile_for_key, profile_from_dict, profile_to_dict
 from server.domain.visits.integrity import IntegritySettings
 from server.lib import clock
 from server.lib.auth import Principal, hash_password
-from server.lib.errors import DuplicateKey, InvalidInput, NotFound, WaveStateConflict
+from server.lib.errors import AssignmentVisited, DuplicateKey, InvalidInput, NotFound, WaveStateConflict
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 REGION_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 MIN_PASSWORD_LENGTH = 8
 NEXT_WAVE_STATUS = {"draft": "fieldwork", "fieldwork": "review"}
 ASSIGNABLE_WAVE_STATUSES = ("draft", "fieldwork")
+EDITABLE_WAVE_STATUSES = ("draft", "fieldwork")
 
 
 def _clean_name(value: str, field_name: str) -> str:
@@ -547,6 +549,62 @@ class AdminService:
         await self._record("wave.status_changed", "wave", wave.id, {"from": previous, "to": status})
         return await self.wave(wave.id)
 
+    async def update_wave(self, wave_id: uuid.UUID, *, name: str | None = None,
+                          period: tuple[date, date] | None = None, integrity_settings: dict[str, Any] | None = None,
+                          instrument: tuple[str, int] | None = None, profile_key: str | None = None,
+                          profile: dict[str, Any] | None = None) -> WaveView:
+        """Change what is given (``None``: leave it). Name, period and integrity settings while the wave is in draft or
+        fieldwork; the instrument version and the profile only in draft, before any visit was scored against them."""
+        wave = await self._wave(wave_id, for_update=True)
+        if wave.status not in EDITABLE_WAVE_STATUSES:
+            raise WaveStateConflict(f"The wave is in {wave.status}; it can be edited in draft or fieldwork.",
+                                    status_now=wave.status)
+        draft_only = [field_name for field_name, value in (("instrument", instrument), ("profile_key", profile_key),
+                                                           ("profile", profile)) if value is not None]
+        if draft_only and wave.status != "draft":
+            raise WaveStateConflict(f"The wave is in {wave.status}; its {draft_only[0]} can change in draft only.",
+                                    field=draft_only[0], status_now=wave.status)
+        changed: dict[str, list[Any]] = {}
+        if name is not None:
+            await self._rename_wave(wave, _clean_name(name, "name"), changed)
+        if period is not None:
+            _set_period(wave, period, changed)
+        if integrity_settings is not None:
+            _integrity_settings(integrity_settings)  # refuses a bad key or value naming the field as sent
+            merged = IntegritySettings.from_dict({**wave.integrity_settings, **integrity_settings}).to_dict()
+            _set_changed(wave, "integrity_settings", merged, changed)
+        if instrument is not None:
+            await self._set_instrument(wave, *instrument, changed)
+        if profile_key is not None or profile is not None:
+            key = profile_key or wave.profile_key
+            _set_changed(wave, "profile", _wave_profile(key, profile), changed)
+            _set_changed(wave, "profile_key", key, changed)
+        await self._flush_refusing_duplicates(f"A wave called {wave.name!r}", "name")
+        if changed:
+            await self._record("wave.updated", "wave", wave.id, {"changes": changed})
+        return await self.wave(wave.id)
+
+    async def _rename_wave(self, wave: Wave, name: str, changed: dict[str, list[Any]]) -> None:
+        other = await self.session.scalar(select(Wave.id).where(func.lower(Wave.name) == name.lower(),
+                                                                Wave.id != wave.id))
+        if other is not None:
+            raise DuplicateKey(f"A wave called {name!r} already exists.", field="name")
+        _set_changed(wave, "name", name, changed)
+
+    async def _set_instrument(self, wave: Wave, key: str, version: int, changed: dict[str, list[Any]]) -> None:
+        instrument = await find_instrument(self.session, key, version)
+        if instrument is None:
+            raise InvalidInput(f"There is no instrument {key} version {version}.", field="instrument")
+        if instrument.id != wave.instrument_id:
+            previous = await self.session.get(Instrument, wave.instrument_id)
+            changed["instrument"] = [{"key": previous.key, "version": previous.version} if previous else None,
+                                     {"key": key, "version": version}]
+            wave.instrument_id = instrument.id
+
+    def scoring_profiles(self) -> list[Profile]:
+        """The published profiles a wave may start from (each may be stored as an edited copy)."""
+        return list(PROFILES.values())
+
     async def _wave(self, wave_id: uuid.UUID, *, for_update: bool = False) -> Wave:
         wave = await self.session.get(Wave, wave_id, with_for_update=for_update)
         if wave is None:
@@ -646,6 +704,28 @@ class AdminService:
             for view in unassigned]
         return AssignmentBatch(wave, views, loads, warnings, unassigned, order.dry_run, order.seed)
 
+    async def delete_assignment(self, wave_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
+        """Take back an assignment nobody has visited yet, while the wave is in draft or fieldwork."""
+        wave = await self._wave(wave_id, for_update=True)
+        assignment = await self.session.get(Assignment, assignment_id, with_for_update=True)
+        if assignment is None or assignment.wave_id != wave.id:
+            raise NotFound(f"The wave has no assignment {assignment_id}.")
+        if wave.status not in ASSIGNABLE_WAVE_STATUSES:
+            raise WaveStateConflict(f"The wave is in {wave.status}; assignments can be removed in draft or fieldwork.",
+                                    status_now=wave.status)
+        visited = AssignmentVisited("A visit was already sent for this assignment; it stays as the visit's record.")
+        if await self.session.scalar(select(exists().where(Visit.assignment_id == assignment.id))):
+            raise visited
+        await self.session.delete(assignment)
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            # A visit for it arrived between the check and the delete: the foreign key keeps the assignment.
+            raise visited from error
+        await self._record("assignment.deleted", "assignment", assignment.id, {
+            "wave_id": wave.id, "unit_id": assignment.unit_id, "surveyor_id": assignment.surveyor_id,
+            "window": [assignment.window_start.isoformat(), assignment.window_end.isoformat()]})
+
     async def _assignable_wave(self, wave_id: uuid.UUID) -> Wave:
         wave = await self._wave(wave_id, for_update=True)
         if wave.status not in ASSIGNABLE_WAVE_STATUSES:
@@ -734,6 +814,24 @@ def _wave_profile(profile_key: str, profile: dict[str, Any] | None) -> dict[str,
         raise InvalidInput(f"The edited profile's key is {edited.key!r}, but the wave names {profile_key!r}.",
                            field="profile.key")
     return profile_to_dict(edited)
+
+
+def _set_changed(wave: Wave, attribute: str, value: Any, changed: dict[str, list[Any]]) -> None:
+    """Set ``wave.<attribute>`` and note ``[before, after]`` for the audit event when it really changes."""
+    before = getattr(wave, attribute)
+    if before != value:
+        changed[attribute] = [_plain(before), _plain(value)]
+        setattr(wave, attribute, value)
+
+
+def _set_period(wave: Wave, period: tuple[date, date], changed: dict[str, list[Any]]) -> None:
+    start, end = period
+    if end < start:
+        raise InvalidInput("The period ends before it starts.", field="period.end")
+    if (start, end) != (wave.period_start, wave.period_end):
+        changed["period"] = [[wave.period_start.isoformat(), wave.period_end.isoformat()],
+                             [start.isoformat(), end.isoformat()]]
+        wave.period_start, wave.period_end = start, end
 
 
 def _integrity_settings(data: dict[str, Any] | None) -> IntegritySettings:

@@ -125,6 +125,18 @@ class AdminInstrumentController(Controller):
         detail = await InstrumentService(db_session, principal).detail(key, version)
         return _detail(detail.row, detail.waves)
 
+    # A path parameter is a whole segment in Litestar, and `/{key}/{version}.xlsx` would be one segment with the
+    # JSON route's `/{key}/{version}`, so the workbook is a segment below the version.
+    @get("/{key:str}/{version:int}/xlsform.xlsx", media_type=XLSX,
+         summary="One instrument version as an XLSForm workbook (.xlsx)",
+         description="An attachment named `<key>-v<version>.xlsx`. Uploading it again to `POST /api/admin/instruments` "
+                     "is a harmless replay: it reads back to the same content hash.")
+    async def xlsform(self, key: KeyParam, version: VersionParam, db_session: AsyncSession,
+                      principal: Principal) -> Response[bytes]:
+        workbook = await InstrumentService(db_session, principal).xlsform(key, version)
+        return Response(content=workbook, media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.xlsx"'})
+
 
 def _detail(row: InstrumentRow, waves: list[Any]) -> InstrumentVersionDetail:
     return InstrumentVersionDetail(

@@ -17,7 +17,7 @@ from server.db.models import Assignment, Instrument, Wave
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.documents import Instrument as InstrumentDocument
 from server.domain.instruments.rules import check_instrument
-from server.domain.instruments.xlsform import instrument_from_xlsform
+from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
 from server.lib import clock
 from server.lib.auth import Principal
 from server.lib.errors import (
@@ -111,6 +111,13 @@ class InstrumentService:
         waves = (await self.session.scalars(select(Wave).where(Wave.instrument_id == row.id)
                                             .order_by(Wave.created_at))).all()
         return InstrumentDetail(row, list(waves))
+
+    async def xlsform(self, key: str, version: int) -> bytes:
+        """The stored version as an XLSForm workbook that the upload reads back to the same content hash."""
+        row = await self._get(key, version)
+        document = msgspec.convert(row.document, type=InstrumentDocument)
+        # openpyxl takes its time on a large checklist; the event loop keeps serving meanwhile.
+        return await anyio.to_thread.run_sync(instrument_to_xlsform, document)
 
     async def document_for_caller(self, key: str, version: int) -> InstrumentDocument:
         """The document, for any reviewer; a surveyor only gets instruments of waves they are assigned in."""
