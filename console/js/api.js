@@ -40,8 +40,8 @@ async function readProblem(response) {
   }
 }
 
-async function send(method, path, { query, json, body, token } = {}) {
-  const headers = { Accept: 'application/json' };
+async function send(method, path, { query, json, body, token, cache = 'no-store', accept = 'application/json' } = {}) {
+  const headers = { Accept: accept };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -51,7 +51,7 @@ async function send(method, path, { query, json, body, token } = {}) {
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   try {
     return await fetch(apiUrl(path, query), {
-      method, headers, body, cache: 'no-store', credentials: 'omit', signal: controller.signal,
+      method, headers, body, cache, credentials: 'omit', signal: controller.signal,
     });
   } catch (error) {
     throw new ApiError(0, { code: 'network', detail: error?.message || 'network' });
@@ -96,6 +96,10 @@ function endSession() {
 
 /** Call the API as the logged-in user; the answer's JSON (or a Blob for files, null for 204). */
 export async function request(method, path, options = {}) {
+  return readAnswer(await authorisedResponse(method, path, options));
+}
+
+async function authorisedResponse(method, path, options) {
   const session = readSession();
   let response = await send(method, path, { ...options, token: session?.access_token });
   if (response.status === 401 && session) {
@@ -108,10 +112,36 @@ export async function request(method, path, options = {}) {
       endSession();
     }
   }
-  return readAnswer(response);
+  return response;
 }
 
 export const get = (path, query) => request('GET', path, { query });
+
+/** The server's own "/api/…" paths (photo URLs in answers) as the relative paths `request` takes. */
+export const relativeApiPath = (serverPath) => serverPath.replace(/^\/?api\//, '');
+
+/**
+ * A stored photo variant (`urls.thumb` of an answer) as a Blob. Photos need the bearer token, so an <img src> cannot
+ * load them; their answers are immutable and private, so the browser's own cache may keep them.
+ */
+export async function getPhoto(serverPath) {
+  return request('GET', relativeApiPath(serverPath), { cache: 'default', accept: 'image/*' });
+}
+
+/** A file to save (an export): its Blob and the name the server suggests in Content-Disposition. */
+export async function getFile(path, fallbackName) {
+  const response = await authorisedResponse('GET', path, { accept: '*/*' });
+  if (!response.ok) return readAnswer(response);
+  const disposition = response.headers.get('content-disposition') || '';
+  const named = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+  return { blob: await response.blob(), filename: named ? decodeURIComponent(named[1]) : fallbackName };
+}
+
+/** A public route (published results), asked without the session's token: what it shows must not depend on it. */
+export async function getPublic(path, query) {
+  return readAnswer(await send('GET', path, { query }));
+}
+
 export const post = (path, json, query) => request('POST', path, { json, query });
 export const patch = (path, json) => request('PATCH', path, { json });
 

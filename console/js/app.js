@@ -10,7 +10,11 @@ import * as assignmentsView from './views/assignments.js';
 import * as instrumentView from './views/instrument.js';
 import * as instrumentsView from './views/instruments.js';
 import * as loginView from './views/login.js';
-import * as placeholderView from './views/placeholder.js';
+import * as reportCardView from './views/report-card.js';
+import * as resultsIndexView from './views/results-index.js';
+import * as resultsView from './views/results.js';
+import * as reviewQueueView from './views/review-queue.js';
+import * as reviewVisitView from './views/review-visit.js';
 import * as unitImportView from './views/unit-import.js';
 import * as unitsView from './views/units.js';
 import * as usersView from './views/users.js';
@@ -28,9 +32,11 @@ const ROUTES = [
   { pattern: '/waves', view: wavesView, admin: true, nav: 'waves' },
   { pattern: '/waves/:id', view: waveView, admin: true, nav: 'waves' },
   { pattern: '/waves/:id/assignments', view: assignmentsView, admin: true, nav: 'waves' },
-  { pattern: '/review', view: placeholderView, nav: 'review', page: 'review' },
-  { pattern: '/review/:visitId', view: placeholderView, nav: 'review', page: 'review' },
-  { pattern: '/results/:waveId', view: placeholderView, nav: 'results', page: 'results' },
+  { pattern: '/review', view: reviewQueueView, nav: 'review' },
+  { pattern: '/review/:visitId', view: reviewVisitView, nav: 'review' },
+  { pattern: '/results', view: resultsIndexView, nav: 'results' },
+  { pattern: '/results/:waveId', view: resultsView, nav: 'results' },
+  { pattern: '/results/:waveId/units/:unitId', view: reportCardView, nav: 'results' },
 ];
 const NAV = [
   { key: 'units', path: '/units', admin: true },
@@ -38,6 +44,7 @@ const NAV = [
   { key: 'instruments', path: '/instruments', admin: true },
   { key: 'waves', path: '/waves', admin: true },
   { key: 'review', path: '/review' },
+  { key: 'results', path: '/results' },
 ];
 
 const router = createRouter(ROUTES);
@@ -104,7 +111,7 @@ async function route() {
     return;
   }
   try {
-    const result = await found.route.view.render(main, { params: found.params, query, page: found.route.page });
+    const result = await found.route.view.render(main, { params: found.params, query });
     // A slow view finishing after the user moved on must not leave its cleanup behind for the wrong page.
     if (thisRender === renderCount) cleanup = result;
     else if (typeof result === 'function') result();

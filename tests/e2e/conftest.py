@@ -8,6 +8,7 @@ Fixtures shared by the console's and the phone app's browser tests:
   new_page     — a factory for pages that record console errors, page errors and CSP violations, and that cannot
                  reach anything but the live server (map tiles and the like fail, as on a closed network)
   screenshot   — save a PNG into artifacts/screenshots/<folder>/ (git-ignored) and return its path
+and, for suites that need a server of their own (the phone app's stops and restarts one): run_demo, ServerProcess.
 """
 
 from __future__ import annotations
@@ -100,31 +101,64 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    env = _server_env(data_dir)
-    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=env, check=True,
+def run_demo(data_dir: Path) -> dict[str, str]:
+    """`sidak demo` into ``data_dir``; returns the demo logins {username: password}."""
+    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=_server_env(data_dir), check=True,
                    capture_output=True, timeout=300)
-    logins = json.loads((data_dir / "demo-logins.json").read_text())
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_serving(base_url, process, log_path)
-        yield LiveServer(base_url, data_dir, logins)
-    finally:
+    return dict(json.loads((data_dir / "demo-logins.json").read_text()))
+
+
+class ServerProcess:
+    """uvicorn serving one data dir on one loopback port. stop() and start() again keep the port, so a browser
+    profile (its service worker, its IndexedDB) still belongs to the same origin after a restart."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = data_dir / "server.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        if self.is_running:
+            return
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--log-level", "warning"],
+                cwd=REPO_ROOT, env=_server_env(self.data_dir), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_serving(self.base_url, self._process, self.log_path)
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    logins = run_demo(data_dir)
+    server = ServerProcess(data_dir)
+    server.start()
+    try:
+        yield LiveServer(server.base_url, data_dir, logins)
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 // A map of points with their geofence circles, on vendored Leaflet (loaded on first use). The tiles come from the
 // server's setting (api.getMapSettings); when no tile loads — offline, blocked, a closed network — the points and
 // circles are still drawn on a blank background and a note says why the background is empty.
-//   point: {lat, lon, radius_m, label, tone: 'unit' | 'position' | 'photo' | 'warning', id}
+//   point: {lat, lon, radius_m, label, tone: 'unit' | 'position' | 'photo' | 'warning', id,
+//           color (a CSS colour that overrides the tone, e.g. a zone's), kind (adds class map-point-<kind>),
+//           size (marker radius in px, default 5)}
 
 import { getMapSettings } from '../api.js';
 import { h } from '../dom.js';
@@ -64,7 +66,7 @@ export async function createMap(container, { points = [], onSelect } = {}) {
     layer.clearLayers();
     const placed = next.filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
     for (const point of placed) {
-      const tone = TONES[point.tone] || TONES.unit;
+      const tone = point.color ? { color: point.color, fill: point.color } : (TONES[point.tone] || TONES.unit);
       if (point.radius_m) {
         L.circle([point.lat, point.lon], {
           radius: point.radius_m, color: tone.color, weight: 1.5, fillColor: tone.fill, fillOpacity: 0.12,
@@ -72,7 +74,8 @@ export async function createMap(container, { points = [], onSelect } = {}) {
         }).addTo(layer);
       }
       const marker = L.circleMarker([point.lat, point.lon], {
-        radius: 5, color: '#ffffff', weight: 1.5, fillColor: tone.fill, fillOpacity: 1, className: 'map-point',
+        radius: point.size || 5, color: '#ffffff', weight: 1.5, fillColor: tone.fill, fillOpacity: 1,
+        className: point.kind ? `map-point map-point-${point.kind}` : 'map-point',
       }).addTo(layer);
       // A DOM node, not a string: Leaflet would otherwise put the label in as HTML.
       if (point.label) marker.bindTooltip(h('span', {}, point.label), { direction: 'top', offset: [0, -4] });

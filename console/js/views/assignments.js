@@ -1,9 +1,11 @@
 // A wave's assignments: the list with each surveyor's load, the seeded random draw (a dry-run preview of every
 // surveyor's load, the windows and the warnings — units without coordinates above all — before anything is stored),
-// and explicit assignments one at a time. Assignments are secret: only admins see this page.
+// and explicit assignments one at a time; an assignment nobody has visited can be taken back. Assignments are secret:
+// only admins see this page.
 
 import * as api from '../api.js';
 import { alertSlot, noticeAlert, toast } from '../components/alert.js';
+import { cancelButton, openDialog } from '../components/dialog.js';
 import { createForm } from '../components/form.js';
 import { createTable } from '../components/table.js';
 import { h, mount } from '../dom.js';
@@ -44,7 +46,8 @@ export async function render(main, { params }) {
   const wave = data.wave;
   const canAssign = ASSIGNABLE_STATUSES.includes(wave.status);
   const summary = h('section', { class: 'panel', id: 'assignment-summary' });
-  const listTable = assignmentTable(data.batch.assignments, 'assignment-list');
+  const listTable = assignmentTable(data.batch.assignments, 'assignment-list',
+    canAssign ? (assignment) => confirmDelete(wave, assignment, reload) : null);
 
   async function reload() {
     data.batch = await api.get(`admin/waves/${wave.id}/assignments`);
@@ -86,7 +89,12 @@ function hasCoordinates(unit) {
   return Number.isFinite(unit.lat) && Number.isFinite(unit.lon);
 }
 
-function assignmentTable(rows, id) {
+/** The assignments as a table; with `onDelete`, each stored row gets a button that takes it back. */
+function assignmentTable(rows, id, onDelete = null) {
+  const deleteColumn = { key: 'actions', label: t('table.actions'), sortable: false, filterable: false,
+    cell: (a) => (a.id ? h('button', { type: 'button', class: 'small danger', dataset: { delete: a.id },
+      'aria-label': t('assign.delete_named', { unit: a.unit.name, surveyor: surveyorName(a.surveyor) }),
+      on: { click: () => onDelete(a) } }, t('assign.delete')) : null) };
   const table = createTable({
     caption: t('assign.tab_list'),
     rows,
@@ -103,10 +111,28 @@ function assignmentTable(rows, id) {
         cell: (a) => `${formatDateTime(a.window.start)} – ${formatDateTime(a.window.end)}` },
       { key: 'coordinates', label: t('units.coordinates'), value: (a) => (hasCoordinates(a.unit) ? 'ok' : ''),
         cell: (a) => (hasCoordinates(a.unit) ? '✓' : badge(t('units.no_coordinates'), 'warning')) },
+      ...(onDelete ? [deleteColumn] : []),
     ],
   });
   table.element.id = id;
   return table;
+}
+
+function confirmDelete(wave, assignment, reload) {
+  const form = createForm({
+    fields: [],
+    extra: h('p', {}, t('assign.delete_confirm', { unit: assignment.unit.name, surveyor: surveyorName(assignment.surveyor) })),
+    submitLabel: t('assign.delete'),
+    cancel: cancelButton(),
+    onSubmit: () => api.request('DELETE', `admin/waves/${wave.id}/assignments/${assignment.id}`),
+    async onSuccess() {
+      dialog.close();
+      await reload();
+      toast(t('assign.deleted', { unit: assignment.unit.name }));
+    },
+  });
+  form.submitButton.classList.add('danger');
+  const dialog = openDialog({ title: t('assign.delete_title'), content: form.element });
 }
 
 function loadBars(loads) {
@@ -138,7 +164,6 @@ function warningList(warnings) {
 function drawPanel(data, canAssign, reload, showList) {
   const { wave } = data;
   const defaults = windowDefaults(wave);
-  const assigned = new Set(data.batch.assignments.map((a) => a.unit.id));
   const alerts = alertSlot();
   const result = h('div', { class: 'draw-result', id: 'draw-result' });
   let previewedKey = null;
@@ -187,6 +212,8 @@ function drawPanel(data, canAssign, reload, showList) {
       window_end: localInputToIso(values.window_end),
     };
     if (values.region) {
+      // Read from the stored list each time: saving a draw or taking an assignment back changes it.
+      const assigned = new Set(data.batch.assignments.map((a) => a.unit.id));
       body.unit_ids = data.units.filter((u) => u.region.id === values.region && !assigned.has(u.id)).map((u) => u.id);
     }
     return body;
@@ -211,7 +238,6 @@ function drawPanel(data, canAssign, reload, showList) {
       toast(t('draw.saved', { n: stored.assignments.length, seed: stored.seed }));
       previewedKey = null;
       result.replaceChildren();
-      for (const a of stored.assignments) assigned.add(a.unit.id);
       await reload();
       showList();
     } catch (error) {

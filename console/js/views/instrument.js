@@ -1,12 +1,14 @@
 // One instrument version as the surveyor will see it: each dimension and indicator with its text, guidance and
 // answer buttons, in Bahasa Indonesia and English side by side (or one of them), plus what only an admin needs
-// (weights, bands, reverse scoring, conditions). A missing English text is pointed out rather than hidden.
+// (weights, bands, reverse scoring, conditions). A missing English text is pointed out rather than hidden. The version
+// downloads as an XLSForm workbook, to edit in a spreadsheet and upload as the next version.
 
 import * as api from '../api.js';
-import { noticeAlert } from '../components/alert.js';
+import { alertSlot, noticeAlert, toast } from '../components/alert.js';
+import { downloadFile } from '../components/download.js';
 import { h, mount } from '../dom.js';
 import { LANGUAGES, formatDateTime, formatNumber, t, tIn, tx } from '../i18n.js';
-import { badge, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
+import { badge, button, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
 
 const MODES = ['both', ...LANGUAGES];
 
@@ -36,11 +38,15 @@ export async function render(main, { params }) {
     preview.replaceChildren(...doc.dimensions.map((dimension) => dimensionSection(dimension, languages, doc)));
   }
 
+  const downloadAlerts = alertSlot();
   mount(main,
     pageHeader(tx(doc.title), {
       back: { href: '#/instruments', label: t('instruments.title') },
       subtitle: `${doc.key} · ${t('instruments.version')} ${doc.version}`,
+      actions: [button(t('instrument.download_xlsform'),
+        (event) => downloadXlsform(event.currentTarget, detail, downloadAlerts), { id: 'instrument-xlsform' })],
     }),
+    downloadAlerts.element,
     h('section', { class: 'panel instrument-facts' },
       h('dl', { class: 'facts' },
         fact(t('instruments.indicators'), String(detail.indicator_count)),
@@ -58,6 +64,20 @@ export async function render(main, { params }) {
       h('div', { class: 'segmented', role: 'group', 'aria-label': t('instrument.show') }, modeButtons)),
     preview);
   showPreview();
+}
+
+async function downloadXlsform(trigger, detail, alerts) {
+  trigger.disabled = true;
+  alerts.clear();
+  try {
+    const path = `admin/instruments/${encodeURIComponent(detail.key)}/${detail.version}/xlsform.xlsx`;
+    const name = await downloadFile(path, `${detail.key}-v${detail.version}.xlsx`);
+    toast(t('instrument.downloaded', { name }));
+  } catch (error) {
+    alerts.showError(error);
+  } finally {
+    trigger.disabled = false;
+  }
 }
 
 function fact(label, value) {

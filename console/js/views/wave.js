@@ -1,16 +1,21 @@
 // One wave: what it is built on (instrument version, scoring profile and its cut-offs, period, integrity settings)
-// and its status steps draft → fieldwork → review → published, moved forward one step at a time.
+// and its status steps draft → fieldwork → review → published, moved forward one step at a time. Name, period and
+// integrity settings can be edited until the review starts; the instrument and the profile only in draft.
 
 import * as api from '../api.js';
-import { noticeAlert, toast } from '../components/alert.js';
+import { errorAlert, noticeAlert, toast } from '../components/alert.js';
 import { cancelButton, openDialog } from '../components/dialog.js';
 import { createForm } from '../components/form.js';
 import { h, mount } from '../dom.js';
 import { formatDate, formatDateTime, formatNumber, t, tx } from '../i18n.js';
-import { INTEGRITY_FIELDS, integrityDisplayValue } from './waves.js';
-import { linkButton, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
+import {
+  INTEGRITY_FIELDS, attachCutoffEditor, groupIntegrityFields, integrityAliases, integrityDisplayValue,
+  integrityFormFields, integritySettingsFromForm, profileLabel, sendMarkingCutoffs,
+} from './waves.js';
+import { button, linkButton, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
 
 export const STEPS = ['draft', 'fieldwork', 'review', 'published'];
+const EDITABLE_STATUSES = ['draft', 'fieldwork'];
 
 export async function render(main, { params }) {
   const body = h('div', { class: 'page-body' }, loading());
@@ -24,11 +29,16 @@ export async function render(main, { params }) {
     return;
   }
   const rerender = () => render(main, { params });
+  const isEditable = EDITABLE_STATUSES.includes(wave.status);
   mount(main,
     pageHeader(wave.name, {
       back: { href: '#/waves', label: t('waves.title') },
       subtitle: `${t(`wave.kind.${wave.kind}`)} · ${formatDate(wave.period.start)} – ${formatDate(wave.period.end)}`,
-      actions: [linkButton(t('waves.assign_count', { n: wave.assignment_count }), `#/waves/${wave.id}/assignments`, 'primary')],
+      actions: [
+        isEditable ? button(t('wave.edit'), () => editDialog(wave, rerender), { id: 'wave-edit' }) : null,
+        wave.status === 'draft' ? null : linkButton(t('results.title'), `#/results/${wave.id}`),
+        linkButton(t('waves.assign_count', { n: wave.assignment_count }), `#/waves/${wave.id}/assignments`, 'primary'),
+      ].filter(Boolean),
     }),
     statusSection(wave, rerender),
     h('div', { class: 'columns' },
@@ -37,7 +47,7 @@ export async function render(main, { params }) {
         h('dl', { class: 'facts' },
           fact(t('waves.instrument'), h('a', { href: `#/instruments/${wave.instrument.key}/${wave.instrument.version}` },
             `${wave.instrument.title || wave.instrument.key} — ${wave.instrument.key} v${wave.instrument.version}`)),
-          fact(t('waves.profile'), t(`profile.${wave.profile_key}`)),
+          fact(t('waves.profile'), profileLabel(wave.profile_key)),
           fact(t('waves.period'), `${formatDate(wave.period.start)} – ${formatDate(wave.period.end)}`),
           fact(t('waves.assignments'), String(wave.assignment_count)),
           wave.published_at ? fact(t('wave.published_at'), formatDateTime(wave.published_at)) : null),
@@ -47,7 +57,78 @@ export async function render(main, { params }) {
         h('h2', {}, t('waves.integrity')),
         h('dl', { class: 'facts' }, INTEGRITY_FIELDS.map((field) => fact(t(`integrity.${field.name}`),
           formatNumber(integrityDisplayValue(field, wave.integrity_settings))))),
-        h('p', { class: 'muted small' }, t('wave.integrity_fixed')))));
+        h('p', { class: 'muted small' }, t(isEditable ? 'wave.editable_hint' : 'wave.integrity_fixed')))));
+}
+
+// --- editing ---------------------------------------------------------------------------------------------------
+
+function instrumentValue(instrument) {
+  return `${instrument.key}@${instrument.version}`;
+}
+
+/** What the edit form changes, as the PATCH body: the profile only when another one is chosen or a cut-off moved. */
+function waveChanges(wave, values, editor) {
+  const changes = {
+    name: values.name,
+    period: { start: values.period_start, end: values.period_end },
+    integrity_settings: integritySettingsFromForm(values),
+  };
+  if (wave.status !== 'draft') return changes;
+  const [key, version] = values.instrument.split('@');
+  changes.instrument = { key, version: Number(version) };
+  const edited = editor.edited();
+  if (values.profile_key !== wave.profile_key) changes.profile_key = values.profile_key;
+  if (edited) changes.profile = edited;
+  return changes;
+}
+
+async function editDialog(wave, rerender) {
+  const isDraft = wave.status === 'draft';
+  let instruments = [];
+  let profiles = new Map();
+  if (isDraft) {
+    try {
+      const [versions, published] = await Promise.all([api.get('admin/instruments'), api.get('admin/profiles')]);
+      instruments = versions;
+      profiles = new Map(published.map((profile) => [profile.key, profile]));
+    } catch (error) {
+      openDialog({ title: t('wave.edit'), content: errorAlert(error) });
+      return;
+    }
+  }
+  // The wave's own profile may be an edited copy: its cut-offs are the ones to start from, not the published ones.
+  const profileFor = (key) => (key === wave.profile_key ? wave.profile : profiles.get(key));
+  let editor = null;
+  const form = createForm({
+    className: 'form-grid',
+    fields: [
+      { name: 'name', label: t('waves.name'), required: true, wide: true, value: wave.name },
+      isDraft ? { name: 'instrument', label: t('waves.instrument'), type: 'select', required: true, wide: true,
+        value: instrumentValue(wave.instrument), options: instruments.map((v) => ({
+          value: instrumentValue(v), label: `${tx(v.title)} — ${v.key} v${v.version}` })) } : null,
+      { name: 'period_start', label: t('waves.period_start'), type: 'date', required: true, value: wave.period.start },
+      { name: 'period_end', label: t('waves.period_end'), type: 'date', required: true, value: wave.period.end },
+      isDraft ? { name: 'profile_key', label: t('waves.profile'), type: 'select', wide: true, value: wave.profile_key,
+        options: [...profiles.keys()].map((key) => ({ value: key, label: profileLabel(key) })),
+        hint: t('waves.profile_hint') } : null,
+      ...integrityFormFields(wave.integrity_settings),
+    ].filter(Boolean),
+    aliases: { 'period.start': 'period_start', 'period.end': 'period_end', 'instrument.key': 'instrument',
+      'instrument.version': 'instrument', profile: 'profile_key', ...integrityAliases() },
+    extra: isDraft ? null : h('div', { class: 'field-wide' }, noticeAlert(t('wave.draft_only'), 'info')),
+    submitLabel: t('form.save'),
+    cancel: cancelButton(),
+    onSubmit: (values) => sendMarkingCutoffs(editor,
+      () => api.patch(`admin/waves/${wave.id}`, waveChanges(wave, values, editor))),
+    async onSuccess(edited) {
+      dialog.close();
+      await rerender();
+      toast(t('wave.saved', { name: edited.name }));
+    },
+  });
+  editor = isDraft ? attachCutoffEditor(form, profileFor) : null;
+  groupIntegrityFields(form, editor ? editor.element : form.row('period_end'));
+  const dialog = openDialog({ title: t('wave.edit'), content: form.element, wide: true });
 }
 
 function fact(label, value) {

@@ -1,0 +1,102 @@
+// What the review pages share: status and flag badges, and the queue a supervisor came from (its filters and the
+// order of its visits), kept in sessionStorage so the visit page can go back to it or on to the next visit.
+
+import { h } from '../dom.js';
+import { hasString, t } from '../i18n.js';
+import { badge } from './common.js';
+
+export const VISIT_STATUSES = ['submitted', 'approved', 'returned', 'rejected', 'incomplete'];
+const STATUS_TONES = { submitted: 'info', approved: 'success', returned: 'warning', rejected: 'danger', incomplete: 'neutral' };
+export const SEVERITIES = ['critical', 'warning', 'info'];
+// The severity a flag code usually has, for the filter chips (the counts carry codes only); rows carry their own.
+const USUAL_SEVERITY = {
+  'geo.outside': 'critical', 'photo.reused': 'critical', 'photo.no_exif': 'info',
+};
+const QUEUE_KEY = 'sidak.console.review-queue';
+
+export function visitStatusBadge(status) {
+  return h('span', { class: `badge badge-${STATUS_TONES[status] || 'neutral'}`, dataset: { status } },
+    t(`visit.status.${status}`));
+}
+
+export function flagLabel(code) {
+  return hasString(`flag.${code}`) ? t(`flag.${code}`) : code;
+}
+
+export function usualSeverity(code) {
+  return USUAL_SEVERITY[code] || 'warning';
+}
+
+/** A coloured chip for a flag: its short name, its severity (in words, for screen readers), and how many. */
+export function flagChip(code, severity, count = 1) {
+  return h('span', {
+    class: `flag-chip flag-${severity}`, dataset: { flag: code, severity },
+    title: `${flagLabel(code)} — ${t(`severity.${severity}`)}`,
+  },
+  h('span', { class: 'flag-dot', 'aria-hidden': 'true' }),
+  flagLabel(code),
+  count > 1 ? h('span', { class: 'flag-count' }, `×${count}`) : null,
+  h('span', { class: 'visually-hidden' }, ` (${t(`severity.${severity}`)})`));
+}
+
+export function severityBadge(severity) {
+  return badge(t(`severity.${severity}`), { critical: 'danger', warning: 'warning', info: 'neutral' }[severity]);
+}
+
+/** "35 menit", "1 jam 5 menit", "45 detik". */
+export function formatDuration(seconds) {
+  if (!Number.isFinite(seconds)) return '–';
+  const total = Math.max(0, Math.round(seconds));
+  if (total < 60) return t('duration.seconds', { s: total });
+  const minutes = Math.round(total / 60);
+  if (minutes < 60) return t('duration.minutes', { m: minutes });
+  return t('duration.hours', { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+export function formatDistance(metres) {
+  if (metres === null || metres === undefined || !Number.isFinite(metres)) return '–';
+  if (metres >= 1000) return t('distance.km', { km: (metres / 1000).toLocaleString(undefined, { maximumFractionDigits: 1 }) });
+  return t('distance.m', { m: Math.round(metres) });
+}
+
+/** The query string of a queue's filters; an empty wave or status is kept, because it means "all" (not "default"). */
+export function queueSearch(filters) {
+  const params = new URLSearchParams();
+  for (const name of ['wave', 'region', 'agency', 'status', 'flag']) {
+    const value = filters[name];
+    if (value === undefined || value === null) continue;
+    if (value === '' && !['wave', 'status'].includes(name)) continue;
+    params.set(name, value);
+  }
+  if (filters.offset) params.set('offset', String(filters.offset));
+  return params.toString();
+}
+
+export function rememberQueue(search, visitIds) {
+  try {
+    sessionStorage.setItem(QUEUE_KEY, JSON.stringify({ search, ids: visitIds }));
+  } catch { /* storage full or blocked: the visit page falls back to the plain queue */ }
+}
+
+/** Where "back to the queue" and "next visit" lead from `visitId`. */
+export function queueContext(visitId) {
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || 'null'); } catch { saved = null; }
+  const search = saved?.search ?? '';
+  const ids = Array.isArray(saved?.ids) ? saved.ids : [];
+  const at = ids.indexOf(visitId);
+  return {
+    queueHref: search ? `#/review?${search}` : '#/review',
+    nextId: at >= 0 ? (ids[at + 1] ?? null) : null,
+    previousId: at > 0 ? ids[at - 1] : null,
+  };
+}
+
+/** True when a key press belongs to a text field, a select or an open dialog rather than to a page shortcut. */
+export function isTypingTarget(event) {
+  const target = event.target;
+  if (event.ctrlKey || event.metaKey || event.altKey) return true;
+  if (document.querySelector('dialog[open]')) return true;
+  if (!(target instanceof Element)) return false;
+  return Boolean(target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'));
+}
