@@ -1,0 +1,266 @@
+"""Receiving photo evidence and handing it out to the people allowed to see it.
+
+An upload never holds a database transaction while bytes arrive or pixels are decoded (on SQLite a transaction is
+the one write lock): the declaration is looked up in a short read of its own, the body is streamed to a spool file
+while hashed, checked and rendered in a worker thread, written to the content-addressed store, and only then is the
+request's transaction used to mark the photo stored, recompute the flags and record the event. The mark is
+``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads of one photo exactly one records it; the others
+find it stored and answer the same receipt. The visit row is locked first, so two different photos of one visit
+arriving together cannot both miss that the other completed it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from asyncio import get_running_loop
+from collections.abc import AsyncIterable, AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import anyio
+import msgspec
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.config import Settings
+from server.db.models import Agency, Assignment, Region, SupervisorRegion, Unit, Visit, VisitRevision
+from server.db.models import Photo as PhotoRow
+from server.domain.audit.services import AuditLog
+from server.domain.photos.exif import PhotoExif, exif_taken_at
+from server.domain.photos.processing import ProcessedPhoto, process_photo, spool_to_file
+from server.domain.visits.documents import Receipt, VisitDocument
+from server.domain.visits.flags_service import (
+    load_instrument,
+    photo_facts,
+    recompute_flags,
+    visit_context_from_row,
+    visit_context_query,
+)
+from server.domain.visits.integrity import flags_for_surveyor
+from server.domain.visits.services import VisitService
+from server.lib import clock
+from server.lib.auth import Principal
+from server.lib.errors import (
+    NotFound,
+    PhotoContentTypeMismatch,
+    PhotoHashMismatch,
+    PhotoNotDeclared,
+    PhotoTooLarge,
+)
+from server.lib.storage import PhotoStore, display_key, original_key, thumb_key
+
+Variant = Literal["original", "display", "thumb"]
+VARIANTS: tuple[Variant, ...] = ("original", "display", "thumb")
+
+# The statements of every upload, built once (building them per request costs more CPU than running some).
+_DECLARATION = (
+    select(Visit.surveyor_id, PhotoRow.visit_id, PhotoRow.sha256, PhotoRow.content_type, PhotoRow.stored_at,
+           Region.timezone)
+    .select_from(Visit)
+    .join(Unit, Unit.id == Visit.unit_id).join(Agency, Agency.id == Unit.agency_id)
+    .join(Region, Region.id == Agency.region_id)
+    .outerjoin(PhotoRow, (PhotoRow.visit_id == Visit.id) & (PhotoRow.id == bindparam("photo_id")))
+    .where(Visit.id == bindparam("visit_id"))
+)
+# Locking the visit row (not the rows joined to it) serialises the arrivals of one visit's photos only.
+_LOCKED_VISIT_WITH_CONTEXT = (
+    visit_context_query(None)
+    .add_columns(Visit.revision, Visit.status.label("visit_status"), Visit.first_received_at, VisitRevision.document)
+    .join(Visit, Visit.assignment_id == Assignment.id)
+    .join(VisitRevision, (VisitRevision.visit_id == Visit.id) & (VisitRevision.revision == Visit.revision))
+    .where(Visit.id == bindparam("visit_id"))
+    .with_for_update(of=Visit)
+)
+_STORED_FIELDS = ("stored_at", "original_key", "content_type", "width", "height", "phash", "exif_taken_at",
+                  "exif_lat", "exif_lon", "exif_make", "exif_model", "has_exif")
+_MARK_STORED = (
+    update(PhotoRow.__table__)
+    .where(PhotoRow.id == bindparam("where_photo_id"), PhotoRow.visit_id == bindparam("where_visit_id"),
+           PhotoRow.stored_at.is_(None))
+    .values({name: bindparam(name) for name in _STORED_FIELDS})
+)
+
+# One family per kind of image a phone may send; HEIC files are labelled either way by different phones.
+_FAMILIES = {"image/jpeg": "jpeg", "image/jpg": "jpeg", "image/pjpeg": "jpeg", "image/png": "png",
+             "image/webp": "webp", "image/heic": "heic", "image/heif": "heic"}
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    receipt: Receipt
+    stored_now: bool
+
+
+@dataclass(frozen=True)
+class PhotoObject:
+    """Where a photo variant is and how to label it."""
+
+    key: str
+    content_type: str
+    etag: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class _Declaration:
+    visit_id: uuid.UUID
+    sha256: str
+    content_type: str
+    stored: bool
+    timezone: str
+
+
+# Decoding a 12 MP photo takes ~30 MB and a core for ~0.1 s, so decodes run on a pool of one thread per core: more
+# in flight would only add memory. A pool of its own (not the shared worker threads) also keeps the big buffers in
+# those few threads' malloc arenas; spread over dozens of threads they fragment, and the process grows by hundreds
+# of megabytes under a burst of 12 MP uploads.
+_decoders = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="photo-decode")
+
+
+class PhotoService:
+    def __init__(self, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession],
+                 settings: Settings, store: PhotoStore) -> None:
+        self.session = session
+        self.session_factory = session_factory
+        self.settings = settings
+        self.store = store
+
+    # --- PUT /api/visits/{visit_id}/photos/{photo_id} ------------------------------------------------------------
+
+    async def put_photo(self, visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Principal, *,
+                        content_type: str, content_length: int | None,
+                        body: AsyncIterable[bytes]) -> StoreOutcome:
+        declared = await self._declaration(visit_id, photo_id, principal)
+        if declared.stored:
+            return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
+        _refuse_other_family(content_type, declared.content_type)
+        if content_length is not None and content_length > self.settings.max_photo_bytes:
+            raise PhotoTooLarge(f"The photo is larger than {self.settings.max_photo_bytes} bytes.",
+                                max_bytes=self.settings.max_photo_bytes)
+        spooled = await spool_to_file(body, self.settings.photo_spool_dir, max_bytes=self.settings.max_photo_bytes)
+        try:
+            if spooled.sha256 != declared.sha256:
+                raise PhotoHashMismatch(f"The bytes received hash to {spooled.sha256}, not to the declared "
+                                        f"{declared.sha256}; nothing was kept. Send the photo again.",
+                                        field="sha256")
+            processed = await get_running_loop().run_in_executor(_decoders, self._process, spooled.path)
+            await self._store_files(spooled.sha256, spooled.path, processed)
+        finally:
+            spooled.path.unlink(missing_ok=True)
+        receipt = await self._mark_stored(visit_id, photo_id, declared, processed, principal)
+        if receipt is None:  # a racing upload of the same photo recorded it first
+            return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
+        return StoreOutcome(receipt, True)
+
+    def _process(self, path: Path) -> ProcessedPhoto:
+        return process_photo(path, max_pixels=self.settings.max_photo_pixels)
+
+    async def _declaration(self, visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Principal) -> _Declaration:
+        # A short transaction of its own, ended before the body is read (see the module notes).
+        async with self.session_factory() as session:
+            row = (await session.execute(_DECLARATION, {"visit_id": visit_id, "photo_id": photo_id})).one_or_none()
+            await session.rollback()
+        if row is None or row.surveyor_id != principal.id:
+            raise NotFound(f"No visit {visit_id} of yours is stored; send the visit document first.")
+        if row.visit_id is None:
+            raise PhotoNotDeclared(f"Photo {photo_id} is not declared by the current revision of visit {visit_id}.")
+        return _Declaration(visit_id=visit_id, sha256=row.sha256, content_type=row.content_type,
+                            stored=row.stored_at is not None, timezone=row.timezone)
+
+    async def _store_files(self, sha256: str, path: Path, processed: ProcessedPhoto) -> None:
+        # Content-addressed: a key that already holds an object holds these very bytes, so "already there" is fine.
+        # The three writes (each flushed to disk) overlap rather than queue.
+        async with anyio.create_task_group() as writes:
+            writes.start_soon(self.store.put_file, original_key(sha256, processed.content_type), path)
+            writes.start_soon(self.store.put_bytes, display_key(sha256), processed.display_jpeg)
+            writes.start_soon(self.store.put_bytes, thumb_key(sha256), processed.thumb_jpeg)
+
+    async def _mark_stored(self, visit_id: uuid.UUID, photo_id: uuid.UUID, declared: _Declaration,
+                           processed: ProcessedPhoto, principal: Principal) -> Receipt | None:
+        """Record the photo as stored and answer the visit's receipt; None if a racing upload recorded it first."""
+        visit = (await self.session.execute(_LOCKED_VISIT_WITH_CONTEXT, {"visit_id": visit_id})).one()
+        now = clock.now()
+        exif = processed.exif
+        marked = await self.session.execute(_MARK_STORED, {
+            "where_photo_id": photo_id, "where_visit_id": visit_id, "stored_at": now,
+            "original_key": original_key(declared.sha256, processed.content_type),
+            "content_type": processed.content_type, "width": processed.width, "height": processed.height,
+            "phash": processed.phash, "exif_taken_at": exif_taken_at(exif, ZoneInfo(declared.timezone)),
+            "exif_lat": exif.lat, "exif_lon": exif.lon, "exif_make": exif.make, "exif_model": exif.model,
+            "has_exif": _has_exif(exif),
+        })
+        if marked.rowcount != 1:
+            return None
+        photos = await photo_facts(self.session, visit_id)
+        missing = sorted((photo.id for photo in photos if not photo.stored), key=str)
+        status = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
+        if status != visit.visit_status:
+            await self.session.execute(update(Visit.__table__).where(Visit.id == visit_id)
+                                       .values(status=status, submitted_at=now, updated_at=now))
+        context = visit_context_from_row(visit)
+        flags = await recompute_flags(
+            self.session, visit_id=visit_id, doc=msgspec.convert(visit.document, VisitDocument), context=context,
+            instrument=await load_instrument(self.session, context.instrument_id),
+            first_received_at=visit.first_received_at, photos=photos,
+        )
+        await AuditLog(self.session).record(
+            "photo.stored", entity_type="photo", entity_id=photo_id, actor_id=principal.id,
+            data={"visit_id": visit_id, "sha256": declared.sha256, "content_type": processed.content_type,
+                  "width": processed.width, "height": processed.height, "visit_status": status,
+                  "flags": [flag.code for flag in flags if flag.photo_id == photo_id]},
+        )
+        return Receipt(id=visit_id, revision=visit.revision, status=status, missing_photos=missing,
+                       flags=flags_for_surveyor(flags))
+
+    # --- GET /api/photos/{photo_id}/{variant} --------------------------------------------------------------------
+
+    async def locate(self, photo_id: uuid.UUID, variant: str, principal: Principal) -> PhotoObject:
+        """Where a stored photo's variant is, for the surveyor who took it, admins and supervisors of its region.
+
+        Everybody else is told it does not exist, so photo ids reveal nothing."""
+        row = (await self.session.execute(
+            select(PhotoRow.sha256, PhotoRow.content_type, PhotoRow.size, PhotoRow.stored_at, PhotoRow.original_key,
+                   Visit.surveyor_id, Agency.region_id)
+            .join(Visit, Visit.id == PhotoRow.visit_id).join(Unit, Unit.id == Visit.unit_id)
+            .join(Agency, Agency.id == Unit.agency_id)
+            .where(PhotoRow.id == photo_id)
+        )).one_or_none()
+        if (variant not in VARIANTS or row is None or row.stored_at is None
+                or not await self._may_see(principal, row.surveyor_id, row.region_id)):
+            raise NotFound(f"No photo {photo_id} ({variant}) that you may see.")
+        etag = f'"{row.sha256}-{variant}"'
+        if variant == "original":
+            return PhotoObject(key=row.original_key, content_type=row.content_type, etag=etag, size=row.size)
+        key = display_key(row.sha256) if variant == "display" else thumb_key(row.sha256)
+        return PhotoObject(key=key, content_type="image/jpeg", etag=etag, size=None)
+
+    async def open_stream(self, photo: PhotoObject) -> AsyncIterator[bytes]:
+        try:
+            return await self.store.open_stream(photo.key)
+        except FileNotFoundError:
+            raise NotFound("The photo's file is not in the photo store.") from None
+
+    async def _may_see(self, principal: Principal, surveyor_id: uuid.UUID, region_id: uuid.UUID) -> bool:
+        if principal.is_admin or principal.id == surveyor_id:
+            return True
+        if principal.role != "supervisor":
+            return False
+        covered = await self.session.scalar(select(SupervisorRegion.region_id).where(
+            SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id))
+        return covered is not None
+
+
+def _refuse_other_family(content_type: str, declared: str) -> None:
+    sent = content_type.split(";", 1)[0].strip().lower()
+    if _FAMILIES.get(sent) is None or _FAMILIES.get(sent) != _FAMILIES.get(declared):
+        raise PhotoContentTypeMismatch(
+            f"Send this photo with Content-Type {declared} as declared, not {sent or 'none'}.")
+
+
+def _has_exif(exif: PhotoExif) -> bool:
+    # What makes EXIF evidence: a camera time, a position or a device; an orientation tag alone says nothing.
+    return any(value is not None for value in (exif.taken_at_local, exif.lat, exif.make, exif.model))

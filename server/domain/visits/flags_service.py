@@ -1,0 +1,261 @@
+"""Gathering a visit's facts from the database for ``integrity.compute_flags`` and storing what it finds.
+
+Flags are recomputed as a whole (on each visit PUT and each photo arrival) and replace the visit's stored flags, so
+the table always says what the current revision and the photos received so far show.
+
+Reuse candidates: the same sha256 anywhere (an index lookup), and a perceptual hash within the wave's distance among
+photos of the same surveyor or the same unit. Hamming distance cannot use an index, so the look-alike search is kept
+to the photos a reused picture most plausibly comes from (a surveyor's own earlier pictures, another picture of the
+same office) and stays cheap while the photo table grows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Agency, Assignment, Region, Unit, Visit, Wave
+from server.db.models import Flag as FlagRow
+from server.db.models import Instrument as InstrumentRow
+from server.db.models import Photo as PhotoRow
+from server.domain.admin.opening_hours import OpeningHours, parse_opening_hours
+from server.domain.instruments.documents import Instrument
+from server.domain.visits.documents import Flag, VisitDocument
+from server.domain.visits.integrity import (
+    IntegritySettings,
+    PhotoFacts,
+    ReuseMatch,
+    UnitFacts,
+    VisitFacts,
+    WindowFacts,
+    compute_flags,
+)
+from server.domain.visits.validation import missing_required
+from server.lib import clock
+from server.lib.errors import DomainError
+
+# Without coordinates a unit has no geofence: these flags would measure the distance to (0, 0).
+_DISTANCE_CODES = frozenset({"geo.outside", "photo.far"})
+
+# Statements run on every visit PUT and photo arrival, built once (building them costs more than running some).
+_PHOTO_FACTS = (
+    select(PhotoRow.id, PhotoRow.sha256, PhotoRow.lat, PhotoRow.lon, PhotoRow.accuracy_m, PhotoRow.taken_at,
+           PhotoRow.exif_taken_at, PhotoRow.exif_lat, PhotoRow.exif_lon, PhotoRow.has_exif, PhotoRow.stored_at,
+           PhotoRow.phash)
+    .where(PhotoRow.visit_id == bindparam("visit_id")).order_by(PhotoRow.taken_at, PhotoRow.id)
+)
+_OTHER_VISITS_PHOTOS = (
+    select(PhotoRow.visit_id, PhotoRow.sha256, PhotoRow.phash)
+    .join(Visit, Visit.id == PhotoRow.visit_id)
+    .where(PhotoRow.visit_id != bindparam("visit_id"))
+)
+_SAME_FILE_CONDITION = PhotoRow.sha256.in_(bindparam("sha256s", expanding=True))
+_SAME_FILE = _OTHER_VISITS_PHOTOS.where(_SAME_FILE_CONDITION)
+_SAME_FILE_OR_LOOK_ALIKE = _OTHER_VISITS_PHOTOS.where(or_(
+    _SAME_FILE_CONDITION,
+    and_(PhotoRow.phash.is_not(None),
+         or_(Visit.surveyor_id == bindparam("surveyor_id"), Visit.unit_id == bindparam("unit_id"))),
+))
+_DELETE_FLAGS = delete(FlagRow.__table__).where(FlagRow.visit_id == bindparam("visit_id"))
+_INSERT_FLAGS = insert(FlagRow.__table__)
+
+
+@dataclass(frozen=True)
+class VisitContext:
+    """What an assignment says about where and when its visits belong (one query)."""
+
+    assignment_id: uuid.UUID
+    surveyor_id: uuid.UUID
+    wave_id: uuid.UUID
+    wave_status: str
+    instrument_id: uuid.UUID
+    integrity_settings: dict[str, Any]
+    unit_id: uuid.UUID
+    unit_lat: float | None
+    unit_lon: float | None
+    geofence_m: int
+    opening_hours: str
+    region_id: uuid.UUID
+    timezone: str
+    window_start: datetime
+    window_end: datetime
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def visit_context_query(assignment_id: uuid.UUID | None) -> Select[Any]:
+    """The columns ``visit_context_from_row`` reads, for one assignment (or, with None, for the assignments the
+    caller picks with joins and conditions of its own)."""
+    query = (
+        select(Assignment.id, Assignment.surveyor_id, Assignment.window_start, Assignment.window_end,
+               Wave.id.label("wave_id"), Wave.status.label("wave_status"), Wave.instrument_id,
+               Wave.integrity_settings, Unit.id.label("unit_id"), Unit.lat.label("unit_lat"),
+               Unit.lon.label("unit_lon"), Unit.geofence_m, Unit.opening_hours, Region.id.label("region_id"),
+               Region.timezone)
+        .join(Wave, Wave.id == Assignment.wave_id)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .join(Agency, Agency.id == Unit.agency_id)
+        .join(Region, Region.id == Agency.region_id)
+    )
+    return query if assignment_id is None else query.where(Assignment.id == assignment_id)
+
+
+def visit_context_from_row(row: Any) -> VisitContext:
+    return VisitContext(
+        assignment_id=row.id, surveyor_id=row.surveyor_id, wave_id=row.wave_id, wave_status=row.wave_status,
+        instrument_id=row.instrument_id, integrity_settings=row.integrity_settings or {}, unit_id=row.unit_id,
+        unit_lat=row.unit_lat, unit_lon=row.unit_lon, geofence_m=row.geofence_m,
+        opening_hours=row.opening_hours or "", region_id=row.region_id, timezone=row.timezone,
+        window_start=row.window_start, window_end=row.window_end,
+    )
+
+
+# Instruments never change once a wave uses them, so a decoded copy per id is safe to keep for the process' life.
+_instruments: dict[uuid.UUID, Instrument] = {}
+_INSTRUMENT_CACHE_SIZE = 32
+
+
+async def load_instrument(session: AsyncSession, instrument_id: uuid.UUID) -> Instrument:
+    instrument = _instruments.get(instrument_id)
+    if instrument is None:
+        document = await session.scalar(select(InstrumentRow.document).where(InstrumentRow.id == instrument_id))
+        instrument = msgspec.convert(document, Instrument)
+        if len(_instruments) >= _INSTRUMENT_CACHE_SIZE:
+            _instruments.clear()
+        _instruments[instrument_id] = instrument
+    return instrument
+
+
+async def recompute_flags(session: AsyncSession, *, visit_id: uuid.UUID, doc: VisitDocument, context: VisitContext,
+                          instrument: Instrument, first_received_at: datetime, is_new: bool = False,
+                          photos: Sequence[PhotoFacts] | None = None) -> list[Flag]:
+    """Compute every flag of the visit from the database's facts, store them (replacing the old ones), return them.
+
+    ``is_new``: the visit was inserted in this transaction, so it has no flags yet and its photos are exactly the
+    document's declarations, none received. ``photos``: the visit's photos when the caller has just read them.
+    """
+    settings = IntegritySettings.from_dict(context.integrity_settings)
+    if photos is None:
+        photos = _declared_photo_facts(doc) if is_new else await photo_facts(session, visit_id)
+    facts = VisitFacts(
+        started_at=doc.started_at, finished_at=doc.finished_at, positions=doc.positions,
+        answered_indicator_count=len(doc.answers), first_received_at=first_received_at,
+        unit=_unit_facts(context, settings), photos=photos,
+        reuse_matches=await _reuse_matches(session, visit_id, context, photos, settings),
+        window=WindowFacts(start=context.window_start, end=context.window_end),
+        missing_required=missing_required(doc, instrument),
+    )
+    flags = compute_flags(facts, settings)
+    if context.unit_lat is None or context.unit_lon is None:
+        flags = [flag for flag in flags if flag.code not in _DISTANCE_CODES]
+    await _store_flags(session, visit_id, flags, replace=not is_new)
+    return flags
+
+
+async def stored_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Flag]]:
+    """The stored flags of each visit, in the order they were computed."""
+    by_visit: dict[uuid.UUID, list[Flag]] = {visit_id: [] for visit_id in visit_ids}
+    if not visit_ids:
+        return by_visit
+    rows = await session.execute(
+        select(FlagRow.visit_id, FlagRow.code, FlagRow.severity, FlagRow.detail, FlagRow.photo_id)
+        .where(FlagRow.visit_id.in_(visit_ids)).order_by(FlagRow.id)
+    )
+    for row in rows:
+        by_visit[row.visit_id].append(Flag(code=row.code, severity=row.severity, detail=row.detail,
+                                           photo_id=row.photo_id))
+    return by_visit
+
+
+def _unit_facts(context: VisitContext, settings: IntegritySettings) -> UnitFacts:
+    return UnitFacts(lat=context.unit_lat if context.unit_lat is not None else 0.0,
+                     lon=context.unit_lon if context.unit_lon is not None else 0.0,
+                     geofence_m=context.geofence_m or settings.geofence_default_m,
+                     opening_hours=_opening_hours(context.opening_hours), tz=context.tz)
+
+
+def _opening_hours(text: str) -> OpeningHours | None:
+    try:
+        return parse_opening_hours(text)
+    except DomainError:
+        # Checked when the unit was saved; a text that no longer parses must not stop a visit from syncing.
+        return None
+
+
+def _declared_photo_facts(doc: VisitDocument) -> list[PhotoFacts]:
+    return sorted((PhotoFacts(id=photo.id, sha256=photo.sha256, lat=photo.lat, lon=photo.lon,
+                              accuracy_m=photo.accuracy_m, taken_at=photo.taken_at) for photo in doc.photos),
+                  key=lambda photo: (photo.taken_at, photo.id))
+
+
+async def photo_facts(session: AsyncSession, visit_id: uuid.UUID) -> list[PhotoFacts]:
+    """What integrity needs to know of each photo of a visit, received or not."""
+    rows = await session.execute(_PHOTO_FACTS, {"visit_id": visit_id})
+    return [PhotoFacts(id=row.id, sha256=row.sha256, lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m,
+                       taken_at=row.taken_at, exif_taken_at=row.exif_taken_at, exif_lat=row.exif_lat,
+                       exif_lon=row.exif_lon, has_exif=bool(row.has_exif), stored=row.stored_at is not None,
+                       phash=row.phash)
+            for row in rows]
+
+
+async def _reuse_matches(session: AsyncSession, visit_id: uuid.UUID, context: VisitContext,
+                         photos: Sequence[PhotoFacts], settings: IntegritySettings) -> list[ReuseMatch]:
+    """Photos of other visits with the same bytes (anywhere) or a look-alike picture (same surveyor or unit)."""
+    if not photos:
+        return []
+    ours_by_sha: dict[str, list[uuid.UUID]] = {}
+    for photo in photos:
+        ours_by_sha.setdefault(photo.sha256, []).append(photo.id)
+    # Hashes as integers once, not once per comparison: a visit's photos meet every candidate on each arrival.
+    ours_by_phash = [(photo.id, photo.sha256, int(photo.phash, 16), len(photo.phash))
+                     for photo in photos if photo.phash]
+    rows = await session.execute(_SAME_FILE_OR_LOOK_ALIKE if ours_by_phash else _SAME_FILE, {
+        "visit_id": visit_id, "sha256s": list(ours_by_sha), "surveyor_id": context.surveyor_id,
+        "unit_id": context.unit_id})
+    same_file_pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    closest: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    for row in rows:
+        for photo_id in ours_by_sha.get(row.sha256, ()):
+            same_file_pairs.add((photo_id, row.visit_id))
+        if not row.phash:
+            continue
+        theirs = int(row.phash, 16)
+        for photo_id, sha256, ours, length in ours_by_phash:
+            if sha256 == row.sha256 or length != len(row.phash):
+                continue
+            distance = (ours ^ theirs).bit_count()  # phash_distance, without re-parsing the hex each time
+            key = (photo_id, row.visit_id)
+            if distance <= settings.phash_max_distance and distance < closest.get(key, distance + 1):
+                closest[key] = distance
+    matches = [ReuseMatch(photo_id=photo_id, other_visit_id=other_visit_id, kind="sha256")
+               for photo_id, other_visit_id in sorted(same_file_pairs, key=_in_id_order)]
+    matches.extend(ReuseMatch(photo_id=pair[0], other_visit_id=pair[1], kind="phash", distance=closest[pair])
+                   for pair in sorted(closest, key=_in_id_order) if pair not in same_file_pairs)
+    return matches
+
+
+def _in_id_order(pair: tuple[uuid.UUID, uuid.UUID]) -> tuple[str, str]:
+    photo_id, other_visit_id = pair
+    return str(other_visit_id), str(photo_id)
+
+
+async def _store_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Sequence[Flag], *, replace: bool) -> None:
+    if replace:
+        await session.execute(_DELETE_FLAGS, {"visit_id": visit_id})
+    if flags:
+        computed_at = clock.now()
+        await session.execute(_INSERT_FLAGS, [
+            {"visit_id": visit_id, "code": flag.code, "severity": flag.severity, "detail": flag.detail,
+             "photo_id": flag.photo_id, "computed_at": computed_at}
+            for flag in flags
+        ])

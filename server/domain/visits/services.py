@@ -1,0 +1,420 @@
+"""Receiving visits from phones and answering what the server holds (DESIGN.md, "The sync contract").
+
+A visit PUT is one transaction: validate, decide (``sync_rules.decide``), write the visit with bulk Core inserts,
+compute its flags, record the audit event, answer the receipt. Duplicate safety comes from the primary keys: two
+racing PUTs of one new visit both ``INSERT … ON CONFLICT (id) DO NOTHING``; the database lets one row in (PostgreSQL
+makes the second wait for the first to commit), the loser inserts nothing, reads what the winner stored and decides
+again (a replay, or a conflict). That is the savepoint-and-retry of an IntegrityError without the savepoint: two
+statements fewer on every PUT. A photo id already declared by another visit fails the photo insert, and then the
+whole request fails with 409, so no savepoint is needed there either.
+
+Choices where the contract is silent:
+- an ``assignment_id`` the server does not know → 422 ``visit.invalid`` naming ``assignment_id`` (the URL names the
+  visit, which may well be new, so 404 would point at the wrong thing); somebody else's → 403.
+- a new visit or a new revision is taken only while its wave is in ``fieldwork`` or ``review`` (409 ``wave.state``
+  otherwise); a replay is answered whatever the wave's state, so a phone that lost a receipt always gets it back.
+- a new revision keeps the rows of photos it declares again (a stored photo stays stored; the same id with other
+  bytes is a conflict) and drops the rows of photos it no longer declares (their bytes stay in the store, and the
+  earlier revision's document still lists them).
+- missing photo ids are listed in id order, flags in the order they were computed, so a replay's receipt is the
+  original one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import (
+    Agency,
+    Answer,
+    Assignment,
+    Position,
+    Review,
+    SupervisorRegion,
+    Unit,
+    Visit,
+    VisitRevision,
+)
+from server.db.models import Photo as PhotoRow
+from server.domain.audit.services import AuditLog
+from server.domain.instruments.documents import Instrument
+from server.domain.visits.documents import (
+    IndicatorComment,
+    PhotoDeclaration,
+    Receipt,
+    ReviewSummary,
+    VisitDocument,
+    VisitForCorrection,
+    VisitStatus,
+    VisitWithReview,
+)
+from server.domain.visits.flags_service import (
+    VisitContext,
+    load_instrument,
+    recompute_flags,
+    stored_flags,
+    visit_context_from_row,
+    visit_context_query,
+)
+from server.domain.visits.integrity import flags_for_surveyor
+from server.domain.visits.sync_rules import (
+    Conflict,
+    Decision,
+    IncomingVisit,
+    Replay,
+    Revise,
+    StoredVisit,
+    canonical_visit_hash,
+    decide,
+)
+from server.domain.visits.validation import validate_visit
+from server.lib import clock
+from server.lib.auth import Principal
+from server.lib.errors import AssignmentForbidden, NotFound, VisitConflict, VisitInvalid, WaveStateConflict
+
+OPEN_WAVE_STATUSES = ("fieldwork", "review")
+
+# The statements of every PUT, built once: building them per request (coercing values, computing cache keys) cost
+# more CPU than executing some of them.
+_ASSIGNMENT_AND_STORED_VISIT = (
+    visit_context_query(None)
+    .add_columns(Visit.assignment_id.label("visit_assignment_id"), Visit.revision, Visit.status,
+                 Visit.content_hash, Visit.first_received_at)
+    .outerjoin(Visit, Visit.id == bindparam("visit_id"))
+    .where(Assignment.id == bindparam("assignment_id"))
+)
+_INSERT_VISIT_IF_NEW = {
+    "sqlite": sqlite_insert(Visit.__table__).on_conflict_do_nothing(index_elements=["id"]),
+    "postgresql": postgresql_insert(Visit.__table__).on_conflict_do_nothing(index_elements=["id"]),
+}
+_INSERT_REVISION = insert(VisitRevision.__table__)
+_INSERT_ANSWERS = insert(Answer.__table__)
+_INSERT_POSITIONS = insert(Position.__table__)
+_INSERT_PHOTOS = insert(PhotoRow.__table__)
+log = logging.getLogger("sidak.sync")
+
+
+@dataclass(frozen=True)
+class PutOutcome:
+    receipt: Receipt
+    created: bool
+
+
+@dataclass(frozen=True)
+class _StoredRow:
+    assignment_id: uuid.UUID
+    revision: int
+    status: VisitStatus
+    content_hash: str
+    first_received_at: datetime
+
+    def as_stored_visit(self) -> StoredVisit:
+        return StoredVisit(revision=self.revision, status=self.status, content_hash=self.content_hash)
+
+
+class VisitService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- PUT /api/visits/{id} ------------------------------------------------------------------------------------
+
+    async def put_visit(self, visit_id: uuid.UUID, doc: VisitDocument, principal: Principal) -> PutOutcome:
+        context, stored = await self._own_assignment_and_stored(doc.assignment_id, visit_id, principal)
+        instrument = await load_instrument(self.session, context.instrument_id)
+        validate_visit(doc, instrument, now=clock.now())
+        incoming = IncomingVisit(revision=doc.revision, content_hash=canonical_visit_hash(doc))
+        if stored is None:
+            _require_open_wave(context)
+            now = clock.now()
+            if await self._insert_visit_if_new(visit_id, doc, incoming, context, principal, now):
+                receipt = await self._create(visit_id, doc, incoming, context, instrument, principal, now)
+                return PutOutcome(receipt, created=True)
+            # A racing PUT of the same visit committed first (PostgreSQL waited for it): decide against its row.
+            log.info("visit %s: lost an insert race; deciding against what the winner stored", visit_id)
+            stored = await self._stored(visit_id)
+            if stored is None:
+                raise VisitConflict("The visit changed while it was being stored; send it again.")
+        decision = decide(stored.as_stored_visit(), incoming)
+        if isinstance(decision, Revise):
+            # Racing copies of one correction: the second waits on the row lock for the first, then sees a replay.
+            stored = await self._stored(visit_id, for_update=True)
+            assert stored is not None  # visits are never deleted while their assignment exists
+            decision = decide(stored.as_stored_visit(), incoming)
+        return PutOutcome(await self._apply(decision, visit_id, doc, incoming, stored, context, instrument,
+                                            principal), created=False)
+
+    async def _apply(self, decision: Decision, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit,
+                     stored: _StoredRow, context: VisitContext, instrument: Instrument,
+                     principal: Principal) -> Receipt:
+        match decision:
+            case Replay():
+                return await self.receipt(visit_id, surveyor_view=True)
+            case Revise() if stored.assignment_id != doc.assignment_id:
+                raise VisitConflict("A new revision cannot move the visit to another assignment.",
+                                    field="assignment_id")
+            case Revise():
+                return await self._revise(visit_id, doc, incoming, stored, context, instrument, principal)
+            case Conflict(reason=reason):
+                raise VisitConflict(reason, field="revision")
+        raise AssertionError(f"unexpected sync decision {decision!r} for a stored visit")
+
+    async def _own_assignment_and_stored(self, assignment_id: uuid.UUID, visit_id: uuid.UUID,
+                                         principal: Principal) -> tuple[VisitContext, _StoredRow | None]:
+        """The assignment's context and the stored visit (if any) in one round trip."""
+        row = (await self.session.execute(_ASSIGNMENT_AND_STORED_VISIT, {"assignment_id": assignment_id,
+                                                                         "visit_id": visit_id})).one_or_none()
+        if row is None:
+            raise VisitInvalid(f"assignment_id: no assignment {assignment_id} exists", field="assignment_id")
+        if row.surveyor_id != principal.id:
+            raise AssignmentForbidden("This assignment belongs to another surveyor.", field="assignment_id")
+        stored = None if row.revision is None else _StoredRow(
+            row.visit_assignment_id, row.revision, row.status, row.content_hash, row.first_received_at)
+        return visit_context_from_row(row), stored
+
+    async def _stored(self, visit_id: uuid.UUID, *, for_update: bool = False) -> _StoredRow | None:
+        query = (select(Visit.assignment_id, Visit.revision, Visit.status, Visit.content_hash, Visit.first_received_at)
+                 .where(Visit.id == visit_id))
+        row = (await self.session.execute(query.with_for_update() if for_update else query)).one_or_none()
+        return _StoredRow(*row) if row is not None else None
+
+    async def _insert_visit_if_new(self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit,
+                                   context: VisitContext, principal: Principal, now: datetime) -> bool:
+        """Insert the visit row unless its id exists; False when it does (the primary key decides, not a lock)."""
+        status = _status_of_new(doc)
+        values = dict(
+            id=visit_id, assignment_id=context.assignment_id, wave_id=context.wave_id, unit_id=context.unit_id,
+            surveyor_id=principal.id, revision=doc.revision, status=status, content_hash=incoming.content_hash,
+            started_at=doc.started_at, finished_at=doc.finished_at, first_received_at=now, updated_at=now,
+            submitted_at=now if status == "submitted" else None,
+        )
+        insert_if_new = _INSERT_VISIT_IF_NEW[self.session.get_bind().dialect.name]
+        return (await self.session.execute(insert_if_new, values)).rowcount == 1
+
+    async def _create(self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit, context: VisitContext,
+                      instrument: Instrument, principal: Principal, now: datetime) -> Receipt:
+        """Everything of a new visit but its row, which ``_insert_visit_if_new`` wrote."""
+        await self._insert_revision(visit_id, doc, incoming, now)
+        await self._insert_answers_and_positions(visit_id, doc)
+        if doc.photos:
+            await self._insert_photos([_photo_row(visit_id, photo, doc.revision) for photo in doc.photos])
+        flags = await recompute_flags(self.session, visit_id=visit_id, doc=doc, context=context,
+                                      instrument=instrument, first_received_at=now, is_new=True)
+        status = _status_of_new(doc)
+        await AuditLog(self.session).record(
+            "visit.received", entity_type="visit", entity_id=visit_id, actor_id=principal.id,
+            data={"revision": doc.revision, "status": status, "assignment_id": context.assignment_id,
+                  "content_hash": incoming.content_hash, "answers": len(doc.answers), "photos": len(doc.photos),
+                  "flags": [flag.code for flag in flags]},
+        )
+        return Receipt(id=visit_id, revision=doc.revision, status=status,
+                       missing_photos=sorted((photo.id for photo in doc.photos), key=str),
+                       flags=flags_for_surveyor(flags))
+
+    async def _insert_photos(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            await self.session.execute(_INSERT_PHOTOS, rows)
+        except IntegrityError:
+            # The request fails as a whole (its transaction is rolled back), so no savepoint is needed here.
+            raise VisitConflict("A photo id of this visit is already declared by another visit; a photo id "
+                                "belongs to one visit.", field="photos") from None
+
+    async def _revise(self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit, stored: _StoredRow,
+                      context: VisitContext, instrument: Instrument, principal: Principal) -> Receipt:
+        _require_open_wave(context)
+        now = clock.now()
+        await self._insert_revision(visit_id, doc, incoming, now)
+        await self.session.execute(delete(Answer.__table__).where(Answer.visit_id == visit_id))
+        await self.session.execute(delete(Position.__table__).where(Position.visit_id == visit_id))
+        await self._insert_answers_and_positions(visit_id, doc)
+        removed = await self._redeclare_photos(visit_id, doc)
+        missing = await self._missing_photo_ids(visit_id)
+        status: VisitStatus = "incomplete" if missing else "submitted"
+        await self.session.execute(update(Visit.__table__).where(Visit.id == visit_id).values(
+            revision=doc.revision, status=status, content_hash=incoming.content_hash, started_at=doc.started_at,
+            finished_at=doc.finished_at, updated_at=now, submitted_at=now if status == "submitted" else None,
+        ))
+        flags = await recompute_flags(self.session, visit_id=visit_id, doc=doc, context=context,
+                                      instrument=instrument, first_received_at=stored.first_received_at)
+        await AuditLog(self.session).record(
+            "visit.revised", entity_type="visit", entity_id=visit_id, actor_id=principal.id,
+            data={"revision": doc.revision, "previous_revision": stored.revision, "status": status,
+                  "content_hash": incoming.content_hash, "removed_photos": removed,
+                  "flags": [flag.code for flag in flags]},
+        )
+        return Receipt(id=visit_id, revision=doc.revision, status=status, missing_photos=missing,
+                       flags=flags_for_surveyor(flags))
+
+    async def _insert_revision(self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit,
+                               received_at: datetime) -> None:
+        await self.session.execute(_INSERT_REVISION, {
+            "visit_id": visit_id, "revision": doc.revision, "content_hash": incoming.content_hash,
+            "document": msgspec.to_builtins(doc), "received_at": received_at,
+        })
+
+    async def _insert_answers_and_positions(self, visit_id: uuid.UUID, doc: VisitDocument) -> None:
+        if doc.answers:
+            await self.session.execute(_INSERT_ANSWERS, [
+                {"visit_id": visit_id, "indicator": answer.indicator, "value": answer.value,
+                 "not_applicable": answer.not_applicable, "note": answer.note, "answered_at": answer.answered_at}
+                for answer in doc.answers
+            ])
+        if doc.positions:
+            await self.session.execute(_INSERT_POSITIONS, [
+                {"visit_id": visit_id, "seq": seq, "lat": position.lat, "lon": position.lon,
+                 "accuracy_m": position.accuracy_m, "at": position.at}
+                for seq, position in enumerate(doc.positions)
+            ])
+
+    async def _redeclare_photos(self, visit_id: uuid.UUID, doc: VisitDocument) -> list[str]:
+        """Keep the rows of photos declared again, add new ones, drop the rest; return the dropped ids."""
+        existing = {row.id: row for row in await self.session.execute(
+            select(PhotoRow.id, PhotoRow.sha256).where(PhotoRow.visit_id == visit_id))}
+        for i, photo in enumerate(doc.photos):
+            kept = existing.get(photo.id)
+            if kept is None:
+                continue
+            if kept.sha256 != photo.sha256:
+                raise VisitConflict(f"photos[{i}].sha256: photo {photo.id} was declared with other content; "
+                                    "a changed picture needs a new photo id.", field=f"photos[{i}].sha256")
+            await self.session.execute(update(PhotoRow.__table__).where(PhotoRow.id == photo.id).values(
+                indicator=photo.indicator, taken_at=photo.taken_at, lat=photo.lat, lon=photo.lon,
+                accuracy_m=photo.accuracy_m,
+            ))
+        new_rows = [_photo_row(visit_id, photo, doc.revision) for photo in doc.photos if photo.id not in existing]
+        if new_rows:
+            await self._insert_photos(new_rows)
+        removed = sorted(set(existing) - {photo.id for photo in doc.photos}, key=str)
+        if removed:
+            await self.session.execute(delete(PhotoRow.__table__).where(PhotoRow.id.in_(removed)))
+        return [str(photo_id) for photo_id in removed]
+
+    async def _missing_photo_ids(self, visit_id: uuid.UUID) -> list[uuid.UUID]:
+        return (await missing_photo_ids(self.session, [visit_id]))[visit_id]
+
+    # --- GET /api/visits/{id}, GET /api/me/visits ----------------------------------------------------------------
+
+    async def receipt(self, visit_id: uuid.UUID, *, surveyor_view: bool) -> Receipt:
+        row = (await self.session.execute(
+            select(Visit.revision, Visit.status).where(Visit.id == visit_id))).one()
+        flags = (await stored_flags(self.session, [visit_id]))[visit_id]
+        return Receipt(id=visit_id, revision=row.revision, status=row.status,
+                       missing_photos=await self._missing_photo_ids(visit_id),
+                       flags=flags_for_surveyor(flags) if surveyor_view else flags)
+
+    async def visit_for_viewer(self, visit_id: uuid.UUID, principal: Principal) -> VisitWithReview:
+        """The receipt and latest review, for the surveyor who made the visit or a reviewer of its region."""
+        visit = (await self.session.execute(
+            select(Visit.id, Visit.assignment_id, Visit.surveyor_id, Visit.revision, Visit.status, Agency.region_id)
+            .join(Unit, Unit.id == Visit.unit_id).join(Agency, Agency.id == Unit.agency_id)
+            .where(Visit.id == visit_id)
+        )).one_or_none()
+        if visit is None or not await self._may_view(principal, visit.surveyor_id, visit.region_id):
+            raise NotFound(f"No visit {visit_id} that you may see.")
+        is_surveyor = principal.id == visit.surveyor_id
+        return (await self._with_reviews([visit], surveyor_view=is_surveyor))[0]
+
+    async def my_visits(self, principal: Principal, status: VisitStatus) -> list[VisitForCorrection]:
+        """The caller's visits in ``status``, each with its current document so a phone can restore a lost copy."""
+        visits = (await self.session.execute(
+            select(Visit.id, Visit.assignment_id, Visit.revision, Visit.status)
+            .where(Visit.surveyor_id == principal.id, Visit.status == status)
+            .order_by(Visit.updated_at, Visit.id)
+        )).all()
+        with_reviews = await self._with_reviews(visits, surveyor_view=True)
+        documents = await _documents(self.session, visits)
+        return [VisitForCorrection(**msgspec.structs.asdict(visit), document=documents.get(visit.id))
+                for visit in with_reviews]
+
+    async def _may_view(self, principal: Principal, surveyor_id: uuid.UUID, region_id: uuid.UUID) -> bool:
+        if principal.is_admin or principal.id == surveyor_id:
+            return True
+        if principal.role != "supervisor":
+            return False
+        covered = await self.session.scalar(select(SupervisorRegion.region_id).where(
+            SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id))
+        return covered is not None
+
+    async def _with_reviews(self, visits: Sequence[Any], *, surveyor_view: bool) -> list[VisitWithReview]:
+        ids = [visit.id for visit in visits]
+        flags = await stored_flags(self.session, ids)
+        missing = await missing_photo_ids(self.session, ids)
+        reviews = await _latest_reviews(self.session, ids)
+        return [
+            VisitWithReview(
+                id=visit.id, revision=visit.revision, status=visit.status, missing_photos=missing[visit.id],
+                flags=flags_for_surveyor(flags[visit.id]) if surveyor_view else flags[visit.id],
+                review=reviews.get(visit.id), assignment_id=visit.assignment_id,
+            )
+            for visit in visits
+        ]
+
+
+async def missing_photo_ids(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Declared photos not yet received, per visit, in id order."""
+    missing: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in visit_ids}
+    if visit_ids:
+        rows = await session.execute(
+            select(PhotoRow.visit_id, PhotoRow.id)
+            .where(PhotoRow.visit_id.in_(visit_ids), PhotoRow.stored_at.is_(None))
+        )
+        for row in rows:
+            missing[row.visit_id].append(row.id)
+    for photo_ids in missing.values():
+        photo_ids.sort(key=str)
+    return missing
+
+
+async def _latest_reviews(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ReviewSummary]:
+    if not visit_ids:
+        return {}
+    rows = await session.execute(
+        select(Review.visit_id, Review.decision, Review.comment, Review.indicator_comments, Review.decided_at)
+        .where(Review.visit_id.in_(visit_ids)).order_by(Review.decided_at, Review.id)
+    )
+    latest = {}
+    for row in rows:  # ascending: the last one seen per visit is the latest
+        latest[row.visit_id] = ReviewSummary(
+            decision=row.decision, comment=row.comment, decided_at=row.decided_at,
+            indicator_comments=msgspec.convert(row.indicator_comments or [], list[IndicatorComment]),
+        )
+    return latest
+
+
+async def _documents(session: AsyncSession, visits: Sequence[Any]) -> dict[uuid.UUID, VisitDocument]:
+    if not visits:
+        return {}
+    current = {(visit.id, visit.revision) for visit in visits}
+    rows = await session.execute(
+        select(VisitRevision.visit_id, VisitRevision.revision, VisitRevision.document)
+        .where(VisitRevision.visit_id.in_([visit.id for visit in visits]))
+    )
+    return {row.visit_id: msgspec.convert(row.document, VisitDocument)
+            for row in rows if (row.visit_id, row.revision) in current}
+
+
+def _status_of_new(doc: VisitDocument) -> VisitStatus:
+    return "incomplete" if doc.photos else "submitted"
+
+
+def _require_open_wave(context: VisitContext) -> None:
+    if context.wave_status not in OPEN_WAVE_STATUSES:
+        raise WaveStateConflict(f"The wave of this assignment is {context.wave_status}; visits are taken only "
+                                "during fieldwork and review.")
+
+
+def _photo_row(visit_id: uuid.UUID, photo: PhotoDeclaration, revision: int) -> dict[str, Any]:
+    return {"id": photo.id, "visit_id": visit_id, "indicator": photo.indicator, "sha256": photo.sha256,
+            "size": photo.size, "content_type": photo.content_type, "taken_at": photo.taken_at, "lat": photo.lat,
+            "lon": photo.lon, "accuracy_m": photo.accuracy_m, "declared_revision": revision, "stored_at": None}
