@@ -17,7 +17,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # One connection per process: SQLite runs one writer at a time anyway, and requests queueing for the pool
+        # wait in order, where a second connection would sleep in SQLite's busy handler (seconds of p99).
+        engine = create_async_engine(database_url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60,
+                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
     return create_async_engine(database_url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
