@@ -46,7 +46,12 @@ class AuthService:
         username = username.strip().lower()
         await self._refuse_if_throttled(username, ip)
         user = await self.session.scalar(select(User).where(User.username == username))
-        password_ok = await anyio.to_thread.run_sync(verify_password, user.password_hash if user else None, password)
+        user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+        # Hashing takes a tenth of a second of CPU: hold no transaction meanwhile. On SQLite a transaction holds the
+        # one write lock, and 200 phones logging in at once queued behind each other's hashing past the busy timeout.
+        await self.session.rollback()
+        password_ok = await anyio.to_thread.run_sync(verify_password, password_hash, password)
+        user = await self.session.get(User, user_id) if user_id else None
         if user is None or not password_ok or not user.is_active:
             await self._record_failure(username, ip, user.id if user else None,
                                       "inactive user" if user and password_ok else "bad credentials")
