@@ -1,5 +1,6 @@
 """Demo data (DESIGN.md, "Running"): Kabupaten Cirebon and Kota Cirebon, their agencies and units, a user for every
-role and an open wave in which every demo surveyor has assignments today.
+role, a history of past published waves (``server.demo_history``: two external surveys and an internal
+self-assessment between them) and an open wave in which every demo surveyor has assignments today.
 
 Everything goes through the admin services, so the demo is audited and checked like an admin's own requests, and the
 assignments come from the same seeded draw an admin would run. Coordinates are plausible points near the named
@@ -17,6 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Instrument, Region, User
+from server.demo_history import DemoPlace, load_history
 from server.domain.admin.services import AdminService, DrawOrder
 from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.services import InstrumentService
@@ -114,6 +116,14 @@ REGIONS = [
     }),
 ]
 
+# Agency kinds, for the rankings' filter; an agency not named here is a "Dinas".
+AGENCY_KINDS = {
+    "RSUD Waled": "Rumah Sakit", "RSUD Arjawinangun": "Rumah Sakit", "RSD Gunung Jati": "Rumah Sakit",
+    "Samsat Sumber (Bapenda Jawa Barat)": "Kantor Bersama",
+    **{name: "Kecamatan" for name in ("Kecamatan Sumber", "Kecamatan Weru", "Kecamatan Plumbon", "Kecamatan Talun",
+                                      "Kecamatan Palimanan", "Kecamatan Kejaksan")},
+}
+
 # username: (display name, role, region codes covered)
 USERS = {
     "admin": ("Admin Sidak", "admin", []),
@@ -146,17 +156,20 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
     service = AdminService(session, actor)
 
     region_ids, agency_ids = {}, {}
+    units_by_region: dict[str, list[tuple[uuid.UUID, str, float, float]]] = {}
     for code, region_name, agencies in REGIONS:
         region = await service.create_region(code=code, name=region_name)
         region_ids[code] = region.id
         for agency_name, units in agencies.items():
-            agency = await service.create_agency(region_id=region.id, name=agency_name)
+            agency = await service.create_agency(region_id=region.id, name=agency_name,
+                                                 kind=AGENCY_KINDS.get(agency_name, "Dinas"))
             agency_ids[agency_name] = agency.agency.id
             for name, address, lat, lon, geofence_m, hours in units:
-                await service.create_unit(agency_id=agency.agency.id, name=name, address=address, lat=lat, lon=lon,
-                                          geofence_m=geofence_m, opening_hours=hours)
+                unit = await service.create_unit(agency_id=agency.agency.id, name=name, address=address, lat=lat,
+                                                 lon=lon, geofence_m=geofence_m, opening_hours=hours)
+                units_by_region.setdefault(code, []).append((unit.unit.id, name, lat, lon))
 
-    surveyor_ids = []
+    surveyor_ids, supervisor_of_region = [], {}
     for username, (display_name, role, codes) in USERS.items():
         if username == "admin":
             continue
@@ -164,11 +177,17 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
                                          password=passwords[username], region_ids=[region_ids[c] for c in codes])
         if role == "surveyor":
             surveyor_ids.append(user.user.id)
+        for code in codes:
+            supervisor_of_region[code] = user.user.id
         if username in CONFLICTS:
             agency_name, note = CONFLICTS[username]
             await service.add_conflict(user.user.id, unit_id=None, agency_id=agency_ids[agency_name], note=note)
 
-    instrument, _ = await InstrumentService(session, actor).store(load_default_instrument(), source="json")
+    document = load_default_instrument()
+    instrument, _ = await InstrumentService(session, actor).store(document, source="json")
+    places = [DemoPlace(unit_id, name, lat, lon, supervisor_of_region[code])
+              for code, units in units_by_region.items() for unit_id, name, lat, lon in units]
+    await load_history(session, service, instrument, document, places, surveyor_ids)
     await _open_wave(service, instrument.key, instrument.version, surveyor_ids)
     return passwords
 

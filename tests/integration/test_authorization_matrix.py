@@ -103,6 +103,21 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/waves/{wave_id:uuid}/results.geojson"): REVIEWERS,
     ("GET", "/api/public/waves"): PUBLIC,
     ("GET", "/api/public/waves/{wave_id:uuid}/results"): PUBLIC,
+    # between waves: comparison, trends, changes, rankings, improvement plans
+    ("GET", "/api/insights/comparison"): REVIEWERS,
+    ("GET", "/api/insights/units/{unit_id:uuid}/trend"): REVIEWERS_SCOPED,
+    ("GET", "/api/insights/agencies/{agency_id:uuid}/trend"): REVIEWERS_SCOPED,
+    ("GET", "/api/insights/regions/{region_id:uuid}/trend"): REVIEWERS_SCOPED,
+    ("GET", "/api/insights/units/{unit_id:uuid}/changes"): REVIEWERS_SCOPED,
+    ("GET", "/api/insights/units/{unit_id:uuid}/plan"): REVIEWERS_SCOPED,
+    ("GET", "/api/insights/units/{unit_id:uuid}/plan.csv"): REVIEWERS_SCOPED,
+    ("GET", "/api/waves/{wave_id:uuid}/rankings"): REVIEWERS,
+    ("GET", "/api/waves/{wave_id:uuid}/rankings.csv"): REVIEWERS,
+    ("GET", "/api/public/waves/{wave_id:uuid}/rankings"): PUBLIC,
+    ("GET", "/api/public/waves/{wave_id:uuid}/rankings.csv"): PUBLIC,
+    ("GET", "/api/public/units/{unit_id:uuid}/trend"): PUBLIC,
+    ("GET", "/api/public/agencies/{agency_id:uuid}/trend"): PUBLIC,
+    ("GET", "/api/public/regions/{region_id:uuid}/trend"): PUBLIC,
     # settings
     ("GET", "/api/settings/map"): ANYONE,
 }

@@ -1,4 +1,5 @@
-"""The demo loader: every demo user logs in, every surveyor has work today, and real data is never touched."""
+"""The demo loader: every demo user logs in, every surveyor has work today, the past waves tell a plausible story,
+and real data is never touched."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from server.db.models import Wave
-from server.demo import DatabaseNotEmpty, load_demo
+from server.db.models import Unit, Visit, Wave
+from server.demo import WAVE_NAME, DatabaseNotEmpty, load_demo
 from server.lib import clock
 
 SURVEYORS = ["surveyor1", "surveyor2", "surveyor3", "surveyor4"]
@@ -78,7 +80,7 @@ async def test_the_demo_has_two_regions_with_units_and_supervisors_scoped_to_the
 async def test_the_demo_wave_is_in_fieldwork_and_the_draw_respects_the_declared_conflict(client, demo_logins, app):
     headers = await token_of(client, "admin", demo_logins["admin"])
     async with app.state.session_factory() as session:
-        wave = await session.scalar(select(Wave))
+        wave = await session.scalar(select(Wave).where(Wave.name == WAVE_NAME))
     surveyor3 = next(u for u in (await client.get("/api/admin/users", headers=headers)).json()
                      if u["username"] == "surveyor3")
     assignments = (await client.get(f"/api/admin/waves/{wave.id}/assignments", headers=headers)).json()
@@ -91,6 +93,55 @@ async def test_the_demo_wave_is_in_fieldwork_and_the_draw_respects_the_declared_
                 if a["surveyor"]["username"] == "surveyor3" and a["unit"]["agency"] == conflicted_agency["name"]]
     loads = [load["assignments"] for load in assignments["loads"]]
     assert max(loads) - min(loads) <= 1
+
+
+async def test_the_demo_has_a_history_of_published_waves_before_the_open_one(client, demo_logins, app):
+    headers = await token_of(client, "admin", demo_logins["admin"])
+    async with app.state.session_factory() as session:
+        waves = (await session.scalars(select(Wave).order_by(Wave.period_start))).all()
+        approved = dict((await session.execute(
+            select(Visit.wave_id, func.count(Visit.id)).where(Visit.status == "approved").group_by(Visit.wave_id)
+        )).all())
+        units = await session.scalar(select(func.count(Unit.id)))
+
+    assert len(waves) >= 4
+    *past, current = waves
+    assert current.name == WAVE_NAME and current.status == "fieldwork" and approved.get(current.id) is None
+    assert all(w.status == "published" and w.period_end < current.period_start for w in past)
+    assert [w.kind for w in past].count("external") >= 2 and "internal" in [w.kind for w in past]
+    assert all(approved[w.id] == units for w in past)  # every unit visited and approved in every past wave
+    published = (await client.get("/api/public/waves")).json()
+    assert {w["name"] for w in published} == {w.name for w in past}
+    results = (await client.get(f"/api/waves/{past[-1].id}/results", headers=headers)).json()
+    assert all(unit["score"] is not None for unit in results["units"])
+
+
+async def test_the_demo_history_drifts_plausibly_with_ties_improvers_decliners_and_a_disagreement(client, demo_logins,
+                                                                                                 app):
+    headers = await token_of(client, "supervisor1", demo_logins["supervisor1"])
+    async with app.state.session_factory() as session:
+        last_survey = await session.scalar(select(Wave).where(Wave.status == "published", Wave.kind == "external")
+                                           .order_by(Wave.period_start.desc()).limit(1))
+
+    rankings = (await client.get(f"/api/public/waves/{last_survey.id}/rankings")).json()
+    comparison = (await client.get("/api/insights/comparison", headers=headers)).json()
+    unit = rankings["units"]["ranked"][-1]
+    trend = (await client.get(f"/api/public/units/{unit['id']}/trend")).json()
+
+    ranked = rankings["units"]["ranked"]
+    changes = [Decimal(row["change"]) for row in ranked if row["change"] is not None]
+    assert rankings["previous_wave"] is not None and len(changes) == len(ranked)
+    assert sum(1 for c in changes if c > 0) >= 3 and sum(1 for c in changes if c < 0) >= 3
+    assert sum(1 for row in ranked if row["tied"]) >= 2
+    assert {row["zone"] for row in ranked} == {"green", "yellow", "red"}
+    assert len(rankings["agency_kinds"]) >= 3
+    assert comparison["summary"]["disagreeing"] >= 1
+    assert all(row["region"]["name"] == "Kabupaten Cirebon" for row in comparison["units"])  # supervisor1's region
+    assert [p["wave"]["kind"] for p in trend["points"]].count("internal") >= 1 and len(trend["points"]) >= 3
+    plan = (await client.get(f"/api/insights/units/{unit['id']}/plan", headers=await token_of(
+        client, "admin", demo_logins["admin"]))).json()
+    assert plan["visit"]["score"] == unit["score"] and plan["dimensions"]
+    assert any(item["comments"] for d in plan["dimensions"] for item in d["items"])
 
 
 async def test_the_demo_refuses_a_database_that_holds_data(app, make):

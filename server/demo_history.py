@@ -1,0 +1,287 @@
+"""The demo's history (issue 8): past waves, published, with approved visits whose answers drift from wave to wave,
+so that trends, rankings, the internal/external comparison and improvement plans have something to show.
+
+Each unit gets a seeded *quality* (the share of indicators it meets) and a fixed order in which it meets them: a unit
+that improves meets the indicators it met before and a few more, as a real one would. Between the two external surveys
+some units improve, some decline, most move a little; the internal self-assessment in between is kinder than the
+Ombudsman's survey, and for two units much kinder (their zones disagree: green against red). Two pairs of units are
+given identical answers in the last survey, so that the rankings show ties.
+
+The waves go through the admin services (created, drawn, moved, published: audited like an admin's requests); their
+visits, reviews and scores are bulk-inserted, as if imported from the earlier rounds, with one audit event per wave.
+They carry no photos: the demo has no evidence files to show for rounds it never ran.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Answer, Position, Review, Visit, VisitRevision, VisitScore, Wave
+from server.domain.admin.services import AdminService, DrawOrder
+from server.domain.audit.services import AuditLog
+from server.domain.instruments.documents import Indicator, Instrument
+from server.domain.results.scoring import score_visit
+from server.domain.results.services import ResultsService
+from server.domain.visits.documents import Answer as AnswerDocument
+from server.domain.visits.documents import Position as PositionDocument
+from server.domain.visits.documents import VisitDocument
+from server.domain.visits.sync_rules import canonical_visit_hash
+
+WIB = ZoneInfo("Asia/Jakarta")
+HISTORY_SEED = 2019
+
+
+@dataclass(frozen=True)
+class PastWave:
+    name: str
+    kind: str
+    period_start: date
+    period_end: date
+    published_on: date
+    seed: int
+
+
+PAST_WAVES = [
+    PastWave("Penilaian Kepatuhan 2019", "external", date(2019, 7, 1), date(2019, 9, 30), date(2019, 12, 10), 2019),
+    PastWave("Penilaian Internal 2020", "internal", date(2020, 3, 2), date(2020, 4, 30), date(2020, 6, 15), 2020),
+    PastWave("Penilaian Kepatuhan 2020", "external", date(2020, 7, 1), date(2020, 9, 30), date(2020, 12, 9), 20201),
+]
+LAST_EXTERNAL = PAST_WAVES[-1].name
+
+# unit: (quality in 2019, change by 2020, how much kinder its own team is) — the rest are drawn.
+SET_UNITS = {
+    "UPT Disdukcapil Wilayah Timur": (0.30, 0.02, 0.55),
+    "Kantor Kecamatan Plumbon (PATEN)": (0.33, -0.03, 0.50),
+    "Mal Pelayanan Publik Kabupaten Cirebon": (0.80, 0.15, 0.05),
+    "Puskesmas Palimanan": (0.45, 0.32, 0.10),
+    "Instalasi Rawat Jalan RSUD Waled": (0.72, -0.22, 0.12),
+}
+# In the last survey these units answer exactly as the first of each pair: equal scores, a tie in the rankings.
+TIES = {"Puskesmas Weru": "Puskesmas Plered", "Kantor Kecamatan Talun (PATEN)": "Kantor Kecamatan Weru (PATEN)"}
+DRIFTS = (0.25, 0.15, 0.08, 0.03, 0.0, -0.04, -0.10, -0.18)
+
+COMMENTS = (
+    "Tidak terlihat di ruang pelayanan saat kunjungan; pasang di tempat yang mudah dilihat pengguna.",
+    "Ada, tetapi tidak lengkap dan sudah pudar; perbarui sesuai standar pelayanan.",
+    "Petugas tidak dapat menunjukkannya saat ditanya; siapkan dan latih petugas loket.",
+)
+APPROVAL_COMMENT = "Disetujui: jawaban sesuai dengan bukti kunjungan."
+NARRATIVE = "Tiba pukul {start}, mengambil nomor antrean, dilayani petugas loket, keluar pukul {end}."
+
+
+@dataclass
+class _UnitCourse:
+    """One unit's seeded course through the waves."""
+
+    quality: float
+    drift: float
+    kindness: float
+    order: dict[str, float]
+    """indicator → where it falls in the unit's order of meeting indicators (0 first, 1 last)"""
+    not_applicable: frozenset[str]
+    noise: dict[str, float]
+    """wave name → the day's luck: a queue that was long, a poster just taken down"""
+
+    def quality_in(self, wave: PastWave) -> float:
+        luck = self.noise[wave.name]
+        if wave.kind == "internal":
+            return self.quality + self.drift / 2 + self.kindness + luck
+        return self.quality + (self.drift if wave.period_start.year >= 2020 else 0.0) + luck
+
+
+@dataclass(frozen=True)
+class DemoPlace:
+    """A unit of the demo, with what the history needs of it."""
+
+    unit_id: uuid.UUID
+    name: str
+    lat: float
+    lon: float
+    reviewer_id: uuid.UUID
+    """the supervisor of its region, who approved its past visits"""
+
+
+async def load_history(session: AsyncSession, service: AdminService, instrument_row: Any, instrument: Instrument,
+                       places: list[DemoPlace], surveyor_ids: list[uuid.UUID]) -> list[Wave]:
+    """Create, fill and publish the past waves; returns them in period order."""
+    rng = random.Random(HISTORY_SEED)
+    courses = {place.unit_id: _course(place.name, instrument, rng) for place in places}
+    waves = []
+    for past in PAST_WAVES:
+        wave = await _past_wave(session, service, past, instrument_row, surveyor_ids)
+        assignments = await _draw(service, wave, past, surveyor_ids)
+        rows = _visits(past, wave, instrument, places, courses, assignments, random.Random(past.seed))
+        for model, values in rows.items():
+            if values:
+                await session.execute(insert(model.__table__), values)
+        await service.move_wave(wave.id, "review")
+        await ResultsService(session, service.actor).publish(wave.id)
+        published_at = datetime.combine(past.published_on, time(10, 0), WIB)
+        await session.execute(update(Wave).where(Wave.id == wave.id).values(published_at=published_at)
+                              .execution_options(synchronize_session=False))
+        await AuditLog(session).record("demo.history_loaded", entity_type="wave", entity_id=wave.id,
+                                       actor_id=service.actor.id if service.actor else None,
+                                       data={"name": past.name, "approved_visits": len(rows[Visit])})
+        waves.append(wave)
+    return waves
+
+
+def _course(name: str, instrument: Instrument, rng: random.Random) -> _UnitCourse:
+    quality, drift, kindness = rng.uniform(0.38, 0.88), rng.choice(DRIFTS), rng.uniform(0.02, 0.16)
+    quality, drift, kindness = SET_UNITS.get(name, (quality, drift, kindness))
+    indicators = list(instrument.indicators().values())
+    order = {indicator.id: rng.random() for indicator in indicators}
+    not_applicable = frozenset(i.id for i in indicators if i.allow_na and rng.random() < 0.2)
+    noise = {past.name: rng.gauss(0, 0.03) for past in PAST_WAVES}
+    return _UnitCourse(quality, drift, kindness, order, not_applicable, noise)
+
+
+async def _past_wave(session: AsyncSession, service: AdminService, past: PastWave, instrument_row: Any,
+                     surveyor_ids: list[uuid.UUID]) -> Wave:
+    view = await service.create_wave(name=past.name, kind=past.kind, instrument_key=instrument_row.key,
+                                     instrument_version=instrument_row.version, profile_key="ombudsman-2021",
+                                     profile=None, period_start=past.period_start, period_end=past.period_end,
+                                     integrity_settings=None)
+    await service.move_wave(view.wave.id, "fieldwork")
+    return view.wave
+
+
+async def _draw(service: AdminService, wave: Wave, past: PastWave,
+                surveyor_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+    """unit id → (assignment id, surveyor id), from the seeded draw an admin would have run."""
+    batch = await service.draw(wave.id, DrawOrder(
+        seed=past.seed, surveyor_ids=surveyor_ids,
+        window_start=datetime.combine(past.period_start, time(0, 0), WIB),
+        window_end=datetime.combine(past.period_end + timedelta(days=1), time(0, 0), WIB)))
+    return {view.unit.unit.id: (view.id, view.surveyor.id) for view in batch.assignments if view.id is not None}
+
+
+def _visits(past: PastWave, wave: Wave, instrument: Instrument, places: list[DemoPlace],
+            courses: dict[uuid.UUID, _UnitCourse], assignments: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
+            rng: random.Random) -> dict[type, list[dict[str, Any]]]:
+    rows: dict[type, list[dict[str, Any]]] = {Visit: [], VisitRevision: [], Answer: [], Position: [], Review: [],
+                                              VisitScore: []}
+    answers_by_name: dict[str, dict[str, Any]] = {}
+    indicators = instrument.indicators()
+    for place in places:
+        if place.unit_id not in assignments:
+            continue
+        assignment_id, surveyor_id = assignments[place.unit_id]
+        course = courses[place.unit_id]
+        values = _answer_values(course, course.quality_in(past), indicators, rng)
+        if past.name == LAST_EXTERNAL and place.name in TIES and TIES[place.name] in answers_by_name:
+            values = dict(answers_by_name[TIES[place.name]])
+        answers_by_name[place.name] = values
+        _add_visit(rows, past, wave, instrument, place, assignment_id, surveyor_id, values, course, rng)
+    return rows
+
+
+def _answer_values(course: _UnitCourse, quality: float, indicators: dict[str, Indicator],
+                   rng: random.Random) -> dict[str, Any]:
+    quality = min(max(quality, 0.05), 0.97)
+    values: dict[str, Any] = {}
+    for indicator_id, indicator in indicators.items():
+        if indicator_id in course.not_applicable:
+            values[indicator_id] = None
+        elif indicator.type == "text":
+            values[indicator_id] = ""
+        else:
+            # How far past the unit's reach this indicator lies: 0 or less is met, a little more is partly met.
+            shortfall = course.order[indicator_id] - quality
+            values[indicator_id] = _value(indicator, shortfall, rng)
+    return values
+
+
+def _value(indicator: Indicator, shortfall: float, rng: random.Random) -> Any:
+    step = 0 if shortfall < 0 else 1 if shortfall < 0.12 else 2 if shortfall < 0.25 else 3
+    if indicator.type == "yes_no":
+        return (step == 0) != indicator.reverse
+    if indicator.type == "scale_0_3":
+        return 3 - step
+    if indicator.type == "choice":
+        choices = [choice.value for choice in indicator.choices or []]
+        return choices[max(len(choices) - 1 - step, 0)]
+    bands = sorted(enumerate(indicator.bands or []), key=lambda pair: -pair[1].score)
+    position, band = bands[min(step, len(bands) - 1)]
+    low = 0 if position == 0 else int((indicator.bands or [])[position - 1].max or 0) + 1
+    high = int(band.max) if band.max is not None else low + max(3, low // 2)
+    return rng.randint(min(low, high), high)
+
+
+def _add_visit(rows: dict[type, list[dict[str, Any]]], past: PastWave, wave: Wave, instrument: Instrument,
+               place: DemoPlace, assignment_id: uuid.UUID, surveyor_id: uuid.UUID, values: dict[str, Any],
+               course: _UnitCourse, rng: random.Random) -> None:
+    visit_id = uuid.UUID(bytes=rng.randbytes(16), version=4)
+    started_at = _visit_start(past, rng)
+    finished_at = started_at + timedelta(minutes=rng.randint(35, 55))
+    received_at = finished_at + timedelta(minutes=rng.randint(5, 90))
+    decided_at = finished_at + timedelta(days=rng.randint(2, 12), hours=rng.randint(1, 6))
+    answers = [_answer(indicator_id, value, started_at, finished_at, i)
+               for i, (indicator_id, value) in enumerate(values.items())]
+    position = PositionDocument(lat=place.lat + rng.uniform(-0.0002, 0.0002),
+                                lon=place.lon + rng.uniform(-0.0002, 0.0002),
+                                accuracy_m=float(rng.randint(8, 25)), at=started_at + timedelta(minutes=2))
+    document = VisitDocument(assignment_id=assignment_id, revision=1, started_at=started_at, finished_at=finished_at,
+                             positions=[position], answers=answers, photos=[])
+    content_hash = canonical_visit_hash(document)
+    rows[Visit].append({
+        "id": visit_id, "assignment_id": assignment_id, "wave_id": wave.id, "unit_id": place.unit_id,
+        "surveyor_id": surveyor_id, "revision": 1, "status": "approved", "content_hash": content_hash,
+        "started_at": started_at, "finished_at": finished_at, "first_received_at": received_at,
+        "updated_at": decided_at, "submitted_at": received_at})
+    rows[VisitRevision].append({"visit_id": visit_id, "revision": 1, "content_hash": content_hash,
+                                "document": msgspec.to_builtins(document), "received_at": received_at})
+    rows[Answer] += [{"visit_id": visit_id, "indicator": a.indicator, "value": a.value,
+                      "not_applicable": a.not_applicable, "note": a.note, "answered_at": a.answered_at}
+                     for a in answers]
+    rows[Position].append({"visit_id": visit_id, "seq": 0, "lat": position.lat, "lon": position.lon,
+                           "accuracy_m": position.accuracy_m, "at": position.at})
+    scored = score_visit(instrument, answers)
+    rows[Review].append({
+        "id": uuid.UUID(bytes=rng.randbytes(16), version=4), "visit_id": visit_id, "revision": 1,
+        "decision": "approve", "comment": APPROVAL_COMMENT, "reviewer_id": place.reviewer_id,
+        "indicator_comments": _indicator_comments(instrument, scored.indicators, course, rng),
+        "decided_at": decided_at})
+    rows[VisitScore].append({
+        "visit_id": visit_id, "wave_id": wave.id, "unit_id": place.unit_id, "revision": 1, "total": scored.total,
+        "dimensions": _strings(scored.dimensions), "indicators": _strings(scored.indicators),
+        "scored_at": decided_at})
+
+
+def _visit_start(past: PastWave, rng: random.Random) -> datetime:
+    day = past.period_start + timedelta(days=rng.randrange((past.period_end - past.period_start).days - 3))
+    while day.weekday() >= 5:  # offices are closed at the weekend
+        day += timedelta(days=1)
+    return datetime.combine(day, time(8, 15), WIB) + timedelta(minutes=rng.randint(0, 150))
+
+
+def _answer(indicator_id: str, value: Any, started_at: datetime, finished_at: datetime, i: int) -> AnswerDocument:
+    answered_at = started_at + timedelta(seconds=40 * (i + 1))
+    if value is None:
+        return AnswerDocument(indicator=indicator_id, answered_at=answered_at, not_applicable=True)
+    if value == "":
+        text = NARRATIVE.format(start=started_at.strftime("%H.%M"), end=finished_at.strftime("%H.%M"))
+        return AnswerDocument(indicator=indicator_id, answered_at=answered_at, value=text)
+    return AnswerDocument(indicator=indicator_id, answered_at=answered_at, value=value)
+
+
+def _indicator_comments(instrument: Instrument, scores: dict[str, Any], course: _UnitCourse,
+                        rng: random.Random) -> list[dict[str, str]]:
+    """The supervisor's notes on up to three of the indicators the unit missed furthest."""
+    missed = [i for i in instrument.indicators() if scores.get(i) is not None and scores[i] < 1]
+    missed.sort(key=lambda indicator_id: -course.order[indicator_id])
+    return [{"indicator": indicator_id, "text": rng.choice(COMMENTS)} for indicator_id in missed[:3]]
+
+
+def _strings(scores: dict[str, Any]) -> dict[str, str | None]:
+    # As the review service stores them: strings keep every digit of the Decimal.
+    return {key: None if value is None else str(value) for key, value in scores.items()}

@@ -1,0 +1,558 @@
+"""Between waves (issue 8): internal against external results, trends, rankings and improvement plans.
+
+Everything is computed on each read from the scores stored when visits were approved (``visit_scores``), with the
+roll-up and classification of the results pages, so a figure here always equals the one on the wave's results.
+
+Which waves count:
+- the public sees published waves only;
+- supervisors and admins also see waves still in fieldwork or review (their approved visits are scored already); each
+  figure names its wave and the wave's status, and ``published_only`` restricts them to published waves.
+
+Scope is the results pages' scope: an admin sees every region, a supervisor the regions they cover. A unit, agency or
+region outside the caller's scope is answered exactly like one that does not exist, so an id cannot be probed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import null, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Agency, Answer, Photo, Region, Review, Unit, Visit, VisitScore, Wave
+from server.domain.instruments.documents import Dimension, Indicator, Instrument
+from server.domain.insights.comparison import Agreement, agreement
+from server.domain.insights.plans import Plan, PlanComment, improvement_plan
+from server.domain.insights.rankings import Standing, competition_ranking, most_improved, points_gained
+from server.domain.insights.trends import (
+    IndicatorChanges,
+    changes_since_previous_of_same_kind,
+    in_period_order,
+    indicator_changes,
+    latest,
+    mean_indicator_scores,
+    period_key,
+    previous_of_same_kind,
+)
+from server.domain.results.profiles import Profile, profile_from_dict
+from server.domain.results.rollup import mean_score
+from server.domain.results.services import (
+    AgencyResult,
+    ApprovedScore,
+    DimensionInfo,
+    Result,
+    ResultsService,
+    UnitPlace,
+    UnitResult,
+    WaveResults,
+    build_results,
+)
+from server.domain.results.zoning import Classification, classify
+from server.domain.review.services import in_scope, load_instrument, region_scope
+from server.lib.auth import Principal
+from server.lib.errors import NotFound
+
+Level = Literal["unit", "agency", "region"]
+WAVE_KINDS = ("internal", "external")
+VISIBLE_TO_PUBLIC = ("published",)
+VISIBLE_TO_REVIEWERS = ("fieldwork", "review", "published")
+
+
+# --- what the service hands to controllers ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    id: uuid.UUID
+    name: str
+    address: str
+    agency_id: uuid.UUID
+    agency_name: str
+    agency_kind: str | None
+    region_id: uuid.UUID
+    region_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class WaveResult:
+    wave: Wave
+    result: Result
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonRow:
+    unit: UnitInfo
+    internal: WaveResult | None
+    """The unit's result in the latest internal wave in which it has an approved visit."""
+    external: WaveResult | None
+    agreement: Agreement
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    rows: list[ComparisonRow]
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    level: Level
+    id: uuid.UUID
+    name: str
+    agency: Agency | None
+    region: Region
+    address: str = ""
+    """A unit's address; empty for an agency or region."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    wave: Wave
+    result: Result
+    change: Decimal | None
+    """Reported score minus that of the previous point of the same wave kind; None for the first of its kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    subject: Subject
+    dimensions: list[DimensionInfo]
+    """The dimensions of the newest point's instrument (empty without points)."""
+    points: list[TrendPoint]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedIndicators:
+    unit: UnitInfo
+    before: WaveResult | None
+    after: WaveResult | None
+    changes: IndicatorChanges | None
+    """None unless the unit was scored in two waves."""
+    indicators: dict[str, tuple[Dimension, Indicator]]
+    """Every indicator of the later wave's instrument, with its dimension."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanVisit:
+    visit: Visit
+    wave: Wave
+    classification: Classification | None
+    approved_at: datetime | None
+    approval_comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImprovementPlan:
+    unit: UnitInfo
+    source: PlanVisit | None
+    """The approved visit the plan comes from; None when the unit has none yet (and the plan is empty)."""
+    plan: Plan | None
+
+
+@dataclass(frozen=True, slots=True)
+class RankingFilters:
+    region_id: uuid.UUID | None = None
+    agency_kind: str | None = None
+    compare_to: uuid.UUID | None = None
+    """The wave to measure improvement against; default: the previous wave of the same kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class RankEntry:
+    id: str
+    name: str
+    agency_id: str | None
+    agency_name: str | None
+    agency_kind: str | None
+    region_id: str
+    region_name: str
+    result: Result | None
+    previous: Result | None
+    change: Decimal | None
+    """Reported score minus the reported score in the wave compared with; None unless scored in both."""
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRanking:
+    ranked: list[Standing[RankEntry]]
+    unscored: list[RankEntry]
+    """In the wave (and the filters) but without an approved visit yet."""
+    most_improved: list[Standing[RankEntry]]
+    """Entries that gained points since the wave compared with, most points first (ranked like scores)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rankings:
+    wave: Wave
+    previous_wave: Wave | None
+    filters: RankingFilters
+    regions: list[tuple[str, str]]
+    """(id, name) of every region in the wave the caller may see, for a filter."""
+    agency_kinds: list[str]
+    """Every agency kind in the wave the caller may see, for a filter."""
+    units: LevelRanking
+    agencies: LevelRanking
+
+
+# --- the service ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _ScoredVisit:
+    wave_id: uuid.UUID
+    visit_id: uuid.UUID
+    total: Decimal | None
+    unit: UnitInfo
+    dimensions: dict[str, Decimal | None]
+    indicators: dict[str, Decimal | None]
+
+
+class InsightsService:
+    """``principal`` None is the public: published waves only, every region."""
+
+    def __init__(self, session: AsyncSession, principal: Principal | None = None) -> None:
+        self.session = session
+        self.principal = principal
+        self._profiles: dict[uuid.UUID, Profile] = {}
+        self._instruments: dict[uuid.UUID, Instrument] = {}
+
+    # --- internal against external ---------------------------------------------------------------------------
+
+    async def comparison(self, *, region_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None,
+                         published_only: bool = False) -> Comparison:
+        """Per unit of the caller's regions (narrowed to a region or an agency) with any approved visit: its latest
+        internal and latest external result, and whether they disagree."""
+        scope = await self._scope()
+        if region_id is not None:
+            await self._region(region_id, scope)
+        if agency_id is not None:
+            await self._agency(agency_id, scope)
+        waves = await self._visible_waves(published_only)
+        scored = await self._scored_visits(waves, scope, region_id=region_id, agency_id=agency_id)
+        totals: dict[uuid.UUID, dict[uuid.UUID, dict[uuid.UUID, Decimal | None]]] = defaultdict(
+            lambda: defaultdict(dict))
+        units: dict[uuid.UUID, UnitInfo] = {}
+        for row in scored:
+            totals[row.unit.id][row.wave_id][row.visit_id] = row.total
+            units[row.unit.id] = row.unit
+        rows = []
+        for unit_id, by_wave in totals.items():
+            results = {wave_id: result for wave_id, visit_totals in by_wave.items()
+                       if (result := self._unit_result(waves[wave_id], visit_totals)) is not None}
+            internal, external = (self._latest_of_kind(kind, results, waves) for kind in WAVE_KINDS)
+            if internal is None and external is None:
+                continue
+            rows.append(ComparisonRow(units[unit_id], internal, external, agreement(
+                internal.result.score if internal else None, internal.result.zone if internal else None,
+                external.result.score if external else None, external.result.zone if external else None)))
+        rows.sort(key=lambda r: (r.unit.region_name, r.unit.agency_name, r.unit.name, str(r.unit.id)))
+        return Comparison(rows)
+
+    # --- trends ----------------------------------------------------------------------------------------------
+
+    async def trend(self, level: Level, entity_id: uuid.UUID, *, published_only: bool = False) -> Trend:
+        """The score and zone of a unit, agency or region in every wave it was scored in, in period order."""
+        scope = await self._scope()
+        subject = await self._subject(level, entity_id, scope)
+        waves = await self._visible_waves(published_only)
+        scored = await self._scored_visits(waves, scope, with_dimensions=True, **{f"{level}_id": entity_id})
+        by_wave: dict[uuid.UUID, list[_ScoredVisit]] = defaultdict(list)
+        for row in scored:
+            by_wave[row.wave_id].append(row)
+        found: list[tuple[Wave, Result]] = []
+        for wave in in_period_order(waves[wave_id] for wave_id in by_wave):
+            result = await self._rolled_result(wave, by_wave[wave.id], subject)
+            if result is not None:
+                found.append((wave, result))
+        changes = changes_since_previous_of_same_kind([(wave.kind, result.score) for wave, result in found])
+        points = [TrendPoint(wave, result, change) for (wave, result), change in zip(found, changes, strict=True)]
+        dimensions: list[DimensionInfo] = []
+        if points:
+            instrument = await self._instrument(points[-1].wave.instrument_id)
+            dimensions = [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions]
+        return Trend(subject, dimensions, points)
+
+    async def changed_indicators(self, unit_id: uuid.UUID, *, before_wave_id: uuid.UUID | None = None,
+                                 after_wave_id: uuid.UUID | None = None) -> ChangedIndicators:
+        """The indicators of a unit that changed between two waves it was scored in (default: its last two)."""
+        scope = await self._scope()
+        subject = await self._subject("unit", unit_id, scope)
+        waves = await self._visible_waves(False)
+        scored = await self._scored_visits(waves, scope, unit_id=unit_id, with_indicators=True)
+        by_wave: dict[uuid.UUID, list[_ScoredVisit]] = defaultdict(list)
+        for row in scored:
+            by_wave[row.wave_id].append(row)
+        unit = _unit_info(subject)
+        order = in_period_order(waves[wave_id] for wave_id in by_wave)
+        after = self._chosen_wave(after_wave_id, by_wave, waves, "to_wave") or (order[-1] if order else None)
+        before = self._chosen_wave(before_wave_id, by_wave, waves, "from_wave")
+        if before_wave_id is None and after is not None:
+            before = max((w for w in order if period_key(w) < period_key(after)), key=period_key, default=None)
+        if after is None:
+            return ChangedIndicators(unit, None, None, None, {})
+        instrument = await self._instrument(after.instrument_id)
+        indicators = {i.id: (d, i) for d in instrument.dimensions for i in d.indicators}
+        after_result = self._unit_result(after, {r.visit_id: r.total for r in by_wave[after.id]})
+        if before is None:
+            return ChangedIndicators(unit, None, _wave_result(after, after_result), None, indicators)
+        before_result = self._unit_result(before, {r.visit_id: r.total for r in by_wave[before.id]})
+        changes = indicator_changes(mean_indicator_scores(r.indicators for r in by_wave[before.id]),
+                                    mean_indicator_scores(r.indicators for r in by_wave[after.id]), list(indicators))
+        return ChangedIndicators(unit, _wave_result(before, before_result), _wave_result(after, after_result),
+                                 changes, indicators)
+
+    # --- rankings --------------------------------------------------------------------------------------------
+
+    async def rankings(self, wave_id: uuid.UUID, filters: RankingFilters) -> Rankings:
+        """Units and agencies of a wave ranked by score (within the caller's regions and the filters), and who
+        improved most since the wave compared with. The public may rank published waves only."""
+        results_service = ResultsService(self.session, self.principal)
+        read = results_service.public_results if self.principal is None else results_service.results
+        results = await read(wave_id)
+        scope = await self._scope()
+        if filters.region_id is not None:
+            await self._region(filters.region_id, scope)
+        previous_wave = await self._wave_compared_with(results.wave, filters.compare_to)
+        previous = None if previous_wave is None else await read(previous_wave.id)
+        kinds = await self._agency_kinds(agency.id for agency in results.agencies)
+        units = [_unit_entry(unit, kinds) for unit in results.units
+                 if _passes(unit.region_id, kinds.get(unit.agency_id), filters)]
+        agencies = [_agency_entry(agency, kinds) for agency in results.agencies
+                    if _passes(agency.region_id, kinds.get(agency.id), filters)]
+        return Rankings(
+            wave=results.wave, previous_wave=previous_wave, filters=filters,
+            regions=[(region.id, region.name) for region in results.regions],
+            agency_kinds=sorted({kind for kind in kinds.values() if kind}),
+            units=_level_ranking(units, _previous_results(previous, "units")),
+            agencies=_level_ranking(agencies, _previous_results(previous, "agencies")),
+        )
+
+    # --- improvement plan ------------------------------------------------------------------------------------
+
+    async def improvement_plan(self, unit_id: uuid.UUID, *, wave_id: uuid.UUID | None = None) -> ImprovementPlan:
+        """From the unit's latest approved visit (in ``wave_id`` when given): every indicator not fully met, with
+        its evidence photos, the supervisors' comments and the points it would recover."""
+        scope = await self._scope()
+        unit = _unit_info(await self._subject("unit", unit_id, scope))
+        statement = (select(Visit, Wave).join(Wave, Wave.id == Visit.wave_id)
+                     .where(Visit.unit_id == unit_id, Visit.status == "approved")
+                     .order_by(Visit.finished_at.desc(), Visit.id.desc()).limit(1))
+        if wave_id is not None:
+            statement = statement.where(Visit.wave_id == wave_id)
+        row = (await self.session.execute(statement)).one_or_none()
+        if row is None:
+            return ImprovementPlan(unit, None, None)
+        visit, wave = row
+        instrument = await self._instrument(wave.instrument_id)
+        answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
+        photos = await self.session.execute(
+            select(Photo.id, Photo.indicator).where(Photo.visit_id == visit.id, Photo.stored_at.is_not(None))
+            .order_by(Photo.taken_at, Photo.id))
+        photo_ids: dict[str, list[str]] = defaultdict(list)
+        for photo_id, indicator in photos.all():
+            photo_ids[indicator].append(str(photo_id))
+        reviews = (await self.session.scalars(
+            select(Review).where(Review.visit_id == visit.id).order_by(Review.decided_at, Review.id))).all()
+        plan = improvement_plan(instrument, answers, photo_ids, _comments_by_indicator(reviews))
+        approval = next((r for r in reversed(reviews) if r.decision == "approve"), None)
+        classification = None if plan.total is None else classify(plan.total, self._profile(wave))
+        return ImprovementPlan(unit, PlanVisit(
+            visit=visit, wave=wave, classification=classification,
+            approved_at=approval.decided_at if approval else None,
+            approval_comment=approval.comment if approval else None), plan)
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    async def _scope(self) -> frozenset[uuid.UUID] | None:
+        return None if self.principal is None else await region_scope(self.session, self.principal)
+
+    async def _visible_waves(self, published_only: bool) -> dict[uuid.UUID, Wave]:
+        statuses = VISIBLE_TO_PUBLIC if self.principal is None or published_only else VISIBLE_TO_REVIEWERS
+        waves = (await self.session.scalars(select(Wave).where(Wave.status.in_(statuses)))).all()
+        return {wave.id: wave for wave in waves}
+
+    async def _region(self, region_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> Region:
+        region = await self.session.get(Region, region_id)
+        if region is None or (scope is not None and region.id not in scope):
+            raise NotFound("There is no region with this id that you may see.")
+        return region
+
+    async def _agency(self, agency_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> tuple[Agency, Region]:
+        row = (await self.session.execute(select(Agency, Region).join(Region, Region.id == Agency.region_id)
+                                          .where(Agency.id == agency_id))).one_or_none()
+        if row is None or (scope is not None and row.Region.id not in scope):
+            raise NotFound("There is no agency with this id that you may see.")
+        return row.Agency, row.Region
+
+    async def _subject(self, level: Level, entity_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> Subject:
+        if level == "region":
+            region = await self._region(entity_id, scope)
+            return Subject(level, region.id, region.name, None, region)
+        if level == "agency":
+            agency, region = await self._agency(entity_id, scope)
+            return Subject(level, agency.id, agency.name, agency, region)
+        row = (await self.session.execute(
+            select(Unit, Agency, Region).join(Agency, Agency.id == Unit.agency_id)
+            .join(Region, Region.id == Agency.region_id).where(Unit.id == entity_id))).one_or_none()
+        if row is None or (scope is not None and row.Region.id not in scope):
+            raise NotFound("There is no unit with this id that you may see.")
+        return Subject(level, row.Unit.id, row.Unit.name, row.Agency, row.Region, row.Unit.address)
+
+    async def _scored_visits(self, waves: dict[uuid.UUID, Wave], scope: frozenset[uuid.UUID] | None, *,
+                             unit_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None,
+                             region_id: uuid.UUID | None = None, with_dimensions: bool = False,
+                             with_indicators: bool = False) -> list[_ScoredVisit]:
+        """The approved visits' scores in these waves and the caller's scope, narrowed to a unit, agency or region;
+        dimension and indicator scores only when asked for (they are most of each row)."""
+        if not waves:
+            return []
+        empty = null()
+        columns: list[Any] = [VisitScore.wave_id, VisitScore.visit_id, VisitScore.total, Unit.id, Unit.name,
+                              Unit.address, Agency.id, Agency.name, Agency.kind, Region.id, Region.name,
+                              VisitScore.dimensions if with_dimensions else empty,
+                              VisitScore.indicators if with_indicators else empty]
+        statement = (
+            select(*columns).join(Visit, Visit.id == VisitScore.visit_id).join(Unit, Unit.id == VisitScore.unit_id)
+            .join(Agency, Agency.id == Unit.agency_id).join(Region, Region.id == Agency.region_id)
+            .where(Visit.status == "approved", VisitScore.wave_id.in_(list(waves)), *in_scope(Agency.region_id, scope))
+        )
+        for column, value in ((Unit.id, unit_id), (Agency.id, agency_id), (Region.id, region_id)):
+            if value is not None:
+                statement = statement.where(column == value)
+        found = []
+        for row in (await self.session.execute(statement)).all():
+            found.append(_ScoredVisit(row[0], row[1], None if row[2] is None else Decimal(row[2]),
+                                      UnitInfo(*row[3:11]), _decimals(row[11]), _decimals(row[12])))
+        return found
+
+    def _profile(self, wave: Wave) -> Profile:
+        if wave.id not in self._profiles:
+            self._profiles[wave.id] = profile_from_dict(wave.profile)
+        return self._profiles[wave.id]
+
+    async def _instrument(self, instrument_id: uuid.UUID) -> Instrument:
+        if instrument_id not in self._instruments:
+            self._instruments[instrument_id] = await load_instrument(self.session, instrument_id)
+        return self._instruments[instrument_id]
+
+    @staticmethod
+    def _latest_of_kind(kind: str, results: dict[uuid.UUID, Result], waves: dict[uuid.UUID, Wave]) -> WaveResult | None:
+        wave = latest(waves[wave_id] for wave_id in results if waves[wave_id].kind == kind)
+        return None if wave is None else WaveResult(wave, results[wave.id])
+
+    def _unit_result(self, wave: Wave, visit_totals: dict[uuid.UUID, Decimal | None]) -> Result | None:
+        scored = {visit_id: total for visit_id, total in visit_totals.items() if total is not None}
+        score = mean_score(scored.values())
+        if score is None:
+            return None
+        return _result(classify(score, self._profile(wave)), {}, tuple(sorted(str(v) for v in scored)))
+
+    async def _rolled_result(self, wave: Wave, rows: Sequence[_ScoredVisit], subject: Subject) -> Result | None:
+        """The subject's result in one wave, rolled up by the results pages' own code from these visits."""
+        instrument = await self._instrument(wave.instrument_id)
+        places = {row.unit.id: UnitPlace(str(row.unit.id), row.unit.name, row.unit.address, None, None,
+                                         str(row.unit.agency_id), row.unit.agency_name, str(row.unit.region_id),
+                                         row.unit.region_name, "") for row in rows}
+        results = build_results(wave, self._profile(wave), [DimensionInfo(d.id, d.title, d.weight)
+                                                           for d in instrument.dimensions], list(places.values()),
+                                [ApprovedScore(str(row.visit_id), str(row.unit.id), row.total, row.dimensions)
+                                 for row in rows])
+        level_rows = {"unit": results.units, "agency": results.agencies, "region": results.regions}[subject.level]
+        return next((row.result for row in level_rows if row.id == str(subject.id)), None)
+
+    def _chosen_wave(self, wave_id: uuid.UUID | None, by_wave: dict[uuid.UUID, list[_ScoredVisit]],
+                     waves: dict[uuid.UUID, Wave], field_name: str) -> Wave | None:
+        if wave_id is None:
+            return None
+        if wave_id not in by_wave:
+            raise NotFound("The unit has no approved visit in this wave.", field=field_name)
+        return waves[wave_id]
+
+    async def _wave_compared_with(self, wave: Wave, compare_to: uuid.UUID | None) -> Wave | None:
+        visible = await self._visible_waves(False)
+        if compare_to is None:
+            return previous_of_same_kind(wave, visible.values())
+        if compare_to not in visible or compare_to == wave.id:
+            raise NotFound("There is no other wave with this id to compare with.", field="compare_to")
+        return visible[compare_to]
+
+    async def _agency_kinds(self, agency_ids: Iterable[str]) -> dict[str, str | None]:
+        ids = [uuid.UUID(agency_id) for agency_id in agency_ids]
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Agency.id, Agency.kind).where(Agency.id.in_(ids)))
+        return {str(agency_id): kind for agency_id, kind in rows.all()}
+
+
+def _unit_info(subject: Subject) -> UnitInfo:
+    assert subject.agency is not None  # a unit's subject always carries its agency
+    return UnitInfo(subject.id, subject.name, subject.address, subject.agency.id, subject.agency.name,
+                    subject.agency.kind, subject.region.id, subject.region.name)
+
+
+def _decimals(scores: dict[str, Any] | None) -> dict[str, Decimal | None]:
+    # Stored as strings so that every digit survives JSON.
+    return {key: None if value is None else Decimal(value) for key, value in (scores or {}).items()}
+
+
+def _result(classification: Classification, dimensions: dict[str, Decimal | None],
+            visit_ids: tuple[str, ...]) -> Result:
+    return Result(score=classification.score, zone=classification.zone, grade=classification.grade,
+                  index=classification.index, label=classification.label, dimensions=dimensions,
+                  visit_ids=visit_ids)
+
+
+def _wave_result(wave: Wave, result: Result | None) -> WaveResult | None:
+    return None if result is None else WaveResult(wave, result)
+
+
+def _comments_by_indicator(reviews: Sequence[Review]) -> dict[str, list[PlanComment]]:
+    comments: dict[str, list[PlanComment]] = defaultdict(list)
+    for review in reviews:
+        for comment in review.indicator_comments or []:
+            if isinstance(comment, dict) and comment.get("indicator") and comment.get("text"):
+                comments[comment["indicator"]].append(PlanComment(comment["text"], review.decision, review.decided_at))
+    return comments
+
+
+# --- rankings, pure parts ----------------------------------------------------------------------------------------
+
+def _passes(region_id: str, agency_kind: str | None, filters: RankingFilters) -> bool:
+    if filters.region_id is not None and region_id != str(filters.region_id):
+        return False
+    return filters.agency_kind is None or agency_kind == filters.agency_kind
+
+
+def _unit_entry(unit: UnitResult, kinds: dict[str, str | None]) -> RankEntry:
+    return RankEntry(unit.id, unit.name, unit.agency_id, unit.agency_name, kinds.get(unit.agency_id), unit.region_id,
+                     unit.region_name, unit.result, None, None)
+
+
+def _agency_entry(agency: AgencyResult, kinds: dict[str, str | None]) -> RankEntry:
+    return RankEntry(agency.id, agency.name, None, None, kinds.get(agency.id), agency.region_id, agency.region_name,
+                     agency.result, None, None)
+
+
+def _previous_results(previous: WaveResults | None, level: str) -> dict[str, Result]:
+    if previous is None:
+        return {}
+    rows: list[Any] = previous.units if level == "units" else previous.agencies
+    return {row.id: row.result for row in rows if row.result is not None}
+
+
+def _level_ranking(entries: list[RankEntry], previous: dict[str, Result]) -> LevelRanking:
+    scored = [entry for entry in entries if entry.result is not None]
+    gains = points_gained({e.id: e.result.score for e in scored if e.result},
+                          {key: result.score for key, result in previous.items()})
+    compared = {e.id: RankEntry(e.id, e.name, e.agency_id, e.agency_name, e.agency_kind, e.region_id, e.region_name,
+                                e.result, previous.get(e.id), gains.get(e.id)) for e in scored}
+
+    def by_name(entry: RankEntry) -> tuple[str, ...]:
+        return entry.name, entry.id
+
+    ranked = competition_ranking(compared.values(), lambda e: e.result.score if e.result else Decimal(0), by_name)
+    return LevelRanking(ranked=ranked, unscored=[entry for entry in entries if entry.result is None],
+                        most_improved=most_improved(gains, compared, by_name))
