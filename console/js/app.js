@@ -7,14 +7,18 @@ import { LANGUAGE_EVENT, LANGUAGES, getLanguage, loadLanguage, setLanguage, t } 
 import { createRouter, navigate, parseHash } from './router.js';
 import { currentUser, isAdmin, readSession } from './session.js';
 import * as assignmentsView from './views/assignments.js';
+import * as comparisonView from './views/comparison.js';
 import * as instrumentView from './views/instrument.js';
 import * as instrumentsView from './views/instruments.js';
 import * as loginView from './views/login.js';
+import * as planView from './views/plan.js';
+import * as rankingsView from './views/rankings.js';
 import * as reportCardView from './views/report-card.js';
 import * as resultsIndexView from './views/results-index.js';
 import * as resultsView from './views/results.js';
 import * as reviewQueueView from './views/review-queue.js';
 import * as reviewVisitView from './views/review-visit.js';
+import * as trendView from './views/trend.js';
 import * as unitImportView from './views/unit-import.js';
 import * as unitsView from './views/units.js';
 import * as usersView from './views/users.js';
@@ -37,6 +41,10 @@ const ROUTES = [
   { pattern: '/results', view: resultsIndexView, nav: 'results' },
   { pattern: '/results/:waveId', view: resultsView, nav: 'results' },
   { pattern: '/results/:waveId/units/:unitId', view: reportCardView, nav: 'results' },
+  { pattern: '/rankings/:waveId', view: rankingsView, nav: 'results' },
+  { pattern: '/trend/:level/:id', view: trendView, nav: 'results' },
+  { pattern: '/plan/:unitId', view: planView, nav: 'results' },
+  { pattern: '/comparison', view: comparisonView, nav: 'comparison' },
 ];
 const NAV = [
   { key: 'units', path: '/units', admin: true },
@@ -45,6 +53,7 @@ const NAV = [
   { key: 'waves', path: '/waves', admin: true },
   { key: 'review', path: '/review' },
   { key: 'results', path: '/results' },
+  { key: 'comparison', path: '/comparison' },
 ];
 
 const router = createRouter(ROUTES);

@@ -8,6 +8,7 @@ import { createMap } from './components/map.js';
 import { h, mount } from './dom.js';
 import { LANGUAGE_EVENT, LANGUAGES, formatDate, formatDateTime, getLanguage, loadLanguage, setLanguage, t } from './i18n.js';
 import { tabs } from './views/common.js';
+import { rankingFilters, rankingSections } from './views/rankings-tables.js';
 import {
   LEVELS, agencyChart, indexResults, levelTable, mapLegend, summaryFigures, unitPoints,
 } from './views/results-tables.js';
@@ -80,6 +81,7 @@ async function renderWave(waveId) {
     panel: levelTable(level, results[level], { profileKind, dimensions: results.dimensions, results }).element,
   })));
   const mapHost = h('div', { class: 'map-results', id: 'results-map' });
+  const rankingsHost = h('section', { class: 'panel public-rankings', id: 'public-rankings' });
   mount(main,
     h('div', { class: 'page-header' }, h('div', { class: 'page-heading' },
       h('a', { class: 'back-link', href: '/console/public.html' }, `← ${t('public.all_waves')}`),
@@ -93,8 +95,30 @@ async function renderWave(waveId) {
       h('div', { class: 'columns results-visuals' },
         h('section', { class: 'panel', id: 'results-chart' }, h('h2', {}, t('results.chart_title')),
           agencyChart(results, profileKind)),
-        h('section', { class: 'panel' }, h('h2', {}, t('results.map_title')), mapHost, mapLegend(profileKind)))));
+        h('section', { class: 'panel' }, h('h2', {}, t('results.map_title')), mapHost, mapLegend(profileKind))),
+      rankingsHost));
+  showRankings(rankingsHost, wave.id, {});
   map = await createMap(mapHost, { points: unitPoints(results.units, profileKind) });
+}
+
+/** The wave's rankings (units and agencies only, no visits), asked again of the server when a filter changes. */
+async function showRankings(host, waveId, filters) {
+  mount(host, h('h2', {}, t('rankings.title')), h('p', { class: 'loading' }, t('state.loading')));
+  let rankings;
+  try {
+    rankings = await getPublic(`public/waves/${encodeURIComponent(waveId)}/rankings`, filters);
+  } catch (error) {
+    mount(host, h('h2', {}, t('rankings.title')), errorAlert(error));
+    return;
+  }
+  const search = new URLSearchParams(Object.entries(filters).filter(([, value]) => value)).toString();
+  mount(host,
+    h('div', { class: 'panel-head' }, h('h2', {}, t('rankings.title')),
+      h('a', { class: 'button secondary', download: '', dataset: { download: 'csv' },
+        href: `/api/public/waves/${encodeURIComponent(waveId)}/rankings.csv${search ? `?${search}` : ''}` }, '↓ CSV')),
+    h('p', { class: 'muted small' }, t('rankings.ties_note')),
+    rankingFilters(rankings, (next) => showRankings(host, waveId, next)),
+    rankingSections(rankings));
 }
 
 async function render() {

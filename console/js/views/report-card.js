@@ -8,7 +8,7 @@ import { createPhotoLoader, thumbnail } from '../components/photos.js';
 import { formatScore, resultBadges, resultLabel } from '../components/zones.js';
 import { h, mount } from '../dom.js';
 import { formatDate, formatDateTime, formatNumber, getLanguage, t, tx } from '../i18n.js';
-import { button, loading, pageHeader, showLoadError } from './common.js';
+import { button, linkButton, loading, pageHeader, showLoadError } from './common.js';
 import { answerText, answerTone } from './review-visit.js';
 
 export async function render(main, { params }) {
@@ -32,7 +32,8 @@ export async function render(main, { params }) {
   const profileKind = results.wave.profile_kind;
   mount(main,
     pageHeader(t('card.title_for', { name: unit.name }), {
-      back, actions: [button(t('card.print'), () => globalThis.print(), { kind: 'primary', id: 'print-card' })],
+      back, actions: [linkButton(t('trend.open'), `#/trend/unit/${unit.id}`), linkButton(t('plan.open'), `#/plan/${unit.id}`),
+        button(t('card.print'), () => globalThis.print(), { kind: 'primary', id: 'print-card' })],
     }),
     h('article', { class: 'report-card', dataset: { unit: unit.id, score: unit.score ?? '' } },
       cardHead(results, unit, profileKind, language),

@@ -102,6 +102,12 @@ function columnsFor(level, { profileKind, dimensions, links, results }) {
       value: (row) => row.visit_ids.length,
       cell: (row) => numberCell(String(row.visit_ids.length), row.visit_ids.length ? links.visits(level, row) : null) });
   }
+  if (links?.trend) {
+    columns.push({ key: 'insights', label: t('results.between_waves'), sortable: false, filterable: false,
+      cell: (row) => h('span', { class: 'row-actions' },
+        h('a', { href: links.trend(level, row), class: 'trend-link' }, t('trend.open')),
+        level === 'units' ? h('a', { href: links.plan(row), class: 'plan-link' }, t('plan.open')) : null) });
+  }
   return columns;
 }
 

@@ -15,6 +15,7 @@ import {
   LEVELS, agencyChart, indexResults, levelTable, mapLegend, summaryFigures, unitPoints,
 } from './results-tables.js';
 
+const TREND_LEVELS = { units: 'unit', agencies: 'agency', regions: 'region' };
 const DOWNLOADS = [
   { format: 'csv', label: 'CSV' },
   { format: 'xlsx', label: 'XLSX' },
@@ -51,6 +52,7 @@ export async function render(main, { params }) {
           type: 'button', class: 'secondary', dataset: { download: format },
           on: { click: (event) => download(event.currentTarget, wave, format, slot) },
         }, `↓ ${label}`)),
+        h('a', { class: 'button secondary', href: `#/rankings/${wave.id}`, id: 'rankings-link' }, t('rankings.open')),
         wave.status === 'published'
           ? h('a', { class: 'button', href: `/console/public.html?wave=${wave.id}`, target: '_blank', rel: 'noopener' },
             t('results.public_page')) : null,
@@ -84,7 +86,8 @@ function visitLinks(waveId) {
     }
     return level === 'agencies' ? queue({ agency: row.id, region: row.region.id }) : queue({ region: row.id });
   };
-  return { score: visits, visits, unit: (row) => `#/results/${waveId}/units/${row.id}` };
+  return { score: visits, visits, unit: (row) => `#/results/${waveId}/units/${row.id}`,
+    trend: (level, row) => `#/trend/${TREND_LEVELS[level]}/${row.id}`, plan: (row) => `#/plan/${row.id}` };
 }
 
 async function download(button, wave, format, slot) {
