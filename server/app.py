@@ -18,8 +18,10 @@ from litestar.static_files import create_static_files_router
 from server.config import Settings, load_settings
 from server.db.engine import create_engine, create_session_factory
 from server.lib.auth import BearerTokenMiddleware
-from server.lib.http import add_security_headers, provide_db_session, provide_principal
+from server.lib.http import StaticFileSystem, add_security_headers, provide_db_session, provide_principal
+from server.lib.openapi import document_problems
 from server.lib.problems import EXCEPTION_HANDLERS
+from server.domain.audit.services import AuditSealer
 from server.domain.photos.processing import remove_stale_spool_files
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await app.state.photo_store.cleanup_temp()
         settings.photo_spool_dir.mkdir(parents=True, exist_ok=True)
         await remove_stale_spool_files(settings.photo_spool_dir)
+        app.state.audit_sealer = AuditSealer(app.state.session_factory, engine.sync_engine)
+        app.state.audit_sealer.start()
         # Everything built so far lives as long as the process: keep the garbage collector from walking it on every
         # collection (it was ~40 % of a large results request's CPU time).
         gc.collect()
@@ -49,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await app.state.audit_sealer.stop()
             await engine.dispose()
 
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
@@ -56,11 +61,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # The supervisors' and admins' console (desktop) and the surveyors' phone app are static files.
     if CONSOLE_DIR.is_dir():
         handlers.append(create_static_files_router(path="/console", directories=[CONSOLE_DIR], html_mode=True,
-                                                   include_in_schema=False, name="console"))
+                                                   include_in_schema=False, name="console",
+                                                   file_system=StaticFileSystem()))
     if PWA_DIR.is_dir():
         handlers.append(create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True,
-                                                   include_in_schema=False, name="pwa"))
-    return Litestar(
+                                                   include_in_schema=False, name="pwa",
+                                                   file_system=StaticFileSystem()))
+    app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         state=State({"settings": settings}),
@@ -81,3 +88,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    document_problems(app)
+    return app

@@ -134,10 +134,17 @@ def _createuser(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(_args: argparse.Namespace) -> int:
+    from server.domain.audit.services import seal_pending
     from server.domain.audit.verify import verify_stored_chain
 
+    async def seal_then_verify(session: Any) -> Any:
+        while await seal_pending(session):  # events whose process died before it could seal them
+            await session.commit()
+        await session.commit()
+        return await verify_stored_chain(session)
+
     settings = load_settings()
-    result = _run(settings, verify_stored_chain)
+    result = _run(settings, seal_then_verify)
     print(result.message)
     return 0 if result.ok else 1
 

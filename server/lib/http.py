@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.datastructures.state import State
+from litestar.file_system import BaseLocalFileSystem
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +43,16 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         # API answers are never stored; the static apps are revalidated (ETag) so a new version shows at once —
         # the phone app's service worker does the offline caching.
         headers["Cache-Control"] = "no-store" if path.startswith("/api/") else "no-cache"
+
+
+class StaticFileSystem(BaseLocalFileSystem):
+    """The folders of the phone app and the console. A path with a NUL in it names no file (the operating system
+    would refuse it with a ValueError, which would surface as a 500)."""
+
+    async def info(self, path: Any, **kwargs: Any) -> Any:
+        if "\x00" in str(path):
+            raise FileNotFoundError(path)
+        return await super().info(path, **kwargs)
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server.lib.errors import (
     DomainError,
@@ -97,6 +97,31 @@ def on_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> 
     return problem_response(DuplicateKey("That conflicts with something stored at the same moment; try again."), request)
 
 
+def on_value_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    # A number past what a column holds (e.g. a revision of 2**70) reaches the driver, which refuses it: SQLite's
+    # with OverflowError, PostgreSQL's with a data exception. The request is at fault, not the server.
+    log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(InvalidInput("A number or a text in the request is larger than can be stored."), request)
+
+
+def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    if _is_data_exception(exc):
+        return on_value_out_of_range(request, exc)
+    return on_unexpected(request, exc)
+
+
+def _is_data_exception(exc: BaseException) -> bool:
+    """Whether the driver refused a value (SQLSTATE class 22, which asyncpg and psycopg raise as DataError)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if any(kind.__name__ == "DataError" for kind in type(current).__mro__):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(ServerError("Something went wrong on the server; nothing was changed. Try again."), request)
@@ -107,5 +132,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: on_http_exception,
     HTTPException: on_http_exception,
     IntegrityError: on_integrity_error,
+    DBAPIError: on_database_error,
+    OverflowError: on_value_out_of_range,
     Exception: on_unexpected,
 }

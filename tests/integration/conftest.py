@@ -16,6 +16,7 @@ async def clean_database(app: Litestar, client: httpx.AsyncClient) -> AsyncItera
     """Every test starts from the migrated, empty database: its rows are deleted afterwards (the app commits for
     real, as in production, so a rollback per test cannot undo it)."""
     yield
+    await app.state.audit_sealer.idle()
     async with app.state.session_factory() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
             if table.name == "audit_head":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, AuditHead
@@ -21,7 +21,10 @@ class ChainReport:
 
 
 async def verify_stored_chain(session: AsyncSession) -> ChainReport:
-    events = (await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
+    """Check the sealed events; seal the pending ones first (``seal_pending``) for a verdict on all of them."""
+    events = (await session.scalars(select(AuditEvent).where(AuditEvent.seq.is_not(None))
+                                    .order_by(AuditEvent.seq))).all()
+    unsealed = await session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
     head_hash = await session.scalar(select(AuditHead.hash).where(AuditHead.id == 1))
     links = [
         ChainLink(seq=event.seq, prev_hash=event.prev_hash, hash=event.hash, content=audit_content(
@@ -31,6 +34,7 @@ async def verify_stored_chain(session: AsyncSession) -> ChainReport:
     ]
     found = verify_chain(links, head_hash=head_hash if events else None)
     if found is None:
-        return ChainReport(True, len(links), f"audit chain intact: {len(links)} events")
+        waiting = f" ({unsealed} recorded events not yet sealed)" if unsealed else ""
+        return ChainReport(True, len(links), f"audit chain intact: {len(links)} events{waiting}")
     return ChainReport(False, len(links), f"audit chain broken at event {found.seq} ({found.reason}): {found.detail}",
                        found.seq)

@@ -22,7 +22,8 @@ UPLOAD_KINDS = {"application/json": "json", XLSX: "xlsform"}
 FILE_KINDS = {".json": "json", ".xlsx": "xlsform"}
 
 KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="instrument key")]
-VersionParam = Annotated[int, Parameter(ge=1, description="instrument version")]
+# A 32-bit column: a larger number can name no stored version (and must not reach the driver).
+VersionParam = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="instrument version")]
 
 
 @dataclass

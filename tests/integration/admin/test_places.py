@@ -12,7 +12,7 @@ from server.db.models import AuditEvent
 
 async def audit_actions(app) -> list[str]:
     async with app.state.session_factory() as session:
-        return list((await session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq))).all())
+        return list((await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))).all())
 
 
 def assert_problem(response, status: int, code: str, field: str | None = None) -> dict:

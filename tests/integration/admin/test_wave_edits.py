@@ -24,7 +24,7 @@ async def wave_events(app, wave_id) -> list[dict]:
     async with app.state.session_factory() as session:
         return list((await session.scalars(select(AuditEvent.data).where(
             AuditEvent.action == "wave.updated", AuditEvent.entity_id == str(wave_id))
-            .order_by(AuditEvent.seq))).all())
+            .order_by(AuditEvent.id))).all())
 
 
 async def test_a_draft_wave_takes_a_new_name_period_instrument_profile_and_settings(client, admin_headers, make,

@@ -95,7 +95,7 @@ async def test_a_wave_moves_forward_step_by_step_and_each_step_is_audited(client
     assert (review.status_code, review.json()["status"]) == (200, "review")
     async with app.state.session_factory() as session:
         events = (await session.scalars(select(AuditEvent.data).where(AuditEvent.action == "wave.status_changed")
-                                        .order_by(AuditEvent.seq))).all()
+                                        .order_by(AuditEvent.id))).all()
     assert events == [{"from": "draft", "to": "fieldwork"}, {"from": "fieldwork", "to": "review"}]
 
 

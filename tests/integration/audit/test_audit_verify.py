@@ -2,23 +2,65 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, insert, select, text, update
 
 from server.cli import main
 from server.db.models import AuditEvent
-from server.domain.audit.services import AuditLog
+from server.domain.audit.services import AuditLog, seal_all
 from server.domain.audit.verify import verify_stored_chain
+from server.lib import clock
 
 
 async def record_events(app, count):
     async with app.state.session_factory() as session, session.begin():
         for n in range(count):
             await AuditLog(session).record("test.event", entity_type="test", entity_id=n, data={"n": n, "note": "é"})
+    await sealed(app)
+
+
+async def sealed(app):
+    await app.state.audit_sealer.idle()
+    await seal_all(app.state.session_factory)
 
 
 async def verify(app):
     async with app.state.session_factory() as session:
         return await verify_stored_chain(session)
+
+
+async def test_events_are_sealed_into_the_chain_right_after_their_commit(app, client):
+    async with app.state.session_factory() as session, session.begin():
+        await AuditLog(session).record("test.event", entity_type="test", entity_id=1)
+
+    await app.state.audit_sealer.idle()
+
+    async with app.state.session_factory() as session:
+        event = (await session.scalars(select(AuditEvent))).one()
+    assert event.seq == 1 and event.prev_hash == "0" * 64 and len(event.hash) == 64
+
+
+async def test_a_rolled_back_transaction_leaves_no_event(app, client):
+    async with app.state.session_factory() as session:
+        await AuditLog(session).record("test.event", entity_type="test", entity_id=1)
+        await session.rollback()
+
+    await sealed(app)
+
+    async with app.state.session_factory() as session:
+        assert (await session.scalars(select(AuditEvent))).all() == []
+
+
+async def test_events_left_unsealed_by_a_dead_process_are_sealed_by_verify(app, client, settings, monkeypatch,
+                                                                            capsys):
+    async with app.state.session_factory() as session, session.begin():
+        await session.execute(insert(AuditEvent).values(
+            at=clock.now(), action="test.orphan", entity_type="test", data={}))
+    monkeypatch.setenv("SIDAK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SIDAK_DATABASE_URL", settings.database_url)
+
+    assert await asyncio.to_thread(main, ["audit", "verify"]) == 0
+
+    assert "audit chain intact: 1 events" in capsys.readouterr().out
 
 
 async def test_an_untouched_chain_verifies(app, client):

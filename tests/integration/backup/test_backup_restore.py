@@ -142,6 +142,7 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
         await audit.record("visit.approved", entity_type="visit", entity_id=visit_id, actor_id=supervisor.id,
                            data={"score": "81.1250", "flags": ["photo.exif_mismatch"]})
         await audit.record("user.created", entity_type="user", entity_id=admin.id, actor_id=admin.id, data={})
+    await app.state.audit_sealer.idle()  # the running server seals the chain right after each commit
     yield World(photo_keys=[original_key(sha256, "image/jpeg"), display_key(sha256), thumb_key(sha256)],
                 stored_photo_id=stored_photo_id)
     # The suite's cleanup deletes a table's rows all at once, which a regency's reference to its province forbids.

@@ -20,21 +20,25 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('audit_events',
-    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=True),
     sa.Column('at', DateTimeUTC(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Uuid(), nullable=True),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('entity_type', sa.String(length=32), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=True),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_events')),
-    sa.UniqueConstraint('hash', name=op.f('uq_audit_events_hash'))
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
+    sa.Column('hash', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
+    sa.UniqueConstraint('hash', name=op.f('uq_audit_events_hash')),
+    sa.UniqueConstraint('seq', name=op.f('uq_audit_events_seq'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
         batch_op.create_index('ix_audit_events_entity', ['entity_type', 'entity_id'], unique=False)
+        batch_op.create_index('ix_audit_events_unsealed', ['id'], unique=False,
+                              sqlite_where=sa.text('seq IS NULL'), postgresql_where=sa.text('seq IS NULL'))
 
     op.create_table('audit_head',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -424,6 +428,8 @@ def downgrade() -> None:
     op.drop_table('login_attempts')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_unsealed', sqlite_where=sa.text('seq IS NULL'),
+                            postgresql_where=sa.text('seq IS NULL'))
         batch_op.drop_index('ix_audit_events_entity')
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
