@@ -5,7 +5,7 @@
 //
 // Bump VERSION whenever any file below changes; the byte change of this file is what makes browsers update.
 
-const VERSION = '2026.11.29-1';
+const VERSION = '2026.11.29-2';
 const CACHE_PREFIX = 'sidak-shell-';
 const CACHE_NAME = `${CACHE_PREFIX}${VERSION}`;
 

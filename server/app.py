@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -76,6 +77,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_json_bytes,
+        # Phones on 2G fetch the app shell and JSON compressed; photos are compressed already.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6,
+                                             exclude=["^/api/photos/", "^/api/visits/[^/]+/photos/"]),
         openapi_config=OpenAPIConfig(
             title="Sidak API",
             version="1",

@@ -87,6 +87,11 @@ export default {
   'list.server_visit': 'On the server: {status}',
   'list.other_visits': 'Other visits',
   'list.instrument_missing': 'The checklist is not downloaded yet. Sync when you have signal, then try again.',
+  'flag.geo.outside': 'Position outside the unit\'s area. Make sure you are at the unit with GPS on.',
+  'flag.geo.inaccurate': 'GPS accuracy is poor. Wait for a better GPS fix before starting a visit.',
+  'flag.photo.far': 'A photo was taken far from the unit.',
+  'flag.visit.incomplete_answers': 'A required indicator has no answer or photo.',
+  'flag.other': 'Server note: {code}',
 
   'server_status.incomplete': 'photos incomplete',
   'server_status.submitted': 'submitted',

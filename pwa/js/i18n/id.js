@@ -88,6 +88,11 @@ export default {
   'list.other_visits': 'Kunjungan lain',
   'list.instrument_missing': 'Daftar periksa belum terunduh. Sinkronkan saat ada sinyal, lalu coba lagi.',
 
+  'flag.geo.outside': 'Posisi di luar area unit. Pastikan Anda berada di unit dan GPS menyala.',
+  'flag.geo.inaccurate': 'Ketepatan GPS rendah. Tunggu sinyal GPS lebih baik sebelum memulai kunjungan.',
+  'flag.photo.far': 'Ada foto yang diambil jauh dari unit.',
+  'flag.visit.incomplete_answers': 'Ada indikator wajib tanpa jawaban atau foto.',
+  'flag.other': 'Catatan server: {code}',
   'server_status.incomplete': 'foto belum lengkap',
   'server_status.submitted': 'terkirim',
   'server_status.approved': 'disetujui',

@@ -3,7 +3,7 @@
 
 import * as db from '../db.js';
 import { h, icon, replaceChildren } from '../dom.js';
-import { formatBytes, formatDateRange, formatDateTime, formatDistance, t } from '../i18n.js';
+import { formatBytes, formatDateRange, formatDateTime, formatDistance, hasString, t } from '../i18n.js';
 import * as storage from '../storage.js';
 import { distance_m, isoWithOffset, isValidLatLon, newUuid } from '../util.js';
 import { STATE } from '../visit.js';
@@ -134,9 +134,23 @@ export async function mount(root, ctx) {
         h('span', {
           class: `badge badge-${visit.state}`, 'data-testid': `visit-state-${visit.id}`, 'data-state': visit.state,
           'data-server-status': visit.sync && visit.sync.server_status,
-        }, visitStateText(visit))),
+        }, visitStateText(visit)),
+        receiptFlags(visit)),
       h('button', { type: 'button', class: `btn ${action[2]}`, 'data-testid': `${action[0]}-${visit.id}`, on: { click: open } },
         t(action[1])));
+  }
+
+  // What the server found that the surveyor can act on (position, geofence, missing answers): shown, not hidden.
+  function receiptFlags(visit) {
+    const flags = (visit.sync && visit.sync.receipt && visit.sync.receipt.flags) || [];
+    const codes = [...new Set(flags.map((flag) => flag.code))];
+    if (!codes.length) return null;
+    return h('ul', { class: 'receipt-flags', 'data-testid': `visit-flags-${visit.id}` },
+      codes.map((code) => h('li', { class: 'receipt-flag', 'data-code': code }, flagText(code))));
+  }
+
+  function flagText(code) {
+    return hasString(`flag.${code}`) ? t(`flag.${code}`) : t('flag.other', { code });
   }
 
   function assignmentRow(assignment) {

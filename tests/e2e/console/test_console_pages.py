@@ -96,7 +96,7 @@ def test_a_tablet_sees_the_units_and_the_wave_usable(console_as, live_server, sh
 def test_a_supervisor_is_shown_no_admin_pages(console_as, live_server, shoot):
     page, problems = console_as("supervisor1")
 
-    assert [link.get_attribute("href") for link in page.locator(".nav-link").all()] == ["#/review", "#/results"]
+    assert [link.get_attribute("href") for link in page.locator(".nav-link").all()] == ["#/review", "#/results", "#/comparison"]
     page.goto(live_server.url("/console/#/units"))
     page.wait_for_selector("main h1")
     assert page.locator("main h1").inner_text() == "Khusus admin"

@@ -240,6 +240,10 @@ def test_a_visit_captured_two_km_from_its_unit_comes_back_flagged_geo_outside(
     photo_ids = {photo["id"] for photo in device.photo_records(visit_id)}
     # The phone's own position (2 km away) is every photo's place too: each one is far as well.
     assert receipt_flags(synced) == {("geo.outside", None)} | {("photo.far", photo_id) for photo_id in photo_ids}
+    shown = page.locator(f"[data-testid=visit-flags-{visit_id}] li")
+    assert sorted(shown.evaluate_all("items => items.map(item => item.dataset.code)")) == ["geo.outside", "photo.far"]
+    assert "di luar area unit" in shown.first.inner_text() or "di luar area unit" in shown.last.inner_text()
+    device.shoot("list-with-flags")
     page.click(f"[data-testid=open-visit-{visit_id}]")
     page.wait_for_selector("[data-testid=gps-bar][data-outside=true]")
     device.shoot("visit-synced")
