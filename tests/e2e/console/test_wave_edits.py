@@ -126,7 +126,7 @@ def test_the_create_dialog_shows_the_chosen_profiles_cut_offs_and_stores_a_corre
     page, problems = console_as("admin")
     page.goto(live_server.url("/console/#/waves"))
     page.click(".page-actions button.primary")
-    page.wait_for_selector("dialog form .cutoff-table")
+    page.wait_for_selector("dialog form .cutoff-table", timeout=30_000)  # the profiles load before it shows
     assert page.locator("dialog .cutoff-table tbody tr").count() == 3
 
     page.select_option("dialog select[name=profile_key]", "ombudsman-2022")

@@ -70,7 +70,7 @@ def test_the_results_page_shows_the_approved_unit_in_the_zone_the_api_computed(c
     assert score_cell.locator("a").get_attribute("href") == f"#/review/{visit.id}"
     zone_cell = page.locator(f".level-table[data-level='units'] tr[data-id='{visit.unit['id']}'] td[data-column='category']")
     assert zone_cell.inner_text() == ZONE_NAMES[expected["zone"]]
-    assert page.locator(f"path.map-point-zone-{expected['zone']}").count() >= 1
+    page.wait_for_selector(f"path.map-point-zone-{expected['zone']}", state="attached")  # drawn after the table
     assert page.locator(f".zone-chart .chart-segment[data-category='{expected['zone']}']").count() >= 1
     shoot(page, "results")
 
