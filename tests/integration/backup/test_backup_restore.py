@@ -49,8 +49,8 @@ from server.lib import clock
 from server.lib.storage import LocalPhotoStore, display_key, original_key, thumb_key
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import Factory
+from tests.fixtures import fixture_photo
 
-PHOTOS = Path("/work/shared/fixtures/photos")  # real camera photos; see NOTICE.md there
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,12 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
     assignment = await make.assignment(wave=wave, unit=unit, surveyor=surveyor)
     await make.assignment(wave=wave, unit=other_unit, surveyor=surveyor)
 
-    photo_path = PHOTOS / "DSCN0010.jpg"
+    photo_path = fixture_photo("DSCN0010.jpg")
     sha256 = hashlib.sha256(photo_path.read_bytes()).hexdigest()
     store = app.state.photo_store
     await store.put_file(original_key(sha256, "image/jpeg"), photo_path)
-    await store.put_bytes(display_key(sha256), (PHOTOS / "DSCN0012.jpg").read_bytes())
-    await store.put_bytes(thumb_key(sha256), (PHOTOS / "portrait_6.jpg").read_bytes())
+    await store.put_bytes(display_key(sha256), fixture_photo("DSCN0012.jpg").read_bytes())
+    await store.put_bytes(thumb_key(sha256), fixture_photo("portrait_6.jpg").read_bytes())
 
     visit_id, stored_photo_id = uuid.uuid4(), uuid.uuid4()
     started_at = now - timedelta(hours=2)

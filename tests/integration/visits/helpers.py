@@ -31,8 +31,8 @@ from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.documents import Instrument
 from server.lib import clock
 from tests.factories import Factory
+from tests.fixtures import fixture_photo
 
-PHOTOS = Path("/work/shared/fixtures/photos")  # real camera and phone photos; see NOTICE.md there
 
 SAMPLE_VALUES = {"yes_no": True, "scale_0_3": 3, "number": 10, "text": "Pelayanan baik."}
 
@@ -83,7 +83,7 @@ class PhotoFile:
 
 
 def photo_file(name: str, content_type: str = "image/jpeg") -> PhotoFile:
-    path = PHOTOS / name
+    path = fixture_photo(name)  # real camera and phone photos; see NOTICE.md beside them
     data = path.read_bytes()
     return PhotoFile(path, data, hashlib.sha256(data).hexdigest(), content_type)
 
