@@ -21,6 +21,8 @@ Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
 Note = Annotated[str, msgspec.Meta(max_length=4000)]
 PhotoContentType = Literal["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"]
 AnswerValue = bool | int | float | str
+# The largest number a 32-bit column holds: the same document must be stored, or refused, on every database.
+MAX_INT32 = 2**31 - 1
 
 VisitStatus = Literal["incomplete", "submitted", "approved", "returned", "rejected"]
 FlagSeverity = Literal["info", "warning", "critical"]
@@ -45,7 +47,7 @@ class PhotoDeclaration(msgspec.Struct, forbid_unknown_fields=True):
     id: uuid.UUID
     indicator: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     sha256: Sha256Hex
-    size: Annotated[int, msgspec.Meta(ge=1)]
+    size: Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
     content_type: PhotoContentType
     taken_at: AwareDatetime
     lat: Latitude | None = None
@@ -55,7 +57,7 @@ class PhotoDeclaration(msgspec.Struct, forbid_unknown_fields=True):
 
 class VisitDocument(msgspec.Struct, forbid_unknown_fields=True):
     assignment_id: uuid.UUID
-    revision: Annotated[int, msgspec.Meta(ge=1)]
+    revision: Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
     started_at: AwareDatetime
     finished_at: AwareDatetime
     positions: Annotated[list[Position], msgspec.Meta(max_length=5000)]
