@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import gc
 import logging
-import os
 import random
 import secrets
 import shutil
@@ -33,8 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -42,11 +40,9 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Integer, String, case, cast, func, insert, select, text
-from sqlalchemy import create_engine as create_sync_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.db import migrate  # noqa: E402
 from server.db.engine import create_engine  # noqa: E402
 from server.db.models import (  # noqa: E402
     Agency,
@@ -66,6 +62,7 @@ from server.domain.instruments.rules import check_instrument  # noqa: E402
 from server.domain.results.profiles import OMBUDSMAN_2021, profile_to_dict  # noqa: E402
 from server.domain.results.scoring import score_visit  # noqa: E402
 from server.lib.auth import Principal, issue_access_token  # noqa: E402
+from sync_ingest import scratch_database  # noqa: E402 - the bench scripts share one
 
 SECRET_KEY = secrets.token_urlsafe(48)
 REGIONS, AGENCIES_PER_REGION = 5, 10
@@ -75,29 +72,6 @@ SUMBER = (-6.7616, 108.4808)
 
 
 # --- the database -------------------------------------------------------------------------------------------------
-
-@contextmanager
-def scratch_database(kind: str, data_dir: Path, pg_admin_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{data_dir / 'sidak.db'}"
-        migrate.upgrade(url)
-        yield url
-        return
-    name = f"sidak_bench_results_{os.getpid()}"
-    admin = create_sync_engine(pg_admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                               isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{pg_admin_url.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 def bench_instrument() -> InstrumentDocument:
     """60 indicators in 4 dimensions, every scored type represented."""
