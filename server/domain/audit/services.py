@@ -113,16 +113,22 @@ async def seal_all(session_factory: async_sessionmaker[AsyncSession]) -> int:
 
 
 class AuditSealer:
-    """Seals in the background after each commit that wrote events; nudges while it runs coalesce into one more
-    round, so a burst of requests is sealed in a few batches."""
+    """Seals in the background after commits that wrote events. Nudges while it runs coalesce into one more round,
+    and a round starts at least ``min_interval_s`` after the previous one began: without that pause the sealer's
+    task, woken by each commit, took the free connection before the next queued request and sealed one event per
+    transaction (measured: one seal per visit, a sixth of the visit PUT's CPU). An event stays unsealed for at most
+    that interval longer; nothing is lost if the process dies meanwhile (see the module's note)."""
 
     registered: dict[Engine, AuditSealer] = {}
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], engine: Engine) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], engine: Engine, *,
+                 min_interval_s: float = 0.05) -> None:
         self.session_factory = session_factory
         self.engine = engine
+        self.min_interval_s = min_interval_s
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._last_round_at = float("-inf")
 
     def start(self) -> None:
         AuditSealer.registered[self.engine] = self
@@ -143,8 +149,13 @@ class AuditSealer:
             await asyncio.wait([self._task])
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             self._again = False
+            pause = self._last_round_at + self.min_interval_s - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            self._last_round_at = loop.time()
             try:
                 await seal_all(self.session_factory)
             except Exception:  # the events stay unsealed and are sealed on the next nudge or start
