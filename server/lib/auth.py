@@ -73,21 +73,40 @@ def issue_access_token(principal: Principal, secret: str, ttl_s: int) -> tuple[s
     return jwt.encode(claims, secret, algorithm=ALGORITHM), expires_at
 
 
+# A phone sends the same access token with every request for up to its lifetime; checking its signature and claims
+# again each time cost more CPU than storing a visit's answers. The verdict for a token string under one secret never
+# changes, so it is kept (bounded); expiry is still checked on every request.
+_verified_tokens: dict[tuple[str, str], tuple[Principal, int]] = {}
+_VERIFIED_TOKENS_KEPT = 4096
+
+
 def read_access_token(token: str, secret: str) -> Principal:
+    verified = _verified_tokens.get((token, secret))
+    if verified is None:
+        verified = _verify_access_token(token, secret)
+        if len(_verified_tokens) >= _VERIFIED_TOKENS_KEPT:
+            _verified_tokens.clear()
+        _verified_tokens[(token, secret)] = verified
+    principal, expires_at = verified
+    # Expiry is checked against the server clock (not PyJWT's), so tests can move time.
+    if expires_at <= clock.now().timestamp():
+        raise TokenInvalid("The access token has expired; refresh it or log in again.")
+    return principal
+
+
+def _verify_access_token(token: str, secret: str) -> tuple[Principal, int]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat", "typ"], "verify_exp": False}
         )
     except jwt.PyJWTError as error:
         raise TokenInvalid("The access token is not valid.") from error
-    # Expiry is checked against the server clock (not PyJWT's), so tests can move time.
-    if claims["exp"] <= clock.now().timestamp():
-        raise TokenInvalid("The access token has expired; refresh it or log in again.")
     if claims.get("typ") != ACCESS_TOKEN_TYPE or claims.get("role") not in ("admin", "supervisor", "surveyor"):
         raise TokenInvalid("The access token is not valid.")
     try:
-        return Principal(id=uuid.UUID(claims["sub"]), username=str(claims.get("usr", "")), role=claims["role"])
-    except ValueError as error:
+        principal = Principal(id=uuid.UUID(claims["sub"]), username=str(claims.get("usr", "")), role=claims["role"])
+        return principal, int(claims["exp"])
+    except (TypeError, ValueError) as error:
         raise TokenInvalid("The access token is not valid.") from error
 
 
