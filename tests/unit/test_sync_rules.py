@@ -127,3 +127,35 @@ def test_a_different_instant_changes_the_hash():
 def test_the_hash_is_a_sha256_hex_digest():
     digest = canonical_visit_hash(decoded(msgspec.json.encode(a_visit_json())))
     assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
+
+
+def test_the_hash_of_a_known_document_never_changes():
+    # Stored visits keep the hash they were received with: a replay sent years later must still match it.
+    digest = canonical_visit_hash(decoded(msgspec.json.encode(a_visit_json())))
+    assert digest == "381c3885da1b015eaac0677f1da5676a7b469e8550c94c2e2fbf3df0355f10bc"
+
+
+def _times_moved(value, offset: str):
+    """The JSON document with every time in it written with another offset for the same instant."""
+    from datetime import datetime, timedelta, timezone
+
+    if isinstance(value, dict):
+        return {key: _times_moved(item, offset) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_times_moved(item, offset) for item in value]
+    if isinstance(value, str) and value[:4].isdigit() and "T" in value:
+        hours = int(offset)
+        return datetime.fromisoformat(value).astimezone(timezone(timedelta(hours=hours))).isoformat()
+    return value
+
+
+def test_every_time_in_the_document_is_hashed_as_its_instant():
+    # Walks the JSON, so a time field added to the document later is covered without touching this test.
+    document = a_visit_json()
+    assert canonical_visit_hash(decoded(msgspec.json.encode(_times_moved(document, "-5")))) == \
+        canonical_visit_hash(decoded(msgspec.json.encode(document)))
+    for key, items in (("positions", "at"), ("answers", "answered_at"), ("photos", "taken_at")):
+        moved = dict(document, **{key: [dict(item, **{items: "2026-03-10T09:59:59+07:00"})
+                                        for item in document[key]]})
+        assert canonical_visit_hash(decoded(msgspec.json.encode(moved))) != \
+            canonical_visit_hash(decoded(msgspec.json.encode(document)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import msgspec
 
@@ -86,16 +86,16 @@ def canonical_visit_hash(doc: VisitDocument) -> str:
     so ``1`` and ``1.0`` differ — they are different answer values to the validator too.
     """
     # Struct order is fixed and msgspec writes every field (these structs do not omit defaults), so the encoding
-    # depends only on the decoded values once every time is moved to UTC.
-    plain = msgspec.to_builtins(doc, builtin_types=(datetime,))
-    return hashlib.sha256(msgspec.json.encode(_in_utc(plain))).hexdigest()
+    # depends only on the decoded values once every time is moved to UTC. Copies with UTC times, not a walk over
+    # the document as plain data: the hash is taken on every PUT, and the walk cost more than storing the answers.
+    in_utc = msgspec.structs.replace(
+        doc, started_at=_utc(doc.started_at), finished_at=_utc(doc.finished_at),
+        positions=[msgspec.structs.replace(position, at=_utc(position.at)) for position in doc.positions],
+        answers=[msgspec.structs.replace(answer, answered_at=_utc(answer.answered_at)) for answer in doc.answers],
+        photos=[msgspec.structs.replace(photo, taken_at=_utc(photo.taken_at)) for photo in doc.photos],
+    )
+    return hashlib.sha256(msgspec.json.encode(in_utc)).hexdigest()
 
 
-def _in_utc(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    if isinstance(value, dict):
-        return {key: _in_utc(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_in_utc(item) for item in value]
-    return value
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
