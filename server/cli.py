@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("SIDAK_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("SIDAK_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("SIDAK_WORKERS", "1")))
+    # The HTTPS proxy in front (README, "Deployment") keeps the access log; writing it here too costs every request.
+    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction,
+                       default=os.environ.get("SIDAK_ACCESS_LOG", "").lower() in ("1", "true", "yes"))
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="fill an empty database with demo data and print the logins")
@@ -73,7 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     migrate.upgrade(settings.database_url)
     uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info")
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info", access_log=args.access_log)
     return 0
 
 
