@@ -2,28 +2,47 @@
 
 SQLite notes: WAL lets readers run beside the one writer; every transaction starts with BEGIN IMMEDIATE so two
 writers queue on the busy timeout instead of failing on a read→write lock upgrade (SQLITE_BUSY is not retried
-there), and pysqlite's own transaction handling is switched off so SAVEPOINTs behave.
+there), and pysqlite's own transaction handling is switched off so SAVEPOINTs behave. Statements run on the event
+loop's thread and only a wait for another process's lock is moved to a thread (``server.db.sqlite_driver``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+import msgspec
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from server.db import sqlite_driver
+from server.db.fair_pool import FairAsyncQueuePool
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+# JSON columns (visit documents, audit data) are written on every sync request; msgspec encodes them several times
+# faster than the standard library, which SQLAlchemy would use otherwise. The pool lends connections first come,
+# first served (server.db.fair_pool).
+_ENGINE_OPTIONS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode,
+                                   "poolclass": FairAsyncQueuePool}
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         # One connection per process: SQLite runs one writer at a time anyway, and requests queueing for the pool
         # wait in order, where a second connection would sleep in SQLite's busy handler (seconds of p99).
-        engine = create_async_engine(database_url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60,
-                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # Whatever driver the URL names (sqlite://, sqlite+aiosqlite://), the engine runs on server.db.sqlite_driver.
+        url = make_url(database_url).set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60,
+                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **_ENGINE_OPTIONS)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(database_url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(database_url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                               **_ENGINE_OPTIONS)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -34,7 +53,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
