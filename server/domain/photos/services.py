@@ -3,7 +3,7 @@
 An upload never holds a database transaction while bytes arrive or pixels are decoded (on SQLite a transaction is
 the one write lock): the declaration is looked up in a short read of its own, the body is streamed to a spool file
 while hashed, checked and rendered in a worker thread, written to the content-addressed store, and only then is the
-request's transaction used to mark the photo stored, recompute the flags and record the event. The mark is
+request's transaction used to mark the photo stored, recompute its flags and record the event. The mark is
 ``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads of one photo exactly one records it; the others
 find it stored and answer the same receipt. The visit row is locked first, so two different photos of one visit
 arriving together cannot both miss that the other completed it.
@@ -17,31 +17,30 @@ from asyncio import get_running_loop
 from collections.abc import AsyncIterable, AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import anyio
-import msgspec
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.config import Settings
-from server.db.models import Agency, Assignment, Region, SupervisorRegion, Unit, Visit, VisitRevision
+from server.db.models import Agency, Assignment, Region, SupervisorRegion, Unit, Visit
 from server.db.models import Photo as PhotoRow
 from server.domain.audit.services import AuditLog
 from server.domain.photos.exif import PhotoExif, exif_taken_at
 from server.domain.photos.processing import ProcessedPhoto, process_photo, spool_to_file
-from server.domain.visits.documents import Receipt, VisitDocument
+from server.domain.visits.documents import Receipt
 from server.domain.visits.flags_service import (
-    load_instrument,
-    photo_facts,
-    recompute_flags,
+    refresh_photo_flags,
+    stored_flags,
     visit_context_from_row,
     visit_context_query,
 )
-from server.domain.visits.integrity import flags_for_surveyor
-from server.domain.visits.services import VisitService
+from server.domain.visits.integrity import PhotoFacts, flags_for_surveyor
+from server.domain.visits.services import VisitService, missing_photo_ids
 from server.lib import clock
 from server.lib.auth import Principal
 from server.lib.errors import (
@@ -59,7 +58,7 @@ VARIANTS: tuple[Variant, ...] = ("original", "display", "thumb")
 # The statements of every upload, built once (building them per request costs more CPU than running some).
 _DECLARATION = (
     select(Visit.surveyor_id, PhotoRow.visit_id, PhotoRow.sha256, PhotoRow.content_type, PhotoRow.stored_at,
-           Region.timezone)
+           PhotoRow.taken_at, PhotoRow.lat, PhotoRow.lon, PhotoRow.accuracy_m, Region.timezone)
     .select_from(Visit)
     .join(Unit, Unit.id == Visit.unit_id).join(Agency, Agency.id == Unit.agency_id)
     .join(Region, Region.id == Agency.region_id)
@@ -69,9 +68,9 @@ _DECLARATION = (
 # Locking the visit row (not the rows joined to it) serialises the arrivals of one visit's photos only.
 _LOCKED_VISIT_WITH_CONTEXT = (
     visit_context_query(None)
-    .add_columns(Visit.revision, Visit.status.label("visit_status"), Visit.first_received_at, VisitRevision.document)
+    .add_columns(Visit.revision, Visit.status.label("visit_status"), Visit.first_received_at, Visit.started_at,
+                 Visit.finished_at)
     .join(Visit, Visit.assignment_id == Assignment.id)
-    .join(VisitRevision, (VisitRevision.visit_id == Visit.id) & (VisitRevision.revision == Visit.revision))
     .where(Visit.id == bindparam("visit_id"))
     .with_for_update(of=Visit)
 )
@@ -112,6 +111,10 @@ class _Declaration:
     content_type: str
     stored: bool
     timezone: str
+    taken_at: datetime
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
 
 
 # Decoding a 12 MP photo takes ~30 MB and a core for ~0.1 s, so decodes run on a pool of one thread per core: more
@@ -169,7 +172,8 @@ class PhotoService:
         if row.visit_id is None:
             raise PhotoNotDeclared(f"Photo {photo_id} is not declared by the current revision of visit {visit_id}.")
         return _Declaration(visit_id=visit_id, sha256=row.sha256, content_type=row.content_type,
-                            stored=row.stored_at is not None, timezone=row.timezone)
+                            stored=row.stored_at is not None, timezone=row.timezone, taken_at=row.taken_at,
+                            lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m)
 
     async def _store_files(self, sha256: str, path: Path, processed: ProcessedPhoto) -> None:
         # Content-addressed: a key that already holds an object holds these very bytes, so "already there" is fine.
@@ -185,34 +189,36 @@ class PhotoService:
         visit = (await self.session.execute(_LOCKED_VISIT_WITH_CONTEXT, {"visit_id": visit_id})).one()
         now = clock.now()
         exif = processed.exif
+        photo = PhotoFacts(
+            id=photo_id, sha256=declared.sha256, lat=declared.lat, lon=declared.lon, accuracy_m=declared.accuracy_m,
+            taken_at=declared.taken_at, exif_taken_at=exif_taken_at(exif, ZoneInfo(declared.timezone)),
+            exif_lat=exif.lat, exif_lon=exif.lon, has_exif=_has_exif(exif), stored=True, phash=processed.phash)
         marked = await self.session.execute(_MARK_STORED, {
             "where_photo_id": photo_id, "where_visit_id": visit_id, "stored_at": now,
             "original_key": original_key(declared.sha256, processed.content_type),
             "content_type": processed.content_type, "width": processed.width, "height": processed.height,
-            "phash": processed.phash, "exif_taken_at": exif_taken_at(exif, ZoneInfo(declared.timezone)),
-            "exif_lat": exif.lat, "exif_lon": exif.lon, "exif_make": exif.make, "exif_model": exif.model,
-            "has_exif": _has_exif(exif),
+            "phash": processed.phash, "exif_taken_at": photo.exif_taken_at, "exif_lat": exif.lat,
+            "exif_lon": exif.lon, "exif_make": exif.make, "exif_model": exif.model, "has_exif": photo.has_exif,
         })
         if marked.rowcount != 1:
             return None
-        photos = await photo_facts(self.session, visit_id)
-        missing = sorted((photo.id for photo in photos if not photo.stored), key=str)
+        missing = (await missing_photo_ids(self.session, [visit_id]))[visit_id]
         status = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
         if status != visit.visit_status:
             await self.session.execute(update(Visit.__table__).where(Visit.id == visit_id)
                                        .values(status=status, submitted_at=now, updated_at=now))
-        context = visit_context_from_row(visit)
-        flags = await recompute_flags(
-            self.session, visit_id=visit_id, doc=msgspec.convert(visit.document, VisitDocument), context=context,
-            instrument=await load_instrument(self.session, context.instrument_id),
-            first_received_at=visit.first_received_at, photos=photos,
+        own_flags = await refresh_photo_flags(
+            self.session, visit_id=visit_id, photo=photo, started_at=visit.started_at,
+            finished_at=visit.finished_at, context=visit_context_from_row(visit),
+            first_received_at=visit.first_received_at,
         )
         await AuditLog(self.session).record(
             "photo.stored", entity_type="photo", entity_id=photo_id, actor_id=principal.id,
             data={"visit_id": visit_id, "sha256": declared.sha256, "content_type": processed.content_type,
                   "width": processed.width, "height": processed.height, "visit_status": status,
-                  "flags": [flag.code for flag in flags if flag.photo_id == photo_id]},
+                  "flags": [flag.code for flag in own_flags]},
         )
+        flags = (await stored_flags(self.session, [visit_id]))[visit_id]
         return Receipt(id=visit_id, revision=visit.revision, status=status, missing_photos=missing,
                        flags=flags_for_surveyor(flags))
 

@@ -1,7 +1,9 @@
 """Gathering a visit's facts from the database for ``integrity.compute_flags`` and storing what it finds.
 
-Flags are recomputed as a whole (on each visit PUT and each photo arrival) and replace the visit's stored flags, so
-the table always says what the current revision and the photos received so far show.
+Flags are recomputed as a whole on each visit PUT and replace the visit's stored flags; a photo's arrival recomputes
+and replaces that photo's flags only (``refresh_photo_flags``). So the table always says what the current revision
+and the photos received so far show; a look-alike of a photo is found among the photos stored before it (the later
+of two look-alike pictures carries the flag), until a new revision recomputes the visit's flags as a whole.
 
 Reuse candidates: the same sha256 anywhere (an index lookup), and a perceptual hash within the wave's distance among
 photos of the same surveyor or the same unit. Hamming distance cannot use an index, so the look-alike search is kept
@@ -19,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select
+from sqlalchemy import Select, bindparam, delete, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, Assignment, Region, Unit, Visit, Wave
@@ -37,6 +39,7 @@ from server.domain.visits.integrity import (
     VisitFacts,
     WindowFacts,
     compute_flags,
+    photo_flags,
 )
 from server.domain.visits.validation import missing_required
 from server.lib import clock
@@ -53,18 +56,20 @@ _PHOTO_FACTS = (
     .where(PhotoRow.visit_id == bindparam("visit_id")).order_by(PhotoRow.taken_at, PhotoRow.id)
 )
 _OTHER_VISITS_PHOTOS = (
-    select(PhotoRow.visit_id, PhotoRow.sha256, PhotoRow.phash)
-    .join(Visit, Visit.id == PhotoRow.visit_id)
-    .where(PhotoRow.visit_id != bindparam("visit_id"))
+    select(PhotoRow.visit_id, PhotoRow.sha256, PhotoRow.phash).where(PhotoRow.visit_id != bindparam("visit_id"))
 )
-_SAME_FILE_CONDITION = PhotoRow.sha256.in_(bindparam("sha256s", expanding=True))
-_SAME_FILE = _OTHER_VISITS_PHOTOS.where(_SAME_FILE_CONDITION)
-_SAME_FILE_OR_LOOK_ALIKE = _OTHER_VISITS_PHOTOS.where(or_(
-    _SAME_FILE_CONDITION,
-    and_(PhotoRow.phash.is_not(None),
-         or_(Visit.surveyor_id == bindparam("surveyor_id"), Visit.unit_id == bindparam("unit_id"))),
-))
+_SAME_FILE = _OTHER_VISITS_PHOTOS.where(PhotoRow.sha256.in_(bindparam("sha256s", expanding=True)))
+# A union of three index lookups (sha256; the surveyor's visits; the unit's visits), not one OR across the two
+# tables: that OR made the database read every photo ever stored on each arrival (a fifth of the upload's time on
+# the event loop once the bench had stored a few thousand).
+_SAME_FILE_OR_LOOK_ALIKE = union(
+    _SAME_FILE,
+    *(_OTHER_VISITS_PHOTOS.join(Visit, Visit.id == PhotoRow.visit_id)
+      .where(PhotoRow.phash.is_not(None), owner == bindparam(name))
+      for owner, name in ((Visit.surveyor_id, "surveyor_id"), (Visit.unit_id, "unit_id"))),
+)
 _DELETE_FLAGS = delete(FlagRow.__table__).where(FlagRow.visit_id == bindparam("visit_id"))
+_DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(FlagRow.photo_id == bindparam("photo_id"))
 _INSERT_FLAGS = insert(FlagRow.__table__)
 
 
@@ -155,10 +160,36 @@ async def recompute_flags(session: AsyncSession, *, visit_id: uuid.UUID, doc: Vi
         window=WindowFacts(start=context.window_start, end=context.window_end),
         missing_required=missing_required(doc, instrument),
     )
-    flags = compute_flags(facts, settings)
+    flags = _without_distances_to_nowhere(compute_flags(facts, settings), context)
+    if not is_new:
+        await session.execute(_DELETE_FLAGS, {"visit_id": visit_id})
+    await _insert_flags(session, visit_id, flags)
+    return flags
+
+
+def _without_distances_to_nowhere(flags: list[Flag], context: VisitContext) -> list[Flag]:
     if context.unit_lat is None or context.unit_lon is None:
-        flags = [flag for flag in flags if flag.code not in _DISTANCE_CODES]
-    await _store_flags(session, visit_id, flags, replace=not is_new)
+        return [flag for flag in flags if flag.code not in _DISTANCE_CODES]
+    return flags
+
+
+async def refresh_photo_flags(session: AsyncSession, *, visit_id: uuid.UUID, photo: PhotoFacts,
+                              started_at: datetime, finished_at: datetime, context: VisitContext,
+                              first_received_at: datetime) -> list[Flag]:
+    """A photo has arrived: recompute its own flags and replace them, keep the rest of the visit's; return its flags.
+
+    Every other flag stays what it was, because none depends on a photo's bytes: position and visit flags come from
+    the document, and each photo flag is about one photo (``integrity.photo_flags``). So an arrival costs the same
+    for the 25th photo of a visit as for the first, where recomputing everything compared every photo of the visit
+    with every look-alike candidate again.
+    """
+    settings = IntegritySettings.from_dict(context.integrity_settings)
+    facts = VisitFacts(started_at=started_at, finished_at=finished_at, positions=(), answered_indicator_count=0,
+                       first_received_at=first_received_at, unit=_unit_facts(context, settings), photos=[photo],
+                       reuse_matches=await _reuse_matches(session, visit_id, context, [photo], settings))
+    flags = _without_distances_to_nowhere(photo_flags(facts, settings), context)
+    await session.execute(_DELETE_PHOTO_FLAGS, {"visit_id": visit_id, "photo_id": photo.id})
+    await _insert_flags(session, visit_id, flags)
     return flags
 
 
@@ -249,9 +280,7 @@ def _in_id_order(pair: tuple[uuid.UUID, uuid.UUID]) -> tuple[str, str]:
     return str(other_visit_id), str(photo_id)
 
 
-async def _store_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Sequence[Flag], *, replace: bool) -> None:
-    if replace:
-        await session.execute(_DELETE_FLAGS, {"visit_id": visit_id})
+async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Sequence[Flag]) -> None:
     if flags:
         computed_at = clock.now()
         await session.execute(_INSERT_FLAGS, [

@@ -123,7 +123,7 @@ class VisitFacts:
 def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
     return [
         *_position_flags(facts, settings),
-        *_photo_flags(facts, settings),
+        *photo_flags(facts, settings),
         *_visit_flags(facts, settings),
     ]
 
@@ -200,7 +200,9 @@ def _spherical_distance_m(unit: UnitFacts, position: Position) -> float:
 
 # --- photos ------------------------------------------------------------------------------------------------------
 
-def _photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+def photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+    """The flags of ``facts.photos``. Each is about one photo and needs, beyond the photo, only the unit, the visit's
+    start and finish and the photo's reuse matches, so a photo's flags can be recomputed alone when it arrives."""
     flags: list[Flag] = []
     for photo in facts.photos:
         flags.extend(flag for flag in (

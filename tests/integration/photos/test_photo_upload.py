@@ -101,6 +101,22 @@ async def test_a_photo_without_exif_is_noted_for_reviewers_as_info_only(app, cli
     assert [(flag.severity, str(flag.photo_id)) for flag in no_exif] == [("info", declared["id"])]
 
 
+async def test_a_photo_arriving_replaces_its_own_flags_and_leaves_the_visits_other_flags_as_they_were(
+        app, client, field):
+    far, no_exif = photo_file("DSCN0010.jpg"), photo_file("no_exif.jpg")
+    visit_id, (far_declared, no_exif_declared) = await a_visit_declaring(client, field, far, no_exif)
+    await upload(client, visit_id, far_declared, far, field.headers)
+    before = {(flag.id, flag.code, str(flag.photo_id), flag.computed_at) for flag in await flags_of(app, visit_id)}
+
+    response = await upload(client, visit_id, no_exif_declared, no_exif, field.headers)
+
+    after = {(flag.id, flag.code, str(flag.photo_id), flag.computed_at) for flag in await flags_of(app, visit_id)}
+    assert before <= after  # the first photo's flags (and the visit's) are the very same rows
+    assert {(code, photo_id) for _, code, photo_id, _ in after - before} == {("photo.no_exif", no_exif_declared["id"])}
+    assert [flag["photo_id"] for flag in response.json()["flags"] if flag["code"] == "photo.far"] == \
+        [far_declared["id"]]  # the receipt still lists every flag the surveyor may see
+
+
 async def test_an_iphone_heic_is_stored_as_sent_and_rendered_as_jpeg(app, client, field):
     photo = photo_file("iphone_13_pro_max.HEIC", "image/heic")
     visit_id, (declared,) = await a_visit_declaring(client, field, photo)

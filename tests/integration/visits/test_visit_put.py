@@ -164,7 +164,7 @@ async def test_a_new_revision_of_a_returned_visit_replaces_its_answers_and_revie
     assert await scalars(app, select(VisitRevision.revision).where(VisitRevision.visit_id == visit_id)
                          .order_by(VisitRevision.revision)) == [1, 2]
     actions = await scalars(app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id))
-                            .order_by(AuditEvent.seq))
+                            .order_by(AuditEvent.id))
     assert actions == ["visit.received", "visit.revised"]
     replay = await put(client, visit_id, corrected, field.headers)
     assert (replay.status_code, replay.json()) == (200, response.json())

@@ -70,4 +70,4 @@ async def test_twenty_identical_corrections_racing_make_one_new_revision(app, ma
     assert await scalars(app, select(VisitRevision.revision).where(VisitRevision.visit_id == visit_id)
                          .order_by(VisitRevision.revision)) == [1, 2]
     assert await scalars(app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id))
-                         .order_by(AuditEvent.seq)) == ["visit.received", "visit.revised"]
+                         .order_by(AuditEvent.id)) == ["visit.received", "visit.revised"]
