@@ -4,8 +4,9 @@ A use case records its events as it goes; they are inserted in one statement jus
 so a change never exists without its event nor an event without its change. The chain — ``seq``, ``prev_hash``,
 ``hash`` — is sealed right after, by the process that committed, in the order the events became visible. Sealing
 locks the chain's head row; doing it outside the requests means writers never queue on that lock for the length of
-their commits (on PostgreSQL that queue had halved visit throughput). An event stays unsealed for a fraction of a second, or
-until the next start of the app or the next ``sidak audit verify`` if its process died in between; nothing is lost.
+their commits (on PostgreSQL that queue had halved visit throughput). An event stays unsealed for a fraction of a
+second, or until the next start of the app or the next ``sidak audit verify`` if its process died in between; nothing
+is lost.
 """
 
 from __future__ import annotations
