@@ -207,6 +207,22 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., tu
 
 
 @pytest.fixture
+def run_module(new_page: Callable[..., tuple[Any, PageProblems]],
+               live_server: LiveServer) -> Iterator[Callable[[str, str], Any]]:
+    """Run ``body`` in the browser with ``m`` bound to one of the console's ES modules (no build step, no Node
+    test runner): the console's pure helpers are tested as the very files the browser loads."""
+    page, problems = new_page()
+    page.goto(live_server.url("/console/#/login"))
+    page.wait_for_selector("input[name=username]")
+
+    def run(module: str, body: str) -> Any:
+        return page.evaluate(f"async () => {{ const m = await import('/console/js/{module}'); {body} }}")
+
+    yield run
+    problems.expect_none()
+
+
+@pytest.fixture
 def screenshot() -> Callable[[Any, str, str], Path]:
     def save(page: Any, folder: str, name: str, *, full_page: bool = True) -> Path:
         path = SCREENSHOT_DIR / folder / f"{name}.png"

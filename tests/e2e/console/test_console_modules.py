@@ -9,19 +9,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def run_module(new_page, live_server):
-    page, problems = new_page()
-    page.goto(live_server.url("/console/#/login"))
-    page.wait_for_selector("input[name=username]")
-
-    def run(module: str, body: str):
-        return page.evaluate(f"async () => {{ const m = await import('/console/js/{module}'); {body} }}")
-
-    yield run
-    problems.expect_none()
-
-
 def test_a_problem_field_lands_on_the_form_field_it_names_or_its_nearest_prefix(run_module):
     found = run_module("components/form.js", """
         const names = ['region_ids', 'name', 'period_end', 'max_accuracy_m'];

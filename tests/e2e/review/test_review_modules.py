@@ -9,19 +9,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def run_module(new_page, live_server):
-    page, problems = new_page()
-    page.goto(live_server.url("/console/#/login"))
-    page.wait_for_selector("input[name=username]")
-
-    def run(module: str, body: str):
-        return page.evaluate(f"async () => {{ const m = await import('/console/js/{module}'); {body} }}")
-
-    yield run
-    problems.expect_none()
-
-
 def test_an_answer_is_coloured_by_the_scorings_reading_of_its_value(run_module):
     found = run_module("views/review-visit.js", """
         const base = {is_answered: true, not_applicable: false, required: true, weight: 1, reverse: false, score: null};
