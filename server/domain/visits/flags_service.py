@@ -55,19 +55,28 @@ _PHOTO_FACTS = (
            PhotoRow.phash)
     .where(PhotoRow.visit_id == bindparam("visit_id")).order_by(PhotoRow.taken_at, PhotoRow.id)
 )
-_OTHER_VISITS_PHOTOS = (
-    select(PhotoRow.visit_id, PhotoRow.sha256, PhotoRow.phash).where(PhotoRow.visit_id != bindparam("visit_id"))
+_SAME_FILE = (
+    select(PhotoRow.visit_id, PhotoRow.sha256)
+    .where(PhotoRow.visit_id != bindparam("visit_id"), PhotoRow.sha256.in_(bindparam("sha256s", expanding=True)))
 )
-_SAME_FILE = _OTHER_VISITS_PHOTOS.where(PhotoRow.sha256.in_(bindparam("sha256s", expanding=True)))
-# A union of three index lookups (sha256; the surveyor's visits; the unit's visits), not one OR across the two
-# tables: that OR made the database read every photo ever stored on each arrival (a fifth of the upload's time on
-# the event loop once the bench had stored a few thousand).
-_SAME_FILE_OR_LOOK_ALIKE = union(
-    _SAME_FILE,
-    *(_OTHER_VISITS_PHOTOS.join(Visit, Visit.id == PhotoRow.visit_id)
-      .where(PhotoRow.phash.is_not(None), owner == bindparam(name))
-      for owner, name in ((Visit.surveyor_id, "surveyor_id"), (Visit.unit_id, "unit_id"))),
-)
+
+
+def _look_alike_candidates(*columns: Any, also: Sequence[Any] = ()) -> Any:
+    """Stored photos of the surveyor's and the unit's other visits: a union of two index lookups, not one OR, which
+    made the database read every photo ever stored on each arrival."""
+    return union(*(
+        select(*columns).select_from(PhotoRow).join(Visit, Visit.id == PhotoRow.visit_id)
+        .where(PhotoRow.visit_id != bindparam("visit_id"), PhotoRow.phash.is_not(None), owner == bindparam(name),
+               *also)
+        for owner, name in ((Visit.surveyor_id, "surveyor_id"), (Visit.unit_id, "unit_id"))
+    ))
+
+
+# Look-alikes in two steps: the distinct hashes first (short strings, however many photos a surveyor has taken),
+# then the photos behind the few hashes close enough, which is usually none.
+_LOOK_ALIKE_HASHES = _look_alike_candidates(PhotoRow.phash)
+_LOOK_ALIKES = _look_alike_candidates(PhotoRow.visit_id, PhotoRow.sha256, PhotoRow.phash,
+                                      also=[PhotoRow.phash.in_(bindparam("phashes", expanding=True))])
 _DELETE_FLAGS = delete(FlagRow.__table__).where(FlagRow.visit_id == bindparam("visit_id"))
 _DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(FlagRow.photo_id == bindparam("photo_id"))
 _INSERT_FLAGS = insert(FlagRow.__table__)
@@ -250,29 +259,35 @@ async def _reuse_matches(session: AsyncSession, visit_id: uuid.UUID, context: Vi
     # Hashes as integers once, not once per comparison: a visit's photos meet every candidate on each arrival.
     ours_by_phash = [(photo.id, photo.sha256, int(photo.phash, 16), len(photo.phash))
                      for photo in photos if photo.phash]
-    rows = await session.execute(_SAME_FILE_OR_LOOK_ALIKE if ours_by_phash else _SAME_FILE, {
-        "visit_id": visit_id, "sha256s": list(ours_by_sha), "surveyor_id": context.surveyor_id,
-        "unit_id": context.unit_id})
-    same_file_pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    parameters = {"visit_id": visit_id, "sha256s": list(ours_by_sha), "surveyor_id": context.surveyor_id,
+                  "unit_id": context.unit_id}
+    same_file_pairs = {(photo_id, row.visit_id)
+                       for row in await session.execute(_SAME_FILE, parameters)
+                       for photo_id in ours_by_sha[row.sha256]}
     closest: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
-    for row in rows:
-        for photo_id in ours_by_sha.get(row.sha256, ()):
-            same_file_pairs.add((photo_id, row.visit_id))
-        if not row.phash:
-            continue
-        theirs = int(row.phash, 16)
-        for photo_id, sha256, ours, length in ours_by_phash:
-            if sha256 == row.sha256 or length != len(row.phash):
-                continue
-            distance = (ours ^ theirs).bit_count()  # phash_distance, without re-parsing the hex each time
-            key = (photo_id, row.visit_id)
-            if distance <= settings.phash_max_distance and distance < closest.get(key, distance + 1):
-                closest[key] = distance
+    if ours_by_phash:
+        hashes = (await session.execute(_LOOK_ALIKE_HASHES, parameters)).scalars()
+        near = [theirs for theirs in hashes
+                if any(_distance(ours, length, theirs) <= settings.phash_max_distance
+                       for _, _, ours, length in ours_by_phash)]
+        rows = await session.execute(_LOOK_ALIKES, {**parameters, "phashes": near}) if near else ()
+        for row in rows:
+            for photo_id, sha256, ours, length in ours_by_phash:
+                distance = _distance(ours, length, row.phash)
+                key = (photo_id, row.visit_id)
+                if (sha256 != row.sha256 and distance <= settings.phash_max_distance
+                        and distance < closest.get(key, distance + 1)):
+                    closest[key] = distance
     matches = [ReuseMatch(photo_id=photo_id, other_visit_id=other_visit_id, kind="sha256")
                for photo_id, other_visit_id in sorted(same_file_pairs, key=_in_id_order)]
     matches.extend(ReuseMatch(photo_id=pair[0], other_visit_id=pair[1], kind="phash", distance=closest[pair])
                    for pair in sorted(closest, key=_in_id_order) if pair not in same_file_pairs)
     return matches
+
+
+def _distance(ours: int, length: int, theirs_hex: str) -> int:
+    """``phash_distance`` without re-parsing our hash for each candidate; hashes of another length never match."""
+    return (ours ^ int(theirs_hex, 16)).bit_count() if len(theirs_hex) == length else 1 << 30
 
 
 def _in_id_order(pair: tuple[uuid.UUID, uuid.UUID]) -> tuple[str, str]:

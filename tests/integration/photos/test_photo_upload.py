@@ -10,7 +10,7 @@ import httpx
 from PIL import Image
 from sqlalchemy import select
 
-from server.db.models import AuditEvent, Flag, Photo, Visit
+from server.db.models import AuditEvent, Flag, Photo, Visit, Wave
 from server.lib.storage import display_key, original_key, thumb_key
 from tests.integration.visits.helpers import (
     bytes_file,
@@ -183,6 +183,35 @@ async def test_a_look_alike_of_an_earlier_photo_is_flagged_reused_for_reviewers_
     assert "photo.reused" not in {flag["code"] for flag in response.json()["flags"]}
     reused = [flag for flag in await flags_of(app, visit_id) if flag.code == "photo.reused"]
     assert len(reused) == 1 and str(earlier_id) in reused[0].detail
+
+
+async def test_the_same_file_is_found_anywhere_and_a_look_alike_only_among_the_surveyors_and_the_units_visits(
+        app, client, make, field):
+    original = photo_file("DSCN0012.jpg")
+    with Image.open(original.path) as image:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=60)
+    look_alike = bytes_file(buffer.getvalue())
+    stranger = await make.user(role="surveyor")  # another surveyor at another unit of the same wave
+    wave = (await scalars(app, select(Wave).where(Wave.id == field.assignment.wave_id)))[0]
+    other_unit = await make.unit(agency=await make.agency(region=field.region))
+    elsewhere = await make.assignment(wave=wave, unit=other_unit, surveyor=stranger)
+    stranger_field = type(field)(field.region, other_unit, stranger, elsewhere, make.headers(stranger))
+    theirs_id, (theirs,) = await a_visit_declaring(client, stranger_field, original)
+    await upload(client, theirs_id, theirs, original, stranger_field.headers)
+
+    copy_id, (copy,) = await a_visit_declaring(client, field, original)
+    await upload(client, copy_id, copy, original, field.headers)
+    alike_id, (alike,) = await a_visit_declaring(client, field, look_alike)
+    await upload(client, alike_id, alike, look_alike, field.headers)
+
+    copy_flags = [flag for flag in await flags_of(app, copy_id) if flag.code == "photo.reused"]
+    assert len(copy_flags) == 1 and copy_flags[0].severity == "critical"
+    assert str(theirs_id) in copy_flags[0].detail  # the same bytes, whoever sent them
+    alike_flags = [flag for flag in await flags_of(app, alike_id) if flag.code == "photo.reused"]
+    assert len(alike_flags) == 1 and alike_flags[0].severity == "warning"
+    assert str(copy_id) in alike_flags[0].detail  # the surveyor's own earlier picture …
+    assert str(theirs_id) not in alike_flags[0].detail  # … not a stranger's at another unit
 
 
 # --- refusing -----------------------------------------------------------------------------------------------------
