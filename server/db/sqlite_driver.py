@@ -116,6 +116,7 @@ class InlineConnection:
     thread of its own for the calls that can wait on a lock or the disk."""
 
     def __init__(self, connection: sqlite3.Connection, busy_timeout_s: float) -> None:
+        # Named as in aiosqlite: SQLAlchemy's adapter skips commit and rollback once ``_connection`` is None.
         self._connection: sqlite3.Connection | None = connection
         self._busy_timeout_ms = int(busy_timeout_s * 1000)
         self._waiting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-wait")
@@ -151,9 +152,6 @@ class InlineConnection:
 
     def cursor(self) -> InlineCursor:
         return InlineCursor(self, self._conn.cursor())
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
-        return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
         self._conn.commit()
