@@ -23,6 +23,7 @@ from server.lib.http import StaticFileSystem, add_security_headers, provide_db_s
 from server.lib.openapi import document_problems
 from server.lib.problems import EXCEPTION_HANDLERS
 from server.domain.audit.services import AuditSealer
+from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.processing import remove_stale_spool_files
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await app.state.photo_store.cleanup_temp()
         settings.photo_spool_dir.mkdir(parents=True, exist_ok=True)
         await remove_stale_spool_files(settings.photo_spool_dir)
+        app.state.photo_decoders = PhotoDecoders(settings.photo_decoders)
         app.state.audit_sealer = AuditSealer(app.state.session_factory, engine.sync_engine)
         app.state.audit_sealer.start()
         # Everything built so far lives as long as the process: keep the garbage collector from walking it on every
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await app.state.audit_sealer.stop()
+            app.state.photo_decoders.close()
             await engine.dispose()
 
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)

@@ -12,8 +12,9 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+# Only what parsing the arguments needs is imported here: multiprocessing imports the main module again in every
+# photo decoding process, which need none of the app (alembic and SQLAlchemy alone were ~20 MB in each).
 from server.config import Settings, load_settings
-from server.db import migrate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,10 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database migrations").add_subparsers(title="db commands")
     upgrade = db.add_parser("upgrade", help="apply every migration up to the newest")
     upgrade.add_argument("revision", nargs="?", default="head")
-    upgrade.set_defaults(run=lambda a: migrate.upgrade(load_settings().database_url, a.revision))
+    upgrade.set_defaults(run=_db_upgrade)
     downgrade = db.add_parser("downgrade", help="undo migrations down to a revision ('base' = empty)")
     downgrade.add_argument("revision")
-    downgrade.set_defaults(run=lambda a: migrate.downgrade(load_settings().database_url, a.revision))
+    downgrade.set_defaults(run=_db_downgrade)
 
     createuser = commands.add_parser("createuser", help="create a user (password from SIDAK_PASSWORD or a prompt)")
     createuser.add_argument("username")
@@ -70,8 +71,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _db_upgrade(args: argparse.Namespace) -> None:
+    from server.db import migrate
+
+    migrate.upgrade(load_settings().database_url, args.revision)
+
+
+def _db_downgrade(args: argparse.Namespace) -> None:
+    from server.db import migrate
+
+    migrate.downgrade(load_settings().database_url, args.revision)
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from server.db import migrate
 
     settings = load_settings()
     migrate.upgrade(settings.database_url)
@@ -97,6 +112,7 @@ def _run(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, Any]]) ->
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from server.db import migrate
     from server.demo import DatabaseNotEmpty, load_demo
 
     settings = load_settings()
@@ -118,6 +134,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _createuser(args: argparse.Namespace) -> int:
+    from server.db import migrate
     from server.domain.admin.services import create_user_from_cli
 
     from server.lib.errors import DomainError

@@ -28,6 +28,7 @@ class Settings:
     max_json_bytes: int = 4 * 1024 * 1024
     max_photo_bytes: int = 20 * 1024 * 1024
     max_photo_pixels: int = 60_000_000
+    photo_decoders: int = os.cpu_count() or 2
     max_csv_bytes: int = 5 * 1024 * 1024
     login_failures_per_user: int = 5
     login_failures_per_ip: int = 30
@@ -78,6 +79,7 @@ def load_settings(**overrides: object) -> Settings:
         "refresh_token_ttl_s": _int("SIDAK_REFRESH_TOKEN_TTL_S", 30 * 24 * 3600),
         "max_photo_bytes": _int("SIDAK_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
         "max_photo_pixels": _int("SIDAK_MAX_PHOTO_PIXELS", 60_000_000),
+        "photo_decoders": _int("SIDAK_PHOTO_DECODERS", Settings.photo_decoders),
         "map_tile_url": os.environ.get("SIDAK_MAP_TILE_URL") or Settings.map_tile_url,
         "map_attribution": os.environ.get("SIDAK_MAP_ATTRIBUTION") or None,
         "echo_sql": os.environ.get("SIDAK_ECHO_SQL") == "1",

@@ -20,7 +20,7 @@ PHOTO_CACHE_CONTROL = "private, max-age=604800, immutable"
 
 
 def _service(db_session: AsyncSession, state: State) -> PhotoService:
-    return PhotoService(db_session, state.session_factory, state.settings, state.photo_store)
+    return PhotoService(db_session, state.session_factory, state.settings, state.photo_store, state.photo_decoders)
 
 
 def _content_length(request: Request[Any, Any, Any]) -> int | None:

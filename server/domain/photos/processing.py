@@ -73,6 +73,23 @@ class ProcessedPhoto:
     phash: str
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedPhoto:
+    """What ``render_to_files`` hands back: the findings of ``ProcessedPhoto``, its renderings as files."""
+
+    content_type: str
+    width: int
+    height: int
+    exif: PhotoExif
+    phash: str
+    display_path: Path
+    thumb_path: Path
+
+    def remove_files(self) -> None:
+        self.display_path.unlink(missing_ok=True)
+        self.thumb_path.unlink(missing_ok=True)
+
+
 SPOOL_KIND = "upload"
 
 
@@ -131,6 +148,33 @@ def process_photo(path: Path, *, max_pixels: int = 50_000_000, display_long_side
         width, height = height, width
     return ProcessedPhoto(content_type=content_type, width=width, height=height, exif=exif,
                           display_jpeg=display_jpeg, thumb_jpeg=thumb_jpeg, phash=phash)
+
+
+def render_to_files(path: Path, directory: Path, *, max_pixels: int) -> RenderedPhoto:
+    """``process_photo``, its display JPEG and thumbnail written to new spool files in ``directory``.
+
+    This is what a decoding process runs: a path crosses the process boundary for nothing, the renderings' bytes
+    would be pickled through a pipe."""
+    photo = process_photo(path, max_pixels=max_pixels)
+    display_path = _written_spool_file(directory, photo.display_jpeg)
+    try:
+        thumb_path = _written_spool_file(directory, photo.thumb_jpeg)
+    except BaseException:
+        display_path.unlink(missing_ok=True)
+        raise
+    return RenderedPhoto(content_type=photo.content_type, width=photo.width, height=photo.height, exif=photo.exif,
+                         phash=photo.phash, display_path=display_path, thumb_path=thumb_path)
+
+
+def _written_spool_file(directory: Path, data: bytes) -> Path:
+    handle, path = create_owned(directory, SPOOL_KIND, suffix=".jpg")
+    try:
+        with open(handle, "wb") as file:
+            file.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def phash_distance(phash_a: str, phash_b: str) -> int:

@@ -2,8 +2,8 @@
 
 An upload never holds a database transaction while bytes arrive or pixels are decoded (on SQLite a transaction is
 the one write lock): the declaration is looked up in a short read of its own, the body is streamed to a spool file
-while hashed, checked and rendered in a worker thread, written to the content-addressed store, and only then is the
-request's transaction used to mark the photo stored, recompute its flags and record the event. The mark is
+while hashed, checked and rendered in a decoding process (``decoders``), the files are moved into the
+content-addressed store, and only then is the request's transaction used to mark the photo stored, recompute its flags and record the event. The mark is
 ``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads of one photo exactly one records it; the others
 find it stored and answer the same receipt. The visit row is locked first, so two different photos of one visit
 arriving together cannot both miss that the other completed it.
@@ -11,14 +11,10 @@ arriving together cannot both miss that the other completed it.
 
 from __future__ import annotations
 
-import os
 import uuid
-from asyncio import get_running_loop
 from collections.abc import AsyncIterable, AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -31,7 +27,8 @@ from server.db.models import Agency, Assignment, Region, SupervisorRegion, Unit,
 from server.db.models import Photo as PhotoRow
 from server.domain.audit.services import AuditLog
 from server.domain.photos.exif import PhotoExif, exif_taken_at
-from server.domain.photos.processing import ProcessedPhoto, process_photo, spool_to_file
+from server.domain.photos.decoders import PhotoDecoders
+from server.domain.photos.processing import RenderedPhoto, SpooledUpload, spool_to_file
 from server.domain.visits.documents import Receipt
 from server.domain.visits.flags_service import (
     refresh_photo_flags,
@@ -117,20 +114,14 @@ class _Declaration:
     accuracy_m: float | None
 
 
-# Decoding a 12 MP photo takes ~30 MB and a core for ~0.1 s, so decodes run on a pool of one thread per core: more
-# in flight would only add memory. A pool of its own (not the shared worker threads) also keeps the big buffers in
-# those few threads' malloc arenas; spread over dozens of threads they fragment, and the process grows by hundreds
-# of megabytes under a burst of 12 MP uploads.
-_decoders = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="photo-decode")
-
-
 class PhotoService:
     def __init__(self, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession],
-                 settings: Settings, store: PhotoStore) -> None:
+                 settings: Settings, store: PhotoStore, decoders: PhotoDecoders) -> None:
         self.session = session
         self.session_factory = session_factory
         self.settings = settings
         self.store = store
+        self.decoders = decoders
 
     # --- PUT /api/visits/{visit_id}/photos/{photo_id} ------------------------------------------------------------
 
@@ -144,23 +135,25 @@ class PhotoService:
         if content_length is not None and content_length > self.settings.max_photo_bytes:
             raise PhotoTooLarge(f"The photo is larger than {self.settings.max_photo_bytes} bytes.",
                                 max_bytes=self.settings.max_photo_bytes)
-        spooled = await spool_to_file(body, self.settings.photo_spool_dir, max_bytes=self.settings.max_photo_bytes)
+        spool_dir = self.settings.photo_spool_dir
+        spooled = await spool_to_file(body, spool_dir, max_bytes=self.settings.max_photo_bytes)
         try:
             if spooled.sha256 != declared.sha256:
                 raise PhotoHashMismatch(f"The bytes received hash to {spooled.sha256}, not to the declared "
                                         f"{declared.sha256}; nothing was kept. Send the photo again.",
                                         field="sha256")
-            processed = await get_running_loop().run_in_executor(_decoders, self._process, spooled.path)
-            await self._store_files(spooled.sha256, spooled.path, processed)
+            processed = await self.decoders.render(spooled.path, spool_dir,
+                                                   max_pixels=self.settings.max_photo_pixels)
+            try:
+                await self._store_files(spooled, processed)
+            finally:
+                processed.remove_files()
         finally:
             spooled.path.unlink(missing_ok=True)
         receipt = await self._mark_stored(visit_id, photo_id, declared, processed, principal)
         if receipt is None:  # a racing upload of the same photo recorded it first
             return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
         return StoreOutcome(receipt, True)
-
-    def _process(self, path: Path) -> ProcessedPhoto:
-        return process_photo(path, max_pixels=self.settings.max_photo_pixels)
 
     async def _declaration(self, visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Principal) -> _Declaration:
         # A short transaction of its own, ended before the body is read (see the module notes).
@@ -175,16 +168,17 @@ class PhotoService:
                             stored=row.stored_at is not None, timezone=row.timezone, taken_at=row.taken_at,
                             lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m)
 
-    async def _store_files(self, sha256: str, path: Path, processed: ProcessedPhoto) -> None:
+    async def _store_files(self, spooled: SpooledUpload, processed: RenderedPhoto) -> None:
         # Content-addressed: a key that already holds an object holds these very bytes, so "already there" is fine.
         # The three writes (each flushed to disk) overlap rather than queue.
+        sha256 = spooled.sha256
         async with anyio.create_task_group() as writes:
-            writes.start_soon(self.store.put_file, original_key(sha256, processed.content_type), path)
-            writes.start_soon(self.store.put_bytes, display_key(sha256), processed.display_jpeg)
-            writes.start_soon(self.store.put_bytes, thumb_key(sha256), processed.thumb_jpeg)
+            writes.start_soon(self.store.move_in, original_key(sha256, processed.content_type), spooled.path)
+            writes.start_soon(self.store.move_in, display_key(sha256), processed.display_path)
+            writes.start_soon(self.store.move_in, thumb_key(sha256), processed.thumb_path)
 
     async def _mark_stored(self, visit_id: uuid.UUID, photo_id: uuid.UUID, declared: _Declaration,
-                           processed: ProcessedPhoto, principal: Principal) -> Receipt | None:
+                           processed: RenderedPhoto, principal: Principal) -> Receipt | None:
         """Record the photo as stored and answer the visit's receipt; None if a racing upload recorded it first."""
         visit = (await self.session.execute(_LOCKED_VISIT_WITH_CONTEXT, {"visit_id": visit_id})).one()
         now = clock.now()

@@ -137,6 +137,26 @@ async def test_racing_writers_store_one_photo_and_only_one_hears_it_is_new(store
     assert await store.get(key) == bodies[answers.index(True)]
 
 
+async def test_a_file_moved_in_is_stored_and_gone_from_where_it_was(store, a_photo_file):
+    key = original_key(SHA, "image/jpeg")
+    expected = a_photo_file.read_bytes()
+
+    assert await store.move_in(key, a_photo_file) is True
+
+    assert await store.get(key) == expected
+    assert not a_photo_file.exists()
+
+
+async def test_a_file_moved_in_under_a_taken_key_is_dropped_and_the_first_photo_kept(store, a_photo_file):
+    key = display_key(SHA)
+    await store.put_bytes(key, b"first rendering")
+
+    assert await store.move_in(key, a_photo_file) is False
+
+    assert await store.get(key) == b"first rendering"
+    assert not a_photo_file.exists()
+
+
 async def test_a_missing_photo_is_reported_as_missing(store):
     key = original_key(SHA, "image/heic")
 
@@ -190,6 +210,32 @@ async def test_a_write_that_fails_midway_leaves_neither_photo_nor_temporary_file
 
     assert await store.exists(key) is False
     assert [path for path in store.root.rglob("*") if path.is_file()] == []
+
+
+async def test_a_local_store_links_a_file_moved_in_rather_than_copying_it(tmp_path, a_photo_file):
+    store = LocalPhotoStore(tmp_path / "photos")
+    key = original_key(SHA, "image/jpeg")
+    inode = a_photo_file.stat().st_ino
+
+    await store.move_in(key, a_photo_file)
+
+    assert (store.root / key).stat().st_ino == inode
+    assert [path for path in (store.root / LocalPhotoStore.TEMP_FOLDER).rglob("*")] == []
+
+
+async def test_a_file_moved_in_from_another_file_system_is_copied(tmp_path):
+    shared_memory = Path("/dev/shm")
+    if not shared_memory.is_dir() or os.stat(shared_memory).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system (/dev/shm) to move a file in from")
+    store = LocalPhotoStore(tmp_path / "photos")
+    key = original_key(SHA, "image/jpeg")
+    elsewhere = shared_memory / f"sidak-test-{uuid.uuid4().hex}.part"
+    elsewhere.write_bytes(b"a photo on another file system")
+
+    assert await store.move_in(key, elsewhere) is True
+
+    assert (store.root / key).read_bytes() == b"a photo on another file system"
+    assert not elsewhere.exists()
 
 
 async def test_startup_cleanup_removes_files_of_dead_writers_and_keeps_live_ones(tmp_path):

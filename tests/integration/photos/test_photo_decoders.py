@@ -1,0 +1,109 @@
+"""Photo decoding in worker processes: the same renderings as in-process, and no photo lost when a worker dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from server.domain.photos.decoders import PhotoDecoders
+from server.domain.photos.processing import process_photo
+from server.lib.errors import PhotoUnreadable
+from tests.fixtures import fixture_photo
+
+MAX_PIXELS = 60_000_000
+
+
+@pytest.fixture(autouse=True)
+def clean_database() -> None:
+    """Decoding has no database to clean: this stands in for the integration suite's own fixture."""
+
+
+@pytest.fixture
+def spool(tmp_path: Path) -> Path:
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def decoders() -> PhotoDecoders:
+    pool = PhotoDecoders(workers=2)
+    yield pool
+    pool.close()
+
+
+def an_upload(spool: Path, name: str) -> Path:
+    return Path(shutil.copy(fixture_photo(name), spool / f"{name}.upload"))
+
+
+def spool_files(spool: Path) -> set[str]:
+    return {path.name for path in spool.iterdir()}
+
+
+async def test_a_worker_renders_what_the_pipeline_renders_in_process(decoders, spool):
+    upload = an_upload(spool, "portrait_6.jpg")
+
+    rendered = await decoders.render(upload, spool, max_pixels=MAX_PIXELS)
+
+    expected = process_photo(upload)
+    assert (rendered.content_type, rendered.width, rendered.height, rendered.phash, rendered.exif) == (
+        expected.content_type, expected.width, expected.height, expected.phash, expected.exif)
+    assert rendered.display_path.read_bytes() == expected.display_jpeg
+    assert rendered.thumb_path.read_bytes() == expected.thumb_jpeg
+    rendered.remove_files()
+    assert spool_files(spool) == {upload.name}
+
+
+async def test_a_refusal_in_a_worker_reaches_the_caller_as_itself(decoders, spool):
+    with pytest.raises(PhotoUnreadable):
+        await decoders.render(an_upload(spool, "corrupted.jpg"), spool, max_pixels=MAX_PIXELS)
+
+
+async def test_photos_in_flight_when_a_worker_dies_are_decoded_again(decoders, spool):
+    uploads = [an_upload(spool, name) for name in ("DSCN0010.jpg", "DSCN0012.jpg", "HMD_Nokia_8.3_5G.jpg",
+                                                    "iphone_hdr_YES.jpg", "portrait_6.jpg", "no_exif.jpg")]
+    renders = [asyncio.ensure_future(decoders.render(upload, spool, max_pixels=MAX_PIXELS)) for upload in uploads]
+    first_pool = decoders._current_pool()
+    await asyncio.wait(renders, return_when=asyncio.FIRST_COMPLETED)
+    assert not all(render.done() for render in renders), "the test needs photos still in flight"
+
+    os.kill(next(iter(first_pool._processes)), signal.SIGKILL)
+    rendered = await asyncio.gather(*renders)
+
+    assert decoders._current_pool() is not first_pool
+    for upload, photo in zip(uploads, rendered, strict=True):
+        assert photo.phash == process_photo(upload).phash
+        assert photo.display_path.stat().st_size > 0
+
+
+async def test_a_job_that_kills_every_worker_it_meets_is_refused_and_the_pool_recovers(decoders, spool):
+    with pytest.raises(PhotoUnreadable):
+        await decoders.run(partial(os._exit, 3))
+
+    rendered = await decoders.render(an_upload(spool, "no_exif.jpg"), spool, max_pixels=MAX_PIXELS)
+    assert rendered.thumb_path.stat().st_size > 0
+
+
+async def test_renderings_of_a_cancelled_upload_are_removed_once_the_worker_is_done(spool):
+    decoders = PhotoDecoders(workers=1)
+    try:
+        (await decoders.render(an_upload(spool, "portrait_6.jpg"), spool, max_pixels=MAX_PIXELS)).remove_files()
+        cancelled = asyncio.ensure_future(decoders.render(an_upload(spool, "iphone_13_pro_max.HEIC"), spool,
+                                                          max_pixels=MAX_PIXELS))
+        await asyncio.sleep(0.1)  # a HEIC of 12 MP takes longer than that to decode
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        # One worker takes jobs in turn: when the next one is done, the cancelled one is done too.
+        after = await decoders.render(an_upload(spool, "no_exif.jpg"), spool, max_pixels=MAX_PIXELS)
+    finally:
+        decoders.close()
+
+    assert spool_files(spool) == {"portrait_6.jpg.upload", "iphone_13_pro_max.HEIC.upload", "no_exif.jpg.upload",
+                                  after.display_path.name, after.thumb_path.name}
