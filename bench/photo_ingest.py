@@ -6,10 +6,11 @@ counter), so every one is hashed, decoded, rendered and written to the content-a
 
 The server is ``sidak serve`` in a subprocess (uvicorn, the local photo store, the default SQLite database unless
 ``--database postgres``), with a fresh data dir; 32 clients upload declared photos back to back. The bare pipeline
-(``process_photo`` on the same files, no HTTP, no database, no store) is measured in the same run two ways: on one
-thread (``bare_pipeline_rate`` of photo_pipeline.py) and on one thread per core, the best this machine does.
-While 32 clients upload 12 MP photos the server's resident memory is sampled (all processes of its group) and the
-peak is reported.
+(``process_photo`` on the very pictures uploaded, taken in turn; no HTTP, no database, no store) is measured in the
+same run two ways: on one thread (``bare_pipeline_rate`` of photo_pipeline.py) and on one thread per core, the best
+this machine does. While 32 clients upload 12 MP photos the server's memory is sampled (all processes of its group:
+the app and its photo decoders) and the peaks are reported, as summed PSS (each page counted once) and summed RSS
+(a page shared by several processes counted in each).
 
     .venv/bin/python bench/photo_ingest.py [--seconds 12] [--rounds 3] [--clients 32] [--database sqlite|postgres]
 
@@ -78,16 +79,17 @@ def unique_variant(jpeg: bytes, n: int) -> bytes:
     return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
 
 
-def bare_rate_all_cores(path: Path, seconds: float) -> float:
-    """Photos per second with one ``process_photo`` thread per core (Pillow releases the GIL while decoding)."""
+def bare_rate_all_cores(paths: list[Path], seconds: float) -> float:
+    """Photos per second with one ``process_photo`` thread per core (Pillow releases the GIL while decoding), each
+    thread taking ``paths`` in turn from its own starting point."""
     threads = os.cpu_count() or 2
-    process_photo(path)
+    process_photo(paths[0])
     counts = [0] * threads
     deadline = time.perf_counter() + seconds
 
     def work(index: int) -> None:
         while time.perf_counter() < deadline:
-            process_photo(path)
+            process_photo(paths[(index * 7 + counts[index]) % len(paths)])
             counts[index] += 1
 
     started = time.perf_counter()
@@ -146,16 +148,20 @@ async def upload_photos(url: str, seeded: Seeded, pictures: list[bytes], declare
         return await load(clients, seconds, put_photo)
 
 
-class RssSampler:
-    """Peak of the summed resident memory of every process in a process group, sampled every 50 ms."""
+class MemorySampler:
+    """Peaks of the memory of every process in a process group, sampled every 50 ms: the sum of their resident sets
+    (RSS; a page shared by several processes, such as the decoding workers' common code, counts once in each) and the
+    sum of their proportional sets (PSS; a shared page is split between its sharers, so the sum is what the group
+    really holds)."""
 
     def __init__(self, process_group: int) -> None:
         self.process_group = process_group
-        self.peak_bytes = 0
+        self.peak_rss_bytes = 0
+        self.peak_pss_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> MemorySampler:
         self._thread.start()
         return self
 
@@ -166,26 +172,36 @@ class RssSampler:
     def _run(self) -> None:
         page = os.sysconf("SC_PAGE_SIZE")
         while not self._stop.wait(0.05):
-            total = 0
+            rss = pss = 0
             for entry in os.scandir("/proc"):
                 if not entry.name.isdigit():
                     continue
                 try:
                     stat = Path(entry.path, "stat").read_text()
                     fields = stat[stat.rindex(")") + 2:].split()
-                    if int(fields[2]) == self.process_group:  # field 5 (pgrp), counted after the command name
-                        total += int(Path(entry.path, "statm").read_text().split()[1]) * page
+                    if int(fields[2]) != self.process_group:  # field 5 (pgrp), counted after the command name
+                        continue
+                    rss += int(Path(entry.path, "statm").read_text().split()[1]) * page
+                    pss += _pss_kib(Path(entry.path, "smaps_rollup").read_text()) * 1024
                 except (OSError, ValueError, IndexError):
                     continue
-            self.peak_bytes = max(self.peak_bytes, total)
+            self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
+            self.peak_pss_bytes = max(self.peak_pss_bytes, pss)
+
+
+def _pss_kib(smaps_rollup: str) -> int:
+    for line in smaps_rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
 
 
 @dataclass
 class Kind:
     name: str
-    path: Path
-    """The photo the bare pipeline is timed on; the uploads are ``pictures`` made from it."""
     pictures: list[bytes]
+    """What the clients upload (each made unique on the way); the bare pipeline runs on the same pictures, ``files``."""
+    files: list[Path]
     http: Run = field(default_factory=Run)
     bare_one: list[float] = field(default_factory=list)
     bare_all: list[float] = field(default_factory=list)
@@ -194,7 +210,15 @@ class Kind:
 
     @property
     def size_mb(self) -> float:
-        return self.path.stat().st_size / 1e6
+        return statistics.fmean(len(picture) for picture in self.pictures) / 1e6
+
+
+def kind_of_upload(name: str, pictures: list[bytes], folder: Path) -> Kind:
+    folder.mkdir()
+    files = [folder / f"{index:02d}.jpg" for index in range(len(pictures))]
+    for file, picture in zip(files, pictures, strict=True):
+        file.write_bytes(picture)
+    return Kind(name, pictures, files)
 
 
 def main() -> None:
@@ -210,40 +234,41 @@ def main() -> None:
     slice_s = arguments.seconds / arguments.rounds
 
     data_dir = Path(tempfile.mkdtemp(prefix="sidak-bench-"))
-    peak_rss_mb = 0.0
-    sizes_mb: dict[str, float] = {}
+    peak_rss_mb = peak_pss_mb = 0.0
     try:
         camera = camera_jpeg(data_dir / "camera-4000x3000.jpg")
         phone = phone_jpeg(data_dir / "phone-1600.jpg", camera)
         other_phone = camera_jpeg(data_dir / "phone-1600-b.jpg", (1600, 1200), seed=7)
-        kinds = [Kind("phone 1600 px JPEG", phone, distinct_pictures([phone, other_phone], quality=85)),
-                 Kind("camera 12 MP JPEG", camera, distinct_pictures([camera], quality=90))]
+        phones = kind_of_upload("phone 1600 px JPEG", distinct_pictures([phone, other_phone], quality=85),
+                                data_dir / "phone")
+        cameras = kind_of_upload("camera 12 MP JPEG", distinct_pictures([camera], quality=90), data_dir / "camera")
+        kinds = [phones, cameras]
         with scratch_database(arguments.database, data_dir, arguments.pg_admin_url) as url:
             seeded = asyncio.run(seed(url, arguments.clients, photo_indicators=PHOTO_INDICATORS))
             with running_server(data_dir, url, workers=arguments.workers) as (server_url, process):
                 first_n = 0
                 for kind in kinds:
                     # Enough declarations for the server going 2.5× as fast as the bare pipeline on every core.
-                    expected_rate = bare_rate_all_cores(kind.path, 1.0)
+                    expected_rate = bare_rate_all_cores(kind.files, 1.0)
                     count = int(2.5 * expected_rate * (arguments.seconds + arguments.rounds)) + 2 * arguments.clients
                     declared = asyncio.run(declare_photos(server_url, seeded, kind.pictures, count, first_n))
                     first_n += count + 1
                     cursor = [0] * arguments.clients
                     for _ in range(arguments.rounds):
                         cpu_before = time.thread_time()
-                        kind.bare_one.append(bare_pipeline_rate(kind.path, slice_s))
+                        kind.bare_one.append(bare_pipeline_rate(kind.files, slice_s))
                         kind.bare_cpu_s += time.thread_time() - cpu_before
                         kind.bare_photos += kind.bare_one[-1] * slice_s + 1  # + its warm-up call
-                        kind.bare_all.append(bare_rate_all_cores(kind.path, slice_s))
+                        kind.bare_all.append(bare_rate_all_cores(kind.files, slice_s))
                         cpu_before = cpu_seconds_of_group(process.pid)
-                        with RssSampler(os.getpgid(process.pid)) as sampler:
+                        with MemorySampler(os.getpgid(process.pid)) as sampler:
                             http_slice = asyncio.run(upload_photos(server_url, seeded, kind.pictures, declared,
                                                                    cursor, slice_s))
                         http_slice.cpu_s = cpu_seconds_of_group(process.pid) - cpu_before
                         kind.http.absorb(http_slice)
-                        if kind.path == camera:
-                            peak_rss_mb = max(peak_rss_mb, sampler.peak_bytes / 2**20)
-                    sizes_mb[kind.name] = kind.size_mb
+                        if kind is cameras:
+                            peak_rss_mb = max(peak_rss_mb, sampler.peak_rss_bytes / 2**20)
+                            peak_pss_mb = max(peak_pss_mb, sampler.peak_pss_bytes / 2**20)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -258,13 +283,14 @@ def main() -> None:
         bare_one, bare_all = statistics.fmean(kind.bare_one), statistics.fmean(kind.bare_all)
         http_cpu_ms = run.cpu_ms_each
         bare_cpu_ms = 1000 * kind.bare_cpu_s / kind.bare_photos
-        print(f"  {kind.name:<20} {sizes_mb[kind.name]:5.2f} {run.rate:7.1f} {run.percentile_ms(0.5):7.0f} "
+        print(f"  {kind.name:<20} {kind.size_mb:5.2f} {run.rate:7.1f} {run.percentile_ms(0.5):7.0f} "
               f"{run.percentile_ms(0.99):7.0f} {bare_one:16.1f} {bare_all:14.1f} {run.rate / bare_one:11.2f} "
               f"{run.rate / bare_all:9.2f} {http_cpu_ms:12.1f} {bare_cpu_ms:12.1f} {bare_cpu_ms / http_cpu_ms:10.2f}"
               f"  {dict(sorted(run.statuses.items()))}")
     print("  bare 1/core: process_photo on one thread per core. CPU ms HTTP: the server's CPU time (all threads) per")
     print("  upload; CPU ms bare: the pipeline's per photo; their ratio does not depend on what else the machine runs.")
-    print(f"  server peak RSS while {arguments.clients} clients upload 12 MP photos: {peak_rss_mb:.0f} MB")
+    print(f"  server memory while {arguments.clients} clients upload 12 MP photos, summed over its processes (the app "
+          f"and its photo decoders): peak PSS {peak_pss_mb:.0f} MB, peak RSS {peak_rss_mb:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -126,7 +126,8 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
 
 
 def requires_role(*roles: str):  # noqa: ANN201 - a Litestar guard
-    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    # async although it never awaits: Litestar runs a plain function guard in a worker thread, a hand-off per request.
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         principal = connection.scope.get("user")
         if not isinstance(principal, Principal):
             raise NotAuthenticated("Log in first.", headers={"WWW-Authenticate": "Bearer"})
