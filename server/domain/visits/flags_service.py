@@ -80,6 +80,10 @@ _LOOK_ALIKES = _look_alike_candidates(PhotoRow.visit_id, PhotoRow.sha256, PhotoR
 _DELETE_FLAGS = delete(FlagRow.__table__).where(FlagRow.visit_id == bindparam("visit_id"))
 _DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(FlagRow.photo_id == bindparam("photo_id"))
 _INSERT_FLAGS = insert(FlagRow.__table__)
+_STORED_FLAGS = (
+    select(FlagRow.visit_id, FlagRow.code, FlagRow.severity, FlagRow.detail, FlagRow.photo_id)
+    .where(FlagRow.visit_id.in_(bindparam("visit_ids", expanding=True))).order_by(FlagRow.id)
+)
 
 
 @dataclass(frozen=True)
@@ -207,11 +211,7 @@ async def stored_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) ->
     by_visit: dict[uuid.UUID, list[Flag]] = {visit_id: [] for visit_id in visit_ids}
     if not visit_ids:
         return by_visit
-    rows = await session.execute(
-        select(FlagRow.visit_id, FlagRow.code, FlagRow.severity, FlagRow.detail, FlagRow.photo_id)
-        .where(FlagRow.visit_id.in_(visit_ids)).order_by(FlagRow.id)
-    )
-    for row in rows:
+    for row in await session.execute(_STORED_FLAGS, {"visit_ids": list(visit_ids)}):
         by_visit[row.visit_id].append(Flag(code=row.code, severity=row.severity, detail=row.detail,
                                            photo_id=row.photo_id))
     return by_visit

@@ -103,6 +103,8 @@ _INSERT_REVISION = insert(VisitRevision.__table__)
 _INSERT_ANSWERS = insert(Answer.__table__)
 _INSERT_POSITIONS = insert(Position.__table__)
 _INSERT_PHOTOS = insert(PhotoRow.__table__)
+_MISSING_PHOTOS = select(PhotoRow.visit_id, PhotoRow.id).where(
+    PhotoRow.visit_id.in_(bindparam("visit_ids", expanding=True)), PhotoRow.stored_at.is_(None))
 log = logging.getLogger("sidak.sync")
 
 
@@ -365,11 +367,7 @@ async def missing_photo_ids(session: AsyncSession, visit_ids: Sequence[uuid.UUID
     """Declared photos not yet received, per visit, in id order."""
     missing: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in visit_ids}
     if visit_ids:
-        rows = await session.execute(
-            select(PhotoRow.visit_id, PhotoRow.id)
-            .where(PhotoRow.visit_id.in_(visit_ids), PhotoRow.stored_at.is_(None))
-        )
-        for row in rows:
+        for row in await session.execute(_MISSING_PHOTOS, {"visit_ids": list(visit_ids)}):
             missing[row.visit_id].append(row.id)
     for photo_ids in missing.values():
         photo_ids.sort(key=str)
