@@ -31,14 +31,14 @@ POSTGRES_POOL_SIZE, POSTGRES_POOL_OVERFLOW = 30, 10
 POSTGRES_IDLE_PING_S = 10.0
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
 # JSON columns (visit documents, audit data) are written on every sync request; msgspec encodes them several times
 # faster than the standard library, which SQLAlchemy would use otherwise. The pool lends connections first come,
 # first served (server.db.fair_pool).
-_ENGINE_OPTIONS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode,
+_ENGINE_OPTIONS: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": msgspec.json.decode,
                                    "poolclass": FairAsyncQueuePool}
 
 

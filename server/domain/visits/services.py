@@ -30,12 +30,13 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.engine import json_text
 from server.db.models import (
     Agency,
     Answer,
@@ -102,6 +103,20 @@ _INSERT_VISIT_IF_NEW = {
 _INSERT_REVISION = insert(VisitRevision.__table__)
 _INSERT_ANSWERS = insert(Answer.__table__)
 _INSERT_POSITIONS = insert(Position.__table__)
+# PostgreSQL takes a visit's answers and positions as one INSERT … SELECT FROM unnest(arrays) each: asyncpg's
+# executemany sends a Bind and an Execute message per row, and PostgreSQL runs the statement once per row. For 60
+# answers and 20 positions the arrays took 1.0 ms of CPU against 1.2–1.6 ms, and 1.7 ms of wall time against 2.2–2.8.
+_INSERT_ANSWER_ARRAYS = text(
+    "INSERT INTO answers (visit_id, indicator, value, not_applicable, note, answered_at) "
+    "SELECT CAST(:visit_id AS uuid), * FROM unnest(CAST(:indicator AS varchar[]), CAST(:value AS jsonb[]), "
+    "CAST(:not_applicable AS boolean[]), CAST(:note AS text[]), CAST(:answered_at AS timestamptz[]))"
+)
+_INSERT_POSITION_ARRAYS = text(
+    "INSERT INTO positions (visit_id, seq, lat, lon, accuracy_m, at) "
+    "SELECT CAST(:visit_id AS uuid), ordinality - 1, lat, lon, accuracy_m, at "
+    "FROM unnest(CAST(:lat AS float8[]), CAST(:lon AS float8[]), CAST(:accuracy_m AS float8[]), "
+    "CAST(:at AS timestamptz[])) WITH ORDINALITY AS position(lat, lon, accuracy_m, at)"
+)
 _INSERT_PHOTOS = insert(PhotoRow.__table__)
 _MISSING_PHOTOS = select(PhotoRow.visit_id, PhotoRow.id).where(
     PhotoRow.visit_id.in_(bindparam("visit_ids", expanding=True)), PhotoRow.stored_at.is_(None))
@@ -266,6 +281,9 @@ class VisitService:
         })
 
     async def _insert_answers_and_positions(self, visit_id: uuid.UUID, doc: VisitDocument) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self._insert_answer_and_position_arrays(visit_id, doc)
+            return
         if doc.answers:
             await self.session.execute(_INSERT_ANSWERS, [
                 {"visit_id": visit_id, "indicator": answer.indicator, "value": answer.value,
@@ -278,6 +296,24 @@ class VisitService:
                  "accuracy_m": position.accuracy_m, "at": position.at}
                 for seq, position in enumerate(doc.positions)
             ])
+
+    async def _insert_answer_and_position_arrays(self, visit_id: uuid.UUID, doc: VisitDocument) -> None:
+        if doc.answers:
+            await self.session.execute(_INSERT_ANSWER_ARRAYS, {
+                "visit_id": visit_id, "indicator": [answer.indicator for answer in doc.answers],
+                # as the JSON column stores it: None is JSON null, not SQL NULL
+                "value": [json_text(answer.value) for answer in doc.answers],
+                "not_applicable": [answer.not_applicable for answer in doc.answers],
+                "note": [answer.note for answer in doc.answers],
+                "answered_at": [answer.answered_at for answer in doc.answers],
+            })
+        if doc.positions:
+            await self.session.execute(_INSERT_POSITION_ARRAYS, {
+                "visit_id": visit_id, "lat": [position.lat for position in doc.positions],
+                "lon": [position.lon for position in doc.positions],
+                "accuracy_m": [position.accuracy_m for position in doc.positions],
+                "at": [position.at for position in doc.positions],
+            })
 
     async def _redeclare_photos(self, visit_id: uuid.UUID, doc: VisitDocument) -> list[str]:
         """Keep the rows of photos declared again, add new ones, drop the rest; return the dropped ids."""

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from server.db.models import Answer, AuditEvent, Photo, Position, Visit, VisitRevision, Wave
+from server.domain.instruments.defaults import load_default_instrument
 from server.lib import clock
 from tests.integration.visits.helpers import (
     declaration,
@@ -56,6 +57,33 @@ async def test_a_new_visit_is_created_with_201_and_its_receipt(app, client, fiel
     assert await count(app, VisitRevision, VisitRevision.visit_id == visit_id) == 1
     events = await scalars(app, select(AuditEvent).where(AuditEvent.entity_id == str(visit_id)))
     assert [event.action for event in events] == ["visit.received"]
+
+
+async def test_the_answers_and_positions_stored_are_the_documents(app, client, field):
+    visit_id = uuid.uuid4()
+    doc = visit_document(field.assignment, field.unit)
+    not_applicable = next(indicator.id for indicator in load_default_instrument().indicators().values()
+                          if indicator.allow_na)
+    for answer in doc["answers"]:
+        if answer["indicator"] == not_applicable:
+            del answer["value"]
+            answer["not_applicable"] = True
+    doc["answers"][0]["note"] = "Loket 3 tutup; antrean dilayani loket 1."
+    doc["positions"][1]["accuracy_m"] = 48.5
+
+    assert (await put(client, visit_id, doc, field.headers)).status_code == 201
+
+    answers = await scalars(app, select(Answer).where(Answer.visit_id == visit_id))
+    assert sorted((answer.indicator, answer.value, answer.not_applicable, answer.note, answer.answered_at)
+                  for answer in answers) == sorted(
+        (answer["indicator"], answer.get("value"), answer.get("not_applicable", False), answer.get("note"),
+         datetime.fromisoformat(answer["answered_at"])) for answer in doc["answers"])
+    # "No value" is stored as JSON null on every database, never as SQL NULL.
+    assert await count(app, Answer, Answer.visit_id == visit_id, Answer.value.is_(None)) == 0
+    positions = await scalars(app, select(Position).where(Position.visit_id == visit_id).order_by(Position.seq))
+    assert [(position.seq, position.lat, position.lon, position.accuracy_m, position.at) for position in positions] == [
+        (seq, position["lat"], position["lon"], position["accuracy_m"], datetime.fromisoformat(position["at"]))
+        for seq, position in enumerate(doc["positions"])]
 
 
 async def test_a_visit_with_declared_photos_is_incomplete_until_they_arrive(app, client, field):
