@@ -38,8 +38,6 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-import openpyxl
-from openpyxl.writer.excel import ExcelWriter
 
 from server.domain.instruments.documents import Band, Condition, Indicator, Instrument
 from server.domain.instruments.rules import instrument_problems
@@ -193,6 +191,8 @@ def _check_with_pyxform(data: bytes) -> None:
 
 
 def _read_workbook(data: bytes, reader: _Reader) -> dict[str, _Sheet] | None:
+    import openpyxl  # only when a workbook is read or written: it is ~6 MB in every app process otherwise
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many unrelated types for a file that is not a workbook
@@ -733,7 +733,10 @@ def instrument_to_xlsform(doc: Instrument) -> bytes:
     The bytes depend on the instrument alone (fixed document times and zip entry times), so a regenerated file is
     identical to the committed one.
     """
-    workbook = openpyxl.Workbook()
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook()
     survey = workbook.active
     survey.title = "survey"
     _append_rows(survey, _SURVEY_COLUMNS, _survey_rows(doc))

@@ -13,8 +13,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from server.domain.results.services import AgencyResult, RegionResult, Result, UnitResult, WaveResults
 from server.domain.results.zoning import zone_name_id
@@ -51,6 +49,9 @@ def results_csv(results: WaveResults) -> bytes:
 
 
 def results_xlsx(results: WaveResults) -> bytes:
+    from openpyxl import Workbook  # only when a workbook is written: it is ~6 MB in every app process otherwise
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     header = [column for column in columns(results) if column != "level"]
