@@ -90,6 +90,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     migrate.upgrade(settings.database_url)
+    # Each app process decodes photos in processes of its own: together they take one per core, not one per core each.
+    os.environ.setdefault("SIDAK_PHOTO_DECODERS", str(max(1, (os.cpu_count() or 2) // args.workers)))
     uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info", access_log=args.access_log)
     return 0
