@@ -39,7 +39,7 @@ _RESAMPLING = Image.Resampling.HAMMING
 _REDUCING_GAP = 1.0
 _DISPLAY_QUALITY = 85
 _THUMB_QUALITY = 75
-_SPOOL_BUFFER_BYTES = 256 * 1024
+_SPOOL_BUFFER_BYTES = 64 * 1024  # per upload in flight: 32 phones sending at once hold 32 of them
 _WHITE = (255, 255, 255)
 
 # EXIF orientation → the transpose that shows the photo upright.
