@@ -13,7 +13,9 @@ the app process itself, whose threads and event loop a fork would copy in an unk
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable
@@ -24,9 +26,11 @@ from typing import TypeVar
 from server.domain.photos.processing import RenderedPhoto, render_to_files
 from server.lib.errors import PhotoUnreadable
 
-# imagehash imports scipy.fftpack at its first phash: loaded once in the fork server, its pages are shared.
-_PRELOAD = ["server.domain.photos.processing", "scipy.fftpack"]
+# The fork server imports these before it forks any worker. imagehash imports scipy.fftpack at its first phash:
+# loaded once there, its pages are shared.
+_PRELOAD = ["server.domain.photos.fork_server", "server.domain.photos.processing", "scipy.fftpack"]
 _ATTEMPTS = 3
+_PR_SET_PDEATHSIG = 1
 
 T = TypeVar("T")
 
@@ -70,7 +74,8 @@ class PhotoDecoders:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                             initializer=die_with_parent)
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
@@ -78,6 +83,21 @@ class PhotoDecoders:
         if self._pool is pool:
             self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def die_with_parent() -> None:
+    """Have Linux kill this process as soon as the process that started it dies, however it dies.
+
+    A worker waits for jobs on a pipe whose writing end it holds itself, and the fork server waits for its clients:
+    when the app process was killed (SIGKILL, the OOM killer), both lived on, idle, for ever. So the fork server dies
+    with the app process (``fork_server``) and each worker with the fork server. Elsewhere than on Linux they are left
+    to the service manager, which stops the whole group.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _hand_over(abandoned: Callable[[T], object], future: Future[T]) -> None:

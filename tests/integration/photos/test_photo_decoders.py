@@ -6,6 +6,9 @@ import asyncio
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from functools import partial
 from pathlib import Path
 
@@ -107,3 +110,44 @@ async def test_renderings_of_a_cancelled_upload_are_removed_once_the_worker_is_d
 
     assert spool_files(spool) == {"portrait_6.jpg.upload", "iphone_13_pro_max.HEIC.upload", "no_exif.jpg.upload",
                                   after.display_path.name, after.thumb_path.name}
+
+
+# An app process that renders one photo, names its decoder and that decoder's parent (the fork server), then is killed.
+KILLED_APP = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from server.domain.photos.decoders import PhotoDecoders
+
+async def main():
+    decoders = PhotoDecoders(workers=1)
+    await decoders.render(Path(sys.argv[1]), Path(sys.argv[2]), max_pixels=60_000_000)
+    [worker] = decoders._current_pool()._processes
+    fork_server = int(Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    print(worker, fork_server, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_the_decoders_die_with_an_app_process_that_is_killed(spool):
+    said = spool.parent / "app.out"  # a file, not a pipe: processes left behind would hold a pipe open
+    with said.open("w") as output:
+        app = subprocess.run([sys.executable, "-c", KILLED_APP, str(an_upload(spool, "no_exif.jpg")), str(spool)],
+                             stdout=output, stderr=subprocess.STDOUT, timeout=60)
+
+    assert app.returncode == -signal.SIGKILL, said.read_text()
+    worker, fork_server = map(int, said.read_text().split()[:2])
+    deadline = time.monotonic() + 10
+    while (is_running(worker) or is_running(fork_server)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not is_running(worker) and not is_running(fork_server)
