@@ -3,10 +3,10 @@
 An upload never holds a database transaction while bytes arrive or pixels are decoded (on SQLite a transaction is
 the one write lock): the declaration is looked up in a short read of its own, the body is streamed to a spool file
 while hashed, checked and rendered in a decoding process (``decoders``), the files are moved into the
-content-addressed store, and only then is the request's transaction used to mark the photo stored, recompute its flags and record the event. The mark is
-``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads of one photo exactly one records it; the others
-find it stored and answer the same receipt. The visit row is locked first, so two different photos of one visit
-arriving together cannot both miss that the other completed it.
+content-addressed store, and only then is the request's transaction used to mark the photo stored, recompute its
+flags and record the event. The mark is ``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads of one
+photo exactly one records it; the others find it stored and answer the same receipt. The visit row is locked first,
+so two different photos of one visit arriving together cannot both miss that the other completed it.
 """
 
 from __future__ import annotations
