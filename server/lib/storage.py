@@ -2,8 +2,8 @@
 
 Two implementations behind one small interface: a local folder (the default) and an S3-compatible bucket (the
 scale-out setup, several app processes sharing one bucket). Keys are content addressed (``originals/ab/abcd….jpg``),
-so a stored object is never overwritten: ``put_*`` answer False when the key already holds an object. A missing key
-raises FileNotFoundError in both stores.
+so a stored object is never overwritten: ``put_file`` and ``move_in`` answer False when the key already holds an
+object. A missing key raises FileNotFoundError in both stores.
 """
 
 from __future__ import annotations
@@ -66,9 +66,6 @@ class PhotoStore(Protocol):
     async def put_file(self, key: str, path: Path) -> bool:
         """Store a file's bytes under ``key``; False if the key already held an object (which is kept)."""
 
-    async def put_bytes(self, key: str, data: bytes) -> bool:
-        """Store ``data`` under ``key``; False if the key already held an object (which is kept)."""
-
     async def move_in(self, key: str, path: Path) -> bool:
         """Store a file the caller has finished with under ``key`` and remove it from ``path``, stored or not; False
         if the key already held an object (which is kept)."""
@@ -102,9 +99,6 @@ class LocalPhotoStore:
 
     async def put_file(self, key: str, path: Path) -> bool:
         return await to_thread.run_sync(self._store, key, _copier(path))
-
-    async def put_bytes(self, key: str, data: bytes) -> bool:
-        return await to_thread.run_sync(self._store, key, lambda target: target.write(data))
 
     async def move_in(self, key: str, path: Path) -> bool:
         return await to_thread.run_sync(self._move_in, key, Path(path))
@@ -230,9 +224,6 @@ class S3PhotoStore:
     async def put_file(self, key: str, path: Path) -> bool:
         return await self._create(key, Path(path))
 
-    async def put_bytes(self, key: str, data: bytes) -> bool:
-        return await self._create(key, data)
-
     async def move_in(self, key: str, path: Path) -> bool:
         try:
             return await self._create(key, Path(path))
@@ -263,7 +254,7 @@ class S3PhotoStore:
     async def cleanup_temp(self) -> int:
         return 0  # S3 puts are atomic: an interrupted one leaves nothing under a key
 
-    async def _create(self, key: str, body: Path | bytes) -> bool:
+    async def _create(self, key: str, body: Path) -> bool:
         try:
             # A multipart upload cannot be conditional, and a photo fits one PUT (S3 takes up to 5 GB).
             await obstore.put_async(self._store, checked_key(key), body, mode="create", use_multipart=False)

@@ -92,8 +92,8 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
     sha256 = hashlib.sha256(photo_path.read_bytes()).hexdigest()
     store = app.state.photo_store
     await store.put_file(original_key(sha256, "image/jpeg"), photo_path)
-    await store.put_bytes(display_key(sha256), fixture_photo("DSCN0012.jpg").read_bytes())
-    await store.put_bytes(thumb_key(sha256), fixture_photo("portrait_6.jpg").read_bytes())
+    await store.put_file(display_key(sha256), fixture_photo("DSCN0012.jpg"))
+    await store.put_file(thumb_key(sha256), fixture_photo("portrait_6.jpg"))
 
     visit_id, stored_photo_id = uuid.uuid4(), uuid.uuid4()
     started_at = now - timedelta(hours=2)

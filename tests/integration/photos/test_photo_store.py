@@ -104,6 +104,12 @@ def a_photo_file(tmp_path: Path) -> Path:
     return path
 
 
+def a_file_holding(folder: Path, data: bytes) -> Path:
+    path = folder / f"{uuid.uuid4().hex}.part"
+    path.write_bytes(data)
+    return path
+
+
 # --- both stores ------------------------------------------------------------------------------------------------
 
 async def test_a_stored_photo_reads_back_whole_and_streamed(store, a_photo_file):
@@ -118,20 +124,21 @@ async def test_a_stored_photo_reads_back_whole_and_streamed(store, a_photo_file)
     assert b"".join([chunk async for chunk in await store.open_stream(key)]) == expected
 
 
-async def test_storing_under_a_taken_key_keeps_the_first_photo(store, a_photo_file):
+async def test_storing_under_a_taken_key_keeps_the_first_photo(store, a_photo_file, tmp_path):
     key = display_key(SHA)
-    await store.put_bytes(key, b"first rendering")
+    await store.put_file(key, a_file_holding(tmp_path, b"first rendering"))
 
-    assert await store.put_bytes(key, b"another rendering") is False
+    assert await store.put_file(key, a_file_holding(tmp_path, b"another rendering")) is False
     assert await store.put_file(key, a_photo_file) is False
     assert await store.get(key) == b"first rendering"
 
 
-async def test_racing_writers_store_one_photo_and_only_one_hears_it_is_new(store):
+async def test_racing_writers_store_one_photo_and_only_one_hears_it_is_new(store, tmp_path):
     key = thumb_key(SHA)
     bodies = [f"writer {number}".encode() * 1000 for number in range(6)]
+    files = [a_file_holding(tmp_path, body) for body in bodies]
 
-    answers = await asyncio.gather(*(store.put_bytes(key, body) for body in bodies))
+    answers = await asyncio.gather(*(store.put_file(key, file) for file in files))
 
     assert answers.count(True) == 1
     assert await store.get(key) == bodies[answers.index(True)]
@@ -147,9 +154,9 @@ async def test_a_file_moved_in_is_stored_and_gone_from_where_it_was(store, a_pho
     assert not a_photo_file.exists()
 
 
-async def test_a_file_moved_in_under_a_taken_key_is_dropped_and_the_first_photo_kept(store, a_photo_file):
+async def test_a_file_moved_in_under_a_taken_key_is_dropped_and_the_first_photo_kept(store, a_photo_file, tmp_path):
     key = display_key(SHA)
-    await store.put_bytes(key, b"first rendering")
+    await store.put_file(key, a_file_holding(tmp_path, b"first rendering"))
 
     assert await store.move_in(key, a_photo_file) is False
 
@@ -170,9 +177,9 @@ async def test_a_missing_photo_is_reported_as_missing(store):
     await store.delete(key)  # deleting what is not there is not an error
 
 
-async def test_a_deleted_photo_is_gone(store):
+async def test_a_deleted_photo_is_gone(store, tmp_path):
     key = display_key(SHA)
-    await store.put_bytes(key, b"rendering")
+    await store.put_file(key, a_file_holding(tmp_path, b"rendering"))
 
     await store.delete(key)
 
@@ -181,9 +188,9 @@ async def test_a_deleted_photo_is_gone(store):
 
 @pytest.mark.parametrize("key", ["../outside.jpg", "originals/../../outside.jpg", "/etc/passwd", "originals\\ab.jpg",
                                  "", "originals//ab.jpg", ".tmp/put-x", "originals/./ab.jpg", "a\x00b"])
-async def test_keys_that_could_leave_the_store_are_refused(store, key):
+async def test_keys_that_could_leave_the_store_are_refused(store, key, tmp_path):
     with pytest.raises(ValueError):
-        await store.put_bytes(key, b"x")
+        await store.put_file(key, a_file_holding(tmp_path, b"x"))
     with pytest.raises(ValueError):
         await store.get(key)
 
@@ -195,7 +202,7 @@ async def test_a_local_store_leaves_only_the_photo_behind(tmp_path, a_photo_file
     key = original_key(SHA, "image/jpeg")
 
     await store.put_file(key, a_photo_file)
-    await store.put_bytes(key, b"again")
+    await store.put_file(key, a_file_holding(tmp_path, b"again"))
 
     files = [path.relative_to(store.root).as_posix() for path in store.root.rglob("*") if path.is_file()]
     assert files == [key]
@@ -326,5 +333,5 @@ async def test_an_s3_url_with_keys_from_the_environment_reaches_the_bucket(tmp_p
                                  environ=environment)
 
     assert isinstance(store, S3PhotoStore) and store.bucket == bucket
-    assert await store.put_bytes(thumb_key(SHA), b"thumbnail") is True
+    assert await store.put_file(thumb_key(SHA), a_file_holding(tmp_path, b"thumbnail")) is True
     assert await store.get(thumb_key(SHA)) == b"thumbnail"
