@@ -3,7 +3,8 @@
 Two implementations behind one small interface: a local folder (the default) and an S3-compatible bucket (the
 scale-out setup, several app processes sharing one bucket). Keys are content addressed (``originals/ab/abcd….jpg``),
 so a stored object is never overwritten: ``put_file`` and ``move_in`` answer False when the key already holds an
-object. A missing key raises FileNotFoundError in both stores.
+object. A missing key raises FileNotFoundError in both stores. No object is ever empty (a photo has bytes), so the
+local store takes an empty file for a missing one: it is what a power cut leaves of a write that was never flushed.
 """
 
 from __future__ import annotations
@@ -66,9 +67,10 @@ class PhotoStore(Protocol):
     async def put_file(self, key: str, path: Path) -> bool:
         """Store a file's bytes under ``key``; False if the key already held an object (which is kept)."""
 
-    async def move_in(self, key: str, path: Path) -> bool:
+    async def move_in(self, key: str, path: Path, *, durable: bool = True) -> bool:
         """Store a file the caller has finished with under ``key`` and remove it from ``path``, stored or not; False
-        if the key already held an object (which is kept)."""
+        if the key already held an object (which is kept). ``durable=False``: a power cut may lose the object (it
+        can be made again, like a rendering), so the local store does not flush it to disk."""
 
     async def get(self, key: str) -> bytes: ...
 
@@ -100,24 +102,27 @@ class LocalPhotoStore:
     async def put_file(self, key: str, path: Path) -> bool:
         return await to_thread.run_sync(self._store, key, _copier(path))
 
-    async def move_in(self, key: str, path: Path) -> bool:
-        return await to_thread.run_sync(self._move_in, key, Path(path))
+    async def move_in(self, key: str, path: Path, *, durable: bool = True) -> bool:
+        if durable and self.durable:
+            return await to_thread.run_sync(self._move_in, key, Path(path), True)
+        # Without the flushes it is a few metadata calls on a local disk, cheaper than a hand-off to a thread.
+        return self._move_in(key, Path(path), False)
 
     async def get(self, key: str) -> bytes:
-        return await to_thread.run_sync(self._path(key).read_bytes)
+        return await to_thread.run_sync(self._read, key)
 
     async def open_stream(self, key: str) -> AsyncIterator[bytes]:
-        file = await to_thread.run_sync(open, self._path(key), "rb")
+        file = await to_thread.run_sync(self._open, key)
         return _chunks_of(file)
 
     async def exists(self, key: str) -> bool:
-        return await to_thread.run_sync(self._path(key).is_file)
+        return await to_thread.run_sync(_holds_object, self._path(key))
 
     async def delete(self, key: str) -> None:
         await to_thread.run_sync(lambda: self._path(key).unlink(missing_ok=True))
 
     async def size(self, key: str) -> int:
-        return (await to_thread.run_sync(self._path(key).stat)).st_size
+        return await to_thread.run_sync(self._size, key)
 
     async def cleanup_temp(self, *, older_than_s: float = MAX_WRITE_AGE_S) -> int:
         """Remove temporary files whose writer died, or older than ``older_than_s``; a live process sharing this
@@ -127,11 +132,38 @@ class LocalPhotoStore:
     def _path(self, key: str) -> Path:
         return self.root / checked_key(key)
 
-    def _store(self, key: str, write: Callable[[BinaryIO], object]) -> bool:
+    def _read(self, key: str) -> bytes:
+        with self._open(key) as file:
+            return file.read()
+
+    def _open(self, key: str) -> BinaryIO:
+        file = open(self._path(key), "rb")  # noqa: SIM115 - handed to the caller
+        if os.fstat(file.fileno()).st_size == 0:
+            file.close()
+            raise FileNotFoundError(f"photo store object {key} is empty")
+        return file
+
+    def _size(self, key: str) -> int:
+        size = self._path(key).stat().st_size
+        if size == 0:
+            raise FileNotFoundError(f"photo store object {key} is empty")
+        return size
+
+    def _free_name(self, key: str) -> Path | None:
+        """Where a new object goes under ``key``; None if the key holds one. An empty file there is removed."""
         final = self._path(key)
-        if final.exists():
+        try:
+            if final.stat().st_size > 0:
+                return None
+            final.unlink(missing_ok=True)
+        except FileNotFoundError:
+            final.parent.mkdir(parents=True, exist_ok=True)
+        return final
+
+    def _store(self, key: str, write: Callable[[BinaryIO], object]) -> bool:
+        final = self._free_name(key)
+        if final is None:
             return False
-        final.parent.mkdir(parents=True, exist_ok=True)
         self._temp.mkdir(parents=True, exist_ok=True)
         handle, temp_name = create_owned(self._temp, "put")
         try:
@@ -150,15 +182,14 @@ class LocalPhotoStore:
         finally:
             os.unlink(temp_name)
 
-    def _move_in(self, key: str, path: Path) -> bool:
+    def _move_in(self, key: str, path: Path, durable: bool) -> bool:
         # Linking the file itself under its key skips a copy and, above all, a new inode: creating files where others
         # were just deleted made ext4 search its "recently deleted" inodes, the largest kernel cost of a photo upload.
         try:
-            final = self._path(key)
-            if final.exists():
+            final = self._free_name(key)
+            if final is None:
                 return False
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if self.durable:
+            if durable:
                 _fsync_file(path)
             try:
                 os.link(path, final)
@@ -168,7 +199,7 @@ class LocalPhotoStore:
                 if error.errno != errno.EXDEV:
                     raise
                 return self._store(key, _copier(path))  # another file system: copy
-            if self.durable:
+            if durable:
                 _fsync_folder(final.parent)
             return True
         finally:
@@ -184,6 +215,13 @@ def _copier(path: Path) -> Callable[[BinaryIO], None]:
             shutil.copyfileobj(source, target, _COPY_BUFFER_BYTES)
 
     return copy
+
+
+def _holds_object(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def _fsync_file(path: Path) -> None:
@@ -224,7 +262,7 @@ class S3PhotoStore:
     async def put_file(self, key: str, path: Path) -> bool:
         return await self._create(key, Path(path))
 
-    async def move_in(self, key: str, path: Path) -> bool:
+    async def move_in(self, key: str, path: Path, *, durable: bool = True) -> bool:  # noqa: ARG002 - S3 always is
         try:
             return await self._create(key, Path(path))
         finally:

@@ -7,6 +7,9 @@ content-addressed store, and only then is the request's transaction used to mark
 flags and record the event. The mark is ``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads of one
 photo exactly one records it; the others find it stored and answer the same receipt. The visit row is locked first,
 so two different photos of one visit arriving together cannot both miss that the other completed it.
+
+Only the original must survive a power cut before the receipt: the display image and the thumbnail are made from it,
+so they are not flushed to disk, and one found missing (or left empty) when it is asked for is rendered again.
 """
 
 from __future__ import annotations
@@ -93,12 +96,14 @@ class StoreOutcome:
 
 @dataclass(frozen=True)
 class PhotoObject:
-    """Where a photo variant is and how to label it."""
+    """Where a photo variant is and how to label it; a rendering also names the original it is made from."""
 
     key: str
     content_type: str
     etag: str
     size: int | None
+    sha256: str
+    rendered_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,12 +175,15 @@ class PhotoService:
 
     async def _store_files(self, spooled: SpooledUpload, processed: RenderedPhoto) -> None:
         # Content-addressed: a key that already holds an object holds these very bytes, so "already there" is fine.
-        # The three writes (each flushed to disk) overlap rather than queue.
+        # The writes overlap rather than queue.
         sha256 = spooled.sha256
         async with anyio.create_task_group() as writes:
             writes.start_soon(self.store.move_in, original_key(sha256, processed.content_type), spooled.path)
-            writes.start_soon(self.store.move_in, display_key(sha256), processed.display_path)
-            writes.start_soon(self.store.move_in, thumb_key(sha256), processed.thumb_path)
+            writes.start_soon(self._move_renderings_in, sha256, processed)
+
+    async def _move_renderings_in(self, sha256: str, rendered: RenderedPhoto) -> None:
+        await self.store.move_in(display_key(sha256), rendered.display_path, durable=False)
+        await self.store.move_in(thumb_key(sha256), rendered.thumb_path, durable=False)
 
     async def _mark_stored(self, visit_id: uuid.UUID, photo_id: uuid.UUID, declared: _Declaration,
                            processed: RenderedPhoto, principal: Principal) -> Receipt | None:
@@ -234,15 +242,42 @@ class PhotoService:
             raise NotFound(f"No photo {photo_id} ({variant}) that you may see.")
         etag = f'"{row.sha256}-{variant}"'
         if variant == "original":
-            return PhotoObject(key=row.original_key, content_type=row.content_type, etag=etag, size=row.size)
+            return PhotoObject(key=row.original_key, content_type=row.content_type, etag=etag, size=row.size,
+                               sha256=row.sha256)
         key = display_key(row.sha256) if variant == "display" else thumb_key(row.sha256)
-        return PhotoObject(key=key, content_type="image/jpeg", etag=etag, size=None)
+        return PhotoObject(key=key, content_type="image/jpeg", etag=etag, size=None, sha256=row.sha256,
+                           rendered_from=row.original_key)
 
     async def open_stream(self, photo: PhotoObject) -> AsyncIterator[bytes]:
+        """The variant's bytes; a rendering the store lost (it is not flushed to disk) is made again first."""
+        try:
+            return await self.store.open_stream(photo.key)
+        except FileNotFoundError:
+            if photo.rendered_from is None:
+                raise NotFound("The photo's file is not in the photo store.") from None
+        await self._render_again(photo.rendered_from, photo.sha256)
         try:
             return await self.store.open_stream(photo.key)
         except FileNotFoundError:
             raise NotFound("The photo's file is not in the photo store.") from None
+
+    async def _render_again(self, original: str, sha256: str) -> None:
+        try:
+            chunks = await self.store.open_stream(original)
+        except FileNotFoundError:
+            raise NotFound("The photo's original is not in the photo store.") from None
+        spooled = await spool_to_file(chunks, self.settings.photo_spool_dir, max_bytes=2**63)
+        try:
+            if spooled.sha256 != sha256:  # never render bytes that are not this photo's
+                raise NotFound("The photo's original in the photo store does not match its sha256.")
+            rendered = await self.decoders.render(spooled.path, self.settings.photo_spool_dir,
+                                                  max_pixels=self.settings.max_photo_pixels)
+            try:
+                await self._move_renderings_in(sha256, rendered)
+            finally:
+                rendered.remove_files()
+        finally:
+            spooled.path.unlink(missing_ok=True)
 
     async def _may_see(self, principal: Principal, surveyor_id: uuid.UUID, region_id: uuid.UUID) -> bool:
         if principal.is_admin or principal.id == surveyor_id:

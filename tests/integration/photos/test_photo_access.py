@@ -8,6 +8,8 @@ import uuid
 import pytest
 from PIL import Image
 
+from server.domain.photos.processing import process_photo
+from server.lib.storage import display_key, original_key, thumb_key
 from tests.integration.visits.helpers import (
     declaration,
     field,  # noqa: F401 - fixture
@@ -67,6 +69,40 @@ async def test_the_original_comes_back_byte_identical_with_private_immutable_cac
     assert response.headers["etag"] == f'"{photo.sha256}-original"'
     cache_control = response.headers["cache-control"]
     assert "private" in cache_control and "immutable" in cache_control and "max-age=" in cache_control
+
+
+async def test_renderings_lost_from_the_store_are_made_again_from_the_original_when_asked_for(app, client, field,
+                                                                                            tmp_path):
+    # Renderings are not flushed to disk before the receipt: a power cut may lose them or leave them empty.
+    photo = photo_file("DSCN0012.jpg")
+    photo_id = await a_stored_photo(client, field, photo)
+    root = app.state.photo_store.root
+    (tmp_path / "photo.jpg").write_bytes(photo.data)
+    expected = process_photo(tmp_path / "photo.jpg")
+    (root / display_key(photo.sha256)).unlink()
+    (root / thumb_key(photo.sha256)).write_bytes(b"")
+
+    display = await client.get(f"/api/photos/{photo_id}/display", headers=field.headers)
+    thumb = await client.get(f"/api/photos/{photo_id}/thumb", headers=field.headers)
+
+    assert (display.status_code, thumb.status_code) == (200, 200)
+    assert (display.content, thumb.content) == (expected.display_jpeg, expected.thumb_jpeg)
+    assert (root / display_key(photo.sha256)).read_bytes() == expected.display_jpeg
+    assert (root / thumb_key(photo.sha256)).read_bytes() == expected.thumb_jpeg
+
+
+async def test_a_rendering_is_not_made_from_an_original_that_is_gone(app, client, field):
+    photo = unique_jpeg()
+    photo_id = await a_stored_photo(client, field, photo)
+    root = app.state.photo_store.root
+    (root / original_key(photo.sha256, "image/jpeg")).unlink()
+    (root / thumb_key(photo.sha256)).unlink()
+
+    response = await client.get(f"/api/photos/{photo_id}/thumb", headers=field.headers)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert not (root / thumb_key(photo.sha256)).exists()
 
 
 async def test_display_and_thumb_are_jpegs_of_the_right_size(client, field):

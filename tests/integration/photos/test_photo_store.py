@@ -144,11 +144,12 @@ async def test_racing_writers_store_one_photo_and_only_one_hears_it_is_new(store
     assert await store.get(key) == bodies[answers.index(True)]
 
 
-async def test_a_file_moved_in_is_stored_and_gone_from_where_it_was(store, a_photo_file):
+@pytest.mark.parametrize("durable", [True, False])
+async def test_a_file_moved_in_is_stored_and_gone_from_where_it_was(store, a_photo_file, durable):
     key = original_key(SHA, "image/jpeg")
     expected = a_photo_file.read_bytes()
 
-    assert await store.move_in(key, a_photo_file) is True
+    assert await store.move_in(key, a_photo_file, durable=durable) is True
 
     assert await store.get(key) == expected
     assert not a_photo_file.exists()
@@ -228,6 +229,21 @@ async def test_a_local_store_links_a_file_moved_in_rather_than_copying_it(tmp_pa
 
     assert (store.root / key).stat().st_ino == inode
     assert [path for path in (store.root / LocalPhotoStore.TEMP_FOLDER).rglob("*")] == []
+
+
+async def test_an_empty_file_under_a_key_is_what_a_power_cut_left_and_counts_as_missing(tmp_path, a_photo_file):
+    store = LocalPhotoStore(tmp_path / "photos")
+    key = display_key(SHA)
+    (store.root / key).parent.mkdir(parents=True)
+    (store.root / key).touch()
+    expected = a_photo_file.read_bytes()
+
+    assert await store.exists(key) is False
+    for read in (store.get, store.open_stream, store.size):
+        with pytest.raises(FileNotFoundError):
+            await read(key)
+    assert await store.move_in(key, a_photo_file, durable=False) is True
+    assert await store.get(key) == expected
 
 
 async def test_a_file_moved_in_from_another_file_system_is_copied(tmp_path):
