@@ -6,11 +6,13 @@ counter), so every one is hashed, decoded, rendered and written to the content-a
 
 The server is ``sidak serve`` in a subprocess (uvicorn, the local photo store, the default SQLite database unless
 ``--database postgres``), with a fresh data dir; 32 clients upload declared photos back to back. The bare pipeline
-(``process_photo`` on the very pictures uploaded, taken in turn; no HTTP, no database, no store) is measured in the
-same run two ways: on one thread (``bare_pipeline_rate`` of photo_pipeline.py) and on one thread per core, the best
-this machine does. While 32 clients upload 12 MP photos the server's memory is sampled (all processes of its group:
-the app and its photo decoders) and the peaks are reported, as summed PSS (each page counted once) and summed RSS
-(a page shared by several processes counted in each).
+of issue 3 (``process_photo`` rendering every photo anew, on the very pictures uploaded, taken in turn; no HTTP, no
+database, no store) is measured in the same run two ways: on one thread (``bare_pipeline_rate`` of photo_pipeline.py)
+and on one thread per core, the best this machine does. A phone's upright 1600 px JPEG is its own display image on
+the server (``processing.py``), so the server's own processing is timed on one thread per core as well ("own"): the
+ratio to it is what HTTP, the database and the store cost on top. While 32 clients upload 12 MP photos the server's
+memory is sampled (all processes of its group: the app and its photo decoders) and the peaks are reported, as summed
+PSS (each page counted once) and summed RSS (a page shared by several processes counted in each).
 
     .venv/bin/python bench/photo_ingest.py [--seconds 12] [--rounds 3] [--clients 32] [--database sqlite|postgres]
 
@@ -58,7 +60,8 @@ PHOTO_INDICATORS = 10
 
 def distinct_pictures(sources: list[Path], quality: int) -> list[bytes]:
     """16 pictures per source that look nothing alike to a perceptual hash (the 8 flips and rotations, each also
-    inverted): uploads of one and the same picture would all be flagged ``photo.reused``, which real ones are not."""
+    inverted), each with its source's EXIF: uploads of one and the same picture would all be flagged
+    ``photo.reused``, which real ones are not."""
     pictures = []
     for source in sources:
         with Image.open(source) as image:
@@ -79,7 +82,7 @@ def unique_variant(jpeg: bytes, n: int) -> bytes:
     return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
 
 
-def bare_rate_all_cores(paths: list[Path], seconds: float) -> float:
+def bare_rate_all_cores(paths: list[Path], seconds: float, *, keep_fitting_jpeg: bool = False) -> float:
     """Photos per second with one ``process_photo`` thread per core (Pillow releases the GIL while decoding), each
     thread taking ``paths`` in turn from its own starting point."""
     threads = os.cpu_count() or 2
@@ -89,7 +92,7 @@ def bare_rate_all_cores(paths: list[Path], seconds: float) -> float:
 
     def work(index: int) -> None:
         while time.perf_counter() < deadline:
-            process_photo(paths[(index * 7 + counts[index]) % len(paths)])
+            process_photo(paths[(index * 7 + counts[index]) % len(paths)], keep_fitting_jpeg=keep_fitting_jpeg)
             counts[index] += 1
 
     started = time.perf_counter()
@@ -205,6 +208,7 @@ class Kind:
     http: Run = field(default_factory=Run)
     bare_one: list[float] = field(default_factory=list)
     bare_all: list[float] = field(default_factory=list)
+    own_all: list[float] = field(default_factory=list)
     bare_cpu_s: float = 0.0
     bare_photos: float = 0.0
 
@@ -238,7 +242,8 @@ def main() -> None:
     try:
         camera = camera_jpeg(data_dir / "camera-4000x3000.jpg")
         phone = phone_jpeg(data_dir / "phone-1600.jpg", camera)
-        other_phone = camera_jpeg(data_dir / "phone-1600-b.jpg", (1600, 1200), seed=7)
+        other_phone = phone_jpeg(data_dir / "phone-1600-b.jpg",
+                                 camera_jpeg(data_dir / "camera-b.jpg", (2000, 1500), seed=7))
         phones = kind_of_upload("phone 1600 px JPEG", distinct_pictures([phone, other_phone], quality=85),
                                 data_dir / "phone")
         cameras = kind_of_upload("camera 12 MP JPEG", distinct_pictures([camera], quality=90), data_dir / "camera")
@@ -249,17 +254,18 @@ def main() -> None:
                 first_n = 0
                 for kind in kinds:
                     # Enough declarations for the server going 2.5× as fast as the bare pipeline on every core.
-                    expected_rate = bare_rate_all_cores(kind.files, 1.0)
+                    expected_rate = bare_rate_all_cores(kind.files, 1.0, keep_fitting_jpeg=True)
                     count = int(2.5 * expected_rate * (arguments.seconds + arguments.rounds)) + 2 * arguments.clients
                     declared = asyncio.run(declare_photos(server_url, seeded, kind.pictures, count, first_n))
                     first_n += count + 1
                     cursor = [0] * arguments.clients
                     for _ in range(arguments.rounds):
                         cpu_before = time.thread_time()
-                        kind.bare_one.append(bare_pipeline_rate(kind.files, slice_s))
+                        kind.bare_one.append(bare_pipeline_rate(kind.files, slice_s, keep_fitting_jpeg=False))
                         kind.bare_cpu_s += time.thread_time() - cpu_before
                         kind.bare_photos += kind.bare_one[-1] * slice_s + 1  # + its warm-up call
                         kind.bare_all.append(bare_rate_all_cores(kind.files, slice_s))
+                        kind.own_all.append(bare_rate_all_cores(kind.files, slice_s, keep_fitting_jpeg=True))
                         cpu_before = cpu_seconds_of_group(process.pid)
                         with MemorySampler(os.getpgid(process.pid)) as sampler:
                             http_slice = asyncio.run(upload_photos(server_url, seeded, kind.pictures, declared,
@@ -277,18 +283,21 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"  {'upload':<20} {'MB':>5} {'HTTP/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'bare 1 thread/s':>16} "
           f"{'bare 1/core/s':>14} {'÷ 1 thread':>11} {'÷ 1/core':>9} {'CPU ms HTTP':>12} {'CPU ms bare':>12} "
-          f"{'bare÷HTTP':>10}  statuses")
+          f"{'bare÷HTTP':>10} {'own 1/core/s':>13} {'÷ own':>6}  statuses")
     for kind in kinds:
         run = kind.http
         bare_one, bare_all = statistics.fmean(kind.bare_one), statistics.fmean(kind.bare_all)
+        own_all = statistics.fmean(kind.own_all)
         http_cpu_ms = run.cpu_ms_each
         bare_cpu_ms = 1000 * kind.bare_cpu_s / kind.bare_photos
         print(f"  {kind.name:<20} {kind.size_mb:5.2f} {run.rate:7.1f} {run.percentile_ms(0.5):7.0f} "
               f"{run.percentile_ms(0.99):7.0f} {bare_one:16.1f} {bare_all:14.1f} {run.rate / bare_one:11.2f} "
               f"{run.rate / bare_all:9.2f} {http_cpu_ms:12.1f} {bare_cpu_ms:12.1f} {bare_cpu_ms / http_cpu_ms:10.2f}"
-              f"  {dict(sorted(run.statuses.items()))}")
-    print("  bare 1/core: process_photo on one thread per core. CPU ms HTTP: the server's CPU time (all threads) per")
-    print("  upload; CPU ms bare: the pipeline's per photo; their ratio does not depend on what else the machine runs.")
+              f" {own_all:13.1f} {run.rate / own_all:6.2f}  {dict(sorted(run.statuses.items()))}")
+    print("  bare: issue 3's pipeline, process_photo rendering every photo anew; 1/core: one thread per core. own:")
+    print("  process_photo as the server runs it (a phone's JPEG is its own display image), one thread per core.")
+    print("  CPU ms HTTP: the server's CPU time (all threads) per upload; CPU ms bare: the bare pipeline's per photo;")
+    print("  their ratio does not depend on what else the machine runs.")
     print(f"  server memory while {arguments.clients} clients upload 12 MP photos, summed over its processes (the app "
           f"and its photo decoders): peak PSS {peak_pss_mb:.0f} MB, peak RSS {peak_rss_mb:.0f} MB")
 

@@ -127,6 +127,76 @@ def test_display_and_thumbnail_carry_no_exif_or_other_metadata():
         assert [marker for marker in jpeg_segments(rendered) if 0xE1 <= marker <= 0xEF] == []
 
 
+# --- a photo the phone app made is its own display image ----------------------------------------------------------
+
+def phone_app_jpeg(tmp_path: Path, *, size: tuple[int, int] = (1600, 1200), orientation: int = 1,
+                   **options: object) -> Path:
+    """What the phone app uploads: an upright canvas JPEG of at most 1600 px with the EXIF facts written back."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "Phone Maker"
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:02 09:41:07"
+    exif.get_ifd(0x8825).update({1: "S", 2: (6.0, 42.0, 25.3), 3: "E", 4: (108.0, 33.0, 7.9)})
+    picture = Image.open(fixture_photo("HMD_Nokia_8.3_5G.jpg"))
+    picture.draft("RGB", size)
+    picture = picture.convert("RGB").resize(size)
+    return an_image_file(tmp_path, picture, "JPEG", exif=exif, quality=90, **options)
+
+
+def decoded(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def test_an_upright_jpeg_small_enough_is_shown_as_it_is_without_its_metadata(tmp_path):
+    path = phone_app_jpeg(tmp_path, comment=b"taken by someone")
+    original = path.read_bytes()
+
+    photo = process_photo(path)
+
+    assert photo.exif.lat is not None and photo.exif.make == "Phone Maker"
+    assert np.array_equal(decoded(photo.display_jpeg), decoded(original))  # the very same pixels, not re-encoded
+    assert len(photo.display_jpeg) < len(original)
+    assert [marker for marker in jpeg_segments(photo.display_jpeg) if 0xE0 <= marker <= 0xEF or marker == 0xFE] == []
+    assert not {"exif", "comment", "jfif"} & set(Image.open(io.BytesIO(photo.display_jpeg)).info)
+    assert Image.open(io.BytesIO(photo.thumb_jpeg)).size == (320, 240)
+
+
+def test_what_follows_the_end_of_the_image_is_not_kept(tmp_path):
+    path = phone_app_jpeg(tmp_path)
+    original = path.read_bytes()
+    path.write_bytes(original + b"\xff\xd8 a second picture or anything else")
+
+    photo = process_photo(path)
+
+    assert photo.display_jpeg.endswith(b"\xff\xd9")
+    assert np.array_equal(decoded(photo.display_jpeg), decoded(original))
+
+
+@pytest.mark.parametrize(("case", "make"), [
+    ("turned by its EXIF", lambda tmp_path: phone_app_jpeg(tmp_path, size=(1200, 900), orientation=6)),
+    ("larger than the display", lambda tmp_path: phone_app_jpeg(tmp_path, size=(1700, 1275))),
+    ("progressive", lambda tmp_path: phone_app_jpeg(tmp_path, progressive=True)),
+    ("CMYK", lambda tmp_path: an_image_file(tmp_path, quadrants().convert("CMYK"), "JPEG")),
+    ("with an Adobe colour segment", lambda tmp_path: with_adobe_segment(phone_app_jpeg(tmp_path))),
+])
+def test_other_jpegs_are_rendered_anew(tmp_path, case, make):
+    path = make(tmp_path)
+
+    photo = process_photo(path)
+
+    display = Image.open(io.BytesIO(photo.display_jpeg))
+    assert photo.display_jpeg == process_photo(path, keep_fitting_jpeg=False).display_jpeg, case
+    assert "progressive" not in display.info and display.mode == "RGB"
+    assert [marker for marker in jpeg_segments(photo.display_jpeg) if 0xE1 <= marker <= 0xEF] == []
+
+
+def with_adobe_segment(path: Path) -> Path:
+    adobe = b"Adobe\x00\x64\x00\x00\x00\x00\x01"  # version 100, transform 1 (YCbCr)
+    data = path.read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xee" + struct.pack(">H", len(adobe) + 2) + adobe + data[2:])
+    return path
+
+
 def test_a_png_with_transparency_is_accepted_and_flattened_on_white(tmp_path):
     image = Image.new("RGBA", (200, 100), (0, 0, 0, 0))
     image.paste((200, 0, 0, 255), (0, 0, 100, 100))

@@ -7,6 +7,11 @@ display JPEG and a thumbnail that carry no metadata at all, so no GPS position l
 
 Resampling is HAMMING after an integer box reduction: on 12 MP camera JPEGs it costs what BILINEAR costs (about half
 of LANCZOS) and came out sharper than BILINEAR and closest to a full-resolution area average (bench/photo_pipeline.py).
+
+What the phone app sends is already a display image: an upright JPEG of at most 1600 px, re-encoded on a canvas,
+with the EXIF facts written back. For such a photo the display image is the photo itself with its metadata segments
+cut out, byte for byte the same pixels: decoding it at full size and encoding it again (two thirds of the pipeline's
+time) would only lose quality. Its thumbnail is decoded at reduced scale straight from the upload.
 """
 
 from __future__ import annotations
@@ -122,27 +127,38 @@ async def spool_to_file(chunks: AsyncIterable[bytes], directory: Path, *, max_by
 
 
 def process_photo(path: Path, *, max_pixels: int = 50_000_000, display_long_side: int = 1600,
-                  thumb_long_side: int = 320) -> ProcessedPhoto:
+                  thumb_long_side: int = 320, keep_fitting_jpeg: bool = True) -> ProcessedPhoto:
     """Check an uploaded photo and render its display JPEG, thumbnail and perceptual hash.
 
     Raises PhotoNotAnImage (not JPEG/PNG/WebP/HEIC), PhotoTooLarge (over ``max_pixels``, or over Pillow's own
     decompression-bomb limit, whichever is lower) and PhotoUnreadable (a real image header over damaged data).
+    ``keep_fitting_jpeg=False`` renders every photo anew, even one that could be its own display image.
     """
     data = Path(path).read_bytes()
     with _opened(data) as image:
         content_type = CONTENT_TYPES[image.format]
         _refuse_too_many_pixels(image.size, max_pixels)
-        if content_type == "image/jpeg" and _jpeg_scan_is_damaged(data):
+        jpeg = _jpeg_layout(data) if content_type == "image/jpeg" else None
+        if jpeg is not None and jpeg.is_damaged():
             raise PhotoUnreadable("The photo's image data is damaged.")
         width, height = image.size
-        # Decode before reading EXIF: Pillow reads a PNG's EXIF by decoding it, and the tolerant EXIF reader would
-        # swallow the decoding error. Rendering stays inside the block: closing an image frees its pixels, and a
-        # photo already small enough is rendered from the opened image itself.
-        decoded = _decoded_to_fit(image, display_long_side)
-        exif = read_exif(image)
-        display = _upright(decoded, exif.orientation)
-        thumb = _resized_to_fit(display, thumb_long_side)
-        display_jpeg, thumb_jpeg = _bare_jpeg(display, _DISPLAY_QUALITY), _bare_jpeg(thumb, _THUMB_QUALITY)
+        # Rendering stays inside the block: closing an image frees its pixels, and a photo already small enough is
+        # rendered from the opened image itself.
+        exif, display_jpeg = None, None
+        if jpeg is not None and keep_fitting_jpeg:
+            exif = read_exif(image)  # a JPEG's EXIF is a header segment: no decoding needed to read it
+            display_jpeg = _display_as_is(image, data, jpeg, exif, display_long_side)
+        if display_jpeg is not None:
+            thumb = _decoded_to_fit(image, thumb_long_side)
+        else:
+            # Decode before reading EXIF: Pillow reads a PNG's EXIF by decoding it, and the tolerant EXIF reader
+            # would swallow the decoding error.
+            decoded = _decoded_to_fit(image, display_long_side)
+            exif = exif or read_exif(image)
+            display = _upright(decoded, exif.orientation)
+            thumb = _resized_to_fit(display, thumb_long_side)
+            display_jpeg = _bare_jpeg(display, _DISPLAY_QUALITY)
+        thumb_jpeg = _bare_jpeg(thumb, _THUMB_QUALITY)
         phash = str(imagehash.phash(thumb))
     if exif.orientation in _SIDEWAYS:
         width, height = height, width
@@ -235,6 +251,15 @@ def _decoded_to_fit(image: Image.Image, long_side: int) -> Image.Image:
     return _resized_to_fit(rgb, long_side) if rgb.size != target else rgb
 
 
+def _display_as_is(image: Image.Image, data: bytes, jpeg: _JpegLayout, exif: PhotoExif,
+                   long_side: int) -> bytes | None:
+    """The JPEG without its metadata when it can be shown as it is (upright, small enough, colours a browser shows
+    without help); None when it has to be rendered."""
+    if exif.orientation not in (None, 1) or max(image.size) > long_side or image.mode not in ("RGB", "L"):
+        return None
+    return jpeg.without_metadata(data)
+
+
 def _upright(image: Image.Image, orientation: int | None) -> Image.Image:
     transpose = _UPRIGHT.get(orientation or 1)
     return image if transpose is None else image.transpose(transpose)
@@ -269,11 +294,12 @@ def _bare_jpeg(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-# --- damaged JPEG data ----------------------------------------------------------------------------------------
+# --- a JPEG's layout: damaged data, metadata ----------------------------------------------------------------
 # libjpeg only *warns* about damaged entropy-coded data, then fills what it lost with grey, and Pillow ignores the
 # warnings; so a JPEG whose data was overwritten decodes "fine". These checks find such damage from the marker
 # structure alone, vectorised (about 3 ms for 12 MP). When the layout is not understood they say "not damaged" and
-# leave the judgement to the decoder, so an odd but valid JPEG is never refused.
+# leave the judgement to the decoder, so an odd but valid JPEG is never refused. The same walk tells where the image
+# ends, which is what cutting its metadata out needs.
 
 _SOF_SEQUENTIAL = {0xC0, 0xC1}
 _SOF_ANY = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -290,22 +316,69 @@ class _FirstScan:
     scan_components: int
 
 
-def _jpeg_scan_is_damaged(data: bytes) -> bool:
+_EOI = 0xD9
+_APP14 = 0xEE  # Adobe: says how to convert the colours, so it cannot be dropped
+_COM = 0xFE
+
+
+@dataclass(frozen=True, slots=True)
+class _JpegLayout:
+    scan: _FirstScan
+    restarts: np.ndarray
+    """The restart markers' codes in the first scan's data, in order."""
+    end_code: int | None
+    """The marker that ends the first scan's data; None when the data runs to the end of the file."""
+    end_offset: int
+
+    def is_damaged(self) -> bool:
+        if self.end_code is None:  # the decoder's "truncated" judges that
+            return False
+        if not np.array_equal(self.restarts, 0xD0 + np.arange(self.restarts.size) % 8):
+            return True
+        if self.end_code not in _AFTER_SCAN:
+            return True
+        return _restart_count_is_wrong(self.scan, self.restarts.size)
+
+    def without_metadata(self, data: bytes) -> bytes | None:
+        """The image with every APPn segment and comment left out; None unless it is one sequential scan that ends
+        the image, or if it has an Adobe segment."""
+        scan = self.scan
+        if (scan.sof_marker not in _SOF_SEQUENTIAL or scan.scan_components != scan.frame_components
+                or self.end_code != _EOI):
+            return None
+        kept, position = [data[:2]], 2
+        while position < scan.data_offset:
+            marker = data[position + 1]
+            if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD7:  # fill byte, TEM, RST: no length
+                position += 1 if marker == 0xFF else 2
+                continue
+            end = position + 2 + struct.unpack_from(">H", data, position + 2)[0]
+            if marker == 0xDA:
+                kept.append(data[position:self.end_offset + 2])  # the scan, its data and EOI; nothing after it
+                break
+            if marker == _APP14:
+                return None
+            if not (0xE0 <= marker <= 0xEF or marker == _COM):
+                kept.append(data[position:end])
+            position = end
+        return b"".join(kept)
+
+
+def _jpeg_layout(data: bytes) -> _JpegLayout | None:
     scan = _first_scan(data)
     if scan is None:
-        return False
+        return None
     body = np.frombuffer(data, dtype=np.uint8, offset=scan.data_offset)
-    after_ff = body[1:][body[:-1] == 0xFF]
-    codes = after_ff[(after_ff != 0x00) & (after_ff != 0xFF)]  # drop stuffed bytes and fill bytes
+    marker_at = np.flatnonzero(body[:-1] == 0xFF)
+    codes = body[marker_at + 1]
+    real = (codes != 0x00) & (codes != 0xFF)  # drop stuffed bytes and fill bytes
+    marker_at, codes = marker_at[real], codes[real]
     ends = np.flatnonzero((codes < 0xD0) | (codes > 0xD7))
-    if ends.size == 0:  # data runs to the end of the file: the decoder's "truncated" judges that
-        return False
-    restarts = codes[: ends[0]]
-    if not np.array_equal(restarts, 0xD0 + np.arange(restarts.size) % 8):
-        return True
-    if int(codes[ends[0]]) not in _AFTER_SCAN:
-        return True
-    return _restart_count_is_wrong(scan, restarts.size)
+    if ends.size == 0:
+        return _JpegLayout(scan, codes, end_code=None, end_offset=len(data))
+    first_end = ends[0]
+    return _JpegLayout(scan, codes[:first_end], end_code=int(codes[first_end]),
+                       end_offset=scan.data_offset + int(marker_at[first_end]))
 
 
 def _restart_count_is_wrong(scan: _FirstScan, restarts: int) -> bool:
