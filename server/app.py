@@ -44,8 +44,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.session_factory = create_session_factory(engine)
         app.state.photo_store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
         await app.state.photo_store.cleanup_temp()
-        settings.photo_spool_dir.mkdir(parents=True, exist_ok=True)
-        await remove_stale_spool_files(settings.photo_spool_dir)
+        for spool_dir in (settings.photo_spool_dir, settings.photo_render_dir):
+            spool_dir.mkdir(parents=True, exist_ok=True)
+            await remove_stale_spool_files(spool_dir)
         app.state.photo_decoders = PhotoDecoders(settings.photo_decoders)
         app.state.audit_sealer = AuditSealer(app.state.session_factory, engine.sync_engine)
         app.state.audit_sealer.start()

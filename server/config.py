@@ -42,6 +42,12 @@ class Settings:
         return self.data_dir / "spool"
 
     @property
+    def photo_render_dir(self) -> Path:
+        # Not the uploads' folder: the app and the decoders creating and removing files in one folder queue on its
+        # lock, and the app's event loop waited there.
+        return self.photo_spool_dir / "renderings"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

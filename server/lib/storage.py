@@ -9,13 +9,14 @@ local store takes an empty file for a missing one: it is what a power cut leaves
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import obstore
@@ -63,6 +64,12 @@ def checked_key(key: str) -> str:
     return key
 
 
+class Move(NamedTuple):
+    key: str
+    path: Path
+    durable: bool = True
+
+
 class PhotoStore(Protocol):
     async def put_file(self, key: str, path: Path) -> bool:
         """Store a file's bytes under ``key``; False if the key already held an object (which is kept)."""
@@ -71,6 +78,9 @@ class PhotoStore(Protocol):
         """Store a file the caller has finished with under ``key`` and remove it from ``path``, stored or not; False
         if the key already held an object (which is kept). ``durable=False``: a power cut may lose the object (it
         can be made again, like a rendering), so the local store does not flush it to disk."""
+
+    async def move_in_all(self, moves: Sequence[Move]) -> list[bool]:
+        """``move_in`` for each of several files, in one go; the answers in the same order."""
 
     async def get(self, key: str) -> bytes: ...
 
@@ -103,10 +113,12 @@ class LocalPhotoStore:
         return await to_thread.run_sync(self._store, key, _copier(path))
 
     async def move_in(self, key: str, path: Path, *, durable: bool = True) -> bool:
-        if durable and self.durable:
-            return await to_thread.run_sync(self._move_in, key, Path(path), True)
-        # Without the flushes it is a few metadata calls on a local disk, cheaper than a hand-off to a thread.
-        return self._move_in(key, Path(path), False)
+        return (await self.move_in_all([Move(key, Path(path), durable)]))[0]
+
+    async def move_in_all(self, moves: Sequence[Move]) -> list[bool]:
+        # One hand-off to a thread for all: each is a few file system calls, which may wait on a folder's lock.
+        return await to_thread.run_sync(
+            lambda: [self._move_in(move.key, Path(move.path), move.durable and self.durable) for move in moves])
 
     async def get(self, key: str) -> bytes:
         return await to_thread.run_sync(self._read, key)
@@ -267,6 +279,9 @@ class S3PhotoStore:
             return await self._create(key, Path(path))
         finally:
             await to_thread.run_sync(lambda: Path(path).unlink(missing_ok=True))
+
+    async def move_in_all(self, moves: Sequence[Move]) -> list[bool]:
+        return list(await asyncio.gather(*(self.move_in(move.key, move.path) for move in moves)))
 
     async def get(self, key: str) -> bytes:
         result = await obstore.get_async(self._store, checked_key(key))

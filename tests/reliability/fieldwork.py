@@ -176,8 +176,8 @@ def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
 
 def temp_files(data_dir: Path) -> list[Path]:
     """What uploads and store writes keep while in progress: spooled bodies and the store's unlinked-yet files."""
-    folders = (data_dir / "spool", data_dir / "photos" / ".tmp")
-    return sorted(path for folder in folders if folder.is_dir() for path in folder.iterdir())
+    folders = (data_dir / "spool", data_dir / "spool" / "renderings", data_dir / "photos" / ".tmp")
+    return sorted(path for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file())
 
 
 # --- setting up the field through the admin API -----------------------------------------------------------------

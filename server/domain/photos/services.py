@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import anyio
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,7 +49,7 @@ from server.lib.errors import (
     PhotoNotDeclared,
     PhotoTooLarge,
 )
-from server.lib.storage import PhotoStore, display_key, original_key, thumb_key
+from server.lib.storage import Move, PhotoStore, display_key, original_key, thumb_key
 
 Variant = Literal["original", "display", "thumb"]
 VARIANTS: tuple[Variant, ...] = ("original", "display", "thumb")
@@ -140,14 +139,13 @@ class PhotoService:
         if content_length is not None and content_length > self.settings.max_photo_bytes:
             raise PhotoTooLarge(f"The photo is larger than {self.settings.max_photo_bytes} bytes.",
                                 max_bytes=self.settings.max_photo_bytes)
-        spool_dir = self.settings.photo_spool_dir
-        spooled = await spool_to_file(body, spool_dir, max_bytes=self.settings.max_photo_bytes)
+        spooled = await spool_to_file(body, self.settings.photo_spool_dir, max_bytes=self.settings.max_photo_bytes)
         try:
             if spooled.sha256 != declared.sha256:
                 raise PhotoHashMismatch(f"The bytes received hash to {spooled.sha256}, not to the declared "
                                         f"{declared.sha256}; nothing was kept. Send the photo again.",
                                         field="sha256")
-            processed = await self.decoders.render(spooled.path, spool_dir,
+            processed = await self.decoders.render(spooled.path, self.settings.photo_render_dir,
                                                    max_pixels=self.settings.max_photo_pixels)
             try:
                 await self._store_files(spooled, processed)
@@ -175,15 +173,8 @@ class PhotoService:
 
     async def _store_files(self, spooled: SpooledUpload, processed: RenderedPhoto) -> None:
         # Content-addressed: a key that already holds an object holds these very bytes, so "already there" is fine.
-        # The writes overlap rather than queue.
-        sha256 = spooled.sha256
-        async with anyio.create_task_group() as writes:
-            writes.start_soon(self.store.move_in, original_key(sha256, processed.content_type), spooled.path)
-            writes.start_soon(self._move_renderings_in, sha256, processed)
-
-    async def _move_renderings_in(self, sha256: str, rendered: RenderedPhoto) -> None:
-        await self.store.move_in(display_key(sha256), rendered.display_path, durable=False)
-        await self.store.move_in(thumb_key(sha256), rendered.thumb_path, durable=False)
+        await self.store.move_in_all([Move(original_key(spooled.sha256, processed.content_type), spooled.path),
+                                      *_rendering_moves(spooled.sha256, processed)])
 
     async def _mark_stored(self, visit_id: uuid.UUID, photo_id: uuid.UUID, declared: _Declaration,
                            processed: RenderedPhoto, principal: Principal) -> Receipt | None:
@@ -270,10 +261,10 @@ class PhotoService:
         try:
             if spooled.sha256 != sha256:  # never render bytes that are not this photo's
                 raise NotFound("The photo's original in the photo store does not match its sha256.")
-            rendered = await self.decoders.render(spooled.path, self.settings.photo_spool_dir,
+            rendered = await self.decoders.render(spooled.path, self.settings.photo_render_dir,
                                                   max_pixels=self.settings.max_photo_pixels)
             try:
-                await self._move_renderings_in(sha256, rendered)
+                await self.store.move_in_all(_rendering_moves(sha256, rendered))
             finally:
                 rendered.remove_files()
         finally:
@@ -287,6 +278,11 @@ class PhotoService:
         covered = await self.session.scalar(select(SupervisorRegion.region_id).where(
             SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id))
         return covered is not None
+
+
+def _rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:
+    return [Move(display_key(sha256), rendered.display_path, durable=False),
+            Move(thumb_key(sha256), rendered.thumb_path, durable=False)]
 
 
 def _refuse_other_family(content_type: str, declared: str) -> None:

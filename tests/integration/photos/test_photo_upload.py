@@ -44,7 +44,7 @@ async def flags_of(app, visit_id):
 
 
 def spool_is_empty(settings):
-    return not any(settings.photo_spool_dir.iterdir())
+    return not any(path.is_file() for path in settings.photo_spool_dir.rglob("*"))
 
 
 # --- storing ------------------------------------------------------------------------------------------------------
