@@ -144,17 +144,19 @@ def process_photo(path: Path, *, max_pixels: int = 50_000_000, display_long_side
         width, height = image.size
         # Rendering stays inside the block: closing an image frees its pixels, and a photo already small enough is
         # rendered from the opened image itself.
-        exif, display_jpeg = None, None
+        exif: PhotoExif | None = None
+        display_jpeg: bytes | None = None
         if jpeg is not None and keep_fitting_jpeg:
             exif = read_exif(image)  # a JPEG's EXIF is a header segment: no decoding needed to read it
             display_jpeg = _display_as_is(image, data, jpeg, exif, display_long_side)
-        if display_jpeg is not None:
+        if exif is not None and display_jpeg is not None:
             thumb = _decoded_to_fit(image, thumb_long_side)
         else:
             # Decode before reading EXIF: Pillow reads a PNG's EXIF by decoding it, and the tolerant EXIF reader
             # would swallow the decoding error.
             decoded = _decoded_to_fit(image, display_long_side)
-            exif = exif or read_exif(image)
+            if exif is None:
+                exif = read_exif(image)
             display = _upright(decoded, exif.orientation)
             thumb = _resized_to_fit(display, thumb_long_side)
             display_jpeg = _bare_jpeg(display, _DISPLAY_QUALITY)

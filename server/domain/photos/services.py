@@ -14,6 +14,7 @@ so they are not flushed to disk, and one found missing (or left empty) when it i
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -257,12 +258,13 @@ class PhotoService:
             chunks = await self.store.open_stream(original)
         except FileNotFoundError:
             raise NotFound("The photo's original is not in the photo store.") from None
-        spooled = await spool_to_file(chunks, self.settings.photo_spool_dir, max_bytes=2**63)
+        # The original passed the size and pixel limits of the day it arrived; lowering them since must not hide it.
+        spooled = await spool_to_file(chunks, self.settings.photo_spool_dir, max_bytes=sys.maxsize)
         try:
             if spooled.sha256 != sha256:  # never render bytes that are not this photo's
                 raise NotFound("The photo's original in the photo store does not match its sha256.")
             rendered = await self.decoders.render(spooled.path, self.settings.photo_render_dir,
-                                                  max_pixels=self.settings.max_photo_pixels)
+                                                  max_pixels=sys.maxsize)
             try:
                 await self.store.move_in_all(_rendering_moves(sha256, rendered))
             finally:

@@ -17,6 +17,7 @@ import pytest
 
 from server.lib.storage import (
     LocalPhotoStore,
+    Move,
     PhotoStore,
     S3PhotoStore,
     display_key,
@@ -163,6 +164,20 @@ async def test_a_file_moved_in_under_a_taken_key_is_dropped_and_the_first_photo_
 
     assert await store.get(key) == b"first rendering"
     assert not a_photo_file.exists()
+
+
+async def test_several_files_moved_in_at_once_are_answered_in_order(store, tmp_path):
+    taken = display_key(SHA)
+    await store.put_file(taken, a_file_holding(tmp_path, b"first rendering"))
+    files = [a_file_holding(tmp_path, data) for data in (b"original", b"rendering", b"thumbnail")]
+    keys = [original_key(SHA, "image/jpeg"), taken, thumb_key(SHA)]
+
+    answers = await store.move_in_all([Move(keys[0], files[0]), Move(keys[1], files[1], durable=False),
+                                       Move(keys[2], files[2], durable=False)])
+
+    assert answers == [True, False, True]
+    assert [await store.get(key) for key in keys] == [b"original", b"first rendering", b"thumbnail"]
+    assert not any(file.exists() for file in files)
 
 
 async def test_a_missing_photo_is_reported_as_missing(store):
