@@ -220,8 +220,9 @@ async def add_surveyors(base_url: str, admin_password: str, count: int, *, prefi
 # --- photos -------------------------------------------------------------------------------------------------------
 
 class PhotoPool:
-    """Phone-sized JPEGs (the phone app sends ~1600 px re-encodes without EXIF), made once from real photos; each
-    photo a phone takes is one of them with a unique comment segment, so every photo has bytes of its own."""
+    """Phone-sized JPEGs (the phone app sends upright ~1600 px re-encodes; these carry no EXIF), made once from real
+    photos; each photo a phone takes is one of them with a unique comment segment, so every photo has bytes of its
+    own."""
 
     def __init__(self, *, count: int = 16, long_side: int = 1600, quality: int = 85, seed: int = 7) -> None:
         from PIL import Image
