@@ -156,10 +156,7 @@ class LocalPhotoStore:
         return file
 
     def _size(self, key: str) -> int:
-        size = self._path(key).stat().st_size
-        if size == 0:
-            raise FileNotFoundError(f"photo store object {key} is empty")
-        return size
+        return _object_size(self._path(key))
 
     def _free_name(self, key: str) -> Path | None:
         """Where a new object goes under ``key``; None if the key holds one. An empty file there is removed."""
@@ -229,11 +226,20 @@ def _copier(path: Path) -> Callable[[BinaryIO], None]:
     return copy
 
 
+def _object_size(path: Path) -> int:
+    """The size of the object at ``path``; FileNotFoundError if there is none (an empty file is none)."""
+    size = path.stat().st_size
+    if size == 0:
+        raise FileNotFoundError(f"photo store object {path} is empty")
+    return size
+
+
 def _holds_object(path: Path) -> bool:
     try:
-        return path.stat().st_size > 0
+        _object_size(path)
     except FileNotFoundError:
         return False
+    return True
 
 
 def _fsync_file(path: Path) -> None:
