@@ -32,6 +32,10 @@ from server.lib.errors import PhotoUnreadable
 _PRELOAD = ["server.domain.photos.fork_server", "server.domain.photos.processing", "scipy.fftpack"]
 _ATTEMPTS = 3
 _PR_SET_PDEATHSIG = 1
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+# Above what one 12 MP decode allocates at once (its 2000×1500 draft is 12 MB), below what many would.
+_KEPT_BLOCK_BYTES = 64 * 1024 * 1024
 
 T = TypeVar("T")
 
@@ -76,7 +80,7 @@ class PhotoDecoders:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                             initializer=die_with_parent)
+                                             initializer=prepare_worker)
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
@@ -84,6 +88,28 @@ class PhotoDecoders:
         if self._pool is pool:
             self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def prepare_worker() -> None:
+    die_with_parent()
+    keep_freed_memory()
+
+
+def keep_freed_memory() -> None:
+    """Have malloc keep the memory a decode frees for the next decode, instead of giving it back to the kernel.
+
+    glibc serves every block over its mmap threshold (a decoded picture, libjpeg's buffers) straight from the kernel
+    and unmaps it when freed, and trims the heap's free top; the kernel then zeroes each page again on first touch.
+    Per 12 MP photo that was ~7,000 page faults and 14–16 ms of system time: 93 ms per photo on one thread, 81 ms
+    with the memory kept; a phone's 1600 px photo took 9.0 ms, then 7.9. What a decoding process holds stays at its
+    high-water mark, which was its peak anyway. Only glibc has ``mallopt``; elsewhere nothing changes.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, _KEPT_BLOCK_BYTES)
+    mallopt(_M_TRIM_THRESHOLD, 2 * _KEPT_BLOCK_BYTES)
 
 
 def die_with_parent() -> None:
