@@ -24,7 +24,7 @@ from server.lib.openapi import document_problems
 from server.lib.problems import EXCEPTION_HANDLERS
 from server.domain.audit.services import AuditSealer
 from server.domain.photos.decoders import PhotoDecoders
-from server.domain.photos.processing import remove_stale_spool_files
+from server.domain.photos.spool import remove_stale_spool_files
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
 

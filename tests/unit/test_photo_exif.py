@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from server.domain.photos.exif import PhotoExif, exif_taken_at, read_exif
+from server.domain.photos.decoded import PhotoExif, exif_taken_at
+from server.domain.photos.exif import read_exif
 from tests.fixtures import fixture_photo
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

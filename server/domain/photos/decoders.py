@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from server.domain.photos.processing import RenderedPhoto, render_to_files
+from server.domain.photos.decoded import RenderedPhoto
 from server.lib.errors import PhotoUnreadable
 
 # The fork server imports these before it forks any worker. imagehash imports scipy.fftpack at its first phash:
@@ -47,7 +47,7 @@ class PhotoDecoders:
 
     async def render(self, path: Path, directory: Path, *, max_pixels: int) -> RenderedPhoto:
         """``render_to_files`` in a worker process; the caller owns (and removes) the files it names."""
-        return await self.run(partial(render_to_files, path, directory, max_pixels=max_pixels),
+        return await self.run(partial(_render_to_files, path, directory, max_pixels),
                               abandoned=RenderedPhoto.remove_files)
 
     async def run(self, job: Callable[[], T], *, abandoned: Callable[[T], object] | None = None) -> T:
@@ -88,6 +88,14 @@ class PhotoDecoders:
         if self._pool is pool:
             self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _render_to_files(path: Path, directory: Path, max_pixels: int) -> RenderedPhoto:
+    # Imported here, in the worker, where the fork server has loaded it already: the app process never loads the
+    # pipeline (Pillow, NumPy, libheif), only what the workers hand back (``decoded``).
+    from server.domain.photos.processing import render_to_files
+
+    return render_to_files(path, directory, max_pixels=max_pixels)
 
 
 def prepare_worker() -> None:

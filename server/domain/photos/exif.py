@@ -2,8 +2,7 @@
 
 Cameras and phones write EXIF of every quality, and some of it is garbage (broken maker notes, zero denominators,
 "0000:00:00" dates). Reading it must never refuse a photo: anything that cannot be read cleanly becomes ``None``.
-EXIF times are local clock readings; ``exif_taken_at`` places them on the time line with OffsetTimeOriginal when the
-camera wrote it, else with the region's zone (DESIGN.md, ``photo.time``).
+EXIF times are local clock readings (``decoded.exif_taken_at`` places them on the time line).
 """
 
 from __future__ import annotations
@@ -11,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pillow_heif
 from PIL import Image
+
+from server.domain.photos.decoded import PhotoExif
 
 # Registered here because every module that opens photos imports this one; registering twice is harmless.
 pillow_heif.register_heif_opener()
@@ -42,19 +42,6 @@ _EXIF_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
 _MAX_TEXT_LENGTH = 64
 
 
-class PhotoExif(msgspec.Struct, frozen=True, kw_only=True):
-    """The EXIF facts Sidak uses. ``orientation`` applies to the pixels as Pillow decodes them (pillow-heif has
-    already rotated HEIC pixels and reports 1)."""
-
-    taken_at_local: datetime | None = None
-    offset: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    make: str | None = None
-    model: str | None = None
-    orientation: int | None = None
-
-
 def read_exif(source: Image.Image | Path | str) -> PhotoExif:
     """The EXIF facts of an opened image or of an image file; a file that is not an image gives an empty result."""
     if isinstance(source, Image.Image):
@@ -64,18 +51,6 @@ def read_exif(source: Image.Image | Path | str) -> PhotoExif:
             return _exif_of(image)
     except (OSError, SyntaxError, ValueError):
         return PhotoExif()
-
-
-def exif_taken_at(exif: PhotoExif, fallback_tz: tzinfo) -> datetime | None:
-    """When the photo was taken, as an aware datetime: the camera's own offset if it wrote one, else ``fallback_tz``
-    (the region's zone, e.g. ``ZoneInfo("Asia/Jakarta")``)."""
-    if exif.taken_at_local is None:
-        return None
-    if exif.offset is None:
-        return exif.taken_at_local.replace(tzinfo=fallback_tz)
-    sign = -1 if exif.offset[0] == "-" else 1
-    hours, minutes = int(exif.offset[1:3]), int(exif.offset[4:6])
-    return exif.taken_at_local.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
 
 
 def _exif_of(image: Image.Image) -> PhotoExif:

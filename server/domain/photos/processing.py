@@ -1,4 +1,4 @@
-"""The photo pipeline: spool an upload to disk while hashing it, then check and render it.
+"""The photo pipeline: check an uploaded photo (spooled by ``spool``) and render it.
 
 ``process_photo`` is synchronous and CPU-bound; callers run it in a worker thread or process. It decides what the
 bytes are from their content (never from the declared Content-Type), refuses anything over the pixel limit before
@@ -16,22 +16,21 @@ time) would only lose quality. Its thumbnail is decoded at reduced scale straigh
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import struct
-from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import imagehash
 import numpy as np
-from anyio import to_thread
 from PIL import Image, UnidentifiedImageError
 
-from server.domain.photos.exif import PhotoExif, read_exif
+from server.domain.photos.decoded import PhotoExif, RenderedPhoto
+from server.domain.photos.exif import read_exif
+from server.domain.photos.spool import SPOOL_KIND
 from server.lib.errors import PhotoNotAnImage, PhotoTooLarge, PhotoUnreadable
-from server.lib.tempfiles import create_owned, remove_orphans
+from server.lib.tempfiles import create_owned
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
                  "HEIF": "image/heic"}
@@ -44,7 +43,6 @@ _RESAMPLING = Image.Resampling.HAMMING
 _REDUCING_GAP = 1.0
 _DISPLAY_QUALITY = 85
 _THUMB_QUALITY = 75
-_SPOOL_BUFFER_BYTES = 64 * 1024  # per upload in flight: 32 phones sending at once hold 32 of them
 _WHITE = (255, 255, 255)
 
 # EXIF orientation → the transpose that shows the photo upright.
@@ -61,13 +59,6 @@ _SIDEWAYS = {5, 6, 7, 8}
 
 
 @dataclass(frozen=True, slots=True)
-class SpooledUpload:
-    path: Path
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
 class ProcessedPhoto:
     content_type: str
     width: int
@@ -76,54 +67,6 @@ class ProcessedPhoto:
     display_jpeg: bytes
     thumb_jpeg: bytes
     phash: str
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedPhoto:
-    """What ``render_to_files`` hands back: the findings of ``ProcessedPhoto``, its renderings as files."""
-
-    content_type: str
-    width: int
-    height: int
-    exif: PhotoExif
-    phash: str
-    display_path: Path
-    thumb_path: Path
-
-    def remove_files(self) -> None:
-        self.display_path.unlink(missing_ok=True)
-        self.thumb_path.unlink(missing_ok=True)
-
-
-SPOOL_KIND = "upload"
-
-
-async def remove_stale_spool_files(directory: Path) -> int:
-    """Remove uploads left half-spooled by a process that died (call at startup)."""
-    return await to_thread.run_sync(remove_orphans, directory, SPOOL_KIND)
-
-
-async def spool_to_file(chunks: AsyncIterable[bytes], directory: Path, *, max_bytes: int) -> SpooledUpload:
-    """Write an upload to a temporary file in ``directory`` while hashing it; the caller deletes the file.
-
-    Over ``max_bytes`` (or if the body breaks off) the partial file is deleted at once. Writes go through a small
-    buffer into the page cache, which costs microseconds, so they stay on the event loop.
-    """
-    handle, path = create_owned(directory, SPOOL_KIND)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(handle, "wb", buffering=_SPOOL_BUFFER_BYTES) as file:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise PhotoTooLarge(f"The photo is larger than {max_bytes} bytes.", max_bytes=max_bytes)
-                digest.update(chunk)
-                file.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return SpooledUpload(path=path, sha256=digest.hexdigest(), size=size)
 
 
 def process_photo(path: Path, *, max_pixels: int = 50_000_000, display_long_side: int = 1600,
@@ -193,11 +136,6 @@ def _written_spool_file(directory: Path, data: bytes) -> Path:
         path.unlink(missing_ok=True)
         raise
     return path
-
-
-def phash_distance(phash_a: str, phash_b: str) -> int:
-    """How many bits two perceptual hashes differ by (0 = same picture, 64 = nothing alike for 8×8 hashes)."""
-    return (int(phash_a, 16) ^ int(phash_b, 16)).bit_count()
 
 
 def _opened(data: bytes) -> Image.Image:

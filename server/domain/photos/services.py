@@ -29,9 +29,9 @@ from server.config import Settings
 from server.db.models import Agency, Assignment, Region, SupervisorRegion, Unit, Visit
 from server.db.models import Photo as PhotoRow
 from server.domain.audit.services import AuditLog
-from server.domain.photos.exif import PhotoExif, exif_taken_at
+from server.domain.photos.decoded import PhotoExif, RenderedPhoto, exif_taken_at
 from server.domain.photos.decoders import PhotoDecoders
-from server.domain.photos.processing import RenderedPhoto, SpooledUpload, spool_to_file
+from server.domain.photos.spool import SpooledUpload, spool_to_file
 from server.domain.visits.documents import Receipt
 from server.domain.visits.flags_service import (
     refresh_photo_flags,

@@ -14,11 +14,10 @@ wave stores as JSON.
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -137,19 +136,6 @@ def phash_distance(a_hex: str, b_hex: str) -> int:
     if len(a_hex) != len(b_hex):
         raise ValueError(f"perceptual hashes of different lengths: {len(a_hex)} and {len(b_hex)} hex digits")
     return (int(a_hex, 16) ^ int(b_hex, 16)).bit_count()
-
-
-def exif_taken_at(date_time_original: str | None, offset_time_original: str | None, tz: ZoneInfo) -> datetime | None:
-    """When an EXIF photo was taken, as an aware time; None when the tag is absent or unreadable.
-
-    EXIF writes the camera's wall-clock time ("2026:03:10 09:15:02"); OffsetTimeOriginal ("+07:00", EXIF 2.31) says
-    which offset, and without it the time is read in the unit's zone (e.g. Asia/Jakarta).
-    """
-    try:
-        local = datetime.strptime((date_time_original or "").strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    return local.replace(tzinfo=_utc_offset(offset_time_original) or tz)
 
 
 def distance_to_unit_m(unit: UnitFacts, lat: float, lon: float) -> float:
@@ -336,15 +322,6 @@ def _incomplete_answers(facts: VisitFacts) -> Flag | None:
 
 def _geofence_m(unit: UnitFacts, settings: IntegritySettings) -> float:
     return unit.geofence_m if unit.geofence_m is not None else settings.geofence_default_m
-
-
-def _utc_offset(text: str | None) -> timezone | None:
-    match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", (text or "").strip("\x00 "))
-    if match is None:
-        return None
-    sign, hours, minutes = match.groups()
-    offset = timedelta(hours=int(hours), minutes=int(minutes))
-    return timezone(-offset if sign == "-" else offset)
 
 
 def _metres(value_m: float) -> str:
