@@ -92,7 +92,7 @@ class PhotoDecoders:
 
 def _render_to_files(path: Path, directory: Path, max_pixels: int) -> RenderedPhoto:
     # Imported here, in the worker, where the fork server has loaded it already: the app process never loads the
-    # pipeline (Pillow, NumPy, libheif), only what the workers hand back (``decoded``).
+    # pipeline (Pillow, libheif, imagehash), only what the workers hand back (``decoded``).
     from server.domain.photos.processing import render_to_files
 
     return render_to_files(path, directory, max_pixels=max_pixels)

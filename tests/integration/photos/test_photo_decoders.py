@@ -79,6 +79,12 @@ async def test_a_worker_keeps_freed_memory_for_the_next_photo(decoders):
     assert await decoders.run(page_faults_of_a_second_large_buffer) < 100
 
 
+def test_the_app_process_never_loads_the_image_decoders():
+    probe = "import sys, server.app; print(sorted({'PIL', 'pillow_heif', 'imagehash'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
 async def test_a_refusal_in_a_worker_reaches_the_caller_as_itself(decoders, spool):
     with pytest.raises(PhotoUnreadable):
         await decoders.render(an_upload(spool, "corrupted.jpg"), spool, max_pixels=MAX_PIXELS)
