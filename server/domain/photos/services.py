@@ -57,15 +57,16 @@ VARIANTS: tuple[Variant, ...] = ("original", "display", "thumb")
 
 # The statements of every upload, built once (building them per request costs more CPU than running some), on the
 # tables rather than the mapped classes, as in flags_service.
-_visits, _photos, _regions = Visit.__table__, PhotoRow.__table__, Region.__table__
+_visits, _photos = Visit.__table__, PhotoRow.__table__
+_units, _agencies, _regions = Unit.__table__, Agency.__table__, Region.__table__
 _DECLARATION = (
     select(_visits.c.surveyor_id, _photos.c.visit_id, _photos.c.sha256, _photos.c.content_type,
            _photos.c.stored_at, _photos.c.taken_at, _photos.c.lat, _photos.c.lon, _photos.c.accuracy_m,
            _regions.c.timezone)
     .select_from(_visits)
-    .join(Unit.__table__, Unit.__table__.c.id == _visits.c.unit_id)
-    .join(Agency.__table__, Agency.__table__.c.id == Unit.__table__.c.agency_id)
-    .join(_regions, _regions.c.id == Agency.__table__.c.region_id)
+    .join(_units, _units.c.id == _visits.c.unit_id)
+    .join(_agencies, _agencies.c.id == _units.c.agency_id)
+    .join(_regions, _regions.c.id == _agencies.c.region_id)
     .outerjoin(_photos, (_photos.c.visit_id == _visits.c.id) & (_photos.c.id == bindparam("photo_id")))
     .where(_visits.c.id == bindparam("visit_id"))
 )
