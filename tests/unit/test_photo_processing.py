@@ -9,11 +9,12 @@ import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import imagehash
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from server.domain.photos.processing import process_photo
+from server.domain.photos.processing import perceptual_hash, process_photo
 from server.domain.photos.spool import spool_to_file
 from server.domain.visits.integrity import phash_distance
 from server.lib.errors import PhotoNotAnImage, PhotoTooLarge, PhotoUnreadable
@@ -235,6 +236,25 @@ def test_the_perceptual_hash_of_two_shots_of_one_place_is_closer_than_of_another
 
     assert len(first) == 16 and int(first, 16) >= 0
     assert phash_distance(first, seventy_seconds_later) < phash_distance(first, elsewhere)
+
+
+@pytest.mark.parametrize("name", ["DSCN0010.jpg", "HMD_Nokia_8.3_5G.jpg", "no_exif.jpg", "portrait_6.jpg"])
+def test_the_perceptual_hash_is_imagehashs_phash(name):
+    with Image.open(fixture_photo(name)) as photo:
+        photo.draft("RGB", (400, 300))
+        assert perceptual_hash(photo) == str(imagehash.phash(photo))
+
+
+def test_the_perceptual_hash_of_noise_is_imagehashs_phash():
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        noise = Image.fromarray(rng.integers(0, 256, (rng.integers(8, 300), rng.integers(8, 300), 3), dtype=np.uint8))
+        assert perceptual_hash(noise) == str(imagehash.phash(noise))
+
+
+def test_a_flat_picture_has_no_detail_bits():
+    # Every coefficient but the first is zero: none is above their median, whatever rounding noise says.
+    assert perceptual_hash(Image.new("RGB", (320, 240), (200, 30, 30))) == "8000000000000000"
 
 
 def test_the_perceptual_hash_survives_recompression_and_resizing(tmp_path):

@@ -27,9 +27,8 @@ from typing import TypeVar
 from server.domain.photos.decoded import RenderedPhoto
 from server.lib.errors import PhotoUnreadable
 
-# The fork server imports these before it forks any worker. imagehash imports scipy.fftpack at its first phash:
-# loaded once there, its pages are shared.
-_PRELOAD = ["server.domain.photos.fork_server", "server.domain.photos.processing", "scipy.fftpack"]
+# The fork server imports these before it forks any worker: loaded once there, their pages are shared.
+_PRELOAD = ["server.domain.photos.fork_server", "server.domain.photos.processing"]
 _ATTEMPTS = 3
 _PR_SET_PDEATHSIG = 1
 _M_TRIM_THRESHOLD = -1

@@ -85,6 +85,21 @@ def test_the_app_process_never_loads_the_image_decoders():
     assert loaded == "[]"
 
 
+def scipy_is_loaded() -> bool:
+    return "scipy" in sys.modules
+
+
+async def test_a_worker_renders_without_loading_scipy(spool):
+    # imagehash's phash imports scipy.fftpack: 20 MB in the fork server and in each worker.
+    one_worker = PhotoDecoders(workers=1)
+    try:
+        (await one_worker.render(an_upload(spool, "DSCN0010.jpg"), spool, max_pixels=MAX_PIXELS)).remove_files()
+
+        assert not await one_worker.run(scipy_is_loaded)
+    finally:
+        one_worker.close()
+
+
 async def test_a_refusal_in_a_worker_reaches_the_caller_as_itself(decoders, spool):
     with pytest.raises(PhotoUnreadable):
         await decoders.render(an_upload(spool, "corrupted.jpg"), spool, max_pixels=MAX_PIXELS)
