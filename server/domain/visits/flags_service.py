@@ -13,6 +13,7 @@ same office) and stays cheap while the photo table grows.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -230,6 +231,9 @@ def _unit_facts(context: VisitContext, settings: IntegritySettings) -> UnitFacts
                      opening_hours=_opening_hours(context.opening_hours), tz=context.tz)
 
 
+# Every visit PUT and photo arrival reads its unit's hours; there are as many texts as units, and parsing one cost
+# more than some of the request's statements.
+@functools.lru_cache(maxsize=1024)
 def _opening_hours(text: str) -> OpeningHours | None:
     try:
         return parse_opening_hours(text)
