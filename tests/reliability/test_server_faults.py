@@ -45,7 +45,7 @@ class Fieldwork:
 
 
 KILLS = Fieldwork(phones=12, visits_per_phone=12, photos_per_visit=3, faults=20, deadline_s=900) if FULL else \
-    Fieldwork(phones=5, visits_per_phone=3, photos_per_visit=2, faults=3, deadline_s=150)
+    Fieldwork(phones=5, visits_per_phone=8, photos_per_visit=2, faults=3, deadline_s=150)
 DROPS = Fieldwork(phones=12, visits_per_phone=12, photos_per_visit=3, faults=60, deadline_s=900) if FULL else \
     Fieldwork(phones=5, visits_per_phone=4, photos_per_visit=2, faults=12, deadline_s=120)
 
