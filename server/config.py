@@ -53,7 +53,7 @@ class Settings:
 
 
 def default_database_url(data_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{(data_dir / 'sidak.db').resolve()}"
+    return f"sqlite:///{(data_dir / 'sidak.db').resolve()}"
 
 
 def load_secret_key(data_dir: Path) -> str:
