@@ -1,4 +1,4 @@
-"""Load: simulated surveyors syncing visits with photos to `sidak serve --workers 2` on loopback.
+"""Load: simulated surveyors syncing visits with photos to `sidak serve` (one worker unless told) on loopback.
 
 A fresh data dir gets the demo (`sidak demo`), then ``--surveyors`` more surveyor accounts, each assigned a unit,
 made through the admin API. Every surveyor's phone (an httpx client of its own, one connection) logs in and fetches
@@ -13,7 +13,7 @@ with the content sent (one revision, its answers and positions once, one audit e
 to its declared sha256 with its display and thumbnail, no stray original, no temporary file, the audit chain intact.
 
     .venv/bin/python bench/load.py [--surveyors 200] [--seconds 60 | --quick] [--database sqlite|postgres]
-                                   [--workers 2] [--photos-per-visit 3] [--pause-s 0] [--json results.json]
+                                   [--workers 1] [--photos-per-visit 3] [--pause-s 0] [--json results.json]
 
 PostgreSQL: a scratch database ``sidak_load_<pid>`` is made on the server of ``--pg-url`` and dropped afterwards.
 The load generator runs on the same two cores as the server, so the figures are what one small machine does with
@@ -194,7 +194,7 @@ def main() -> int:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=os.environ.get("SIDAK_BENCH_PG_URL",
                                                            "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--photos-per-visit", type=int, default=3)
     parser.add_argument("--pause-s", type=float, default=0.0,
                         help="each phone's pause between two visits (0: back to back, the most load)")
