@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sync_ingest import free_port, wait_until_serving
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,7 +50,6 @@ SHELL_BUDGET_BYTES = 150 * 1024
 # Vendored map libraries are outside the shell budget (the rule); matched on the vendor folder's name.
 MAP_LIBRARIES = ("leaflet", "maplibre", "openlayers", "ol-")
 SURVEYOR = "surveyor1"
-SERVER_START_TIMEOUT_S = 60
 LIGHTHOUSE_TIMEOUT_S = 240
 
 
@@ -109,12 +108,6 @@ def run_lighthouse(binary: Path, url: str, out_dir: Path, *, profile: Path | Non
 
 # --- the server -------------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def demo_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("SIDAK_")}
@@ -122,7 +115,7 @@ def demo_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=env, check=True,
                    capture_output=True, timeout=300)
     logins = json.loads((data_dir / "demo-logins.json").read_text())
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with (data_dir / "server.log").open("wb") as log:
         process = subprocess.Popen(
@@ -130,25 +123,11 @@ def demo_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
              "--port", str(port), "--log-level", "warning"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_until_serving(base_url, process)
+        wait_until_serving(base_url, process, data_dir / "server.log")
         yield base_url, logins
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base_url}/api/public/waves", timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server did not answer within {SERVER_START_TIMEOUT_S} s")
 
 
 # --- a logged-in phone profile ------------------------------------------------------------------------------------

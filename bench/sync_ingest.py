@@ -184,7 +184,7 @@ def running_server(data_dir: Path, database_url: str, *, workers: int = 1,
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(url, process, data_dir)
+        wait_until_serving(url, process, data_dir / "server.log")
         yield url, process
     finally:
         if process.poll() is None:
@@ -214,12 +214,11 @@ def cpu_seconds_of_group(process_group: int) -> float:
     return total / ticks
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], data_dir: Path) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited; see {data_dir / 'server.log'}:\n"
-                               + (data_dir / "server.log").read_text()[-3000:])
+            raise RuntimeError(f"the server exited; see {log_path}:\n" + log_path.read_text()[-3000:])
         try:
             httpx.get(f"{url}/api/me/visits", timeout=1)
             return

@@ -14,11 +14,8 @@ and, for suites that need a server of their own (the phone app's stops and resta
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +23,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.servers import free_port, server_env, wait_until_serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,32 +65,6 @@ class PageProblems:
         assert not self.errors, "the page reported:\n" + "\n".join(self.errors)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _server_env(data_dir: Path) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SIDAK_")}
-    env["SIDAK_DATA_DIR"] = str(data_dir)
-    return env
-
-
-def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{base_url}/api/public/waves", timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer within {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
@@ -103,7 +76,7 @@ def chromium_path() -> Path:
 
 def run_demo(data_dir: Path) -> dict[str, str]:
     """`sidak demo` into ``data_dir``; returns the demo logins {username: password}."""
-    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=_server_env(data_dir), check=True,
+    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=server_env(data_dir), check=True,
                    capture_output=True, timeout=300)
     return dict(json.loads((data_dir / "demo-logins.json").read_text()))
 
@@ -114,7 +87,7 @@ class ServerProcess:
 
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.data_dir = data_dir
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -130,9 +103,10 @@ class ServerProcess:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
                  "--port", str(self.port), "--log-level", "warning"],
-                cwd=REPO_ROOT, env=_server_env(self.data_dir), stdout=log, stderr=subprocess.STDOUT)
+                cwd=REPO_ROOT, env=server_env(self.data_dir), stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_serving(self.base_url, self._process, self.log_path)
+            wait_until_serving(self.base_url, self._process, lambda: self.log_path.read_text()[-4000:],
+                               timeout_s=SERVER_START_TIMEOUT_S)
         except Exception:
             self.stop()
             raise

@@ -14,7 +14,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.servers import free_port, server_env, wait_until_serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_TIMEOUT_S = 120
@@ -44,16 +45,8 @@ def is_full_mode() -> bool:
     return os.environ.get("SIDAK_RELIABILITY_FULL") == "1"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def server_env(data_dir: Path, database_url: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SIDAK_")}
-    env.update(SIDAK_DATA_DIR=str(data_dir), SIDAK_DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
-    return env
+def _server_env(data_dir: Path, database_url: str) -> dict[str, str]:
+    return server_env(data_dir, SIDAK_DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -80,7 +73,7 @@ def scratch_postgres(base_url: str, name: str) -> Iterator[str]:
 
 def run_demo(data_dir: Path, database_url: str) -> dict[str, str]:
     """`sidak demo` into a fresh data dir and database; the demo logins {username: password}."""
-    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=server_env(data_dir, database_url),
+    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=_server_env(data_dir, database_url),
                    check=True, capture_output=True, timeout=300)
     return dict(json.loads((data_dir / "demo-logins.json").read_text()))
 
@@ -110,7 +103,7 @@ class SidakServer:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                  "--workers", str(self.workers)],
-                cwd=REPO_ROOT, env=server_env(self.data_dir, self.database_url), stdout=log,
+                cwd=REPO_ROOT, env=_server_env(self.data_dir, self.database_url), stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_until_serving()
         return self
@@ -153,18 +146,12 @@ class SidakServer:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
     def _wait_until_serving(self) -> None:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self._process.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base_url}/api/public/waves", timeout=5).status_code < 500:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"the server did not answer within {SERVER_START_TIMEOUT_S} s:\n{self.log_tail()}")
+        assert self._process is not None
+        try:
+            wait_until_serving(self.base_url, self._process, self.log_tail, timeout_s=SERVER_START_TIMEOUT_S)
+        except RuntimeError:
+            self.kill()
+            raise
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
@@ -519,5 +506,5 @@ async def check_holdings(database_url: str, data_dir: Path, visits: list[LocalVi
 def audit_chain_is_intact(data_dir: Path, database_url: str) -> tuple[bool, str]:
     """`sidak audit verify`: the hash chain of every event written through all of the above."""
     done = subprocess.run([sys.executable, "-m", "server.cli", "audit", "verify"], cwd=REPO_ROOT,
-                          env=server_env(data_dir, database_url), capture_output=True, text=True, timeout=300)
+                          env=_server_env(data_dir, database_url), capture_output=True, text=True, timeout=300)
     return done.returncode == 0, (done.stdout + done.stderr).strip()

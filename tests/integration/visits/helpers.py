@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import socket
 import threading
 import time
 import uuid
@@ -32,6 +31,7 @@ from server.domain.instruments.documents import Instrument
 from server.lib import clock
 from tests.factories import Factory
 from tests.fixtures import fixture_photo
+from tests.servers import free_port
 
 
 SAMPLE_VALUES = {"yes_no": True, "scale_0_3": 3, "number": 10, "text": "Pelayanan baik."}
@@ -176,7 +176,7 @@ class LiveServer:
     """The app served by uvicorn on a free loopback port, in a thread with its own event loop."""
 
     def __init__(self, settings: Settings) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="on")
@@ -195,12 +195,6 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
