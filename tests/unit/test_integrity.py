@@ -147,6 +147,17 @@ def test_without_exif_gps_the_phone_position_of_the_photo_is_used():
     assert "800 m" in flag.detail and "phone position, accuracy 20 m" in flag.detail
 
 
+def test_a_photo_near_the_geofence_is_judged_by_its_geodesic_distance():
+    # Just inside and just outside 100 m in every direction: the spherical shortcut must never decide the edge.
+    unit = a_unit()
+    for bearing in range(0, 360, 15):
+        for metres in (97.0, 99.5, 100.5, 103.0):
+            lat, lon = a_point(metres, bearing)
+            photo = a_photo(lat=lat, lon=lon, accuracy_m=0)
+            far = "photo.far" in codes(compute_flags(a_visit(photos=[photo], unit=unit), SETTINGS))
+            assert far == (geodesic((unit.lat, unit.lon), (lat, lon)).meters > 100), (bearing, metres)
+
+
 def test_a_photo_without_any_position_is_not_judged_for_distance():
     photo = a_photo(lat=None, lon=None, accuracy_m=None)
     assert "photo.far" not in codes(compute_flags(a_visit(photos=[photo]), SETTINGS))
