@@ -5,14 +5,15 @@ Two kinds of upload, as in issue 3: the phone app's 1600 px JPEGs (~300–400 KB
 counter), so every one is hashed, decoded, rendered and written to the content-addressed store for real.
 
 The server is ``sidak serve`` in a subprocess (uvicorn, the local photo store, the default SQLite database unless
-``--database postgres``), with a fresh data dir; 32 clients upload declared photos back to back. The bare pipeline
-of issue 3 (``process_photo`` rendering every photo anew, on the very pictures uploaded, taken in turn; no HTTP, no
-database, no store) is measured in the same run two ways: on one thread (``bare_pipeline_rate`` of photo_pipeline.py)
-and on one thread per core, the best this machine does. A phone's upright 1600 px JPEG is its own display image on
-the server (``processing.py``), so the server's own processing is timed on one thread per core as well ("own"): the
-ratio to it is what HTTP, the database and the store cost on top. While 32 clients upload 12 MP photos the server's
-memory is sampled (all processes of its group: the app and its photo decoders) and the peaks are reported, as summed
-PSS (each page counted once) and summed RSS (a page shared by several processes counted in each).
+``--database postgres``), with a fresh data dir; 32 clients (sync_ingest's lean keep-alive connections) upload
+declared photos back to back. The bare pipeline of issue 3 (``process_photo`` rendering every photo anew, on the
+very pictures uploaded, taken in turn; no HTTP, no database, no store) is measured in the same run two ways: on one
+thread (``bare_pipeline_rate`` of photo_pipeline.py) and on one thread per core, the best this machine does. A
+phone's upright 1600 px JPEG is its own display image on the server (``processing.py``), so the server's own
+processing is timed on one thread per core as well ("own"): the ratio to it is what HTTP, the database and the store
+cost on top. While 32 clients upload 12 MP photos the server's memory is sampled (all processes of its group: the
+app and its photo decoders) and the peaks are reported, as summed PSS (each page counted once) and summed RSS (a
+page shared by several processes counted in each).
 
     .venv/bin/python bench/photo_ingest.py [--seconds 12] [--rounds 3] [--clients 32] [--database sqlite|postgres]
 
@@ -42,6 +43,7 @@ import httpx
 from PIL import Image, ImageOps
 from photo_pipeline import bare_pipeline_rate, camera_jpeg, phone_jpeg
 from sync_ingest import (
+    LeanHttpConnection,
     Run,
     Seeded,
     cpu_seconds_of_group,
@@ -136,20 +138,22 @@ async def upload_photos(url: str, seeded: Seeded, pictures: list[bytes], declare
                         seconds: float) -> Run:
     """Upload the next declared photos (``cursor`` says how far each client got in earlier slices)."""
     clients = len(seeded.surveyors)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
-        async def put_photo(index: int, _n: int) -> int:
-            if cursor[index] >= len(declared[index]):
-                raise RuntimeError("more uploads than declared photos: raise the estimate in main()")
-            visit_id, photo_id, n, picture = declared[index][cursor[index]]
-            cursor[index] += 1
-            response = await http.put(f"/api/visits/{visit_id}/photos/{photo_id}",
-                                      content=unique_variant(pictures[picture], n),
-                                      headers={"Authorization": f"Bearer {seeded.surveyors[index][2]}",
-                                               "Content-Type": "image/jpeg"})
-            return response.status_code
+    headers = [{"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"} for _, _, token in seeded.surveyors]
+    connections = [LeanHttpConnection(url) for _ in range(clients)]
 
+    async def put_photo(index: int, _n: int) -> int:
+        if cursor[index] >= len(declared[index]):
+            raise RuntimeError("more uploads than declared photos: raise the estimate in main()")
+        visit_id, photo_id, n, picture = declared[index][cursor[index]]
+        cursor[index] += 1
+        status, _ = await connections[index].request("PUT", f"/api/visits/{visit_id}/photos/{photo_id}",
+                                                     headers[index], unique_variant(pictures[picture], n))
+        return status
+
+    try:
         return await load(clients, seconds, put_photo)
+    finally:
+        await asyncio.gather(*(connection.close() for connection in connections))
 
 
 class MemorySampler:
