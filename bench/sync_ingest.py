@@ -408,7 +408,7 @@ def core_sync_visits(url: str, seeded: Seeded, seconds: float) -> Run:
         @event.listens_for(engine, "connect")
         def on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
                 dbapi_connection.execute(f"PRAGMA {pragma}")
 
         @event.listens_for(engine, "begin")

@@ -74,3 +74,14 @@ async def test_rows_written_are_read_back_and_a_constraint_failure_raises(sqlite
             assert await session.scalar(select(func.count()).select_from(Region)) == 2
     finally:
         await engine.dispose()
+
+
+async def test_a_commit_is_flushed_to_disk_before_it_returns(sqlite_url):
+    # A receipt lets the phone delete its copy: in WAL mode only synchronous=FULL keeps a commit through a power cut.
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await connection.exec_driver_sql("PRAGMA synchronous")).scalar() == 2  # FULL
+    finally:
+        await engine.dispose()
