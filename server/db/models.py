@@ -329,6 +329,8 @@ class Flag(Base):
     code: Mapped[str] = mapped_column(String(64), index=True)
     severity: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict[str, Any] | None]
+    """What ``detail`` was written from (``integrity.MeasuredFlag``); None on flags computed before it was kept."""
     photo_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     computed_at: Mapped[datetime]
 

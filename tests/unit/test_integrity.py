@@ -83,6 +83,7 @@ def test_a_visit_recorded_two_kilometres_away_is_outside_the_geofence():
     flag = the_flag(flags, "geo.outside")
     assert flag.severity == "critical"
     assert flag.detail == "Nearest position 2,000 m from the unit (geofence 100 m, accuracy 12 m)."
+    assert flag.facts == {"distance_m": 2000, "geofence_m": 100, "accuracy_m": 12}
 
 
 def test_a_position_just_outside_the_geofence_but_within_its_accuracy_counts_as_inside():
@@ -105,6 +106,7 @@ def test_the_position_that_counts_is_the_one_nearest_once_accuracy_is_allowed_fo
 def test_a_visit_without_positions_is_flagged_as_outside_and_says_why():
     flag = the_flag(compute_flags(a_visit(positions=[]), SETTINGS), "geo.outside")
     assert "no positions" in flag.detail
+    assert flag.facts == {"positions": 0}
 
 
 def test_the_unit_geofence_overrides_the_wave_default():
@@ -123,6 +125,7 @@ def test_positions_all_worse_than_the_accuracy_limit_are_inaccurate():
     flag = the_flag(flags, "geo.inaccurate")
     assert flag.severity == "warning"
     assert flag.detail == "Best position accuracy 180 m (limit 100 m)."
+    assert flag.facts == {"accuracy_m": 180, "limit_m": 100}
 
 
 def test_one_precise_position_is_enough_for_accuracy():
@@ -138,6 +141,7 @@ def test_a_photo_whose_exif_gps_is_far_is_flagged_even_if_the_phone_said_near():
     flag = the_flag(compute_flags(a_visit(photos=[photo]), SETTINGS), "photo.far")
     assert flag.photo_id == photo.id
     assert flag.detail == "Photo taken 1,500 m from the unit (EXIF GPS; geofence 100 m)."
+    assert flag.facts == {"distance_m": 1500, "geofence_m": 100, "source": "exif"}
 
 
 def test_without_exif_gps_the_phone_position_of_the_photo_is_used():
@@ -145,6 +149,7 @@ def test_without_exif_gps_the_phone_position_of_the_photo_is_used():
     photo = a_photo(lat=lat, lon=lon, accuracy_m=20)
     flag = the_flag(compute_flags(a_visit(photos=[photo]), SETTINGS), "photo.far")
     assert "800 m" in flag.detail and "phone position, accuracy 20 m" in flag.detail
+    assert flag.facts == {"distance_m": 800, "geofence_m": 100, "source": "phone", "accuracy_m": 20}
 
 
 def test_a_photo_near_the_geofence_is_judged_by_its_geodesic_distance():
@@ -169,6 +174,8 @@ def test_an_exif_time_with_offset_before_the_visit_is_flagged():
     assert flag.photo_id == photo.id
     assert flag.detail == ("Photo taken 2026-03-10 07:12 WIB (EXIF), 108 min before the visit started "
                            "(tolerance 15 min).")
+    assert flag.facts == {"taken_at": "2026-03-10 07:12 WIB", "source": "exif", "gap_s": 108 * 60,
+                          "side": "before", "tolerance_s": 15 * 60}
 
 
 def test_an_exif_time_without_offset_is_read_in_the_unit_time_zone():
@@ -190,6 +197,7 @@ def test_without_exif_time_the_phone_time_of_the_photo_is_used():
     photo = a_photo(taken_at=FINISHED_AT + timedelta(hours=3))
     flag = the_flag(compute_flags(a_visit(photos=[photo]), SETTINGS), "photo.time")
     assert "(phone), 3 h after the visit finished" in flag.detail
+    assert (flag.facts["source"], flag.facts["side"], flag.facts["gap_s"]) == ("phone", "after", 3 * 3600)
 
 
 def test_a_photo_with_the_same_sha256_as_another_visit_is_reused_and_critical():
@@ -198,6 +206,7 @@ def test_a_photo_with_the_same_sha256_as_another_visit_is_reused_and_critical():
     flag = the_flag(compute_flags(a_visit(photos=[photo], reuse_matches=matches), SETTINGS), "photo.reused")
     assert flag.severity == "critical" and flag.photo_id == photo.id
     assert str(other_visit_id) in flag.detail
+    assert flag.facts == {"same_file": [str(other_visit_id)], "look_alike": [], "limit": 6}
 
 
 def test_a_near_identical_picture_is_reused_only_within_the_phash_distance():
@@ -207,6 +216,7 @@ def test_a_near_identical_picture_is_reused_only_within_the_phash_distance():
     flag = the_flag(compute_flags(a_visit(photos=[photo], reuse_matches=[near, far]), SETTINGS), "photo.reused")
     assert flag.severity == "warning"
     assert str(near.other_visit_id) in flag.detail and str(far.other_visit_id) not in flag.detail
+    assert flag.facts["look_alike"] == [{"visit_id": str(near.other_visit_id), "distance": 6}]
     assert compute_flags(a_visit(photos=[photo], reuse_matches=[far]), SETTINGS) == []
 
 
@@ -223,6 +233,7 @@ def test_thirty_indicators_in_under_two_and_a_half_minutes_is_too_fast():
     flags = compute_flags(a_visit(finished_at=STARTED_AT + timedelta(seconds=100)), SETTINGS)
     flag = the_flag(flags, "visit.too_fast")
     assert flag.detail == "Visit took 100 s for 30 answered indicators (at least 2 min 30 s expected at 5 s each)."
+    assert flag.facts == {"duration_s": 100, "answered": 30, "expected_s": 150, "per_indicator_s": 5}
     slow_enough = compute_flags(a_visit(finished_at=STARTED_AT + timedelta(seconds=150)), SETTINGS)
     assert "visit.too_fast" not in codes(slow_enough)
 
@@ -232,6 +243,8 @@ def test_a_visit_after_the_assignment_window_closed_is_outside_the_window():
     flag = the_flag(compute_flags(a_visit(window=window), SETTINGS), "visit.outside_window")
     assert flag.detail == ("Visit finished 2026-03-10 09:40 WIB, after the assignment window closed "
                            "(2026-03-10 09:10 WIB).")
+    assert flag.facts == {"reasons": [{"reason": "after_window", "at": "2026-03-10 09:40 WIB",
+                                       "bound": "2026-03-10 09:10 WIB"}]}
 
 
 def test_a_visit_before_the_assignment_window_opened_is_outside_the_window():
@@ -248,6 +261,8 @@ def test_a_visit_started_while_the_unit_is_closed_is_outside_the_window():
     flag = the_flag(flags, "visit.outside_window")
     assert "2026-03-14 09:00 WIB while the unit is closed" in flag.detail
     assert "Mo-Th 08:00-15:30; Fr 08:00-11:30" in flag.detail
+    assert flag.facts == {"reasons": [{"reason": "closed", "at": "2026-03-14 09:00 WIB",
+                                       "bound": "Mo-Th 08:00-15:30; Fr 08:00-11:30"}]}
 
 
 def test_opening_hours_are_judged_in_the_unit_time_zone_not_the_offset_sent():
@@ -260,6 +275,7 @@ def test_opening_hours_are_judged_in_the_unit_time_zone_not_the_offset_sent():
 def test_a_visit_first_received_four_days_after_it_finished_is_a_late_sync():
     flags = compute_flags(a_visit(first_received_at=FINISHED_AT + timedelta(days=4)), SETTINGS)
     assert the_flag(flags, "visit.late_sync").detail == "First received 96 h after the visit finished (limit 72 h)."
+    assert the_flag(flags, "visit.late_sync").facts == {"delay_s": 96 * 3600, "limit_s": 72 * 3600}
     on_time = compute_flags(a_visit(first_received_at=FINISHED_AT + timedelta(days=2)), SETTINGS)
     assert "visit.late_sync" not in codes(on_time)
 
@@ -268,6 +284,7 @@ def test_missing_required_indicators_raise_an_incomplete_answers_warning():
     flag = the_flag(compute_flags(a_visit(missing_required=["B01", "B05"]), SETTINGS), "visit.incomplete_answers")
     assert flag.severity == "warning"
     assert flag.detail == "2 required indicators without an answer or a required photo: B01, B05."
+    assert flag.facts == {"indicators": ["B01", "B05"]}
 
 
 # --- what the surveyor sees --------------------------------------------------------------------------------------

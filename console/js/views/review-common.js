@@ -2,7 +2,7 @@
 // order of its visits), kept in sessionStorage so the visit page can go back to it or on to the next visit.
 
 import { h } from '../dom.js';
-import { hasString, t } from '../i18n.js';
+import { formatNumber, hasString, t } from '../i18n.js';
 import { badge } from './common.js';
 
 export const VISIT_STATUSES = ['submitted', 'approved', 'returned', 'rejected', 'incomplete'];
@@ -57,6 +57,69 @@ export function formatDistance(metres) {
   if (metres === null || metres === undefined || !Number.isFinite(metres)) return '–';
   if (metres >= 1000) return t('distance.km', { km: (metres / 1000).toLocaleString(undefined, { maximumFractionDigits: 1 }) });
   return t('distance.m', { m: Math.round(metres) });
+}
+
+/**
+ * What was measured for a flag, worded in the console's language from the flag's facts, other visits as links.
+ * A flag computed before its facts were kept shows the server's detail (in English) instead.
+ */
+export function flagMeasurement(flag) {
+  const words = flag.facts ? MEASUREMENTS[flag.code] : undefined;
+  return words ? words(flag.facts) : [flag.detail || ''];
+}
+
+const MEASUREMENTS = {
+  'geo.outside': (f) => [f.positions === 0 ? t('facts.no_positions') : t('facts.geo.outside', distances(f))],
+  'geo.inaccurate': (f) => [t('facts.geo.inaccurate', {
+    accuracy: formatDistance(f.accuracy_m), limit: formatDistance(f.limit_m) })],
+  'photo.far': (f) => [t(`facts.photo.far.${f.source}`, distances(f))],
+  'photo.time': (f) => [t(`facts.photo.time.${f.side}`, {
+    at: f.taken_at, source: t(`facts.source.${f.source}`), gap: formatDuration(f.gap_s),
+    tolerance: formatDuration(f.tolerance_s),
+  })],
+  'photo.reused': reuseMeasurement,
+  'photo.no_exif': () => [t('facts.photo.no_exif')],
+  'visit.too_fast': (f) => [t('facts.visit.too_fast', {
+    duration: formatDuration(f.duration_s), count: f.answered, expected: formatDuration(f.expected_s),
+    per: formatNumber(f.per_indicator_s),
+  })],
+  'visit.outside_window': (f) => [f.reasons.map((reason) => t(`facts.visit.outside_window.${reason.reason}`, reason))
+    .join(' ')],
+  'visit.late_sync': (f) => [t('facts.visit.late_sync', {
+    delay: formatDuration(f.delay_s), limit: formatDuration(f.limit_s) })],
+  'visit.incomplete_answers': (f) => [t('facts.visit.incomplete_answers', {
+    count: f.indicators.length, indicators: f.indicators.join(', ') })],
+};
+
+function distances(f) {
+  return {
+    distance: formatDistance(f.distance_m),
+    geofence: formatDistance(f.geofence_m),
+    accuracy: formatDistance(f.accuracy_m),
+  };
+}
+
+function reuseMeasurement(f) {
+  const parts = [];
+  if (f.same_file.length) {
+    parts.push(t('facts.photo.reused.same_file'), ' ', ...listed(f.same_file.map(visitLink)), '.');
+  }
+  if (f.look_alike.length) {
+    const matches = f.look_alike.map((match) => [visitLink(match.visit_id), ' ',
+      t('facts.photo.reused.distance', { distance: match.distance, limit: f.limit })]);
+    parts.push(parts.length ? ' ' : '', t('facts.photo.reused.look_alike'), ' ', ...listed(matches), '.');
+  }
+  return parts;
+}
+
+/** A link to another visit under review, labelled with the start of its id (enough to tell visits apart). */
+function visitLink(visitId) {
+  return h('a', { href: `#/review/${visitId}`, class: 'visit-link', title: visitId, dataset: { visit: visitId } },
+    visitId.slice(0, 8));
+}
+
+function listed(items) {
+  return items.flatMap((item, index) => (index ? [', ', item] : [item]));
 }
 
 /** The query string of a queue's filters; an empty wave or status is kept, because it means "all" (not "default"). */

@@ -17,7 +17,7 @@ import { formatDateTime, formatNumber, getLanguage, hasString, locale, t, tx } f
 import { navigate } from '../router.js';
 import { badge, loading, pageHeader, showLoadError } from './common.js';
 import {
-  flagChip, flagLabel, formatDistance, formatDuration, isTypingTarget, queueContext, severityBadge,
+  flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext, severityBadge,
   visitStatusBadge,
 } from './review-common.js';
 
@@ -129,7 +129,7 @@ class VisitPage {
   flagItem({ code, severity, explanation, occurrences }) {
     const measured = occurrences.map((flag) => {
       const photoAt = flag.photo_id ? this.lightboxItems.findIndex((item) => item.photo.id === flag.photo_id) : -1;
-      return h('li', {}, flag.detail || '',
+      return h('li', {}, flagMeasurement(flag),
         photoAt >= 0 ? [' ', h('button', { type: 'button', class: 'link-button small', dataset: { photo: flag.photo_id },
           on: { click: () => this.openPhoto(photoAt) } },
         t('review.flag_photo', { indicator: this.lightboxItems[photoAt].photo.indicator }))] : null);

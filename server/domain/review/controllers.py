@@ -198,6 +198,8 @@ class FlagOut(msgspec.Struct):
     code: str
     severity: str
     detail: str
+    """In English; ``facts`` holds what it says, for words in the reader's own language."""
+    facts: dict[str, Any] | None
     photo_id: uuid.UUID | None
     computed_at: datetime
     explanation: Explanation
@@ -421,7 +423,7 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
         dimensions=[VisitDimension(d.id, d.title, d.weight) for d in detail.instrument.dimensions],
         answers=_answers_out(detail, photo_flags),
         other_photos=[_photo_out(p, photo_flags.get(p.id, [])) for p in detail.photos if p.indicator not in known],
-        flags=[FlagOut(code=f.code, severity=f.severity, detail=f.detail, photo_id=f.photo_id,
+        flags=[FlagOut(code=f.code, severity=f.severity, detail=f.detail, facts=f.facts, photo_id=f.photo_id,
                        computed_at=f.computed_at, explanation=_explanation(f.code)) for f in detail.flags],
         positions=[PositionOut(seq=p.position.seq, lat=p.position.lat, lon=p.position.lon,
                                accuracy_m=p.position.accuracy_m, at=p.position.at,

@@ -34,6 +34,7 @@ from server.domain.instruments.documents import Instrument
 from server.domain.visits.documents import Flag, VisitDocument
 from server.domain.visits.integrity import (
     IntegritySettings,
+    MeasuredFlag,
     PhotoFacts,
     ReuseMatch,
     UnitFacts,
@@ -163,7 +164,7 @@ async def load_instrument(session: AsyncSession, instrument_id: uuid.UUID) -> In
 
 async def recompute_flags(session: AsyncSession, *, visit_id: uuid.UUID, doc: VisitDocument, context: VisitContext,
                           instrument: Instrument, first_received_at: datetime, is_new: bool = False,
-                          photos: Sequence[PhotoFacts] | None = None) -> list[Flag]:
+                          photos: Sequence[PhotoFacts] | None = None) -> list[MeasuredFlag]:
     """Compute every flag of the visit from the database's facts, store them (replacing the old ones), return them.
 
     ``is_new``: the visit was inserted in this transaction, so it has no flags yet and its photos are exactly the
@@ -187,7 +188,7 @@ async def recompute_flags(session: AsyncSession, *, visit_id: uuid.UUID, doc: Vi
     return flags
 
 
-def _without_distances_to_nowhere(flags: list[Flag], context: VisitContext) -> list[Flag]:
+def _without_distances_to_nowhere(flags: list[MeasuredFlag], context: VisitContext) -> list[MeasuredFlag]:
     if context.unit_lat is None or context.unit_lon is None:
         return [flag for flag in flags if flag.code not in _DISTANCE_CODES]
     return flags
@@ -195,7 +196,7 @@ def _without_distances_to_nowhere(flags: list[Flag], context: VisitContext) -> l
 
 async def refresh_photo_flags(session: AsyncSession, *, visit_id: uuid.UUID, photo: PhotoFacts,
                               started_at: datetime, finished_at: datetime, context: VisitContext,
-                              first_received_at: datetime) -> list[Flag]:
+                              first_received_at: datetime) -> list[MeasuredFlag]:
     """A photo has arrived: recompute its own flags and replace them, keep the rest of the visit's; return its flags.
 
     Every other flag stays what it was, because none depends on a photo's bytes: position and visit flags come from
@@ -305,11 +306,12 @@ def _in_id_order(pair: tuple[uuid.UUID, uuid.UUID]) -> tuple[str, str]:
     return str(other_visit_id), str(photo_id)
 
 
-async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Sequence[Flag]) -> None:
+async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID,
+                        flags: Sequence[MeasuredFlag]) -> None:
     if flags:
         computed_at = clock.now()
         await session.execute(_INSERT_FLAGS, [
             {"visit_id": visit_id, "code": flag.code, "severity": flag.severity, "detail": flag.detail,
-             "photo_id": flag.photo_id, "computed_at": computed_at}
+             "facts": flag.facts, "photo_id": flag.photo_id, "computed_at": computed_at}
             for flag in flags
         ])

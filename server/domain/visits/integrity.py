@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
 from geopy.distance import geodesic
 
 from server.domain.admin.opening_hours import OpeningHours
@@ -33,6 +34,14 @@ FLAG_CODES = (
     "visit.too_fast", "visit.outside_window", "visit.late_sync", "visit.incomplete_answers",
 )
 SURVEYOR_VISIBLE_CODES = frozenset({"geo.outside", "geo.inaccurate", "photo.far", "visit.incomplete_answers"})
+
+
+class MeasuredFlag(Flag, kw_only=True):
+    """A flag as computed, with the measurements its ``detail`` is written from (distances in whole metres,
+    durations in whole seconds, times as local clock readings, other visits by id). The review console words them in
+    the reviewer's language and links the visits; a receipt carries ``detail`` alone."""
+
+    facts: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ class VisitFacts:
     """Indicator ids from ``validation.missing_required``."""
 
 
-def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
     return [
         *_position_flags(facts, settings),
         *photo_flags(facts, settings),
@@ -128,7 +137,9 @@ def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
 
 
 def flags_for_surveyor(flags: Iterable[Flag]) -> list[Flag]:
-    return [flag for flag in flags if flag.code in SURVEYOR_VISIBLE_CODES]
+    """The flags a receipt shows, with the contract's fields only (a ``MeasuredFlag``'s facts stay with reviewers)."""
+    return [Flag(flag.code, flag.severity, flag.detail, photo_id=flag.photo_id)
+            for flag in flags if flag.code in SURVEYOR_VISIBLE_CODES]
 
 
 def phash_distance(a_hex: str, b_hex: str) -> int:
@@ -144,21 +155,26 @@ def distance_to_unit_m(unit: UnitFacts, lat: float, lon: float) -> float:
 
 # --- positions ---------------------------------------------------------------------------------------------------
 
-def _position_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+def _position_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
     if not facts.positions:
-        return [Flag("geo.outside", "critical", "The visit has no positions: the phone recorded no location.")]
-    flags = []
+        return [MeasuredFlag("geo.outside", "critical", "The visit has no positions: the phone recorded no location.",
+                             facts={"positions": 0})]
+    flags: list[MeasuredFlag] = []
     geofence_m = _geofence_m(facts.unit, settings)
     nearest, distance_m = _nearest_position(facts.unit, facts.positions)
     if distance_m - nearest.accuracy_m > geofence_m:
-        flags.append(Flag("geo.outside", "critical",
-                          f"Nearest position {_metres(distance_m)} from the unit "
-                          f"(geofence {_metres(geofence_m)}, accuracy {_metres(nearest.accuracy_m)})."))
+        flags.append(MeasuredFlag("geo.outside", "critical",
+                                  f"Nearest position {_metres(distance_m)} from the unit "
+                                  f"(geofence {_metres(geofence_m)}, accuracy {_metres(nearest.accuracy_m)}).",
+                                  facts={"distance_m": round(distance_m), "geofence_m": round(geofence_m),
+                                         "accuracy_m": round(nearest.accuracy_m)}))
     best_accuracy_m = min(position.accuracy_m for position in facts.positions)
     if best_accuracy_m > settings.max_accuracy_m:
-        flags.append(Flag("geo.inaccurate", "warning",
-                          f"Best position accuracy {_metres(best_accuracy_m)} "
-                          f"(limit {_metres(settings.max_accuracy_m)})."))
+        flags.append(MeasuredFlag("geo.inaccurate", "warning",
+                                  f"Best position accuracy {_metres(best_accuracy_m)} "
+                                  f"(limit {_metres(settings.max_accuracy_m)}).",
+                                  facts={"accuracy_m": round(best_accuracy_m),
+                                         "limit_m": round(settings.max_accuracy_m)}))
     return flags
 
 
@@ -187,10 +203,10 @@ def _spherical_distance_m(unit: UnitFacts, lat: float, lon: float) -> float:
 
 # --- photos ------------------------------------------------------------------------------------------------------
 
-def photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+def photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
     """The flags of ``facts.photos``. Each is about one photo and needs, beyond the photo, only the unit, the visit's
     start and finish and the photo's reuse matches, so a photo's flags can be recomputed alone when it arrives."""
-    flags: list[Flag] = []
+    flags: list[MeasuredFlag] = []
     for photo in facts.photos:
         flags.extend(flag for flag in (
             _photo_far(photo, facts.unit, settings),
@@ -201,12 +217,14 @@ def photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
     return flags
 
 
-def _photo_far(photo: PhotoFacts, unit: UnitFacts, settings: IntegritySettings) -> Flag | None:
+def _photo_far(photo: PhotoFacts, unit: UnitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
     if photo.exif_lat is not None and photo.exif_lon is not None:
         lat, lon, accuracy_m, source = photo.exif_lat, photo.exif_lon, 0.0, "EXIF GPS"
+        measured_by: dict[str, Any] = {"source": "exif"}
     elif photo.lat is not None and photo.lon is not None:
         accuracy_m = photo.accuracy_m or 0.0
         lat, lon, source = photo.lat, photo.lon, f"phone position, accuracy {_metres(accuracy_m)}"
+        measured_by = {"source": "phone", "accuracy_m": round(accuracy_m)}
     else:
         return None
     geofence_m = _geofence_m(unit, settings)
@@ -215,27 +233,33 @@ def _photo_far(photo: PhotoFacts, unit: UnitFacts, settings: IntegritySettings) 
     distance_m = distance_to_unit_m(unit, lat, lon)
     if distance_m - accuracy_m <= geofence_m:
         return None
-    return Flag("photo.far", "warning",
-                f"Photo taken {_metres(distance_m)} from the unit ({source}; geofence {_metres(geofence_m)}).",
-                photo_id=photo.id)
+    return MeasuredFlag("photo.far", "warning",
+                        f"Photo taken {_metres(distance_m)} from the unit ({source}; geofence {_metres(geofence_m)}).",
+                        photo_id=photo.id,
+                        facts={"distance_m": round(distance_m), "geofence_m": round(geofence_m), **measured_by})
 
 
-def _photo_time(photo: PhotoFacts, facts: VisitFacts, settings: IntegritySettings) -> Flag | None:
+def _photo_time(photo: PhotoFacts, facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
     taken_at, source = (photo.exif_taken_at, "EXIF") if photo.exif_taken_at else (photo.taken_at, "phone")
     tolerance = timedelta(seconds=settings.photo_time_tolerance_s)
     if taken_at < facts.started_at - tolerance:
-        gap, where = facts.started_at - taken_at, "before the visit started"
+        gap, side, where = facts.started_at - taken_at, "before", "before the visit started"
     elif taken_at > facts.finished_at + tolerance:
-        gap, where = taken_at - facts.finished_at, "after the visit finished"
+        gap, side, where = taken_at - facts.finished_at, "after", "after the visit finished"
     else:
         return None
-    return Flag("photo.time", "warning",
-                f"Photo taken {_local_time(taken_at, facts.unit.tz)} ({source}), {_duration(gap.total_seconds())} "
-                f"{where} (tolerance {_duration(settings.photo_time_tolerance_s)}).",
-                photo_id=photo.id)
+    return MeasuredFlag("photo.time", "warning",
+                        f"Photo taken {_local_time(taken_at, facts.unit.tz)} ({source}), "
+                        f"{_duration(gap.total_seconds())} {where} "
+                        f"(tolerance {_duration(settings.photo_time_tolerance_s)}).",
+                        photo_id=photo.id,
+                        facts={"taken_at": _local_time(taken_at, facts.unit.tz), "source": source.lower(),
+                               "gap_s": round(gap.total_seconds()), "side": side,
+                               "tolerance_s": round(settings.photo_time_tolerance_s)})
 
 
-def _photo_reused(photo: PhotoFacts, matches: Sequence[ReuseMatch], settings: IntegritySettings) -> Flag | None:
+def _photo_reused(photo: PhotoFacts, matches: Sequence[ReuseMatch],
+                  settings: IntegritySettings) -> MeasuredFlag | None:
     same_file = [m for m in matches if m.photo_id == photo.id and m.kind == "sha256"]
     look_alike = [m for m in matches if m.photo_id == photo.id and m.kind == "phash" and m.distance is not None
                   and m.distance <= settings.phash_max_distance]
@@ -249,20 +273,24 @@ def _photo_reused(photo: PhotoFacts, matches: Sequence[ReuseMatch], settings: In
     if not parts:
         return None
     detail = "; ".join(parts)
-    return Flag("photo.reused", "critical" if same_file else "warning",
-                f"{detail[0].upper()}{detail[1:]}.", photo_id=photo.id)
+    return MeasuredFlag("photo.reused", "critical" if same_file else "warning",
+                        f"{detail[0].upper()}{detail[1:]}.", photo_id=photo.id,
+                        facts={"same_file": [str(m.other_visit_id) for m in same_file],
+                               "look_alike": [{"visit_id": str(m.other_visit_id), "distance": m.distance}
+                                              for m in look_alike],
+                               "limit": settings.phash_max_distance})
 
 
-def _photo_no_exif(photo: PhotoFacts) -> Flag | None:
+def _photo_no_exif(photo: PhotoFacts) -> MeasuredFlag | None:
     if not photo.stored or photo.has_exif:
         return None
-    return Flag("photo.no_exif", "info",
+    return MeasuredFlag("photo.no_exif", "info",
                 "Photo has no EXIF data: its time and position come from the phone alone.", photo_id=photo.id)
 
 
 # --- the visit as a whole ----------------------------------------------------------------------------------------
 
-def _visit_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
+def _visit_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
     return [flag for flag in (
         _too_fast(facts, settings),
         _outside_window(facts),
@@ -271,54 +299,64 @@ def _visit_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Flag]:
     ) if flag is not None]
 
 
-def _too_fast(facts: VisitFacts, settings: IntegritySettings) -> Flag | None:
+def _too_fast(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
     count = facts.answered_indicator_count
     duration_s = (facts.finished_at - facts.started_at).total_seconds()
     expected_s = count * settings.min_seconds_per_indicator
     if count == 0 or duration_s >= expected_s:
         return None
-    return Flag("visit.too_fast", "warning",
-                f"Visit took {_duration(duration_s)} for {count} answered indicators "
-                f"(at least {_duration(expected_s)} expected at {settings.min_seconds_per_indicator:g} s each).")
+    return MeasuredFlag("visit.too_fast", "warning",
+                        f"Visit took {_duration(duration_s)} for {count} answered indicators "
+                        f"(at least {_duration(expected_s)} expected at {settings.min_seconds_per_indicator:g} s "
+                        f"each).",
+                        facts={"duration_s": round(duration_s), "answered": count, "expected_s": round(expected_s),
+                               "per_indicator_s": settings.min_seconds_per_indicator})
 
 
-def _outside_window(facts: VisitFacts) -> Flag | None:
+def _outside_window(facts: VisitFacts) -> MeasuredFlag | None:
     """Outside the assignment window, or started while the unit is closed (running past closing time is normal)."""
     tz = facts.unit.tz
-    reasons = []
+    reasons, measured = [], []
     if facts.window is not None:
         if facts.started_at < facts.window.start:
             reasons.append(f"started {_local_time(facts.started_at, tz)}, before the assignment window opened "
                            f"({_local_time(facts.window.start, tz)})")
+            measured.append({"reason": "before_window", "at": _local_time(facts.started_at, tz),
+                             "bound": _local_time(facts.window.start, tz)})
         if facts.finished_at > facts.window.end:
             reasons.append(f"finished {_local_time(facts.finished_at, tz)}, after the assignment window closed "
                            f"({_local_time(facts.window.end, tz)})")
+            measured.append({"reason": "after_window", "at": _local_time(facts.finished_at, tz),
+                             "bound": _local_time(facts.window.end, tz)})
     hours = facts.unit.opening_hours
     if hours is not None and not hours.is_open_at(facts.started_at.astimezone(tz)):
         reasons.append(f"started {_local_time(facts.started_at, tz)} while the unit is closed "
                        f"(opening hours {hours.format()})")
+        measured.append({"reason": "closed", "at": _local_time(facts.started_at, tz), "bound": hours.format()})
     if not reasons:
         return None
     detail = "; ".join(reasons)
-    return Flag("visit.outside_window", "warning", f"Visit {detail}.")
+    return MeasuredFlag("visit.outside_window", "warning", f"Visit {detail}.", facts={"reasons": measured})
 
 
-def _late_sync(facts: VisitFacts, settings: IntegritySettings) -> Flag | None:
+def _late_sync(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
     delay_s = (facts.first_received_at - facts.finished_at).total_seconds()
     if delay_s <= settings.late_sync_after_s:
         return None
-    return Flag("visit.late_sync", "warning",
-                f"First received {_duration(delay_s)} after the visit finished "
-                f"(limit {_duration(settings.late_sync_after_s)}).")
+    return MeasuredFlag("visit.late_sync", "warning",
+                        f"First received {_duration(delay_s)} after the visit finished "
+                        f"(limit {_duration(settings.late_sync_after_s)}).",
+                        facts={"delay_s": round(delay_s), "limit_s": round(settings.late_sync_after_s)})
 
 
-def _incomplete_answers(facts: VisitFacts) -> Flag | None:
+def _incomplete_answers(facts: VisitFacts) -> MeasuredFlag | None:
     if not facts.missing_required:
         return None
     count = len(facts.missing_required)
-    return Flag("visit.incomplete_answers", "warning",
-                f"{count} required indicator{'s' if count > 1 else ''} without an answer or a required photo: "
-                f"{', '.join(facts.missing_required)}.")
+    return MeasuredFlag("visit.incomplete_answers", "warning",
+                        f"{count} required indicator{'s' if count > 1 else ''} without an answer or a required "
+                        f"photo: {', '.join(facts.missing_required)}.",
+                        facts={"indicators": list(facts.missing_required)})
 
 
 # --- small helpers -----------------------------------------------------------------------------------------------

@@ -76,6 +76,23 @@ def test_the_lightbox_steps_through_a_visits_photos_with_the_arrow_keys(console_
     problems.expect_none()
 
 
+def test_what_a_flag_measured_is_worded_in_the_reviewers_language(console_as, live_server, shoot):
+    visit = submit_visit(live_server, "surveyor1", region="Kabupaten Cirebon", far_away=True)
+    outside = next(f for f in _review(live_server, visit.id)["flags"] if f["code"] == "geo.outside")
+    page, problems = console_as("supervisor1")
+    page.goto(live_server.url(f"/console/#/review/{visit.id}"))
+    measured = page.locator(".flag-item[data-flag='geo.outside'] .flag-measured li")
+
+    measured.wait_for()
+    assert measured.inner_text().startswith("Posisi terdekat ")
+    assert f"(geofence {outside['facts']['geofence_m']} m, akurasi " in measured.inner_text()
+    shoot(page, "flag measured", full_page=False)
+    page.click("button.language-button[lang='en']")
+    page.wait_for_selector(".flag-item[data-flag='geo.outside'] .flag-measured li:has-text('Nearest position ')")
+    assert outside["detail"].startswith("Nearest position ")
+    problems.expect_none()
+
+
 def test_returning_needs_a_comment_and_the_surveyor_sees_the_indicator_comment(console_as, live_server, shoot):
     visit = submit_visit(live_server, "surveyor2", region="Kabupaten Cirebon", quality=0.6)
     comment = "Foto persyaratan buram; ambil ulang dari dekat."

@@ -117,6 +117,7 @@ class FlagSpec:
     detail: str = "Detail uji."
     on_photo_of: str | None = None
     """Attach the flag to the first photo of this indicator."""
+    facts: dict[str, Any] | None = None
 
 
 def _document(assignment: Assignment, revision: int, started_at: datetime, finished_at: datetime,
@@ -199,7 +200,7 @@ async def a_submitted_visit(make: Factory, assignment: Assignment, *, answers: A
 
 
 def _flag_row(visit_id: uuid.UUID, spec: FlagSpec, photo_of: dict[str, uuid.UUID]) -> Flag:
-    return Flag(visit_id=visit_id, code=spec.code, severity=spec.severity, detail=spec.detail,
+    return Flag(visit_id=visit_id, code=spec.code, severity=spec.severity, detail=spec.detail, facts=spec.facts,
                 photo_id=photo_of[spec.on_photo_of] if spec.on_photo_of else None, computed_at=clock.now())
 
 

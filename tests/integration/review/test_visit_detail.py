@@ -45,7 +45,9 @@ async def test_each_answer_comes_with_its_indicator_text_and_beside_its_photos(c
 async def test_flags_are_explained_in_both_languages_most_severe_first(client, make):
     scene = await a_scene(make)
     visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]), flags=[
-        FlagSpec("photo.no_exif", "info", on_photo_of="A01"), FlagSpec("geo.outside", "critical", "840 m away"),
+        FlagSpec("photo.no_exif", "info", on_photo_of="A01"),
+        FlagSpec("geo.outside", "critical", "840 m away",
+                 facts={"distance_m": 840, "geofence_m": 100, "accuracy_m": 9}),
         FlagSpec("photo.far", "warning", on_photo_of="A01"),
     ])
 
@@ -54,6 +56,8 @@ async def test_flags_are_explained_in_both_languages_most_severe_first(client, m
     assert [flag["code"] for flag in body["flags"]] == ["geo.outside", "photo.far", "photo.no_exif"]
     geo = body["flags"][0]
     assert geo["detail"] == "840 m away" and geo["severity"] == "critical"
+    assert geo["facts"] == {"distance_m": 840, "geofence_m": 100, "accuracy_m": 9}
+    assert body["flags"][2]["facts"] is None  # a flag computed before measurements were kept
     assert "geofence" in geo["explanation"]["en"] and "radius" in geo["explanation"]["id"]
     a01_photo = next(a for a in body["answers"] if a["indicator"] == "A01")["photos"][0]
     assert body["flags"][1]["photo_id"] == a01_photo["id"]

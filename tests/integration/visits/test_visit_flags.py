@@ -42,6 +42,22 @@ async def test_the_receipt_shows_position_flags_but_hides_the_speed_heuristic_th
     assert await stored_codes(app, visit_id) == {"geo.outside", "geo.inaccurate", "visit.too_fast"}
 
 
+async def test_stored_flags_keep_their_measurements_and_the_receipt_only_the_contracts_fields(app, client, field):
+    visit_id = uuid.uuid4()
+    started_at = clock.now() - timedelta(minutes=20)
+    doc = visit_document(field.assignment, field.unit, started_at=started_at,
+                         positions=positions_at(*FAR_AWAY, at=started_at, accuracy_m=150))
+
+    response = await client.put(f"/api/visits/{visit_id}", json=doc, headers=field.headers)
+
+    assert {tuple(sorted(flag)) for flag in response.json()["flags"]} == {("code", "detail", "severity")}
+    stored = {flag.code: flag for flag in await scalars(app, select(Flag).where(Flag.visit_id == visit_id))}
+    assert stored["geo.inaccurate"].facts == {"accuracy_m": 150, "limit_m": 100}
+    outside = stored["geo.outside"].facts
+    assert set(outside) == {"distance_m", "geofence_m", "accuracy_m"} and outside["distance_m"] > 10_000
+    assert f"{outside['distance_m']:,} m" in stored["geo.outside"].detail
+
+
 async def test_a_visit_first_received_days_after_it_finished_is_flagged_late_for_reviewers_only(app, client, field):
     visit_id = uuid.uuid4()
     doc = visit_document(field.assignment, field.unit, started_at=clock.now() - timedelta(days=5))
@@ -54,7 +70,8 @@ async def test_a_visit_first_received_days_after_it_finished_is_flagged_late_for
 
 async def test_a_photo_declared_with_the_hash_of_another_visits_photo_is_flagged_reused(app, client, make, field):
     photo = photo_file("DSCN0010.jpg")
-    await client.put(f"/api/visits/{uuid.uuid4()}", headers=field.headers,
+    first_visit_id = uuid.uuid4()
+    await client.put(f"/api/visits/{first_visit_id}", headers=field.headers,
                      json=visit_document(field.assignment, field.unit, photos=[declaration(photo)]))
     copier = await make.user(role="surveyor")
     other_unit = await make.unit()
@@ -68,6 +85,7 @@ async def test_a_photo_declared_with_the_hash_of_another_visits_photo_is_flagged
     assert "photo.reused" not in receipt_codes(response)
     flags = await scalars(app, select(Flag).where(Flag.visit_id == visit_id, Flag.code == "photo.reused"))
     assert [flag.severity for flag in flags] == ["critical"]
+    assert flags[0].facts["same_file"] == [str(first_visit_id)]
 
 
 async def test_a_new_revision_replaces_the_stored_flags(app, client, make, field):
