@@ -55,7 +55,7 @@ export function formatDuration(seconds) {
 
 export function formatDistance(metres) {
   if (metres === null || metres === undefined || !Number.isFinite(metres)) return '–';
-  if (metres >= 1000) return t('distance.km', { km: (metres / 1000).toLocaleString(undefined, { maximumFractionDigits: 1 }) });
+  if (metres >= 1000) return t('distance.km', { km: formatNumber(metres / 1000, 1) });
   return t('distance.m', { m: Math.round(metres) });
 }
 

@@ -23,6 +23,14 @@ def _review(live_server: LiveServer, visit_id: str, username: str = "supervisor1
     return dict(answer.json())
 
 
+def _indonesian_distance(metres: float) -> str:
+    """A distance as the console writes it in Bahasa Indonesia: "995 m", "12 km", "1.234,5 km"."""
+    if metres < 1000:
+        return f"{round(metres)} m"
+    text = f"{round(metres / 1000, 1):,.1f}".removesuffix(".0")
+    return text.translate(str.maketrans(",.", ".,")) + " km"
+
+
 def _select_with_j(page: Any, visit_id: str) -> None:
     """Press j until the queue's selected row is the visit's (the queue holds other tests' visits too)."""
     for _ in range(MAX_QUEUE_STEPS):
@@ -84,7 +92,8 @@ def test_what_a_flag_measured_is_worded_in_the_reviewers_language(console_as, li
     measured = page.locator(".flag-item[data-flag='geo.outside'] .flag-measured li")
 
     measured.wait_for()
-    assert measured.inner_text().startswith("Posisi terdekat ")
+    assert measured.inner_text().startswith(
+        f"Posisi terdekat {_indonesian_distance(outside['facts']['distance_m'])} dari unit ")
     assert f"(geofence {outside['facts']['geofence_m']} m, akurasi " in measured.inner_text()
     shoot(page, "flag measured", full_page=False)
     page.click("button.language-button[lang='en']")
