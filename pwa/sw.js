@@ -1,11 +1,16 @@
-// Service worker: precaches the versioned app shell so a cold start with no network opens the app, removes the
-// shells of older versions once this one takes over, and leaves /api alone entirely (never cached, never replayed:
-// the outbox in the page owns every write). A new version waits until the page says "reload" (after saving), so
-// nothing captured is ever dropped by an update.
+// Service worker (a module): precaches the versioned app shell so a cold start with no network opens the app, removes
+// the shells of older versions once this one takes over, and leaves the app's /api requests alone (never cached,
+// never replayed). When the page asks for a background sync (it could not send: offline, or left with visits
+// unsent), the browser wakes this worker once the network is back, even with the app closed, and it runs the
+// page's own outbox once: the same requests, the same receipts, the same lock, so the two never send together.
+// A new version waits until the page says "reload" (after saving), so nothing captured is ever dropped by an update.
 //
 // Bump VERSION whenever any file below changes; the byte change of this file is what makes browsers update.
 
-const VERSION = '2026.11.29-2';
+import { BACKGROUND_SYNC_TAG, Outbox } from './js/outbox.js';
+import { Session } from './js/session.js';
+
+const VERSION = '2026.11.29-3';
 const CACHE_PREFIX = 'sidak-shell-';
 const CACHE_NAME = `${CACHE_PREFIX}${VERSION}`;
 
@@ -92,3 +97,15 @@ self.addEventListener('fetch', (event) => {
   const key = url.href.split(/[?#]/)[0];
   if (shellUrls.has(key)) event.respondWith(fromShell(request, key));
 });
+
+self.addEventListener('sync', (event) => {
+  if (event.tag === BACKGROUND_SYNC_TAG) event.waitUntil(sendWaitingVisits());
+});
+
+async function sendWaitingVisits() {
+  const session = new Session();
+  if (!(await session.load())) return;
+  const done = await new Outbox({ session }).sendOnce();
+  // A rejected sync is tried again later by the browser, a few times minutes apart; after that the page asks anew.
+  if (!done) throw new Error('visits still wait for the network');
+}

@@ -4,7 +4,7 @@ import * as db from './db.js';
 import { h, replaceChildren } from './dom.js';
 import { PositionTracker } from './geo.js';
 import { getLanguage, setLanguage, t } from './i18n.js';
-import { Outbox } from './outbox.js';
+import { BACKGROUND_SYNC_TAG, Outbox } from './outbox.js';
 import { Session } from './session.js';
 import * as storage from './storage.js';
 import * as assignmentsView from './views/assignments.js';
@@ -173,7 +173,8 @@ async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
   let registration;
   try {
-    registration = await navigator.serviceWorker.register('sw.js', { scope: './' });
+    // A module worker: it imports the outbox itself, to send in the background (askForBackgroundSync).
+    registration = await navigator.serviceWorker.register('sw.js', { scope: './', type: 'module' });
   } catch (error) {
     console.warn('service worker not registered', error);
     return;
@@ -206,7 +207,19 @@ function startOutbox() {
   outbox.start();
 }
 
+// When the app cannot send now, the browser is asked to wake the service worker's outbox once the network is back,
+// even with the app closed (Background Sync: Chromium, which most field phones run; elsewhere the app's own timers
+// send when it is open). Asked when the phone is offline and when the surveyor leaves the app with visits unsent;
+// while the app is open and online its own outbox does the retrying.
+function askForBackgroundSync() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.getRegistration()
+    .then((registration) => registration && registration.sync && registration.sync.register(BACKGROUND_SYNC_TAG))
+    .catch(() => {}); // not supported or not allowed
+}
+
 outbox.addEventListener('status', (event) => {
+  if (event.detail.state === 'offline') askForBackgroundSync();
   const isSignin = event.detail.state === 'signin';
   if (isSignin !== bannerState.signin) {
     bannerState.signin = isSignin;
@@ -232,8 +245,10 @@ db.onVersionChange(() => {
 });
 
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'hidden') ctx.flush().catch(() => {});
-  else if (session.user) outbox.kick('visible');
+  if (document.visibilityState === 'hidden') {
+    ctx.flush().catch(() => {});
+    if (session.user && outbox.mayHaveUnsentVisits) askForBackgroundSync();
+  } else if (session.user) outbox.kick('visible');
 });
 window.addEventListener('pagehide', () => { ctx.flush().catch(() => {}); });
 

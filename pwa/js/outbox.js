@@ -20,6 +20,9 @@ import { STATE, visitDocument } from './visit.js';
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 const LOCK_NAME = 'sidak-outbox';
+/** The Background Sync tag under which the page asks the browser to wake the service worker's outbox. */
+export const BACKGROUND_SYNC_TAG = 'sidak-outbox';
+const WAITING_FOR_NETWORK = ['retrying', 'offline'];
 
 /** A visit the phone cannot send as it is; carries what the surveyor should read. */
 class VisitRefused extends Error {
@@ -74,6 +77,23 @@ export class Outbox extends EventTarget {
     clearTimeout(this.#timer);
     this.#timer = null;
     this.#run();
+  }
+
+  /**
+   * One pass for the service worker's background sync: the same sending, but no timer, for the worker may be stopped
+   * at any moment. True when nothing is left waiting for the network (sent, refused, or needing the password);
+   * false asks the browser to call again later. The lock keeps it from sending beside an open app.
+   */
+  async sendOnce() {
+    await this.#exclusively(() => this.#pass());
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    return !WAITING_FOR_NETWORK.includes(this.#status.state);
+  }
+
+  /** True unless the last pass ended with everything sent (or nothing the network could help with). */
+  get mayHaveUnsentVisits() {
+    return WAITING_FOR_NETWORK.includes(this.#status.state) || this.#status.state === 'running';
   }
 
   /** The surveyor asks to send a refused visit again as it is. */

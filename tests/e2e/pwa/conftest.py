@@ -3,7 +3,8 @@
   pwa_server — a demo server of the phone tests' own (they stop and restart it; other suites share live_server),
                with `stopped()` to take it down for a while on the same port
   phone      — a factory for surveyors' phones: a persistent Chromium profile in tmp at 360×640, geolocation granted
-               and overridden, closable and relaunchable on the same profile directory, offline at will
+               and overridden, background sync granted (as Chrome grants it to every site; Playwright would deny
+               it), closable and relaunchable on the same profile directory, offline at will
   photo_file — small JPEGs drawn per test, each different, for the many required photos of a full visit
 
 Every page of a phone records script errors and Content-Security-Policy refusals (`phone.problems`).
@@ -144,7 +145,7 @@ class Phone:
         self.context = self._browser_type.launch_persistent_context(
             str(self._profile_dir), executable_path=str(self._chromium_path), headless=True, args=CHROMIUM_ARGS,
             viewport=PHONE_VIEWPORT, locale="id-ID", timezone_id="Asia/Jakarta",
-            permissions=["geolocation"], geolocation=self.position, service_workers="allow")
+            permissions=["geolocation", "background-sync"], geolocation=self.position, service_workers="allow")
         self.context.set_offline(self.is_offline)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.page.set_default_timeout(20_000)

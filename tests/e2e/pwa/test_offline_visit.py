@@ -6,6 +6,7 @@ the installed app shell opens with the server down."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from tests.e2e.pwa.capture import (
     start_visit,
     take_photo,
 )
-from tests.e2e.pwa.conftest import PwaServer
+from tests.e2e.pwa.conftest import SYNC_TIMEOUT_MS, PwaServer, wait_until
 from tests.fixtures import fixture_photo
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.e2e
 # EXIF orientation of 6 that the phone must turn upright. Every other required photo is drawn per test.
 REAL_PHOTOS = {"A01": "DSCN0010.jpg", "A02": "no_exif.jpg", "A03": "portrait_6.jpg", "A05": "HMD_Nokia_8.3_5G.jpg"}
 FAR_AWAY_EXIF = {"A01", "A05"}
+BACKGROUND_SYNC_TAG = "sidak-outbox"  # pwa/js/outbox.js
 TWO_KM_DEG = 0.018  # of latitude: ~2.0 km north of the unit
 
 
@@ -347,3 +349,56 @@ def test_the_installed_app_shell_opens_with_the_server_stopped(phone, pwa_server
         page.wait_for_selector(f"[data-testid=app-version]:has-text('{shell_version()}')")
         device.shoot("settings-server-down", full_page=True)
     device.problems.expect_none()
+
+
+def test_a_visit_finished_offline_is_sent_by_the_service_worker_once_the_network_is_back_with_the_app_closed(
+        phone, pwa_server, instrument, photo_file):
+    assignment = {**assignments_of(pwa_server, "surveyor3")[-1], "surveyor": "surveyor3"}
+    device = phone("background-sync")
+    device.move_to(assignment["unit"]["lat"], assignment["unit"]["lon"], 15)
+    page = device.open()
+    device.log_in("surveyor3")
+    device.wait_until_installed()
+    device.set_offline(True)
+    page.wait_for_selector("[data-testid=sync-status][data-state=offline]")
+    visit_id = start_visit(page, assignment["id"])
+    page.wait_for_selector("[data-testid=gps-bar][data-accuracy-m]")
+    capture_everything(page, instrument, photo_file)
+    finish(page)
+    device.wait_for_state(visit_id, "waiting")
+    wait_until(page, f"navigator.serviceWorker.ready.then((r) => r.sync.getTags())"
+                     f".then((tags) => tags.includes('{BACKGROUND_SYNC_TAG}'))")
+    photos = device.photo_records(visit_id)
+    surveyor_id = device.visit_record(visit_id)["user_id"]
+
+    devtools = device.context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    devtools.send("ServiceWorker.enable")
+    page.goto("about:blank")  # the app is closed: only its service worker can send now
+    time.sleep(2)  # leaving the app asked for a sync, which the browser tried at once, and which failed offline
+    assert visits_on_server(pwa_server, assignment, surveyor_id) == []
+    device.set_offline(False)
+    # What the browser does when the network comes back (emulated connectivity does not wake it).
+    [registration] = [r for r in registrations if r["scopeURL"] == pwa_server.base_url + "/" and not r["isDeleted"]]
+    devtools.send("ServiceWorker.dispatchSyncEvent", {"origin": pwa_server.base_url, "tag": BACKGROUND_SYNC_TAG,
+                                                      "registrationId": registration["registrationId"],
+                                                      "lastChance": False})
+
+    deadline = time.monotonic() + SYNC_TIMEOUT_MS / 1000
+    while not _all_stored(pwa_server, assignment, surveyor_id, visit_id, photos):
+        assert time.monotonic() < deadline, "the service worker did not send the visit"
+        time.sleep(0.2)
+    page.goto(pwa_server.base_url + "/")
+    device.wait_for_state(visit_id, "synced")
+    assert all(photo["blob"] is None and photo["stored_at"] for photo in device.photo_records(visit_id))
+    device.shoot("list-synced-in-background")
+    device.problems.expect_none()
+
+
+def _all_stored(server: PwaServer, assignment: dict[str, Any], surveyor_id: str, visit_id: str,
+                photos: list[dict[str, Any]]) -> bool:
+    if visits_on_server(server, assignment, surveyor_id) != [visit_id]:
+        return False
+    stored = server_photos(server.api("GET", f"/api/review/visits/{visit_id}"))
+    return all(stored[photo["id"]]["is_stored"] for photo in photos)
