@@ -190,10 +190,10 @@ def seed_phone_profile(profile: Path, base_url: str, password: str) -> str:
 # --- the app shell ------------------------------------------------------------------------------------------------
 
 def shell_files() -> list[str]:
-    source = (REPO_ROOT / "pwa" / "sw.js").read_text()
+    source = (REPO_ROOT / "pwa" / "sw-shell.js").read_text()
     block = re.search(r"const SHELL = \[(.*?)\];", source, re.DOTALL)
     if not block:
-        raise SystemExit("pwa/sw.js has no `const SHELL = [...]`")
+        raise SystemExit("pwa/sw-shell.js has no `const SHELL = [...]`")
     return re.findall(r"'([^']+)'", block.group(1))
 
 

@@ -1,102 +1,14 @@
-// Service worker (a module): precaches the versioned app shell so a cold start with no network opens the app, removes
-// the shells of older versions once this one takes over, and leaves the app's /api requests alone (never cached,
-// never replayed). When the page asks for a background sync (it could not send: offline, or left with visits
-// unsent), the browser wakes this worker once the network is back, even with the app closed, and it runs the
-// page's own outbox once: the same requests, the same receipts, the same lock, so the two never send together.
-// A new version waits until the page says "reload" (after saving), so nothing captured is ever dropped by an update.
+// The phone app's service worker, a module: the offline shell (./sw-shell.js) and background sending. When the page
+// asks for a background sync (it could not send: offline, or left with visits unsent), the browser wakes this worker
+// once the network is back, even with the app closed, and it runs the page's own outbox once: the same requests, the
+// same receipts, the same lock, so the two never send together.
 //
-// Bump VERSION whenever any file below changes; the byte change of this file is what makes browsers update.
+// The shell is imported under its VERSION: Chromium notices a changed import, but then fails to start the new worker
+// ("ServiceWorker cannot be started"), so a new version has to change this file's bytes too.
 
+import './sw-shell.js?v=2026.11.29-3';
 import { BACKGROUND_SYNC_TAG, Outbox } from './js/outbox.js';
 import { Session } from './js/session.js';
-
-const VERSION = '2026.11.29-3';
-const CACHE_PREFIX = 'sidak-shell-';
-const CACHE_NAME = `${CACHE_PREFIX}${VERSION}`;
-
-const SHELL = [
-  './',
-  'manifest.webmanifest',
-  'css/app.css',
-  'js/api.js',
-  'js/app.js',
-  'js/db.js',
-  'js/dom.js',
-  'js/exif-write.js',
-  'js/geo.js',
-  'js/i18n.js',
-  'js/i18n/en.js',
-  'js/i18n/id.js',
-  'js/outbox.js',
-  'js/photo.js',
-  'js/pull.js',
-  'js/session.js',
-  'js/storage.js',
-  'js/util.js',
-  'js/visit.js',
-  'js/views/assignments.js',
-  'js/views/capture.js',
-  'js/views/labels.js',
-  'js/views/login.js',
-  'js/views/settings.js',
-  'vendor/exifr-7.1.3/lite.esm.js',
-  'icons/icon-192.png',
-  'icons/icon-512.png',
-  'icons/maskable-192.png',
-  'icons/maskable-512.png',
-  'icons/apple-touch-icon.png',
-];
-
-const scopeUrl = new URL(self.registration.scope);
-const shellUrls = new Set(SHELL.map((path) => new URL(path, scopeUrl).href));
-const apiPrefix = new URL('api/', scopeUrl).pathname;
-const rootUrl = new URL('./', scopeUrl).href;
-
-self.addEventListener('install', (event) => {
-  event.waitUntil((async () => {
-    const cache = await caches.open(CACHE_NAME);
-    // 'reload' skips the HTTP cache, so a new version never precaches an old file.
-    await cache.addAll(SHELL.map((path) => new Request(new URL(path, scopeUrl), { cache: 'reload' })));
-  })());
-});
-
-self.addEventListener('activate', (event) => {
-  event.waitUntil((async () => {
-    const names = await caches.keys();
-    await Promise.all(names
-      .filter((name) => name.startsWith(CACHE_PREFIX) && name !== CACHE_NAME)
-      .map((name) => caches.delete(name)));
-    await self.clients.claim();
-  })());
-});
-
-self.addEventListener('message', (event) => {
-  const message = event.data || {};
-  if (message.type === 'SKIP_WAITING') self.skipWaiting();
-  if (message.type === 'GET_VERSION' && event.ports[0]) event.ports[0].postMessage({ version: VERSION });
-});
-
-async function fromShell(request, key) {
-  const cache = await caches.open(CACHE_NAME);
-  const cached = await cache.match(key, { ignoreSearch: true });
-  return cached || fetch(request);
-}
-
-self.addEventListener('fetch', (event) => {
-  const { request } = event;
-  if (request.method !== 'GET') return;
-  const url = new URL(request.url);
-  if (url.origin !== scopeUrl.origin) return;
-  if (url.pathname.startsWith(apiPrefix)) return; // the network, always
-  if (request.mode === 'navigate') {
-    // Only the app's own start page: other pages on this origin (the supervisors' web app) are not ours.
-    const isAppPage = url.href.split(/[?#]/)[0] === rootUrl || url.pathname === new URL('index.html', scopeUrl).pathname;
-    if (isAppPage) event.respondWith(fromShell(request, rootUrl));
-    return;
-  }
-  const key = url.href.split(/[?#]/)[0];
-  if (shellUrls.has(key)) event.respondWith(fromShell(request, key));
-});
 
 self.addEventListener('sync', (event) => {
   if (event.tag === BACKGROUND_SYNC_TAG) event.waitUntil(sendWaitingVisits());

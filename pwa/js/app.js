@@ -169,12 +169,23 @@ async function applyUpdate() {
   worker.postMessage({ type: 'SKIP_WAITING' });
 }
 
+/**
+ * The module worker, which imports the outbox to send in the background (askForBackgroundSync); a browser without
+ * module service workers fails on its first `import` and gets the offline shell alone, as a classic worker.
+ */
+async function registerWorker() {
+  try {
+    return await navigator.serviceWorker.register('sw.js', { scope: './', type: 'module' });
+  } catch (error) {
+    return navigator.serviceWorker.register('sw-shell.js', { scope: './' });
+  }
+}
+
 async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
   let registration;
   try {
-    // A module worker: it imports the outbox itself, to send in the background (askForBackgroundSync).
-    registration = await navigator.serviceWorker.register('sw.js', { scope: './', type: 'module' });
+    registration = await registerWorker();
   } catch (error) {
     console.warn('service worker not registered', error);
     return;

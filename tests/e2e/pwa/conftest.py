@@ -138,8 +138,9 @@ class Phone:
         self.page: Any = None
         self.problems = PageProblems()
 
-    def open(self, *, offline: bool | None = None) -> Any:
-        """Starts the browser on this phone's profile and opens the app; `offline` cuts the network first."""
+    def open(self, *, offline: bool | None = None, init_script: str | None = None) -> Any:
+        """Starts the browser on this phone's profile and opens the app; `offline` cuts the network first;
+        `init_script` runs in every page before the app's own scripts (to emulate what a browser lacks)."""
         if offline is not None:
             self.is_offline = offline
         self.context = self._browser_type.launch_persistent_context(
@@ -147,6 +148,8 @@ class Phone:
             viewport=PHONE_VIEWPORT, locale="id-ID", timezone_id="Asia/Jakarta",
             permissions=["geolocation", "background-sync"], geolocation=self.position, service_workers="allow")
         self.context.set_offline(self.is_offline)
+        if init_script is not None:
+            self.context.add_init_script(init_script)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.page.set_default_timeout(20_000)
         self.page.on("console", lambda message: self.problems.errors.append(f"console {message.type}: {message.text}")

@@ -34,8 +34,8 @@ TWO_KM_DEG = 0.018  # of latitude: ~2.0 km north of the unit
 
 
 def shell_version() -> str:
-    found = re.search(r"^const VERSION = '([^']+)';", (REPO_ROOT / "pwa" / "sw.js").read_text(), re.MULTILINE)
-    assert found, "pwa/sw.js declares no VERSION"
+    found = re.search(r"^const VERSION = '([^']+)';", (REPO_ROOT / "pwa" / "sw-shell.js").read_text(), re.MULTILINE)
+    assert found, "pwa/sw-shell.js declares no VERSION"
     return found.group(1)
 
 
@@ -402,3 +402,28 @@ def _all_stored(server: PwaServer, assignment: dict[str, Any], surveyor_id: str,
         return False
     stored = server_photos(server.api("GET", f"/api/review/visits/{visit_id}"))
     return all(stored[photo["id"]]["is_stored"] for photo in photos)
+
+
+# What a browser without module service workers does with sw.js: it cannot run it (Firefox before 147 downloads it
+# and fails on the first `import`); emulated here by refusing the registration, as such a browser's would end.
+WITHOUT_MODULE_WORKERS_JS = """
+const register = navigator.serviceWorker.register.bind(navigator.serviceWorker);
+navigator.serviceWorker.register = (url, options = {}) => (options.type === 'module'
+  ? Promise.reject(new TypeError('module service workers are not supported'))
+  : register(url, options));
+"""
+
+
+def test_a_browser_without_module_service_workers_gets_the_offline_shell_alone(phone, pwa_server):
+    device = phone("classic-worker")
+    page = device.open(init_script=WITHOUT_MODULE_WORKERS_JS)
+    device.log_in("surveyor2")
+    device.wait_until_installed()
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL") == pwa_server.base_url + "/sw-shell.js"
+
+    device.set_offline(True)
+    page.reload()
+    page.wait_for_selector("[data-testid=assignment-list] li")
+    page.wait_for_selector("[data-testid=sync-status][data-state=offline]")
+    device.shoot("list-offline-classic-worker")
+    device.problems.expect_none()
