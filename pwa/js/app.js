@@ -171,7 +171,8 @@ async function applyUpdate() {
 
 /**
  * The module worker, which imports the outbox to send in the background (askForBackgroundSync); a browser without
- * module service workers fails on its first `import` and gets the offline shell alone, as a classic worker.
+ * module service workers fails on its first `import` and gets the offline shell alone, as a classic worker. (A
+ * flaky network may land here too: the next start registers the module worker again.)
  */
 async function registerWorker() {
   try {

@@ -7,7 +7,7 @@
 //         signin | error;  'visit' {visit_id, state, photos_done, photos_total};  'pulled' {assignments, returned}.
 //
 // Runs on start, on `online`, on a backoff timer (1 s doubling, capped at 5 min, reset by any success) and on
-// kick('manual'). A network failure or a busy server waits for the timer; 401 that a refresh cannot cure waits for
+// kick('manual'); in the service worker, once per background sync (sendOnce). A network failure or a busy server waits for the timer; 401 that a refresh cannot cure waits for
 // the password; 403/404/409/413/415/422 mark the visit refused with the server's reason and are not retried until
 // the surveyor asks.
 

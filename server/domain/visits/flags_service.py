@@ -306,8 +306,7 @@ def _in_id_order(pair: tuple[uuid.UUID, uuid.UUID]) -> tuple[str, str]:
     return str(other_visit_id), str(photo_id)
 
 
-async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID,
-                        flags: Sequence[MeasuredFlag]) -> None:
+async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Sequence[MeasuredFlag]) -> None:
     if flags:
         computed_at = clock.now()
         await session.execute(_INSERT_FLAGS, [

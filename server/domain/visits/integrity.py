@@ -248,12 +248,12 @@ def _photo_time(photo: PhotoFacts, facts: VisitFacts, settings: IntegritySetting
         gap, side, where = taken_at - facts.finished_at, "after", "after the visit finished"
     else:
         return None
+    local_time = _local_time(taken_at, facts.unit.tz)
     return MeasuredFlag("photo.time", "warning",
-                        f"Photo taken {_local_time(taken_at, facts.unit.tz)} ({source}), "
-                        f"{_duration(gap.total_seconds())} {where} "
+                        f"Photo taken {local_time} ({source}), {_duration(gap.total_seconds())} {where} "
                         f"(tolerance {_duration(settings.photo_time_tolerance_s)}).",
                         photo_id=photo.id,
-                        facts={"taken_at": _local_time(taken_at, facts.unit.tz), "source": source.lower(),
+                        facts={"taken_at": local_time, "source": source.lower(),
                                "gap_s": round(gap.total_seconds()), "side": side,
                                "tolerance_s": round(settings.photo_time_tolerance_s)})
 
@@ -285,7 +285,7 @@ def _photo_no_exif(photo: PhotoFacts) -> MeasuredFlag | None:
     if not photo.stored or photo.has_exif:
         return None
     return MeasuredFlag("photo.no_exif", "info",
-                "Photo has no EXIF data: its time and position come from the phone alone.", photo_id=photo.id)
+                        "Photo has no EXIF data: its time and position come from the phone alone.", photo_id=photo.id)
 
 
 # --- the visit as a whole ----------------------------------------------------------------------------------------
@@ -313,30 +313,31 @@ def _too_fast(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | 
                                "per_indicator_s": settings.min_seconds_per_indicator})
 
 
+_WINDOW_REASONS = {
+    "before_window": "started {at}, before the assignment window opened ({bound})",
+    "after_window": "finished {at}, after the assignment window closed ({bound})",
+    "closed": "started {at} while the unit is closed (opening hours {bound})",
+}
+
+
 def _outside_window(facts: VisitFacts) -> MeasuredFlag | None:
     """Outside the assignment window, or started while the unit is closed (running past closing time is normal)."""
     tz = facts.unit.tz
-    reasons, measured = [], []
+    reasons: list[dict[str, str]] = []
     if facts.window is not None:
         if facts.started_at < facts.window.start:
-            reasons.append(f"started {_local_time(facts.started_at, tz)}, before the assignment window opened "
-                           f"({_local_time(facts.window.start, tz)})")
-            measured.append({"reason": "before_window", "at": _local_time(facts.started_at, tz),
-                             "bound": _local_time(facts.window.start, tz)})
+            reasons.append({"reason": "before_window", "at": _local_time(facts.started_at, tz),
+                            "bound": _local_time(facts.window.start, tz)})
         if facts.finished_at > facts.window.end:
-            reasons.append(f"finished {_local_time(facts.finished_at, tz)}, after the assignment window closed "
-                           f"({_local_time(facts.window.end, tz)})")
-            measured.append({"reason": "after_window", "at": _local_time(facts.finished_at, tz),
-                             "bound": _local_time(facts.window.end, tz)})
+            reasons.append({"reason": "after_window", "at": _local_time(facts.finished_at, tz),
+                            "bound": _local_time(facts.window.end, tz)})
     hours = facts.unit.opening_hours
     if hours is not None and not hours.is_open_at(facts.started_at.astimezone(tz)):
-        reasons.append(f"started {_local_time(facts.started_at, tz)} while the unit is closed "
-                       f"(opening hours {hours.format()})")
-        measured.append({"reason": "closed", "at": _local_time(facts.started_at, tz), "bound": hours.format()})
+        reasons.append({"reason": "closed", "at": _local_time(facts.started_at, tz), "bound": hours.format()})
     if not reasons:
         return None
-    detail = "; ".join(reasons)
-    return MeasuredFlag("visit.outside_window", "warning", f"Visit {detail}.", facts={"reasons": measured})
+    detail = "; ".join(_WINDOW_REASONS[reason["reason"]].format(**reason) for reason in reasons)
+    return MeasuredFlag("visit.outside_window", "warning", f"Visit {detail}.", facts={"reasons": reasons})
 
 
 def _late_sync(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
