@@ -420,6 +420,7 @@ export default {
   'duration.seconds': '{s} s',
   'duration.minutes': '{m} min',
   'duration.hours': '{h} h {m} min',
+  'duration.days': '{d} d {h} h',
   'distance.m': '{m} m',
   'distance.km': '{km} km',
   'unit.min': 'min',

@@ -420,6 +420,7 @@ export default {
   'duration.seconds': '{s} detik',
   'duration.minutes': '{m} menit',
   'duration.hours': '{h} jam {m} menit',
+  'duration.days': '{d} hari {h} jam',
   'distance.m': '{m} m',
   'distance.km': '{km} km',
   'unit.min': 'menit',

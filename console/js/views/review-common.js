@@ -43,13 +43,15 @@ export function severityBadge(severity) {
   return badge(t(`severity.${severity}`), { critical: 'danger', warning: 'warning', info: 'neutral' }[severity]);
 }
 
-/** "35 menit", "1 jam 5 menit", "45 detik". */
+/** "35 menit", "1 jam 5 menit", "45 detik", "3 hari 4 jam" (from two days on: a photo taken last month). */
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds)) return '–';
   const total = Math.max(0, Math.round(seconds));
   if (total < 60) return t('duration.seconds', { s: total });
   const minutes = Math.round(total / 60);
   if (minutes < 60) return t('duration.minutes', { m: minutes });
+  const hours = Math.round(minutes / 60);
+  if (hours >= 48) return t('duration.days', { d: formatNumber(Math.floor(hours / 24)), h: hours % 24 });
   return t('duration.hours', { h: Math.floor(minutes / 60), m: minutes % 60 });
 }
 
