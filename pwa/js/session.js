@@ -5,6 +5,7 @@ import * as api from './api.js';
 import * as db from './db.js';
 
 const EXPIRY_MARGIN_MS = 60_000;
+const REFRESH_LOCK = 'sidak-session-refresh';
 
 /** Sending needs the password again (the refresh token was refused); everything queued stays where it is. */
 export class SignInRequired extends Error {
@@ -77,12 +78,20 @@ export class Session extends EventTarget {
 
   #refresh() {
     if (!this.#refreshing) {
-      this.#refreshing = this.#doRefresh().finally(() => { this.#refreshing = null; });
+      this.#refreshing = oneAtATime(() => this.#doRefresh()).finally(() => { this.#refreshing = null; });
     }
     return this.#refreshing;
   }
 
   async #doRefresh() {
+    // Another context of the app (the service worker's background pass, another tab) may have refreshed since this
+    // one read the tokens: the refresh token it replaced is spent, and presenting it again would make the server end
+    // the whole login. Its tokens are in IndexedDB.
+    const stored = await db.getMeta('session');
+    if (stored && stored.refresh_token && stored.refresh_token !== (this.#record && this.#record.refresh_token)) {
+      this.#record = stored;
+      if (stored.access_token && stored.access_expires_at - EXPIRY_MARGIN_MS > Date.now()) return stored.access_token;
+    }
     const refreshToken = this.#record && this.#record.refresh_token;
     if (!refreshToken) throw new SignInRequired();
     let tokens;
@@ -115,4 +124,10 @@ export class Session extends EventTarget {
     };
     await db.setMeta('session', this.#record);
   }
+}
+
+/** Runs `body` while no other context of the app refreshes (Web Locks reach the service worker and every tab). */
+function oneAtATime(body) {
+  if (!(globalThis.navigator && navigator.locks)) return body();
+  return navigator.locks.request(REFRESH_LOCK, body);
 }

@@ -427,3 +427,39 @@ def test_a_browser_without_module_service_workers_gets_the_offline_shell_alone(p
     page.wait_for_selector("[data-testid=sync-status][data-state=offline]")
     device.shoot("list-offline-classic-worker")
     device.problems.expect_none()
+
+
+# Two sessions over the phone's one IndexedDB, as the open app and its service worker are: each meets a 401 once, so
+# each refreshes; the second must take up the tokens the first stored, not present the refresh token the first spent.
+TWO_CONTEXTS_REFRESH_JS = """async () => {
+  const api = await import('./js/api.js');
+  const { Session } = await import('./js/session.js');
+  const app = new Session();
+  const worker = new Session();
+  await app.load();
+  await worker.load();
+  const refusedOnce = () => {
+    let refused = false;
+    return async (token) => {
+      if (!refused) { refused = true; throw new api.ProblemError(401, { title: 'Unauthorized' }); }
+      return token;
+    };
+  };
+  await worker.call(refusedOnce());
+  const token = await app.call(refusedOnce());
+  const assignments = await api.myAssignments(token);
+  return { count: assignments.length, app_needs_sign_in: app.needsSignIn, worker_needs_sign_in: worker.needsSignIn };
+}"""
+
+
+def test_a_token_refreshed_by_the_service_worker_does_not_end_the_open_apps_login(phone, pwa_server):
+    device = phone("two-refreshes")
+    page = device.open()
+    device.log_in("surveyor4")
+    device.wait_until_installed()
+
+    outcome = page.evaluate(TWO_CONTEXTS_REFRESH_JS)
+
+    assert outcome == {"count": len(assignments_of(pwa_server, "surveyor4")), "app_needs_sign_in": False,
+                       "worker_needs_sign_in": False}
+    device.problems.expect_none()

@@ -95,7 +95,7 @@ def test_what_a_flag_measured_is_worded_in_the_reviewers_language(console_as, li
     assert measured.inner_text().startswith(
         f"Posisi terdekat {_indonesian_distance(outside['facts']['distance_m'])} dari unit ")
     assert f"(geofence {outside['facts']['geofence_m']} m, akurasi " in measured.inner_text()
-    shoot(page, "flag measured", full_page=False)
+    shoot(page, "flag-measured", full_page=False)
     page.click("button.language-button[lang='en']")
     page.wait_for_selector(".flag-item[data-flag='geo.outside'] .flag-measured li:has-text('Nearest position ')")
     assert outside["detail"].startswith("Nearest position ")
