@@ -380,10 +380,10 @@ def test_a_visit_finished_offline_is_sent_by_the_service_worker_once_the_network
     assert visits_on_server(pwa_server, assignment, surveyor_id) == []
     device.set_offline(False)
     # What the browser does when the network comes back (emulated connectivity does not wake it).
-    [registration] = [r for r in registrations if r["scopeURL"] == pwa_server.base_url + "/" and not r["isDeleted"]]
+    [registration_id] = {r["registrationId"] for r in registrations
+                         if r["scopeURL"] == pwa_server.base_url + "/" and not r["isDeleted"]}
     devtools.send("ServiceWorker.dispatchSyncEvent", {"origin": pwa_server.base_url, "tag": BACKGROUND_SYNC_TAG,
-                                                      "registrationId": registration["registrationId"],
-                                                      "lastChance": False})
+                                                      "registrationId": registration_id, "lastChance": False})
 
     deadline = time.monotonic() + SYNC_TIMEOUT_MS / 1000
     while not _all_stored(pwa_server, assignment, surveyor_id, visit_id, photos):
