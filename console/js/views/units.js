@@ -31,7 +31,7 @@ export function unitMapPoints(units) {
 
 export async function render(main) {
   const body = h('div', { class: 'page-body' }, loading());
-  mount(main, pageHeader(t('units.title'), {
+  const header = pageHeader(t('units.title'), {
     subtitle: t('units.subtitle'),
     actions: [
       button(t('units.add_region'), () => regionDialog(reload)),
@@ -39,7 +39,8 @@ export async function render(main) {
       linkButton(t('units.import'), '#/units/import'),
       button(t('units.add'), () => unitDialog(null, data, reload), { kind: 'primary', waiting: true }),
     ],
-  }), body);
+  });
+  mount(main, header, body);
 
   const data = { units: [], agencies: [], regions: [] };
   let table = null;
@@ -105,7 +106,7 @@ export async function render(main) {
   });
   showMissing();
   mount(body, view.element);
-  enableActions(main);
+  enableActions(header);
   return () => map?.destroy();
 }
 

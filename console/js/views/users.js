@@ -18,10 +18,11 @@ export async function render(main) {
   const body = h('div', { class: 'page-body' }, loading());
   const data = { users: [], regions: [], agencies: [], units: [] };
   let table = null;
-  mount(main, pageHeader(t('users.title'), {
+  const header = pageHeader(t('users.title'), {
     subtitle: t('users.subtitle'),
     actions: [button(t('users.add'), () => createDialog(data, reload), { kind: 'primary', waiting: true })],
-  }), body);
+  });
+  mount(main, header, body);
 
   async function reload() {
     const [users, regions, agencies, units] = await Promise.all([
@@ -55,7 +56,7 @@ export async function render(main) {
     ],
   });
   mount(body, table.element);
-  enableActions(main);
+  enableActions(header);
 }
 
 function regionNames(user) {

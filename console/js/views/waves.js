@@ -90,10 +90,11 @@ export async function sendMarkingCutoffs(editor, send) {
 export async function render(main) {
   const body = h('div', { class: 'page-body' }, loading());
   const data = { waves: [], instruments: [], profiles: [] };
-  mount(main, pageHeader(t('waves.title'), {
+  const header = pageHeader(t('waves.title'), {
     subtitle: t('waves.subtitle'),
     actions: [button(t('waves.add'), () => createDialog(data), { kind: 'primary', waiting: true })],
-  }), body);
+  });
+  mount(main, header, body);
   try {
     [data.waves, data.instruments, data.profiles] = await Promise.all([
       api.get('admin/waves'), api.get('admin/instruments'), api.get('admin/profiles')]);
@@ -122,7 +123,7 @@ export async function render(main) {
     ],
   });
   mount(body, table.element);
-  enableActions(main);
+  enableActions(header);
 }
 
 function isoDate(date) {

@@ -163,3 +163,24 @@ def test_a_refused_refresh_ends_the_session_and_shows_the_login(console_as, live
 
     assert page.evaluate("sessionStorage.getItem('sidak.console.session')") is None
     problems.expect_none()
+
+
+def test_a_page_left_before_its_data_came_does_not_enable_the_next_pages_buttons(console_as, live_server, shoot):
+    page, problems = console_as("admin")
+    held: dict[str, Any] = {}
+    page.route("**/api/admin/users", lambda route: held.setdefault("users", route))
+    page.route("**/api/admin/profiles", lambda route: held.setdefault("profiles", route))
+    page.goto(live_server.url("/console/#/users"))
+    page.wait_for_selector(".page-actions button[data-waiting]")
+    page.goto(live_server.url("/console/#/waves"))
+    add_wave = page.locator(".page-actions button.primary")
+    add_wave.wait_for()
+    assert sorted(held) == ["profiles", "users"]
+
+    held["users"].continue_()  # the users page, left already, gets its data now
+    page.wait_for_timeout(500)
+    assert add_wave.is_disabled(), "the users page enabled the wave page's button before its profiles came"
+    held["profiles"].continue_()
+    add_wave.click()
+    page.wait_for_selector("dialog form .cutoff-table")
+    problems.expect_none()
