@@ -1,5 +1,6 @@
 // The console's shell: the top bar (navigation, language, logout) and the hash router that mounts one view at a
-// time into <main>. A view is `render(main, {params, query}) → cleanup function | undefined`.
+// time into <main>, each into an element of its own. A view is `render(element, {params, query}) → cleanup function
+// | undefined`.
 
 import { LOGGED_OUT_EVENT, logout } from './api.js';
 import { h, mount } from './dom.js';
@@ -114,13 +115,16 @@ async function route() {
   renderCount += 1;
   const thisRender = renderCount;
   renderTopbar(found.route.nav);
-  main.replaceChildren();
+  // Each page renders into an element of its own: a view still loading when the user moves on then writes into a
+  // detached element, never over the page shown since.
+  const view = h('div', { class: 'view' });
+  main.replaceChildren(view);
   if (found.route.admin && !isAdmin()) {
-    mount(main, h('h1', {}, t('page.forbidden')), h('p', {}, t('page.forbidden_detail')));
+    mount(view, h('h1', {}, t('page.forbidden')), h('p', {}, t('page.forbidden_detail')));
     return;
   }
   try {
-    const result = await found.route.view.render(main, { params: found.params, query });
+    const result = await found.route.view.render(view, { params: found.params, query });
     // A slow view finishing after the user moved on must not leave its cleanup behind for the wrong page.
     if (thisRender === renderCount) cleanup = result;
     else if (typeof result === 'function') result();

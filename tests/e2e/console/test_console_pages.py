@@ -184,3 +184,21 @@ def test_a_page_left_before_its_data_came_does_not_enable_the_next_pages_buttons
     add_wave.click()
     page.wait_for_selector("dialog form .cutoff-table")
     problems.expect_none()
+
+
+def test_a_page_left_before_its_data_came_does_not_draw_over_the_page_shown_since(console_as, live_server):
+    visit_id = live_server.api("GET", "/api/review/visits?limit=1").json()["items"][0]["id"]
+    page, problems = console_as("admin")
+    held: list[Any] = []
+    page.route(f"**/api/review/visits/{visit_id}", lambda route: held.append(route))
+    page.goto(live_server.url(f"/console/#/review/{visit_id}"))
+    page.wait_for_selector(".page-body .loading")
+    page.goto(live_server.url("/console/#/waves"))
+    page.wait_for_selector(".data-table")
+    assert len(held) == 1
+
+    held[0].continue_()  # the visit page, left already, gets its visit now
+    page.wait_for_timeout(500)
+    assert page.locator(".visit-page").count() == 0, "the visit page was drawn over the wave list"
+    assert page.locator(".data-table").count() == 1
+    problems.expect_none()
