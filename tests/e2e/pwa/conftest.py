@@ -3,8 +3,10 @@
   pwa_server — a demo server of the phone tests' own (they stop and restart it; other suites share live_server),
                with `stopped()` to take it down for a while on the same port
   phone      — a factory for surveyors' phones: a persistent Chromium profile in tmp at 360×640, geolocation granted
-               and overridden, background sync granted (as Chrome grants it to every site; Playwright would deny
-               it), closable and relaunchable on the same profile directory, offline at will
+               and overridden, closable and relaunchable on the same profile directory, offline at will;
+               `background_sync=True` grants Background Sync as Chrome does for every site (Playwright denies it).
+               Without it the service worker never sends: Chromium fires a sync at once whatever the emulated
+               network says, and its attempt would change the records a test compares across a restart.
   photo_file — small JPEGs drawn per test, each different, for the many required photos of a full visit
 
 Every page of a phone records script errors and Content-Security-Policy refusals (`phone.problems`).
@@ -125,12 +127,13 @@ class Phone:
     """One surveyor's phone. Closing it and opening it again keeps its profile: service worker, caches, IndexedDB."""
 
     def __init__(self, browser_type: Any, chromium_path: Path, profile_dir: Path, server: PwaServer,
-                 shoot: Callable[..., Path], name: str) -> None:
+                 shoot: Callable[..., Path], name: str, *, background_sync: bool = False) -> None:
         self._browser_type = browser_type
         self._chromium_path = chromium_path
         self._profile_dir = profile_dir
         self._shoot = shoot
         self._name = name
+        self._permissions = ["geolocation", "background-sync"] if background_sync else ["geolocation"]
         self.server = server
         self.position = {"latitude": -6.7, "longitude": 108.5, "accuracy": 20.0}
         self.is_offline = False
@@ -146,7 +149,7 @@ class Phone:
         self.context = self._browser_type.launch_persistent_context(
             str(self._profile_dir), executable_path=str(self._chromium_path), headless=True, args=CHROMIUM_ARGS,
             viewport=PHONE_VIEWPORT, locale="id-ID", timezone_id="Asia/Jakarta",
-            permissions=["geolocation", "background-sync"], geolocation=self.position, service_workers="allow")
+            permissions=self._permissions, geolocation=self.position, service_workers="allow")
         self.context.set_offline(self.is_offline)
         if init_script is not None:
             self.context.add_init_script(init_script)
@@ -214,13 +217,14 @@ class Phone:
 
 @pytest.fixture
 def phone(browser: Any, chromium_path: Path, pwa_server: PwaServer, tmp_path: Path,
-          screenshot: Callable[..., Path]) -> Iterator[Callable[[str], Phone]]:
+          screenshot: Callable[..., Path]) -> Iterator[Callable[..., Phone]]:
     """phone("geo") → a phone with a fresh profile; its screenshots are artifacts/screenshots/pwa/geo-*.png."""
     phones: list[Phone] = []
 
-    def make(name: str) -> Phone:
+    def make(name: str, *, background_sync: bool = False) -> Phone:
         profile_dir = tmp_path / f"profile-{len(phones)}"
-        made = Phone(browser.browser_type, chromium_path, profile_dir, pwa_server, screenshot, name)
+        made = Phone(browser.browser_type, chromium_path, profile_dir, pwa_server, screenshot, name,
+                     background_sync=background_sync)
         phones.append(made)
         return made
 

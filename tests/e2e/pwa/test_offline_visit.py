@@ -354,7 +354,7 @@ def test_the_installed_app_shell_opens_with_the_server_stopped(phone, pwa_server
 def test_a_visit_finished_offline_is_sent_by_the_service_worker_once_the_network_is_back_with_the_app_closed(
         phone, pwa_server, instrument, photo_file):
     assignment = {**assignments_of(pwa_server, "surveyor3")[-1], "surveyor": "surveyor3"}
-    device = phone("background-sync")
+    device = phone("background-sync", background_sync=True)
     device.move_to(assignment["unit"]["lat"], assignment["unit"]["lon"], 15)
     page = device.open()
     device.log_in("surveyor3")
