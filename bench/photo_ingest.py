@@ -43,10 +43,10 @@ import httpx
 from PIL import Image, ImageOps
 from photo_pipeline import bare_pipeline_rate, camera_jpeg, phone_jpeg
 from sync_ingest import (
-    LeanHttpConnection,
     Run,
     Seeded,
     cpu_seconds_of_group,
+    lean_connections,
     load,
     running_server,
     scratch_database,
@@ -139,21 +139,17 @@ async def upload_photos(url: str, seeded: Seeded, pictures: list[bytes], declare
     """Upload the next declared photos (``cursor`` says how far each client got in earlier slices)."""
     clients = len(seeded.surveyors)
     headers = [{"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"} for _, _, token in seeded.surveyors]
-    connections = [LeanHttpConnection(url) for _ in range(clients)]
+    async with lean_connections(url, clients) as connections:
+        async def put_photo(index: int, _n: int) -> int:
+            if cursor[index] >= len(declared[index]):
+                raise RuntimeError("more uploads than declared photos: raise the estimate in main()")
+            visit_id, photo_id, n, picture = declared[index][cursor[index]]
+            cursor[index] += 1
+            status, _ = await connections[index].request("PUT", f"/api/visits/{visit_id}/photos/{photo_id}",
+                                                         headers[index], unique_variant(pictures[picture], n))
+            return status
 
-    async def put_photo(index: int, _n: int) -> int:
-        if cursor[index] >= len(declared[index]):
-            raise RuntimeError("more uploads than declared photos: raise the estimate in main()")
-        visit_id, photo_id, n, picture = declared[index][cursor[index]]
-        cursor[index] += 1
-        status, _ = await connections[index].request("PUT", f"/api/visits/{visit_id}/photos/{photo_id}",
-                                                     headers[index], unique_variant(pictures[picture], n))
-        return status
-
-    try:
         return await load(clients, seconds, put_photo)
-    finally:
-        await asyncio.gather(*(connection.close() for connection in connections))
 
 
 class MemorySampler:

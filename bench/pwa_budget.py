@@ -40,7 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sync_ingest import free_port, wait_until_serving
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.servers import free_port, server_env, wait_until_serving  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,6 +54,7 @@ SHELL_BUDGET_BYTES = 150 * 1024
 MAP_LIBRARIES = ("leaflet", "maplibre", "openlayers", "ol-")
 SURVEYOR = "surveyor1"
 LIGHTHOUSE_TIMEOUT_S = 240
+SERVER_START_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,7 @@ def run_lighthouse(binary: Path, url: str, out_dir: Path, *, profile: Path | Non
 
 @contextmanager
 def demo_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SIDAK_")}
-    env["SIDAK_DATA_DIR"] = str(data_dir)
+    env = server_env(data_dir)
     subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=env, check=True,
                    capture_output=True, timeout=300)
     logins = json.loads((data_dir / "demo-logins.json").read_text())
@@ -123,7 +126,8 @@ def demo_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
              "--port", str(port), "--log-level", "warning"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_serving(base_url, process, data_dir / "server.log")
+        wait_until_serving(base_url, process, lambda: (data_dir / "server.log").read_text()[-3000:],
+                           timeout_s=SERVER_START_TIMEOUT_S)
         yield base_url, logins
     finally:
         process.terminate()

@@ -29,21 +29,19 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import msgspec
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, insert, text
@@ -55,11 +53,16 @@ from server.domain.instruments.documents import Dimension, Indicator, Text
 from server.domain.instruments.documents import Instrument as InstrumentDocument
 from server.lib.auth import Principal, hash_password, issue_access_token
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.servers import free_port, wait_until_serving  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 UNIT_AT = (-6.7616, 108.4808)  # Sumber, Kabupaten Cirebon
 ANSWERS = 60
 POSITIONS = 20
 SECRET_KEY = secrets.token_urlsafe(48)
+SERVER_START_TIMEOUT_S = 60
 
 
 # --- the database ---------------------------------------------------------------------------------------------
@@ -169,12 +172,6 @@ def visit_document(assignment_id: uuid.UUID, variant: int, *, photos: list[dict[
 
 # --- the server ------------------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def running_server(data_dir: Path, database_url: str, *, workers: int = 1,
                    environ: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
@@ -189,7 +186,8 @@ def running_server(data_dir: Path, database_url: str, *, workers: int = 1,
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(url, process, data_dir / "server.log")
+        wait_until_serving(url, process, lambda: (data_dir / "server.log").read_text()[-3000:],
+                           timeout_s=SERVER_START_TIMEOUT_S)
         yield url, process
     finally:
         if process.poll() is None:
@@ -217,19 +215,6 @@ def cpu_seconds_of_group(process_group: int) -> float:
         if int(fields[2]) == process_group:
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
-
-
-def wait_until_serving(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited; see {log_path}:\n" + log_path.read_text()[-3000:])
-        try:
-            httpx.get(f"{url}/api/me/visits", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start within 60 s")
 
 
 # --- load --------------------------------------------------------------------------------------------------------
@@ -342,22 +327,28 @@ class LeanHttpConnection:
             await writer.wait_closed()
 
 
+@asynccontextmanager
+async def lean_connections(url: str, count: int) -> AsyncIterator[list[LeanHttpConnection]]:
+    """One ``LeanHttpConnection`` per client, all closed afterwards."""
+    connections = [LeanHttpConnection(url) for _ in range(count)]
+    try:
+        yield connections
+    finally:
+        await asyncio.gather(*(connection.close() for connection in connections))
+
+
 async def http_visits(url: str, seeded: Seeded, clients: int, seconds: float) -> Run:
     bodies = [[msgspec.json.encode(visit_document(assignment_id, variant)) for variant in range(8)]
               for _, assignment_id, _ in seeded.surveyors]
     headers = [{"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
                for _, _, token in seeded.surveyors]
-    connections = [LeanHttpConnection(url) for _ in range(clients)]
+    async with lean_connections(url, clients) as connections:
+        async def put_visit(index: int, n: int) -> int:
+            status, _ = await connections[index].request("PUT", f"/api/visits/{uuid.uuid4()}", headers[index],
+                                                         bodies[index][n % 8])
+            return status
 
-    async def put_visit(index: int, n: int) -> int:
-        status, _ = await connections[index].request("PUT", f"/api/visits/{uuid.uuid4()}", headers[index],
-                                                     bodies[index][n % 8])
-        return status
-
-    try:
         return await load(clients, seconds, put_visit)
-    finally:
-        await asyncio.gather(*(connection.close() for connection in connections))
 
 
 # --- the baseline: the same rows straight through SQLAlchemy Core ------------------------------------------------
