@@ -14,13 +14,9 @@ export function pageHeader(title, { actions = [], back = null, subtitle = null }
     actions.length ? h('div', { class: 'page-actions' }, actions) : null);
 }
 
-/**
- * Buttons in the page header that need the page's data start disabled (`waiting: true`) until it has loaded. Pass
- * the page's own header: a page left before its data came must not enable the buttons of the page shown since (the
- * admin's home page, loading slowly, enabled the wave page's "add" before its profiles had come).
- */
-export function enableActions(header) {
-  header.querySelectorAll('.page-actions button[data-waiting]').forEach((action) => {
+/** Buttons in the page header that need the page's data start disabled (`waiting: true`) until it has loaded. */
+export function enableActions(container) {
+  container.querySelectorAll('.page-actions button[data-waiting]').forEach((action) => {
     action.disabled = false;
     delete action.dataset.waiting;
   });

@@ -31,7 +31,7 @@ export function unitMapPoints(units) {
 
 export async function render(main) {
   const body = h('div', { class: 'page-body' }, loading());
-  const header = pageHeader(t('units.title'), {
+  mount(main, pageHeader(t('units.title'), {
     subtitle: t('units.subtitle'),
     actions: [
       button(t('units.add_region'), () => regionDialog(reload)),
@@ -39,8 +39,7 @@ export async function render(main) {
       linkButton(t('units.import'), '#/units/import'),
       button(t('units.add'), () => unitDialog(null, data, reload), { kind: 'primary', waiting: true }),
     ],
-  });
-  mount(main, header, body);
+  }), body);
 
   const data = { units: [], agencies: [], regions: [] };
   let table = null;
@@ -106,7 +105,7 @@ export async function render(main) {
   });
   showMissing();
   mount(body, view.element);
-  enableActions(header);
+  enableActions(main);
   return () => map?.destroy();
 }
 

@@ -18,11 +18,10 @@ export async function render(main) {
   const body = h('div', { class: 'page-body' }, loading());
   const data = { users: [], regions: [], agencies: [], units: [] };
   let table = null;
-  const header = pageHeader(t('users.title'), {
+  mount(main, pageHeader(t('users.title'), {
     subtitle: t('users.subtitle'),
     actions: [button(t('users.add'), () => createDialog(data, reload), { kind: 'primary', waiting: true })],
-  });
-  mount(main, header, body);
+  }), body);
 
   async function reload() {
     const [users, regions, agencies, units] = await Promise.all([
@@ -56,7 +55,7 @@ export async function render(main) {
     ],
   });
   mount(body, table.element);
-  enableActions(header);
+  enableActions(main);
 }
 
 function regionNames(user) {

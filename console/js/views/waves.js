@@ -90,11 +90,10 @@ export async function sendMarkingCutoffs(editor, send) {
 export async function render(main) {
   const body = h('div', { class: 'page-body' }, loading());
   const data = { waves: [], instruments: [], profiles: [] };
-  const header = pageHeader(t('waves.title'), {
+  mount(main, pageHeader(t('waves.title'), {
     subtitle: t('waves.subtitle'),
     actions: [button(t('waves.add'), () => createDialog(data), { kind: 'primary', waiting: true })],
-  });
-  mount(main, header, body);
+  }), body);
   try {
     [data.waves, data.instruments, data.profiles] = await Promise.all([
       api.get('admin/waves'), api.get('admin/instruments'), api.get('admin/profiles')]);
@@ -123,7 +122,7 @@ export async function render(main) {
     ],
   });
   mount(body, table.element);
-  enableActions(header);
+  enableActions(main);
 }
 
 function isoDate(date) {

@@ -165,7 +165,7 @@ def test_a_refused_refresh_ends_the_session_and_shows_the_login(console_as, live
     problems.expect_none()
 
 
-def test_a_page_left_before_its_data_came_does_not_enable_the_next_pages_buttons(console_as, live_server, shoot):
+def test_a_page_left_before_its_data_came_does_not_enable_the_next_pages_buttons(console_as, live_server):
     page, problems = console_as("admin")
     held: dict[str, Any] = {}
     page.route("**/api/admin/users", lambda route: held.setdefault("users", route))
