@@ -80,9 +80,16 @@ def database(kind: str, data_dir: Path, pg_url: str) -> Iterator[str]:
         yield url
 
 
-async def run_phones(base_url: str, logins: dict[str, str], pool: PhotoPool, *, seconds: float,
-                     photos_per_visit: int, pause_s: float = 0.0,
-                     on_all_ready: Callable[[], None] = lambda: None) -> Run:
+async def run_phones(
+    base_url: str,
+    logins: dict[str, str],
+    pool: PhotoPool,
+    *,
+    seconds: float,
+    photos_per_visit: int,
+    pause_s: float = 0.0,
+    on_all_ready: Callable[[], None] = lambda: None,
+) -> Run:
     """Every phone logs in and fetches its work at once (a burst no morning will beat); once all have, they sync
     visits back to back for ``seconds``."""
     traffic = Traffic()
@@ -124,8 +131,9 @@ async def run_phones(base_url: str, logins: dict[str, str], pool: PhotoPool, *, 
     finally:
         for phone in phones:
             await phone.close()
-    return Run(traffic, phones, started_at, all_ready_at, deadline, time.monotonic(), synced_at, photos_per_visit,
-               errors)
+    return Run(
+        traffic, phones, started_at, all_ready_at, deadline, time.monotonic(), synced_at, photos_per_visit, errors
+    )
 
 
 def percentile_ms(values: list[float], fraction: float) -> float:
@@ -133,21 +141,35 @@ def percentile_ms(values: list[float], fraction: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def summary(run: Run, holdings: Holdings, audit: tuple[bool, str], server_cpu_s: float, args: argparse.Namespace,
-            client_cpu_s: float) -> dict[str, Any]:
+def summary(
+    run: Run,
+    holdings: Holdings,
+    audit: tuple[bool, str],
+    server_cpu_s: float,
+    args: argparse.Namespace,
+    client_cpu_s: float,
+) -> dict[str, Any]:
     sync_s = run.ended_at - run.all_ready_at
     visits = len(run.synced_at)
     routes = {}
     for route in ROUTES:
         latencies = run.traffic.latencies_s.get(route, [])
-        routes[route] = {"requests": len(latencies), "p50_ms": round(percentile_ms(latencies, 0.50), 1),
-                         "p99_ms": round(percentile_ms(latencies, 0.99), 1),
-                         "max_ms": round(1000 * max(latencies, default=float("nan")), 1)}
+        routes[route] = {
+            "requests": len(latencies),
+            "p50_ms": round(percentile_ms(latencies, 0.50), 1),
+            "p99_ms": round(percentile_ms(latencies, 0.99), 1),
+            "max_ms": round(1000 * max(latencies, default=float("nan")), 1),
+        }
     return {
-        "database": args.database, "workers": args.workers, "surveyors": args.surveyors, "seconds": args.seconds,
+        "database": args.database,
+        "workers": args.workers,
+        "surveyors": args.surveyors,
+        "seconds": args.seconds,
         "pause_s": args.pause_s,
-        "photos_per_visit": run.photos_per_visit, "cores": os.cpu_count(),
-        "visits_synced": visits, "photos_stored": holdings.photos,
+        "photos_per_visit": run.photos_per_visit,
+        "cores": os.cpu_count(),
+        "visits_synced": visits,
+        "photos_stored": holdings.photos,
         "visits_per_s": round(visits / sync_s, 1),
         "photos_per_s": round(visits * run.photos_per_visit / sync_s, 1),
         "all_logged_in_after_s": round(run.all_ready_at - run.started_at, 1),
@@ -159,30 +181,40 @@ def summary(run: Run, holdings: Holdings, audit: tuple[bool, str], server_cpu_s:
         "errors": len(run.errors) + sum(run.traffic.transport_errors.values()),
         "error_samples": run.errors[:5] + [f"{name} ×{n}" for name, n in run.traffic.transport_errors.items()],
         "server_errors_5xx": run.traffic.server_errors,
-        "stored_visits": holdings.visits, "stored_originals": holdings.originals,
-        "check_problems": len(holdings.problems), "check_problem_samples": holdings.problems[:10],
+        "stored_visits": holdings.visits,
+        "stored_originals": holdings.originals,
+        "check_problems": len(holdings.problems),
+        "check_problem_samples": holdings.problems[:10],
         "audit_chain": audit[1],
         "audit_chain_intact": audit[0],
     }
 
 
 def print_summary(result: dict[str, Any]) -> None:
-    print(f"\n{result['surveyors']} surveyors, {result['photos_per_visit']} photos per visit, "
-          f"{result['pause_s']} s pause between visits, {result['database']}, "
-          f"{result['workers']} workers, {result['cores']} cores: all logged in after "
-          f"{result['all_logged_in_after_s']} s, then {result['sync_s']} s of syncing")
+    print(
+        f"\n{result['surveyors']} surveyors, {result['photos_per_visit']} photos per visit, "
+        f"{result['pause_s']} s pause between visits, {result['database']}, "
+        f"{result['workers']} workers, {result['cores']} cores: all logged in after "
+        f"{result['all_logged_in_after_s']} s, then {result['sync_s']} s of syncing"
+    )
     print(f"  visits synced   {result['visits_synced']:>7}  {result['visits_per_s']:>7.1f}/s")
     print(f"  photos stored   {result['photos_stored']:>7}  {result['photos_per_s']:>7.1f}/s")
-    print(f"  while syncing: server CPU {result['server_cpu_ms_per_visit']} ms per visit; load generator CPU "
-          f"{result['load_generator_cpu_s']} s; machine load average {result['machine_load_1min_at_end']} "
-          f"(others' work included)")
+    print(
+        f"  while syncing: server CPU {result['server_cpu_ms_per_visit']} ms per visit; load generator CPU "
+        f"{result['load_generator_cpu_s']} s; machine load average {result['machine_load_1min_at_end']} "
+        f"(others' work included)"
+    )
     print(f"  {'route':<12} {'requests':>9} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
     for route, figures in result["routes"].items():
-        print(f"  {route:<12} {figures['requests']:>9} {figures['p50_ms']:>9} {figures['p99_ms']:>9} "
-              f"{figures['max_ms']:>9}")
+        print(
+            f"  {route:<12} {figures['requests']:>9} {figures['p50_ms']:>9} {figures['p99_ms']:>9} "
+            f"{figures['max_ms']:>9}"
+        )
     print(f"  errors {result['errors']} (5xx: {result['server_errors_5xx']}) {result['error_samples']}")
-    print(f"  check: {result['stored_visits']} visits and {result['stored_originals']} originals stored; "
-          f"{result['check_problems']} problems {result['check_problem_samples']}")
+    print(
+        f"  check: {result['stored_visits']} visits and {result['stored_originals']} originals stored; "
+        f"{result['check_problems']} problems {result['check_problem_samples']}"
+    )
     print(f"  audit chain: {result['audit_chain']}")
 
 
@@ -192,19 +224,27 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the phones sync, once all logged in")
     parser.add_argument("--quick", action="store_true", help="a 15 s run")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--pg-url", default=os.environ.get("SIDAK_BENCH_PG_URL",
-                                                           "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("SIDAK_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--photos-per-visit", type=int, default=3)
-    parser.add_argument("--pause-s", type=float, default=0.0,
-                        help="each phone's pause between two visits (0: back to back, the most load)")
+    parser.add_argument(
+        "--pause-s",
+        type=float,
+        default=0.0,
+        help="each phone's pause between two visits (0: back to back, the most load)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.quick:
         args.seconds = 15.0
 
-    with tempfile.TemporaryDirectory(prefix="sidak-load-") as folder, database(args.database, Path(folder),
-                                                                               args.pg_url) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="sidak-load-") as folder,
+        database(args.database, Path(folder), args.pg_url) as url,
+    ):
         data_dir = Path(folder)
         print(f"preparing {data_dir} on {args.database}: demo, {args.surveyors} surveyors, photos …", flush=True)
         admin_password = run_demo(data_dir, url)["admin"]
@@ -212,21 +252,34 @@ def main() -> int:
         try:
             logins = asyncio.run(add_surveyors(server.base_url, admin_password, args.surveyors))
             pool = PhotoPool()
-            print(f"photos of {statistics.mean(map(len, pool.bases)) / 1000:.0f} KB on average; "
-                  f"running {args.seconds:.0f} s …", flush=True)
+            print(
+                f"photos of {statistics.mean(map(len, pool.bases)) / 1000:.0f} KB on average; "
+                f"running {args.seconds:.0f} s …",
+                flush=True,
+            )
             at_ready: dict[str, Any] = {}
 
             def measure_from_here() -> None:  # the sync phase only: logins are all argon2
                 at_ready.update(server_cpu_s=server.cpu_s(), client=resource.getrusage(resource.RUSAGE_SELF))
 
-            run = asyncio.run(run_phones(server.base_url, logins, pool, seconds=args.seconds,
-                                         photos_per_visit=args.photos_per_visit, pause_s=args.pause_s,
-                                         on_all_ready=measure_from_here))
+            run = asyncio.run(
+                run_phones(
+                    server.base_url,
+                    logins,
+                    pool,
+                    seconds=args.seconds,
+                    photos_per_visit=args.photos_per_visit,
+                    pause_s=args.pause_s,
+                    on_all_ready=measure_from_here,
+                )
+            )
             server_cpu_s = server.cpu_s() - at_ready["server_cpu_s"]
             client_before, client_after = at_ready["client"], resource.getrusage(resource.RUSAGE_SELF)
         finally:
             server.stop()
-        client_cpu_s = (client_after.ru_utime - client_before.ru_utime) + (client_after.ru_stime - client_before.ru_stime)
+        client_cpu_s = (client_after.ru_utime - client_before.ru_utime) + (
+            client_after.ru_stime - client_before.ru_stime
+        )
         visits = [visit for phone in run.phones for visit in phone.visits]
         holdings = asyncio.run(check_holdings(url, data_dir, visits, logins))
         audit = audit_chain_is_intact(data_dir, url)

@@ -123,30 +123,43 @@ async def declare_photos(url: str, seeded: Seeded, pictures: list[bytes], count:
                     picture = (index + start + k) % len(pictures)
                     data = unique_variant(pictures[picture], n)
                     photo_id = str(uuid.uuid4())
-                    photos.append({"id": photo_id, "indicator": f"Q{(k % PHOTO_INDICATORS) + 1:02d}",
-                                   "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                                   "content_type": "image/jpeg", "taken_at": doc["answers"][k]["answered_at"]})
+                    photos.append(
+                        {
+                            "id": photo_id,
+                            "indicator": f"Q{(k % PHOTO_INDICATORS) + 1:02d}",
+                            "sha256": hashlib.sha256(data).hexdigest(),
+                            "size": len(data),
+                            "content_type": "image/jpeg",
+                            "taken_at": doc["answers"][k]["answered_at"],
+                        }
+                    )
                     per_client[index].append((visit_id, photo_id, n, picture))
                     n += 1
-                response = await http.put(f"/api/visits/{visit_id}", json={**doc, "photos": photos},
-                                          headers={"Authorization": f"Bearer {token}"})
+                response = await http.put(
+                    f"/api/visits/{visit_id}",
+                    json={**doc, "photos": photos},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 response.raise_for_status()
     return per_client
 
 
-async def upload_photos(url: str, seeded: Seeded, pictures: list[bytes], declared: Declared, cursor: list[int],
-                        seconds: float) -> Run:
+async def upload_photos(
+    url: str, seeded: Seeded, pictures: list[bytes], declared: Declared, cursor: list[int], seconds: float
+) -> Run:
     """Upload the next declared photos (``cursor`` says how far each client got in earlier slices)."""
     clients = len(seeded.surveyors)
     headers = [{"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"} for _, _, token in seeded.surveyors]
     async with lean_connections(url, clients) as connections:
+
         async def put_photo(index: int, _n: int) -> int:
             if cursor[index] >= len(declared[index]):
                 raise RuntimeError("more uploads than declared photos: raise the estimate in main()")
             visit_id, photo_id, n, picture = declared[index][cursor[index]]
             cursor[index] += 1
-            status, _ = await connections[index].request("PUT", f"/api/visits/{visit_id}/photos/{photo_id}",
-                                                         headers[index], unique_variant(pictures[picture], n))
+            status, _ = await connections[index].request(
+                "PUT", f"/api/visits/{visit_id}/photos/{photo_id}", headers[index], unique_variant(pictures[picture], n)
+            )
             return status
 
         return await load(clients, seconds, put_photo)
@@ -182,7 +195,7 @@ class MemorySampler:
                     continue
                 try:
                     stat = Path(entry.path, "stat").read_text()
-                    fields = stat[stat.rindex(")") + 2:].split()
+                    fields = stat[stat.rindex(")") + 2 :].split()
                     if int(fields[2]) != self.process_group:  # field 5 (pgrp), counted after the command name
                         continue
                     rss += int(Path(entry.path, "statm").read_text().split()[1]) * page
@@ -229,8 +242,12 @@ def kind_of_upload(name: str, pictures: list[bytes], folder: Path) -> Kind:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=12.0, help="measured time of each path (default 12)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="the paths take turns this many times, so load from elsewhere hits them alike")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="the paths take turns this many times, so load from elsewhere hits them alike",
+    )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
@@ -244,10 +261,12 @@ def main() -> None:
     try:
         camera = camera_jpeg(data_dir / "camera-4000x3000.jpg")
         phone = phone_jpeg(data_dir / "phone-1600.jpg", camera)
-        other_phone = phone_jpeg(data_dir / "phone-1600-b.jpg",
-                                 camera_jpeg(data_dir / "camera-b.jpg", (2000, 1500), seed=7))
-        phones = kind_of_upload("phone 1600 px JPEG", distinct_pictures([phone, other_phone], quality=85),
-                                data_dir / "phone")
+        other_phone = phone_jpeg(
+            data_dir / "phone-1600-b.jpg", camera_jpeg(data_dir / "camera-b.jpg", (2000, 1500), seed=7)
+        )
+        phones = kind_of_upload(
+            "phone 1600 px JPEG", distinct_pictures([phone, other_phone], quality=85), data_dir / "phone"
+        )
         cameras = kind_of_upload("camera 12 MP JPEG", distinct_pictures([camera], quality=90), data_dir / "camera")
         kinds = [phones, cameras]
         with scratch_database(arguments.database, data_dir, arguments.pg_admin_url) as url:
@@ -270,8 +289,9 @@ def main() -> None:
                         kind.own_all.append(bare_rate_all_cores(kind.files, slice_s))
                         cpu_before = cpu_seconds_of_group(process.pid)
                         with MemorySampler(os.getpgid(process.pid)) as sampler:
-                            http_slice = asyncio.run(upload_photos(server_url, seeded, kind.pictures, declared,
-                                                                   cursor, slice_s))
+                            http_slice = asyncio.run(
+                                upload_photos(server_url, seeded, kind.pictures, declared, cursor, slice_s)
+                            )
                         http_slice.cpu_s = cpu_seconds_of_group(process.pid) - cpu_before
                         kind.http.absorb(http_slice)
                         if kind is cameras:
@@ -280,28 +300,36 @@ def main() -> None:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(f"photo ingest on {arguments.database}: {arguments.clients} clients, {arguments.seconds:g} s per path in "
-          f"{arguments.rounds} rounds, {arguments.workers} server worker(s), {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f} at the end")
-    print(f"  {'upload':<20} {'MB':>5} {'HTTP/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'bare 1 thread/s':>16} "
-          f"{'bare 1/core/s':>14} {'÷ 1 thread':>11} {'÷ 1/core':>9} {'CPU ms HTTP':>12} {'CPU ms bare':>12} "
-          f"{'bare÷HTTP':>10} {'own 1/core/s':>13} {'÷ own':>6}  statuses")
+    print(
+        f"photo ingest on {arguments.database}: {arguments.clients} clients, {arguments.seconds:g} s per path in "
+        f"{arguments.rounds} rounds, {arguments.workers} server worker(s), {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
+    print(
+        f"  {'upload':<20} {'MB':>5} {'HTTP/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'bare 1 thread/s':>16} "
+        f"{'bare 1/core/s':>14} {'÷ 1 thread':>11} {'÷ 1/core':>9} {'CPU ms HTTP':>12} {'CPU ms bare':>12} "
+        f"{'bare÷HTTP':>10} {'own 1/core/s':>13} {'÷ own':>6}  statuses"
+    )
     for kind in kinds:
         run = kind.http
         bare_one, bare_all = statistics.fmean(kind.bare_one), statistics.fmean(kind.bare_all)
         own_all = statistics.fmean(kind.own_all)
         http_cpu_ms = run.cpu_ms_each
         bare_cpu_ms = 1000 * kind.bare_cpu_s / kind.bare_photos
-        print(f"  {kind.name:<20} {kind.size_mb:5.2f} {run.rate:7.1f} {run.percentile_ms(0.5):7.0f} "
-              f"{run.percentile_ms(0.99):7.0f} {bare_one:16.1f} {bare_all:14.1f} {run.rate / bare_one:11.2f} "
-              f"{run.rate / bare_all:9.2f} {http_cpu_ms:12.1f} {bare_cpu_ms:12.1f} {bare_cpu_ms / http_cpu_ms:10.2f}"
-              f" {own_all:13.1f} {run.rate / own_all:6.2f}  {dict(sorted(run.statuses.items()))}")
+        print(
+            f"  {kind.name:<20} {kind.size_mb:5.2f} {run.rate:7.1f} {run.percentile_ms(0.5):7.0f} "
+            f"{run.percentile_ms(0.99):7.0f} {bare_one:16.1f} {bare_all:14.1f} {run.rate / bare_one:11.2f} "
+            f"{run.rate / bare_all:9.2f} {http_cpu_ms:12.1f} {bare_cpu_ms:12.1f} {bare_cpu_ms / http_cpu_ms:10.2f}"
+            f" {own_all:13.1f} {run.rate / own_all:6.2f}  {dict(sorted(run.statuses.items()))}"
+        )
     print("  bare: issue 3's pipeline, process_photo rendering every photo anew; 1/core: one thread per core. own:")
     print("  process_photo as the server runs it (a phone's JPEG is its own display image), one thread per core.")
     print("  CPU ms HTTP: the server's CPU time (all threads) per upload; CPU ms bare: the bare pipeline's per photo;")
     print("  their ratio does not depend on what else the machine runs.")
-    print(f"  server memory while {arguments.clients} clients upload 12 MP photos, summed over its processes (the app "
-          f"and its photo decoders): peak PSS {peak_pss_mb:.0f} MB, peak RSS {peak_rss_mb:.0f} MB")
+    print(
+        f"  server memory while {arguments.clients} clients upload 12 MP photos, summed over its processes (the app "
+        f"and its photo decoders): peak PSS {peak_pss_mb:.0f} MB, peak RSS {peak_rss_mb:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

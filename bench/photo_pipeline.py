@@ -73,7 +73,8 @@ def phone_jpeg(path: Path, source: Path, long_side: int = 1600) -> Path:
         upright = ImageOps.exif_transpose(image)
         scale = long_side / max(upright.size)
         upright.resize((round(upright.width * scale), round(upright.height * scale)), Image.Resampling.BILINEAR).save(
-            path, "JPEG", quality=85, exif=phone_app_exif())
+            path, "JPEG", quality=85, exif=phone_app_exif()
+        )
     return path
 
 
@@ -118,21 +119,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sidak-bench-") as folder:
         camera = camera_jpeg(Path(folder) / "camera-4000x3000.jpg")
         photos = [camera, phone_jpeg(Path(folder) / "phone-1600.jpg", camera)]
-        photos += [FIXTURE_PHOTOS / name for name in ("HMD_Nokia_8.3_5G.jpg", "iphone_13_pro_max.HEIC")
-                   if (FIXTURE_PHOTOS / name).is_file()]
+        photos += [
+            FIXTURE_PHOTOS / name
+            for name in ("HMD_Nokia_8.3_5G.jpg", "iphone_13_pro_max.HEIC")
+            if (FIXTURE_PHOTOS / name).is_file()
+        ]
         print(f"bare photo pipeline, one thread, {arguments.seconds:g} s per photo and way")
-        print(f"  {'photo':<28} {'pixels':>11} {'MB':>6} {'photos/s':>9} {'ms/photo':>9} {'rendered anew/s':>16} "
-              f"{'ms/photo':>9}")
+        print(
+            f"  {'photo':<28} {'pixels':>11} {'MB':>6} {'photos/s':>9} {'ms/photo':>9} {'rendered anew/s':>16} "
+            f"{'ms/photo':>9}"
+        )
         for path in photos:
             with Image.open(path) as image:
                 pixels = f"{image.width}×{image.height}"
             rate = bare_pipeline_rate([path], arguments.seconds)
             anew = bare_pipeline_rate([path], arguments.seconds, keep_fitting_jpeg=False)
-            print(f"  {path.name:<28} {pixels:>11} {path.stat().st_size / 1e6:6.2f} {rate:9.1f} {1000 / rate:9.1f} "
-                  f"{anew:16.1f} {1000 / anew:9.1f}")
+            print(
+                f"  {path.name:<28} {pixels:>11} {path.stat().st_size / 1e6:6.2f} {rate:9.1f} {1000 / rate:9.1f} "
+                f"{anew:16.1f} {1000 / anew:9.1f}"
+            )
         if arguments.filters:
-            for path in [camera, *(FIXTURE_PHOTOS / name for name in ("HMD_Nokia_8.3_5G.jpg", "42_IndexError.jpg")
-                                   if (FIXTURE_PHOTOS / name).is_file())]:
+            for path in [
+                camera,
+                *(
+                    FIXTURE_PHOTOS / name
+                    for name in ("HMD_Nokia_8.3_5G.jpg", "42_IndexError.jpg")
+                    if (FIXTURE_PHOTOS / name).is_file()
+                ),
+            ]:
                 compare_filters(path)
 
 

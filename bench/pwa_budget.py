@@ -69,13 +69,17 @@ class PageRun:
 
 # --- Lighthouse ------------------------------------------------------------------------------------------------
 
+
 def ensure_lighthouse(folder: Path) -> Path:
     binary = folder / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
         folder.mkdir(parents=True, exist_ok=True)
         print(f"installing lighthouse@12 into {folder} …", flush=True)
-        subprocess.run(["npm", "install", "--prefix", str(folder), "--no-audit", "--no-fund", "lighthouse@12"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(folder), "--no-audit", "--no-fund", "lighthouse@12"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     version = json.loads((folder / "node_modules" / "lighthouse" / "package.json").read_text())["version"]
     if not version.startswith("12."):
         raise SystemExit(f"{folder} holds lighthouse {version}, not 12.x; remove it or pick another --lighthouse-dir")
@@ -86,20 +90,41 @@ def ensure_lighthouse(folder: Path) -> Path:
 def run_lighthouse(binary: Path, url: str, out_dir: Path, *, profile: Path | None, name: str) -> PageRun:
     report_path = out_dir / f"{name}-{time.monotonic_ns()}.json"
     chrome_flags = CHROME_FLAGS + (f" --user-data-dir={profile}" if profile else "")
-    command = [str(binary), url, "--quiet", "--output=json", f"--output-path={report_path}",
-               "--only-categories=performance,accessibility", "--form-factor=mobile", "--throttling-method=simulate",
-               f"--chrome-flags={chrome_flags}"]
+    command = [
+        str(binary),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={report_path}",
+        "--only-categories=performance,accessibility",
+        "--form-factor=mobile",
+        "--throttling-method=simulate",
+        f"--chrome-flags={chrome_flags}",
+    ]
     if profile:
         command.append("--disable-storage-reset")  # keep the surveyor's session, IndexedDB and service worker
-    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": str(CHROMIUM)}, timeout=LIGHTHOUSE_TIMEOUT_S,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        command,
+        check=True,
+        env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+        timeout=LIGHTHOUSE_TIMEOUT_S,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     report = json.loads(report_path.read_text())
     audits = report["audits"]
-    metric_ids = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
-                  "cumulative-layout-shift", "speed-index")
-    failed = [audit_ref["id"] for audit_ref in report["categories"]["accessibility"]["auditRefs"]
-              if audit_ref["weight"] and audits[audit_ref["id"]]["score"] is not None
-              and audits[audit_ref["id"]]["score"] < 1]
+    metric_ids = (
+        "first-contentful-paint",
+        "largest-contentful-paint",
+        "total-blocking-time",
+        "cumulative-layout-shift",
+        "speed-index",
+    )
+    failed = [
+        audit_ref["id"]
+        for audit_ref in report["categories"]["accessibility"]["auditRefs"]
+        if audit_ref["weight"] and audits[audit_ref["id"]]["score"] is not None and audits[audit_ref["id"]]["score"] < 1
+    ]
     return PageRun(
         name=name,
         performance=100 * (report["categories"]["performance"]["score"] or 0),
@@ -112,22 +137,45 @@ def run_lighthouse(binary: Path, url: str, out_dir: Path, *, profile: Path | Non
 
 # --- the server -------------------------------------------------------------------------------------------------
 
+
 @contextmanager
 def demo_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = server_env(data_dir)
-    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "demo"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     logins = json.loads((data_dir / "demo-logins.json").read_text())
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with (data_dir / "server.log").open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "server.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_until_serving(base_url, process, lambda: (data_dir / "server.log").read_text()[-3000:],
-                           timeout_s=SERVER_START_TIMEOUT_S)
+        wait_until_serving(
+            base_url, process, lambda: (data_dir / "server.log").read_text()[-3000:], timeout_s=SERVER_START_TIMEOUT_S
+        )
         yield base_url, logins
     finally:
         process.terminate()
@@ -172,8 +220,14 @@ def seed_phone_profile(profile: Path, base_url: str, password: str) -> str:
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"],
-            viewport={"width": 360, "height": 640}, locale="id-ID", timezone_id="Asia/Jakarta")
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu"],
+            viewport={"width": 360, "height": 640},
+            locale="id-ID",
+            timezone_id="Asia/Jakarta",
+        )
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(f"{base_url}/")
@@ -192,6 +246,7 @@ def seed_phone_profile(profile: Path, base_url: str, password: str) -> str:
 
 
 # --- the app shell ------------------------------------------------------------------------------------------------
+
 
 def shell_files() -> list[str]:
     source = (REPO_ROOT / "pwa" / "sw-shell.js").read_text()
@@ -225,12 +280,20 @@ def measure_shell(base_url: str) -> tuple[list[ShellFile], list[str]]:
                 continue
             answer = client.get("/" + path.removeprefix("./"), headers={"Accept-Encoding": "gzip"})
             answer.raise_for_status()
-            files.append(ShellFile(path, len(answer.content), len(gzip.compress(answer.content, 9, mtime=0)),
-                                   answer.num_bytes_downloaded, answer.headers.get("content-encoding", "none")))
+            files.append(
+                ShellFile(
+                    path,
+                    len(answer.content),
+                    len(gzip.compress(answer.content, 9, mtime=0)),
+                    answer.num_bytes_downloaded,
+                    answer.headers.get("content-encoding", "none"),
+                )
+            )
     return files, excluded
 
 
 # --- the report ----------------------------------------------------------------------------------------------------
+
 
 def median_run(runs: list[PageRun]) -> PageRun:
     """The run with the median performance score (its own accessibility and metrics stay together)."""
@@ -245,12 +308,16 @@ def print_page(label: str, runs: list[PageRun], *, is_budgeted: bool) -> bool:
     ok = chosen.performance >= SCORE_TARGET and accessibility >= SCORE_TARGET
     verdict = ("ok" if ok else "MISSED") if is_budgeted else "for comparison"
     print(f"\n{label}  ({chosen.final_url})")
-    print(f"  performance {chosen.performance:.0f}  accessibility {accessibility:.0f}  — {verdict}"
-          f"  [runs perf/a11y: {scores}]")
+    print(
+        f"  performance {chosen.performance:.0f}  accessibility {accessibility:.0f}  — {verdict}"
+        f"  [runs perf/a11y: {scores}]"
+    )
     metrics = chosen.metrics
-    print(f"  FCP {metrics['first-contentful-paint']:.0f} ms · LCP {metrics['largest-contentful-paint']:.0f} ms · "
-          f"TBT {metrics['total-blocking-time']:.0f} ms · CLS {metrics['cumulative-layout-shift']:.3f} · "
-          f"Speed Index {metrics['speed-index']:.0f} ms")
+    print(
+        f"  FCP {metrics['first-contentful-paint']:.0f} ms · LCP {metrics['largest-contentful-paint']:.0f} ms · "
+        f"TBT {metrics['total-blocking-time']:.0f} ms · CLS {metrics['cumulative-layout-shift']:.3f} · "
+        f"Speed Index {metrics['speed-index']:.0f} ms"
+    )
     if chosen.failed_accessibility:
         print(f"  accessibility audits not passed: {', '.join(chosen.failed_accessibility)}")
     return ok or not is_budgeted
@@ -259,8 +326,7 @@ def print_page(label: str, runs: list[PageRun], *, is_budgeted: bool) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (median reported)")
-    parser.add_argument("--lighthouse-dir", type=Path,
-                        default=Path.home() / ".cache" / "sidak-bench" / "lighthouse12")
+    parser.add_argument("--lighthouse-dir", type=Path, default=Path.home() / ".cache" / "sidak-bench" / "lighthouse12")
     args = parser.parse_args()
     if not CHROMIUM.exists():
         raise SystemExit(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -281,8 +347,10 @@ def main() -> int:
             ]
             ok = True
             for label, url, page_profile, is_budgeted in pages:
-                runs = [run_lighthouse(lighthouse, url, scratch_dir, profile=page_profile, name=f"page{index}")
-                        for index in range(args.runs)]
+                runs = [
+                    run_lighthouse(lighthouse, url, scratch_dir, profile=page_profile, name=f"page{index}")
+                    for index in range(args.runs)
+                ]
                 if is_budgeted and any(run.final_url.endswith("#/login") for run in runs):
                     raise SystemExit(f"{label}: Lighthouse saw the login page, so the phone was not signed in")
                 ok = print_page(label, runs, is_budgeted=is_budgeted) and ok
@@ -290,11 +358,15 @@ def main() -> int:
             files, excluded = measure_shell(base_url)
     gzip_total = sum(file.gzip_bytes for file in files)
     encodings = sorted({file.content_encoding for file in files})
-    print(f"\napp shell: {len(files)} precached files, {sum(file.bytes for file in files) / 1024:.1f} KB, "
-          f"{gzip_total / 1024:.1f} KB gzip -9 — budget {SHELL_BUDGET_BYTES // 1024} KB gzip: "
-          f"{'ok' if gzip_total <= SHELL_BUDGET_BYTES else 'MISSED'}")
-    print(f"  transferred by this server when asked for gzip: "
-          f"{sum(file.transferred_bytes for file in files) / 1024:.1f} KB (Content-Encoding: {', '.join(encodings)})")
+    print(
+        f"\napp shell: {len(files)} precached files, {sum(file.bytes for file in files) / 1024:.1f} KB, "
+        f"{gzip_total / 1024:.1f} KB gzip -9 — budget {SHELL_BUDGET_BYTES // 1024} KB gzip: "
+        f"{'ok' if gzip_total <= SHELL_BUDGET_BYTES else 'MISSED'}"
+    )
+    print(
+        f"  transferred by this server when asked for gzip: "
+        f"{sum(file.transferred_bytes for file in files) / 1024:.1f} KB (Content-Encoding: {', '.join(encodings)})"
+    )
     print("  excluded (vendored map library): " + (", ".join(excluded) if excluded else "none in the shell"))
     for file in sorted(files, key=lambda item: -item.gzip_bytes)[:8]:
         print(f"  {file.gzip_bytes / 1024:6.1f} KB gzip  {file.bytes / 1024:6.1f} KB  {file.path}")

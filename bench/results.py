@@ -73,6 +73,7 @@ SUMBER = (-6.7616, 108.4808)
 
 # --- the database -------------------------------------------------------------------------------------------------
 
+
 def bench_instrument() -> InstrumentDocument:
     """60 indicators in 4 dimensions, every scored type represented."""
     kinds = ("yes_no", "scale_0_3", "choice", "number", "yes_no")
@@ -81,15 +82,26 @@ def bench_instrument() -> InstrumentDocument:
         indicators = []
         for i in range(INDICATORS_PER_DIMENSION):
             kind = kinds[i % len(kinds)]
-            indicators.append(Indicator(
-                id=f"{'ABCD'[d]}{i + 1:02d}", text=Text(id=f"Indikator {d}.{i}"), type=kind,  # type: ignore[arg-type]
-                weight=1 + i % 3, allow_na=i % 7 == 0,
-                choices=[Choice("none", Text("Tidak ada")), Choice("unit", Text("Unit")), Choice("mpp", Text("MPP"))]
-                if kind == "choice" else None,
-                bands=[Band(score=1, max=15), Band(score=0.5, max=30), Band(score=0)] if kind == "number" else None,
-            ))
-        dimensions.append(Dimension(id="ABCD"[d], title=Text(id=f"Dimensi {d}"), weight=20 + 5 * d,
-                                    indicators=indicators))
+            indicators.append(
+                Indicator(
+                    id=f"{'ABCD'[d]}{i + 1:02d}",
+                    text=Text(id=f"Indikator {d}.{i}"),
+                    type=kind,  # type: ignore[arg-type]
+                    weight=1 + i % 3,
+                    allow_na=i % 7 == 0,
+                    choices=[
+                        Choice("none", Text("Tidak ada")),
+                        Choice("unit", Text("Unit")),
+                        Choice("mpp", Text("MPP")),
+                    ]
+                    if kind == "choice"
+                    else None,
+                    bands=[Band(score=1, max=15), Band(score=0.5, max=30), Band(score=0)] if kind == "number" else None,
+                )
+            )
+        dimensions.append(
+            Dimension(id="ABCD"[d], title=Text(id=f"Dimensi {d}"), weight=20 + 5 * d, indicators=indicators)
+        )
     instrument = InstrumentDocument(key="bench-kepatuhan", version=1, title=Text(id="Bench"), dimensions=dimensions)
     check_instrument(instrument)
     return instrument
@@ -111,9 +123,12 @@ def random_answers(instrument: InstrumentDocument, rng: random.Random) -> list[P
             answers.append(PlainAnswer(indicator.id, None, True))
             continue
         met = rng.random() < compliance
-        value = {"yes_no": met, "scale_0_3": 3 if met else rng.choice((0, 1, 2)),
-                 "choice": "mpp" if met else rng.choice(("none", "unit")),
-                 "number": rng.randint(0, 15) if met else rng.randint(16, 90)}[indicator.type]
+        value = {
+            "yes_no": met,
+            "scale_0_3": 3 if met else rng.choice((0, 1, 2)),
+            "choice": "mpp" if met else rng.choice(("none", "unit")),
+            "number": rng.randint(0, 15) if met else rng.randint(16, 90),
+        }[indicator.type]
         answers.append(PlainAnswer(indicator.id, value, False))
     return answers
 
@@ -125,49 +140,155 @@ async def seed(url: str, unit_count: int) -> tuple[uuid.UUID, uuid.UUID]:
     now = datetime.now(timezone.utc)
     rng = random.Random(20210601)
     admin_id, surveyor_id, instrument_id, wave_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    regions = [{"id": uuid.uuid4(), "code": f"32.{r + 1:02d}", "name": f"Kabupaten Bench {r + 1}", "kind": "regency",
-                "timezone": "Asia/Jakarta", "created_at": now} for r in range(REGIONS)]
-    agencies = [{"id": uuid.uuid4(), "region_id": region["id"], "name": f"Dinas {a + 1}", "created_at": now}
-                for region in regions for a in range(AGENCIES_PER_REGION)]
-    units = [{"id": uuid.uuid4(), "agency_id": agencies[n % len(agencies)]["id"], "name": f"Unit Layanan {n + 1}",
-              "address": "Jl. Bench", "lat": SUMBER[0] + rng.uniform(-0.2, 0.2),
-              "lon": SUMBER[1] + rng.uniform(-0.2, 0.2),
-              "geofence_m": 100, "opening_hours": "", "created_at": now} for n in range(unit_count)]
+    regions = [
+        {
+            "id": uuid.uuid4(),
+            "code": f"32.{r + 1:02d}",
+            "name": f"Kabupaten Bench {r + 1}",
+            "kind": "regency",
+            "timezone": "Asia/Jakarta",
+            "created_at": now,
+        }
+        for r in range(REGIONS)
+    ]
+    agencies = [
+        {"id": uuid.uuid4(), "region_id": region["id"], "name": f"Dinas {a + 1}", "created_at": now}
+        for region in regions
+        for a in range(AGENCIES_PER_REGION)
+    ]
+    units = [
+        {
+            "id": uuid.uuid4(),
+            "agency_id": agencies[n % len(agencies)]["id"],
+            "name": f"Unit Layanan {n + 1}",
+            "address": "Jl. Bench",
+            "lat": SUMBER[0] + rng.uniform(-0.2, 0.2),
+            "lon": SUMBER[1] + rng.uniform(-0.2, 0.2),
+            "geofence_m": 100,
+            "opening_hours": "",
+            "created_at": now,
+        }
+        for n in range(unit_count)
+    ]
     assignments, visits, answers, scores = [], [], [], []
     for unit in units:
         assignment_id, visit_id = uuid.uuid4(), uuid.uuid4()
-        assignments.append({"id": assignment_id, "wave_id": wave_id, "unit_id": unit["id"], "surveyor_id": surveyor_id,
-                            "window_start": now - timedelta(days=20), "window_end": now, "created_at": now})
-        visits.append({"id": visit_id, "assignment_id": assignment_id, "wave_id": wave_id, "unit_id": unit["id"],
-                       "surveyor_id": surveyor_id, "revision": 1, "status": "approved", "content_hash": "0" * 64,
-                       "started_at": now - timedelta(days=3, hours=1), "finished_at": now - timedelta(days=3),
-                       "first_received_at": now - timedelta(days=2), "updated_at": now, "submitted_at": now})
+        assignments.append(
+            {
+                "id": assignment_id,
+                "wave_id": wave_id,
+                "unit_id": unit["id"],
+                "surveyor_id": surveyor_id,
+                "window_start": now - timedelta(days=20),
+                "window_end": now,
+                "created_at": now,
+            }
+        )
+        visits.append(
+            {
+                "id": visit_id,
+                "assignment_id": assignment_id,
+                "wave_id": wave_id,
+                "unit_id": unit["id"],
+                "surveyor_id": surveyor_id,
+                "revision": 1,
+                "status": "approved",
+                "content_hash": "0" * 64,
+                "started_at": now - timedelta(days=3, hours=1),
+                "finished_at": now - timedelta(days=3),
+                "first_received_at": now - timedelta(days=2),
+                "updated_at": now,
+                "submitted_at": now,
+            }
+        )
         visit_answers = random_answers(instrument, rng)
-        answers.extend({"visit_id": visit_id, "indicator": a.indicator, "value": a.value,
-                        "not_applicable": a.not_applicable, "note": None, "answered_at": now - timedelta(days=3)}
-                       for a in visit_answers)
+        answers.extend(
+            {
+                "visit_id": visit_id,
+                "indicator": a.indicator,
+                "value": a.value,
+                "not_applicable": a.not_applicable,
+                "note": None,
+                "answered_at": now - timedelta(days=3),
+            }
+            for a in visit_answers
+        )
         scored = score_visit(instrument, visit_answers)
-        scores.append({"visit_id": visit_id, "wave_id": wave_id, "unit_id": unit["id"], "revision": 1,
-                       "total": scored.total, "scored_at": now,
-                       "dimensions": {k: None if v is None else str(v) for k, v in scored.dimensions.items()},
-                       "indicators": {k: None if v is None else str(v) for k, v in scored.indicators.items()}})
+        scores.append(
+            {
+                "visit_id": visit_id,
+                "wave_id": wave_id,
+                "unit_id": unit["id"],
+                "revision": 1,
+                "total": scored.total,
+                "scored_at": now,
+                "dimensions": {k: None if v is None else str(v) for k, v in scored.dimensions.items()},
+                "indicators": {k: None if v is None else str(v) for k, v in scored.indicators.items()},
+            }
+        )
     async with engine.begin() as connection:
-        await connection.execute(insert(User), [
-            {"id": admin_id, "username": "admin", "display_name": "Admin Bench", "role": "admin",
-             "password_hash": "x", "is_active": True, "created_at": now, "password_changed_at": now},
-            {"id": surveyor_id, "username": "surveyor1", "display_name": "Surveyor Bench", "role": "surveyor",
-             "password_hash": "x", "is_active": True, "created_at": now, "password_changed_at": now}])
-        await connection.execute(insert(Instrument).values(
-            id=instrument_id, key=instrument.key, version=1, title="Bench", document=msgspec.to_builtins(instrument),
-            content_hash="0" * 64, created_at=now))
-        await connection.execute(insert(Wave).values(
-            id=wave_id, name="Gelombang Bench", kind="external", instrument_id=instrument_id,
-            profile_key=OMBUDSMAN_2021.key, profile=profile_to_dict(OMBUDSMAN_2021), integrity_settings={},
-            period_start=date.today() - timedelta(days=30), period_end=date.today(), status="review", created_at=now))
-        for table, rows in ((Region, regions), (Agency, agencies), (Unit, units), (Assignment, assignments),
-                            (Visit, visits), (Answer, answers), (VisitScore, scores)):
+        await connection.execute(
+            insert(User),
+            [
+                {
+                    "id": admin_id,
+                    "username": "admin",
+                    "display_name": "Admin Bench",
+                    "role": "admin",
+                    "password_hash": "x",
+                    "is_active": True,
+                    "created_at": now,
+                    "password_changed_at": now,
+                },
+                {
+                    "id": surveyor_id,
+                    "username": "surveyor1",
+                    "display_name": "Surveyor Bench",
+                    "role": "surveyor",
+                    "password_hash": "x",
+                    "is_active": True,
+                    "created_at": now,
+                    "password_changed_at": now,
+                },
+            ],
+        )
+        await connection.execute(
+            insert(Instrument).values(
+                id=instrument_id,
+                key=instrument.key,
+                version=1,
+                title="Bench",
+                document=msgspec.to_builtins(instrument),
+                content_hash="0" * 64,
+                created_at=now,
+            )
+        )
+        await connection.execute(
+            insert(Wave).values(
+                id=wave_id,
+                name="Gelombang Bench",
+                kind="external",
+                instrument_id=instrument_id,
+                profile_key=OMBUDSMAN_2021.key,
+                profile=profile_to_dict(OMBUDSMAN_2021),
+                integrity_settings={},
+                period_start=date.today() - timedelta(days=30),
+                period_end=date.today(),
+                status="review",
+                created_at=now,
+            )
+        )
+        for table, rows in (
+            (Region, regions),
+            (Agency, agencies),
+            (Unit, units),
+            (Assignment, assignments),
+            (Visit, visits),
+            (Answer, answers),
+            (VisitScore, scores),
+        ):
             for start in range(0, len(rows), CHUNK):
-                await connection.execute(insert(table), rows[start:start + CHUNK])
+                await connection.execute(insert(table), rows[start : start + CHUNK])
         if url.startswith("postgresql"):
             await connection.execute(text("ANALYZE"))
     await engine.dispose()
@@ -175,6 +296,7 @@ async def seed(url: str, unit_count: int) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 # --- timing -----------------------------------------------------------------------------------------------------
+
 
 async def timed_s(action: Callable[[], Awaitable[Any]], repeat: int) -> tuple[list[float], Any]:
     result = await action()  # warm-up: connections, caches, first imports
@@ -186,15 +308,17 @@ async def timed_s(action: Callable[[], Awaitable[Any]], repeat: int) -> tuple[li
     return times, result
 
 
-async def measure(url: str, data_dir: Path, wave_id: uuid.UUID, admin_id: uuid.UUID, repeat: int,
-                  gc_freeze: bool) -> None:
+async def measure(
+    url: str, data_dir: Path, wave_id: uuid.UUID, admin_id: uuid.UUID, repeat: int, gc_freeze: bool
+) -> None:
     from litestar.testing import AsyncTestClient
 
     from server.app import create_app
     from server.config import load_settings
 
-    settings = load_settings(data_dir=data_dir, database_url=url, photo_store_url=str(data_dir / "photos"),
-                             secret_key=SECRET_KEY)
+    settings = load_settings(
+        data_dir=data_dir, database_url=url, photo_store_url=str(data_dir / "photos"), secret_key=SECRET_KEY
+    )
     token, _ = issue_access_token(Principal(id=admin_id, username="admin", role="admin"), SECRET_KEY, 3600)
     headers = {"Authorization": f"Bearer {token}"}
     async with AsyncTestClient(app=create_app(settings), base_url="http://bench.local") as client:
@@ -202,6 +326,7 @@ async def measure(url: str, data_dir: Path, wave_id: uuid.UUID, admin_id: uuid.U
             # What `gc.freeze()` after start-up would save: the collector stops re-scanning the app's own objects.
             gc.collect()
             gc.freeze()
+
         async def endpoint() -> Any:
             response = await client.get(f"/api/waves/{wave_id}/results", headers=headers)
             assert response.status_code == 200, response.text
@@ -213,10 +338,15 @@ async def measure(url: str, data_dir: Path, wave_id: uuid.UUID, admin_id: uuid.U
     # Each answer's value is read (as JSON text), as any score computed in SQL would have to.
     is_met = case((cast(Answer.value, String).in_(("true", "3", '"mpp"')), 1), else_=0)
     aggregate = (
-        select(Visit.unit_id, func.count(Answer.indicator),
-               func.sum(case((Answer.not_applicable, 1), else_=0).cast(Integer)), func.sum(is_met))
+        select(
+            Visit.unit_id,
+            func.count(Answer.indicator),
+            func.sum(case((Answer.not_applicable, 1), else_=0).cast(Integer)),
+            func.sum(is_met),
+        )
         .join(Visit, Visit.id == Answer.visit_id)
-        .where(Visit.wave_id == wave_id, Visit.status == "approved").group_by(Visit.unit_id)
+        .where(Visit.wave_id == wave_id, Visit.status == "approved")
+        .group_by(Visit.unit_id)
     )
 
     async def bare_sql() -> list[Any]:
@@ -231,18 +361,23 @@ async def measure(url: str, data_dir: Path, wave_id: uuid.UUID, admin_id: uuid.U
     answers = sum(row[1] for row in rows)
     zones = {zone: sum(1 for u in body["units"] if u["zone"] == zone) for zone in ("green", "yellow", "red")}
     print(f"database            {url.split(':', 1)[0]}")
-    print(f"units / answers     {scored_units:,} scored units, {len(body['agencies'])} agencies, "
-          f"{len(body['regions'])} regions; {answers:,} answers in the aggregate")
+    print(
+        f"units / answers     {scored_units:,} scored units, {len(body['agencies'])} agencies, "
+        f"{len(body['regions'])} regions; {answers:,} answers in the aggregate"
+    )
     print(f"zones (units)       {zones}")
     print(f"response            {len(response.content) / 1e6:.2f} MB JSON")
     endpoint_s, sql_s = statistics.median(endpoint_times), statistics.median(sql_times)
-    print(f"results endpoint    {endpoint_s * 1000:8.1f} ms median, {min(endpoint_times) * 1000:8.1f} ms best of "
-          f"{repeat}")
+    print(
+        f"results endpoint    {endpoint_s * 1000:8.1f} ms median, {min(endpoint_times) * 1000:8.1f} ms best of {repeat}"
+    )
     print(f"bare SQL aggregate  {sql_s * 1000:8.1f} ms median, {min(sql_times) * 1000:8.1f} ms best of {repeat}")
     # On a shared machine the best run is the least disturbed one; both ratios are printed, the target is on the
     # median.
-    print(f"ratio               {endpoint_s / sql_s:8.2f} on medians, {min(endpoint_times) / min(sql_times):5.2f} on "
-          f"best runs  (target ≤ 3)")
+    print(
+        f"ratio               {endpoint_s / sql_s:8.2f} on medians, {min(endpoint_times) / min(sql_times):5.2f} on "
+        f"best runs  (target ≤ 3)"
+    )
 
 
 def main() -> None:

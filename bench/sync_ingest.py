@@ -67,6 +67,7 @@ SERVER_START_TIMEOUT_S = 60
 
 # --- the database ---------------------------------------------------------------------------------------------
 
+
 @contextmanager
 def scratch_database(kind: str, data_dir: Path, pg_admin_url: str) -> Iterator[str]:
     """A fresh, migrated database: an SQLite file in ``data_dir`` or a new PostgreSQL database (dropped after)."""
@@ -76,8 +77,9 @@ def scratch_database(kind: str, data_dir: Path, pg_admin_url: str) -> Iterator[s
         yield url
         return
     name = f"sidak_bench_{os.getpid()}"
-    admin = create_sync_engine(pg_admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                               isolation_level="AUTOCOMMIT")
+    admin = create_sync_engine(
+        pg_admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -94,11 +96,18 @@ def scratch_database(kind: str, data_dir: Path, pg_admin_url: str) -> Iterator[s
 
 def bench_instrument(photo_indicators: int = 0) -> InstrumentDocument:
     """60 yes/no indicators in three dimensions; the first ``photo_indicators`` take an optional photo."""
-    indicators = [Indicator(id=f"Q{n:02d}", text=Text(id=f"Pertanyaan {n}"), type="yes_no",
-                            photo="optional" if n <= photo_indicators else "none")
-                  for n in range(1, ANSWERS + 1)]
-    dimensions = [Dimension(id=f"D{d}", title=Text(id=f"Dimensi {d}"), weight=1, indicators=indicators[d::3])
-                  for d in range(3)]
+    indicators = [
+        Indicator(
+            id=f"Q{n:02d}",
+            text=Text(id=f"Pertanyaan {n}"),
+            type="yes_no",
+            photo="optional" if n <= photo_indicators else "none",
+        )
+        for n in range(1, ANSWERS + 1)
+    ]
+    dimensions = [
+        Dimension(id=f"D{d}", title=Text(id=f"Dimensi {d}"), weight=1, indicators=indicators[d::3]) for d in range(3)
+    ]
     return InstrumentDocument(key="bench", version=1, title=Text(id="Bench"), dimensions=dimensions)
 
 
@@ -121,32 +130,88 @@ async def seed(url: str, clients: int, *, photo_indicators: int = 0) -> Seeded:
         async with engine.begin() as connection:
             region_id, agency_id = uuid.uuid4(), uuid.uuid4()
             instrument_id, wave_id = uuid.uuid4(), uuid.uuid4()
-            await connection.execute(insert(Region).values(id=region_id, code="32.09", name="Kabupaten Cirebon",
-                                                           kind="regency", timezone="Asia/Jakarta", created_at=now))
-            await connection.execute(insert(Agency).values(id=agency_id, region_id=region_id, name="Dinas Bench",
-                                                           created_at=now))
+            await connection.execute(
+                insert(Region).values(
+                    id=region_id,
+                    code="32.09",
+                    name="Kabupaten Cirebon",
+                    kind="regency",
+                    timezone="Asia/Jakarta",
+                    created_at=now,
+                )
+            )
+            await connection.execute(
+                insert(Agency).values(id=agency_id, region_id=region_id, name="Dinas Bench", created_at=now)
+            )
             document = msgspec.to_builtins(bench_instrument(photo_indicators))
-            await connection.execute(insert(Instrument).values(id=instrument_id, key="bench", version=1,
-                                                               title="Bench", document=document,
-                                                               content_hash="0" * 64, created_at=now))
-            await connection.execute(insert(Wave).values(
-                id=wave_id, name="Bench", kind="external", instrument_id=instrument_id, profile_key="ombudsman-2021",
-                profile={}, integrity_settings={}, period_start=date.today() - timedelta(days=30),
-                period_end=date.today() + timedelta(days=30), status="fieldwork", created_at=now))
+            await connection.execute(
+                insert(Instrument).values(
+                    id=instrument_id,
+                    key="bench",
+                    version=1,
+                    title="Bench",
+                    document=document,
+                    content_hash="0" * 64,
+                    created_at=now,
+                )
+            )
+            await connection.execute(
+                insert(Wave).values(
+                    id=wave_id,
+                    name="Bench",
+                    kind="external",
+                    instrument_id=instrument_id,
+                    profile_key="ombudsman-2021",
+                    profile={},
+                    integrity_settings={},
+                    period_start=date.today() - timedelta(days=30),
+                    period_end=date.today() + timedelta(days=30),
+                    status="fieldwork",
+                    created_at=now,
+                )
+            )
             seeded = Seeded(wave_id=wave_id)
             for n in range(clients):
                 user_id, assignment_id, unit_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-                await connection.execute(insert(Unit).values(
-                    id=unit_id, agency_id=agency_id, name=f"Unit Bench {n}", address="Jl. Bench 1", lat=UNIT_AT[0],
-                    lon=UNIT_AT[1], geofence_m=100, opening_hours="", created_at=now))
-                await connection.execute(insert(User).values(
-                    id=user_id, username=f"bench{n}", display_name=f"Bench {n}", role="surveyor",
-                    password_hash=password_hash, is_active=True, created_at=now, password_changed_at=now))
-                await connection.execute(insert(Assignment).values(
-                    id=assignment_id, wave_id=wave_id, unit_id=unit_id, surveyor_id=user_id,
-                    window_start=now - timedelta(days=7), window_end=now + timedelta(days=7), created_at=now))
-                token, _ = issue_access_token(Principal(id=user_id, username=f"bench{n}", role="surveyor"),
-                                              SECRET_KEY, 24 * 3600)
+                await connection.execute(
+                    insert(Unit).values(
+                        id=unit_id,
+                        agency_id=agency_id,
+                        name=f"Unit Bench {n}",
+                        address="Jl. Bench 1",
+                        lat=UNIT_AT[0],
+                        lon=UNIT_AT[1],
+                        geofence_m=100,
+                        opening_hours="",
+                        created_at=now,
+                    )
+                )
+                await connection.execute(
+                    insert(User).values(
+                        id=user_id,
+                        username=f"bench{n}",
+                        display_name=f"Bench {n}",
+                        role="surveyor",
+                        password_hash=password_hash,
+                        is_active=True,
+                        created_at=now,
+                        password_changed_at=now,
+                    )
+                )
+                await connection.execute(
+                    insert(Assignment).values(
+                        id=assignment_id,
+                        wave_id=wave_id,
+                        unit_id=unit_id,
+                        surveyor_id=user_id,
+                        window_start=now - timedelta(days=7),
+                        window_end=now + timedelta(days=7),
+                        created_at=now,
+                    )
+                )
+                token, _ = issue_access_token(
+                    Principal(id=user_id, username=f"bench{n}", role="surveyor"), SECRET_KEY, 24 * 3600
+                )
                 seeded.surveyors.append((user_id, assignment_id, token))
                 seeded.unit_ids.append(unit_id)
     finally:
@@ -158,36 +223,73 @@ def visit_document(assignment_id: uuid.UUID, variant: int, *, photos: list[dict[
     """A 60-answer, 20-position visit at the unit, finished ten minutes ago."""
     started_at = datetime.now(timezone.utc) - timedelta(minutes=40)
     return {
-        "assignment_id": str(assignment_id), "revision": 1,
-        "started_at": started_at.isoformat(), "finished_at": (started_at + timedelta(minutes=30)).isoformat(),
-        "positions": [{"lat": UNIT_AT[0] + i * 1e-5, "lon": UNIT_AT[1], "accuracy_m": 8.0 + i % 5,
-                       "at": (started_at + timedelta(seconds=90 * i)).isoformat()} for i in range(POSITIONS)],
-        "answers": [{"indicator": f"Q{n:02d}", "value": (n + variant) % 3 != 0,
-                     "note": "Loket buka" if n % 10 == 0 else None,
-                     "answered_at": (started_at + timedelta(seconds=25 * n)).isoformat()}
-                    for n in range(1, ANSWERS + 1)],
+        "assignment_id": str(assignment_id),
+        "revision": 1,
+        "started_at": started_at.isoformat(),
+        "finished_at": (started_at + timedelta(minutes=30)).isoformat(),
+        "positions": [
+            {
+                "lat": UNIT_AT[0] + i * 1e-5,
+                "lon": UNIT_AT[1],
+                "accuracy_m": 8.0 + i % 5,
+                "at": (started_at + timedelta(seconds=90 * i)).isoformat(),
+            }
+            for i in range(POSITIONS)
+        ],
+        "answers": [
+            {
+                "indicator": f"Q{n:02d}",
+                "value": (n + variant) % 3 != 0,
+                "note": "Loket buka" if n % 10 == 0 else None,
+                "answered_at": (started_at + timedelta(seconds=25 * n)).isoformat(),
+            }
+            for n in range(1, ANSWERS + 1)
+        ],
         "photos": list(photos),
     }
 
 
 # --- the server ------------------------------------------------------------------------------------------------
 
+
 @contextmanager
-def running_server(data_dir: Path, database_url: str, *, workers: int = 1,
-                   environ: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def running_server(
+    data_dir: Path, database_url: str, *, workers: int = 1, environ: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``sidak serve`` in a subprocess (its own process group), stopped with SIGINT when done."""
     port = free_port()
-    env = {**os.environ, "SIDAK_DATA_DIR": str(data_dir), "SIDAK_DATABASE_URL": database_url,
-           "SIDAK_SECRET_KEY": SECRET_KEY, **(environ or {})}
+    env = {
+        **os.environ,
+        "SIDAK_DATA_DIR": str(data_dir),
+        "SIDAK_DATABASE_URL": database_url,
+        "SIDAK_SECRET_KEY": SECRET_KEY,
+        **(environ or {}),
+    }
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(url, process, lambda: (data_dir / "server.log").read_text()[-3000:],
-                           timeout_s=SERVER_START_TIMEOUT_S)
+        wait_until_serving(
+            url, process, lambda: (data_dir / "server.log").read_text()[-3000:], timeout_s=SERVER_START_TIMEOUT_S
+        )
         yield url, process
     finally:
         if process.poll() is None:
@@ -211,13 +313,14 @@ def cpu_seconds_of_group(process_group: int) -> float:
             stat = Path(entry.path, "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # fields from the 3rd on: state, ppid, pgrp, …
+        fields = stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd on: state, ppid, pgrp, …
         if int(fields[2]) == process_group:
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
 
 
 # --- load --------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -293,8 +396,11 @@ class LeanHttpConnection:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         assert self._reader is not None
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        self._writer.write(f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                           f"Content-Length: {len(body)}\r\n{head}\r\n".encode() + body)
+        self._writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Length: {len(body)}\r\n{head}\r\n".encode()
+            + body
+        )
         status = int((await self._reader.readline()).split()[1])
         length, chunked, closing = 0, False, False
         while (line := await self._reader.readline()) not in (b"\r\n", b""):
@@ -338,14 +444,19 @@ async def lean_connections(url: str, count: int) -> AsyncIterator[list[LeanHttpC
 
 
 async def http_visits(url: str, seeded: Seeded, clients: int, seconds: float) -> Run:
-    bodies = [[msgspec.json.encode(visit_document(assignment_id, variant)) for variant in range(8)]
-              for _, assignment_id, _ in seeded.surveyors]
-    headers = [{"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-               for _, _, token in seeded.surveyors]
+    bodies = [
+        [msgspec.json.encode(visit_document(assignment_id, variant)) for variant in range(8)]
+        for _, assignment_id, _ in seeded.surveyors
+    ]
+    headers = [
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"} for _, _, token in seeded.surveyors
+    ]
     async with lean_connections(url, clients) as connections:
+
         async def put_visit(index: int, n: int) -> int:
-            status, _ = await connections[index].request("PUT", f"/api/visits/{uuid.uuid4()}", headers[index],
-                                                         bodies[index][n % 8])
+            status, _ = await connections[index].request(
+                "PUT", f"/api/visits/{uuid.uuid4()}", headers[index], bodies[index][n % 8]
+            )
             return status
 
         return await load(clients, seconds, put_visit)
@@ -353,22 +464,51 @@ async def http_visits(url: str, seeded: Seeded, clients: int, seconds: float) ->
 
 # --- the baseline: the same rows straight through SQLAlchemy Core ------------------------------------------------
 
-def visit_rows(seeded: Seeded, index: int, variant: int) -> tuple[dict[str, Any], list[dict[str, Any]],
-                                                                   list[dict[str, Any]]]:
+
+def visit_rows(
+    seeded: Seeded, index: int, variant: int
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     surveyor_id, assignment_id, _ = seeded.surveyors[index]
     doc = visit_document(assignment_id, variant)
     now = datetime.now(timezone.utc)
     visit_id = uuid.uuid4()
-    visit = {"id": visit_id, "assignment_id": assignment_id, "wave_id": seeded.wave_id,
-             "unit_id": seeded.unit_ids[index],
-             "surveyor_id": surveyor_id, "revision": 1, "status": "submitted", "content_hash": "0" * 64,
-             "started_at": datetime.fromisoformat(doc["started_at"]),
-             "finished_at": datetime.fromisoformat(doc["finished_at"]),
-             "first_received_at": now, "updated_at": now, "submitted_at": now}
-    answers = [{"visit_id": visit_id, "indicator": a["indicator"], "value": a["value"], "not_applicable": False,
-                "note": a["note"], "answered_at": datetime.fromisoformat(a["answered_at"])} for a in doc["answers"]]
-    positions = [{"visit_id": visit_id, "seq": i, "lat": p["lat"], "lon": p["lon"], "accuracy_m": p["accuracy_m"],
-                  "at": datetime.fromisoformat(p["at"])} for i, p in enumerate(doc["positions"])]
+    visit = {
+        "id": visit_id,
+        "assignment_id": assignment_id,
+        "wave_id": seeded.wave_id,
+        "unit_id": seeded.unit_ids[index],
+        "surveyor_id": surveyor_id,
+        "revision": 1,
+        "status": "submitted",
+        "content_hash": "0" * 64,
+        "started_at": datetime.fromisoformat(doc["started_at"]),
+        "finished_at": datetime.fromisoformat(doc["finished_at"]),
+        "first_received_at": now,
+        "updated_at": now,
+        "submitted_at": now,
+    }
+    answers = [
+        {
+            "visit_id": visit_id,
+            "indicator": a["indicator"],
+            "value": a["value"],
+            "not_applicable": False,
+            "note": a["note"],
+            "answered_at": datetime.fromisoformat(a["answered_at"]),
+        }
+        for a in doc["answers"]
+    ]
+    positions = [
+        {
+            "visit_id": visit_id,
+            "seq": i,
+            "lat": p["lat"],
+            "lon": p["lon"],
+            "accuracy_m": p["accuracy_m"],
+            "at": datetime.fromisoformat(p["at"]),
+        }
+        for i, p in enumerate(doc["positions"])
+    ]
     return visit, answers, positions
 
 
@@ -396,6 +536,7 @@ def core_sync_visits(url: str, seeded: Seeded, seconds: float) -> Run:
     sync_url = url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
     engine = create_sync_engine(sync_url)
     if sync_url.startswith("sqlite"):
+
         @event.listens_for(engine, "connect")
         def on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
@@ -429,17 +570,24 @@ def core_sync_visits(url: str, seeded: Seeded, seconds: float) -> Run:
 
 # --- main --------------------------------------------------------------------------------------------------------
 
+
 def describe(name: str, run: Run) -> str:
-    return (f"  {name:<46} {run.rate:9.1f} {run.percentile_ms(0.5):9.1f} {run.percentile_ms(0.99):9.1f}"
-            f" {run.cpu_ms_each:9.2f}  {dict(sorted(run.statuses.items())) if run.statuses else ''}")
+    return (
+        f"  {name:<46} {run.rate:9.1f} {run.percentile_ms(0.5):9.1f} {run.percentile_ms(0.99):9.1f}"
+        f" {run.cpu_ms_each:9.2f}  {dict(sorted(run.statuses.items())) if run.statuses else ''}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--seconds", type=float, default=15.0, help="measured time of each path (default 15)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="the paths take turns this many times, so load from elsewhere hits them alike")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="the paths take turns this many times, so load from elsewhere hits them alike",
+    )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -462,18 +610,24 @@ def main() -> None:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(f"sync ingest on {arguments.database}: 1 visit + {ANSWERS} answers + {POSITIONS} positions per visit, "
-          f"{arguments.clients} clients, {arguments.seconds:g} s per path in {arguments.rounds} rounds, "
-          f"{arguments.workers} server worker(s), {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"sync ingest on {arguments.database}: 1 visit + {ANSWERS} answers + {POSITIONS} positions per visit, "
+        f"{arguments.clients} clients, {arguments.seconds:g} s per path in {arguments.rounds} rounds, "
+        f"{arguments.workers} server worker(s), {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
     print(f"  {'path':<46} {'visits/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'CPU ms':>9}  statuses")
     print(describe(f"PUT /api/visits/{{id}} (HTTP, {arguments.clients} clients)", through_http))
     print(describe(f"baseline: async Core, {arguments.clients} tasks (app's driver)", core_async))
     print(describe("baseline: sync Core, one thread", core_sync))
-    print(f"  ratio HTTP / async Core baseline: {through_http.rate / core_async.rate:.2f} in visits/s, "
-          f"{core_async.cpu_ms_each / through_http.cpu_ms_each:.2f} in CPU per visit")
-    print(f"  ratio HTTP / sync Core baseline:  {through_http.rate / core_sync.rate:.2f} in visits/s, "
-          f"{core_sync.cpu_ms_each / through_http.cpu_ms_each:.2f} in CPU per visit")
+    print(
+        f"  ratio HTTP / async Core baseline: {through_http.rate / core_async.rate:.2f} in visits/s, "
+        f"{core_async.cpu_ms_each / through_http.cpu_ms_each:.2f} in CPU per visit"
+    )
+    print(
+        f"  ratio HTTP / sync Core baseline:  {through_http.rate / core_sync.rate:.2f} in visits/s, "
+        f"{core_sync.cpu_ms_each / through_http.cpu_ms_each:.2f} in CPU per visit"
+    )
     print("  (CPU ms: the server's CPU time per visit for HTTP, all threads of its processes; this process's for the")
     print("  baselines. Their ratio hardly depends on what else the machine runs; the rates do.)")
     failures = {status: count for status, count in through_http.statuses.items() if status != 201}

@@ -30,7 +30,9 @@ def draw_glyph(draw: ImageDraw.ImageDraw, size: int, scale: float) -> None:
     clip_h = board_h * 0.16
     clip_left = (size - clip_w) / 2
     clip_top = top - clip_h * 0.45
-    draw.rounded_rectangle((clip_left, clip_top, clip_left + clip_w, clip_top + clip_h), radius=clip_h * 0.35, fill=AMBER)
+    draw.rounded_rectangle(
+        (clip_left, clip_top, clip_left + clip_w, clip_top + clip_h), radius=clip_h * 0.35, fill=AMBER
+    )
     stroke = max(2, round(board_w * 0.13))
     points = [
         (left + board_w * 0.22, top + board_h * 0.56),

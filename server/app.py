@@ -65,34 +65,54 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handlers = list(ROUTE_HANDLERS)
     # The supervisors' and admins' console (desktop) and the surveyors' phone app are static files.
     if CONSOLE_DIR.is_dir():
-        handlers.append(create_static_files_router(path="/console", directories=[CONSOLE_DIR], html_mode=True,
-                                                   include_in_schema=False, name="console",
-                                                   file_system=StaticFileSystem()))
+        handlers.append(
+            create_static_files_router(
+                path="/console",
+                directories=[CONSOLE_DIR],
+                html_mode=True,
+                include_in_schema=False,
+                name="console",
+                file_system=StaticFileSystem(),
+            )
+        )
     if PWA_DIR.is_dir():
-        handlers.append(create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True,
-                                                   include_in_schema=False, name="pwa",
-                                                   file_system=StaticFileSystem()))
+        handlers.append(
+            create_static_files_router(
+                path="/",
+                directories=[PWA_DIR],
+                html_mode=True,
+                include_in_schema=False,
+                name="pwa",
+                file_system=StaticFileSystem(),
+            )
+        )
     app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         state=State({"settings": settings}),
-        dependencies={"db_session": Provide(provide_db_session), "principal": Provide(provide_principal, sync_to_thread=False)},
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
         middleware=[auth],
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_json_bytes,
         # Phones on 2G fetch the app shell and JSON compressed; photos are compressed already, and receipts are a
         # few hundred bytes (even setting up a compressor per request showed in the sync benchmark's profile).
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6,
-                                             exclude=["^/api/photos/", "^/api/visits/"]),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["^/api/photos/", "^/api/visits/"]
+        ),
         openapi_config=OpenAPIConfig(
             title="Sidak API",
             version="1",
             description="Unannounced compliance visits: sync contract, admin, review and results.",
             path="/schema",
-            components=Components(security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-            }),
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                }
+            ),
             security=[{"BearerToken": []}],
         ),
         debug=False,

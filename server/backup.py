@@ -77,9 +77,11 @@ class BackupSummary:
     """Photos the database says are stored but the store lacks or holds with other bytes; not in the backup."""
 
     def lines(self) -> list[str]:
-        return [f"backup written to {self.folder} ({self.dialect}, revision {self.revision})",
-                *_count_lines(self.tables),
-                f"  photos: {self.photo_rows} stored, {self.photo_objects} files, {self.photo_bytes} bytes"]
+        return [
+            f"backup written to {self.folder} ({self.dialect}, revision {self.revision})",
+            *_count_lines(self.tables),
+            f"  photos: {self.photo_rows} stored, {self.photo_objects} files, {self.photo_bytes} bytes",
+        ]
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,13 @@ class RestoreSummary:
     """The problems the backup recorded: photos the database says are stored that it could not copy."""
 
     def lines(self) -> list[str]:
-        return [f"restored at revision {self.revision}", *_count_lines(self.tables),
-                f"  photos: {self.photo_objects} files put and checked",
-                *(f"  not in the backup: {problem}" for problem in self.photos_not_in_backup), self.audit_message]
+        return [
+            f"restored at revision {self.revision}",
+            *_count_lines(self.tables),
+            f"  photos: {self.photo_objects} files put and checked",
+            *(f"  not in the backup: {problem}" for problem in self.photos_not_in_backup),
+            self.audit_message,
+        ]
 
 
 def _count_lines(tables: dict[str, int]) -> list[str]:
@@ -102,6 +108,7 @@ def _count_lines(tables: dict[str, int]) -> list[str]:
 
 
 # --- backup ---------------------------------------------------------------------------------------------------------
+
 
 def backup(settings: Settings, dest_dir: Path) -> BackupSummary:
     dest_dir = Path(dest_dir).resolve()
@@ -133,13 +140,23 @@ async def _backup(settings: Settings, dest: Path) -> BackupSummary:
     store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
     copied, problems = await _copy_photos(store, photos, dest, files)
     photo_bytes = sum(entry["size"] for name, entry in files.entries.items() if name.startswith(PHOTOS_FOLDER + "/"))
-    _write_manifest(dest, {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "created_at": clock.now().isoformat(),
-        "database": {"dialect": dialect, "format": database_format, "revision": revision, "tables": tables,
-                     "audit_head": head},
-        "photos": {"rows": len(photos), "objects": copied, "bytes": photo_bytes, "problems": problems},
-        "files": files.entries,
-    })
+    _write_manifest(
+        dest,
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": clock.now().isoformat(),
+            "database": {
+                "dialect": dialect,
+                "format": database_format,
+                "revision": revision,
+                "tables": tables,
+                "audit_head": head,
+            },
+            "photos": {"rows": len(photos), "objects": copied, "bytes": photo_bytes, "problems": problems},
+            "files": files.entries,
+        },
+    )
     return BackupSummary(dest, dialect, revision, tables, len(photos), copied, photo_bytes, problems)
 
 
@@ -166,19 +183,21 @@ def _sqlite_snapshot(source: Path, dest: Path, files: _FileList) -> _SqliteSnaps
     return _SqliteSnapshot(target)
 
 
-async def _postgres_dump(database_url: str, dest: Path, files: _FileList
-                         ) -> tuple[str, dict[str, int], list[dict[str, Any]], dict[str, Any]]:
+async def _postgres_dump(
+    database_url: str, dest: Path, files: _FileList
+) -> tuple[str, dict[str, int], list[dict[str, Any]], dict[str, Any]]:
     (dest / "database").mkdir(mode=0o700)
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
             # One snapshot for every table: rows committed while the dump runs are in none of its files.
-            connection = await connection.execution_options(isolation_level="REPEATABLE READ",
-                                                            postgresql_readonly=True)
+            connection = await connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             async with connection.begin():
                 revision = await connection.run_sync(_current_revision)
-                tables = {table.name: await _dump_table(connection, table, dest, files)
-                          for table in Base.metadata.sorted_tables}
+                tables = {
+                    table.name: await _dump_table(connection, table, dest, files)
+                    for table in Base.metadata.sorted_tables
+                }
                 photos = [dict(row._mapping) for row in await connection.execute(_stored_photos_query())]
                 head = (await connection.execute(_audit_head_query())).one_or_none()
     finally:
@@ -199,9 +218,18 @@ async def _dump_table(connection: AsyncConnection, table: Table, dest: Path, fil
 
 
 def _stored_photos_query() -> Any:
-    return (select(Photo.id.label("photo_id"), Photo.visit_id, Photo.sha256, Photo.size, Photo.content_type,
-                   Photo.original_key.label("key"))
-            .where(Photo.stored_at.is_not(None)).order_by(Photo.id))
+    return (
+        select(
+            Photo.id.label("photo_id"),
+            Photo.visit_id,
+            Photo.sha256,
+            Photo.size,
+            Photo.content_type,
+            Photo.original_key.label("key"),
+        )
+        .where(Photo.stored_at.is_not(None))
+        .order_by(Photo.id)
+    )
 
 
 def _audit_head_query() -> Any:
@@ -222,8 +250,9 @@ def _known_revision(revision: str | None) -> str:
     return revision
 
 
-async def _copy_photos(store: PhotoStore, photos: list[dict[str, Any]], dest: Path, files: _FileList
-                       ) -> tuple[int, list[str]]:
+async def _copy_photos(
+    store: PhotoStore, photos: list[dict[str, Any]], dest: Path, files: _FileList
+) -> tuple[int, list[str]]:
     """Copy every stored original (and its renderings, when present) into the backup; write photos.jsonl."""
     copied: set[str] = set()
     problems: list[str] = []
@@ -234,16 +263,20 @@ async def _copy_photos(store: PhotoStore, photos: list[dict[str, Any]], dest: Pa
                 manifest.write(_json_line({**photo, "variants": [], "copied": False}))
                 continue
             copied.add(key)
-            variants = [variant for variant in (display_key(photo["sha256"]), thumb_key(photo["sha256"]))
-                        if variant in copied or await _copy_variant(store, variant, dest, files)]
+            variants = [
+                variant
+                for variant in (display_key(photo["sha256"]), thumb_key(photo["sha256"]))
+                if variant in copied or await _copy_variant(store, variant, dest, files)
+            ]
             copied.update(variants)
             manifest.write(_json_line({**photo, "variants": variants, "copied": True}))
     files.add(PHOTO_MANIFEST, manifest)
     return len(copied), problems
 
 
-async def _copy_original(store: PhotoStore, key: str, sha256: str, dest: Path, files: _FileList,
-                         problems: list[str]) -> bool:
+async def _copy_original(
+    store: PhotoStore, key: str, sha256: str, dest: Path, files: _FileList, problems: list[str]
+) -> bool:
     name = f"{PHOTOS_FOLDER}/{key}"
     try:
         writer = await _copy_object(store, key, dest / name)
@@ -291,6 +324,7 @@ def _write_manifest(dest: Path, manifest: dict[str, Any]) -> None:
 
 # --- restore --------------------------------------------------------------------------------------------------------
 
+
 def restore(settings: Settings, src_dir: Path) -> RestoreSummary:
     src = Path(src_dir).resolve()
     manifest = read_manifest(src)
@@ -313,8 +347,11 @@ def read_manifest(src: Path) -> dict[str, Any]:
 def verify_files(src: Path, manifest: dict[str, Any]) -> None:
     """Every file manifest.json lists is present with its size and sha256; else BackupRefused naming the file."""
     listed = manifest["files"]
-    required = [PHOTO_MANIFEST] + ([SQLITE_SNAPSHOT] if manifest["database"]["format"] == "sqlite" else
-                                   [f"database/{name}.jsonl" for name in manifest["database"]["tables"]])
+    required = [PHOTO_MANIFEST] + (
+        [SQLITE_SNAPSHOT]
+        if manifest["database"]["format"] == "sqlite"
+        else [f"database/{name}.jsonl" for name in manifest["database"]["tables"]]
+    )
     for name in required:
         if name not in listed:
             raise BackupRefused(f"{MANIFEST} does not list {name}: the backup is incomplete")
@@ -349,23 +386,27 @@ async def _migrate_empty_database(engine: AsyncEngine, database_url: str, revisi
     # back with the version that wrote it, then `sidak db upgrade` brings it forward.
     newest = ScriptDirectory.from_config(migrate.alembic_config(database_url)).get_current_head()
     if revision != newest:
-        raise BackupRefused(f"the backup is at revision {revision} and this version of Sidak loads revision {newest}: "
-                            "restore it with the version that wrote it, then run `sidak db upgrade`")
+        raise BackupRefused(
+            f"the backup is at revision {revision} and this version of Sidak loads revision {newest}: "
+            "restore it with the version that wrote it, then run `sidak db upgrade`"
+        )
     async with engine.connect() as connection:
         current = await connection.run_sync(_current_revision)
     if current is None:
         # Alembic runs its own event loop; a thread of its own keeps it off this one.
         await asyncio.to_thread(migrate.upgrade, database_url, revision)
     elif current != revision:
-        raise BackupRefused(f"the database is at revision {current} and the backup at {revision}: restore into a new, "
-                            "empty database")
+        raise BackupRefused(
+            f"the database is at revision {current} and the backup at {revision}: restore into a new, empty database"
+        )
 
 
 async def _refuse_rows(connection: AsyncConnection) -> None:
     found = await _tables_with_rows(connection)
     if found:
-        raise BackupRefused(f"the database is not empty ({', '.join(found)} have rows): restore only into a new, "
-                            "empty database")
+        raise BackupRefused(
+            f"the database is not empty ({', '.join(found)} have rows): restore only into a new, empty database"
+        )
 
 
 async def _tables_with_rows(connection: AsyncConnection) -> list[str]:
@@ -404,8 +445,9 @@ async def _stored_sha256(store: PhotoStore, key: str) -> str:
     return digest.hexdigest()
 
 
-async def _load_rows(engine: AsyncEngine, source: _RowSource, expected: dict[str, int], head: dict[str, Any]
-                     ) -> dict[str, int]:
+async def _load_rows(
+    engine: AsyncEngine, source: _RowSource, expected: dict[str, int], head: dict[str, Any]
+) -> dict[str, int]:
     loaded: dict[str, int] = {}
     async with engine.begin() as connection:
         await _refuse_rows(connection)  # again, inside the transaction: nothing slipped in since the first look
@@ -466,12 +508,17 @@ async def _advance_sequences(connection: AsyncConnection) -> None:
     quote = connection.dialect.identifier_preparer.quote
     for table in Base.metadata.sorted_tables:
         for column in table.primary_key.columns:
-            sequence = await connection.scalar(text("SELECT pg_get_serial_sequence(:table, :column)"),
-                                               {"table": table.name, "column": column.name})
+            sequence = await connection.scalar(
+                text("SELECT pg_get_serial_sequence(:table, :column)"), {"table": table.name, "column": column.name}
+            )
             if sequence:
-                await connection.execute(text(
-                    f"SELECT setval(:sequence, COALESCE((SELECT MAX({quote(column.name)}) FROM {quote(table.name)}), 0)"
-                    " + 1, false)"), {"sequence": sequence})
+                await connection.execute(
+                    text(
+                        f"SELECT setval(:sequence, COALESCE((SELECT MAX({quote(column.name)}) FROM {quote(table.name)}), 0)"
+                        " + 1, false)"
+                    ),
+                    {"sequence": sequence},
+                )
 
 
 async def _audit_chain_message(engine: AsyncEngine) -> str:
@@ -481,6 +528,7 @@ async def _audit_chain_message(engine: AsyncEngine) -> str:
 
 
 # --- reading rows back ----------------------------------------------------------------------------------------------
+
 
 class _RowSource:
     def rows(self, table: Table) -> Iterator[dict[str, Any]]:
@@ -510,13 +558,14 @@ class _SqliteSnapshot(_RowSource):
     def __init__(self, path: Path) -> None:
         uri = f"{path.resolve().as_uri()}?immutable=1"
         self.engine: Engine = create_sync_engine(
-            "sqlite://", poolclass=NullPool,
-            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
+            "sqlite://", poolclass=NullPool, creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+        )
 
     def rows(self, table: Table) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as connection:
             result = connection.execution_options(yield_per=_INSERT_BATCH_ROWS).execute(
-                select(table).order_by(*table.primary_key.columns))
+                select(table).order_by(*table.primary_key.columns)
+            )
             for row in result:
                 yield dict(row._mapping)
 
@@ -526,8 +575,10 @@ class _SqliteSnapshot(_RowSource):
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:
-            return {table.name: connection.scalar(select(func.count()).select_from(table))
-                    for table in Base.metadata.sorted_tables}
+            return {
+                table.name: connection.scalar(select(func.count()).select_from(table))
+                for table in Base.metadata.sorted_tables
+            }
 
     def stored_photos(self) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
@@ -551,8 +602,10 @@ class _JsonLinesDump(_RowSource):
         decoders = {column.name: _decoder(column.type) for column in table.columns}
         for line_number, row in enumerate(_read_json_lines(self.folder / f"{table.name}.jsonl"), start=1):
             if row.keys() != decoders.keys():
-                raise BackupRefused(f"database/{table.name}.jsonl line {line_number} does not have the columns of "
-                                    f"table {table.name} at this revision")
+                raise BackupRefused(
+                    f"database/{table.name}.jsonl line {line_number} does not have the columns of "
+                    f"table {table.name} at this revision"
+                )
             yield {name: None if value is None else decoders[name](value) for name, value in row.items()}
 
 
@@ -578,9 +631,11 @@ _DECODERS: dict[type, Callable[[Any], Any]] = {
 
 # --- files ------------------------------------------------------------------------------------------------------------
 
+
 def _json_line(row: Any) -> bytes:
-    return (json.dumps(dict(row), default=_json_value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            + "\n").encode("utf-8")
+    return (
+        json.dumps(dict(row), default=_json_value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    ).encode("utf-8")
 
 
 def _json_value(value: Any) -> Any:
@@ -647,4 +702,3 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
-

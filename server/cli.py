@@ -35,8 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("SIDAK_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("SIDAK_WORKERS", "1")))
     # The HTTPS proxy in front (README, "Deployment") keeps the access log; writing it here too costs every request.
-    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction,
-                       default=os.environ.get("SIDAK_ACCESS_LOG", "").lower() in ("1", "true", "yes"))
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("SIDAK_ACCESS_LOG", "").lower() in ("1", "true", "yes"),
+    )
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="fill an empty database with demo data and print the logins")
@@ -95,8 +98,17 @@ def _serve(args: argparse.Namespace) -> int:
         return migrated.returncode
     # Each app process decodes photos in processes of its own: together they take one per core, not one per core each.
     os.environ.setdefault("SIDAK_PHOTO_DECODERS", str(max(1, (os.cpu_count() or 2) // args.workers)))
-    uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info", access_log=args.access_log)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="info",
+        access_log=args.access_log,
+    )
     return 0
 
 
@@ -148,9 +160,17 @@ def _createuser(args: argparse.Namespace) -> int:
     settings = load_settings()
     migrate.upgrade(settings.database_url)
     try:
-        user = _run(settings, lambda session: create_user_from_cli(
-            session, username=args.username, role=args.role, password=password,
-            display_name=args.display_name or args.username, region_codes=args.region))
+        user = _run(
+            settings,
+            lambda session: create_user_from_cli(
+                session,
+                username=args.username,
+                role=args.role,
+                password=password,
+                display_name=args.display_name or args.username,
+                region_codes=args.region,
+            ),
+        )
     except DomainError as error:
         print(f"sidak createuser: {error.detail}", file=sys.stderr)
         return 1

@@ -36,92 +36,217 @@ MPP_HOURS = "Mo-Fr 08:00-15:00"
 
 # region: (code, name, {agency: [(unit, address, lat, lon, geofence_m, opening hours)]})
 REGIONS = [
-    ("32.09", "Kabupaten Cirebon", {
-        "DPMPTSP": [
-            ("Mal Pelayanan Publik Kabupaten Cirebon", "Jl. Sunan Drajat No. 15, Sumber", -6.75880, 108.47970, 100,
-             MPP_HOURS),
-            ("Loket Perizinan DPMPTSP", "Jl. Sunan Kalijaga No. 9, Sumber", -6.75690, 108.48390, 80, OFFICE_HOURS),
-        ],
-        "Disdukcapil": [
-            ("Kantor Disdukcapil Kabupaten Cirebon", "Jl. Sunan Kalijaga No. 7, Sumber", -6.75750, 108.48530, 80,
-             OFFICE_HOURS),
-            ("UPT Disdukcapil Wilayah Timur", "Jl. Raya Lemahabang No. 21, Lemahabang", -6.82560, 108.62790, 80,
-             OFFICE_HOURS),
-        ],
-        "Dinas Kesehatan": [
-            ("Puskesmas Sumber", "Jl. Dewi Sartika No. 2, Sumber", -6.76170, 108.47720, 100, PUSKESMAS_HOURS),
-            ("Puskesmas Plered", "Jl. Raya Plered No. 10, Weru", -6.70730, 108.50630, 100, PUSKESMAS_HOURS),
-            ("Puskesmas Palimanan", "Jl. Raya Palimanan No. 45, Palimanan", -6.70700, 108.42300, 100, PUSKESMAS_HOURS),
-            ("Puskesmas Weru", "Jl. Nyi Ageng Tegalgubug, Weru", -6.71850, 108.50460, 100, PUSKESMAS_HOURS),
-            ("Puskesmas Kedawung", "Jl. Tuparev No. 118, Kedawung", -6.73200, 108.54200, 100, PUSKESMAS_HOURS),
-            ("Puskesmas Watubelah", "Jl. Pangeran Cakrabuana, Watubelah, Sumber", -6.74410, 108.49520, 100,
-             PUSKESMAS_HOURS),
-        ],
-        "RSUD Waled": [
-            ("Instalasi Rawat Jalan RSUD Waled", "Jl. Prabu Kiansantang No. 4, Waled", -6.91260, 108.72750, 150,
-             OUTPATIENT_HOURS),
-        ],
-        "RSUD Arjawinangun": [
-            ("Instalasi Rawat Jalan RSUD Arjawinangun", "Jl. By Pass Palimanan–Jakarta No. 1, Arjawinangun",
-             -6.64600, 108.40800, 150, OUTPATIENT_HOURS),
-        ],
-        "Samsat Sumber (Bapenda Jawa Barat)": [
-            ("Kantor Bersama Samsat Sumber", "Jl. Sunan Kalijaga No. 1, Sumber", -6.76390, 108.48060, 100,
-             "Mo-Th 08:00-15:00; Fr 08:00-11:00; Sa 08:00-12:00"),
-        ],
-        "Dinas Sosial": [
-            ("Layanan Terpadu Dinas Sosial", "Jl. Sunan Muria No. 3, Sumber", -6.75980, 108.48810, 80, OFFICE_HOURS),
-        ],
-        "Dinas Tenaga Kerja": [
-            ("Layanan Kartu Pencari Kerja", "Jl. Sunan Bonang No. 4, Sumber", -6.75520, 108.48120, 80, OFFICE_HOURS),
-        ],
-        "Kecamatan Sumber": [
-            ("Kantor Kecamatan Sumber (PATEN)", "Jl. Pramuka No. 1, Sumber", -6.76530, 108.48300, 80, OFFICE_HOURS),
-        ],
-        "Kecamatan Weru": [
-            ("Kantor Kecamatan Weru (PATEN)", "Jl. Raya Weru No. 5, Weru", -6.71460, 108.50080, 80, OFFICE_HOURS),
-        ],
-        "Kecamatan Plumbon": [
-            ("Kantor Kecamatan Plumbon (PATEN)", "Jl. Raya Plumbon No. 12, Plumbon", -6.70240, 108.47380, 80,
-             OFFICE_HOURS),
-        ],
-        "Kecamatan Talun": [
-            ("Kantor Kecamatan Talun (PATEN)", "Jl. Raya Talun No. 8, Talun", -6.76830, 108.51210, 80, OFFICE_HOURS),
-        ],
-        "Kecamatan Palimanan": [
-            ("Kantor Kecamatan Palimanan (PATEN)", "Jl. Raya Palimanan No. 2, Palimanan", -6.70420, 108.42640, 80,
-             OFFICE_HOURS),
-        ],
-    }),
-    ("32.74", "Kota Cirebon", {
-        "DPMPTSP Kota Cirebon": [
-            ("Mal Pelayanan Publik Kota Cirebon", "Jl. Dr. Sudarsono No. 1, Kesambi", -6.71710, 108.54830, 100,
-             MPP_HOURS),
-        ],
-        "Disdukcapil Kota Cirebon": [
-            ("Kantor Disdukcapil Kota Cirebon", "Jl. Brigjen Dharsono No. 1, Kedawung", -6.72140, 108.54190, 80,
-             OFFICE_HOURS),
-        ],
-        "RSD Gunung Jati": [
-            ("Instalasi Rawat Jalan RSD Gunung Jati", "Jl. Kesambi No. 56, Kesambi", -6.71970, 108.55200, 150,
-             OUTPATIENT_HOURS),
-        ],
-        "Dinas Kesehatan Kota Cirebon": [
-            ("Puskesmas Kesambi", "Jl. Kesambi Dalam No. 3, Kesambi", -6.71520, 108.55430, 100, PUSKESMAS_HOURS),
-        ],
-        "Kecamatan Kejaksan": [
-            ("Kantor Kecamatan Kejaksan (PATEN)", "Jl. Kartini No. 17, Kejaksan", -6.70800, 108.55600, 80,
-             OFFICE_HOURS),
-        ],
-    }),
+    (
+        "32.09",
+        "Kabupaten Cirebon",
+        {
+            "DPMPTSP": [
+                (
+                    "Mal Pelayanan Publik Kabupaten Cirebon",
+                    "Jl. Sunan Drajat No. 15, Sumber",
+                    -6.75880,
+                    108.47970,
+                    100,
+                    MPP_HOURS,
+                ),
+                ("Loket Perizinan DPMPTSP", "Jl. Sunan Kalijaga No. 9, Sumber", -6.75690, 108.48390, 80, OFFICE_HOURS),
+            ],
+            "Disdukcapil": [
+                (
+                    "Kantor Disdukcapil Kabupaten Cirebon",
+                    "Jl. Sunan Kalijaga No. 7, Sumber",
+                    -6.75750,
+                    108.48530,
+                    80,
+                    OFFICE_HOURS,
+                ),
+                (
+                    "UPT Disdukcapil Wilayah Timur",
+                    "Jl. Raya Lemahabang No. 21, Lemahabang",
+                    -6.82560,
+                    108.62790,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+            "Dinas Kesehatan": [
+                ("Puskesmas Sumber", "Jl. Dewi Sartika No. 2, Sumber", -6.76170, 108.47720, 100, PUSKESMAS_HOURS),
+                ("Puskesmas Plered", "Jl. Raya Plered No. 10, Weru", -6.70730, 108.50630, 100, PUSKESMAS_HOURS),
+                (
+                    "Puskesmas Palimanan",
+                    "Jl. Raya Palimanan No. 45, Palimanan",
+                    -6.70700,
+                    108.42300,
+                    100,
+                    PUSKESMAS_HOURS,
+                ),
+                ("Puskesmas Weru", "Jl. Nyi Ageng Tegalgubug, Weru", -6.71850, 108.50460, 100, PUSKESMAS_HOURS),
+                ("Puskesmas Kedawung", "Jl. Tuparev No. 118, Kedawung", -6.73200, 108.54200, 100, PUSKESMAS_HOURS),
+                (
+                    "Puskesmas Watubelah",
+                    "Jl. Pangeran Cakrabuana, Watubelah, Sumber",
+                    -6.74410,
+                    108.49520,
+                    100,
+                    PUSKESMAS_HOURS,
+                ),
+            ],
+            "RSUD Waled": [
+                (
+                    "Instalasi Rawat Jalan RSUD Waled",
+                    "Jl. Prabu Kiansantang No. 4, Waled",
+                    -6.91260,
+                    108.72750,
+                    150,
+                    OUTPATIENT_HOURS,
+                ),
+            ],
+            "RSUD Arjawinangun": [
+                (
+                    "Instalasi Rawat Jalan RSUD Arjawinangun",
+                    "Jl. By Pass Palimanan–Jakarta No. 1, Arjawinangun",
+                    -6.64600,
+                    108.40800,
+                    150,
+                    OUTPATIENT_HOURS,
+                ),
+            ],
+            "Samsat Sumber (Bapenda Jawa Barat)": [
+                (
+                    "Kantor Bersama Samsat Sumber",
+                    "Jl. Sunan Kalijaga No. 1, Sumber",
+                    -6.76390,
+                    108.48060,
+                    100,
+                    "Mo-Th 08:00-15:00; Fr 08:00-11:00; Sa 08:00-12:00",
+                ),
+            ],
+            "Dinas Sosial": [
+                (
+                    "Layanan Terpadu Dinas Sosial",
+                    "Jl. Sunan Muria No. 3, Sumber",
+                    -6.75980,
+                    108.48810,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+            "Dinas Tenaga Kerja": [
+                (
+                    "Layanan Kartu Pencari Kerja",
+                    "Jl. Sunan Bonang No. 4, Sumber",
+                    -6.75520,
+                    108.48120,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+            "Kecamatan Sumber": [
+                ("Kantor Kecamatan Sumber (PATEN)", "Jl. Pramuka No. 1, Sumber", -6.76530, 108.48300, 80, OFFICE_HOURS),
+            ],
+            "Kecamatan Weru": [
+                ("Kantor Kecamatan Weru (PATEN)", "Jl. Raya Weru No. 5, Weru", -6.71460, 108.50080, 80, OFFICE_HOURS),
+            ],
+            "Kecamatan Plumbon": [
+                (
+                    "Kantor Kecamatan Plumbon (PATEN)",
+                    "Jl. Raya Plumbon No. 12, Plumbon",
+                    -6.70240,
+                    108.47380,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+            "Kecamatan Talun": [
+                (
+                    "Kantor Kecamatan Talun (PATEN)",
+                    "Jl. Raya Talun No. 8, Talun",
+                    -6.76830,
+                    108.51210,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+            "Kecamatan Palimanan": [
+                (
+                    "Kantor Kecamatan Palimanan (PATEN)",
+                    "Jl. Raya Palimanan No. 2, Palimanan",
+                    -6.70420,
+                    108.42640,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+        },
+    ),
+    (
+        "32.74",
+        "Kota Cirebon",
+        {
+            "DPMPTSP Kota Cirebon": [
+                (
+                    "Mal Pelayanan Publik Kota Cirebon",
+                    "Jl. Dr. Sudarsono No. 1, Kesambi",
+                    -6.71710,
+                    108.54830,
+                    100,
+                    MPP_HOURS,
+                ),
+            ],
+            "Disdukcapil Kota Cirebon": [
+                (
+                    "Kantor Disdukcapil Kota Cirebon",
+                    "Jl. Brigjen Dharsono No. 1, Kedawung",
+                    -6.72140,
+                    108.54190,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+            "RSD Gunung Jati": [
+                (
+                    "Instalasi Rawat Jalan RSD Gunung Jati",
+                    "Jl. Kesambi No. 56, Kesambi",
+                    -6.71970,
+                    108.55200,
+                    150,
+                    OUTPATIENT_HOURS,
+                ),
+            ],
+            "Dinas Kesehatan Kota Cirebon": [
+                ("Puskesmas Kesambi", "Jl. Kesambi Dalam No. 3, Kesambi", -6.71520, 108.55430, 100, PUSKESMAS_HOURS),
+            ],
+            "Kecamatan Kejaksan": [
+                (
+                    "Kantor Kecamatan Kejaksan (PATEN)",
+                    "Jl. Kartini No. 17, Kejaksan",
+                    -6.70800,
+                    108.55600,
+                    80,
+                    OFFICE_HOURS,
+                ),
+            ],
+        },
+    ),
 ]
 
 # Agency kinds, for the rankings' filter; an agency not named here is a "Dinas".
 AGENCY_KINDS = {
-    "RSUD Waled": "Rumah Sakit", "RSUD Arjawinangun": "Rumah Sakit", "RSD Gunung Jati": "Rumah Sakit",
+    "RSUD Waled": "Rumah Sakit",
+    "RSUD Arjawinangun": "Rumah Sakit",
+    "RSD Gunung Jati": "Rumah Sakit",
     "Samsat Sumber (Bapenda Jawa Barat)": "Kantor Bersama",
-    **{name: "Kecamatan" for name in ("Kecamatan Sumber", "Kecamatan Weru", "Kecamatan Plumbon", "Kecamatan Talun",
-                                      "Kecamatan Palimanan", "Kecamatan Kejaksan")},
+    **{
+        name: "Kecamatan"
+        for name in (
+            "Kecamatan Sumber",
+            "Kecamatan Weru",
+            "Kecamatan Plumbon",
+            "Kecamatan Talun",
+            "Kecamatan Palimanan",
+            "Kecamatan Kejaksan",
+        )
+    },
 }
 
 # username: (display name, role, region codes covered)
@@ -150,8 +275,9 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
     passwords = {username: secrets.token_urlsafe(9) for username in USERS}
 
     admin_name, _, _ = USERS["admin"]
-    admin = await AdminService(session, None).create_user(username="admin", display_name=admin_name, role="admin",
-                                                          password=passwords["admin"])
+    admin = await AdminService(session, None).create_user(
+        username="admin", display_name=admin_name, role="admin", password=passwords["admin"]
+    )
     actor = Principal(id=admin.user.id, username="admin", role="admin")
     service = AdminService(session, actor)
 
@@ -161,20 +287,33 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
         region = await service.create_region(code=code, name=region_name)
         region_ids[code] = region.id
         for agency_name, units in agencies.items():
-            agency = await service.create_agency(region_id=region.id, name=agency_name,
-                                                 kind=AGENCY_KINDS.get(agency_name, "Dinas"))
+            agency = await service.create_agency(
+                region_id=region.id, name=agency_name, kind=AGENCY_KINDS.get(agency_name, "Dinas")
+            )
             agency_ids[agency_name] = agency.agency.id
             for name, address, lat, lon, geofence_m, hours in units:
-                unit = await service.create_unit(agency_id=agency.agency.id, name=name, address=address, lat=lat,
-                                                 lon=lon, geofence_m=geofence_m, opening_hours=hours)
+                unit = await service.create_unit(
+                    agency_id=agency.agency.id,
+                    name=name,
+                    address=address,
+                    lat=lat,
+                    lon=lon,
+                    geofence_m=geofence_m,
+                    opening_hours=hours,
+                )
                 units_by_region.setdefault(code, []).append((unit.unit.id, name, lat, lon))
 
     surveyor_ids, supervisor_of_region = [], {}
     for username, (display_name, role, codes) in USERS.items():
         if username == "admin":
             continue
-        user = await service.create_user(username=username, display_name=display_name, role=role,
-                                         password=passwords[username], region_ids=[region_ids[c] for c in codes])
+        user = await service.create_user(
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=passwords[username],
+            region_ids=[region_ids[c] for c in codes],
+        )
         if role == "surveyor":
             surveyor_ids.append(user.user.id)
         for code in codes:
@@ -185,23 +324,39 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
 
     document = load_default_instrument()
     instrument, _ = await InstrumentService(session, actor).store(document, source="json")
-    places = [DemoPlace(unit_id, name, lat, lon, supervisor_of_region[code])
-              for code, units in units_by_region.items() for unit_id, name, lat, lon in units]
+    places = [
+        DemoPlace(unit_id, name, lat, lon, supervisor_of_region[code])
+        for code, units in units_by_region.items()
+        for unit_id, name, lat, lon in units
+    ]
     await load_history(session, service, instrument, document, places, surveyor_ids)
     await _open_wave(service, instrument.key, instrument.version, surveyor_ids)
     return passwords
 
 
-async def _open_wave(service: AdminService, instrument_key: str, instrument_version: int,
-                     surveyor_ids: list[uuid.UUID]) -> None:
+async def _open_wave(
+    service: AdminService, instrument_key: str, instrument_version: int, surveyor_ids: list[uuid.UUID]
+) -> None:
     today = clock.now().astimezone(WIB).date()
     period_start, period_end = today - timedelta(days=14), today + timedelta(days=45)
-    wave = await service.create_wave(name=WAVE_NAME, kind="external", instrument_key=instrument_key,
-                                     instrument_version=instrument_version, profile_key="ombudsman-2021",
-                                     profile=None, period_start=period_start, period_end=period_end,
-                                     integrity_settings=None)
+    wave = await service.create_wave(
+        name=WAVE_NAME,
+        kind="external",
+        instrument_key=instrument_key,
+        instrument_version=instrument_version,
+        profile_key="ombudsman-2021",
+        profile=None,
+        period_start=period_start,
+        period_end=period_end,
+        integrity_settings=None,
+    )
     await service.move_wave(wave.wave.id, "fieldwork")
-    await service.draw(wave.wave.id, DrawOrder(
-        seed=DRAW_SEED, surveyor_ids=surveyor_ids,
-        window_start=datetime.combine(period_start, time(0, 0), WIB),
-        window_end=datetime.combine(period_end + timedelta(days=1), time(0, 0), WIB)))
+    await service.draw(
+        wave.wave.id,
+        DrawOrder(
+            seed=DRAW_SEED,
+            surveyor_ids=surveyor_ids,
+            window_start=datetime.combine(period_start, time(0, 0), WIB),
+            window_end=datetime.combine(period_end + timedelta(days=1), time(0, 0), WIB),
+        ),
+    )

@@ -110,8 +110,14 @@ class DemoPlace:
     """the supervisor of its region, who approved its past visits"""
 
 
-async def load_history(session: AsyncSession, service: AdminService, instrument_row: Any, instrument: Instrument,
-                       places: list[DemoPlace], surveyor_ids: list[uuid.UUID]) -> list[Wave]:
+async def load_history(
+    session: AsyncSession,
+    service: AdminService,
+    instrument_row: Any,
+    instrument: Instrument,
+    places: list[DemoPlace],
+    surveyor_ids: list[uuid.UUID],
+) -> list[Wave]:
     """Create, fill and publish the past waves; returns them in period order."""
     rng = random.Random(HISTORY_SEED)
     courses = {place.unit_id: _course(place.name, instrument, rng) for place in places}
@@ -126,11 +132,19 @@ async def load_history(session: AsyncSession, service: AdminService, instrument_
         await service.move_wave(wave.id, "review")
         await ResultsService(session, service.actor).publish(wave.id)
         published_at = datetime.combine(past.published_on, time(10, 0), WIB)
-        await session.execute(update(Wave).where(Wave.id == wave.id).values(published_at=published_at)
-                              .execution_options(synchronize_session=False))
-        await AuditLog(session).record("demo.history_loaded", entity_type="wave", entity_id=wave.id,
-                                       actor_id=service.actor.id if service.actor else None,
-                                       data={"name": past.name, "approved_visits": len(rows[Visit])})
+        await session.execute(
+            update(Wave)
+            .where(Wave.id == wave.id)
+            .values(published_at=published_at)
+            .execution_options(synchronize_session=False)
+        )
+        await AuditLog(session).record(
+            "demo.history_loaded",
+            entity_type="wave",
+            entity_id=wave.id,
+            actor_id=service.actor.id if service.actor else None,
+            data={"name": past.name, "approved_visits": len(rows[Visit])},
+        )
         waves.append(wave)
     return waves
 
@@ -145,31 +159,57 @@ def _course(name: str, instrument: Instrument, rng: random.Random) -> _UnitCours
     return _UnitCourse(quality, drift, kindness, order, not_applicable, noise)
 
 
-async def _past_wave(session: AsyncSession, service: AdminService, past: PastWave, instrument_row: Any,
-                     surveyor_ids: list[uuid.UUID]) -> Wave:
-    view = await service.create_wave(name=past.name, kind=past.kind, instrument_key=instrument_row.key,
-                                     instrument_version=instrument_row.version, profile_key="ombudsman-2021",
-                                     profile=None, period_start=past.period_start, period_end=past.period_end,
-                                     integrity_settings=None)
+async def _past_wave(
+    session: AsyncSession, service: AdminService, past: PastWave, instrument_row: Any, surveyor_ids: list[uuid.UUID]
+) -> Wave:
+    view = await service.create_wave(
+        name=past.name,
+        kind=past.kind,
+        instrument_key=instrument_row.key,
+        instrument_version=instrument_row.version,
+        profile_key="ombudsman-2021",
+        profile=None,
+        period_start=past.period_start,
+        period_end=past.period_end,
+        integrity_settings=None,
+    )
     await service.move_wave(view.wave.id, "fieldwork")
     return view.wave
 
 
-async def _draw(service: AdminService, wave: Wave, past: PastWave,
-                surveyor_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+async def _draw(
+    service: AdminService, wave: Wave, past: PastWave, surveyor_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
     """unit id → (assignment id, surveyor id), from the seeded draw an admin would have run."""
-    batch = await service.draw(wave.id, DrawOrder(
-        seed=past.seed, surveyor_ids=surveyor_ids,
-        window_start=datetime.combine(past.period_start, time(0, 0), WIB),
-        window_end=datetime.combine(past.period_end + timedelta(days=1), time(0, 0), WIB)))
+    batch = await service.draw(
+        wave.id,
+        DrawOrder(
+            seed=past.seed,
+            surveyor_ids=surveyor_ids,
+            window_start=datetime.combine(past.period_start, time(0, 0), WIB),
+            window_end=datetime.combine(past.period_end + timedelta(days=1), time(0, 0), WIB),
+        ),
+    )
     return {view.unit.unit.id: (view.id, view.surveyor.id) for view in batch.assignments if view.id is not None}
 
 
-def _visits(past: PastWave, wave: Wave, instrument: Instrument, places: list[DemoPlace],
-            courses: dict[uuid.UUID, _UnitCourse], assignments: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
-            rng: random.Random) -> dict[type, list[dict[str, Any]]]:
-    rows: dict[type, list[dict[str, Any]]] = {Visit: [], VisitRevision: [], Answer: [], Position: [], Review: [],
-                                              VisitScore: []}
+def _visits(
+    past: PastWave,
+    wave: Wave,
+    instrument: Instrument,
+    places: list[DemoPlace],
+    courses: dict[uuid.UUID, _UnitCourse],
+    assignments: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
+    rng: random.Random,
+) -> dict[type, list[dict[str, Any]]]:
+    rows: dict[type, list[dict[str, Any]]] = {
+        Visit: [],
+        VisitRevision: [],
+        Answer: [],
+        Position: [],
+        Review: [],
+        VisitScore: [],
+    }
     answers_by_name: dict[str, dict[str, Any]] = {}
     indicators = instrument.indicators()
     for place in places:
@@ -185,8 +225,9 @@ def _visits(past: PastWave, wave: Wave, instrument: Instrument, places: list[Dem
     return rows
 
 
-def _answer_values(course: _UnitCourse, quality: float, indicators: dict[str, Indicator],
-                   rng: random.Random) -> dict[str, Any]:
+def _answer_values(
+    course: _UnitCourse, quality: float, indicators: dict[str, Indicator], rng: random.Random
+) -> dict[str, Any]:
     quality = min(max(quality, 0.05), 0.97)
     values: dict[str, Any] = {}
     for indicator_id, indicator in indicators.items():
@@ -217,44 +258,115 @@ def _value(indicator: Indicator, shortfall: float, rng: random.Random) -> Any:
     return rng.randint(min(low, high), high)
 
 
-def _add_visit(rows: dict[type, list[dict[str, Any]]], past: PastWave, wave: Wave, instrument: Instrument,
-               place: DemoPlace, assignment_id: uuid.UUID, surveyor_id: uuid.UUID, values: dict[str, Any],
-               course: _UnitCourse, rng: random.Random) -> None:
+def _add_visit(
+    rows: dict[type, list[dict[str, Any]]],
+    past: PastWave,
+    wave: Wave,
+    instrument: Instrument,
+    place: DemoPlace,
+    assignment_id: uuid.UUID,
+    surveyor_id: uuid.UUID,
+    values: dict[str, Any],
+    course: _UnitCourse,
+    rng: random.Random,
+) -> None:
     visit_id = uuid.UUID(bytes=rng.randbytes(16), version=4)
     started_at = _visit_start(past, rng)
     finished_at = started_at + timedelta(minutes=rng.randint(35, 55))
     received_at = finished_at + timedelta(minutes=rng.randint(5, 90))
     decided_at = finished_at + timedelta(days=rng.randint(2, 12), hours=rng.randint(1, 6))
-    answers = [_answer(indicator_id, value, started_at, finished_at, i)
-               for i, (indicator_id, value) in enumerate(values.items())]
-    position = PositionDocument(lat=place.lat + rng.uniform(-0.0002, 0.0002),
-                                lon=place.lon + rng.uniform(-0.0002, 0.0002),
-                                accuracy_m=float(rng.randint(8, 25)), at=started_at + timedelta(minutes=2))
-    document = VisitDocument(assignment_id=assignment_id, revision=1, started_at=started_at, finished_at=finished_at,
-                             positions=[position], answers=answers, photos=[])
+    answers = [
+        _answer(indicator_id, value, started_at, finished_at, i)
+        for i, (indicator_id, value) in enumerate(values.items())
+    ]
+    position = PositionDocument(
+        lat=place.lat + rng.uniform(-0.0002, 0.0002),
+        lon=place.lon + rng.uniform(-0.0002, 0.0002),
+        accuracy_m=float(rng.randint(8, 25)),
+        at=started_at + timedelta(minutes=2),
+    )
+    document = VisitDocument(
+        assignment_id=assignment_id,
+        revision=1,
+        started_at=started_at,
+        finished_at=finished_at,
+        positions=[position],
+        answers=answers,
+        photos=[],
+    )
     content_hash = canonical_visit_hash(document)
-    rows[Visit].append({
-        "id": visit_id, "assignment_id": assignment_id, "wave_id": wave.id, "unit_id": place.unit_id,
-        "surveyor_id": surveyor_id, "revision": 1, "status": "approved", "content_hash": content_hash,
-        "started_at": started_at, "finished_at": finished_at, "first_received_at": received_at,
-        "updated_at": decided_at, "submitted_at": received_at})
-    rows[VisitRevision].append({"visit_id": visit_id, "revision": 1, "content_hash": content_hash,
-                                "document": msgspec.to_builtins(document), "received_at": received_at})
-    rows[Answer] += [{"visit_id": visit_id, "indicator": a.indicator, "value": a.value,
-                      "not_applicable": a.not_applicable, "note": a.note, "answered_at": a.answered_at}
-                     for a in answers]
-    rows[Position].append({"visit_id": visit_id, "seq": 0, "lat": position.lat, "lon": position.lon,
-                           "accuracy_m": position.accuracy_m, "at": position.at})
+    rows[Visit].append(
+        {
+            "id": visit_id,
+            "assignment_id": assignment_id,
+            "wave_id": wave.id,
+            "unit_id": place.unit_id,
+            "surveyor_id": surveyor_id,
+            "revision": 1,
+            "status": "approved",
+            "content_hash": content_hash,
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "first_received_at": received_at,
+            "updated_at": decided_at,
+            "submitted_at": received_at,
+        }
+    )
+    rows[VisitRevision].append(
+        {
+            "visit_id": visit_id,
+            "revision": 1,
+            "content_hash": content_hash,
+            "document": msgspec.to_builtins(document),
+            "received_at": received_at,
+        }
+    )
+    rows[Answer] += [
+        {
+            "visit_id": visit_id,
+            "indicator": a.indicator,
+            "value": a.value,
+            "not_applicable": a.not_applicable,
+            "note": a.note,
+            "answered_at": a.answered_at,
+        }
+        for a in answers
+    ]
+    rows[Position].append(
+        {
+            "visit_id": visit_id,
+            "seq": 0,
+            "lat": position.lat,
+            "lon": position.lon,
+            "accuracy_m": position.accuracy_m,
+            "at": position.at,
+        }
+    )
     scored = score_visit(instrument, answers)
-    rows[Review].append({
-        "id": uuid.UUID(bytes=rng.randbytes(16), version=4), "visit_id": visit_id, "revision": 1,
-        "decision": "approve", "comment": APPROVAL_COMMENT, "reviewer_id": place.reviewer_id,
-        "indicator_comments": _indicator_comments(instrument, scored.indicators, course, rng),
-        "decided_at": decided_at})
-    rows[VisitScore].append({
-        "visit_id": visit_id, "wave_id": wave.id, "unit_id": place.unit_id, "revision": 1, "total": scored.total,
-        "dimensions": _strings(scored.dimensions), "indicators": _strings(scored.indicators),
-        "scored_at": decided_at})
+    rows[Review].append(
+        {
+            "id": uuid.UUID(bytes=rng.randbytes(16), version=4),
+            "visit_id": visit_id,
+            "revision": 1,
+            "decision": "approve",
+            "comment": APPROVAL_COMMENT,
+            "reviewer_id": place.reviewer_id,
+            "indicator_comments": _indicator_comments(instrument, scored.indicators, course, rng),
+            "decided_at": decided_at,
+        }
+    )
+    rows[VisitScore].append(
+        {
+            "visit_id": visit_id,
+            "wave_id": wave.id,
+            "unit_id": place.unit_id,
+            "revision": 1,
+            "total": scored.total,
+            "dimensions": _strings(scored.dimensions),
+            "indicators": _strings(scored.indicators),
+            "scored_at": decided_at,
+        }
+    )
 
 
 def _visit_start(past: PastWave, rng: random.Random) -> datetime:
@@ -274,8 +386,9 @@ def _answer(indicator_id: str, value: Any, started_at: datetime, finished_at: da
     return AnswerDocument(indicator=indicator_id, answered_at=answered_at, value=value)
 
 
-def _indicator_comments(instrument: Instrument, scores: dict[str, Any], course: _UnitCourse,
-                        rng: random.Random) -> list[dict[str, str]]:
+def _indicator_comments(
+    instrument: Instrument, scores: dict[str, Any], course: _UnitCourse, rng: random.Random
+) -> list[dict[str, str]]:
     """The supervisor's notes on up to three of the indicators the unit missed furthest."""
     missed = [i for i in instrument.indicators() if scores.get(i) is not None and scores[i] < 1]
     missed.sort(key=lambda indicator_id: -course.order[indicator_id])

@@ -11,8 +11,18 @@ from server.domain.review.controllers import ReviewController
 from server.domain.settings.controllers import SettingsController
 from server.domain.visits.controllers import VisitController
 
-ROUTE_HANDLERS: list[object] = [AuthController, VisitController, PhotoController,
-                                 MyAssignmentsController, InstrumentController, AdminInstrumentController,
-                                 *ADMIN_CONTROLLERS,
-                                 ReviewController, ResultsController, PublishController, PublicResultsController,
-                                 SettingsController, *INSIGHTS_CONTROLLERS]
+ROUTE_HANDLERS: list[object] = [
+    AuthController,
+    VisitController,
+    PhotoController,
+    MyAssignmentsController,
+    InstrumentController,
+    AdminInstrumentController,
+    *ADMIN_CONTROLLERS,
+    ReviewController,
+    ResultsController,
+    PublishController,
+    PublicResultsController,
+    SettingsController,
+    *INSIGHTS_CONTROLLERS,
+]

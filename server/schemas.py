@@ -88,9 +88,12 @@ _NOT_APPLICABLE = {"A04"}  # the example unit is level with the street
 _NO_ANSWERS = {"A06", "A08", "B13", "D04", "C02", "C03"}  # C02/C03 are reverse-scored: "no" is the good answer
 _SCALE_ANSWERS = {"A11": 3, "B04": 2, "B08": 1, "C06": 2, "D01": 2}
 _OTHER_ANSWERS: dict[str, AnswerValue] = {
-    "A14": 2, "C01": 22, "B12": "unit", "D05": "within_5_days",
+    "A14": 2,
+    "C01": 22,
+    "B12": "unit",
+    "D05": "within_5_days",
     "C10": "09.02 tiba, mengambil nomor antrean 014. 09.24 dilayani di loket 2; petugas menjelaskan syarat dan biaya"
-           " dengan jelas. 09.40 bertanya tentang legalisir; dirujuk ke petugas lain. Tidak ada calo terlihat.",
+    " dengan jelas. 09.40 bertanya tentang legalisir; dirujuk ke petugas lain. Tidak ada calo terlihat.",
 }
 _ANSWER_NOTES = {"B08": "Maklumat tidak menyebut kesediaan menerima sanksi."}
 _PHOTOS_WITHOUT_GPS = {"B06", "D05"}  # screenshots carry no position
@@ -98,6 +101,7 @@ _MISSING_PHOTO_INDICATORS = ("D05", "D06")
 
 
 # --- schemas ----------------------------------------------------------------------------------------------------
+
 
 def schema_document(name: str) -> dict[str, Any]:
     struct, title = CONTRACTS[name]
@@ -115,21 +119,32 @@ def _pretty(value: Any, *, sort_keys: bool = False) -> bytes:
 
 # --- examples ---------------------------------------------------------------------------------------------------
 
+
 def example_visit(instrument: Instrument) -> VisitDocument:
     """A plausible visit to a unit answering every indicator of ``instrument`` (48 for the default one)."""
     indicators = list(instrument.indicators().values())
-    answers = [_example_answer(indicator, _VISIT_STARTED_AT + timedelta(minutes=1 + n))
-               for n, indicator in enumerate(indicators)]
-    photos = [_example_photo(indicator, _VISIT_STARTED_AT + timedelta(minutes=1 + n, seconds=20))
-              for n, indicator in enumerate(indicators)
-              if indicator.photo != "none" and indicator.id not in _NOT_APPLICABLE]
+    answers = [
+        _example_answer(indicator, _VISIT_STARTED_AT + timedelta(minutes=1 + n))
+        for n, indicator in enumerate(indicators)
+    ]
+    photos = [
+        _example_photo(indicator, _VISIT_STARTED_AT + timedelta(minutes=1 + n, seconds=20))
+        for n, indicator in enumerate(indicators)
+        if indicator.photo != "none" and indicator.id not in _NOT_APPLICABLE
+    ]
     return VisitDocument(
-        assignment_id=EXAMPLE_ASSIGNMENT_ID, revision=1,
-        started_at=_VISIT_STARTED_AT, finished_at=_VISIT_STARTED_AT + timedelta(minutes=len(indicators) + 4),
-        positions=[_example_position(0.0004, -0.0003, 35.0, _VISIT_STARTED_AT - timedelta(minutes=1)),
-                   _example_position(0.00005, 0.00004, 8.5, _VISIT_STARTED_AT),
-                   _example_position(-0.00003, 0.00002, 12.0, _VISIT_STARTED_AT + timedelta(minutes=30))],
-        answers=answers, photos=photos)
+        assignment_id=EXAMPLE_ASSIGNMENT_ID,
+        revision=1,
+        started_at=_VISIT_STARTED_AT,
+        finished_at=_VISIT_STARTED_AT + timedelta(minutes=len(indicators) + 4),
+        positions=[
+            _example_position(0.0004, -0.0003, 35.0, _VISIT_STARTED_AT - timedelta(minutes=1)),
+            _example_position(0.00005, 0.00004, 8.5, _VISIT_STARTED_AT),
+            _example_position(-0.00003, 0.00002, 12.0, _VISIT_STARTED_AT + timedelta(minutes=30)),
+        ],
+        answers=answers,
+        photos=photos,
+    )
 
 
 def _example_position(d_lat: float, d_lon: float, accuracy_m: float, at: datetime) -> Position:
@@ -140,8 +155,12 @@ def _example_position(d_lat: float, d_lon: float, accuracy_m: float, at: datetim
 def _example_answer(indicator: Indicator, answered_at: datetime) -> Answer:
     note = _ANSWER_NOTES.get(indicator.id)
     if indicator.id in _NOT_APPLICABLE:
-        return Answer(indicator=indicator.id, answered_at=answered_at, not_applicable=True,
-                      note="Pintu masuk rata dengan jalan, tanpa anak tangga.")
+        return Answer(
+            indicator=indicator.id,
+            answered_at=answered_at,
+            not_applicable=True,
+            note="Pintu masuk rata dengan jalan, tanpa anak tangga.",
+        )
     return Answer(indicator=indicator.id, answered_at=answered_at, value=_example_value(indicator), note=note)
 
 
@@ -164,12 +183,16 @@ def _example_value(indicator: Indicator) -> AnswerValue:
 def _example_photo(indicator: Indicator, taken_at: datetime) -> PhotoDeclaration:
     has_gps = indicator.id not in _PHOTOS_WITHOUT_GPS
     return PhotoDeclaration(
-        id=example_photo_id(indicator.id), indicator=indicator.id,
+        id=example_photo_id(indicator.id),
+        indicator=indicator.id,
         sha256=hashlib.sha256(f"example photo of {indicator.id}".encode()).hexdigest(),
         size=180_000 + 1_000 * (sum(map(ord, indicator.id)) % 200),
-        content_type="image/png" if not has_gps else "image/jpeg", taken_at=taken_at,
-        lat=round(_UNIT_LAT + 0.00002, 6) if has_gps else None, lon=round(_UNIT_LON - 0.00001, 6) if has_gps else None,
-        accuracy_m=9.0 if has_gps else None)
+        content_type="image/png" if not has_gps else "image/jpeg",
+        taken_at=taken_at,
+        lat=round(_UNIT_LAT + 0.00002, 6) if has_gps else None,
+        lon=round(_UNIT_LON - 0.00001, 6) if has_gps else None,
+        accuracy_m=9.0 if has_gps else None,
+    )
 
 
 def example_photo_id(indicator_id: str) -> uuid.UUID:
@@ -180,10 +203,20 @@ def example_receipt(visit: VisitDocument) -> Receipt:
     """The receipt while the last two photos are still on the phone, with one informational flag."""
     missing = [photo.id for photo in visit.photos if photo.indicator in _MISSING_PHOTO_INDICATORS]
     screenshot = next(photo for photo in visit.photos if photo.indicator == "B06")
-    return Receipt(id=EXAMPLE_VISIT_ID, revision=visit.revision, status="incomplete" if missing else "submitted",
-                   missing_photos=missing,
-                   flags=[Flag(code="photo.no_exif", severity="info", photo_id=screenshot.id,
-                               detail="The photo carries no EXIF data (time and position come from the phone).")])
+    return Receipt(
+        id=EXAMPLE_VISIT_ID,
+        revision=visit.revision,
+        status="incomplete" if missing else "submitted",
+        missing_photos=missing,
+        flags=[
+            Flag(
+                code="photo.no_exif",
+                severity="info",
+                photo_id=screenshot.id,
+                detail="The photo carries no EXIF data (time and position come from the phone).",
+            )
+        ],
+    )
 
 
 def example_problem(instrument: Instrument) -> dict[str, Any]:

@@ -55,8 +55,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("data")
-    return load_settings(data_dir=data_dir, database_url=database_url, photo_store_url=str(data_dir / "photos"),
-                         secret_key="test-secret-key-that-is-long-enough-for-hs256")
+    return load_settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        photo_store_url=str(data_dir / "photos"),
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,9 @@ def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
     return env
 
 
-def wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log_tail: Callable[[], str], *,
-                       timeout_s: float) -> None:
+def wait_until_serving(
+    base_url: str, process: subprocess.Popen[bytes], log_tail: Callable[[], str], *, timeout_s: float
+) -> None:
     """Return once the server answers a public page; RuntimeError with its log's end if it exits or stays silent."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

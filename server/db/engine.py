@@ -38,8 +38,11 @@ def json_text(value: Any) -> str:
 # JSON columns (visit documents, audit data) are written on every sync request; msgspec encodes them several times
 # faster than the standard library, which SQLAlchemy would use otherwise. The pool lends connections first come,
 # first served (server.db.fair_pool).
-_ENGINE_OPTIONS: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": msgspec.json.decode,
-                                   "poolclass": FairAsyncQueuePool}
+_ENGINE_OPTIONS: dict[str, Any] = {
+    "json_serializer": json_text,
+    "json_deserializer": msgspec.json.decode,
+    "poolclass": FairAsyncQueuePool,
+}
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
@@ -48,12 +51,20 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         # wait in order, where a second connection would sleep in SQLite's busy handler (seconds of p99).
         # Whatever driver the URL names (sqlite://, sqlite+aiosqlite://), the engine runs on server.db.sqlite_driver.
         url = make_url(database_url).set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
-        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60,
-                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **_ENGINE_OPTIONS)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **_ENGINE_OPTIONS,
+        )
         _configure_sqlite(engine)
         return engine
-    engine = create_async_engine(database_url, echo=echo, pool_size=POSTGRES_POOL_SIZE,
-                                 max_overflow=POSTGRES_POOL_OVERFLOW, **_ENGINE_OPTIONS)
+    engine = create_async_engine(
+        database_url, echo=echo, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_OVERFLOW, **_ENGINE_OPTIONS
+    )
     _replace_dead_connections(engine)
     return engine
 

@@ -97,7 +97,10 @@ def read_access_token(token: str, secret: str) -> Principal:
 def _verify_access_token(token: str, secret: str) -> tuple[Principal, int]:
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat", "typ"], "verify_exp": False}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp", "iat", "typ"], "verify_exp": False},
         )
     except jwt.PyJWTError as error:
         raise TokenInvalid("The access token is not valid.") from error
@@ -119,8 +122,10 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("Send `Authorization: Bearer <access token>`; log in at /api/auth/login.",
-                                   headers={"WWW-Authenticate": "Bearer"})
+            raise NotAuthenticated(
+                "Send `Authorization: Bearer <access token>`; log in at /api/auth/login.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         principal = read_access_token(token.strip(), connection.app.state.settings.secret_key)
         return AuthenticationResult(user=principal, auth=token)
 

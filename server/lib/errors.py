@@ -14,8 +14,15 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"
 
-    def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
@@ -109,6 +116,7 @@ class UnsupportedMediaType(DomainError):
 
 # --- sync and photos -------------------------------------------------------------------------------------------
 
+
 class VisitConflict(Conflict):
     code = "visit.conflict"
 
@@ -139,6 +147,7 @@ class PhotoNotAnImage(UnsupportedMediaType):
 
 # --- instruments, waves, review ---------------------------------------------------------------------------------
 
+
 class InstrumentInvalid(InvalidInput):
     code = "instrument.invalid"
 
@@ -160,6 +169,7 @@ class ReviewInvalid(InvalidInput):
 
 
 # --- transport ------------------------------------------------------------------------------------------------
+
 
 class MethodNotAllowed(DomainError):
     code = "request.method_not_allowed"

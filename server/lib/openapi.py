@@ -61,37 +61,57 @@ OTHER_SUCCESS: dict[tuple[str, str], tuple[int, str]] = {
 # tells Litestar what they take.
 RAW_BODIES: dict[tuple[str, str], RequestBody] = {
     ("PUT", "/api/visits/{visit_id}"): RequestBody(
-        required=True, description="The visit document (schemas/visit.schema.json).",
-        content={"application/json": OpenAPIMediaType(schema=Reference("#/components/schemas/VisitDocument"))}),
+        required=True,
+        description="The visit document (schemas/visit.schema.json).",
+        content={"application/json": OpenAPIMediaType(schema=Reference("#/components/schemas/VisitDocument"))},
+    ),
     ("PUT", "/api/visits/{visit_id}/photos/{photo_id}"): RequestBody(
-        required=True, description="The photo's bytes, exactly as declared (size and sha256 in the visit document).",
-        content={kind: OpenAPIMediaType(schema=_BYTES) for kind in PHOTO_TYPES}),
+        required=True,
+        description="The photo's bytes, exactly as declared (size and sha256 in the visit document).",
+        content={kind: OpenAPIMediaType(schema=_BYTES) for kind in PHOTO_TYPES},
+    ),
 }
 
 _TEXT, _INTEGER = Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.INTEGER)
 # Answers whose body is not what the handler's return annotation says (a stream of the photo's own type).
 RAW_ANSWERS: dict[tuple[str, str], dict[str, OpenAPIResponse]] = {
     ("GET", "/api/photos/{photo_id}/{variant}"): {
-        "200": OpenAPIResponse(description="The photo: the original in its own type, display and thumb as JPEG",
-                               content={kind: OpenAPIMediaType(schema=_BYTES) for kind in PHOTO_TYPES}),
+        "200": OpenAPIResponse(
+            description="The photo: the original in its own type, display and thumb as JPEG",
+            content={kind: OpenAPIMediaType(schema=_BYTES) for kind in PHOTO_TYPES},
+        ),
         "304": OpenAPIResponse(description="Not modified: the copy named by If-None-Match is current"),
     },
     ("GET", "/api/waves/{wave_id}/results.geojson"): {
         "200": OpenAPIResponse(
             description="An attachment: a GeoJSON FeatureCollection, one Point per located unit with its score and zone",
-            content={"application/geo+json": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.OBJECT, required=["type", "features"],
-                properties={"type": Schema(type=OpenAPIType.STRING, const="FeatureCollection"),
-                            "features": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT))}))}),
+            content={
+                "application/geo+json": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["type", "features"],
+                        properties={
+                            "type": Schema(type=OpenAPIType.STRING, const="FeatureCollection"),
+                            "features": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
+                        },
+                    )
+                )
+            },
+        ),
     },
 }
 PROBLEM_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
     description="An RFC 9457 problem. `code` is stable (e.g. `visit.conflict`); `detail` is for people. Some problems "
-                "carry more members (e.g. `retry_after_s`, `max_bytes`).",
+    "carry more members (e.g. `retry_after_s`, `max_bytes`).",
     required=["type", "title", "status", "code", "detail"],
     properties={
-        "type": _TEXT, "title": _TEXT, "status": _INTEGER, "code": _TEXT, "detail": _TEXT, "instance": _TEXT,
+        "type": _TEXT,
+        "title": _TEXT,
+        "status": _INTEGER,
+        "code": _TEXT,
+        "detail": _TEXT,
+        "instance": _TEXT,
         "field": Schema(type=OpenAPIType.STRING, description="the JSON path of the offending field"),
         "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
     },
@@ -133,7 +153,8 @@ def _complete(operation: Operation, method: str, path: str, guards: list[Any]) -
     for status in sorted(problem_statuses(operation, method, path, guards)):
         responses[str(status)] = OpenAPIResponse(
             description=DESCRIPTIONS[status],
-            content={PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))})
+            content={PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))},
+        )
     operation.responses = responses
 
 
@@ -164,7 +185,8 @@ def _names_an_id(parameter: Any) -> bool:
     schema = getattr(parameter, "schema", None)
     choices = [schema, *(getattr(schema, "one_of", None) or []), *(getattr(schema, "any_of", None) or [])]
     return getattr(parameter, "param_in", None) == "query" and any(
-        getattr(choice, "format", None) in ("uuid", OpenAPIFormat.UUID) for choice in choices)
+        getattr(choice, "format", None) in ("uuid", OpenAPIFormat.UUID) for choice in choices
+    )
 
 
 def _any_of_for_numbers(schema: Any) -> None:
@@ -176,6 +198,11 @@ def _any_of_for_numbers(schema: Any) -> None:
     types = {str(getattr(getattr(choice, "type", None), "value", getattr(choice, "type", None))) for choice in choices}
     if {"integer", "number"} <= types:
         schema.any_of, schema.one_of = list(choices), None
-    for child in [*(schema.any_of or []), *(schema.one_of or []), *(schema.all_of or []),
-                  *(schema.properties or {}).values(), schema.items]:
+    for child in [
+        *(schema.any_of or []),
+        *(schema.one_of or []),
+        *(schema.all_of or []),
+        *(schema.properties or {}).values(),
+        schema.items,
+    ]:
         _any_of_for_numbers(child)

@@ -56,12 +56,14 @@ def _validation_error(exc: ValidationException) -> DomainError:
     problems = exc.extra if isinstance(exc.extra, list) else []
     errors = [
         {"field": _field_path(item.get("key"), str(item.get("message", ""))), "message": str(item.get("message", ""))}
-        for item in problems if isinstance(item, dict)
+        for item in problems
+        if isinstance(item, dict)
     ]
     first = errors[0] if errors else None
     message = f"{first['field']}: {first['message']}" if first and first["field"] else (first or {}).get("message")
-    return InvalidInput(message or "The request is not valid.", field=first["field"] if first else None,
-                        errors=errors or None)
+    return InvalidInput(
+        message or "The request is not valid.", field=first["field"] if first else None, errors=errors or None
+    )
 
 
 _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
@@ -94,7 +96,9 @@ def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Re
 def on_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
     # Services check what they can first; this is the safety net for a race that a constraint settled.
     log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
-    return problem_response(DuplicateKey("That conflicts with something stored at the same moment; try again."), request)
+    return problem_response(
+        DuplicateKey("That conflicts with something stored at the same moment; try again."), request
+    )
 
 
 def on_value_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

@@ -27,8 +27,13 @@ from obstore.store import S3Store
 from server.lib.tempfiles import MAX_WRITE_AGE_S, create_owned, remove_orphans
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic",
-               "image/heif": "heif"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "image/heif": "heif",
+}
 _STREAM_CHUNK_BYTES = 256 * 1024
 _COPY_BUFFER_BYTES = 1024 * 1024
 
@@ -118,7 +123,8 @@ class LocalPhotoStore:
     async def move_in_all(self, moves: Sequence[Move]) -> list[bool]:
         # One hand-off to a thread for all: each is a few file system calls, which may wait on a folder's lock.
         return await to_thread.run_sync(
-            lambda: [self._move_in(move.key, Path(move.path), move.durable and self.durable) for move in moves])
+            lambda: [self._move_in(move.key, Path(move.path), move.durable and self.durable) for move in moves]
+        )
 
     async def get(self, key: str) -> bytes:
         return await to_thread.run_sync(self._read, key)
@@ -268,10 +274,21 @@ class S3PhotoStore:
     which is exactly "already stored" for content-addressed keys. obstore raises FileNotFoundError for a missing
     object, as the local store does."""
 
-    def __init__(self, bucket: str, *, endpoint: str | None = None, access_key_id: str | None = None,
-                 secret_access_key: str | None = None, region: str = "us-east-1", allow_http: bool = False) -> None:
-        credentials = {name: value for name, value in
-                       (("access_key_id", access_key_id), ("secret_access_key", secret_access_key)) if value}
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        region: str = "us-east-1",
+        allow_http: bool = False,
+    ) -> None:
+        credentials = {
+            name: value
+            for name, value in (("access_key_id", access_key_id), ("secret_access_key", secret_access_key))
+            if value
+        }
         if endpoint:
             credentials["endpoint"] = endpoint
         self.bucket = bucket

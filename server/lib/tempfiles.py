@@ -38,7 +38,7 @@ def remove_orphans(directory: Path, kind: str, *, max_age_s: float = MAX_WRITE_A
 
 
 def _writer_is_alive(name: str, kind: str) -> bool:
-    pid_text = name[len(kind) + 1:].split("-", 1)[0]
+    pid_text = name[len(kind) + 1 :].split("-", 1)[0]
     if not pid_text.isdigit():
         return False
     pid = int(pid_text)

@@ -28,8 +28,15 @@ from tests.servers import free_port, server_env, wait_until_serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "screenshots"
 SERVER_START_TIMEOUT_S = 60
 
@@ -45,8 +52,9 @@ class LiveServer:
 
     def token(self, username: str) -> str:
         """An access token for a demo user, for checks made through the API beside the browser."""
-        answer = httpx.post(self.url("/api/auth/login"),
-                            json={"username": username, "password": self.logins[username]}, timeout=30)
+        answer = httpx.post(
+            self.url("/api/auth/login"), json={"username": username, "password": self.logins[username]}, timeout=30
+        )
         answer.raise_for_status()
         return str(answer.json()["access_token"])
 
@@ -76,8 +84,14 @@ def chromium_path() -> Path:
 
 def run_demo(data_dir: Path) -> dict[str, str]:
     """`sidak demo` into ``data_dir``; returns the demo logins {username: password}."""
-    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=server_env(data_dir), check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "demo"],
+        cwd=REPO_ROOT,
+        env=server_env(data_dir),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return dict(json.loads((data_dir / "demo-logins.json").read_text()))
 
 
@@ -101,12 +115,31 @@ class ServerProcess:
             return
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--log-level", "warning"],
-                cwd=REPO_ROOT, env=server_env(self.data_dir), stdout=log, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "server.app:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=REPO_ROOT,
+                env=server_env(self.data_dir),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            wait_until_serving(self.base_url, self._process, lambda: self.log_path.read_text()[-4000:],
-                               timeout_s=SERVER_START_TIMEOUT_S)
+            wait_until_serving(
+                self.base_url,
+                self._process,
+                lambda: self.log_path.read_text()[-4000:],
+                timeout_s=SERVER_START_TIMEOUT_S,
+            )
         except Exception:
             self.stop()
             raise
@@ -161,17 +194,29 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., tu
     contexts = []
 
     def open_page(width: int = 1366, height: int = 768, locale: str = "id-ID") -> tuple[Any, PageProblems]:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                      timezone_id="Asia/Jakarta")
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale, timezone_id="Asia/Jakarta"
+        )
         contexts.append(context)
         # Only the live server is reachable: map tiles and any other outside request fail at once.
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.base_url)
-                      or route.request.url.startswith(("data:", "blob:")) else route.abort())
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(live_server.base_url)
+                or route.request.url.startswith(("data:", "blob:"))
+                else route.abort()
+            ),
+        )
         page = context.new_page()
         page.set_default_timeout(15_000)
         problems = PageProblems()
-        page.on("console", lambda message: problems.errors.append(f"console {message.type}: {message.text}")
-                if _is_problem(message) else None)
+        page.on(
+            "console",
+            lambda message: (
+                problems.errors.append(f"console {message.type}: {message.text}") if _is_problem(message) else None
+            ),
+        )
         page.on("pageerror", lambda error: problems.errors.append(f"page error: {error}"))
         return page, problems
 
@@ -181,8 +226,9 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., tu
 
 
 @pytest.fixture
-def run_module(new_page: Callable[..., tuple[Any, PageProblems]],
-               live_server: LiveServer) -> Iterator[Callable[[str, str], Any]]:
+def run_module(
+    new_page: Callable[..., tuple[Any, PageProblems]], live_server: LiveServer
+) -> Iterator[Callable[[str, str], Any]]:
     """Run ``body`` in the browser with ``m`` bound to one of the console's ES modules (no build step, no Node
     test runner): the console's pure helpers are tested as the very files the browser loads."""
     page, problems = new_page()

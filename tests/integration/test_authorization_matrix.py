@@ -149,9 +149,11 @@ def test_every_route_is_in_the_access_table(app):
     stale = sorted(set(ACCESS) - served)
 
     assert not missing, (
-        "Routes without an access rule: " + ", ".join(f"{m} {p}" for m, p in missing) +
-        ". Add each to ACCESS in tests/integration/test_authorization_matrix.py with who may call it (see the "
-        "module docstring for the rules and how to give a new path parameter a real id).")
+        "Routes without an access rule: "
+        + ", ".join(f"{m} {p}" for m, p in missing)
+        + ". Add each to ACCESS in tests/integration/test_authorization_matrix.py with who may call it (see the "
+        "module docstring for the rules and how to give a new path parameter a real id)."
+    )
     assert not stale, "ACCESS names routes the app no longer serves: " + ", ".join(f"{m} {p}" for m, p in stale)
 
 
@@ -182,17 +184,27 @@ async def world(client, make: Factory) -> World:
     photo = unique_jpeg()
     declared = declaration(photo)
     visit_id = uuid.uuid4()
-    sent = await client.put(f"/api/visits/{visit_id}", json=visit_document(assignment, unit, photos=[declared]),
-                            headers=headers["surveyor"])
+    sent = await client.put(
+        f"/api/visits/{visit_id}", json=visit_document(assignment, unit, photos=[declared]), headers=headers["surveyor"]
+    )
     assert sent.status_code == 201, sent.text
     stored = await upload(client, visit_id, declared, photo, headers["surveyor"])
     assert stored.status_code in (200, 201), stored.text
     published = await make.wave(instrument=instrument, status="published")
-    ids = {"visit_id": str(visit_id), "photo_id": declared["id"], "variant": "thumb", "wave_id": str(wave.id),
-           "published_wave_id": str(published.id),
-           "region_id": str(region.id), "agency_id": str(agency.id), "unit_id": str(unit.id),
-           "user_id": str(surveyor.id), "assignment_id": str(assignment.id), "key": instrument.key,
-           "version": str(instrument.version)}
+    ids = {
+        "visit_id": str(visit_id),
+        "photo_id": declared["id"],
+        "variant": "thumb",
+        "wave_id": str(wave.id),
+        "published_wave_id": str(published.id),
+        "region_id": str(region.id),
+        "agency_id": str(agency.id),
+        "unit_id": str(unit.id),
+        "user_id": str(surveyor.id),
+        "assignment_id": str(assignment.id),
+        "key": instrument.key,
+        "version": str(instrument.version),
+    }
     return World(ids, headers)
 
 

@@ -81,16 +81,20 @@ async def test_the_demo_wave_is_in_fieldwork_and_the_draw_respects_the_declared_
     headers = await token_of(client, "admin", demo_logins["admin"])
     async with app.state.session_factory() as session:
         wave = await session.scalar(select(Wave).where(Wave.name == WAVE_NAME))
-    surveyor3 = next(u for u in (await client.get("/api/admin/users", headers=headers)).json()
-                     if u["username"] == "surveyor3")
+    surveyor3 = next(
+        u for u in (await client.get("/api/admin/users", headers=headers)).json() if u["username"] == "surveyor3"
+    )
     assignments = (await client.get(f"/api/admin/waves/{wave.id}/assignments", headers=headers)).json()
 
     assert (wave.status, wave.profile_key) == ("fieldwork", "ombudsman-2021")
     assert wave.period_start <= clock.now().date() <= wave.period_end
     [conflict] = surveyor3["conflicts"]
     conflicted_agency = (await client.get(f"/api/admin/agencies/{conflict['agency_id']}", headers=headers)).json()
-    assert not [a for a in assignments["assignments"]
-                if a["surveyor"]["username"] == "surveyor3" and a["unit"]["agency"] == conflicted_agency["name"]]
+    assert not [
+        a
+        for a in assignments["assignments"]
+        if a["surveyor"]["username"] == "surveyor3" and a["unit"]["agency"] == conflicted_agency["name"]
+    ]
     loads = [load["assignments"] for load in assignments["loads"]]
     assert max(loads) - min(loads) <= 1
 
@@ -99,9 +103,15 @@ async def test_the_demo_has_a_history_of_published_waves_before_the_open_one(cli
     headers = await token_of(client, "admin", demo_logins["admin"])
     async with app.state.session_factory() as session:
         waves = (await session.scalars(select(Wave).order_by(Wave.period_start))).all()
-        approved = dict((await session.execute(
-            select(Visit.wave_id, func.count(Visit.id)).where(Visit.status == "approved").group_by(Visit.wave_id)
-        )).all())
+        approved = dict(
+            (
+                await session.execute(
+                    select(Visit.wave_id, func.count(Visit.id))
+                    .where(Visit.status == "approved")
+                    .group_by(Visit.wave_id)
+                )
+            ).all()
+        )
         units = await session.scalar(select(func.count(Unit.id)))
 
     assert len(waves) >= 4
@@ -116,12 +126,17 @@ async def test_the_demo_has_a_history_of_published_waves_before_the_open_one(cli
     assert all(unit["score"] is not None for unit in results["units"])
 
 
-async def test_the_demo_history_drifts_plausibly_with_ties_improvers_decliners_and_a_disagreement(client, demo_logins,
-                                                                                                 app):
+async def test_the_demo_history_drifts_plausibly_with_ties_improvers_decliners_and_a_disagreement(
+    client, demo_logins, app
+):
     headers = await token_of(client, "supervisor1", demo_logins["supervisor1"])
     async with app.state.session_factory() as session:
-        last_survey = await session.scalar(select(Wave).where(Wave.status == "published", Wave.kind == "external")
-                                           .order_by(Wave.period_start.desc()).limit(1))
+        last_survey = await session.scalar(
+            select(Wave)
+            .where(Wave.status == "published", Wave.kind == "external")
+            .order_by(Wave.period_start.desc())
+            .limit(1)
+        )
 
     rankings = (await client.get(f"/api/public/waves/{last_survey.id}/rankings")).json()
     comparison = (await client.get("/api/insights/comparison", headers=headers)).json()
@@ -138,8 +153,11 @@ async def test_the_demo_history_drifts_plausibly_with_ties_improvers_decliners_a
     assert comparison["summary"]["disagreeing"] >= 1
     assert all(row["region"]["name"] == "Kabupaten Cirebon" for row in comparison["units"])  # supervisor1's region
     assert [p["wave"]["kind"] for p in trend["points"]].count("internal") >= 1 and len(trend["points"]) >= 3
-    plan = (await client.get(f"/api/insights/units/{unit['id']}/plan", headers=await token_of(
-        client, "admin", demo_logins["admin"]))).json()
+    plan = (
+        await client.get(
+            f"/api/insights/units/{unit['id']}/plan", headers=await token_of(client, "admin", demo_logins["admin"])
+        )
+    ).json()
     assert plan["visit"]["score"] == unit["score"] and plan["dimensions"]
     assert any(item["comments"] for d in plan["dimensions"] for item in d["items"])
 
@@ -156,10 +174,12 @@ def test_sidak_demo_prints_the_logins_and_writes_them_to_the_data_dir(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIDAK_")}
     env["SIDAK_DATA_DIR"] = str(tmp_path)
 
-    first = subprocess.run([sys.executable, "-m", "server.cli", "demo"], env=env, capture_output=True, text=True,
-                           timeout=300)
-    again = subprocess.run([sys.executable, "-m", "server.cli", "demo"], env=env, capture_output=True, text=True,
-                           timeout=300)
+    first = subprocess.run(
+        [sys.executable, "-m", "server.cli", "demo"], env=env, capture_output=True, text=True, timeout=300
+    )
+    again = subprocess.run(
+        [sys.executable, "-m", "server.cli", "demo"], env=env, capture_output=True, text=True, timeout=300
+    )
 
     assert first.returncode == 0, first.stderr
     logins = json.loads((tmp_path / "demo-logins.json").read_text())

@@ -33,11 +33,20 @@ from tests.servers import free_port, server_env, wait_until_serving
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_TIMEOUT_S = 120
 # CI lays shared/ beside the clone; a developer's machine has it at /work/shared.
-FIXTURE_PHOTOS = next((path for path in (REPO_ROOT.parent / "shared" / "fixtures" / "photos",
-                                         Path("/work/shared/fixtures/photos")) if path.is_dir()),
-                      Path("/work/shared/fixtures/photos"))
-ANSWER_SAMPLES: dict[str, list[Any]] = {"yes_no": [True, False], "scale_0_3": [0, 1, 2, 3],
-                                        "number": [5, 12, 25, 45], "text": ["Pelayanan cukup baik."]}
+FIXTURE_PHOTOS = next(
+    (
+        path
+        for path in (REPO_ROOT.parent / "shared" / "fixtures" / "photos", Path("/work/shared/fixtures/photos"))
+        if path.is_dir()
+    ),
+    Path("/work/shared/fixtures/photos"),
+)
+ANSWER_SAMPLES: dict[str, list[Any]] = {
+    "yes_no": [True, False],
+    "scale_0_3": [0, 1, 2, 3],
+    "number": [5, 12, 25, 45],
+    "text": ["Pelayanan cukup baik."],
+}
 
 
 def is_full_mode() -> bool:
@@ -73,8 +82,14 @@ def scratch_postgres(base_url: str, name: str) -> Iterator[str]:
 
 def run_demo(data_dir: Path, database_url: str) -> dict[str, str]:
     """`sidak demo` into a fresh data dir and database; the demo logins {username: password}."""
-    subprocess.run([sys.executable, "-m", "server.cli", "demo"], cwd=REPO_ROOT, env=_server_env(data_dir, database_url),
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "demo"],
+        cwd=REPO_ROOT,
+        env=_server_env(data_dir, database_url),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return dict(json.loads((data_dir / "demo-logins.json").read_text()))
 
 
@@ -101,10 +116,24 @@ class SidakServer:
             return self
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", str(self.workers)],
-                cwd=REPO_ROOT, env=_server_env(self.data_dir, self.database_url), stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "server.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
+                cwd=REPO_ROOT,
+                env=_server_env(self.data_dir, self.database_url),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._wait_until_serving()
         return self
 
@@ -169,14 +198,16 @@ def temp_files(data_dir: Path) -> list[Path]:
 
 # --- setting up the field through the admin API -----------------------------------------------------------------
 
+
 async def log_in(http: httpx.AsyncClient, username: str, password: str) -> str:
     answer = await http.post("/api/auth/login", json={"username": username, "password": password})
     answer.raise_for_status()
     return str(answer.json()["access_token"])
 
 
-async def add_surveyors(base_url: str, admin_password: str, count: int, *, prefix: str = "petugas",
-                        concurrency: int = 4) -> dict[str, str]:
+async def add_surveyors(
+    base_url: str, admin_password: str, count: int, *, prefix: str = "petugas", concurrency: int = 4
+) -> dict[str, str]:
     """``count`` new surveyors, each assigned one unit of the demo's open wave; {username: password}."""
     async with httpx.AsyncClient(base_url=base_url, timeout=120) as http:
         http.headers["Authorization"] = f"Bearer {await log_in(http, 'admin', admin_password)}"
@@ -185,9 +216,15 @@ async def add_surveyors(base_url: str, admin_password: str, count: int, *, prefi
 
         async def create(username: str, password: str) -> str:
             async with limit:
-                answer = await http.post("/api/admin/users", json={
-                    "username": username, "display_name": f"Petugas {username[-3:]}", "role": "surveyor",
-                    "password": password})
+                answer = await http.post(
+                    "/api/admin/users",
+                    json={
+                        "username": username,
+                        "display_name": f"Petugas {username[-3:]}",
+                        "role": "surveyor",
+                        "password": password,
+                    },
+                )
             answer.raise_for_status()
             return str(answer.json()["id"])
 
@@ -195,16 +232,21 @@ async def add_surveyors(base_url: str, admin_password: str, count: int, *, prefi
         wave = next(w for w in (await http.get("/api/admin/waves")).json() if w["status"] == "fieldwork")
         units = (await http.get("/api/admin/units")).json()
         now = datetime.now(timezone.utc)
-        window = {"window_start": (now - timedelta(days=2)).isoformat(),
-                  "window_end": (now + timedelta(days=30)).isoformat()}
-        items = [{"unit_id": units[i % len(units)]["id"], "surveyor_id": surveyor_id, **window}
-                 for i, surveyor_id in enumerate(surveyor_ids)]
+        window = {
+            "window_start": (now - timedelta(days=2)).isoformat(),
+            "window_end": (now + timedelta(days=30)).isoformat(),
+        }
+        items = [
+            {"unit_id": units[i % len(units)]["id"], "surveyor_id": surveyor_id, **window}
+            for i, surveyor_id in enumerate(surveyor_ids)
+        ]
         answer = await http.post(f"/api/admin/waves/{wave['id']}/assignments", json={"assignments": items})
         answer.raise_for_status()
         return logins
 
 
 # --- photos -------------------------------------------------------------------------------------------------------
+
 
 class PhotoPool:
     """Phone-sized JPEGs (the phone app sends upright ~1600 px re-encodes; these carry no EXIF), made once from real
@@ -239,6 +281,7 @@ class PhotoPool:
 
 
 # --- phones -------------------------------------------------------------------------------------------------------
+
 
 class SyncFailed(Exception):
     """A phone that does not retry met an answer or a transport error it cannot go on from."""
@@ -284,8 +327,9 @@ class Phone:
     that is down means "try the same step again later", and replays are harmless by contract. Without it (the load
     benchmark) any such answer is an error."""
 
-    def __init__(self, base_url: str, username: str, password: str, traffic: Traffic, *, retry: bool,
-                 timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, base_url: str, username: str, password: str, traffic: Traffic, *, retry: bool, timeout_s: float = 60.0
+    ) -> None:
         self.http = self._client(base_url, timeout_s)
         self.username, self.password = username, password
         self.traffic = traffic
@@ -298,8 +342,9 @@ class Phone:
 
     @staticmethod
     def _client(base_url: str | httpx.URL, timeout_s: float) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=base_url, timeout=timeout_s,
-                                 limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        return httpx.AsyncClient(
+            base_url=base_url, timeout=timeout_s, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        )
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -312,8 +357,9 @@ class Phone:
         self.http.headers.update(old.headers)
         await old.aclose()
 
-    async def call(self, route: str, method: str, url: str, *, ok: tuple[int, ...] = (200,),
-                   **kwargs: Any) -> httpx.Response:
+    async def call(
+        self, route: str, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any
+    ) -> httpx.Response:
         """One step, repeated while the server is down or failing when the phone retries."""
         backoff_s = 0.1
         while True:
@@ -342,8 +388,9 @@ class Phone:
             backoff_s = min(backoff_s * 2, 2.0)
 
     async def log_in(self) -> None:
-        answer = await self.call("login", "POST", "/api/auth/login",
-                                 json={"username": self.username, "password": self.password})
+        answer = await self.call(
+            "login", "POST", "/api/auth/login", json={"username": self.username, "password": self.password}
+        )
         self.http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
 
     async def fetch_work(self) -> None:
@@ -360,23 +407,51 @@ class Phone:
         finished = datetime.now(timezone.utc) - timedelta(minutes=1)
         started = finished - timedelta(minutes=35)
         indicators = [ind for dim in self.instrument["dimensions"] for ind in dim["indicators"]]
-        answers = [{"indicator": ind["id"], "value": self._value(ind),
-                    "answered_at": (started + timedelta(seconds=40 * i)).isoformat()}
-                   for i, ind in enumerate(indicators)]
+        answers = [
+            {
+                "indicator": ind["id"],
+                "value": self._value(ind),
+                "answered_at": (started + timedelta(seconds=40 * i)).isoformat(),
+            }
+            for i, ind in enumerate(indicators)
+        ]
         lat, lon = unit["lat"] or -6.7616, unit["lon"] or 108.4808
-        positions = [{"lat": lat + 1e-5 * i, "lon": lon, "accuracy_m": 9.0,
-                      "at": (started + timedelta(minutes=5 * i)).isoformat()} for i in range(6)]
+        positions = [
+            {
+                "lat": lat + 1e-5 * i,
+                "lon": lon,
+                "accuracy_m": 9.0,
+                "at": (started + timedelta(minutes=5 * i)).isoformat(),
+            }
+            for i in range(6)
+        ]
         photographed = [ind["id"] for ind in indicators if ind.get("photo", "none") != "none"]
         declared, by_id = [], {}
         for i, data in enumerate(photos):
             photo_id = str(uuid.uuid4())
             by_id[photo_id] = data
-            declared.append({"id": photo_id, "indicator": photographed[i % len(photographed)],
-                             "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                             "content_type": "image/jpeg", "taken_at": (started + timedelta(minutes=3 + i)).isoformat(),
-                             "lat": lat, "lon": lon, "accuracy_m": 9.0})
-        doc = {"assignment_id": assignment["id"], "revision": 1, "started_at": started.isoformat(),
-               "finished_at": finished.isoformat(), "positions": positions, "answers": answers, "photos": declared}
+            declared.append(
+                {
+                    "id": photo_id,
+                    "indicator": photographed[i % len(photographed)],
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data),
+                    "content_type": "image/jpeg",
+                    "taken_at": (started + timedelta(minutes=3 + i)).isoformat(),
+                    "lat": lat,
+                    "lon": lon,
+                    "accuracy_m": 9.0,
+                }
+            )
+        doc = {
+            "assignment_id": assignment["id"],
+            "revision": 1,
+            "started_at": started.isoformat(),
+            "finished_at": finished.isoformat(),
+            "positions": positions,
+            "answers": answers,
+            "photos": declared,
+        }
         visit = LocalVisit(uuid.uuid4(), doc, by_id)
         self.visits.append(visit)
         return visit
@@ -386,9 +461,14 @@ class Phone:
         answer = await self.call("visit PUT", "PUT", f"/api/visits/{visit.id}", json=visit.doc, ok=(200, 201))
         visit.receipt = answer.json()
         for photo_id in list(visit.receipt["missing_photos"]):
-            answer = await self.call("photo PUT", "PUT", f"/api/visits/{visit.id}/photos/{photo_id}",
-                                     content=visit.photos[photo_id], headers={"Content-Type": "image/jpeg"},
-                                     ok=(200, 201))
+            answer = await self.call(
+                "photo PUT",
+                "PUT",
+                f"/api/visits/{visit.id}/photos/{photo_id}",
+                content=visit.photos[photo_id],
+                headers={"Content-Type": "image/jpeg"},
+                ok=(200, 201),
+            )
             visit.receipt = answer.json()
         if not visit.is_synced:
             detail = f"visit {visit.id} is {visit.receipt['status']} after every photo was sent: {visit.receipt}"
@@ -404,6 +484,7 @@ class Phone:
 
 # --- what the server holds afterwards ---------------------------------------------------------------------------
 
+
 @dataclass
 class Holdings:
     """What the check found: counts, and every problem in words (none is the goal)."""
@@ -414,8 +495,9 @@ class Holdings:
     problems: list[str] = field(default_factory=list)
 
 
-async def check_holdings(database_url: str, data_dir: Path, visits: list[LocalVisit],
-                         surveyors: Collection[str]) -> Holdings:
+async def check_holdings(
+    database_url: str, data_dir: Path, visits: list[LocalVisit], surveyors: Collection[str]
+) -> Holdings:
     """Of the visits made by ``surveyors`` (the demo's history has visits of its own): every visit a phone holds a receipt for is stored exactly once with the content sent: one revision, its
     answers and positions once each, one `visit.received` event; every photo stored once, its original's bytes
     hashing to the declared sha256, its display and thumbnail present, one `photo.stored` event; the store holds
@@ -434,19 +516,29 @@ async def check_holdings(database_url: str, data_dir: Path, visits: list[LocalVi
     engine = create_engine(database_url)
     try:
         async with engine.connect() as db:
+
             async def counts(column: Any, *where: Any) -> Counter[str]:
                 rows = await db.execute(select(column, func.count()).where(*where).group_by(column))
                 return Counter({str(key): n for key, n in rows})
 
-            stored = {str(row.id): row for row in await db.execute(
-                select(Visit.id, Visit.status, Visit.revision, Visit.content_hash)
-                .join(User, User.id == Visit.surveyor_id).where(User.username.in_(list(surveyors))))}
+            stored = {
+                str(row.id): row
+                for row in await db.execute(
+                    select(Visit.id, Visit.status, Visit.revision, Visit.content_hash)
+                    .join(User, User.id == Visit.surveyor_id)
+                    .where(User.username.in_(list(surveyors)))
+                )
+            }
             revisions = await counts(VisitRevision.visit_id)
             answers, positions = await counts(Answer.visit_id), await counts(Position.visit_id)
             received = await counts(AuditEvent.entity_id, AuditEvent.action == "visit.received")
             photo_events = await counts(AuditEvent.entity_id, AuditEvent.action == "photo.stored")
-            photos = {str(row.id): row for row in await db.execute(
-                select(Photo.id, Photo.visit_id, Photo.sha256, Photo.stored_at, Photo.original_key))}
+            photos = {
+                str(row.id): row
+                for row in await db.execute(
+                    select(Photo.id, Photo.visit_id, Photo.sha256, Photo.stored_at, Photo.original_key)
+                )
+            }
     finally:
         await engine.dispose()
 
@@ -464,9 +556,12 @@ async def check_holdings(database_url: str, data_dir: Path, visits: list[LocalVi
         expected_hash = canonical_visit_hash(msgspec.json.decode(json.dumps(visit.doc), type=VisitDocument))
         if row.content_hash != expected_hash or row.revision != 1:
             problems.append(f"visit {vid} holds other content than the phone sent")
-        for name, found, want in (("revisions", revisions[vid], 1), ("answers", answers[vid], len(visit.doc["answers"])),
-                                  ("positions", positions[vid], len(visit.doc["positions"])),
-                                  ("visit.received events", received[vid], 1)):
+        for name, found, want in (
+            ("revisions", revisions[vid], 1),
+            ("answers", answers[vid], len(visit.doc["answers"])),
+            ("positions", positions[vid], len(visit.doc["positions"])),
+            ("visit.received events", received[vid], 1),
+        ):
             if found != want:
                 problems.append(f"visit {vid} has {found} {name}, not {want}")
         if visit.is_synced and row.status != "submitted":
@@ -491,8 +586,11 @@ async def check_holdings(database_url: str, data_dir: Path, visits: list[LocalVi
                 if not (root / key).is_file():
                     problems.append(f"photo {pid}: {key} is missing")
     named = {photo.original_key for photo in photos.values() if photo.original_key}
-    originals = sorted(path for path in (root / "originals").rglob("*") if path.is_file()) \
-        if (root / "originals").is_dir() else []
+    originals = (
+        sorted(path for path in (root / "originals").rglob("*") if path.is_file())
+        if (root / "originals").is_dir()
+        else []
+    )
     holdings.originals = len(originals)
     for path in originals:
         if hashlib.sha256(path.read_bytes()).hexdigest() != path.stem:
@@ -505,6 +603,12 @@ async def check_holdings(database_url: str, data_dir: Path, visits: list[LocalVi
 
 def audit_chain_is_intact(data_dir: Path, database_url: str) -> tuple[bool, str]:
     """`sidak audit verify`: the hash chain of every event written through all of the above."""
-    done = subprocess.run([sys.executable, "-m", "server.cli", "audit", "verify"], cwd=REPO_ROOT,
-                          env=_server_env(data_dir, database_url), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "audit", "verify"],
+        cwd=REPO_ROOT,
+        env=_server_env(data_dir, database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.returncode == 0, (done.stdout + done.stderr).strip()

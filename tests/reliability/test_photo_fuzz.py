@@ -44,16 +44,19 @@ class Case:
 
 # --- building hostile images ------------------------------------------------------------------------------------
 
+
 def png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def png(width: int, height: int, *, idat: bytes | None = None, extra: bytes = b"", bit_depth: int = 8,
-        colour_type: int = 0) -> bytes:
+def png(
+    width: int, height: int, *, idat: bytes | None = None, extra: bytes = b"", bit_depth: int = 8, colour_type: int = 0
+) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64) if idat is None else idat
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + extra + png_chunk(b"IDAT", idat) + \
-        png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + extra + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )
 
 
 def zeros_deflated(length: int) -> bytes:
@@ -83,7 +86,7 @@ def jpeg_frame_offset(data: bytes) -> int | None:
 def with_dimensions(data: bytes, width: int, height: int) -> bytes:
     at = jpeg_frame_offset(data)
     assert at is not None, "no frame header found"
-    return data[:at] + struct.pack(">HH", height, width) + data[at + 4:]
+    return data[:at] + struct.pack(">HH", height, width) + data[at + 4 :]
 
 
 def with_app1(data: bytes, payload: bytes) -> bytes:
@@ -93,14 +96,20 @@ def with_app1(data: bytes, payload: bytes) -> bytes:
 
 def tiff_ifd(entries: list[tuple[int, int, int, int]], next_offset: int) -> bytes:
     """A little-endian IFD: (tag, type, count, value or offset) entries and the next IFD's offset."""
-    return struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *entry) for entry in entries) + \
-        struct.pack("<I", next_offset)
+    return (
+        struct.pack("<H", len(entries))
+        + b"".join(struct.pack("<HHII", *entry) for entry in entries)
+        + struct.pack("<I", next_offset)
+    )
 
 
 def exif_loop() -> bytes:
     # IFD0 at offset 8 points at itself as its Exif IFD, its GPS IFD and its next IFD.
-    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + tiff_ifd(
-        [(0x8769, 4, 1, 8), (0x8825, 4, 1, 8), (0x0112, 3, 1, 6)], next_offset=8)
+    return (
+        b"Exif\x00\x00II*\x00"
+        + struct.pack("<I", 8)
+        + tiff_ifd([(0x8769, 4, 1, 8), (0x8825, 4, 1, 8), (0x0112, 3, 1, 6)], next_offset=8)
+    )
 
 
 def exif_chain(length: int) -> bytes:
@@ -115,9 +124,16 @@ def exif_chain(length: int) -> bytes:
 
 def exif_huge_counts() -> bytes:
     # Entries claiming 2 GB of values at offsets far past the segment.
-    return b"Exif\x00\x00MM\x00*" + struct.pack(">I", 8) + struct.pack(">H", 3) + b"".join(
-        struct.pack(">HHII", tag, kind, 0x7FFFFFFF, 0xFFFFFFF0) for tag, kind in ((0x010F, 2), (0x9003, 2),
-                                                                                  (0x8825, 4))) + b"\x00" * 4
+    return (
+        b"Exif\x00\x00MM\x00*"
+        + struct.pack(">I", 8)
+        + struct.pack(">H", 3)
+        + b"".join(
+            struct.pack(">HHII", tag, kind, 0x7FFFFFFF, 0xFFFFFFF0)
+            for tag, kind in ((0x010F, 2), (0x9003, 2), (0x8825, 4))
+        )
+        + b"\x00" * 4
+    )
 
 
 def webp_of(data: bytes) -> bytes:
@@ -145,24 +161,33 @@ def chosen_cases() -> Iterator[Case]:
         yield Case(f"JPEG declaring {width}×{height}", with_dimensions(small, width, height))
     yield Case("PNG pixel bomb 100000×100000, header only", png(100_000, 100_000))
     yield Case("PNG pixel bomb 12000×12000 of real deflated rows", png_pixel_bomb(12_000), "image/png")
-    yield Case("PNG zTXt bomb (20 MB of text)", png(8, 8, extra=png_chunk(b"zTXt", b"k\x00\x00" + zeros_deflated(
-        20 << 20))), "image/png")
-    yield Case("PNG iCCP bomb (20 MB profile)", png(8, 8, extra=png_chunk(b"iCCP", b"p\x00\x00" + zeros_deflated(
-        20 << 20))), "image/png")
+    yield Case(
+        "PNG zTXt bomb (20 MB of text)",
+        png(8, 8, extra=png_chunk(b"zTXt", b"k\x00\x00" + zeros_deflated(20 << 20))),
+        "image/png",
+    )
+    yield Case(
+        "PNG iCCP bomb (20 MB profile)",
+        png(8, 8, extra=png_chunk(b"iCCP", b"p\x00\x00" + zeros_deflated(20 << 20))),
+        "image/png",
+    )
     yield Case("PNG with a bad CRC", png(8, 8)[:-5] + b"\x00\x00\x00\x00\x00", "image/png")
     yield Case("EXIF loop (IFD pointing at itself)", with_app1(small, exif_loop()))
     yield Case("EXIF chain of 3000 IFDs", with_app1(small, exif_chain(3000)))
     yield Case("EXIF with 2 GB counts", with_app1(small, exif_huge_counts()))
     yield Case("EXIF garbage", with_app1(small, b"Exif\x00\x00" + random.Random(1).randbytes(4000)))
     yield Case("EXIF header cut short", with_app1(small, b"Exif\x00\x00II*"))
-    yield Case("200 APP2 segments of 60 KB", small[:2] + (b"\xff\xe2" + struct.pack(">H", 60_002) +
-                                                           b"\x00" * 60_000) * 200 + small[2:])
+    yield Case(
+        "200 APP2 segments of 60 KB",
+        small[:2] + (b"\xff\xe2" + struct.pack(">H", 60_002) + b"\x00" * 60_000) * 200 + small[2:],
+    )
     yield Case("WebP", webp_of(small), "image/webp")
     yield Case("WebP truncated", webp_of(small)[:2000], "image/webp")
     yield Case("GIF (not a photo type)", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
     yield Case("PDF", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    yield Case("SVG with a script", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-               "image/png")
+    yield Case(
+        "SVG with a script", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/png"
+    )
     yield Case("random bytes", random.Random(2).randbytes(50_000))
     yield Case("one byte", b"\xff")
     yield Case("JPEG bytes declared as PNG", small, "image/png")
@@ -174,12 +199,14 @@ def random_cases(rng: random.Random, count: int) -> Iterator[Case]:
     """Mutations of real photos: truncation, bit flips (anywhere or in the headers), overwritten runs, dimensions."""
     sources = {name: fixture(name) for name in (*SMALL_PHOTOS, *(LARGE_PHOTOS if FULL else ()))}
     mutations: list[tuple[str, Callable[[bytes], bytes]]] = [
-        ("truncated", lambda data: data[:rng.randrange(2, len(data))]),
+        ("truncated", lambda data: data[: rng.randrange(2, len(data))]),
         ("bit-flipped", lambda data: flip_bits(data, rng, rng.choice((1, 4, 32, 256)), len(data))),
         ("header bit-flipped", lambda data: flip_bits(data, rng, rng.choice((1, 3, 16)), min(len(data), 4096))),
         ("overwritten run", lambda data: overwrite(data, rng)),
-        ("resized frame", lambda data: with_dimensions(data, rng.choice((1, 7, 4000, 65535)),
-                                                       rng.choice((1, 9, 3000, 65535)))),
+        (
+            "resized frame",
+            lambda data: with_dimensions(data, rng.choice((1, 7, 4000, 65535)), rng.choice((1, 9, 3000, 65535))),
+        ),
     ]
     for n in range(count):
         name, source = rng.choice(sorted(sources.items()))
@@ -197,13 +224,15 @@ def flip_bits(data: bytes, rng: random.Random, flips: int, within: int) -> bytes
 def overwrite(data: bytes, rng: random.Random) -> bytes:
     start = rng.randrange(len(data))
     length = rng.choice((8, 256, 4096))
-    return data[:start] + rng.randbytes(length) + data[start + length:]
+    return data[:start] + rng.randbytes(length) + data[start + length :]
 
 
 # --- sending them -----------------------------------------------------------------------------------------------
 
+
 async def test_every_damaged_or_hostile_image_is_stored_or_refused_with_a_4xx_never_a_5xx_or_a_hang(
-        field: Field, photo_pool: PhotoPool):
+    field: Field, photo_pool: PhotoPool
+):
     cases = [*chosen_cases(), *random_cases(random.Random(SEED), RANDOM_MUTATIONS)]
     [(username, password)] = field.take_surveyors(1)
     phone = Phone(field.server.base_url, username, password, Traffic(), retry=False, timeout_s=CASE_TIMEOUT_S)
@@ -213,14 +242,16 @@ async def test_every_damaged_or_hostile_image_is_stored_or_refused_with_a_4xx_ne
         await phone.log_in()
         await phone.fetch_work()
         for start in range(0, len(cases), CASES_PER_VISIT):
-            await send_batch(phone, cases[start:start + CASES_PER_VISIT], outcomes, problems)
+            await send_batch(phone, cases[start : start + CASES_PER_VISIT], outcomes, problems)
     finally:
         await phone.close()
 
     assert not problems, "\n".join(problems[:40])
     assert not temp_files(field.data_dir)
-    print(f"\nphoto fuzz: {len(cases)} cases (seed {SEED}): " +
-          ", ".join(f"{outcome} ×{n}" for outcome, n in sorted(outcomes.items())))
+    print(
+        f"\nphoto fuzz: {len(cases)} cases (seed {SEED}): "
+        + ", ".join(f"{outcome} ×{n}" for outcome, n in sorted(outcomes.items()))
+    )
 
 
 async def send_batch(phone: Phone, cases: list[Case], outcomes: Counter[str], problems: list[str]) -> None:
@@ -231,8 +262,11 @@ async def send_batch(phone: Phone, cases: list[Case], outcomes: Counter[str], pr
     stored: dict[str, Case] = {}
     for declared, case in zip(visit.doc["photos"], cases, strict=True):
         try:
-            answer = await phone.http.put(f"/api/visits/{visit.id}/photos/{declared['id']}", content=case.data,
-                                          headers={"Content-Type": case.content_type})
+            answer = await phone.http.put(
+                f"/api/visits/{visit.id}/photos/{declared['id']}",
+                content=case.data,
+                headers={"Content-Type": case.content_type},
+            )
         except httpx.TimeoutException:
             problems.append(f"{case.name}: no answer within {CASE_TIMEOUT_S} s")
             continue

@@ -60,26 +60,36 @@ async def known_ids(field: Field, pool: PhotoPool) -> dict[str, list[str]]:
         users = [user for user in (await http.get("/api/admin/users")).json() if user["username"] not in ROLES]
         instruments = (await http.get("/api/admin/instruments")).json()
         return {
-            "visit_id": [str(visit.id)], "photo_id": list(visit.photos), "variant": ["original", "display", "thumb"],
-            "wave_id": waves, "assignment_id": [str(item["id"]) for item in assignments if item["id"]],
-            "region_id": await ids("/api/admin/regions"), "agency_id": await ids("/api/admin/agencies"),
-            "unit_id": await ids("/api/admin/units"), "user_id": [str(user["id"]) for user in users],
-            "key": [item["key"] for item in instruments], "version": [str(item["version"]) for item in instruments],
+            "visit_id": [str(visit.id)],
+            "photo_id": list(visit.photos),
+            "variant": ["original", "display", "thumb"],
+            "wave_id": waves,
+            "assignment_id": [str(item["id"]) for item in assignments if item["id"]],
+            "region_id": await ids("/api/admin/regions"),
+            "agency_id": await ids("/api/admin/agencies"),
+            "unit_id": await ids("/api/admin/units"),
+            "user_id": [str(user["id"]) for user in users],
+            "key": [item["key"] for item in instruments],
+            "version": [str(item["version"]) for item in instruments],
         }
 
 
 def tokens(field: Field) -> dict[str, dict[str, str]]:
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for role in ROLES[1:]:
-        answer = httpx.post(f"{field.server.base_url}/api/auth/login",
-                            json={"username": role, "password": field.logins[role]}, timeout=60)
+        answer = httpx.post(
+            f"{field.server.base_url}/api/auth/login",
+            json={"username": role, "password": field.logins[role]},
+            timeout=60,
+        )
         answer.raise_for_status()
         headers[role] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
     return headers
 
 
-def test_every_operation_answers_hostile_input_as_documented_and_never_with_a_5xx(schema_field: Field,
-                                                                                   photo_pool: PhotoPool):
+def test_every_operation_answers_hostile_input_as_documented_and_never_with_a_5xx(
+    schema_field: Field, photo_pool: PhotoPool
+):
     import requests
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
@@ -94,8 +104,13 @@ def test_every_operation_answers_hostile_input_as_documented_and_never_with_a_5x
         status_code_conformance,
     )
 
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-              response_headers_conformance]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        response_headers_conformance,
+    ]
     base_url = schema_field.server.base_url
     existing = asyncio.run(known_ids(schema_field, photo_pool))
     headers_of = tokens(schema_field)
@@ -120,18 +135,35 @@ def test_every_operation_answers_hostile_input_as_documented_and_never_with_a_5x
             except* Failure as group:
                 for failure in group.exceptions:
                     key = (operation.label, role, response.status_code, failure.title)
-                    failures.setdefault(key, f"{failure}\n    {case.as_curl_command(headers=headers)}\n    → "
-                                             f"{response.content[:300].decode(errors='replace')}")
+                    failures.setdefault(
+                        key,
+                        f"{failure}\n    {case.as_curl_command(headers=headers)}\n    → "
+                        f"{response.content[:300].decode(errors='replace')}",
+                    )
 
     for operation in operations:
-        has_input = any(len(part) for part in (operation.path_parameters, operation.query, operation.headers,
-                                                 operation.cookies, operation.body))
+        has_input = any(
+            len(part)
+            for part in (
+                operation.path_parameters,
+                operation.query,
+                operation.headers,
+                operation.cookies,
+                operation.body,
+            )
+        )
         # Without parameters or a body there is nothing to break.
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if has_input else (GenerationMode.POSITIVE,):
+
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=EXAMPLES_PER_OPERATION_AND_MODE, deadline=None, database=None,
-                      derandomize=not FULL, phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION_AND_MODE,
+                deadline=None,
+                database=None,
+                derandomize=not FULL,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             def run(case: Any) -> None:
                 send_as_every_role(operation, case)
 
@@ -140,7 +172,9 @@ def test_every_operation_answers_hostile_input_as_documented_and_never_with_a_5x
             except Unsatisfiable:  # every input this mode could make was filtered out
                 pass
 
-    print(f"\nschemathesis: {sum(sent.values())} requests from generated cases over {len(sent)} operations "
-          f"as {len(ROLES)} kinds of caller; {len(failures)} kinds of failure")
+    print(
+        f"\nschemathesis: {sum(sent.values())} requests from generated cases over {len(sent)} operations "
+        f"as {len(ROLES)} kinds of caller; {len(failures)} kinds of failure"
+    )
     assert len(sent) == len(operations)
     assert not failures, "\n\n".join(f"{key}: {text}" for key, text in sorted(failures.items()))

@@ -63,8 +63,11 @@ def test_a_surveyor_never_gets_a_unit_or_agency_they_declared_a_conflict_with():
     units = some_units(12, agencies=3)
     conflicted_agency = units[0].agency_id
     conflicted_unit = units[1].id
-    honest = DrawSurveyor(id=uuid.uuid4(), conflict_agency_ids=frozenset({conflicted_agency}),
-                          conflict_unit_ids=frozenset({conflicted_unit}))
+    honest = DrawSurveyor(
+        id=uuid.uuid4(),
+        conflict_agency_ids=frozenset({conflicted_agency}),
+        conflict_unit_ids=frozenset({conflicted_unit}),
+    )
     surveyors = [honest, *some_surveyors(2)]
 
     for seed in range(20):

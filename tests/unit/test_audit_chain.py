@@ -29,13 +29,20 @@ VISIT_ID = uuid.UUID("0b7e3c1a-9f3e-4c55-8a11-2f1d2f7a0c01")
 def a_chain(length: int) -> list[ChainLink]:
     links: list[ChainLink] = []
     for n in range(length):
-        content = {"action": "visit.review", "visit_id": VISIT_ID, "decision": "approve" if n % 2 else "return",
-                   "at": datetime(2024, 5, 1, 9, n % 60, tzinfo=WIB), "score": Decimal("81.00"), "n": n}
+        content = {
+            "action": "visit.review",
+            "visit_id": VISIT_ID,
+            "decision": "approve" if n % 2 else "return",
+            "at": datetime(2024, 5, 1, 9, n % 60, tzinfo=WIB),
+            "score": Decimal("81.00"),
+            "n": n,
+        }
         links.append(next_link(links[-1] if links else None, content))
     return links
 
 
 # --- canonical JSON ------------------------------------------------------------------------------------------------
+
 
 def test_canonical_json_sorts_keys_and_has_no_whitespace() -> None:
     assert canonical_json({"b": [1, {"d": None, "c": True}], "a": "x"}) == b'{"a":"x","b":[1,{"c":true,"d":null}]}'
@@ -55,12 +62,15 @@ def test_canonical_json_writes_uuids_and_decimals_as_strings_and_text_as_utf8() 
     ).encode("utf-8")
 
 
-@pytest.mark.parametrize("content", [
-    {"at": datetime(2024, 5, 1, 9, 0)},
-    {"ratio": float("nan")},
-    {"photo": b"\xff\xd8"},
-    {"nested": {1: "one"}},
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"at": datetime(2024, 5, 1, 9, 0)},
+        {"ratio": float("nan")},
+        {"photo": b"\xff\xd8"},
+        {"nested": {1: "one"}},
+    ],
+)
 def test_content_that_cannot_be_hashed_reproducibly_is_refused(content: dict[str, Any]) -> None:
     with pytest.raises((TypeError, ValueError)):
         canonical_json(content)
@@ -78,6 +88,7 @@ def test_the_chain_starts_at_genesis_with_seq_1() -> None:
 
 
 # --- verifying -----------------------------------------------------------------------------------------------------
+
 
 def test_an_untouched_chain_verifies() -> None:
     assert verify_chain(a_chain(10)) is None

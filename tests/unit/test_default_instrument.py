@@ -31,8 +31,10 @@ D01 S3 3 Y  D02 YN 2 Y  D03 YN 2 Y  D04 YN 1 Y  D05 CH 2 Y  D06 YN 1 Y
 
 def reference_rows() -> list[tuple[str, str, float, str]]:
     words = REFERENCE.split()
-    return [(words[i], TYPES[words[i + 1]], float(words[i + 2]), "required" if words[i + 3] == "Y" else "none")
-            for i in range(0, len(words), 4)]
+    return [
+        (words[i], TYPES[words[i + 1]], float(words[i + 2]), "required" if words[i + 3] == "Y" else "none")
+        for i in range(0, len(words), 4)
+    ]
 
 
 def test_the_stored_document_decodes_strictly_as_an_instrument() -> None:
@@ -42,8 +44,7 @@ def test_the_stored_document_decodes_strictly_as_an_instrument() -> None:
 
 def test_it_has_the_four_ombudsman_dimensions_with_their_weights() -> None:
     instrument = load_default_instrument()
-    assert [(d.id, d.weight) for d in instrument.dimensions] == [("A", 21.85), ("B", 32.37), ("C", 24.24),
-                                                                ("D", 21.54)]
+    assert [(d.id, d.weight) for d in instrument.dimensions] == [("A", 21.85), ("B", 32.37), ("C", 24.24), ("D", 21.54)]
     assert sum(Decimal(str(d.weight)) for d in instrument.dimensions) == 100
 
 
@@ -98,8 +99,12 @@ def test_active_counters_get_bands_so_that_they_score() -> None:
 def test_choices_run_from_worst_to_best() -> None:
     indicators = load_default_instrument().indicators()
     assert [c.value for c in indicators["B12"].choices or []] == ["none", "unit", "mpp"]
-    assert [c.value for c in indicators["D05"].choices or []] == ["no_response", "over_5_days", "within_5_days",
-                                                                 "within_1_day"]
+    assert [c.value for c in indicators["D05"].choices or []] == [
+        "no_response",
+        "over_5_days",
+        "within_5_days",
+        "within_1_day",
+    ]
 
 
 def test_not_applicable_is_allowed_only_where_the_guidance_says_when() -> None:

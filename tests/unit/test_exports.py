@@ -26,11 +26,18 @@ def place(name, lat=-6.76, lon=108.48):
 
 
 def results_with(totals_by_place):
-    wave = Wave(id=uuid.uuid4(), name="Penilaian Kepatuhan 2021", profile_key="ombudsman-2021",
-                profile=profile_to_dict(OMBUDSMAN_2021), period_start=date(2021, 6, 1), period_end=date(2021, 9, 30))
+    wave = Wave(
+        id=uuid.uuid4(),
+        name="Penilaian Kepatuhan 2021",
+        profile_key="ombudsman-2021",
+        profile=profile_to_dict(OMBUDSMAN_2021),
+        period_start=date(2021, 6, 1),
+        period_end=date(2021, 9, 30),
+    )
     scores = [ApprovedScore(uuid.uuid4(), p.unit_id, total, {"A": total}) for p, total in totals_by_place.items()]
-    return build_results(wave, OMBUDSMAN_2021, [DimensionInfo("A", Text(id="Sarana"), 1.0)], list(totals_by_place),
-                         scores)
+    return build_results(
+        wave, OMBUDSMAN_2021, [DimensionInfo("A", Text(id="Sarana"), 1.0)], list(totals_by_place), scores
+    )
 
 
 def test_boundary_scores_keep_their_exact_two_decimals_in_every_format():

@@ -24,27 +24,63 @@ import msgspec
 from server.domain.instruments.documents import Instrument
 from server.domain.insights.plans import PlanComment, answer_text, improvement_plan
 
-CHECKLIST = msgspec.convert({
-    "key": "uji-rencana", "version": 1, "title": {"id": "Uji"},
-    "dimensions": [
-        {"id": "P", "title": {"id": "Proses"}, "weight": 60, "indicators": [
-            {"id": "P1", "text": {"id": "Maklumat"}, "type": "yes_no", "weight": 2,
-             "guidance": {"id": "Maklumat terpasang dan terbaca.", "en": "Service pledge displayed and legible."}},
-            {"id": "P2", "text": {"id": "Alur"}, "type": "scale_0_3", "weight": 1},
-            {"id": "P3", "text": {"id": "Pungli"}, "type": "yes_no", "weight": 1, "reverse": True},
-            {"id": "P4", "text": {"id": "Ruang laktasi"}, "type": "yes_no", "weight": 1, "allow_na": True},
-        ]},
-        {"id": "Q", "title": {"id": "Keluaran"}, "weight": 40, "indicators": [
-            {"id": "Q1", "text": {"id": "Terpadu"}, "type": "choice", "weight": 1, "choices": [
-                {"value": "none", "label": {"id": "Tidak ada", "en": "None"}},
-                {"value": "unit", "label": {"id": "Di unit", "en": "In the unit"}},
-                {"value": "mpp", "label": {"id": "MPP", "en": "MPP"}}]},
-            {"id": "Q2", "text": {"id": "Waktu tunggu"}, "type": "number", "weight": 3, "unit": "min",
-             "bands": [{"max": 15, "score": 1}, {"max": 30, "score": 0.5}, {"score": 0}]},
-            {"id": "Q3", "text": {"id": "Catatan"}, "type": "text", "weight": 0, "required": False},
-        ]},
-    ],
-}, Instrument)
+CHECKLIST = msgspec.convert(
+    {
+        "key": "uji-rencana",
+        "version": 1,
+        "title": {"id": "Uji"},
+        "dimensions": [
+            {
+                "id": "P",
+                "title": {"id": "Proses"},
+                "weight": 60,
+                "indicators": [
+                    {
+                        "id": "P1",
+                        "text": {"id": "Maklumat"},
+                        "type": "yes_no",
+                        "weight": 2,
+                        "guidance": {
+                            "id": "Maklumat terpasang dan terbaca.",
+                            "en": "Service pledge displayed and legible.",
+                        },
+                    },
+                    {"id": "P2", "text": {"id": "Alur"}, "type": "scale_0_3", "weight": 1},
+                    {"id": "P3", "text": {"id": "Pungli"}, "type": "yes_no", "weight": 1, "reverse": True},
+                    {"id": "P4", "text": {"id": "Ruang laktasi"}, "type": "yes_no", "weight": 1, "allow_na": True},
+                ],
+            },
+            {
+                "id": "Q",
+                "title": {"id": "Keluaran"},
+                "weight": 40,
+                "indicators": [
+                    {
+                        "id": "Q1",
+                        "text": {"id": "Terpadu"},
+                        "type": "choice",
+                        "weight": 1,
+                        "choices": [
+                            {"value": "none", "label": {"id": "Tidak ada", "en": "None"}},
+                            {"value": "unit", "label": {"id": "Di unit", "en": "In the unit"}},
+                            {"value": "mpp", "label": {"id": "MPP", "en": "MPP"}},
+                        ],
+                    },
+                    {
+                        "id": "Q2",
+                        "text": {"id": "Waktu tunggu"},
+                        "type": "number",
+                        "weight": 3,
+                        "unit": "min",
+                        "bands": [{"max": 15, "score": 1}, {"max": 30, "score": 0.5}, {"score": 0}],
+                    },
+                    {"id": "Q3", "text": {"id": "Catatan"}, "type": "text", "weight": 0, "required": False},
+                ],
+            },
+        ],
+    },
+    Instrument,
+)
 
 
 @dataclass
@@ -55,8 +91,15 @@ class A:
     note: str | None = None
 
 
-ANSWERS = [A("P1", False), A("P2", 2), A("P3", True), A("P4", not_applicable=True), A("Q1", "unit"), A("Q2", 20),
-           A("Q3", "Antre lama.")]
+ANSWERS = [
+    A("P1", False),
+    A("P2", 2),
+    A("P3", True),
+    A("P4", not_applicable=True),
+    A("Q1", "unit"),
+    A("Q2", 20),
+    A("Q3", "Antre lama."),
+]
 
 
 def test_unmet_indicators_are_grouped_by_dimension_and_ordered_by_the_points_they_recover():
@@ -65,13 +108,25 @@ def test_unmet_indicators_are_grouped_by_dimension_and_ordered_by_the_points_the
     assert plan.total == Decimal("30.00")
     assert [(d.dimension.id, d.points) for d in plan.dimensions] == [("P", Decimal(50)), ("Q", Decimal(20))]
     assert [[(i.indicator.id, round(i.points, 10)) for i in d.items] for d in plan.dimensions] == [
-        [("P1", Decimal(30)), ("P3", Decimal(15)), ("P2", Decimal(5))], [("Q2", Decimal(15)), ("Q1", Decimal(5))]]
+        [("P1", Decimal(30)), ("P3", Decimal(15)), ("P2", Decimal(5))],
+        [("Q2", Decimal(15)), ("Q1", Decimal(5))],
+    ]
     assert round(plan.points, 10) == Decimal(70)
 
 
 def test_met_not_applicable_and_unscored_indicators_are_not_in_the_plan():
-    plan = improvement_plan(CHECKLIST, [A("P1", True), A("P2", 3), A("P3", False), A("P4", not_applicable=True),
-                                        A("Q1", "mpp"), A("Q2", 10), A("Q3", "Lancar.")])
+    plan = improvement_plan(
+        CHECKLIST,
+        [
+            A("P1", True),
+            A("P2", 3),
+            A("P3", False),
+            A("P4", not_applicable=True),
+            A("Q1", "mpp"),
+            A("Q2", 10),
+            A("Q3", "Lancar."),
+        ],
+    )
 
     assert plan.total == Decimal("100.00") and plan.dimensions == () and plan.points == 0
 
@@ -91,7 +146,9 @@ def test_answers_are_put_in_words_for_a_printed_plan():
     indicators = CHECKLIST.indicators()
 
     assert (answer_text(indicators["P1"], A("P1", False)).id, answer_text(indicators["P1"], A("P1", True)).en) == (
-        "Tidak", "Yes")
+        "Tidak",
+        "Yes",
+    )
     assert answer_text(indicators["P2"], A("P2", 2)).id == "2 dari 3"
     assert answer_text(indicators["Q1"], A("Q1", "unit")).en == "In the unit"
     assert answer_text(indicators["Q2"], A("Q2", 20.0)).id == "20 min"

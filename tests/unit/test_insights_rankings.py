@@ -9,18 +9,27 @@ from hypothesis import strategies as st
 
 from server.domain.insights.rankings import competition_ranking, most_improved, points_gained
 
-SCORES = {"Puskesmas Sumber": Decimal("90"), "Puskesmas Plered": Decimal("80"), "Puskesmas Weru": Decimal("80"),
-          "Puskesmas Kedawung": Decimal("70")}
+SCORES = {
+    "Puskesmas Sumber": Decimal("90"),
+    "Puskesmas Plered": Decimal("80"),
+    "Puskesmas Weru": Decimal("80"),
+    "Puskesmas Kedawung": Decimal("70"),
+}
 
 
 def standings_of(scores):
-    return [(s.entry, s.rank, s.tied) for s in competition_ranking(scores, lambda name: scores[name],
-                                                                     lambda name: (name,))]
+    return [
+        (s.entry, s.rank, s.tied) for s in competition_ranking(scores, lambda name: scores[name], lambda name: (name,))
+    ]
 
 
 def test_equal_scores_share_a_rank_and_the_next_rank_skips_the_shared_places():
-    assert standings_of(SCORES) == [("Puskesmas Sumber", 1, False), ("Puskesmas Plered", 2, True),
-                                    ("Puskesmas Weru", 2, True), ("Puskesmas Kedawung", 4, False)]
+    assert standings_of(SCORES) == [
+        ("Puskesmas Sumber", 1, False),
+        ("Puskesmas Plered", 2, True),
+        ("Puskesmas Weru", 2, True),
+        ("Puskesmas Kedawung", 4, False),
+    ]
 
 
 def test_scores_that_read_the_same_once_rounded_are_a_tie():
@@ -63,11 +72,19 @@ def test_points_gained_are_the_difference_of_the_reported_scores_of_units_scored
 
 
 def test_the_most_improved_are_those_who_gained_most_with_ties_shared_and_decliners_left_out():
-    gains = {"u1": Decimal("8.33"), "u2": Decimal("8.33"), "u3": Decimal("50"), "u4": Decimal("-5.56"),
-             "u5": Decimal("0")}
+    gains = {
+        "u1": Decimal("8.33"),
+        "u2": Decimal("8.33"),
+        "u3": Decimal("50"),
+        "u4": Decimal("-5.56"),
+        "u5": Decimal("0"),
+    }
     names = {key: key.upper() for key in gains}
 
     improved = most_improved(gains, names, lambda name: (name,))
 
     assert [(s.entry, s.rank, s.tied, s.value) for s in improved] == [
-        ("U3", 1, False, Decimal("50.00")), ("U1", 2, True, Decimal("8.33")), ("U2", 2, True, Decimal("8.33"))]
+        ("U3", 1, False, Decimal("50.00")),
+        ("U1", 2, True, Decimal("8.33")),
+        ("U2", 2, True, Decimal("8.33")),
+    ]

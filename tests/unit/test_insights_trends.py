@@ -51,17 +51,35 @@ def test_the_previous_wave_is_the_last_one_of_the_same_kind_before_it():
 
 
 def test_each_point_changes_against_the_last_point_of_its_own_kind():
-    points = [("external", Decimal("66.67")), ("internal", Decimal("100.00")), ("external", Decimal("75.00")),
-              ("external", Decimal("70.50"))]
+    points = [
+        ("external", Decimal("66.67")),
+        ("internal", Decimal("100.00")),
+        ("external", Decimal("75.00")),
+        ("external", Decimal("70.50")),
+    ]
 
     assert changes_since_previous_of_same_kind(points) == [None, None, Decimal("8.33"), Decimal("-4.50")]
 
 
 def test_an_indicator_is_newly_compliant_failing_improved_or_declined_by_where_its_score_went():
-    before = {"A1": Decimal(0), "A2": Decimal(1), "B1": Decimal(1) / 3, "B2": Decimal(2) / 3, "B3": Decimal(1),
-              "C1": None, "C2": Decimal(0)}
-    after = {"A1": Decimal(1), "A2": Decimal(0), "B1": Decimal(2) / 3, "B2": Decimal(1) / 3, "B3": Decimal(1),
-             "C1": Decimal(1), "C3": Decimal(1)}
+    before = {
+        "A1": Decimal(0),
+        "A2": Decimal(1),
+        "B1": Decimal(1) / 3,
+        "B2": Decimal(2) / 3,
+        "B3": Decimal(1),
+        "C1": None,
+        "C2": Decimal(0),
+    }
+    after = {
+        "A1": Decimal(1),
+        "A2": Decimal(0),
+        "B1": Decimal(2) / 3,
+        "B2": Decimal(1) / 3,
+        "B3": Decimal(1),
+        "C1": Decimal(1),
+        "C3": Decimal(1),
+    }
 
     changes = indicator_changes(before, after, ["A1", "A2", "B1", "B2", "B3", "C1", "C2", "C3"])
 

@@ -49,9 +49,18 @@ def test_the_default_instrument_follows_the_rules() -> None:
 
 
 def test_a_sound_instrument_of_every_type_is_accepted() -> None:
-    check_instrument(an_instrument(a_dimension(
-        "A", an_indicator("A1"), an_indicator("A2", "scale_0_3"), an_indicator("A3", "choice"),
-        an_indicator("A4", "number", unit="min"), an_indicator("A5", "text", photo="required"))))
+    check_instrument(
+        an_instrument(
+            a_dimension(
+                "A",
+                an_indicator("A1"),
+                an_indicator("A2", "scale_0_3"),
+                an_indicator("A3", "choice"),
+                an_indicator("A4", "number", unit="min"),
+                an_indicator("A5", "text", photo="required"),
+            )
+        )
+    )
 
 
 def test_a_dimension_id_used_twice_is_refused() -> None:
@@ -68,8 +77,9 @@ def test_an_indicator_id_used_in_two_dimensions_is_refused() -> None:
 
 def test_a_choice_indicator_with_a_single_choice_is_refused() -> None:
     one_choice = [{"value": "only", "label": {"id": "Satu-satunya"}}]
-    error = problems_of(an_instrument(a_dimension("A", an_indicator("A1"),
-                                                  an_indicator("A2", "choice", choices=one_choice))))
+    error = problems_of(
+        an_instrument(a_dimension("A", an_indicator("A1"), an_indicator("A2", "choice", choices=one_choice)))
+    )
     assert error.field == "dimensions[0].indicators[1].choices"
     assert "at least 2 choices" in error.detail
 
@@ -80,28 +90,41 @@ def test_a_choice_indicator_without_choices_is_refused() -> None:
 
 
 def test_a_choice_value_used_twice_is_refused() -> None:
-    choices = [{"value": "x", "label": {"id": "X"}}, {"value": "y", "label": {"id": "Y"}},
-               {"value": "x", "label": {"id": "X lagi"}}]
+    choices = [
+        {"value": "x", "label": {"id": "X"}},
+        {"value": "y", "label": {"id": "Y"}},
+        {"value": "x", "label": {"id": "X lagi"}},
+    ]
     error = problems_of(an_instrument(a_dimension("A", an_indicator("A1", "choice", choices=choices))))
     assert error.field == "dimensions[0].indicators[0].choices[2].value"
 
 
 def test_choices_bands_and_unit_on_types_that_do_not_take_them_are_each_refused() -> None:
-    error = problems_of(an_instrument(a_dimension(
-        "A",
-        an_indicator("A1", "yes_no", choices=[{"value": "a", "label": {"id": "A"}},
-                                              {"value": "b", "label": {"id": "B"}}]),
-        an_indicator("A2", "scale_0_3", bands=[{"score": 1}]),
-        an_indicator("A3", "choice", unit="min"))))
-    assert fields_of(error) == ["dimensions[0].indicators[0].choices", "dimensions[0].indicators[1].bands",
-                                "dimensions[0].indicators[2].unit"]
+    error = problems_of(
+        an_instrument(
+            a_dimension(
+                "A",
+                an_indicator(
+                    "A1", "yes_no", choices=[{"value": "a", "label": {"id": "A"}}, {"value": "b", "label": {"id": "B"}}]
+                ),
+                an_indicator("A2", "scale_0_3", bands=[{"score": 1}]),
+                an_indicator("A3", "choice", unit="min"),
+            )
+        )
+    )
+    assert fields_of(error) == [
+        "dimensions[0].indicators[0].choices",
+        "dimensions[0].indicators[1].bands",
+        "dimensions[0].indicators[2].unit",
+    ]
 
 
 def test_a_scored_number_without_bands_is_refused_but_an_unscored_one_is_allowed() -> None:
     error = problems_of(an_instrument(a_dimension("A", an_indicator("A1", "number", bands=None, weight=2))))
     assert error.field == "dimensions[0].indicators[0].bands"
-    check_instrument(an_instrument(a_dimension("A", an_indicator("A1"),
-                                               an_indicator("A2", "number", bands=None, weight=0))))
+    check_instrument(
+        an_instrument(a_dimension("A", an_indicator("A1"), an_indicator("A2", "number", bands=None, weight=0)))
+    )
 
 
 def test_bands_whose_maxima_do_not_increase_are_refused() -> None:
@@ -114,45 +137,78 @@ def test_bands_whose_maxima_do_not_increase_are_refused() -> None:
 def test_bands_must_end_with_a_single_catch_all() -> None:
     no_catch_all = [{"max": 15, "score": 1}, {"max": 30, "score": 0}]
     early_catch_all = [{"score": 1}, {"max": 30, "score": 0.5}, {"score": 0}]
-    error = problems_of(an_instrument(a_dimension(
-        "A", an_indicator("A1", "number", bands=no_catch_all), an_indicator("A2", "number", bands=early_catch_all))))
+    error = problems_of(
+        an_instrument(
+            a_dimension(
+                "A",
+                an_indicator("A1", "number", bands=no_catch_all),
+                an_indicator("A2", "number", bands=early_catch_all),
+            )
+        )
+    )
     assert fields_of(error) == ["dimensions[0].indicators[0].bands[1].max", "dimensions[0].indicators[1].bands[0].max"]
 
 
 def test_a_text_indicator_cannot_be_weighted_or_reversed() -> None:
-    error = problems_of(an_instrument(a_dimension("A", an_indicator("A1"),
-                                                  an_indicator("A2", "text", weight=1, reverse=True))))
+    error = problems_of(
+        an_instrument(a_dimension("A", an_indicator("A1"), an_indicator("A2", "text", weight=1, reverse=True)))
+    )
     assert fields_of(error) == ["dimensions[0].indicators[1].weight", "dimensions[0].indicators[1].reverse"]
 
 
 def test_relevant_on_an_unknown_indicator_is_refused() -> None:
-    error = problems_of(an_instrument(a_dimension(
-        "A", an_indicator("A1"), an_indicator("A2", relevant={"indicator": "Z9", "equals": True}))))
+    error = problems_of(
+        an_instrument(
+            a_dimension("A", an_indicator("A1"), an_indicator("A2", relevant={"indicator": "Z9", "equals": True}))
+        )
+    )
     assert error.field == "dimensions[0].indicators[1].relevant.indicator"
     assert "'Z9'" in error.detail
 
 
 def test_relevant_on_a_later_indicator_or_on_itself_is_refused() -> None:
     # The phone asks indicators in order: a condition on a later answer could never be known in time.
-    error = problems_of(an_instrument(
-        a_dimension("A", an_indicator("A1", relevant={"indicator": "B1", "equals": True})),
-        a_dimension("B", an_indicator("B1"), an_indicator("B2", relevant={"indicator": "B2", "equals": True}))))
-    assert fields_of(error) == ["dimensions[0].indicators[0].relevant.indicator",
-                                "dimensions[1].indicators[1].relevant.indicator"]
+    error = problems_of(
+        an_instrument(
+            a_dimension("A", an_indicator("A1", relevant={"indicator": "B1", "equals": True})),
+            a_dimension("B", an_indicator("B1"), an_indicator("B2", relevant={"indicator": "B2", "equals": True})),
+        )
+    )
+    assert fields_of(error) == [
+        "dimensions[0].indicators[0].relevant.indicator",
+        "dimensions[1].indicators[1].relevant.indicator",
+    ]
 
 
 def test_relevant_in_another_earlier_dimension_is_accepted() -> None:
-    check_instrument(an_instrument(
-        a_dimension("A", an_indicator("A1", "choice")),
-        a_dimension("B", an_indicator("B1", relevant={"indicator": "A1", "equals": "good"}))))
+    check_instrument(
+        an_instrument(
+            a_dimension("A", an_indicator("A1", "choice")),
+            a_dimension("B", an_indicator("B1", relevant={"indicator": "A1", "equals": "good"})),
+        )
+    )
 
 
-@pytest.mark.parametrize(("type_", "equals"), [("yes_no", "yes"), ("yes_no", 1), ("scale_0_3", 4),
-                                               ("scale_0_3", True), ("choice", "excellent"), ("number", "5"),
-                                               ("text", 3)])
+@pytest.mark.parametrize(
+    ("type_", "equals"),
+    [
+        ("yes_no", "yes"),
+        ("yes_no", 1),
+        ("scale_0_3", 4),
+        ("scale_0_3", True),
+        ("choice", "excellent"),
+        ("number", "5"),
+        ("text", 3),
+    ],
+)
 def test_relevant_comparing_with_a_value_the_indicator_cannot_take_is_refused(type_: str, equals: Any) -> None:
-    error = problems_of(an_instrument(a_dimension(
-        "A", an_indicator("A1", type_), an_indicator("A2", relevant={"indicator": "A1", "equals": equals}))))
+    error = problems_of(
+        an_instrument(
+            a_dimension(
+                "A", an_indicator("A1", type_), an_indicator("A2", relevant={"indicator": "A1", "equals": equals})
+            )
+        )
+    )
     assert error.field == "dimensions[0].indicators[1].relevant.equals"
 
 
@@ -162,29 +218,40 @@ def test_an_instrument_whose_dimensions_all_weigh_zero_is_refused() -> None:
 
 
 def test_a_weighted_dimension_of_unweighted_indicators_is_refused() -> None:
-    error = problems_of(an_instrument(a_dimension("A", an_indicator("A1")),
-                                      a_dimension("B", an_indicator("B1", "text"), weight=10)))
+    error = problems_of(
+        an_instrument(a_dimension("A", an_indicator("A1")), a_dimension("B", an_indicator("B1", "text"), weight=10))
+    )
     assert error.field == "dimensions[1].weight"
 
 
 def test_an_unweighted_dimension_of_weighted_indicators_is_refused() -> None:
-    error = problems_of(an_instrument(a_dimension("A", an_indicator("A1")),
-                                      a_dimension("B", an_indicator("B1"), weight=0)))
+    error = problems_of(
+        an_instrument(a_dimension("A", an_indicator("A1")), a_dimension("B", an_indicator("B1"), weight=0))
+    )
     assert error.field == "dimensions[1].weight"
     assert "never count" in error.detail
 
 
 def test_an_unweighted_dimension_of_notes_beside_scored_ones_is_accepted() -> None:
-    check_instrument(an_instrument(a_dimension("A", an_indicator("A1")),
-                                   a_dimension("N", an_indicator("N1", "text"), weight=0)))
+    check_instrument(
+        an_instrument(a_dimension("A", an_indicator("A1")), a_dimension("N", an_indicator("N1", "text"), weight=0))
+    )
 
 
 def test_every_problem_is_listed_and_the_first_is_named_in_the_detail() -> None:
-    error = problems_of(an_instrument(a_dimension(
-        "A", an_indicator("A1", "text", weight=2), an_indicator("A1"), an_indicator("A3", "number", bands=None))))
+    error = problems_of(
+        an_instrument(
+            a_dimension(
+                "A", an_indicator("A1", "text", weight=2), an_indicator("A1"), an_indicator("A3", "number", bands=None)
+            )
+        )
+    )
     assert error.status == 422 and error.code == "instrument.invalid"
-    assert fields_of(error) == ["dimensions[0].indicators[1].id", "dimensions[0].indicators[0].weight",
-                                "dimensions[0].indicators[2].bands"]
+    assert fields_of(error) == [
+        "dimensions[0].indicators[1].id",
+        "dimensions[0].indicators[0].weight",
+        "dimensions[0].indicators[2].bands",
+    ]
     assert error.detail.startswith("dimensions[0].indicators[1].id: indicator id 'A1' is used twice")
     assert error.detail.endswith("(and 2 more)")
     assert all(problem["message"] for problem in error.errors or [])

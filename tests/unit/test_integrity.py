@@ -45,21 +45,40 @@ def a_position(metres: float = 10, accuracy_m: float = 12, bearing: float = 0) -
 
 
 def a_unit(geofence_m: float | None = 100, opening_hours: str = "") -> UnitFacts:
-    return UnitFacts(lat=SUMBER[0], lon=SUMBER[1], geofence_m=geofence_m,
-                     opening_hours=parse_opening_hours(opening_hours), tz=JAKARTA)
+    return UnitFacts(
+        lat=SUMBER[0],
+        lon=SUMBER[1],
+        geofence_m=geofence_m,
+        opening_hours=parse_opening_hours(opening_hours),
+        tz=JAKARTA,
+    )
 
 
 def a_photo(**fields) -> PhotoFacts:
     lat, lon = a_point(15)
-    defaults = dict(id=uuid.uuid4(), sha256="c" * 64, lat=lat, lon=lon, accuracy_m=10,
-                    taken_at=STARTED_AT + timedelta(minutes=10), has_exif=True, stored=True)
+    defaults = dict(
+        id=uuid.uuid4(),
+        sha256="c" * 64,
+        lat=lat,
+        lon=lon,
+        accuracy_m=10,
+        taken_at=STARTED_AT + timedelta(minutes=10),
+        has_exif=True,
+        stored=True,
+    )
     return PhotoFacts(**{**defaults, **fields})
 
 
 def a_visit(**fields) -> VisitFacts:
-    defaults = dict(started_at=STARTED_AT, finished_at=FINISHED_AT, positions=[a_position()],
-                    answered_indicator_count=30, first_received_at=FINISHED_AT + timedelta(minutes=5),
-                    unit=a_unit(), photos=[a_photo()])
+    defaults = dict(
+        started_at=STARTED_AT,
+        finished_at=FINISHED_AT,
+        positions=[a_position()],
+        answered_indicator_count=30,
+        first_received_at=FINISHED_AT + timedelta(minutes=5),
+        unit=a_unit(),
+        photos=[a_photo()],
+    )
     return VisitFacts(**{**defaults, **fields})
 
 
@@ -77,6 +96,7 @@ def test_an_ordinary_visit_at_the_unit_raises_no_flag():
 
 
 # --- positions ---------------------------------------------------------------------------------------------------
+
 
 def test_a_visit_recorded_two_kilometres_away_is_outside_the_geofence():
     flags = compute_flags(a_visit(positions=[a_position(2000, accuracy_m=12)]), SETTINGS)
@@ -111,13 +131,14 @@ def test_a_visit_without_positions_is_flagged_as_outside_and_says_why():
 
 def test_the_unit_geofence_overrides_the_wave_default():
     far_300_m = [a_position(300, accuracy_m=5)]
-    assert "geo.outside" not in codes(compute_flags(a_visit(unit=a_unit(geofence_m=500), positions=far_300_m),
-                                                    SETTINGS))
+    assert "geo.outside" not in codes(
+        compute_flags(a_visit(unit=a_unit(geofence_m=500), positions=far_300_m), SETTINGS)
+    )
     wide_default = IntegritySettings(geofence_default_m=400)
-    assert "geo.outside" not in codes(compute_flags(a_visit(unit=a_unit(geofence_m=None), positions=far_300_m),
-                                                    wide_default))
-    assert "geo.outside" in codes(compute_flags(a_visit(unit=a_unit(geofence_m=None), positions=far_300_m),
-                                                SETTINGS))
+    assert "geo.outside" not in codes(
+        compute_flags(a_visit(unit=a_unit(geofence_m=None), positions=far_300_m), wide_default)
+    )
+    assert "geo.outside" in codes(compute_flags(a_visit(unit=a_unit(geofence_m=None), positions=far_300_m), SETTINGS))
 
 
 def test_positions_all_worse_than_the_accuracy_limit_are_inaccurate():
@@ -134,6 +155,7 @@ def test_one_precise_position_is_enough_for_accuracy():
 
 
 # --- photos ------------------------------------------------------------------------------------------------------
+
 
 def test_a_photo_whose_exif_gps_is_far_is_flagged_even_if_the_phone_said_near():
     exif_lat, exif_lon = a_point(1500, bearing=90)
@@ -172,10 +194,16 @@ def test_an_exif_time_with_offset_before_the_visit_is_flagged():
     photo = a_photo(exif_taken_at=datetime.fromisoformat("2026-03-10T07:12:00+07:00"))
     flag = the_flag(compute_flags(a_visit(photos=[photo]), SETTINGS), "photo.time")
     assert flag.photo_id == photo.id
-    assert flag.detail == ("Photo taken 2026-03-10 07:12 WIB (EXIF), 108 min before the visit started "
-                           "(tolerance 15 min).")
-    assert flag.facts == {"taken_at": "2026-03-10 07:12 WIB", "source": "exif", "gap_s": 108 * 60,
-                          "side": "before", "tolerance_s": 15 * 60}
+    assert flag.detail == (
+        "Photo taken 2026-03-10 07:12 WIB (EXIF), 108 min before the visit started (tolerance 15 min)."
+    )
+    assert flag.facts == {
+        "taken_at": "2026-03-10 07:12 WIB",
+        "source": "exif",
+        "gap_s": 108 * 60,
+        "side": "before",
+        "tolerance_s": 15 * 60,
+    }
 
 
 def test_an_exif_time_without_offset_is_read_in_the_unit_time_zone():
@@ -229,6 +257,7 @@ def test_a_stored_photo_without_exif_gets_an_info_flag_but_a_missing_photo_does_
 
 # --- the visit as a whole ----------------------------------------------------------------------------------------
 
+
 def test_thirty_indicators_in_under_two_and_a_half_minutes_is_too_fast():
     flags = compute_flags(a_visit(finished_at=STARTED_AT + timedelta(seconds=100)), SETTINGS)
     flag = the_flag(flags, "visit.too_fast")
@@ -241,10 +270,12 @@ def test_thirty_indicators_in_under_two_and_a_half_minutes_is_too_fast():
 def test_a_visit_after_the_assignment_window_closed_is_outside_the_window():
     window = WindowFacts(start=STARTED_AT - timedelta(days=7), end=STARTED_AT + timedelta(minutes=10))
     flag = the_flag(compute_flags(a_visit(window=window), SETTINGS), "visit.outside_window")
-    assert flag.detail == ("Visit finished 2026-03-10 09:40 WIB, after the assignment window closed "
-                           "(2026-03-10 09:10 WIB).")
-    assert flag.facts == {"reasons": [{"reason": "after_window", "at": "2026-03-10 09:40 WIB",
-                                       "bound": "2026-03-10 09:10 WIB"}]}
+    assert flag.detail == (
+        "Visit finished 2026-03-10 09:40 WIB, after the assignment window closed (2026-03-10 09:10 WIB)."
+    )
+    assert flag.facts == {
+        "reasons": [{"reason": "after_window", "at": "2026-03-10 09:40 WIB", "bound": "2026-03-10 09:10 WIB"}]
+    }
 
 
 def test_a_visit_before_the_assignment_window_opened_is_outside_the_window():
@@ -256,13 +287,21 @@ def test_a_visit_before_the_assignment_window_opened_is_outside_the_window():
 def test_a_visit_started_while_the_unit_is_closed_is_outside_the_window():
     saturday = datetime(2026, 3, 14, 9, 0, tzinfo=JAKARTA)
     unit = a_unit(opening_hours="Sen-Kam 08.00-15.30; Jum 08.00-11.30")
-    flags = compute_flags(a_visit(unit=unit, started_at=saturday, finished_at=saturday + timedelta(minutes=40),
-                                  first_received_at=saturday + timedelta(hours=1)), SETTINGS)
+    flags = compute_flags(
+        a_visit(
+            unit=unit,
+            started_at=saturday,
+            finished_at=saturday + timedelta(minutes=40),
+            first_received_at=saturday + timedelta(hours=1),
+        ),
+        SETTINGS,
+    )
     flag = the_flag(flags, "visit.outside_window")
     assert "2026-03-14 09:00 WIB while the unit is closed" in flag.detail
     assert "Mo-Th 08:00-15:30; Fr 08:00-11:30" in flag.detail
-    assert flag.facts == {"reasons": [{"reason": "closed", "at": "2026-03-14 09:00 WIB",
-                                       "bound": "Mo-Th 08:00-15:30; Fr 08:00-11:30"}]}
+    assert flag.facts == {
+        "reasons": [{"reason": "closed", "at": "2026-03-14 09:00 WIB", "bound": "Mo-Th 08:00-15:30; Fr 08:00-11:30"}]
+    }
 
 
 def test_opening_hours_are_judged_in_the_unit_time_zone_not_the_offset_sent():
@@ -289,11 +328,14 @@ def test_missing_required_indicators_raise_an_incomplete_answers_warning():
 
 # --- what the surveyor sees --------------------------------------------------------------------------------------
 
+
 def test_the_surveyor_sees_position_and_completeness_flags_but_not_fraud_heuristics():
     photo = a_photo(taken_at=FINISHED_AT + timedelta(hours=3), has_exif=False)
     facts = a_visit(
-        positions=[a_position(2000, accuracy_m=300)], photos=[photo],
-        finished_at=STARTED_AT + timedelta(seconds=30), first_received_at=FINISHED_AT + timedelta(days=5),
+        positions=[a_position(2000, accuracy_m=300)],
+        photos=[photo],
+        finished_at=STARTED_AT + timedelta(seconds=30),
+        first_received_at=FINISHED_AT + timedelta(days=5),
         reuse_matches=[ReuseMatch(photo_id=photo.id, other_visit_id=uuid.uuid4(), kind="sha256")],
         window=WindowFacts(start=STARTED_AT + timedelta(days=1), end=STARTED_AT + timedelta(days=2)),
         missing_required=["B01"],
@@ -309,6 +351,7 @@ def test_fraud_heuristics_are_never_visible_to_surveyors():
 
 # --- settings and small helpers ----------------------------------------------------------------------------------
 
+
 def test_settings_round_trip_through_a_dict_stored_with_the_wave():
     settings = IntegritySettings(geofence_default_m=250, late_sync_after_s=86400, phash_max_distance=4)
     assert IntegritySettings.from_dict(settings.to_dict()) == settings
@@ -322,10 +365,17 @@ def test_settings_left_out_keep_their_defaults():
     assert IntegritySettings.from_dict(None) == IntegritySettings()
 
 
-@pytest.mark.parametrize("data", [
-    {"geofence_m": 100}, {"max_accuracy_m": -1}, {"max_accuracy_m": "100"}, {"phash_max_distance": 6.5},
-    {"late_sync_after_s": True}, {"max_accuracy_m": float("inf")},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"geofence_m": 100},
+        {"max_accuracy_m": -1},
+        {"max_accuracy_m": "100"},
+        {"phash_max_distance": 6.5},
+        {"late_sync_after_s": True},
+        {"max_accuracy_m": float("inf")},
+    ],
+)
 def test_unknown_or_nonsense_settings_are_refused(data):
     with pytest.raises(InvalidInput) as caught:
         IntegritySettings.from_dict(data)

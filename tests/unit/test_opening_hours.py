@@ -36,13 +36,16 @@ def test_a_typical_office_week_is_open_and_closed_at_the_right_times():
     assert not hours.is_open_at(at(SUNDAY, 10, 0))
 
 
-@pytest.mark.parametrize("text", [
-    "Sen-Kam 08.00-15.30; Jum 08.00-11.30",
-    "Senin s.d. Kamis 08.00 - 15.30 WIB; Jumat 08.00-11.30 WIB",
-    "senin s/d kamis pukul 08.00-15.30\nJum'at 08.00 sampai 11.30",
-    "Mon-Thu: 08:00-15:30; Fri 08:00-11:30",
-    "Mo-Fr 08:00-15:30; Fr 08:00-11:30",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sen-Kam 08.00-15.30; Jum 08.00-11.30",
+        "Senin s.d. Kamis 08.00 - 15.30 WIB; Jumat 08.00-11.30 WIB",
+        "senin s/d kamis pukul 08.00-15.30\nJum'at 08.00 sampai 11.30",
+        "Mon-Thu: 08:00-15:30; Fri 08:00-11:30",
+        "Mo-Fr 08:00-15:30; Fr 08:00-11:30",
+    ],
+)
 def test_indonesian_and_english_spellings_mean_the_same_hours(text):
     assert parse_opening_hours(text).format() == "Mo-Th 08:00-15:30; Fr 08:00-11:30"
 
@@ -82,11 +85,14 @@ def test_a_day_open_until_midnight():
     assert hours.is_open_at(at(MONDAY, 0, 0))
 
 
-@pytest.mark.parametrize("text", [
-    "Mo-Th 08:00-15:30; Fr 08:00-11:30",
-    "Mo,We,Fr 07:30-12:00,13:00-16:30; Sa 08:00-10:00",
-    "Tu 09:00-10:00; Su 00:00-24:00",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mo-Th 08:00-15:30; Fr 08:00-11:30",
+        "Mo,We,Fr 07:30-12:00,13:00-16:30; Sa 08:00-10:00",
+        "Tu 09:00-10:00; Su 00:00-24:00",
+    ],
+)
 def test_the_canonical_text_reads_back_to_the_same_hours(text):
     hours = parse_opening_hours(text)
     assert hours.format() == text
@@ -94,18 +100,21 @@ def test_the_canonical_text_reads_back_to_the_same_hours(text):
     assert str(hours) == text
 
 
-@pytest.mark.parametrize(("text", "why"), [
-    ("kadang-kadang", "no times"),
-    ("08:00-15:00", "no days"),
-    ("Xy-Fr 08:00-15:00", "unknown day 'xy'"),
-    ("Mo-Fr 8-15", "cannot read the times"),
-    ("Mo-Fr 08:00-25:00", "no such time"),
-    ("Mo-Fr 08:70-15:00", "no such time"),
-    ("Mo-Fr 15:00-08:00", "closing time before opening time"),
-    ("Mo- 08:00-15:00", "has no end"),
-    ("Mo Fr 08:00-15:00", "cannot read the days"),
-    ("Mo-Fr tutup", "never open"),
-])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("kadang-kadang", "no times"),
+        ("08:00-15:00", "no days"),
+        ("Xy-Fr 08:00-15:00", "unknown day 'xy'"),
+        ("Mo-Fr 8-15", "cannot read the times"),
+        ("Mo-Fr 08:00-25:00", "no such time"),
+        ("Mo-Fr 08:70-15:00", "no such time"),
+        ("Mo-Fr 15:00-08:00", "closing time before opening time"),
+        ("Mo- 08:00-15:00", "has no end"),
+        ("Mo Fr 08:00-15:00", "cannot read the days"),
+        ("Mo-Fr tutup", "never open"),
+    ],
+)
 def test_unreadable_opening_hours_are_refused_with_the_reason(text, why):
     with pytest.raises(InvalidInput) as caught:
         parse_opening_hours(text)
@@ -115,5 +124,4 @@ def test_unreadable_opening_hours_are_refused_with_the_reason(text, why):
 
 
 def test_opening_hours_are_plain_comparable_values():
-    assert parse_opening_hours("Sen-Kam 08.00-15.30") == OpeningHours(
-        week=((OpenSpan(480, 930),),) * 4 + ((),) * 3)
+    assert parse_opening_hours("Sen-Kam 08.00-15.30") == OpeningHours(week=((OpenSpan(480, 930),),) * 4 + ((),) * 3)

@@ -24,8 +24,12 @@ def a_jpeg_with(exif: Image.Exif | bytes) -> Image.Image:
     return Image.open(io.BytesIO(buffer.getvalue()))
 
 
-def exif_with(*, main: dict[int, object] | None = None, details: dict[int, object] | None = None,
-              gps: dict[int, object] | None = None) -> Image.Exif:
+def exif_with(
+    *,
+    main: dict[int, object] | None = None,
+    details: dict[int, object] | None = None,
+    gps: dict[int, object] | None = None,
+) -> Image.Exif:
     exif = Image.Exif()
     exif.update(main or {})
     exif.get_ifd(0x8769).update(details or {})
@@ -33,12 +37,15 @@ def exif_with(*, main: dict[int, object] | None = None, details: dict[int, objec
     return exif
 
 
-@pytest.mark.parametrize(("name", "taken_at", "lat", "lon"), [
-    ("DSCN0010.jpg", datetime(2008, 10, 22, 16, 28, 39), 43.46745, 11.88513),
-    ("DSCN0012.jpg", datetime(2008, 10, 22, 16, 29, 49), 43.46716, 11.88539),
-    ("HMD_Nokia_8.3_5G.jpg", datetime(2022, 8, 14, 14, 12, 31), 60.14671, 24.90677),
-    ("iphone_hdr_YES.jpg", datetime(2015, 4, 10, 20, 12, 23), 40.44697, -3.72475),
-])
+@pytest.mark.parametrize(
+    ("name", "taken_at", "lat", "lon"),
+    [
+        ("DSCN0010.jpg", datetime(2008, 10, 22, 16, 28, 39), 43.46745, 11.88513),
+        ("DSCN0012.jpg", datetime(2008, 10, 22, 16, 29, 49), 43.46716, 11.88539),
+        ("HMD_Nokia_8.3_5G.jpg", datetime(2022, 8, 14, 14, 12, 31), 60.14671, 24.90677),
+        ("iphone_hdr_YES.jpg", datetime(2015, 4, 10, 20, 12, 23), 40.44697, -3.72475),
+    ],
+)
 def test_time_and_position_of_real_photos_match_their_published_facts(name, taken_at, lat, lon):
     exif = read_exif(fixture_photo(name))
 
@@ -119,14 +126,17 @@ def test_a_southern_and_western_position_is_negative():
     assert exif.lon == pytest.approx(-(106 + 49 / 60 + 12 / 3600))
 
 
-@pytest.mark.parametrize("gps", [
-    {2: (6.0, 10.0, 30.0), 4: (106.0, 49.0, 12.0)},  # no N/S, E/W: the sign is unknown
-    {1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (0.0, 0.0, 0.0)},  # what a camera without a fix writes
-    {1: "N", 2: (95.0, 0.0, 0.0), 3: "E", 4: (106.0, 0.0, 0.0)},
-    {1: "N", 2: (6.0, 75.0, 0.0), 3: "E", 4: (106.0, 0.0, 0.0)},
-    {1: "N", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 12.0), 9: "V"},  # the receiver said: void
-    {1: "X", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 12.0)},
-])
+@pytest.mark.parametrize(
+    "gps",
+    [
+        {2: (6.0, 10.0, 30.0), 4: (106.0, 49.0, 12.0)},  # no N/S, E/W: the sign is unknown
+        {1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (0.0, 0.0, 0.0)},  # what a camera without a fix writes
+        {1: "N", 2: (95.0, 0.0, 0.0), 3: "E", 4: (106.0, 0.0, 0.0)},
+        {1: "N", 2: (6.0, 75.0, 0.0), 3: "E", 4: (106.0, 0.0, 0.0)},
+        {1: "N", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 12.0), 9: "V"},  # the receiver said: void
+        {1: "X", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 12.0)},
+    ],
+)
 def test_an_unusable_gps_position_is_dropped(gps):
     exif = read_exif(a_jpeg_with(exif_with(gps=gps)))
 
@@ -135,6 +145,7 @@ def test_an_unusable_gps_position_is_dropped(gps):
 
 def gps_exif_with_raw_rationals(latitude: list[tuple[int, int]], longitude: list[tuple[int, int]]) -> bytes:
     """EXIF bytes written by hand, for rationals Pillow refuses to write (a zero denominator)."""
+
     def entry(tag: int, kind: int, count: int, value: bytes) -> bytes:
         return struct.pack(">HHI", tag, kind, count) + value.ljust(4, b"\x00")
 
@@ -142,8 +153,14 @@ def gps_exif_with_raw_rationals(latitude: list[tuple[int, int]], longitude: list
         return b"".join(struct.pack(">II", *pair) for pair in pairs)
 
     ifd0 = struct.pack(">H", 1) + entry(0x8825, 4, 1, struct.pack(">I", 26)) + struct.pack(">I", 0)
-    gps = (struct.pack(">H", 4) + entry(1, 2, 2, b"S") + entry(2, 5, 3, struct.pack(">I", 80))
-           + entry(3, 2, 2, b"E") + entry(4, 5, 3, struct.pack(">I", 104)) + struct.pack(">I", 0))
+    gps = (
+        struct.pack(">H", 4)
+        + entry(1, 2, 2, b"S")
+        + entry(2, 5, 3, struct.pack(">I", 80))
+        + entry(3, 2, 2, b"E")
+        + entry(4, 5, 3, struct.pack(">I", 104))
+        + struct.pack(">I", 0)
+    )
     tiff = b"MM\x00*" + struct.pack(">I", 8) + ifd0 + gps
     return b"Exif\x00\x00" + tiff.ljust(80, b"\x00") + rationals(latitude) + rationals(longitude)
 
@@ -163,20 +180,25 @@ def test_a_zero_denominator_in_gps_drops_the_position():
     assert (exif.lat, exif.lon) == (None, None)
 
 
-@pytest.mark.parametrize(("written", "read"), [
-    ("2024:05:06 07:08:09", datetime(2024, 5, 6, 7, 8, 9)),
-    ("2024-05-06T07:08:09", datetime(2024, 5, 6, 7, 8, 9)),
-    ("0000:00:00 00:00:00", None),
-    ("2024:13:45 07:08:09", None),
-    ("    :  :     :  :  ", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2024:05:06 07:08:09", datetime(2024, 5, 6, 7, 8, 9)),
+        ("2024-05-06T07:08:09", datetime(2024, 5, 6, 7, 8, 9)),
+        ("0000:00:00 00:00:00", None),
+        ("2024:13:45 07:08:09", None),
+        ("    :  :     :  :  ", None),
+        ("", None),
+    ],
+)
 def test_exif_dates_are_read_leniently_and_impossible_ones_dropped(written, read):
     assert read_exif(a_jpeg_with(exif_with(details={0x9003: written}))).taken_at_local == read
 
 
-@pytest.mark.parametrize(("written", "read"), [("+07:00", "+07:00"), ("-03:30", "-03:30"), ("+99:00", None),
-                                               ("07:00", None), ("   :  ", None)])
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("+07:00", "+07:00"), ("-03:30", "-03:30"), ("+99:00", None), ("07:00", None), ("   :  ", None)],
+)
 def test_only_well_formed_utc_offsets_are_kept(written, read):
     exif = read_exif(a_jpeg_with(exif_with(details={0x9003: "2024:05:06 07:08:09", 0x9011: written})))
 

@@ -21,7 +21,6 @@ from server.lib.errors import PhotoNotAnImage, PhotoTooLarge, PhotoUnreadable
 from tests.fixtures import fixture_photo
 
 
-
 def an_image_file(tmp_path: Path, image: Image.Image, format: str, name: str = "upload", **options: object) -> Path:
     path = tmp_path / name
     image.save(path, format, **options)
@@ -42,8 +41,12 @@ def quadrants(size: tuple[int, int] = (400, 300)) -> Image.Image:
 
 def corner_colours(image: Image.Image) -> list[tuple[int, ...]]:
     width, height = image.size
-    points = [(width // 4, height // 4), (3 * width // 4, height // 4), (width // 4, 3 * height // 4),
-              (3 * width // 4, 3 * height // 4)]
+    points = [
+        (width // 4, height // 4),
+        (3 * width // 4, height // 4),
+        (width // 4, 3 * height // 4),
+        (3 * width // 4, 3 * height // 4),
+    ]
     return [image.convert("RGB").getpixel(point) for point in points]
 
 
@@ -55,8 +58,7 @@ def png_claiming(width: int, height: int) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"not a zlib stream")
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"not a zlib stream") + chunk(b"IEND", b"")
 
 
 def jpeg_segments(data: bytes) -> list[int]:
@@ -69,6 +71,7 @@ def jpeg_segments(data: bytes) -> list[int]:
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
+
 
 def test_a_large_phone_photo_is_reduced_to_1600_on_its_long_side_with_a_320_thumbnail():
     photo = process_photo(fixture_photo("HMD_Nokia_8.3_5G.jpg"))
@@ -132,8 +135,10 @@ def test_display_and_thumbnail_carry_no_exif_or_other_metadata():
 
 # --- a photo the phone app made is its own display image ----------------------------------------------------------
 
-def phone_app_jpeg(tmp_path: Path, *, size: tuple[int, int] = (1600, 1200), orientation: int = 1,
-                   **options: object) -> Path:
+
+def phone_app_jpeg(
+    tmp_path: Path, *, size: tuple[int, int] = (1600, 1200), orientation: int = 1, **options: object
+) -> Path:
     """What the phone app uploads: an upright canvas JPEG of at most 1600 px with the EXIF facts written back."""
     exif = Image.Exif()
     exif[0x0112] = orientation
@@ -175,13 +180,16 @@ def test_what_follows_the_end_of_the_image_is_not_kept(tmp_path):
     assert np.array_equal(decoded(photo.display_jpeg), decoded(original))
 
 
-@pytest.mark.parametrize(("case", "make"), [
-    ("turned by its EXIF", lambda tmp_path: phone_app_jpeg(tmp_path, size=(1200, 900), orientation=6)),
-    ("larger than the display", lambda tmp_path: phone_app_jpeg(tmp_path, size=(1700, 1275))),
-    ("progressive", lambda tmp_path: phone_app_jpeg(tmp_path, progressive=True)),
-    ("CMYK", lambda tmp_path: an_image_file(tmp_path, quadrants().convert("CMYK"), "JPEG")),
-    ("with an Adobe colour segment", lambda tmp_path: with_adobe_segment(phone_app_jpeg(tmp_path))),
-])
+@pytest.mark.parametrize(
+    ("case", "make"),
+    [
+        ("turned by its EXIF", lambda tmp_path: phone_app_jpeg(tmp_path, size=(1200, 900), orientation=6)),
+        ("larger than the display", lambda tmp_path: phone_app_jpeg(tmp_path, size=(1700, 1275))),
+        ("progressive", lambda tmp_path: phone_app_jpeg(tmp_path, progressive=True)),
+        ("CMYK", lambda tmp_path: an_image_file(tmp_path, quadrants().convert("CMYK"), "JPEG")),
+        ("with an Adobe colour segment", lambda tmp_path: with_adobe_segment(phone_app_jpeg(tmp_path))),
+    ],
+)
 def test_other_jpegs_are_rendered_anew(tmp_path, case, make):
     path = make(tmp_path)
 
@@ -271,8 +279,9 @@ def test_a_corrupted_jpeg_is_refused_as_unreadable():
     assert (refusal.value.code, refusal.value.status) == ("photo.unreadable", 422)
 
 
-@pytest.mark.parametrize(("format", "options"), [("JPEG", {}), ("JPEG", {"progressive": True}), ("PNG", {}),
-                                                 ("WEBP", {}), ("HEIF", {})])
+@pytest.mark.parametrize(
+    ("format", "options"), [("JPEG", {}), ("JPEG", {"progressive": True}), ("PNG", {}), ("WEBP", {}), ("HEIF", {})]
+)
 @pytest.mark.parametrize("kept", [0.2, 0.5, 0.9])
 def test_a_truncated_upload_is_refused_as_unreadable(tmp_path, format, options, kept):
     whole = an_image_file(tmp_path, quadrants((640, 480)), format, **options).read_bytes()
@@ -295,15 +304,33 @@ def test_overwritten_jpeg_data_is_refused_even_though_the_decoder_only_warns(tmp
         process_photo(damaged)
 
 
-@pytest.mark.parametrize("name", ["DSCN0010.jpg", "HMD_Nokia_8.3_5G.jpg", "iphone_hdr_YES.jpg", "42_IndexError.jpg",
-                                  "no_exif.jpg", "portrait_6.jpg"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DSCN0010.jpg",
+        "HMD_Nokia_8.3_5G.jpg",
+        "iphone_hdr_YES.jpg",
+        "42_IndexError.jpg",
+        "no_exif.jpg",
+        "portrait_6.jpg",
+    ],
+)
 def test_intact_camera_jpegs_are_not_mistaken_for_damaged_ones(name):
     assert process_photo(fixture_photo(name)).content_type == "image/jpeg"
 
 
-@pytest.mark.parametrize("options", [{}, {"progressive": True}, {"optimize": True}, {"subsampling": 0},
-                                     {"restart_marker_blocks": 5}, {"restart_marker_rows": 2},
-                                     {"progressive": True, "restart_marker_rows": 1}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"progressive": True},
+        {"optimize": True},
+        {"subsampling": 0},
+        {"restart_marker_blocks": 5},
+        {"restart_marker_rows": 2},
+        {"progressive": True, "restart_marker_rows": 1},
+    ],
+)
 @pytest.mark.parametrize("mode", ["RGB", "L", "CMYK"])
 def test_intact_jpegs_of_every_encoding_are_accepted(tmp_path, options, mode):
     path = an_image_file(tmp_path, quadrants((1000, 700)).convert(mode), "JPEG", **options)
@@ -360,6 +387,7 @@ def test_pillows_bomb_warning_is_a_refusal_even_under_a_higher_limit(tmp_path):
 
 
 # --- spooling ---------------------------------------------------------------------------------------------------
+
 
 async def chunks_of(data: bytes, size: int = 65_536) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):

@@ -12,26 +12,38 @@ STATUSES = ["incomplete", "submitted", "approved", "returned", "rejected"]
 COMMENT = "Foto persyaratan buram, mohon diulang."
 
 
-def decide(status: str, decision: str, *, stored_revision: int = 2, reviewed_revision: int = 2,
-           comment: str | None = COMMENT, indicator_comments: list | None = None) -> str:
+def decide(
+    status: str,
+    decision: str,
+    *,
+    stored_revision: int = 2,
+    reviewed_revision: int = 2,
+    comment: str | None = COMMENT,
+    indicator_comments: list | None = None,
+) -> str:
     return decide_review(status, decision, stored_revision, reviewed_revision, comment, indicator_comments or [])
 
 
-@pytest.mark.parametrize(("status", "decision", "new_status"), [
-    ("submitted", "approve", "approved"),
-    ("submitted", "return", "returned"),
-    ("submitted", "reject", "rejected"),
-    ("approved", "return", "returned"),
-    ("approved", "reject", "rejected"),
-])
+@pytest.mark.parametrize(
+    ("status", "decision", "new_status"),
+    [
+        ("submitted", "approve", "approved"),
+        ("submitted", "return", "returned"),
+        ("submitted", "reject", "rejected"),
+        ("approved", "return", "returned"),
+        ("approved", "reject", "rejected"),
+    ],
+)
 def test_a_reviewer_can_decide_a_submitted_visit_and_change_their_mind_about_an_approved_one(
-        status: str, decision: str, new_status: str) -> None:
+    status: str, decision: str, new_status: str
+) -> None:
     assert decide(status, decision) == new_status
 
 
-@pytest.mark.parametrize(("status", "decision"), [
-    (status, decision) for status in STATUSES for decision in DECISIONS if (status, decision) not in TRANSITIONS
-])
+@pytest.mark.parametrize(
+    ("status", "decision"),
+    [(status, decision) for status in STATUSES for decision in DECISIONS if (status, decision) not in TRANSITIONS],
+)
 def test_every_other_decision_is_refused_as_a_conflict(status: str, decision: str) -> None:
     with pytest.raises(ReviewConflict) as refused:
         decide(status, decision)
@@ -41,8 +53,13 @@ def test_every_other_decision_is_refused_as_a_conflict(status: str, decision: st
 
 def test_exactly_five_transitions_are_allowed() -> None:
     allowed = {(s, d) for s in STATUSES for d in DECISIONS if d in allowed_decisions(s)}
-    assert allowed == {("submitted", "approve"), ("submitted", "return"), ("submitted", "reject"),
-                       ("approved", "return"), ("approved", "reject")}
+    assert allowed == {
+        ("submitted", "approve"),
+        ("submitted", "return"),
+        ("submitted", "reject"),
+        ("approved", "return"),
+        ("approved", "reject"),
+    }
 
 
 def test_a_decision_on_a_revision_the_reviewer_did_not_see_is_a_conflict() -> None:

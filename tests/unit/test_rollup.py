@@ -32,8 +32,11 @@ def cirebon() -> dict[str, dict]:
             "puskesmas-plumbon": {VISIT_3: Decimal("50.00")},
             "disdukcapil-loket": {VISIT_4: Decimal("70.00")},
         },
-        "agency_by_unit": {"puskesmas-sumber": "dinkes", "puskesmas-plumbon": "dinkes",
-                           "disdukcapil-loket": "disdukcapil"},
+        "agency_by_unit": {
+            "puskesmas-sumber": "dinkes",
+            "puskesmas-plumbon": "dinkes",
+            "disdukcapil-loket": "disdukcapil",
+        },
         "region_by_agency": {"dinkes": "kab-cirebon", "disdukcapil": "kab-cirebon"},
     }
 

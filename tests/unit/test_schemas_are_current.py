@@ -42,8 +42,12 @@ def test_the_committed_file_is_what_the_generator_writes(relative: str) -> None:
 
 
 def test_the_four_contracts_are_published_as_pretty_json_with_sorted_keys() -> None:
-    assert set(schema_files()) == {"instrument.schema.json", "visit.schema.json", "receipt.schema.json",
-                                   "problem.schema.json"}
+    assert set(schema_files()) == {
+        "instrument.schema.json",
+        "visit.schema.json",
+        "receipt.schema.json",
+        "problem.schema.json",
+    }
     for name in schema_files():
         text = committed(name).decode()
         schema = json.loads(text)
@@ -56,10 +60,15 @@ def test_each_example_decodes_strictly_into_its_struct(relative: str, struct: ty
     msgspec.json.decode(committed(relative), type=struct)
 
 
-@pytest.mark.parametrize(("relative", "schema_name"), [("examples/instrument.json", "instrument"),
-                                                       ("examples/visit.json", "visit"),
-                                                       ("examples/receipt.json", "receipt"),
-                                                       ("examples/problem.json", "problem")])
+@pytest.mark.parametrize(
+    ("relative", "schema_name"),
+    [
+        ("examples/instrument.json", "instrument"),
+        ("examples/visit.json", "visit"),
+        ("examples/receipt.json", "receipt"),
+        ("examples/problem.json", "problem"),
+    ],
+)
 def test_each_example_validates_against_its_published_json_schema(relative: str, schema_name: str) -> None:
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed; msgspec decoding still runs")
     schema = json.loads(committed(f"{schema_name}.schema.json"))

@@ -32,13 +32,18 @@ def an_indicator(indicator_id: str, type_: str = "yes_no", weight: float = 1, **
 
 
 def a_dimension(dimension_id: str, weight: float, *indicators: dict[str, Any]) -> dict[str, Any]:
-    return {"id": dimension_id, "title": {"id": f"Dimensi {dimension_id}"}, "weight": weight,
-            "indicators": list(indicators)}
+    return {
+        "id": dimension_id,
+        "title": {"id": f"Dimensi {dimension_id}"},
+        "weight": weight,
+        "indicators": list(indicators),
+    }
 
 
 def an_instrument(*dimensions: dict[str, Any]) -> Instrument:
-    return msgspec.convert({"key": "uji", "version": 1, "title": {"id": "Uji"}, "dimensions": list(dimensions)},
-                           Instrument)
+    return msgspec.convert(
+        {"key": "uji", "version": 1, "title": {"id": "Uji"}, "dimensions": list(dimensions)}, Instrument
+    )
 
 
 def answered(indicator_id: str, value: Any) -> Answer:
@@ -54,6 +59,7 @@ def one_indicator(type_: str, **fields: Any) -> Instrument:
 
 
 # --- indicator types -----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("value", "expected"), [(True, Decimal(1)), (False, Decimal(0))])
 def test_yes_no_scores_one_for_yes_and_zero_for_no(value: bool, expected: Decimal) -> None:
@@ -72,9 +78,19 @@ def test_a_choice_scores_by_its_place_from_worst_to_best(value: str, expected: D
     assert score_visit(one_indicator("choice"), [answered("A01", value)]).indicators["A01"] == expected
 
 
-@pytest.mark.parametrize(("wait_min", "expected"), [
-    (0, "1"), (15, "1"), (15.5, "0.67"), (30, "0.67"), (31, "0.33"), (60, "0.33"), (61, "0"), (10_000, "0"),
-])
+@pytest.mark.parametrize(
+    ("wait_min", "expected"),
+    [
+        (0, "1"),
+        (15, "1"),
+        (15.5, "0.67"),
+        (30, "0.67"),
+        (31, "0.33"),
+        (60, "0.33"),
+        (61, "0"),
+        (10_000, "0"),
+    ],
+)
 def test_a_number_takes_the_score_of_the_first_band_it_fits_under(wait_min: float, expected: str) -> None:
     result = score_visit(one_indicator("number", unit="min"), [answered("A01", wait_min)])
     assert result.indicators["A01"] == Decimal(expected)
@@ -86,10 +102,16 @@ def test_a_number_beyond_every_band_is_an_instrument_error() -> None:
         score_visit(instrument, [answered("A01", 16)])
 
 
-@pytest.mark.parametrize(("type_", "value", "expected"), [
-    ("yes_no", True, Decimal(0)), ("yes_no", False, Decimal(1)),
-    ("scale_0_3", 1, Decimal(2) / Decimal(3)), ("choice", "mpp", Decimal(0)), ("number", 20, Decimal("0.33")),
-])
+@pytest.mark.parametrize(
+    ("type_", "value", "expected"),
+    [
+        ("yes_no", True, Decimal(0)),
+        ("yes_no", False, Decimal(1)),
+        ("scale_0_3", 1, Decimal(2) / Decimal(3)),
+        ("choice", "mpp", Decimal(0)),
+        ("number", 20, Decimal("0.33")),
+    ],
+)
 def test_a_reverse_indicator_scores_one_minus_its_plain_score(type_: str, value: Any, expected: Decimal) -> None:
     result = score_visit(one_indicator(type_, reverse=True), [answered("A01", value)])
     assert result.indicators["A01"] == expected
@@ -110,10 +132,19 @@ def test_text_is_never_scored_and_does_not_change_the_total() -> None:
     assert result.total == Decimal("0.00")
 
 
-@pytest.mark.parametrize(("type_", "value"), [
-    ("yes_no", 1), ("yes_no", "ya"), ("scale_0_3", 4), ("scale_0_3", 1.5), ("scale_0_3", True),
-    ("choice", "kantor"), ("number", "20"), ("number", False),
-])
+@pytest.mark.parametrize(
+    ("type_", "value"),
+    [
+        ("yes_no", 1),
+        ("yes_no", "ya"),
+        ("scale_0_3", 4),
+        ("scale_0_3", 1.5),
+        ("scale_0_3", True),
+        ("choice", "kantor"),
+        ("number", "20"),
+        ("number", False),
+    ],
+)
 def test_a_value_of_the_wrong_kind_is_refused_rather_than_guessed(type_: str, value: Any) -> None:
     with pytest.raises(VisitInvalid):
         score_visit(one_indicator(type_), [answered("A01", value)])
@@ -121,9 +152,11 @@ def test_a_value_of_the_wrong_kind_is_refused_rather_than_guessed(type_: str, va
 
 # --- what counts ---------------------------------------------------------------------------------------------------
 
+
 def test_not_applicable_drops_out_of_the_denominator() -> None:
-    instrument = an_instrument(a_dimension(
-        "B", 1, an_indicator("B01", weight=3), an_indicator("B04", weight=1, allow_na=True)))
+    instrument = an_instrument(
+        a_dimension("B", 1, an_indicator("B01", weight=3), an_indicator("B04", weight=1, allow_na=True))
+    )
     result = score_visit(instrument, [answered("B01", True), not_applicable("B04")])
     assert result.indicators["B04"] is None
     assert result.dimensions["B"] == Decimal(100)
@@ -165,34 +198,43 @@ def test_an_unanswered_required_indicator_counts_as_zero() -> None:
 
 
 def test_an_indicator_whose_condition_is_not_met_drops_out() -> None:
-    instrument = an_instrument(a_dimension(
-        "B", 1,
-        an_indicator("B04"),
-        an_indicator("B05", relevant={"indicator": "B04", "equals": True}),
-    ))
+    instrument = an_instrument(
+        a_dimension(
+            "B",
+            1,
+            an_indicator("B04"),
+            an_indicator("B05", relevant={"indicator": "B04", "equals": True}),
+        )
+    )
     result = score_visit(instrument, [answered("B04", False), answered("B05", False)])
     assert result.indicators["B05"] is None
     assert result.total == Decimal("0.00")
 
 
 def test_an_indicator_whose_condition_is_met_counts() -> None:
-    instrument = an_instrument(a_dimension(
-        "B", 1,
-        an_indicator("B04"),
-        an_indicator("B05", relevant={"indicator": "B04", "equals": True}),
-    ))
+    instrument = an_instrument(
+        a_dimension(
+            "B",
+            1,
+            an_indicator("B04"),
+            an_indicator("B05", relevant={"indicator": "B04", "equals": True}),
+        )
+    )
     result = score_visit(instrument, [answered("B04", True), answered("B05", False)])
     assert result.indicators["B05"] == Decimal(0)
     assert result.total == Decimal("50.00")
 
 
 def test_relevance_follows_a_chain_of_conditions() -> None:
-    instrument = an_instrument(a_dimension(
-        "B", 1,
-        an_indicator("B01"),
-        an_indicator("B02", relevant={"indicator": "B01", "equals": True}),
-        an_indicator("B03", relevant={"indicator": "B02", "equals": True}),
-    ))
+    instrument = an_instrument(
+        a_dimension(
+            "B",
+            1,
+            an_indicator("B01"),
+            an_indicator("B02", relevant={"indicator": "B01", "equals": True}),
+            an_indicator("B03", relevant={"indicator": "B02", "equals": True}),
+        )
+    )
     # B02 keeps a stale "yes" from before B01 was changed to "no": B03 must not be switched on by it.
     result = score_visit(instrument, [answered("B01", False), answered("B02", True), answered("B03", False)])
     assert result.indicators["B02"] is None
@@ -200,8 +242,9 @@ def test_relevance_follows_a_chain_of_conditions() -> None:
 
 
 def test_a_yes_answer_does_not_meet_a_condition_on_the_number_one() -> None:
-    instrument = an_instrument(a_dimension(
-        "A", 1, an_indicator("A01"), an_indicator("A02", relevant={"indicator": "A01", "equals": 1})))
+    instrument = an_instrument(
+        a_dimension("A", 1, an_indicator("A01"), an_indicator("A02", relevant={"indicator": "A01", "equals": 1}))
+    )
     result = score_visit(instrument, [answered("A01", True), answered("A02", False)])
     assert result.indicators["A02"] is None
 
@@ -223,21 +266,34 @@ def test_answers_to_unknown_or_repeated_indicators_are_refused() -> None:
 
 # --- weights and rounding ------------------------------------------------------------------------------------------
 
+
 def hand_example() -> tuple[Instrument, list[Answer]]:
     instrument = an_instrument(
-        a_dimension("A", 21.85,
-                    an_indicator("A01", weight=2),
-                    an_indicator("A02", "scale_0_3", weight=3),
-                    an_indicator("A03", "number", weight=1)),
-        a_dimension("B", 32.37,
-                    an_indicator("B01", "choice", weight=1),
-                    an_indicator("B02", weight=3, reverse=True),
-                    an_indicator("B03", weight=2, allow_na=True)),
+        a_dimension(
+            "A",
+            21.85,
+            an_indicator("A01", weight=2),
+            an_indicator("A02", "scale_0_3", weight=3),
+            an_indicator("A03", "number", weight=1),
+        ),
+        a_dimension(
+            "B",
+            32.37,
+            an_indicator("B01", "choice", weight=1),
+            an_indicator("B02", weight=3, reverse=True),
+            an_indicator("B03", weight=2, allow_na=True),
+        ),
         a_dimension("C", 24.24, an_indicator("C10", "text", weight=0)),
     )
-    answers = [answered("A01", True), answered("A02", 2), answered("A03", 20),
-               answered("B01", "unit"), answered("B02", True), not_applicable("B03"),
-               answered("C10", "catatan")]
+    answers = [
+        answered("A01", True),
+        answered("A02", 2),
+        answered("A03", 20),
+        answered("B01", "unit"),
+        answered("B02", True),
+        not_applicable("B03"),
+        answered("C10", "catatan"),
+    ]
     return instrument, answers
 
 
@@ -251,8 +307,9 @@ def test_a_visit_scored_by_hand_gives_the_same_figures() -> None:
 
 
 def test_the_total_is_rounded_half_up_to_two_decimals() -> None:
-    instrument = an_instrument(a_dimension("A", 1, an_indicator("A01", weight=80.995),
-                                           an_indicator("A02", weight=19.005)))
+    instrument = an_instrument(
+        a_dimension("A", 1, an_indicator("A01", weight=80.995), an_indicator("A02", weight=19.005))
+    )
     result = score_visit(instrument, [answered("A01", True), answered("A02", False)])
     assert result.dimensions["A"] == Decimal("80.995")
     assert result.total == Decimal("81.00")
@@ -266,6 +323,7 @@ def test_float_weights_are_taken_at_their_written_value() -> None:
 
 
 # --- points recoverable ------------------------------------------------------------------------------------------
+
 
 def test_points_recoverable_are_what_fully_meeting_each_indicator_would_add() -> None:
     instrument, answers = hand_example()
@@ -319,8 +377,16 @@ def instruments_with_answers(draw: st.DrawFn) -> tuple[Instrument, list[Answer]]
             type_ = draw(st.sampled_from(INDICATOR_TYPES))
             required, allow_na = draw(st.booleans()), draw(st.booleans())
             weight = 0 if type_ == "text" else draw(st.integers(0, 500)) / 100
-            indicators.append(an_indicator(indicator_id, type_, weight=weight, required=required,
-                                           allow_na=allow_na, reverse=draw(st.booleans())))
+            indicators.append(
+                an_indicator(
+                    indicator_id,
+                    type_,
+                    weight=weight,
+                    required=required,
+                    allow_na=allow_na,
+                    reverse=draw(st.booleans()),
+                )
+            )
             answer = draw(_an_answer(indicator_id, type_, required, allow_na))
             if answer is not None:
                 answers.append(answer)
@@ -330,8 +396,11 @@ def instruments_with_answers(draw: st.DrawFn) -> tuple[Instrument, list[Answer]]
 
 def _an_answer(indicator_id: str, type_: str, required: bool, allow_na: bool) -> st.SearchStrategy[Answer | None]:
     values: dict[str, st.SearchStrategy[Any]] = {
-        "yes_no": st.booleans(), "scale_0_3": st.integers(0, 3), "choice": st.sampled_from(SERVICE_CHOICES),
-        "number": st.floats(0, 500, allow_nan=False), "text": st.text(max_size=20),
+        "yes_no": st.booleans(),
+        "scale_0_3": st.integers(0, 3),
+        "choice": st.sampled_from(SERVICE_CHOICES),
+        "number": st.floats(0, 500, allow_nan=False),
+        "text": st.text(max_size=20),
     }
     options = [values[type_].map(lambda value: answered(indicator_id, value))]
     if allow_na:
@@ -353,11 +422,17 @@ def test_every_score_stays_within_its_range(case: tuple[Instrument, list[Answer]
 @settings(max_examples=300, deadline=None)
 @given(instruments_with_answers(), st.data())
 def test_making_a_non_compliant_yes_no_compliant_never_lowers_the_total(
-        case: tuple[Instrument, list[Answer]], data: st.DataObject) -> None:
+    case: tuple[Instrument, list[Answer]], data: st.DataObject
+) -> None:
     instrument, answers = case
     indicators = instrument.indicators()
-    non_compliant = [a for a in answers if indicators[a.indicator].type == "yes_no" and not a.not_applicable
-                     and a.value is indicators[a.indicator].reverse]
+    non_compliant = [
+        a
+        for a in answers
+        if indicators[a.indicator].type == "yes_no"
+        and not a.not_applicable
+        and a.value is indicators[a.indicator].reverse
+    ]
     if not non_compliant:
         return
     target = data.draw(st.sampled_from(non_compliant))
@@ -370,8 +445,9 @@ def test_making_a_non_compliant_yes_no_compliant_never_lowers_the_total(
 
 @settings(max_examples=200, deadline=None)
 @given(instruments_with_answers(), st.randoms(use_true_random=False))
-def test_the_order_of_answers_does_not_change_the_score(case: tuple[Instrument, list[Answer]],
-                                                       rng: random.Random) -> None:
+def test_the_order_of_answers_does_not_change_the_score(
+    case: tuple[Instrument, list[Answer]], rng: random.Random
+) -> None:
     instrument, answers = case
     shuffled = list(answers)
     rng.shuffle(shuffled)

@@ -86,9 +86,19 @@ def a_visit_json(**overrides) -> dict:
         "finished_at": "2026-03-10T09:40:00+07:00",
         "positions": [{"lat": -6.7616, "lon": 108.4808, "accuracy_m": 12.0, "at": "2026-03-10T09:01:00+07:00"}],
         "answers": [{"indicator": "B01", "value": 3, "answered_at": "2026-03-10T09:05:00+07:00"}],
-        "photos": [{"id": PHOTO_ID, "indicator": "B01", "sha256": "c" * 64, "size": 123456,
-                    "content_type": "image/jpeg", "taken_at": "2026-03-10T09:06:00+07:00",
-                    "lat": -6.7616, "lon": 108.4808, "accuracy_m": 10.0}],
+        "photos": [
+            {
+                "id": PHOTO_ID,
+                "indicator": "B01",
+                "sha256": "c" * 64,
+                "size": 123456,
+                "content_type": "image/jpeg",
+                "taken_at": "2026-03-10T09:06:00+07:00",
+                "lat": -6.7616,
+                "lon": 108.4808,
+                "accuracy_m": 10.0,
+            }
+        ],
     }
     document.update(overrides)
     return document
@@ -96,25 +106,39 @@ def a_visit_json(**overrides) -> dict:
 
 def test_the_same_instant_written_with_another_offset_hashes_the_same():
     in_jakarta = decoded(msgspec.json.encode(a_visit_json()))
-    in_utc = decoded(msgspec.json.encode(a_visit_json(started_at="2026-03-10T02:00:00Z",
-                                                      finished_at="2026-03-10T02:40:00.000Z")))
+    in_utc = decoded(
+        msgspec.json.encode(a_visit_json(started_at="2026-03-10T02:00:00Z", finished_at="2026-03-10T02:40:00.000Z"))
+    )
     assert canonical_visit_hash(in_jakarta) == canonical_visit_hash(in_utc)
 
 
 def test_key_order_whitespace_defaults_and_uuid_case_do_not_change_the_hash():
     plain = decoded(msgspec.json.encode(a_visit_json()))
     respelled = a_visit_json(assignment_id=ASSIGNMENT_ID.upper())
-    respelled["answers"] = [{"answered_at": "2026-03-10T09:05:00+07:00", "not_applicable": False, "note": None,
-                             "value": 3, "indicator": "B01"}]
-    body = "{\n  " + ",\n  ".join(f'"{k}": {msgspec.json.encode(v).decode()}'
-                                  for k, v in reversed(list(respelled.items()))) + "\n}"
+    respelled["answers"] = [
+        {
+            "answered_at": "2026-03-10T09:05:00+07:00",
+            "not_applicable": False,
+            "note": None,
+            "value": 3,
+            "indicator": "B01",
+        }
+    ]
+    body = (
+        "{\n  "
+        + ",\n  ".join(f'"{k}": {msgspec.json.encode(v).decode()}' for k, v in reversed(list(respelled.items())))
+        + "\n}"
+    )
     assert canonical_visit_hash(decoded(body)) == canonical_visit_hash(plain)
 
 
 def test_a_changed_answer_changes_the_hash():
     before = decoded(msgspec.json.encode(a_visit_json()))
-    after = decoded(msgspec.json.encode(a_visit_json(
-        answers=[{"indicator": "B01", "value": 2, "answered_at": "2026-03-10T09:05:00+07:00"}])))
+    after = decoded(
+        msgspec.json.encode(
+            a_visit_json(answers=[{"indicator": "B01", "value": 2, "answered_at": "2026-03-10T09:05:00+07:00"}])
+        )
+    )
     assert canonical_visit_hash(before) != canonical_visit_hash(after)
 
 
@@ -152,10 +176,11 @@ def _times_moved(value, offset: str):
 def test_every_time_in_the_document_is_hashed_as_its_instant():
     # Walks the JSON, so a time field added to the document later is covered without touching this test.
     document = a_visit_json()
-    assert canonical_visit_hash(decoded(msgspec.json.encode(_times_moved(document, "-5")))) == \
-        canonical_visit_hash(decoded(msgspec.json.encode(document)))
+    assert canonical_visit_hash(decoded(msgspec.json.encode(_times_moved(document, "-5")))) == canonical_visit_hash(
+        decoded(msgspec.json.encode(document))
+    )
     for key, items in (("positions", "at"), ("answers", "answered_at"), ("photos", "taken_at")):
-        moved = dict(document, **{key: [dict(item, **{items: "2026-03-10T09:59:59+07:00"})
-                                        for item in document[key]]})
-        assert canonical_visit_hash(decoded(msgspec.json.encode(moved))) != \
-            canonical_visit_hash(decoded(msgspec.json.encode(document)))
+        moved = dict(document, **{key: [dict(item, **{items: "2026-03-10T09:59:59+07:00"}) for item in document[key]]})
+        assert canonical_visit_hash(decoded(msgspec.json.encode(moved))) != canonical_visit_hash(
+            decoded(msgspec.json.encode(document))
+        )

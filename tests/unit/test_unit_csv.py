@@ -6,8 +6,10 @@ from server.domain.admin.unit_csv import parse_units_csv, read_units_csv
 from server.lib.errors import InvalidInput
 
 HEADER = "region_code,region_name,agency,unit,address,lat,lon,geofence_m,opening_hours"
-GOOD = ("32.09,Kabupaten Cirebon,Dinas Kesehatan,Puskesmas Sumber,\"Jl. Dewi Sartika No. 1, Sumber\","
-        "-6.7616,108.4808,150,Mo-Th 08:00-15:30; Fr 08:00-11:00")
+GOOD = (
+    '32.09,Kabupaten Cirebon,Dinas Kesehatan,Puskesmas Sumber,"Jl. Dewi Sartika No. 1, Sumber",'
+    "-6.7616,108.4808,150,Mo-Th 08:00-15:30; Fr 08:00-11:00"
+)
 
 
 def csv_bytes(*lines: str, header: str = HEADER, bom: bool = False) -> bytes:
@@ -22,7 +24,12 @@ def test_a_good_file_gives_its_units_with_canonical_opening_hours():
     [unit] = parse_units_csv(csv_bytes(GOOD))
 
     assert (unit.line, unit.region_code, unit.region_name, unit.agency, unit.unit) == (
-        2, "32.09", "Kabupaten Cirebon", "Dinas Kesehatan", "Puskesmas Sumber")
+        2,
+        "32.09",
+        "Kabupaten Cirebon",
+        "Dinas Kesehatan",
+        "Puskesmas Sumber",
+    )
     assert unit.address == "Jl. Dewi Sartika No. 1, Sumber"
     assert (unit.lat, unit.lon, unit.geofence_m) == (-6.7616, 108.4808, 150)
     assert unit.opening_hours == "Mo-Th 08:00-15:30; Fr 08:00-11:00"
@@ -48,33 +55,48 @@ def test_semicolon_files_with_decimal_commas_are_read():
 def test_columns_may_come_in_any_order_and_coordinates_may_be_left_out():
     header = "unit,agency,region_name,region_code,opening_hours,geofence_m,lon,lat,address"
 
-    [unit] = parse_units_csv(csv_bytes("Kantor Camat Sumber,Kecamatan Sumber,Kabupaten Cirebon,32.09,,,,,",
-                                       header=header))
+    [unit] = parse_units_csv(
+        csv_bytes("Kantor Camat Sumber,Kecamatan Sumber,Kabupaten Cirebon,32.09,,,,,", header=header)
+    )
 
     assert (unit.unit, unit.lat, unit.lon, unit.opening_hours, unit.address) == (
-        "Kantor Camat Sumber", None, None, "", "")
+        "Kantor Camat Sumber",
+        None,
+        None,
+        "",
+        "",
+    )
 
 
 def test_every_bad_row_is_listed_with_its_line_and_reasons():
     data = csv_bytes(
         GOOD,
-        "32.09,Kabupaten Cirebon,,Puskesmas Tanpa Dinas,,-6.7,108.4,100,",          # line 3: agency missing
-        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas A,,utara,108.4,100,",             # line 4: lat not a number
-        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas B,,-91,181,100,",                 # line 5: both out of range
-        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas C,,-6.7,,100,",                   # line 6: lon missing
-        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas D,,-6.7,108.4,-5,",               # line 7: geofence negative
-        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas E,,-6.7,108.4,12.5,",             # line 8: geofence fraction
-        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas F,,-6.7,108.4,100,kadang buka",   # line 9: hours unreadable
-        "32.09,Kabupaten Cirebon,Dinas Kesehatan,puskesmas  SUMBER,,,,,",           # line 10: same unit as line 2
-        ",,Dinkes,Puskesmas G,,,,,",                                                # line 11: region missing
+        "32.09,Kabupaten Cirebon,,Puskesmas Tanpa Dinas,,-6.7,108.4,100,",  # line 3: agency missing
+        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas A,,utara,108.4,100,",  # line 4: lat not a number
+        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas B,,-91,181,100,",  # line 5: both out of range
+        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas C,,-6.7,,100,",  # line 6: lon missing
+        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas D,,-6.7,108.4,-5,",  # line 7: geofence negative
+        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas E,,-6.7,108.4,12.5,",  # line 8: geofence fraction
+        "32.09,Kabupaten Cirebon,Dinkes,Puskesmas F,,-6.7,108.4,100,kadang buka",  # line 9: hours unreadable
+        "32.09,Kabupaten Cirebon,Dinas Kesehatan,puskesmas  SUMBER,,,,,",  # line 10: same unit as line 2
+        ",,Dinkes,Puskesmas G,,,,,",  # line 11: region missing
     )
 
     with pytest.raises(InvalidInput) as raised:
         parse_units_csv(data)
 
     assert problems_of(data) == [
-        (3, "agency"), (4, "lat"), (5, "lat"), (5, "lon"), (6, "lon"), (7, "geofence_m"), (8, "geofence_m"),
-        (9, "opening_hours"), (10, "unit"), (11, "region_code"), (11, "region_name"),
+        (3, "agency"),
+        (4, "lat"),
+        (5, "lat"),
+        (5, "lon"),
+        (6, "lon"),
+        (7, "geofence_m"),
+        (8, "geofence_m"),
+        (9, "opening_hours"),
+        (10, "unit"),
+        (11, "region_code"),
+        (11, "region_name"),
     ]
     errors = raised.value.errors
     assert errors[0] == {"row": 3, "field": "agency", "message": "agency is empty"}

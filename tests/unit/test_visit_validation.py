@@ -28,9 +28,15 @@ def an_indicator(id: str, type: str = "yes_no", **fields) -> dict:
 
 
 def an_instrument(*indicators: dict) -> Instrument:
-    return msgspec.convert({"key": "uji", "version": 1, "title": {"id": "Uji"},
-                            "dimensions": [{"id": "B", "title": {"id": "Proses"}, "weight": 1,
-                                            "indicators": list(indicators)}]}, Instrument)
+    return msgspec.convert(
+        {
+            "key": "uji",
+            "version": 1,
+            "title": {"id": "Uji"},
+            "dimensions": [{"id": "B", "title": {"id": "Proses"}, "weight": 1, "indicators": list(indicators)}],
+        },
+        Instrument,
+    )
 
 
 INSTRUMENT = an_instrument(
@@ -43,27 +49,42 @@ INSTRUMENT = an_instrument(
 
 
 def an_answer(indicator: str, value=None, *, not_applicable: bool = False, at: datetime | None = None) -> Answer:
-    return Answer(indicator=indicator, value=value, not_applicable=not_applicable,
-                  answered_at=at or NOW - timedelta(minutes=30))
+    return Answer(
+        indicator=indicator, value=value, not_applicable=not_applicable, answered_at=at or NOW - timedelta(minutes=30)
+    )
 
 
-def a_photo(indicator: str = "S1", *, id: uuid.UUID | None = None,
-            taken_at: datetime | None = None) -> PhotoDeclaration:
-    return PhotoDeclaration(id=id or uuid.uuid4(), indicator=indicator, sha256="c" * 64, size=1000,
-                            content_type="image/jpeg", taken_at=taken_at or NOW - timedelta(minutes=29))
+def a_photo(
+    indicator: str = "S1", *, id: uuid.UUID | None = None, taken_at: datetime | None = None
+) -> PhotoDeclaration:
+    return PhotoDeclaration(
+        id=id or uuid.uuid4(),
+        indicator=indicator,
+        sha256="c" * 64,
+        size=1000,
+        content_type="image/jpeg",
+        taken_at=taken_at or NOW - timedelta(minutes=29),
+    )
 
 
-ALL_ANSWERED = [an_answer("Y1", True), an_answer("S1", 2), an_answer("C1", "unit"), an_answer("N1", 12.5),
-                an_answer("T1", "antrean panjang")]
+ALL_ANSWERED = [
+    an_answer("Y1", True),
+    an_answer("S1", 2),
+    an_answer("C1", "unit"),
+    an_answer("N1", 12.5),
+    an_answer("T1", "antrean panjang"),
+]
 
 
 def a_visit(*, answers=None, photos=None, positions=None, started_at=None, finished_at=None) -> VisitDocument:
     return VisitDocument(
-        assignment_id=uuid.uuid4(), revision=1,
+        assignment_id=uuid.uuid4(),
+        revision=1,
         started_at=started_at or NOW - timedelta(minutes=40),
         finished_at=finished_at or NOW - timedelta(minutes=5),
-        positions=positions if positions is not None else [
-            Position(lat=-6.7616, lon=108.4808, accuracy_m=10, at=NOW - timedelta(minutes=39))],
+        positions=positions
+        if positions is not None
+        else [Position(lat=-6.7616, lon=108.4808, accuracy_m=10, at=NOW - timedelta(minutes=39))],
         answers=ALL_ANSWERED if answers is None else answers,
         photos=[a_photo()] if photos is None else photos,
     )
@@ -92,13 +113,25 @@ def test_an_indicator_answered_twice_is_refused():
     assert "twice" in error.errors[0]["message"]
 
 
-@pytest.mark.parametrize(("indicator", "value"), [
-    ("Y1", 1), ("Y1", "yes"),
-    ("S1", 4), ("S1", -1), ("S1", True), ("S1", 2.0), ("S1", "2"),
-    ("C1", "elsewhere"), ("C1", 1),
-    ("N1", True), ("N1", "12"), ("N1", float("inf")), ("N1", float("nan")),
-    ("T1", 5),
-])
+@pytest.mark.parametrize(
+    ("indicator", "value"),
+    [
+        ("Y1", 1),
+        ("Y1", "yes"),
+        ("S1", 4),
+        ("S1", -1),
+        ("S1", True),
+        ("S1", 2.0),
+        ("S1", "2"),
+        ("C1", "elsewhere"),
+        ("C1", 1),
+        ("N1", True),
+        ("N1", "12"),
+        ("N1", float("inf")),
+        ("N1", float("nan")),
+        ("T1", 5),
+    ],
+)
 def test_a_value_of_the_wrong_type_for_its_indicator_is_refused(indicator, value):
     answers = [a if a.indicator != indicator else an_answer(indicator, value) for a in ALL_ANSWERED]
     position = next(i for i, a in enumerate(answers) if a.indicator == indicator)
@@ -107,9 +140,18 @@ def test_a_value_of_the_wrong_type_for_its_indicator_is_refused(indicator, value
     assert len(error.errors) == 1
 
 
-@pytest.mark.parametrize(("indicator", "value"), [
-    ("Y1", False), ("S1", 0), ("S1", 3), ("C1", "none"), ("N1", 0), ("N1", -3.5), ("T1", ""),
-])
+@pytest.mark.parametrize(
+    ("indicator", "value"),
+    [
+        ("Y1", False),
+        ("S1", 0),
+        ("S1", 3),
+        ("C1", "none"),
+        ("N1", 0),
+        ("N1", -3.5),
+        ("T1", ""),
+    ],
+)
 def test_a_value_of_the_right_type_is_accepted(indicator, value):
     answers = [a if a.indicator != indicator else an_answer(indicator, value) for a in ALL_ANSWERED]
     validate_visit(a_visit(answers=answers), INSTRUMENT, now=NOW)
@@ -145,14 +187,19 @@ def test_a_visit_finishing_before_it_starts_is_refused():
 def test_times_beyond_the_allowed_clock_skew_are_refused_one_by_one():
     far = NOW + timedelta(minutes=11)
     doc = a_visit(
-        started_at=NOW - timedelta(minutes=30), finished_at=far,
+        started_at=NOW - timedelta(minutes=30),
+        finished_at=far,
         positions=[Position(lat=-6.7616, lon=108.4808, accuracy_m=10, at=far)],
         answers=[an_answer("Y1", True, at=far), *ALL_ANSWERED[1:]],
         photos=[a_photo(taken_at=far)],
     )
     error = problems_of(doc)
     assert [e["field"] for e in error.errors] == [
-        "finished_at", "positions[0].at", "answers[0].answered_at", "photos[0].taken_at"]
+        "finished_at",
+        "positions[0].at",
+        "answers[0].answered_at",
+        "photos[0].taken_at",
+    ]
 
 
 def test_a_phone_clock_slightly_ahead_is_tolerated():
@@ -180,19 +227,25 @@ def test_a_photo_for_an_indicator_that_takes_none_is_refused():
 
 def test_all_problems_are_listed_and_the_first_is_named():
     doc = a_visit(
-        started_at=NOW - timedelta(minutes=10), finished_at=NOW - timedelta(minutes=20),
+        started_at=NOW - timedelta(minutes=10),
+        finished_at=NOW - timedelta(minutes=20),
         answers=[an_answer("ZZ9", True), an_answer("S1", 7), *ALL_ANSWERED[2:]],
         photos=[a_photo("C1")],
     )
     error = problems_of(doc)
     assert error.field == "finished_at"
     assert [e["field"] for e in error.errors] == [
-        "finished_at", "answers[0].indicator", "answers[1].value", "photos[0].indicator"]
+        "finished_at",
+        "answers[0].indicator",
+        "answers[1].value",
+        "photos[0].indicator",
+    ]
     assert "3 more" in error.detail
     assert error.as_problem()["errors"] == error.errors
 
 
 # --- missing_required --------------------------------------------------------------------------------------------
+
 
 def test_a_complete_visit_misses_nothing():
     assert missing_required(a_visit(), INSTRUMENT) == []

@@ -25,16 +25,23 @@ YES_NO_CHOICES = [["list_name", "name", "label"], ["yes_no", "yes", "Ya"], ["yes
 SETTINGS = [["form_id", "version", "form_title"], ["uji-form", 1, "Formulir uji"]]
 
 
-def an_xlsform(survey: list[list[Any]], *, choices: list[list[Any]] | None = None,
-               settings: list[list[Any]] | None = None, header: list[str] = SURVEY_HEADER) -> bytes:
+def an_xlsform(
+    survey: list[list[Any]],
+    *,
+    choices: list[list[Any]] | None = None,
+    settings: list[list[Any]] | None = None,
+    header: list[str] = SURVEY_HEADER,
+) -> bytes:
     """A workbook in memory; survey rows start on sheet row 2, after the header."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "survey"
     for row in [header, *survey]:
         sheet.append(row)
-    for name, rows in (("choices", YES_NO_CHOICES if choices is None else choices),
-                       ("settings", SETTINGS if settings is None else settings)):
+    for name, rows in (
+        ("choices", YES_NO_CHOICES if choices is None else choices),
+        ("settings", SETTINGS if settings is None else settings),
+    ):
         if rows:
             extra = workbook.create_sheet(name)
             for row in rows:
@@ -66,6 +73,7 @@ def a_question(name: str, type_: str = "select_one yes_no", **columns: Any) -> l
 
 
 # --- the shipped example and round trips ---
+
 
 def test_the_shipped_example_reads_back_as_the_default_instrument() -> None:
     assert instrument_from_xlsform(SHIPPED_EXAMPLE.read_bytes()) == load_default_instrument()
@@ -111,12 +119,18 @@ def test_key_and_version_given_by_the_caller_override_the_settings_sheet() -> No
 
 # --- a form written by hand ---
 
+
 def test_a_hand_written_form_becomes_the_instrument_its_author_meant() -> None:
     instrument = instrument_from_xlsform(HAND_WRITTEN.read_bytes())
-    assert (instrument.key, instrument.version, instrument.title.id) == ("cek-kebersihan", 3,
-                                                                          "Cek kebersihan dan layanan")
-    assert [(d.id, d.title.en, d.weight) for d in instrument.dimensions] == [("fasilitas", "Facilities", 40),
-                                                                            ("layanan", "Service", 60)]
+    assert (instrument.key, instrument.version, instrument.title.id) == (
+        "cek-kebersihan",
+        3,
+        "Cek kebersihan dan layanan",
+    )
+    assert [(d.id, d.title.en, d.weight) for d in instrument.dimensions] == [
+        ("fasilitas", "Facilities", 40),
+        ("layanan", "Service", 60),
+    ]
     indicators = instrument.indicators()
     assert [(i.id, i.type, i.weight, i.photo) for i in indicators.values()] == [
         ("ruang_tunggu", "yes_no", 2, "required"),
@@ -148,39 +162,63 @@ def test_the_hand_written_fixture_is_itself_a_valid_xlsform() -> None:
 
 
 def test_a_plain_label_column_is_bahasa_indonesia_and_unweighted_groups_weigh_the_same() -> None:
-    form = an_xlsform([["begin group", "A", "Sarana"], ["select_one yes_no", "A1", "Toilet tersedia"],
-                       ["end group"], ["begin group", "B", "Proses"], ["integer", "B1", "Loket aktif", 0],
-                       ["select_one yes_no", "B2", "Moto terpampang"], ["end group"]],
-                      header=["type", "name", "label", "weight"])
+    form = an_xlsform(
+        [
+            ["begin group", "A", "Sarana"],
+            ["select_one yes_no", "A1", "Toilet tersedia"],
+            ["end group"],
+            ["begin group", "B", "Proses"],
+            ["integer", "B1", "Loket aktif", 0],
+            ["select_one yes_no", "B2", "Moto terpampang"],
+            ["end group"],
+        ],
+        header=["type", "name", "label", "weight"],
+    )
     instrument = instrument_from_xlsform(form)
-    assert [(d.id, d.title.id, d.title.en, d.weight) for d in instrument.dimensions] == [("A", "Sarana", None, 1),
-                                                                                        ("B", "Proses", None, 1)]
+    assert [(d.id, d.title.id, d.title.en, d.weight) for d in instrument.dimensions] == [
+        ("A", "Sarana", None, 1),
+        ("B", "Proses", None, 1),
+    ]
     a1 = instrument.indicators()["A1"]
     assert (a1.text.id, a1.text.en, a1.required, a1.weight) == ("Toilet tersedia", None, False, 1)
 
 
 def test_relevant_values_take_the_type_of_the_indicator_they_compare_with() -> None:
-    scale_choices = [["list_name", "name", "label"], *YES_NO_CHOICES[1:],
-                     *(["scale_0_3", str(n), str(n)] for n in range(4)), ["mutu", "low", "Rendah"],
-                     ["mutu", "high", "Tinggi"]]
-    form = an_xlsform(a_group(
-        "A", a_question("Q1"), a_question("Q2", "select_one scale_0_3"), a_question("Q3", "select_one mutu"),
-        a_question("Q4", "decimal", weight=0),
-        a_question("R1", relevant="${Q1} = 'no'"), a_question("R2", relevant="${Q2}='3'"),
-        a_question("R3", relevant='${Q3} = "high"'), a_question("R4", relevant="${Q4} = 7.5")),
-        choices=scale_choices)
+    scale_choices = [
+        ["list_name", "name", "label"],
+        *YES_NO_CHOICES[1:],
+        *(["scale_0_3", str(n), str(n)] for n in range(4)),
+        ["mutu", "low", "Rendah"],
+        ["mutu", "high", "Tinggi"],
+    ]
+    form = an_xlsform(
+        a_group(
+            "A",
+            a_question("Q1"),
+            a_question("Q2", "select_one scale_0_3"),
+            a_question("Q3", "select_one mutu"),
+            a_question("Q4", "decimal", weight=0),
+            a_question("R1", relevant="${Q1} = 'no'"),
+            a_question("R2", relevant="${Q2}='3'"),
+            a_question("R3", relevant='${Q3} = "high"'),
+            a_question("R4", relevant="${Q4} = 7.5"),
+        ),
+        choices=scale_choices,
+    )
     conditions = {i.id: i.relevant.equals for i in instrument_from_xlsform(form).indicators().values() if i.relevant}
     assert conditions == {"R1": False, "R2": 3, "R3": "high", "R4": 7.5}
     assert isinstance(conditions["R2"], int) and not isinstance(conditions["R2"], bool)
 
 
 def test_a_photo_column_on_the_indicator_row_sets_its_photo() -> None:
-    form = an_xlsform(a_group("A", [*a_question("A1"), "optional"], [*a_question("A2"), "none"]),
-                      header=[*SURVEY_HEADER, "photo"])
+    form = an_xlsform(
+        a_group("A", [*a_question("A1"), "optional"], [*a_question("A2"), "none"]), header=[*SURVEY_HEADER, "photo"]
+    )
     assert [i.photo for i in instrument_from_xlsform(form).indicators().values()] == ["optional", "none"]
 
 
 # --- refusals, each naming its row ---
+
 
 def test_an_unknown_type_is_refused_with_its_row() -> None:
     error = refusal(an_xlsform(a_group("A", a_question("A1"), a_question("A2", "barcode_scan"))))
@@ -188,8 +226,9 @@ def test_an_unknown_type_is_refused_with_its_row() -> None:
     assert error.field == "survey row 4" and error.status == 422
 
 
-@pytest.mark.parametrize("row_type", ["note", "calculate", "geopoint", "select_multiple yes_no", "start",
-                                      "select_one yes_no or_other"])
+@pytest.mark.parametrize(
+    "row_type", ["note", "calculate", "geopoint", "select_multiple yes_no", "start", "select_one yes_no or_other"]
+)
 def test_rows_that_cannot_be_scored_are_refused_not_dropped(row_type: str) -> None:
     error = refusal(an_xlsform(a_group("A", a_question("A1"), a_question("A2", row_type))))
     assert messages(error)[0].startswith(f"survey row 4: type '{row_type}' is not supported")
@@ -219,13 +258,18 @@ def test_a_yes_no_list_with_other_values_is_refused() -> None:
 def test_a_choice_without_a_label_and_a_duplicate_choice_are_refused_on_the_choices_sheet() -> None:
     choices = [*YES_NO_CHOICES, ["yes_no", "no", "Tidak lagi"], ["mutu", "low", None]]
     error = refusal(an_xlsform(a_group("A", a_question("A1")), choices=choices))
-    assert messages(error) == ["choices row 4: choice 'no' appears twice in list 'yes_no'",
-                               "choices row 5: choice 'low' of list 'mutu' is missing its label"]
+    assert messages(error) == [
+        "choices row 4: choice 'no' appears twice in list 'yes_no'",
+        "choices row 5: choice 'low' of list 'mutu' is missing its label",
+    ]
 
 
 def test_repeats_nested_groups_and_questions_outside_a_group_are_refused() -> None:
-    survey = [a_question("Z1"), *a_group("A", a_question("A1"), *a_group("A_sub", a_question("A2"))),
-              ["begin repeat", "R", "Ulang"]]
+    survey = [
+        a_question("Z1"),
+        *a_group("A", a_question("A1"), *a_group("A_sub", a_question("A2"))),
+        ["begin repeat", "R", "Ulang"],
+    ]
     error = refusal(an_xlsform(survey))
     assert messages(error) == [
         "survey row 2: indicator 'Z1' is outside any group; put every indicator in a group (a dimension)",
@@ -236,14 +280,24 @@ def test_repeats_nested_groups_and_questions_outside_a_group_are_refused() -> No
 
 def test_a_group_left_open_or_empty_is_refused() -> None:
     error = refusal(an_xlsform([*a_group("A"), ["begin group", "B", "Proses"], a_question("B1")]))
-    assert messages(error) == ["survey row 2: group 'A' holds no indicator",
-                               "survey row 4: group 'B' is never closed with 'end group'"]
+    assert messages(error) == [
+        "survey row 2: group 'A' holds no indicator",
+        "survey row 4: group 'B' is never closed with 'end group'",
+    ]
 
 
 def test_a_relevant_we_cannot_express_or_on_a_later_question_is_refused() -> None:
-    error = refusal(an_xlsform(a_group(
-        "A", a_question("A1", relevant="${A2} = 'yes'"), a_question("A2"),
-        a_question("A3", relevant="${A1} = 'yes' and ${A2} = 'no'"), a_question("A4", relevant="${A1} = 'maybe'"))))
+    error = refusal(
+        an_xlsform(
+            a_group(
+                "A",
+                a_question("A1", relevant="${A2} = 'yes'"),
+                a_question("A2"),
+                a_question("A3", relevant="${A1} = 'yes' and ${A2} = 'no'"),
+                a_question("A4", relevant="${A1} = 'maybe'"),
+            )
+        )
+    )
     assert messages(error) == [
         "survey row 3: relevant refers to 'A2', which is not an indicator before 'A1'",
         "survey row 5: relevant '${A1} = 'yes' and ${A2} = 'no'' is not supported; only the form ${INDICATOR} ="
@@ -253,16 +307,28 @@ def test_a_relevant_we_cannot_express_or_on_a_later_question_is_refused() -> Non
 
 
 def test_an_image_row_needs_an_indicator_right_above_it() -> None:
-    error = refusal(an_xlsform(a_group("A", ["image", "foto", "Foto depan"], a_question("A1"),
-                                       ["image", "foto_1", "Foto"], ["image", "foto_2", "Foto lagi"])))
-    assert messages(error) == ["survey row 3: an image row must come right after the indicator it documents",
-                               "survey row 6: an image row must come right after the indicator it documents"]
+    error = refusal(
+        an_xlsform(
+            a_group(
+                "A",
+                ["image", "foto", "Foto depan"],
+                a_question("A1"),
+                ["image", "foto_1", "Foto"],
+                ["image", "foto_2", "Foto lagi"],
+            )
+        )
+    )
+    assert messages(error) == [
+        "survey row 3: an image row must come right after the indicator it documents",
+        "survey row 6: an image row must come right after the indicator it documents",
+    ]
 
 
 def test_columns_that_change_what_is_collected_are_refused() -> None:
     form = an_xlsform(a_group("A", [*a_question("A1", "integer"), ". >= 0"]), header=[*SURVEY_HEADER, "constraint"])
-    assert messages(refusal(form))[0] == ("survey row 3: column 'constraint' is not supported (it would change what"
-                                          " is collected)")
+    assert messages(refusal(form))[0] == (
+        "survey row 3: column 'constraint' is not supported (it would change what is collected)"
+    )
 
 
 def test_a_label_in_a_third_language_is_refused_rather_than_dropped() -> None:
@@ -271,8 +337,9 @@ def test_a_label_in_a_third_language_is_refused_rather_than_dropped() -> None:
 
 
 def test_rule_violations_are_reported_on_the_row_of_the_indicator() -> None:
-    error = refusal(an_xlsform(a_group("A", a_question("A1"), a_question("A2", "text", weight=2),
-                                       a_question("A3", "integer"))))
+    error = refusal(
+        an_xlsform(a_group("A", a_question("A1"), a_question("A2", "text", weight=2), a_question("A3", "integer")))
+    )
     assert messages(error) == [
         "survey row 4: text indicator 'A2' is never scored: its weight must be 0",
         "survey row 5: number indicator 'A3' has weight 1 but no bands to score it; add bands or set its weight to 0",
@@ -282,8 +349,7 @@ def test_rule_violations_are_reported_on_the_row_of_the_indicator() -> None:
 def test_settings_without_a_usable_form_id_or_version_are_refused_unless_the_caller_gives_them() -> None:
     form = an_xlsform(a_group("A", a_question("A1")), settings=[["form_id", "version"], ["Form Uji", "v2"]])
     assert messages(refusal(form)) == [
-        "settings row 2: form_id 'Form Uji' is not a valid instrument key: use 2–63 lower-case letters, digits and"
-        " '-'",
+        "settings row 2: form_id 'Form Uji' is not a valid instrument key: use 2–63 lower-case letters, digits and '-'",
         "settings row 2: version 'v2' must be a whole number from 1",
     ]
     instrument = instrument_from_xlsform(form, key="form-uji", version=2)
@@ -291,8 +357,17 @@ def test_settings_without_a_usable_form_id_or_version_are_refused_unless_the_cal
 
 
 def test_every_problem_of_a_broken_form_is_listed_at_once() -> None:
-    error = refusal(an_xlsform(a_group("A", a_question("A1", "geopoint"), ["integer", "A2"], a_question("A2"),
-                                       a_question("A3", "select_one nowhere"))))
+    error = refusal(
+        an_xlsform(
+            a_group(
+                "A",
+                a_question("A1", "geopoint"),
+                ["integer", "A2"],
+                a_question("A2"),
+                a_question("A3", "select_one nowhere"),
+            )
+        )
+    )
     assert [problem["row"] for problem in error.errors or []] == [3, 4, 5, 6]
     assert all(problem["sheet"] == "survey" for problem in error.errors or [])
     assert error.detail.startswith("survey row 3: type 'geopoint' is not supported (and 3 more)")
@@ -311,8 +386,10 @@ def test_a_workbook_without_a_survey_sheet_is_refused() -> None:
 
 
 def test_a_value_the_instrument_cannot_hold_is_refused_on_its_row() -> None:
-    form = an_xlsform(a_group("A", [*a_question("A1", "integer", weight=0), "satuan-yang-terlalu-panjang"]),
-                      header=[*SURVEY_HEADER, "unit"])
+    form = an_xlsform(
+        a_group("A", [*a_question("A1", "integer", weight=0), "satuan-yang-terlalu-panjang"]),
+        header=[*SURVEY_HEADER, "unit"],
+    )
     assert messages(refusal(form)) == ["survey row 3: unit: Expected `str` of length <= 16"]
 
 

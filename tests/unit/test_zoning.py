@@ -25,9 +25,17 @@ OMBUDSMAN_2022 = PROFILES["ombudsman-2022"]
 PANRB_IPP = PROFILES["panrb-ipp"]
 
 
-@pytest.mark.parametrize(("score", "zone"), [
-    ("100", "green"), ("81.00", "green"), ("80.99", "yellow"), ("51.00", "yellow"), ("50.99", "red"), ("0", "red"),
-])
+@pytest.mark.parametrize(
+    ("score", "zone"),
+    [
+        ("100", "green"),
+        ("81.00", "green"),
+        ("80.99", "yellow"),
+        ("51.00", "yellow"),
+        ("50.99", "red"),
+        ("0", "red"),
+    ],
+)
 def test_ombudsman_2021_zones_change_exactly_at_81_and_51(score: str, zone: str) -> None:
     classification = classify(Decimal(score), OMBUDSMAN_2021)
     assert classification.zone == zone
@@ -51,10 +59,20 @@ def test_a_score_of_50_995_rounds_up_into_yellow() -> None:
     assert classify(Decimal("50.995"), OMBUDSMAN_2021).zone == "yellow"
 
 
-@pytest.mark.parametrize(("score", "grade", "zone"), [
-    ("88.00", "A", "green"), ("87.99", "B", "green"), ("78.00", "B", "green"), ("77.99", "C", "yellow"),
-    ("57.00", "C", "yellow"), ("56.99", "D", "red"), ("37.00", "D", "red"), ("36.99", "E", "red"), ("0", "E", "red"),
-])
+@pytest.mark.parametrize(
+    ("score", "grade", "zone"),
+    [
+        ("88.00", "A", "green"),
+        ("87.99", "B", "green"),
+        ("78.00", "B", "green"),
+        ("77.99", "C", "yellow"),
+        ("57.00", "C", "yellow"),
+        ("56.99", "D", "red"),
+        ("37.00", "D", "red"),
+        ("36.99", "E", "red"),
+        ("0", "E", "red"),
+    ],
+)
 def test_ombudsman_2022_grades_and_their_zones(score: str, grade: str, zone: str) -> None:
     classification = classify(Decimal(score), OMBUDSMAN_2022)
     assert (classification.grade, classification.zone) == (grade, zone)
@@ -65,13 +83,32 @@ def test_ombudsman_2022_labels_name_the_opinion() -> None:
     assert classify(Decimal("10"), OMBUDSMAN_2022).label.id == "Kualitas Terendah"
 
 
-@pytest.mark.parametrize(("score", "index", "grade"), [
-    ("100", "5.00", "A"), ("90.20", "4.51", "A"), ("90.19", "4.51", "A"), ("90.09", "4.50", "A-"),
-    ("80.20", "4.01", "A-"), ("80.00", "4.00", "B"), ("70.20", "3.51", "B"), ("70.00", "3.50", "B-"),
-    ("60.20", "3.01", "B-"), ("60.10", "3.01", "B-"), ("60.09", "3.00", "C"), ("60.00", "3.00", "C"),
-    ("50.20", "2.51", "C"), ("50.00", "2.50", "C-"), ("40.20", "2.01", "C-"), ("40.00", "2.00", "D"),
-    ("30.20", "1.51", "D"), ("30.00", "1.50", "E"), ("20.20", "1.01", "E"), ("20.00", "1.00", "F"), ("0", "0.00", "F"),
-])
+@pytest.mark.parametrize(
+    ("score", "index", "grade"),
+    [
+        ("100", "5.00", "A"),
+        ("90.20", "4.51", "A"),
+        ("90.19", "4.51", "A"),
+        ("90.09", "4.50", "A-"),
+        ("80.20", "4.01", "A-"),
+        ("80.00", "4.00", "B"),
+        ("70.20", "3.51", "B"),
+        ("70.00", "3.50", "B-"),
+        ("60.20", "3.01", "B-"),
+        ("60.10", "3.01", "B-"),
+        ("60.09", "3.00", "C"),
+        ("60.00", "3.00", "C"),
+        ("50.20", "2.51", "C"),
+        ("50.00", "2.50", "C-"),
+        ("40.20", "2.01", "C-"),
+        ("40.00", "2.00", "D"),
+        ("30.20", "1.51", "D"),
+        ("30.00", "1.50", "E"),
+        ("20.20", "1.01", "E"),
+        ("20.00", "1.00", "F"),
+        ("0", "0.00", "F"),
+    ],
+)
 def test_panrb_ipp_grades_the_index_rounded_half_up(score: str, index: str, grade: str) -> None:
     classification = classify(Decimal(score), PANRB_IPP)
     assert classification.index == Decimal(index)
@@ -110,6 +147,7 @@ def test_a_higher_score_never_gets_a_worse_classification(score: Decimal, key: s
 
 # --- profiles as data ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", sorted(PROFILES))
 def test_every_shipped_profile_survives_a_json_round_trip(key: str) -> None:
     stored = json.loads(json.dumps(profile_to_dict(PROFILES[key])))
@@ -143,26 +181,29 @@ def _edited(profile: Profile, change: Any) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize(("profile", "change", "field"), [
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][1].update(min="81.00"), "profile.cutoffs[1].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][1].update(min="90"), "profile.cutoffs[1].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min="100.01"), "profile.cutoffs[0].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][2].update(min="10"), "profile.cutoffs[2].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][2].update(min="-1"), "profile.cutoffs[2].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min="banyak"), "profile.cutoffs[0].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min=True), "profile.cutoffs[0].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min="NaN"), "profile.cutoffs[0].min"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(zone="hijau"), "profile.cutoffs[0].zone"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][0]["label"].update(id=""), "profile.cutoffs[0].label.id"),
-    (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(colour="#0f0"), "profile.cutoffs[0].colour"),
-    (OMBUDSMAN_2021, lambda d: d.update(cutoffs=[]), "profile.cutoffs"),
-    (OMBUDSMAN_2021, lambda d: d.update(kind="stars"), "profile.kind"),
-    (OMBUDSMAN_2021, lambda d: d.update(key="Ombudsman 2021"), "profile.key"),
-    (OMBUDSMAN_2022, lambda d: d["cutoffs"][0].update(grade=None), "profile.cutoffs[0].grade"),
-    (OMBUDSMAN_2022, lambda d: d["cutoffs"][1].update(grade="A"), "profile.cutoffs"),
-    (PANRB_IPP, lambda d: d["cutoffs"][0].update(min="5.01"), "profile.cutoffs[0].min"),
-    (PANRB_IPP, lambda d: d["cutoffs"][0].update(zone="green"), "profile.cutoffs[0].zone"),
-])
+@pytest.mark.parametrize(
+    ("profile", "change", "field"),
+    [
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][1].update(min="81.00"), "profile.cutoffs[1].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][1].update(min="90"), "profile.cutoffs[1].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min="100.01"), "profile.cutoffs[0].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][2].update(min="10"), "profile.cutoffs[2].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][2].update(min="-1"), "profile.cutoffs[2].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min="banyak"), "profile.cutoffs[0].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min=True), "profile.cutoffs[0].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(min="NaN"), "profile.cutoffs[0].min"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(zone="hijau"), "profile.cutoffs[0].zone"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][0]["label"].update(id=""), "profile.cutoffs[0].label.id"),
+        (OMBUDSMAN_2021, lambda d: d["cutoffs"][0].update(colour="#0f0"), "profile.cutoffs[0].colour"),
+        (OMBUDSMAN_2021, lambda d: d.update(cutoffs=[]), "profile.cutoffs"),
+        (OMBUDSMAN_2021, lambda d: d.update(kind="stars"), "profile.kind"),
+        (OMBUDSMAN_2021, lambda d: d.update(key="Ombudsman 2021"), "profile.key"),
+        (OMBUDSMAN_2022, lambda d: d["cutoffs"][0].update(grade=None), "profile.cutoffs[0].grade"),
+        (OMBUDSMAN_2022, lambda d: d["cutoffs"][1].update(grade="A"), "profile.cutoffs"),
+        (PANRB_IPP, lambda d: d["cutoffs"][0].update(min="5.01"), "profile.cutoffs[0].min"),
+        (PANRB_IPP, lambda d: d["cutoffs"][0].update(zone="green"), "profile.cutoffs[0].zone"),
+    ],
+)
 def test_a_broken_profile_is_refused_naming_the_field(profile: Profile, change: Any, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         profile_from_dict(_edited(profile, change))

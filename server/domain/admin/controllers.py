@@ -43,18 +43,27 @@ GeofenceM = Annotated[int, msgspec.Meta(ge=1, le=50_000)]
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339 with offset")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
 Seed = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] | Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-CSV_KINDS = {content_type: "csv" for content_type in (
-    "text/csv", "application/csv", "text/plain", "application/vnd.ms-excel",  # what browsers label a .csv with
-)}
+CSV_KINDS = {
+    content_type: "csv"
+    for content_type in (
+        "text/csv",
+        "application/csv",
+        "text/plain",
+        "application/vnd.ms-excel",  # what browsers label a .csv with
+    )
+}
 CSV_SCHEMA = Schema(type="string")  # type: ignore[arg-type]
-FILE_FORM_SCHEMA = Schema(type="object",  # type: ignore[arg-type]
-                          properties={"file": Schema(type="string", format="binary")})  # type: ignore[arg-type]
+FILE_FORM_SCHEMA = Schema(
+    type="object",  # type: ignore[arg-type]
+    properties={"file": Schema(type="string", format="binary")},
+)  # type: ignore[arg-type]
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
 
 
-async def read_upload(request: Request[Any, Any, Any], *, kinds: dict[str, str], file_kinds: dict[str, str],
-                      max_bytes: int) -> tuple[bytes, str]:
+async def read_upload(
+    request: Request[Any, Any, Any], *, kinds: dict[str, str], file_kinds: dict[str, str], max_bytes: int
+) -> tuple[bytes, str]:
     """An uploaded file, sent either as the raw body with its content type or as the one file of a multipart form;
     returns its bytes and its kind (looked up in ``kinds`` by content type, else in ``file_kinds`` by extension)."""
     announced = request.headers.get("content-length", "")
@@ -62,8 +71,9 @@ async def read_upload(request: Request[Any, Any, Any], *, kinds: dict[str, str],
         raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")
     content_type, _ = request.content_type
     if content_type == "multipart/form-data":
-        upload = next((value for _, value in (await request.form()).multi_items() if isinstance(value, UploadFile)),
-                      None)
+        upload = next(
+            (value for _, value in (await request.form()).multi_items() if isinstance(value, UploadFile)), None
+        )
         if upload is None:
             raise MalformedRequest("The form holds no file; send the file as a form field such as `file`.")
         body = await upload.read()
@@ -72,8 +82,10 @@ async def read_upload(request: Request[Any, Any, Any], *, kinds: dict[str, str],
         body = await request.body()
         kind = kinds.get(content_type)
     if kind is None:
-        raise UnsupportedMediaType(f"Send one of: {', '.join(sorted(set(kinds)))}, or a multipart form with a "
-                                   f"{'/'.join(sorted(file_kinds))} file.")
+        raise UnsupportedMediaType(
+            f"Send one of: {', '.join(sorted(set(kinds)))}, or a multipart form with a "
+            f"{'/'.join(sorted(file_kinds))} file."
+        )
     if len(body) > max_bytes:
         raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")
     return body, kind
@@ -90,13 +102,17 @@ def _raw_body_operation(description: str, content: dict[str, Schema]) -> type[Op
     @dataclass
     class RawBodyOperation(Operation):
         def __post_init__(self) -> None:
-            self.request_body = RequestBody(required=True, description=description, content={
-                media_type: OpenAPIMediaType(schema=schema) for media_type, schema in content.items()})
+            self.request_body = RequestBody(
+                required=True,
+                description=description,
+                content={media_type: OpenAPIMediaType(schema=schema) for media_type, schema in content.items()},
+            )
 
     return RawBodyOperation
 
 
 # --- bodies and answers -------------------------------------------------------------------------------------------
+
 
 class RegionRef(msgspec.Struct):
     id: uuid.UUID
@@ -148,8 +164,9 @@ class NewUnit(msgspec.Struct, forbid_unknown_fields=True):
     lat: Latitude | None = None
     lon: Longitude | None = None
     geofence_m: GeofenceM = 100
-    opening_hours: Annotated[str, msgspec.Meta(max_length=200,
-                                               description="e.g. 'Mo-Th 08:00-15:30; Fr 08:00-11:00'")] = ""
+    opening_hours: Annotated[
+        str, msgspec.Meta(max_length=200, description="e.g. 'Mo-Th 08:00-15:30; Fr 08:00-11:00'")
+    ] = ""
 
 
 class UnitChanges(msgspec.Struct, forbid_unknown_fields=True):
@@ -414,58 +431,105 @@ class AssignmentsOut(msgspec.Struct):
 
 # --- shaping answers ----------------------------------------------------------------------------------------------
 
+
 def _region_ref(region: Any) -> RegionRef:
     return RegionRef(region.id, region.code, region.name)
 
 
 def _region_out(region: Any) -> RegionOut:
-    return RegionOut(id=region.id, code=region.code, name=region.name, kind=region.kind, timezone=region.timezone,
-                     parent_id=region.parent_id, created_at=region.created_at)
+    return RegionOut(
+        id=region.id,
+        code=region.code,
+        name=region.name,
+        kind=region.kind,
+        timezone=region.timezone,
+        parent_id=region.parent_id,
+        created_at=region.created_at,
+    )
 
 
 def _agency_out(view: AgencyView) -> AgencyOut:
     agency = view.agency
-    return AgencyOut(id=agency.id, name=agency.name, kind=agency.kind, region=_region_ref(view.region),
-                     created_at=agency.created_at)
+    return AgencyOut(
+        id=agency.id, name=agency.name, kind=agency.kind, region=_region_ref(view.region), created_at=agency.created_at
+    )
 
 
 def _unit_out(view: UnitView) -> UnitOut:
     unit = view.unit
-    return UnitOut(id=unit.id, name=unit.name, address=unit.address, lat=unit.lat, lon=unit.lon,
-                   geofence_m=unit.geofence_m, opening_hours=unit.opening_hours,
-                   agency=AgencyRef(view.agency.id, view.agency.name), region=_region_ref(view.region),
-                   created_at=unit.created_at)
+    return UnitOut(
+        id=unit.id,
+        name=unit.name,
+        address=unit.address,
+        lat=unit.lat,
+        lon=unit.lon,
+        geofence_m=unit.geofence_m,
+        opening_hours=unit.opening_hours,
+        agency=AgencyRef(view.agency.id, view.agency.name),
+        region=_region_ref(view.region),
+        created_at=unit.created_at,
+    )
 
 
 def _import_out(result: UnitImport) -> UnitImportOut:
-    rows = [ImportRowOut(row=r.read.line, values=r.read.values, action=r.action, unit_id=r.unit_id,
-                         problems=[RowProblemOut(p.field, p.message) for p in r.problems]) for r in result.rows]
+    rows = [
+        ImportRowOut(
+            row=r.read.line,
+            values=r.read.values,
+            action=r.action,
+            unit_id=r.unit_id,
+            problems=[RowProblemOut(p.field, p.message) for p in r.problems],
+        )
+        for r in result.rows
+    ]
     problems = result.problems
     return UnitImportOut(
-        dry_run=result.dry_run, ok=not problems, rows=rows,
+        dry_run=result.dry_run,
+        ok=not problems,
+        rows=rows,
         errors=[ImportErrorOut(p.row, p.field, p.message) for p in problems],
-        summary=ImportSummary(rows=len(rows), create=result.count("create"), update=result.count("update"),
-                              unchanged=result.count("unchanged"),
-                              rows_with_problems=sum(1 for r in result.rows if r.problems),
-                              regions_created=result.regions_created, agencies_created=result.agencies_created))
+        summary=ImportSummary(
+            rows=len(rows),
+            create=result.count("create"),
+            update=result.count("update"),
+            unchanged=result.count("unchanged"),
+            rows_with_problems=sum(1 for r in result.rows if r.problems),
+            regions_created=result.regions_created,
+            agencies_created=result.agencies_created,
+        ),
+    )
 
 
 def _user_out(view: UserView) -> UserOut:
     user = view.user
-    return UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-                   is_active=user.is_active, regions=[_region_ref(region) for region in view.regions],
-                   conflicts=[ConflictOut(c.id, c.unit_id, c.agency_id, c.note, c.created_at) for c in view.conflicts],
-                   created_at=user.created_at)
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        is_active=user.is_active,
+        regions=[_region_ref(region) for region in view.regions],
+        conflicts=[ConflictOut(c.id, c.unit_id, c.agency_id, c.note, c.created_at) for c in view.conflicts],
+        created_at=user.created_at,
+    )
 
 
 def _wave_out(view: WaveView) -> WaveOut:
     wave, instrument = view.wave, view.instrument
-    return WaveOut(id=wave.id, name=wave.name, kind=wave.kind, status=wave.status,
-                   instrument=WaveInstrument(instrument.id, instrument.key, instrument.version, instrument.title),
-                   profile_key=wave.profile_key, profile=wave.profile,
-                   period=Period(wave.period_start, wave.period_end),
-                   integrity_settings=wave.integrity_settings, assignment_count=view.assignment_count,
-                   published_at=wave.published_at, created_at=wave.created_at)
+    return WaveOut(
+        id=wave.id,
+        name=wave.name,
+        kind=wave.kind,
+        status=wave.status,
+        instrument=WaveInstrument(instrument.id, instrument.key, instrument.version, instrument.title),
+        profile_key=wave.profile_key,
+        profile=wave.profile,
+        period=Period(wave.period_start, wave.period_end),
+        integrity_settings=wave.integrity_settings,
+        assignment_count=view.assignment_count,
+        published_at=wave.published_at,
+        created_at=wave.created_at,
+    )
 
 
 def _profile_out(profile: Any) -> ProfileOut:
@@ -473,8 +537,14 @@ def _profile_out(profile: Any) -> ProfileOut:
 
 
 def _assigned_unit(view: UnitView) -> AssignedUnitOut:
-    return AssignedUnitOut(id=view.unit.id, name=view.unit.name, agency=view.agency.name, region=view.region.name,
-                           lat=view.unit.lat, lon=view.unit.lon)
+    return AssignedUnitOut(
+        id=view.unit.id,
+        name=view.unit.name,
+        agency=view.agency.name,
+        region=view.region.name,
+        lat=view.unit.lat,
+        lon=view.unit.lon,
+    )
 
 
 def _surveyor_ref(user: Any) -> SurveyorRef:
@@ -483,31 +553,45 @@ def _surveyor_ref(user: Any) -> SurveyorRef:
 
 def _assignments_out(batch: AssignmentBatch) -> AssignmentsOut:
     return AssignmentsOut(
-        wave_id=batch.wave.id, dry_run=batch.dry_run, seed=batch.seed,
-        assignments=[AssignmentOut(id=a.id, unit=_assigned_unit(a.unit), surveyor=_surveyor_ref(a.surveyor),
-                                   window=WindowOut(a.window_start, a.window_end)) for a in batch.assignments],
+        wave_id=batch.wave.id,
+        dry_run=batch.dry_run,
+        seed=batch.seed,
+        assignments=[
+            AssignmentOut(
+                id=a.id,
+                unit=_assigned_unit(a.unit),
+                surveyor=_surveyor_ref(a.surveyor),
+                window=WindowOut(a.window_start, a.window_end),
+            )
+            for a in batch.assignments
+        ],
         loads=[LoadOut(_surveyor_ref(user), count) for user, count in batch.loads],
         unassigned=[_assigned_unit(view) for view in batch.unassigned],
-        warnings=[WarningOut(w.code, w.message, w.unit_id) for w in batch.warnings])
+        warnings=[WarningOut(w.code, w.message, w.unit_id) for w in batch.warnings],
+    )
 
 
 def _given(struct: msgspec.Struct) -> dict[str, Any]:
-    return {name: value for name in struct.__struct_fields__
-            if (value := getattr(struct, name)) is not msgspec.UNSET}
+    return {name: value for name in struct.__struct_fields__ if (value := getattr(struct, name)) is not msgspec.UNSET}
 
 
 # --- controllers --------------------------------------------------------------------------------------------------
+
 
 class RegionController(Controller):
     path = "/api/admin/regions"
     tags = ["admin"]
     guards = [admin_only]
 
-    @post("/", summary="Create a region (province, regency or city)",
-          description="`kind` defaults from the name: 'Kota …' is a city, 'Provinsi …' a province, else a regency.")
+    @post(
+        "/",
+        summary="Create a region (province, regency or city)",
+        description="`kind` defaults from the name: 'Kota …' is a city, 'Provinsi …' a province, else a regency.",
+    )
     async def create(self, data: NewRegion, db_session: AsyncSession, principal: Principal) -> RegionOut:
         region = await AdminService(db_session, principal).create_region(
-            code=data.code, name=data.name, kind=data.kind, timezone=data.timezone, parent_id=data.parent_id)
+            code=data.code, name=data.name, kind=data.kind, timezone=data.timezone, parent_id=data.parent_id
+        )
         return _region_out(region)
 
     @get("/", summary="Every region")
@@ -526,13 +610,15 @@ class AgencyController(Controller):
 
     @post("/", summary="Create an agency (perangkat daerah) in a region")
     async def create(self, data: NewAgency, db_session: AsyncSession, principal: Principal) -> AgencyOut:
-        view = await AdminService(db_session, principal).create_agency(region_id=data.region_id, name=data.name,
-                                                                       kind=data.kind)
+        view = await AdminService(db_session, principal).create_agency(
+            region_id=data.region_id, name=data.name, kind=data.kind
+        )
         return _agency_out(view)
 
     @get("/", summary="Every agency, optionally of one region")
-    async def list_agencies(self, db_session: AsyncSession, principal: Principal,
-                            region_id: FromQuery[uuid.UUID | None] = None) -> list[AgencyOut]:
+    async def list_agencies(
+        self, db_session: AsyncSession, principal: Principal, region_id: FromQuery[uuid.UUID | None] = None
+    ) -> list[AgencyOut]:
         return [_agency_out(view) for view in await AdminService(db_session, principal).agencies(region_id=region_id)]
 
     @get("/{agency_id:uuid}", summary="One agency")
@@ -548,30 +634,54 @@ class UnitController(Controller):
     @post("/", summary="Create a unit (unit layanan) of an agency")
     async def create(self, data: NewUnit, db_session: AsyncSession, principal: Principal) -> UnitOut:
         view = await AdminService(db_session, principal).create_unit(
-            agency_id=data.agency_id, name=data.name, address=data.address, lat=data.lat, lon=data.lon,
-            geofence_m=data.geofence_m, opening_hours=data.opening_hours)
+            agency_id=data.agency_id,
+            name=data.name,
+            address=data.address,
+            lat=data.lat,
+            lon=data.lon,
+            geofence_m=data.geofence_m,
+            opening_hours=data.opening_hours,
+        )
         return _unit_out(view)
 
-    @post("/import", status_code=200, request_max_body_size=UPLOAD_HARD_LIMIT_BYTES,
-          summary="Import units from CSV (all or nothing)",
-          operation_class=_raw_body_operation(
-              "CSV with the columns region_code, region_name, agency, unit, address, lat, lon, geofence_m, "
-              "opening_hours (UTF-8, ',' or ';'), as the raw body (text/csv) or the one file of a multipart form.",
-              {"text/csv": CSV_SCHEMA, "multipart/form-data": FILE_FORM_SCHEMA}),
-          description="Regions and agencies named in the file are created when missing; a unit already stored (same "
-                      "region code, agency and unit name, ignoring case) is updated. With `dry_run=true` nothing is "
-                      "written and the answer previews every row with its action and problems. Without it, any bad "
-                      "row refuses the whole file: 422 with `errors: [{row, field, message}]` for every problem.")
-    async def import_csv(self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal,
-                         dry_run: FromQuery[bool] = False) -> UnitImportOut:
-        body, _ = await read_upload(request, kinds=CSV_KINDS, file_kinds={".csv": "csv", ".txt": "csv"},
-                                    max_bytes=request.app.state.settings.max_csv_bytes)
+    @post(
+        "/import",
+        status_code=200,
+        request_max_body_size=UPLOAD_HARD_LIMIT_BYTES,
+        summary="Import units from CSV (all or nothing)",
+        operation_class=_raw_body_operation(
+            "CSV with the columns region_code, region_name, agency, unit, address, lat, lon, geofence_m, "
+            "opening_hours (UTF-8, ',' or ';'), as the raw body (text/csv) or the one file of a multipart form.",
+            {"text/csv": CSV_SCHEMA, "multipart/form-data": FILE_FORM_SCHEMA},
+        ),
+        description="Regions and agencies named in the file are created when missing; a unit already stored (same "
+        "region code, agency and unit name, ignoring case) is updated. With `dry_run=true` nothing is "
+        "written and the answer previews every row with its action and problems. Without it, any bad "
+        "row refuses the whole file: 422 with `errors: [{row, field, message}]` for every problem.",
+    )
+    async def import_csv(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        principal: Principal,
+        dry_run: FromQuery[bool] = False,
+    ) -> UnitImportOut:
+        body, _ = await read_upload(
+            request,
+            kinds=CSV_KINDS,
+            file_kinds={".csv": "csv", ".txt": "csv"},
+            max_bytes=request.app.state.settings.max_csv_bytes,
+        )
         return _import_out(await AdminService(db_session, principal).import_units(body, dry_run=dry_run))
 
     @get("/", summary="Every unit, optionally of one region or agency")
-    async def list_units(self, db_session: AsyncSession, principal: Principal,
-                         region_id: FromQuery[uuid.UUID | None] = None,
-                         agency_id: FromQuery[uuid.UUID | None] = None) -> list[UnitOut]:
+    async def list_units(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        region_id: FromQuery[uuid.UUID | None] = None,
+        agency_id: FromQuery[uuid.UUID | None] = None,
+    ) -> list[UnitOut]:
         views = await AdminService(db_session, principal).units(region_id=region_id, agency_id=agency_id)
         return [_unit_out(view) for view in views]
 
@@ -580,8 +690,9 @@ class UnitController(Controller):
         return _unit_out(await AdminService(db_session, principal).unit(unit_id))
 
     @patch("/{unit_id:uuid}", summary="Edit a unit: only the fields sent change")
-    async def edit(self, unit_id: FromPath[uuid.UUID], data: UnitChanges, db_session: AsyncSession,
-                   principal: Principal) -> UnitOut:
+    async def edit(
+        self, unit_id: FromPath[uuid.UUID], data: UnitChanges, db_session: AsyncSession, principal: Principal
+    ) -> UnitOut:
         return _unit_out(await AdminService(db_session, principal).update_unit(unit_id, _given(data)))
 
 
@@ -593,13 +704,21 @@ class UserController(Controller):
     @post("/", summary="Create a user (admin, supervisor with regions, or surveyor)")
     async def create(self, data: NewUser, db_session: AsyncSession, principal: Principal) -> UserOut:
         view = await AdminService(db_session, principal).create_user(
-            username=data.username, display_name=data.display_name, role=data.role, password=data.password,
-            region_ids=data.region_ids)
+            username=data.username,
+            display_name=data.display_name,
+            role=data.role,
+            password=data.password,
+            region_ids=data.region_ids,
+        )
         return _user_out(view)
 
     @get("/", summary="Every user, optionally of one role")
-    async def list_users(self, db_session: AsyncSession, principal: Principal,
-                         role: FromQuery[Literal["admin", "supervisor", "surveyor"] | None] = None) -> list[UserOut]:
+    async def list_users(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        role: FromQuery[Literal["admin", "supervisor", "surveyor"] | None] = None,
+    ) -> list[UserOut]:
         return [_user_out(view) for view in await AdminService(db_session, principal).users(role=role)]
 
     @get("/{user_id:uuid}", summary="One user with their regions and declared conflicts")
@@ -607,17 +726,23 @@ class UserController(Controller):
         return _user_out(await AdminService(db_session, principal).user(user_id))
 
     @patch("/{user_id:uuid}", summary="Deactivate, reset the password, rename, or set a supervisor's regions")
-    async def edit(self, user_id: FromPath[uuid.UUID], data: UserChanges, db_session: AsyncSession,
-                   principal: Principal) -> UserOut:
+    async def edit(
+        self, user_id: FromPath[uuid.UUID], data: UserChanges, db_session: AsyncSession, principal: Principal
+    ) -> UserOut:
         view = await AdminService(db_session, principal).update_user(user_id, **_given(data))
         return _user_out(view)
 
-    @post("/{user_id:uuid}/conflicts", summary="Declare a surveyor's conflict of interest with a unit or agency",
-          description="The draw never sends the surveyor there, and explicit assignments there are refused.")
-    async def declare_conflict(self, user_id: FromPath[uuid.UUID], data: NewConflict, db_session: AsyncSession,
-                               principal: Principal) -> UserOut:
-        view = await AdminService(db_session, principal).add_conflict(user_id, unit_id=data.unit_id,
-                                                                      agency_id=data.agency_id, note=data.note)
+    @post(
+        "/{user_id:uuid}/conflicts",
+        summary="Declare a surveyor's conflict of interest with a unit or agency",
+        description="The draw never sends the surveyor there, and explicit assignments there are refused.",
+    )
+    async def declare_conflict(
+        self, user_id: FromPath[uuid.UUID], data: NewConflict, db_session: AsyncSession, principal: Principal
+    ) -> UserOut:
+        view = await AdminService(db_session, principal).add_conflict(
+            user_id, unit_id=data.unit_id, agency_id=data.agency_id, note=data.note
+        )
         return _user_out(view)
 
 
@@ -626,14 +751,24 @@ class WaveController(Controller):
     tags = ["admin"]
     guards = [admin_only]
 
-    @post("/", summary="Create a wave (in draft) on an instrument version and a scoring profile",
-          description="`profile` may carry an edited copy of the profile named by `profile_key`; "
-                      "`integrity_settings` overrides the defaults it names (unknown names are refused).")
+    @post(
+        "/",
+        summary="Create a wave (in draft) on an instrument version and a scoring profile",
+        description="`profile` may carry an edited copy of the profile named by `profile_key`; "
+        "`integrity_settings` overrides the defaults it names (unknown names are refused).",
+    )
     async def create(self, data: NewWave, db_session: AsyncSession, principal: Principal) -> WaveOut:
         view = await AdminService(db_session, principal).create_wave(
-            name=data.name, kind=data.kind, instrument_key=data.instrument.key,
-            instrument_version=data.instrument.version, profile_key=data.profile_key, profile=data.profile,
-            period_start=data.period.start, period_end=data.period.end, integrity_settings=data.integrity_settings)
+            name=data.name,
+            kind=data.kind,
+            instrument_key=data.instrument.key,
+            instrument_version=data.instrument.version,
+            profile_key=data.profile_key,
+            profile=data.profile,
+            period_start=data.period.start,
+            period_end=data.period.end,
+            integrity_settings=data.integrity_settings,
+        )
         return _wave_out(view)
 
     @get("/", summary="Every wave, latest period first")
@@ -644,52 +779,86 @@ class WaveController(Controller):
     async def detail(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal) -> WaveOut:
         return _wave_out(await AdminService(db_session, principal).wave(wave_id))
 
-    @patch("/{wave_id:uuid}", summary="Edit a wave: only the fields sent change",
-           description="Name, period and integrity settings while the wave is in draft or fieldwork; instrument "
-                       "version and scoring profile in draft only. Otherwise 409 `wave.state`. Sending `profile_key` "
-                       "alone stores that profile's published cut-offs; `profile` carries an edited copy.")
-    async def edit(self, wave_id: FromPath[uuid.UUID], data: WaveChanges, db_session: AsyncSession,
-                   principal: Principal) -> WaveOut:
+    @patch(
+        "/{wave_id:uuid}",
+        summary="Edit a wave: only the fields sent change",
+        description="Name, period and integrity settings while the wave is in draft or fieldwork; instrument "
+        "version and scoring profile in draft only. Otherwise 409 `wave.state`. Sending `profile_key` "
+        "alone stores that profile's published cut-offs; `profile` carries an edited copy.",
+    )
+    async def edit(
+        self, wave_id: FromPath[uuid.UUID], data: WaveChanges, db_session: AsyncSession, principal: Principal
+    ) -> WaveOut:
         given = _given(data)
         period, instrument = given.pop("period", None), given.pop("instrument", None)
         view = await AdminService(db_session, principal).update_wave(
-            wave_id, **given, period=None if period is None else (period.start, period.end),
-            instrument=None if instrument is None else (instrument.key, instrument.version))
+            wave_id,
+            **given,
+            period=None if period is None else (period.start, period.end),
+            instrument=None if instrument is None else (instrument.key, instrument.version),
+        )
         return _wave_out(view)
 
-    @post("/{wave_id:uuid}/status", status_code=200, summary="Move a wave forward: draft → fieldwork → review",
-          description="Forward one step only; anything else is 409 `wave.state`. Publishing has its own route.")
-    async def move(self, wave_id: FromPath[uuid.UUID], data: WaveStatusChange, db_session: AsyncSession,
-                   principal: Principal) -> WaveOut:
+    @post(
+        "/{wave_id:uuid}/status",
+        status_code=200,
+        summary="Move a wave forward: draft → fieldwork → review",
+        description="Forward one step only; anything else is 409 `wave.state`. Publishing has its own route.",
+    )
+    async def move(
+        self, wave_id: FromPath[uuid.UUID], data: WaveStatusChange, db_session: AsyncSession, principal: Principal
+    ) -> WaveOut:
         return _wave_out(await AdminService(db_session, principal).move_wave(wave_id, data.status))
 
-    @post("/{wave_id:uuid}/assignments", summary="Assign units to surveyors: an explicit list or a seeded draw",
-          description="201 with the stored assignments and each surveyor's load; a draw with `dry_run` answers 200 "
-                      "and stores nothing. Units nobody may take are listed in `unassigned`; units without "
-                      "coordinates and windows outside the period are warnings.")
-    async def assign(self, wave_id: FromPath[uuid.UUID], data: AssignmentsRequest, db_session: AsyncSession,
-                     principal: Principal) -> Response[AssignmentsOut]:
+    @post(
+        "/{wave_id:uuid}/assignments",
+        summary="Assign units to surveyors: an explicit list or a seeded draw",
+        description="201 with the stored assignments and each surveyor's load; a draw with `dry_run` answers 200 "
+        "and stores nothing. Units nobody may take are listed in `unassigned`; units without "
+        "coordinates and windows outside the period are warnings.",
+    )
+    async def assign(
+        self, wave_id: FromPath[uuid.UUID], data: AssignmentsRequest, db_session: AsyncSession, principal: Principal
+    ) -> Response[AssignmentsOut]:
         draw = data.draw
         batch = await AdminService(db_session, principal).add_assignments(
             wave_id,
-            explicit=None if data.assignments is None else [
-                NewAssignment(a.unit_id, a.surveyor_id, a.window_start, a.window_end) for a in data.assignments],
-            draw=None if draw is None else DrawOrder(
-                seed=draw.seed, surveyor_ids=draw.surveyor_ids, window_start=draw.window_start,
-                window_end=draw.window_end, unit_ids=draw.unit_ids, dry_run=draw.dry_run))
+            explicit=None
+            if data.assignments is None
+            else [NewAssignment(a.unit_id, a.surveyor_id, a.window_start, a.window_end) for a in data.assignments],
+            draw=None
+            if draw is None
+            else DrawOrder(
+                seed=draw.seed,
+                surveyor_ids=draw.surveyor_ids,
+                window_start=draw.window_start,
+                window_end=draw.window_end,
+                unit_ids=draw.unit_ids,
+                dry_run=draw.dry_run,
+            ),
+        )
         return Response(_assignments_out(batch), status_code=200 if batch.dry_run else 201)
 
     @get("/{wave_id:uuid}/assignments", summary="A wave's assignments and each surveyor's load")
-    async def list_assignments(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                               principal: Principal) -> AssignmentsOut:
+    async def list_assignments(
+        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+    ) -> AssignmentsOut:
         return _assignments_out(await AdminService(db_session, principal).wave_assignments(wave_id))
 
-    @delete("/{wave_id:uuid}/assignments/{assignment_id:uuid}", summary="Take back an assignment nobody visited yet",
-            description="204 while the wave is in draft or fieldwork (409 `wave.state` otherwise) and no visit was "
-                        "sent for it (409 `assignment.visited` otherwise). It leaves the surveyor's "
-                        "`GET /api/me/assignments` at once.")
-    async def delete_assignment(self, wave_id: FromPath[uuid.UUID], assignment_id: FromPath[uuid.UUID],
-                                db_session: AsyncSession, principal: Principal) -> None:
+    @delete(
+        "/{wave_id:uuid}/assignments/{assignment_id:uuid}",
+        summary="Take back an assignment nobody visited yet",
+        description="204 while the wave is in draft or fieldwork (409 `wave.state` otherwise) and no visit was "
+        "sent for it (409 `assignment.visited` otherwise). It leaves the surveyor's "
+        "`GET /api/me/assignments` at once.",
+    )
+    async def delete_assignment(
+        self,
+        wave_id: FromPath[uuid.UUID],
+        assignment_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+    ) -> None:
         await AdminService(db_session, principal).delete_assignment(wave_id, assignment_id)
 
 
@@ -698,11 +867,20 @@ class ProfileController(Controller):
     tags = ["admin"]
     guards = [admin_only]
 
-    @get("/", summary="The scoring profiles a wave may use, with their cut-offs",
-         description="A wave stores its profile by `key`, or an edited copy of one (`profile` on create or edit).")
+    @get(
+        "/",
+        summary="The scoring profiles a wave may use, with their cut-offs",
+        description="A wave stores its profile by `key`, or an edited copy of one (`profile` on create or edit).",
+    )
     async def list_profiles(self, db_session: AsyncSession, principal: Principal) -> list[ProfileOut]:
         return [_profile_out(profile) for profile in AdminService(db_session, principal).scoring_profiles()]
 
 
-ADMIN_CONTROLLERS = [RegionController, AgencyController, UnitController, UserController, WaveController,
-                     ProfileController]
+ADMIN_CONTROLLERS = [
+    RegionController,
+    AgencyController,
+    UnitController,
+    UserController,
+    WaveController,
+    ProfileController,
+]

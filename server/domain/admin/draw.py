@@ -54,8 +54,13 @@ class Draw:
     """Units no surveyor of the draw may take, in unit-id order."""
 
 
-def draw_assignments(units: Iterable[DrawUnit], surveyors: Iterable[DrawSurveyor], seed: Seed, *,
-                     excluded: Iterable[tuple[uuid.UUID, uuid.UUID]] = ()) -> Draw:
+def draw_assignments(
+    units: Iterable[DrawUnit],
+    surveyors: Iterable[DrawSurveyor],
+    seed: Seed,
+    *,
+    excluded: Iterable[tuple[uuid.UUID, uuid.UUID]] = (),
+) -> Draw:
     """Draw one surveyor for each unit; ``excluded`` holds ``(unit_id, surveyor_id)`` pairs that may not be drawn."""
     rng = random.Random(_seed_value(seed))
     unit_order = sorted(_unique(units), key=lambda unit: str(unit.id))
@@ -99,8 +104,12 @@ def _unique(items: Iterable[_Drawn]) -> list[_Drawn]:
     return list(seen.values())
 
 
-def _even_out(held: dict[uuid.UUID, list[uuid.UUID]], holder: dict[uuid.UUID, uuid.UUID],
-              candidates: dict[uuid.UUID, list[uuid.UUID]], surveyor_order: Sequence[uuid.UUID]) -> None:
+def _even_out(
+    held: dict[uuid.UUID, list[uuid.UUID]],
+    holder: dict[uuid.UUID, uuid.UUID],
+    candidates: dict[uuid.UUID, list[uuid.UUID]],
+    surveyor_order: Sequence[uuid.UUID],
+) -> None:
     """Move units along chains from the most to the least loaded surveyors until no chain can even the loads."""
     while True:
         for source in sorted(surveyor_order, key=lambda s_id: -len(held[s_id])):
@@ -115,8 +124,9 @@ def _even_out(held: dict[uuid.UUID, list[uuid.UUID]], holder: dict[uuid.UUID, uu
             return
 
 
-def _moving_chain(source: uuid.UUID, held: dict[uuid.UUID, list[uuid.UUID]],
-                  candidates: dict[uuid.UUID, list[uuid.UUID]]) -> list[tuple[uuid.UUID, uuid.UUID]] | None:
+def _moving_chain(
+    source: uuid.UUID, held: dict[uuid.UUID, list[uuid.UUID]], candidates: dict[uuid.UUID, list[uuid.UUID]]
+) -> list[tuple[uuid.UUID, uuid.UUID]] | None:
     """A shortest chain of moves ``[(unit_id, to_surveyor_id), …]`` from ``source`` to a surveyor at least two
     units lighter, or None. Breadth-first over surveyors, in a fixed order, so the result is reproducible."""
     source_load = len(held[source])
@@ -135,8 +145,9 @@ def _moving_chain(source: uuid.UUID, held: dict[uuid.UUID, list[uuid.UUID]],
     return None
 
 
-def _chain_to(target: uuid.UUID,
-              reached_by: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID] | None]) -> list[tuple[uuid.UUID, uuid.UUID]]:
+def _chain_to(
+    target: uuid.UUID, reached_by: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID] | None]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
     chain = []
     step = reached_by[target]
     while step is not None:

@@ -27,15 +27,17 @@ DAY_CODES = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 
 _DAY_NAMES = {
     name: day
-    for day, names in enumerate([
-        ("mo", "mon", "monday", "sen", "senin"),
-        ("tu", "tue", "tuesday", "sel", "selasa"),
-        ("we", "wed", "wednesday", "rab", "rabu"),
-        ("th", "thu", "thursday", "kam", "kamis"),
-        ("fr", "fri", "friday", "jum", "jumat", "jum'at"),
-        ("sa", "sat", "saturday", "sab", "sabtu"),
-        ("su", "sun", "sunday", "min", "minggu", "ahad"),
-    ])
+    for day, names in enumerate(
+        [
+            ("mo", "mon", "monday", "sen", "senin"),
+            ("tu", "tue", "tuesday", "sel", "selasa"),
+            ("we", "wed", "wednesday", "rab", "rabu"),
+            ("th", "thu", "thursday", "kam", "kamis"),
+            ("fr", "fri", "friday", "jum", "jumat", "jum'at"),
+            ("sa", "sat", "saturday", "sab", "sabtu"),
+            ("su", "sun", "sunday", "min", "minggu", "ahad"),
+        ]
+    )
     for name in names
 }
 _RANGE_WORDS = {"-", "–", "—", "s/d", "sd", "sampai", "hingga", "to"}
@@ -66,8 +68,7 @@ class OpeningHours:
     def is_open_at(self, local_dt: datetime) -> bool:
         """Whether the unit is open at ``local_dt``, read as wall-clock time in the unit's own time zone."""
         second_of_day = local_dt.hour * 3600 + local_dt.minute * 60 + local_dt.second
-        return any(span.start_min * 60 <= second_of_day < span.end_min * 60
-                   for span in self.week[local_dt.weekday()])
+        return any(span.start_min * 60 <= second_of_day < span.end_min * 60 for span in self.week[local_dt.weekday()])
 
     def format(self) -> str:
         """The canonical text; ``parse_opening_hours(hours.format()) == hours``."""
@@ -75,8 +76,9 @@ class OpeningHours:
         for day, spans in enumerate(self.week):
             if spans:
                 days_by_spans.setdefault(spans, []).append(day)
-        return "; ".join(f"{_format_days(days)} {','.join(map(_format_span, spans))}"
-                         for spans, days in days_by_spans.items())
+        return "; ".join(
+            f"{_format_days(days)} {','.join(map(_format_span, spans))}" for spans, days in days_by_spans.items()
+        )
 
     def __str__(self) -> str:
         return self.format()
@@ -100,10 +102,10 @@ def _parse_rule(rule: str, text: str) -> tuple[set[int], tuple[OpenSpan, ...]]:
     times_start = _TIMES_START.search(rule)
     if times_start is None:
         raise _unreadable(text, f"no times in {rule!r}")
-    days_text = rule[:times_start.start()].strip(" :,")
+    days_text = rule[: times_start.start()].strip(" :,")
     if not days_text:
         raise _unreadable(text, f"no days before the times in {rule!r}")
-    return _parse_days(days_text, text), _parse_spans(rule[times_start.start():], text)
+    return _parse_days(days_text, text), _parse_spans(rule[times_start.start() :], text)
 
 
 def _parse_days(days_text: str, text: str) -> set[int]:
@@ -147,8 +149,9 @@ def _day(token: str, text: str) -> int:
     try:
         return _DAY_NAMES[token]
     except KeyError:
-        raise _unreadable(text, f"unknown day {token!r} (use Mo Tu We Th Fr Sa Su or Sen Sel Rab Kam Jum Sab Min)"
-                          ) from None
+        raise _unreadable(
+            text, f"unknown day {token!r} (use Mo Tu We Th Fr Sa Su or Sen Sel Rab Kam Jum Sab Min)"
+        ) from None
 
 
 def _parse_spans(times_text: str, text: str) -> tuple[OpenSpan, ...]:
@@ -190,8 +193,7 @@ def _format_days(days: list[int]) -> str:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return ",".join(DAY_CODES[run[0]] if len(run) == 1 else f"{DAY_CODES[run[0]]}-{DAY_CODES[run[-1]]}"
-                    for run in runs)
+    return ",".join(DAY_CODES[run[0]] if len(run) == 1 else f"{DAY_CODES[run[0]]}-{DAY_CODES[run[-1]]}" for run in runs)
 
 
 def _format_span(span: OpenSpan) -> str:

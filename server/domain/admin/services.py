@@ -83,6 +83,7 @@ def _canonical_opening_hours(text: str, field_name: str = "opening_hours") -> st
 
 # --- views handed to the controllers --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AgencyView:
     agency: Agency
@@ -190,8 +191,13 @@ class AdminService:
         self.audit = AuditLog(session)
 
     async def _record(self, action: str, entity_type: str, entity_id: object, data: dict[str, Any]) -> None:
-        await self.audit.record(action, entity_type=entity_type, entity_id=entity_id,
-                                actor_id=self.actor.id if self.actor else None, data=data)
+        await self.audit.record(
+            action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor_id=self.actor.id if self.actor else None,
+            data=data,
+        )
 
     async def _flush_refusing_duplicates(self, what: str, field_name: str | None) -> None:
         # The checks before a write catch duplicates; a unique constraint settles the race between two requests.
@@ -202,12 +208,20 @@ class AdminService:
 
     # --- regions --------------------------------------------------------------------------------------------------
 
-    async def create_region(self, *, code: str, name: str, kind: str | None = None, timezone: str = "Asia/Jakarta",
-                            parent_id: uuid.UUID | None = None) -> Region:
+    async def create_region(
+        self,
+        *,
+        code: str,
+        name: str,
+        kind: str | None = None,
+        timezone: str = "Asia/Jakarta",
+        parent_id: uuid.UUID | None = None,
+    ) -> Region:
         code = code.strip()
         if not REGION_CODE_PATTERN.match(code):
-            raise InvalidInput("A region code holds letters, digits, '.', '-' or '_' (e.g. the BPS code 32.09).",
-                               field="code")
+            raise InvalidInput(
+                "A region code holds letters, digits, '.', '-' or '_' (e.g. the BPS code 32.09).", field="code"
+            )
         name = _clean_name(name, "name")
         kind = kind or _region_kind_from_name(name)
         if kind not in REGION_KINDS:
@@ -217,8 +231,7 @@ class AdminService:
             raise InvalidInput(f"There is no region {parent_id}.", field="parent_id")
         if await self.session.scalar(select(Region.id).where(Region.code == code)):
             raise DuplicateKey(f"A region with code {code} already exists.", field="code")
-        region = Region(code=code, name=name, kind=kind, timezone=timezone, parent_id=parent_id,
-                        created_at=clock.now())
+        region = Region(code=code, name=name, kind=kind, timezone=timezone, parent_id=parent_id, created_at=clock.now())
         self.session.add(region)
         await self._flush_refusing_duplicates(f"A region with code {code}", "code")
         await self._record("region.created", "region", region.id, {"code": code, "name": name, "kind": kind})
@@ -255,20 +268,33 @@ class AdminService:
         return [AgencyView(agency, region) for agency, region in (await self.session.execute(query)).all()]
 
     async def agency(self, agency_id: uuid.UUID) -> AgencyView:
-        row = (await self.session.execute(select(Agency, Region).join(Region, Agency.region_id == Region.id)
-                                          .where(Agency.id == agency_id))).first()
+        row = (
+            await self.session.execute(
+                select(Agency, Region).join(Region, Agency.region_id == Region.id).where(Agency.id == agency_id)
+            )
+        ).first()
         if row is None:
             raise NotFound(f"There is no agency {agency_id}.")
         return AgencyView(*row)
 
     async def _agency_named(self, region_id: uuid.UUID, name: str) -> Agency | None:
-        return await self.session.scalar(select(Agency).where(Agency.region_id == region_id,
-                                                              func.lower(Agency.name) == name.lower()))
+        return await self.session.scalar(
+            select(Agency).where(Agency.region_id == region_id, func.lower(Agency.name) == name.lower())
+        )
 
     # --- units ----------------------------------------------------------------------------------------------------
 
-    async def create_unit(self, *, agency_id: uuid.UUID, name: str, address: str = "", lat: float | None = None,
-                          lon: float | None = None, geofence_m: int = 100, opening_hours: str = "") -> UnitView:
+    async def create_unit(
+        self,
+        *,
+        agency_id: uuid.UUID,
+        name: str,
+        address: str = "",
+        lat: float | None = None,
+        lon: float | None = None,
+        geofence_m: int = 100,
+        opening_hours: str = "",
+    ) -> UnitView:
         agency = await self.session.get(Agency, agency_id)
         if agency is None:
             raise InvalidInput(f"There is no agency {agency_id}.", field="agency_id")
@@ -278,8 +304,16 @@ class AdminService:
         hours = _canonical_opening_hours(opening_hours)
         if await self._unit_named(agency.id, name) is not None:
             raise DuplicateKey(f"{agency.name} already has a unit called {name!r}.", field="name")
-        unit = Unit(agency_id=agency.id, name=name, address=" ".join(address.split()), lat=lat, lon=lon,
-                    geofence_m=geofence_m, opening_hours=hours, created_at=clock.now())
+        unit = Unit(
+            agency_id=agency.id,
+            name=name,
+            address=" ".join(address.split()),
+            lat=lat,
+            lon=lon,
+            geofence_m=geofence_m,
+            opening_hours=hours,
+            created_at=clock.now(),
+        )
         self.session.add(unit)
         await self._flush_refusing_duplicates(f"A unit called {name!r}", "name")
         await self._record("unit.created", "unit", unit.id, {"agency_id": agency.id, "name": name})
@@ -306,8 +340,11 @@ class AdminService:
             other = await self._unit_named(agency_id, name)
             if other is not None and other.id != unit.id:
                 raise DuplicateKey(f"That agency already has a unit called {name!r}.", field="name")
-        changed = {key: [_plain(getattr(unit, key)), _plain(value)] for key, value in changes.items()
-                   if getattr(unit, key) != value}
+        changed = {
+            key: [_plain(getattr(unit, key)), _plain(value)]
+            for key, value in changes.items()
+            if getattr(unit, key) != value
+        }
         for key, value in changes.items():
             setattr(unit, key, value)
         await self._flush_refusing_duplicates(f"A unit called {name!r}", "name")
@@ -315,8 +352,7 @@ class AdminService:
             await self._record("unit.updated", "unit", unit.id, {"changes": changed})
         return await self.unit(unit.id)
 
-    async def units(self, *, region_id: uuid.UUID | None = None,
-                    agency_id: uuid.UUID | None = None) -> list[UnitView]:
+    async def units(self, *, region_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None) -> list[UnitView]:
         query = _unit_views_query().order_by(Region.code, Agency.name, Unit.name)
         if region_id is not None:
             query = query.where(Agency.region_id == region_id)
@@ -331,8 +367,9 @@ class AdminService:
         return UnitView(*row)
 
     async def _unit_named(self, agency_id: uuid.UUID, name: str) -> Unit | None:
-        return await self.session.scalar(select(Unit).where(Unit.agency_id == agency_id,
-                                                            func.lower(Unit.name) == name.lower()))
+        return await self.session.scalar(
+            select(Unit).where(Unit.agency_id == agency_id, func.lower(Unit.name) == name.lower())
+        )
 
     # --- units from CSV -------------------------------------------------------------------------------------------
 
@@ -353,17 +390,31 @@ class AdminService:
         if result.problems:
             raise invalid_units_csv(result.problems)
         written = await plan.write(self.session, rows)
-        await self._record("units.imported", "unit", None, {
-            "rows": len(rows), "created": written["create"], "updated": written["update"],
-            "unchanged": result.count("unchanged"), "regions_created": result.regions_created,
-            "agencies_created": result.agencies_created})
-        return UnitImport(False, [ImportedRow(r.read, r.action, r.unit_id or plan.unit_ids.get(r.read.line), ())
-                                  for r in rows], result.regions_created, result.agencies_created)
+        await self._record(
+            "units.imported",
+            "unit",
+            None,
+            {
+                "rows": len(rows),
+                "created": written["create"],
+                "updated": written["update"],
+                "unchanged": result.count("unchanged"),
+                "regions_created": result.regions_created,
+                "agencies_created": result.agencies_created,
+            },
+        )
+        return UnitImport(
+            False,
+            [ImportedRow(r.read, r.action, r.unit_id or plan.unit_ids.get(r.read.line), ()) for r in rows],
+            result.regions_created,
+            result.agencies_created,
+        )
 
     # --- users ----------------------------------------------------------------------------------------------------
 
-    async def create_user(self, *, username: str, display_name: str, role: str, password: str,
-                          region_ids: Sequence[uuid.UUID] = ()) -> UserView:
+    async def create_user(
+        self, *, username: str, display_name: str, role: str, password: str, region_ids: Sequence[uuid.UUID] = ()
+    ) -> UserView:
         username = username.strip().lower()
         if not USERNAME_PATTERN.match(username):
             raise InvalidInput("A username is 2–64 lower-case letters, digits, '.', '-' or '_'.", field="username")
@@ -375,18 +426,36 @@ class AdminService:
         if await self.session.scalar(select(User.id).where(User.username == username)):
             raise DuplicateKey(f"The username {username} is taken.", field="username")
         now = clock.now()
-        user = User(username=username, display_name=display_name, role=role, is_active=True, created_at=now,
-                    password_changed_at=now, password_hash=await anyio.to_thread.run_sync(hash_password, password))
+        user = User(
+            username=username,
+            display_name=display_name,
+            role=role,
+            is_active=True,
+            created_at=now,
+            password_changed_at=now,
+            password_hash=await anyio.to_thread.run_sync(hash_password, password),
+        )
         self.session.add(user)
         await self._flush_refusing_duplicates(f"The username {username}", "username")
         self.session.add_all(SupervisorRegion(user_id=user.id, region_id=region.id) for region in regions)
         await self.session.flush()
-        await self._record("user.created", "user", user.id, {
-            "username": username, "role": role, "region_codes": [region.code for region in regions]})
+        await self._record(
+            "user.created",
+            "user",
+            user.id,
+            {"username": username, "role": role, "region_codes": [region.code for region in regions]},
+        )
         return await self.user(user.id)
 
-    async def update_user(self, user_id: uuid.UUID, *, display_name: str | None = None, is_active: bool | None = None,
-                          password: str | None = None, region_ids: Sequence[uuid.UUID] | None = None) -> UserView:
+    async def update_user(
+        self,
+        user_id: uuid.UUID,
+        *,
+        display_name: str | None = None,
+        is_active: bool | None = None,
+        password: str | None = None,
+        region_ids: Sequence[uuid.UUID] | None = None,
+    ) -> UserView:
         user = await self.session.get(User, user_id, with_for_update=True)
         if user is None:
             raise NotFound(f"There is no user {user_id}.")
@@ -413,8 +482,9 @@ class AdminService:
             await self._record("user.updated", "user", user.id, {"changes": changed})
         return await self.user(user.id)
 
-    async def add_conflict(self, user_id: uuid.UUID, *, unit_id: uuid.UUID | None, agency_id: uuid.UUID | None,
-                           note: str = "") -> UserView:
+    async def add_conflict(
+        self, user_id: uuid.UUID, *, unit_id: uuid.UUID | None, agency_id: uuid.UUID | None, note: str = ""
+    ) -> UserView:
         """A surveyor declares they (or family) work at a unit or agency: the draw never sends them there."""
         user = await self.session.get(User, user_id)
         if user is None:
@@ -428,17 +498,26 @@ class AdminService:
         if agency_id is not None and await self.session.get(Agency, agency_id) is None:
             raise InvalidInput(f"There is no agency {agency_id}.", field="agency_id")
         same = select(SurveyorConflict.id).where(SurveyorConflict.user_id == user.id)
-        same = same.where(SurveyorConflict.unit_id == unit_id) if unit_id else same.where(
-            SurveyorConflict.agency_id == agency_id)
+        same = (
+            same.where(SurveyorConflict.unit_id == unit_id)
+            if unit_id
+            else same.where(SurveyorConflict.agency_id == agency_id)
+        )
         if await self.session.scalar(same):
-            raise DuplicateKey(f"{user.username} already declared this conflict.",
-                               field="unit_id" if unit_id else "agency_id")
-        conflict = SurveyorConflict(user_id=user.id, unit_id=unit_id, agency_id=agency_id,
-                                    note=" ".join(note.split()), created_at=clock.now())
+            raise DuplicateKey(
+                f"{user.username} already declared this conflict.", field="unit_id" if unit_id else "agency_id"
+            )
+        conflict = SurveyorConflict(
+            user_id=user.id, unit_id=unit_id, agency_id=agency_id, note=" ".join(note.split()), created_at=clock.now()
+        )
         self.session.add(conflict)
         await self.session.flush()
-        await self._record("user.conflict_declared", "user", user.id,
-                           {"unit_id": unit_id, "agency_id": agency_id, "note": conflict.note})
+        await self._record(
+            "user.conflict_declared",
+            "user",
+            user.id,
+            {"unit_id": unit_id, "agency_id": agency_id, "note": conflict.note},
+        )
         return await self.user(user.id)
 
     async def users(self, *, role: str | None = None) -> list[UserView]:
@@ -458,13 +537,21 @@ class AdminService:
     async def _user_views(self, users: Sequence[User]) -> list[UserView]:
         ids = [user.id for user in users]
         regions: dict[uuid.UUID, list[Region]] = {user_id: [] for user_id in ids}
-        for user_id, region in (await self.session.execute(
-                select(SupervisorRegion.user_id, Region).join(Region, SupervisorRegion.region_id == Region.id)
-                .where(SupervisorRegion.user_id.in_(ids)).order_by(Region.code))).all():
+        for user_id, region in (
+            await self.session.execute(
+                select(SupervisorRegion.user_id, Region)
+                .join(Region, SupervisorRegion.region_id == Region.id)
+                .where(SupervisorRegion.user_id.in_(ids))
+                .order_by(Region.code)
+            )
+        ).all():
             regions[user_id].append(region)
         conflicts: dict[uuid.UUID, list[SurveyorConflict]] = {user_id: [] for user_id in ids}
-        for conflict in (await self.session.scalars(select(SurveyorConflict).where(SurveyorConflict.user_id.in_(ids))
-                                                    .order_by(SurveyorConflict.created_at))).all():
+        for conflict in (
+            await self.session.scalars(
+                select(SurveyorConflict).where(SurveyorConflict.user_id.in_(ids)).order_by(SurveyorConflict.created_at)
+            )
+        ).all():
             conflicts[conflict.user_id].append(conflict)
         return [UserView(user, regions[user.id], conflicts[user.id]) for user in users]
 
@@ -486,55 +573,93 @@ class AdminService:
             if link.region_id not in wanted:
                 await self.session.delete(link)
         kept = {link.region_id for link in stored}
-        self.session.add_all(SupervisorRegion(user_id=user.id, region_id=region_id)
-                             for region_id in wanted - kept)
+        self.session.add_all(SupervisorRegion(user_id=user.id, region_id=region_id) for region_id in wanted - kept)
 
     async def _revoke_refresh_tokens(self, user_id: uuid.UUID) -> None:
-        await self.session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id,
-                                                              RefreshToken.revoked_at.is_(None))
-                                   .values(revoked_at=clock.now()))
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=clock.now())
+        )
 
     # --- waves ----------------------------------------------------------------------------------------------------
 
-    async def create_wave(self, *, name: str, kind: str, instrument_key: str, instrument_version: int,
-                          profile_key: str, profile: dict[str, Any] | None, period_start: date, period_end: date,
-                          integrity_settings: dict[str, Any] | None) -> WaveView:
+    async def create_wave(
+        self,
+        *,
+        name: str,
+        kind: str,
+        instrument_key: str,
+        instrument_version: int,
+        profile_key: str,
+        profile: dict[str, Any] | None,
+        period_start: date,
+        period_end: date,
+        integrity_settings: dict[str, Any] | None,
+    ) -> WaveView:
         name = _clean_name(name, "name")
         if kind not in WAVE_KINDS:
             raise InvalidInput(f"A wave kind is one of {', '.join(WAVE_KINDS)}.", field="kind")
         instrument = await find_instrument(self.session, instrument_key, instrument_version)
         if instrument is None:
-            raise InvalidInput(f"There is no instrument {instrument_key} version {instrument_version}.",
-                               field="instrument")
+            raise InvalidInput(
+                f"There is no instrument {instrument_key} version {instrument_version}.", field="instrument"
+            )
         stored_profile = _wave_profile(profile_key, profile)
         if period_end < period_start:
             raise InvalidInput("The period ends before it starts.", field="period.end")
         settings = _integrity_settings(integrity_settings)
         if await self.session.scalar(select(Wave.id).where(func.lower(Wave.name) == name.lower())):
             raise DuplicateKey(f"A wave called {name!r} already exists.", field="name")
-        wave = Wave(name=name, kind=kind, instrument_id=instrument.id, profile_key=profile_key,
-                    profile=stored_profile, integrity_settings=settings.to_dict(), period_start=period_start,
-                    period_end=period_end, status="draft", created_at=clock.now())
+        wave = Wave(
+            name=name,
+            kind=kind,
+            instrument_id=instrument.id,
+            profile_key=profile_key,
+            profile=stored_profile,
+            integrity_settings=settings.to_dict(),
+            period_start=period_start,
+            period_end=period_end,
+            status="draft",
+            created_at=clock.now(),
+        )
         self.session.add(wave)
         await self.session.flush()
-        await self._record("wave.created", "wave", wave.id, {
-            "name": name, "kind": kind, "instrument": {"key": instrument.key, "version": instrument.version},
-            "profile_key": profile_key, "period": [period_start.isoformat(), period_end.isoformat()]})
+        await self._record(
+            "wave.created",
+            "wave",
+            wave.id,
+            {
+                "name": name,
+                "kind": kind,
+                "instrument": {"key": instrument.key, "version": instrument.version},
+                "profile_key": profile_key,
+                "period": [period_start.isoformat(), period_end.isoformat()],
+            },
+        )
         return WaveView(wave, instrument, 0)
 
     async def waves(self) -> list[WaveView]:
-        count = (select(func.count()).select_from(Assignment).where(Assignment.wave_id == Wave.id)
-                 .correlate(Wave).scalar_subquery())
-        rows = await self.session.execute(select(Wave, Instrument, count)
-                                          .join(Instrument, Wave.instrument_id == Instrument.id)
-                                          .order_by(Wave.period_start.desc(), Wave.name))
+        count = (
+            select(func.count())
+            .select_from(Assignment)
+            .where(Assignment.wave_id == Wave.id)
+            .correlate(Wave)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(Wave, Instrument, count)
+            .join(Instrument, Wave.instrument_id == Instrument.id)
+            .order_by(Wave.period_start.desc(), Wave.name)
+        )
         return [WaveView(*row) for row in rows.all()]
 
     async def wave(self, wave_id: uuid.UUID) -> WaveView:
         wave = await self._wave(wave_id)
         instrument = await self.session.get(Instrument, wave.instrument_id)
-        count = await self.session.scalar(select(func.count()).select_from(Assignment)
-                                          .where(Assignment.wave_id == wave.id))
+        count = await self.session.scalar(
+            select(func.count()).select_from(Assignment).where(Assignment.wave_id == wave.id)
+        )
         return WaveView(wave, instrument, count or 0)
 
     async def move_wave(self, wave_id: uuid.UUID, status: str) -> WaveView:
@@ -549,21 +674,35 @@ class AdminService:
         await self._record("wave.status_changed", "wave", wave.id, {"from": previous, "to": status})
         return await self.wave(wave.id)
 
-    async def update_wave(self, wave_id: uuid.UUID, *, name: str | None = None,
-                          period: tuple[date, date] | None = None, integrity_settings: dict[str, Any] | None = None,
-                          instrument: tuple[str, int] | None = None, profile_key: str | None = None,
-                          profile: dict[str, Any] | None = None) -> WaveView:
+    async def update_wave(
+        self,
+        wave_id: uuid.UUID,
+        *,
+        name: str | None = None,
+        period: tuple[date, date] | None = None,
+        integrity_settings: dict[str, Any] | None = None,
+        instrument: tuple[str, int] | None = None,
+        profile_key: str | None = None,
+        profile: dict[str, Any] | None = None,
+    ) -> WaveView:
         """Change what is given (``None``: leave it). Name, period and integrity settings while the wave is in draft or
         fieldwork; the instrument version and the profile only in draft, before any visit was scored against them."""
         wave = await self._wave(wave_id, for_update=True)
         if wave.status not in EDITABLE_WAVE_STATUSES:
-            raise WaveStateConflict(f"The wave is in {wave.status}; it can be edited in draft or fieldwork.",
-                                    status_now=wave.status)
-        draft_only = [field_name for field_name, value in (("instrument", instrument), ("profile_key", profile_key),
-                                                           ("profile", profile)) if value is not None]
+            raise WaveStateConflict(
+                f"The wave is in {wave.status}; it can be edited in draft or fieldwork.", status_now=wave.status
+            )
+        draft_only = [
+            field_name
+            for field_name, value in (("instrument", instrument), ("profile_key", profile_key), ("profile", profile))
+            if value is not None
+        ]
         if draft_only and wave.status != "draft":
-            raise WaveStateConflict(f"The wave is in {wave.status}; its {draft_only[0]} can change in draft only.",
-                                    field=draft_only[0], status_now=wave.status)
+            raise WaveStateConflict(
+                f"The wave is in {wave.status}; its {draft_only[0]} can change in draft only.",
+                field=draft_only[0],
+                status_now=wave.status,
+            )
         changed: dict[str, list[Any]] = {}
         if name is not None:
             await self._rename_wave(wave, _clean_name(name, "name"), changed)
@@ -585,8 +724,9 @@ class AdminService:
         return await self.wave(wave.id)
 
     async def _rename_wave(self, wave: Wave, name: str, changed: dict[str, list[Any]]) -> None:
-        other = await self.session.scalar(select(Wave.id).where(func.lower(Wave.name) == name.lower(),
-                                                                Wave.id != wave.id))
+        other = await self.session.scalar(
+            select(Wave.id).where(func.lower(Wave.name) == name.lower(), Wave.id != wave.id)
+        )
         if other is not None:
             raise DuplicateKey(f"A wave called {name!r} already exists.", field="name")
         _set_changed(wave, "name", name, changed)
@@ -597,8 +737,10 @@ class AdminService:
             raise InvalidInput(f"There is no instrument {key} version {version}.", field="instrument")
         if instrument.id != wave.instrument_id:
             previous = await self.session.get(Instrument, wave.instrument_id)
-            changed["instrument"] = [{"key": previous.key, "version": previous.version} if previous else None,
-                                     {"key": key, "version": version}]
+            changed["instrument"] = [
+                {"key": previous.key, "version": previous.version} if previous else None,
+                {"key": key, "version": version},
+            ]
             wave.instrument_id = instrument.id
 
     def scoring_profiles(self) -> list[Profile]:
@@ -615,17 +757,26 @@ class AdminService:
 
     async def wave_assignments(self, wave_id: uuid.UUID) -> AssignmentBatch:
         wave = await self._wave(wave_id)
-        rows = (await self.session.execute(
-            select(Assignment, User, Unit, Agency, Region).join(User, Assignment.surveyor_id == User.id)
-            .join(Unit, Assignment.unit_id == Unit.id).join(Agency, Unit.agency_id == Agency.id)
-            .join(Region, Agency.region_id == Region.id).where(Assignment.wave_id == wave.id)
-            .order_by(User.username, Assignment.window_start, Unit.name))).all()
-        views = [AssignmentView(a.id, UnitView(unit, agency, region), user, a.window_start, a.window_end)
-                 for a, user, unit, agency, region in rows]
+        rows = (
+            await self.session.execute(
+                select(Assignment, User, Unit, Agency, Region)
+                .join(User, Assignment.surveyor_id == User.id)
+                .join(Unit, Assignment.unit_id == Unit.id)
+                .join(Agency, Unit.agency_id == Agency.id)
+                .join(Region, Agency.region_id == Region.id)
+                .where(Assignment.wave_id == wave.id)
+                .order_by(User.username, Assignment.window_start, Unit.name)
+            )
+        ).all()
+        views = [
+            AssignmentView(a.id, UnitView(unit, agency, region), user, a.window_start, a.window_end)
+            for a, user, unit, agency, region in rows
+        ]
         return AssignmentBatch(wave, views, _loads(views), _warnings(wave, views))
 
-    async def add_assignments(self, wave_id: uuid.UUID, *, explicit: Sequence[NewAssignment] | None = None,
-                              draw: DrawOrder | None = None) -> AssignmentBatch:
+    async def add_assignments(
+        self, wave_id: uuid.UUID, *, explicit: Sequence[NewAssignment] | None = None, draw: DrawOrder | None = None
+    ) -> AssignmentBatch:
         if (explicit is None) == (draw is None):
             raise InvalidInput("Send either `assignments` (a list) or `draw` (a seeded draw).", field="assignments")
         return await self.assign(wave_id, explicit) if explicit is not None else await self.draw(wave_id, draw)
@@ -645,19 +796,24 @@ class AdminService:
             errors.extend(_assignment_problems(i, item, units, surveyors, conflicts, seen))
             seen.add((item.unit_id, item.surveyor_id))
         if errors:
-            raise InvalidInput(f"{errors[0]['field']}: {errors[0]['message']}", field=errors[0]["field"],
-                               errors=errors)
+            raise InvalidInput(f"{errors[0]['field']}: {errors[0]['message']}", field=errors[0]["field"], errors=errors)
         duplicates = [i for i, item in enumerate(wanted) if (item.unit_id, item.surveyor_id) in existing]
         if duplicates:
-            raise DuplicateKey(f"{len(duplicates)} of these assignments already exist in this wave.",
-                               field=f"assignments[{duplicates[0]}]",
-                               errors=[{"field": f"assignments[{i}]", "message": "already assigned in this wave"}
-                                       for i in duplicates])
-        views = await self._store_assignments(wave, [
-            AssignmentView(None, units[item.unit_id], surveyors[item.surveyor_id], item.window_start, item.window_end)
-            for item in wanted])
-        await self._record("wave.assigned", "wave", wave.id, {
-            "assignment_ids": [view.id for view in views]})
+            raise DuplicateKey(
+                f"{len(duplicates)} of these assignments already exist in this wave.",
+                field=f"assignments[{duplicates[0]}]",
+                errors=[{"field": f"assignments[{i}]", "message": "already assigned in this wave"} for i in duplicates],
+            )
+        views = await self._store_assignments(
+            wave,
+            [
+                AssignmentView(
+                    None, units[item.unit_id], surveyors[item.surveyor_id], item.window_start, item.window_end
+                )
+                for item in wanted
+            ],
+        )
+        await self._record("wave.assigned", "wave", wave.id, {"assignment_ids": [view.id for view in views]})
         return AssignmentBatch(wave, views, _loads(views), _warnings(wave, views))
 
     async def draw(self, wave_id: uuid.UUID, order: DrawOrder) -> AssignmentBatch:
@@ -680,28 +836,52 @@ class AdminService:
             units = await self._unit_views(set(order.unit_ids))
             _refuse_unknown(order.unit_ids, units, "draw.unit_ids", "unit")
         if not units:
-            raise InvalidInput("There are no units to draw: every unit is already assigned in this wave.",
-                               field="draw.unit_ids")
+            raise InvalidInput(
+                "There are no units to draw: every unit is already assigned in this wave.", field="draw.unit_ids"
+            )
         conflicts = await self._conflicts(surveyors)
         result = draw_assignments(
             [DrawUnit(view.unit.id, view.agency.id) for view in units.values()],
-            [DrawSurveyor(s_id, frozenset(u for u, _ in conflicts.get(s_id, ())),
-                          frozenset(a for _, a in conflicts.get(s_id, ()))) for s_id in surveyors],
-            order.seed, excluded=existing)
-        views = [AssignmentView(None, units[unit_id], surveyors[surveyor_id], order.window_start, order.window_end)
-                 for unit_id, surveyor_id in result.pairs]
+            [
+                DrawSurveyor(
+                    s_id,
+                    frozenset(u for u, _ in conflicts.get(s_id, ())),
+                    frozenset(a for _, a in conflicts.get(s_id, ())),
+                )
+                for s_id in surveyors
+            ],
+            order.seed,
+            excluded=existing,
+        )
+        views = [
+            AssignmentView(None, units[unit_id], surveyors[surveyor_id], order.window_start, order.window_end)
+            for unit_id, surveyor_id in result.pairs
+        ]
         unassigned = [units[unit_id] for unit_id in result.unassignable]
         if not order.dry_run:
             views = await self._store_assignments(wave, views)
-            await self._record("wave.drawn", "wave", wave.id, {
-                "seed": order.seed, "surveyor_ids": sorted(map(str, surveyors)), "assigned": len(views),
-                "unassignable_unit_ids": [str(unit_id) for unit_id in result.unassignable]})
+            await self._record(
+                "wave.drawn",
+                "wave",
+                wave.id,
+                {
+                    "seed": order.seed,
+                    "surveyor_ids": sorted(map(str, surveyors)),
+                    "assigned": len(views),
+                    "unassignable_unit_ids": [str(unit_id) for unit_id in result.unassignable],
+                },
+            )
         loads = [(surveyors[s_id], count) for s_id, count in result.loads.items()]
         loads.sort(key=lambda pair: pair[0].username)
         warnings = _warnings(wave, views) + [
-            AssignmentWarning("unit.unassignable", f"No surveyor of this draw may take {view.unit.name} (declared "
-                                                   "conflicts, or already assigned to all of them).", view.unit.id)
-            for view in unassigned]
+            AssignmentWarning(
+                "unit.unassignable",
+                f"No surveyor of this draw may take {view.unit.name} (declared "
+                "conflicts, or already assigned to all of them).",
+                view.unit.id,
+            )
+            for view in unassigned
+        ]
         return AssignmentBatch(wave, views, loads, warnings, unassigned, order.dry_run, order.seed)
 
     async def delete_assignment(self, wave_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
@@ -711,8 +891,10 @@ class AdminService:
         if assignment is None or assignment.wave_id != wave.id:
             raise NotFound(f"The wave has no assignment {assignment_id}.")
         if wave.status not in ASSIGNABLE_WAVE_STATUSES:
-            raise WaveStateConflict(f"The wave is in {wave.status}; assignments can be removed in draft or fieldwork.",
-                                    status_now=wave.status)
+            raise WaveStateConflict(
+                f"The wave is in {wave.status}; assignments can be removed in draft or fieldwork.",
+                status_now=wave.status,
+            )
         visited = AssignmentVisited("A visit was already sent for this assignment; it stays as the visit's record.")
         if await self.session.scalar(select(exists().where(Visit.assignment_id == assignment.id))):
             raise visited
@@ -722,26 +904,45 @@ class AdminService:
         except IntegrityError as error:
             # A visit for it arrived between the check and the delete: the foreign key keeps the assignment.
             raise visited from error
-        await self._record("assignment.deleted", "assignment", assignment.id, {
-            "wave_id": wave.id, "unit_id": assignment.unit_id, "surveyor_id": assignment.surveyor_id,
-            "window": [assignment.window_start.isoformat(), assignment.window_end.isoformat()]})
+        await self._record(
+            "assignment.deleted",
+            "assignment",
+            assignment.id,
+            {
+                "wave_id": wave.id,
+                "unit_id": assignment.unit_id,
+                "surveyor_id": assignment.surveyor_id,
+                "window": [assignment.window_start.isoformat(), assignment.window_end.isoformat()],
+            },
+        )
 
     async def _assignable_wave(self, wave_id: uuid.UUID) -> Wave:
         wave = await self._wave(wave_id, for_update=True)
         if wave.status not in ASSIGNABLE_WAVE_STATUSES:
-            raise WaveStateConflict(f"The wave is in {wave.status}; assignments can be added in draft or fieldwork.",
-                                    status_now=wave.status)
+            raise WaveStateConflict(
+                f"The wave is in {wave.status}; assignments can be added in draft or fieldwork.", status_now=wave.status
+            )
         return wave
 
     async def _store_assignments(self, wave: Wave, views: list[AssignmentView]) -> list[AssignmentView]:
         now = clock.now()
-        rows = [Assignment(wave_id=wave.id, unit_id=view.unit.unit.id, surveyor_id=view.surveyor.id,
-                           window_start=view.window_start, window_end=view.window_end, created_at=now)
-                for view in views]
+        rows = [
+            Assignment(
+                wave_id=wave.id,
+                unit_id=view.unit.unit.id,
+                surveyor_id=view.surveyor.id,
+                window_start=view.window_start,
+                window_end=view.window_end,
+                created_at=now,
+            )
+            for view in views
+        ]
         self.session.add_all(rows)
         await self._flush_refusing_duplicates("One of these assignments", "assignments")
-        return [AssignmentView(row.id, view.unit, view.surveyor, view.window_start, view.window_end)
-                for row, view in zip(rows, views, strict=True)]
+        return [
+            AssignmentView(row.id, view.unit, view.surveyor, view.window_start, view.window_end)
+            for row, view in zip(rows, views, strict=True)
+        ]
 
     async def _unit_views(self, unit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UnitView]:
         ids = list(unit_ids)
@@ -753,29 +954,39 @@ class AdminService:
     async def _surveyors(self, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
         """Active surveyors among ``user_ids``; others (unknown, another role, deactivated) are left out."""
         ids = list(user_ids)
-        rows = (await self.session.scalars(select(User).where(User.id.in_(ids), User.role == "surveyor",
-                                                              User.is_active.is_(True)))).all()
+        rows = (
+            await self.session.scalars(
+                select(User).where(User.id.in_(ids), User.role == "surveyor", User.is_active.is_(True))
+            )
+        ).all()
         return {user.id: user for user in rows}
 
-    async def _conflicts(self, surveyors: dict[uuid.UUID, User]
-                         ) -> dict[uuid.UUID, list[tuple[uuid.UUID | None, uuid.UUID | None]]]:
+    async def _conflicts(
+        self, surveyors: dict[uuid.UUID, User]
+    ) -> dict[uuid.UUID, list[tuple[uuid.UUID | None, uuid.UUID | None]]]:
         conflicts: dict[uuid.UUID, list[tuple[uuid.UUID | None, uuid.UUID | None]]] = {}
-        for conflict in (await self.session.scalars(select(SurveyorConflict).where(
-                SurveyorConflict.user_id.in_(list(surveyors))))).all():
+        for conflict in (
+            await self.session.scalars(select(SurveyorConflict).where(SurveyorConflict.user_id.in_(list(surveyors))))
+        ).all():
             conflicts.setdefault(conflict.user_id, []).append((conflict.unit_id, conflict.agency_id))
         return conflicts
 
     async def _assigned_pairs(self, wave_id: uuid.UUID) -> set[tuple[uuid.UUID, uuid.UUID]]:
-        rows = await self.session.execute(select(Assignment.unit_id, Assignment.surveyor_id)
-                                          .where(Assignment.wave_id == wave_id))
+        rows = await self.session.execute(
+            select(Assignment.unit_id, Assignment.surveyor_id).where(Assignment.wave_id == wave_id)
+        )
         return {(unit_id, surveyor_id) for unit_id, surveyor_id in rows.all()}
 
 
 # --- helpers without a session -----------------------------------------------------------------------------------
 
+
 def _unit_views_query() -> Select[tuple[Unit, Agency, Region]]:
-    return (select(Unit, Agency, Region).join(Agency, Unit.agency_id == Agency.id)
-            .join(Region, Agency.region_id == Region.id))
+    return (
+        select(Unit, Agency, Region)
+        .join(Agency, Unit.agency_id == Agency.id)
+        .join(Region, Agency.region_id == Region.id)
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -786,8 +997,9 @@ def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"{name!r} is not a time zone; use an IANA name such as Asia/Jakarta.",
-                           field="timezone") from None
+        raise InvalidInput(
+            f"{name!r} is not a time zone; use an IANA name such as Asia/Jakarta.", field="timezone"
+        ) from None
 
 
 def _check_coordinates(lat: float | None, lon: float | None) -> None:
@@ -811,8 +1023,9 @@ def _wave_profile(profile_key: str, profile: dict[str, Any] | None) -> dict[str,
         return profile_to_dict(profile_for_key(profile_key))
     edited = profile_from_dict(profile)
     if edited.key != profile_key:
-        raise InvalidInput(f"The edited profile's key is {edited.key!r}, but the wave names {profile_key!r}.",
-                           field="profile.key")
+        raise InvalidInput(
+            f"The edited profile's key is {edited.key!r}, but the wave names {profile_key!r}.", field="profile.key"
+        )
     return profile_to_dict(edited)
 
 
@@ -829,8 +1042,10 @@ def _set_period(wave: Wave, period: tuple[date, date], changed: dict[str, list[A
     if end < start:
         raise InvalidInput("The period ends before it starts.", field="period.end")
     if (start, end) != (wave.period_start, wave.period_end):
-        changed["period"] = [[wave.period_start.isoformat(), wave.period_end.isoformat()],
-                             [start.isoformat(), end.isoformat()]]
+        changed["period"] = [
+            [wave.period_start.isoformat(), wave.period_end.isoformat()],
+            [start.isoformat(), end.isoformat()],
+        ]
         wave.period_start, wave.period_end = start, end
 
 
@@ -848,18 +1063,21 @@ def _refuse_unknown(ids: Sequence[uuid.UUID], found: dict[uuid.UUID, Any], field
             raise InvalidInput(f"There is no {what}{extra} {wanted_id}.", field=f"{field_name}[{i}]")
 
 
-def _assignment_problems(i: int, item: NewAssignment, units: dict[uuid.UUID, UnitView],
-                         surveyors: dict[uuid.UUID, User],
-                         conflicts: dict[uuid.UUID, list[tuple[uuid.UUID | None, uuid.UUID | None]]],
-                         seen: set[tuple[uuid.UUID, uuid.UUID]]) -> list[dict[str, str]]:
+def _assignment_problems(
+    i: int,
+    item: NewAssignment,
+    units: dict[uuid.UUID, UnitView],
+    surveyors: dict[uuid.UUID, User],
+    conflicts: dict[uuid.UUID, list[tuple[uuid.UUID | None, uuid.UUID | None]]],
+    seen: set[tuple[uuid.UUID, uuid.UUID]],
+) -> list[dict[str, str]]:
     where = f"assignments[{i}]"
     problems = []
     unit = units.get(item.unit_id)
     if unit is None:
         problems.append({"field": f"{where}.unit_id", "message": f"there is no unit {item.unit_id}"})
     if item.surveyor_id not in surveyors:
-        problems.append({"field": f"{where}.surveyor_id",
-                         "message": f"there is no active surveyor {item.surveyor_id}"})
+        problems.append({"field": f"{where}.surveyor_id", "message": f"there is no active surveyor {item.surveyor_id}"})
     if item.window_end <= item.window_start:
         problems.append({"field": f"{where}.window_end", "message": "the window ends before it starts"})
     if (item.unit_id, item.surveyor_id) in seen:
@@ -867,9 +1085,13 @@ def _assignment_problems(i: int, item: NewAssignment, units: dict[uuid.UUID, Uni
     if unit is not None:
         for conflict_unit_id, conflict_agency_id in conflicts.get(item.surveyor_id, ()):
             if conflict_unit_id == unit.unit.id or conflict_agency_id == unit.agency.id:
-                problems.append({"field": f"{where}.surveyor_id",
-                                 "message": f"the surveyor declared a conflict of interest with {unit.unit.name}"
-                                            f" or {unit.agency.name}"})
+                problems.append(
+                    {
+                        "field": f"{where}.surveyor_id",
+                        "message": f"the surveyor declared a conflict of interest with {unit.unit.name}"
+                        f" or {unit.agency.name}",
+                    }
+                )
     return problems
 
 
@@ -883,28 +1105,41 @@ def _warnings(wave: Wave, views: Sequence[AssignmentView]) -> list[AssignmentWar
     warnings = []
     for unit_id, view in {view.unit.unit.id: view for view in views}.items():
         if view.unit.unit.lat is None:
-            warnings.append(AssignmentWarning(
-                "unit.no_coordinates", f"{view.unit.unit.name} has no coordinates: its visits cannot be checked"
-                                       " against a geofence.", unit_id))
+            warnings.append(
+                AssignmentWarning(
+                    "unit.no_coordinates",
+                    f"{view.unit.unit.name} has no coordinates: its visits cannot be checked against a geofence.",
+                    unit_id,
+                )
+            )
     for view in views:
         tz = ZoneInfo(view.unit.region.timezone)
         starts_on = view.window_start.astimezone(tz).date()
         ends_on = (view.window_end - timedelta(microseconds=1)).astimezone(tz).date()
         if starts_on < wave.period_start or ends_on > wave.period_end:
-            warnings.append(AssignmentWarning(
-                "window.outside_period", f"The window for {view.unit.unit.name} ({view.surveyor.username}) reaches "
-                                         f"outside the wave's period {wave.period_start}–{wave.period_end}.",
-                view.unit.unit.id))
+            warnings.append(
+                AssignmentWarning(
+                    "window.outside_period",
+                    f"The window for {view.unit.unit.name} ({view.surveyor.username}) reaches "
+                    f"outside the wave's period {wave.period_start}–{wave.period_end}.",
+                    view.unit.unit.id,
+                )
+            )
     return warnings
 
 
 # --- the unit import plan -------------------------------------------------------------------------------------------
 
+
 class _ImportPlan:
     """What the database already holds for the regions, agencies and units named in a file."""
 
-    def __init__(self, regions: dict[str, Region], agencies: dict[tuple[uuid.UUID, str], Agency],
-                 units: dict[tuple[uuid.UUID, str], Unit]) -> None:
+    def __init__(
+        self,
+        regions: dict[str, Region],
+        agencies: dict[tuple[uuid.UUID, str], Agency],
+        units: dict[tuple[uuid.UUID, str], Unit],
+    ) -> None:
         self.regions = regions
         self.agencies = agencies
         self.units = units
@@ -913,14 +1148,24 @@ class _ImportPlan:
     @classmethod
     async def load(cls, session: AsyncSession, rows: Sequence[ReadRow]) -> _ImportPlan:
         codes = {row.row.region_code for row in rows if row.row is not None}
-        regions = {region.code: region for region in
-                   (await session.scalars(select(Region).where(Region.code.in_(codes)))).all()} if codes else {}
+        regions = (
+            {
+                region.code: region
+                for region in (await session.scalars(select(Region).where(Region.code.in_(codes)))).all()
+            }
+            if codes
+            else {}
+        )
         region_ids = [region.id for region in regions.values()]
-        agencies = {(agency.region_id, agency.name.lower()): agency for agency in
-                    (await session.scalars(select(Agency).where(Agency.region_id.in_(region_ids)))).all()}
+        agencies = {
+            (agency.region_id, agency.name.lower()): agency
+            for agency in (await session.scalars(select(Agency).where(Agency.region_id.in_(region_ids)))).all()
+        }
         agency_ids = [agency.id for agency in agencies.values()]
-        units = {(unit.agency_id, unit.name.lower()): unit for unit in
-                 (await session.scalars(select(Unit).where(Unit.agency_id.in_(agency_ids)))).all()}
+        units = {
+            (unit.agency_id, unit.name.lower()): unit
+            for unit in (await session.scalars(select(Unit).where(Unit.agency_id.in_(agency_ids)))).all()
+        }
         return cls(regions, agencies, units)
 
     def row(self, read: ReadRow) -> ImportedRow:
@@ -929,15 +1174,23 @@ class _ImportPlan:
             return ImportedRow(read, None, None, read.problems)
         region = self.regions.get(row.region_code)
         if region is not None and region.name != row.region_name:
-            problem = RowProblem(read.line, "region_name", f"region {row.region_code} is stored as {region.name!r},"
-                                                           f" not {row.region_name!r}")
+            problem = RowProblem(
+                read.line,
+                "region_name",
+                f"region {row.region_code} is stored as {region.name!r}, not {row.region_name!r}",
+            )
             return ImportedRow(read, None, None, (problem,))
         agency = self.agencies.get((region.id, row.agency.lower())) if region else None
         unit = self.units.get((agency.id, row.unit.lower())) if agency else None
         if unit is None:
             return ImportedRow(read, "create", None, ())
         is_same = (unit.address, unit.lat, unit.lon, unit.geofence_m, unit.opening_hours) == (
-            row.address, row.lat, row.lon, row.geofence_m, row.opening_hours)
+            row.address,
+            row.lat,
+            row.lon,
+            row.geofence_m,
+            row.opening_hours,
+        )
         return ImportedRow(read, "unchanged" if is_same else "update", unit.id, ())
 
     def new_region_codes(self, rows: Sequence[ImportedRow]) -> list[str]:
@@ -949,8 +1202,10 @@ class _ImportPlan:
             if r.action and r.read.row is not None:
                 region = self.regions.get(r.read.row.region_code)
                 if region is None or (region.id, r.read.row.agency.lower()) not in self.agencies:
-                    names.setdefault((r.read.row.region_code, r.read.row.agency.lower()),
-                                     f"{r.read.row.agency} ({r.read.row.region_code})")
+                    names.setdefault(
+                        (r.read.row.region_code, r.read.row.agency.lower()),
+                        f"{r.read.row.agency} ({r.read.row.region_code})",
+                    )
         return sorted(names.values())
 
     async def write(self, session: AsyncSession, rows: Sequence[ImportedRow]) -> dict[str, list[str]]:
@@ -962,8 +1217,12 @@ class _ImportPlan:
                 continue
             region = self.regions.get(row.region_code)
             if region is None:
-                region = Region(code=row.region_code, name=row.region_name,
-                                kind=_region_kind_from_name(row.region_name), created_at=now)
+                region = Region(
+                    code=row.region_code,
+                    name=row.region_name,
+                    kind=_region_kind_from_name(row.region_name),
+                    created_at=now,
+                )
                 session.add(region)
                 await session.flush()
                 self.regions[row.region_code] = region
@@ -988,8 +1247,10 @@ class _ImportPlan:
 
 # --- the command line ----------------------------------------------------------------------------------------------
 
-async def create_user_from_cli(session: AsyncSession, *, username: str, role: str, password: str, display_name: str,
-                               region_codes: Sequence[str]) -> User:
+
+async def create_user_from_cli(
+    session: AsyncSession, *, username: str, role: str, password: str, display_name: str, region_codes: Sequence[str]
+) -> User:
     """``sidak createuser``: the way to make the first admin. Audited with no actor."""
     region_ids = []
     for code in region_codes:
@@ -997,6 +1258,7 @@ async def create_user_from_cli(session: AsyncSession, *, username: str, role: st
         if region_id is None:
             raise InvalidInput(f"There is no region with code {code}.", field="region")
         region_ids.append(region_id)
-    view = await AdminService(session, None).create_user(username=username, display_name=display_name, role=role,
-                                                         password=password, region_ids=region_ids)
+    view = await AdminService(session, None).create_user(
+        username=username, display_name=display_name, role=role, password=password, region_ids=region_ids
+    )
     return view.user

@@ -28,8 +28,7 @@ from server.lib.errors import InvalidInput
 COLUMNS = ("region_code", "region_name", "agency", "unit", "address", "lat", "lon", "geofence_m", "opening_hours")
 DEFAULT_GEOFENCE_M = 100
 MAX_GEOFENCE_M = 50_000
-_MAX_LENGTHS = {"region_code": 32, "region_name": 200, "agency": 200, "unit": 200, "address": 500,
-                "opening_hours": 200}
+_MAX_LENGTHS = {"region_code": 32, "region_name": 200, "agency": 200, "unit": 200, "address": 500, "opening_hours": 200}
 _REGION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REQUIRED_NAMES = ("region_code", "region_name", "agency", "unit")
 Report = Callable[[str, str], None]
@@ -90,12 +89,13 @@ def read_units_csv(data: bytes) -> UnitsCsv:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        return UnitsCsv((), (RowProblem(line, "file", "the file is not UTF-8 text; save it as \"CSV UTF-8\""),))
+        line = data[: error.start].count(b"\n") + 1
+        return UnitsCsv((), (RowProblem(line, "file", 'the file is not UTF-8 text; save it as "CSV UTF-8"'),))
     header_text = next((line for line in text.split("\n") if line.strip()), None)
     if header_text is None:
-        return UnitsCsv((), (RowProblem(1, "file", f"the file is empty; its first line names the columns: "
-                                                   f"{', '.join(COLUMNS)}"),))
+        return UnitsCsv(
+            (), (RowProblem(1, "file", f"the file is empty; its first line names the columns: {', '.join(COLUMNS)}"),)
+        )
     delimiter = _sniff_delimiter(header_text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -125,9 +125,12 @@ def parse_units_csv(data: bytes) -> list[UnitRow]:
 def invalid_units_csv(problems: list[RowProblem]) -> InvalidInput:
     first = problems[0]
     rows = sorted({problem.row for problem in problems})
-    return InvalidInput(f"{len(rows)} line(s) of the file cannot be imported (first: line {first.row}, {first.field}:"
-                        f" {first.message}); nothing was imported.", field=first.field,
-                        errors=[problem.as_dict() for problem in problems])
+    return InvalidInput(
+        f"{len(rows)} line(s) of the file cannot be imported (first: line {first.row}, {first.field}:"
+        f" {first.message}); nothing was imported.",
+        field=first.field,
+        errors=[problem.as_dict() for problem in problems],
+    )
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -139,8 +142,9 @@ def _header_problems(header: list[str], line: int) -> list[RowProblem]:
     problems = []
     missing = [name for name in COLUMNS if name not in header]
     if missing:
-        problems.append(RowProblem(line, "header", f"missing column(s): {', '.join(missing)}; the columns are "
-                                                   f"{', '.join(COLUMNS)}"))
+        problems.append(
+            RowProblem(line, "header", f"missing column(s): {', '.join(missing)}; the columns are {', '.join(COLUMNS)}")
+        )
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         problems.append(RowProblem(line, "header", f"unknown column(s): {', '.join(repr(n) for n in unknown)}"))
@@ -189,14 +193,22 @@ def _read_row(line: int, record: list[str], header: list[str], *, decimal_comma:
     opening_hours = _opening_hours(values["opening_hours"], problem)
     if problems:
         return ReadRow(line, values, None, tuple(problems))
-    row = UnitRow(line=line, region_code=names["region_code"], region_name=names["region_name"],
-                  agency=names["agency"], unit=names["unit"], address=names["address"], lat=lat, lon=lon,
-                  geofence_m=geofence_m, opening_hours=opening_hours)
+    row = UnitRow(
+        line=line,
+        region_code=names["region_code"],
+        region_name=names["region_name"],
+        agency=names["agency"],
+        unit=names["unit"],
+        address=names["address"],
+        lat=lat,
+        lon=lon,
+        geofence_m=geofence_m,
+        opening_hours=opening_hours,
+    )
     return ReadRow(line, values, row, ())
 
 
-def _coordinates(values: dict[str, str], problem: Report, *,
-                 decimal_comma: bool) -> tuple[float | None, float | None]:
+def _coordinates(values: dict[str, str], problem: Report, *, decimal_comma: bool) -> tuple[float | None, float | None]:
     raw_lat, raw_lon = values["lat"], values["lon"]
     if not raw_lat and not raw_lon:
         return None, None
@@ -209,8 +221,7 @@ def _coordinates(values: dict[str, str], problem: Report, *,
     return lat, lon
 
 
-def _coordinate(raw: str, field: str, limit: int, problem: Report, *,
-                decimal_comma: bool) -> float | None:
+def _coordinate(raw: str, field: str, limit: int, problem: Report, *, decimal_comma: bool) -> float | None:
     written = raw.replace(",", ".") if decimal_comma and raw.count(",") == 1 and "." not in raw else raw
     try:
         value = float(written)
@@ -254,13 +265,23 @@ def _with_duplicates_refused(rows: list[ReadRow]) -> list[ReadRow]:
         problems = []
         unit_key = (row.region_code.casefold(), row.agency.casefold(), row.unit.casefold())
         if unit_key in first_unit_line:
-            problems.append(RowProblem(read.line, "unit", f"unit {row.unit!r} of {row.agency!r} is already on line "
-                                                          f"{first_unit_line[unit_key]}"))
+            problems.append(
+                RowProblem(
+                    read.line,
+                    "unit",
+                    f"unit {row.unit!r} of {row.agency!r} is already on line {first_unit_line[unit_key]}",
+                )
+            )
         else:
             first_unit_line[unit_key] = read.line
         known_name, known_line = region_names.setdefault(row.region_code, (row.region_name, read.line))
         if known_name != row.region_name:
-            problems.append(RowProblem(read.line, "region_name", f"region {row.region_code} is called {known_name!r}"
-                                                                 f" on line {known_line}, not {row.region_name!r}"))
+            problems.append(
+                RowProblem(
+                    read.line,
+                    "region_name",
+                    f"region {row.region_code} is called {known_name!r} on line {known_line}, not {row.region_name!r}",
+                )
+            )
         checked.append(ReadRow(read.line, read.values, None, tuple(problems)) if problems else read)
     return checked

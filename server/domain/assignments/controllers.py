@@ -56,8 +56,16 @@ def _my_assignment(item: OpenAssignment) -> MyAssignment:
     return MyAssignment(
         id=item.assignment.id,
         wave=WaveRef(item.wave.id, item.wave.name),
-        unit=AssignedUnit(id=unit.id, name=unit.name, agency=item.agency.name, region=item.region.name,
-                          address=unit.address, lat=unit.lat, lon=unit.lon, geofence_m=unit.geofence_m),
+        unit=AssignedUnit(
+            id=unit.id,
+            name=unit.name,
+            agency=item.agency.name,
+            region=item.region.name,
+            address=unit.address,
+            lat=unit.lat,
+            lon=unit.lon,
+            geofence_m=unit.geofence_m,
+        ),
         instrument=InstrumentRef(item.instrument.key, item.instrument.version),
         window=Window(item.assignment.window_start, item.assignment.window_end),
         visit=VisitRef(item.visit.id, item.visit.status) if item.visit else None,
@@ -69,8 +77,11 @@ class MyAssignmentsController(Controller):
     tags = ["sync"]
     guards = [anyone_logged_in]
 
-    @get("/", summary="The caller's open assignments",
-         description="Assignments of waves in fieldwork or review, sorted by window start, each with the latest visit"
-                     " the caller made for it (`null` when none). Roles other than surveyor get an empty list.")
+    @get(
+        "/",
+        summary="The caller's open assignments",
+        description="Assignments of waves in fieldwork or review, sorted by window start, each with the latest visit"
+        " the caller made for it (`null` when none). Roles other than surveyor get an empty list.",
+    )
     async def list_mine(self, db_session: AsyncSession, principal: Principal) -> list[MyAssignment]:
         return [_my_assignment(item) for item in await AssignmentService(db_session, principal).open_assignments()]

@@ -39,15 +39,18 @@ class AssignmentService:
 
     async def open_assignments(self) -> list[OpenAssignment]:
         """The caller's assignments in open waves, by window start; other roles simply have none."""
-        rows = (await self.session.execute(
-            select(Assignment, Wave, Unit, Agency, Region, Instrument)
-            .join(Wave, Assignment.wave_id == Wave.id)
-            .join(Instrument, Wave.instrument_id == Instrument.id)
-            .join(Unit, Assignment.unit_id == Unit.id)
-            .join(Agency, Unit.agency_id == Agency.id)
-            .join(Region, Agency.region_id == Region.id)
-            .where(Assignment.surveyor_id == self.principal.id, Wave.status.in_(OPEN_WAVE_STATUSES))
-            .order_by(Assignment.window_start, Unit.name, Assignment.id))).all()
+        rows = (
+            await self.session.execute(
+                select(Assignment, Wave, Unit, Agency, Region, Instrument)
+                .join(Wave, Assignment.wave_id == Wave.id)
+                .join(Instrument, Wave.instrument_id == Instrument.id)
+                .join(Unit, Assignment.unit_id == Unit.id)
+                .join(Agency, Unit.agency_id == Agency.id)
+                .join(Region, Agency.region_id == Region.id)
+                .where(Assignment.surveyor_id == self.principal.id, Wave.status.in_(OPEN_WAVE_STATUSES))
+                .order_by(Assignment.window_start, Unit.name, Assignment.id)
+            )
+        ).all()
         latest = await self._latest_visits([row[0].id for row in rows])
         return [OpenAssignment(*row, visit=latest.get(row[0].id)) for row in rows]
 
@@ -55,8 +58,11 @@ class AssignmentService:
         """The visit this surveyor started last for each assignment (an assignment may have several)."""
         if not assignment_ids:
             return {}
-        visits = (await self.session.execute(
-            select(Visit.assignment_id, Visit.id, Visit.status)
-            .where(Visit.assignment_id.in_(assignment_ids), Visit.surveyor_id == self.principal.id)
-            .order_by(Visit.started_at, Visit.first_received_at))).all()
+        visits = (
+            await self.session.execute(
+                select(Visit.assignment_id, Visit.id, Visit.status)
+                .where(Visit.assignment_id.in_(assignment_ids), Visit.surveyor_id == self.principal.id)
+                .order_by(Visit.started_at, Visit.first_received_at)
+            )
+        ).all()
         return {assignment_id: LatestVisit(visit_id, status) for assignment_id, visit_id, status in visits}

@@ -45,8 +45,9 @@ class ChainBreak:
 
 
 def canonical_json(content: Mapping[str, Any]) -> bytes:
-    return json.dumps(_canonical(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        _canonical(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
 
 
 def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
@@ -83,8 +84,9 @@ def verify_chain(events: Iterable[ChainLink], *, head_hash: str | None = None) -
         previous = link
     if head_hash is not None and head_hash not in known_hashes:
         last_seq = previous.seq if previous else 0
-        return ChainBreak(last_seq + 1, "deleted", "The recorded head is not in the chain: events were cut off "
-                                                   "or rewritten.")
+        return ChainBreak(
+            last_seq + 1, "deleted", "The recorded head is not in the chain: events were cut off or rewritten."
+        )
     return None
 
 
@@ -96,8 +98,9 @@ def _link_break(link: ChainLink, previous: ChainLink | None, known_hashes: set[s
     expected_prev_hash = GENESIS if previous is None else previous.hash
     if link.prev_hash != expected_prev_hash:
         if link.prev_hash in known_hashes:
-            return ChainBreak(link.seq, "reordered", f"Event {link.seq} is chained to another event than the one "
-                                                     "stored before it.")
+            return ChainBreak(
+                link.seq, "reordered", f"Event {link.seq} is chained to another event than the one stored before it."
+            )
         return ChainBreak(link.seq, "deleted", f"The event chained before event {link.seq} is missing.")
     if previous is not None and link.seq != previous.seq + 1:
         return ChainBreak(link.seq, "deleted", f"Events {previous.seq + 1}–{link.seq - 1} are missing.")

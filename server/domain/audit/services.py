@@ -33,36 +33,76 @@ SEAL_BATCH = 1000
 _INSERT_EVENTS = insert(AuditEvent.__table__)
 _LOCKED_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
 _UNSEALED_EVENTS = (
-    select(AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.action, AuditEvent.entity_type,
-           AuditEvent.entity_id, AuditEvent.data)
-    .where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(SEAL_BATCH)
+    select(
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.actor_id,
+        AuditEvent.action,
+        AuditEvent.entity_type,
+        AuditEvent.entity_id,
+        AuditEvent.data,
+    )
+    .where(AuditEvent.seq.is_(None))
+    .order_by(AuditEvent.id)
+    .limit(SEAL_BATCH)
 )
 _SEAL_EVENT = (
-    update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == bindparam("event_id"))
+    update(AuditEvent.__table__)
+    .where(AuditEvent.__table__.c.id == bindparam("event_id"))
     .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
 )
-_MOVE_HEAD = update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1).values(
-    seq=bindparam("seq"), hash=bindparam("hash"))
+_MOVE_HEAD = (
+    update(AuditHead.__table__)
+    .where(AuditHead.__table__.c.id == 1)
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
 
 
-def audit_content(*, seq: int, at: Any, actor_id: uuid.UUID | None, action: str, entity_type: str,
-                  entity_id: str | None, data: dict[str, Any]) -> dict[str, Any]:
+def audit_content(
+    *,
+    seq: int,
+    at: Any,
+    actor_id: uuid.UUID | None,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
     """What an event's hash covers; rebuilt from the stored row when the chain is verified."""
-    return {"seq": seq, "at": at, "actor_id": actor_id, "action": action, "entity_type": entity_type,
-            "entity_id": entity_id, "data": data}
+    return {
+        "seq": seq,
+        "at": at,
+        "actor_id": actor_id,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "data": data,
+    }
 
 
 class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(self, action: str, *, entity_type: str, entity_id: object | None = None,
-                     actor_id: uuid.UUID | None = None, data: dict[str, Any] | None = None) -> None:
-        self.session.sync_session.info.setdefault(_PENDING, []).append({
-            "at": clock.now(), "actor_id": actor_id, "action": action, "entity_type": entity_type,
-            "entity_id": str(entity_id) if entity_id is not None else None,
-            "data": msgspec.to_builtins(data or {}, str_keys=True),
-        })
+    async def record(
+        self,
+        action: str,
+        *,
+        entity_type: str,
+        entity_id: object | None = None,
+        actor_id: uuid.UUID | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.sync_session.info.setdefault(_PENDING, []).append(
+            {
+                "at": clock.now(),
+                "actor_id": actor_id,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": str(entity_id) if entity_id is not None else None,
+                "data": msgspec.to_builtins(data or {}, str_keys=True),
+            }
+        )
 
 
 @event.listens_for(Session, "before_commit")
@@ -97,9 +137,18 @@ async def seal_pending(session: AsyncSession) -> int:
     links = []
     for row in events:
         seq += 1
-        digest = event_hash(prev_hash, audit_content(
-            seq=seq, at=row.at, actor_id=row.actor_id, action=row.action, entity_type=row.entity_type,
-            entity_id=row.entity_id, data=row.data))
+        digest = event_hash(
+            prev_hash,
+            audit_content(
+                seq=seq,
+                at=row.at,
+                actor_id=row.actor_id,
+                action=row.action,
+                entity_type=row.entity_type,
+                entity_id=row.entity_id,
+                data=row.data,
+            ),
+        )
         links.append({"event_id": row.id, "seq": seq, "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
     await session.execute(_SEAL_EVENT, links)
@@ -127,8 +176,9 @@ class AuditSealer:
 
     registered: dict[Engine, AuditSealer] = {}
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], engine: Engine, *,
-                 min_interval_s: float = 0.25) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], engine: Engine, *, min_interval_s: float = 0.25
+    ) -> None:
         self.session_factory = session_factory
         self.engine = engine
         self.min_interval_s = min_interval_s

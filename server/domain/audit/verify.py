@@ -22,19 +22,32 @@ class ChainReport:
 
 async def verify_stored_chain(session: AsyncSession) -> ChainReport:
     """Check the sealed events; seal the pending ones first (``seal_pending``) for a verdict on all of them."""
-    events = (await session.scalars(select(AuditEvent).where(AuditEvent.seq.is_not(None))
-                                    .order_by(AuditEvent.seq))).all()
+    events = (
+        await session.scalars(select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq))
+    ).all()
     unsealed = await session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
     head_hash = await session.scalar(select(AuditHead.hash).where(AuditHead.id == 1))
     links = [
-        ChainLink(seq=event.seq, prev_hash=event.prev_hash, hash=event.hash, content=audit_content(
-            seq=event.seq, at=event.at, actor_id=event.actor_id, action=event.action, entity_type=event.entity_type,
-            entity_id=event.entity_id, data=event.data))
+        ChainLink(
+            seq=event.seq,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+            content=audit_content(
+                seq=event.seq,
+                at=event.at,
+                actor_id=event.actor_id,
+                action=event.action,
+                entity_type=event.entity_type,
+                entity_id=event.entity_id,
+                data=event.data,
+            ),
+        )
         for event in events
     ]
     found = verify_chain(links, head_hash=head_hash if events else None)
     if found is None:
         waiting = f" ({unsealed} recorded events not yet sealed)" if unsealed else ""
         return ChainReport(True, len(links), f"audit chain intact: {len(links)} events{waiting}")
-    return ChainReport(False, len(links), f"audit chain broken at event {found.seq} ({found.reason}): {found.detail}",
-                       found.seq)
+    return ChainReport(
+        False, len(links), f"audit chain broken at event {found.seq} ({found.reason}): {found.detail}", found.seq
+    )

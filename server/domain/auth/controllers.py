@@ -42,8 +42,12 @@ class TokensOut(msgspec.Struct):
 
 def _tokens_out(issued: IssuedTokens) -> TokensOut:
     user = issued.user
-    return TokensOut(access_token=issued.access_token, refresh_token=issued.refresh_token, expires_in=issued.expires_in,
-                     user=UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role))
+    return TokensOut(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        user=UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role),
+    )
 
 
 def _service(db_session: AsyncSession, state: State) -> AuthService:
@@ -55,8 +59,9 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", status_code=200, summary="Log in with a username and password")
-    async def login(self, data: LoginRequest, request: Request[Any, Any, Any], db_session: AsyncSession,
-                    state: State) -> TokensOut:
+    async def login(
+        self, data: LoginRequest, request: Request[Any, Any, Any], db_session: AsyncSession, state: State
+    ) -> TokensOut:
         issued = await _service(db_session, state).login(data.username, data.password, client_ip(request))
         return _tokens_out(issued)
 

@@ -51,8 +51,9 @@ class IssuedTokens:
 
 
 class AuthService:
-    def __init__(self, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession],
-                 settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], settings: Settings
+    ) -> None:
         self.session = session
         # Failures must be kept although the request fails (and its own transaction rolls back), so they are
         # written in a separate short transaction.
@@ -67,16 +68,19 @@ class AuthService:
         # Hashing takes a tenth of a second of CPU: hold no transaction meanwhile. On SQLite a transaction holds the
         # one write lock, and 200 phones logging in at once queued behind each other's hashing past the busy timeout.
         await self.session.rollback()
-        password_ok = await anyio.to_thread.run_sync(verify_password, password_hash, password,
-                                                     limiter=_hashing_limiter())
+        password_ok = await anyio.to_thread.run_sync(
+            verify_password, password_hash, password, limiter=_hashing_limiter()
+        )
         user = await self.session.get(User, user_id) if user_id else None
         if user is None or not password_ok or not user.is_active:
-            await self._record_failure(username, ip, user.id if user else None,
-                                      "inactive user" if user and password_ok else "bad credentials")
+            await self._record_failure(
+                username, ip, user.id if user else None, "inactive user" if user and password_ok else "bad credentials"
+            )
             raise InvalidCredentials("Wrong username or password.")
         self.session.add(LoginAttempt(username=username, ip=ip, succeeded=True, at=clock.now()))
-        await AuditLog(self.session).record("auth.login", entity_type="user", entity_id=user.id, actor_id=user.id,
-                                            data={"ip": ip})
+        await AuditLog(self.session).record(
+            "auth.login", entity_type="user", entity_id=user.id, actor_id=user.id, data={"ip": ip}
+        )
         return await self._issue(user, family_id=uuid.uuid4())
 
     async def refresh(self, token: str) -> IssuedTokens:
@@ -106,21 +110,28 @@ class AuthService:
         if stored is None:
             return
         await self.session.execute(
-            update(RefreshToken).where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
+            update(RefreshToken)
+            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=clock.now())
         )
-        await AuditLog(self.session).record("auth.logout", entity_type="user", entity_id=stored.user_id,
-                                            actor_id=stored.user_id)
+        await AuditLog(self.session).record(
+            "auth.logout", entity_type="user", entity_id=stored.user_id, actor_id=stored.user_id
+        )
 
     async def _issue(self, user: User, *, family_id: uuid.UUID) -> IssuedTokens:
         principal = Principal(id=user.id, username=user.username, role=user.role)
         access_token, _ = issue_access_token(principal, self.settings.secret_key, self.settings.access_token_ttl_s)
         refresh_token = new_refresh_token()
         now = clock.now()
-        self.session.add(RefreshToken(
-            user_id=user.id, family_id=family_id, token_hash=refresh_token_hash(refresh_token), issued_at=now,
-            expires_at=now + timedelta(seconds=self.settings.refresh_token_ttl_s),
-        ))
+        self.session.add(
+            RefreshToken(
+                user_id=user.id,
+                family_id=family_id,
+                token_hash=refresh_token_hash(refresh_token),
+                issued_at=now,
+                expires_at=now + timedelta(seconds=self.settings.refresh_token_ttl_s),
+            )
+        )
         await self.session.flush()
         return IssuedTokens(access_token, refresh_token, self.settings.access_token_ttl_s, user)
 
@@ -128,34 +139,49 @@ class AuthService:
         now = clock.now()
         since = now - timedelta(seconds=self.settings.login_window_s)
         waits = []
-        for column, value, limit in ((LoginAttempt.username, username, self.settings.login_failures_per_user),
-                                     (LoginAttempt.ip, ip, self.settings.login_failures_per_ip)):
-            failures = (await self.session.scalars(
-                select(LoginAttempt.at).where(column == value, LoginAttempt.at > since, LoginAttempt.succeeded.is_(False))
-            )).all()
+        for column, value, limit in (
+            (LoginAttempt.username, username, self.settings.login_failures_per_user),
+            (LoginAttempt.ip, ip, self.settings.login_failures_per_ip),
+        ):
+            failures = (
+                await self.session.scalars(
+                    select(LoginAttempt.at).where(
+                        column == value, LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
+                    )
+                )
+            ).all()
             waits.append(retry_after_s(failures, limit=limit, window_s=self.settings.login_window_s, now=now))
         wait_s = max((w for w in waits if w is not None), default=None)
         if wait_s is not None:
             await self._record_failure(username, ip, None, "throttled", counts=False)
-            raise TooManyAttempts(f"Too many failed logins; try again in {wait_s} seconds.",
-                                  headers={"Retry-After": str(wait_s)}, retry_after_s=wait_s)
+            raise TooManyAttempts(
+                f"Too many failed logins; try again in {wait_s} seconds.",
+                headers={"Retry-After": str(wait_s)},
+                retry_after_s=wait_s,
+            )
 
-    async def _record_failure(self, username: str, ip: str, user_id: uuid.UUID | None, reason: str, *,
-                              counts: bool = True) -> None:
+    async def _record_failure(
+        self, username: str, ip: str, user_id: uuid.UUID | None, reason: str, *, counts: bool = True
+    ) -> None:
         await self.session.rollback()  # release the request's locks first: the request fails anyway
         async with self.session_factory() as session, session.begin():
             if counts:
                 session.add(LoginAttempt(username=username, ip=ip, succeeded=False, at=clock.now()))
-            await AuditLog(session).record("auth.login_failed", entity_type="user",
-                                           entity_id=user_id,
-                                           data={"username": username, "ip": ip, "reason": reason})
+            await AuditLog(session).record(
+                "auth.login_failed",
+                entity_type="user",
+                entity_id=user_id,
+                data={"username": username, "ip": ip, "reason": reason},
+            )
 
     async def _revoke_family_after_reuse(self, family_id: uuid.UUID, user_id: uuid.UUID) -> None:
         await self.session.rollback()  # release the request's locks first: the request fails anyway
         async with self.session_factory() as session, session.begin():
             await session.execute(
-                update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                update(RefreshToken)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
                 .values(revoked_at=clock.now())
             )
-            await AuditLog(session).record("auth.refresh_reused", entity_type="user", entity_id=user_id,
-                                           data={"family_id": str(family_id)})
+            await AuditLog(session).record(
+                "auth.refresh_reused", entity_type="user", entity_id=user_id, data={"family_id": str(family_id)}
+            )

@@ -32,10 +32,14 @@ def zone_steps_apart(zone: str | None, other: str | None) -> int | None:
     return abs(ZONE_STEPS[zone] - ZONE_STEPS[other])
 
 
-def agreement(internal_score: Decimal | None, internal_zone: str | None, external_score: Decimal | None,
-              external_zone: str | None) -> Agreement:
+def agreement(
+    internal_score: Decimal | None, internal_zone: str | None, external_score: Decimal | None, external_zone: str | None
+) -> Agreement:
     if internal_score is None or external_score is None:
         return Agreement(difference=None, zone_steps=None, disagrees=False)
     steps = zone_steps_apart(internal_zone, external_zone)
-    return Agreement(difference=round_score(internal_score) - round_score(external_score), zone_steps=steps,
-                     disagrees=steps is not None and steps >= DISAGREEMENT_STEPS)
+    return Agreement(
+        difference=round_score(internal_score) - round_score(external_score),
+        zone_steps=steps,
+        disagrees=steps is not None and steps >= DISAGREEMENT_STEPS,
+    )

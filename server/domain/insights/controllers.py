@@ -56,11 +56,13 @@ PUBLISHED_ONLY = Parameter(default=False, description="only published waves (the
 
 # --- answer shapes -----------------------------------------------------------------------------------------------
 
+
 class WaveSummary(msgspec.Struct):
     id: uuid.UUID
     name: str
-    kind: Annotated[str, msgspec.Meta(
-        description="internal (the region's own assessment team) or external (the assessor's survey)")]
+    kind: Annotated[
+        str, msgspec.Meta(description="internal (the region's own assessment team) or external (the assessor's survey)")
+    ]
     status: str
     profile_key: str
     period_start: date
@@ -98,16 +100,25 @@ class ComparisonUnitOut(msgspec.Struct):
     name: str
     agency: AgencyWithKind
     region: PlaceRef
-    internal: Annotated[WaveResultOut | None, msgspec.Meta(
-        description="the latest internal wave in which the unit has an approved visit")]
+    internal: Annotated[
+        WaveResultOut | None,
+        msgspec.Meta(description="the latest internal wave in which the unit has an approved visit"),
+    ]
     external: WaveResultOut | None
-    difference: Annotated[str | None, msgspec.Meta(
-        description="internal minus external score in points; positive when the unit rated itself higher")]
-    zone_steps: Annotated[int | None, msgspec.Meta(
-        description="how many zone steps (red < yellow < green) apart the two results are; null unless both have a "
-                    "zone")]
-    disagrees: Annotated[bool, msgspec.Meta(
-        description="the zones are more than one step apart: one green, the other red")]
+    difference: Annotated[
+        str | None,
+        msgspec.Meta(description="internal minus external score in points; positive when the unit rated itself higher"),
+    ]
+    zone_steps: Annotated[
+        int | None,
+        msgspec.Meta(
+            description="how many zone steps (red < yellow < green) apart the two results are; null unless both have a "
+            "zone"
+        ),
+    ]
+    disagrees: Annotated[
+        bool, msgspec.Meta(description="the zones are more than one step apart: one green, the other red")
+    ]
 
 
 class ComparisonSummaryOut(msgspec.Struct):
@@ -125,8 +136,9 @@ class TrendSubjectOut(msgspec.Struct):
     level: Annotated[str, msgspec.Meta(description="unit, agency or region")]
     id: IdText
     name: str
-    agency: Annotated[AgencyWithKind | None, msgspec.Meta(
-        description="the unit's agency; for an agency, itself; null for a region")]
+    agency: Annotated[
+        AgencyWithKind | None, msgspec.Meta(description="the unit's agency; for an agency, itself; null for a region")
+    ]
     region: PlaceRef
 
 
@@ -139,17 +151,26 @@ class TrendPointOut(msgspec.Struct):
     index: str | None
     label: ResultLabel
     dimensions: dict[str, str | None]
-    change: Annotated[str | None, msgspec.Meta(
-        description="score minus the previous point of the same wave kind; null for the first of its kind")]
+    change: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="score minus the previous point of the same wave kind; null for the first of its kind"
+        ),
+    ]
     visit_ids: list[IdText]
 
 
 class TrendOut(msgspec.Struct):
     subject: TrendSubjectOut
-    dimensions: Annotated[list[ResultDimension], msgspec.Meta(
-        description="the dimensions of the newest point's instrument")]
-    points: Annotated[list[TrendPointOut], msgspec.Meta(
-        description="every wave the subject was scored in, in period order (internal and external together)")]
+    dimensions: Annotated[
+        list[ResultDimension], msgspec.Meta(description="the dimensions of the newest point's instrument")
+    ]
+    points: Annotated[
+        list[TrendPointOut],
+        msgspec.Meta(
+            description="every wave the subject was scored in, in period order (internal and external together)"
+        ),
+    ]
 
 
 class PublicTrendPointOut(msgspec.Struct):
@@ -174,8 +195,10 @@ class IndicatorChangeOut(msgspec.Struct):
     indicator: str
     dimension: str
     text: Text
-    before: Annotated[str, msgspec.Meta(
-        description="0–1 indicator score in the earlier wave (mean of the unit's approved visits there)")]
+    before: Annotated[
+        str,
+        msgspec.Meta(description="0–1 indicator score in the earlier wave (mean of the unit's approved visits there)"),
+    ]
     after: str
 
 
@@ -183,8 +206,9 @@ class ChangesOut(msgspec.Struct):
     unit: UnitRef
     from_wave: WaveResultOut | None
     to_wave: WaveResultOut | None
-    newly_compliant: Annotated[list[IndicatorChangeOut], msgspec.Meta(
-        description="below 1 before, fully met (1) after")]
+    newly_compliant: Annotated[
+        list[IndicatorChangeOut], msgspec.Meta(description="below 1 before, fully met (1) after")
+    ]
     newly_failing: Annotated[list[IndicatorChangeOut], msgspec.Meta(description="fully met before, below 1 after")]
     improved: Annotated[list[IndicatorChangeOut], msgspec.Meta(description="better but still not fully met")]
     declined: Annotated[list[IndicatorChangeOut], msgspec.Meta(description="worse, and not fully met before either")]
@@ -192,8 +216,12 @@ class ChangesOut(msgspec.Struct):
 
 
 class RankedOut(msgspec.Struct):
-    rank: Annotated[int, msgspec.Meta(
-        description="standard competition ranking: tied entries share a rank, the next rank skips (\"1, 2, 2, 4\")")]
+    rank: Annotated[
+        int,
+        msgspec.Meta(
+            description='standard competition ranking: tied entries share a rank, the next rank skips ("1, 2, 2, 4")'
+        ),
+    ]
     tied: bool
     id: IdText
     name: str
@@ -206,8 +234,9 @@ class RankedOut(msgspec.Struct):
     grade: str | None
     index: str | None
     label: ResultLabel
-    previous_score: Annotated[str | None, msgspec.Meta(
-        description="the score in the wave compared with (``previous_wave``)")]
+    previous_score: Annotated[
+        str | None, msgspec.Meta(description="the score in the wave compared with (``previous_wave``)")
+    ]
     change: str | None
     visit_ids: list[IdText]
 
@@ -271,12 +300,17 @@ class RankingFiltersOut(msgspec.Struct):
 
 class RankingsOut(msgspec.Struct):
     wave: WaveSummary
-    previous_wave: Annotated[WaveSummary | None, msgspec.Meta(
-        description="the wave improvement is measured against: ``compare_to``, else the previous wave of the same "
-                    "kind")]
+    previous_wave: Annotated[
+        WaveSummary | None,
+        msgspec.Meta(
+            description="the wave improvement is measured against: ``compare_to``, else the previous wave of the same "
+            "kind"
+        ),
+    ]
     filters: RankingFiltersOut
-    regions: Annotated[list[PlaceRef], msgspec.Meta(
-        description="regions of the wave (that the caller may see), for the region filter")]
+    regions: Annotated[
+        list[PlaceRef], msgspec.Meta(description="regions of the wave (that the caller may see), for the region filter")
+    ]
     agency_kinds: list[str]
     units: LevelRankingOut
     agencies: LevelRankingOut
@@ -308,8 +342,9 @@ class PlanAnswerOut(msgspec.Struct):
     value: bool | int | float | str | None
     not_applicable: bool
     note: str | None
-    text: Annotated[Text, msgspec.Meta(
-        description="the answer in words (\"Tidak\", \"1 dari 3\", a choice's label, \"45 min\")")]
+    text: Annotated[
+        Text, msgspec.Meta(description='the answer in words ("Tidak", "1 dari 3", a choice\'s label, "45 min")')
+    ]
 
 
 class PlanItemOut(msgspec.Struct):
@@ -320,8 +355,9 @@ class PlanItemOut(msgspec.Struct):
     weight: float
     answer: PlanAnswerOut
     score: Annotated[str, msgspec.Meta(description="0–1, as scored")]
-    points_recoverable: Annotated[str, msgspec.Meta(
-        description="points of the 0–100 total the unit would gain by meeting this indicator fully")]
+    points_recoverable: Annotated[
+        str, msgspec.Meta(description="points of the 0–100 total the unit would gain by meeting this indicator fully")
+    ]
     photos: list[PlanPhotoOut]
     comments: list[PlanCommentOut]
 
@@ -351,20 +387,35 @@ class PlanVisitOut(msgspec.Struct):
 
 class PlanOut(msgspec.Struct):
     unit: UnitRef
-    visit: Annotated[PlanVisitOut | None, msgspec.Meta(
-        description="the unit's latest approved visit, which the plan comes from; null when it has none (no items "
-                    "then)")]
-    points_recoverable: Annotated[str | None, msgspec.Meta(
-        description="all items together: 100 minus the visit's score (before rounding)")]
-    dimensions: Annotated[list[PlanDimensionOut], msgspec.Meta(
-        description="dimensions with something to improve, most points first")]
+    visit: Annotated[
+        PlanVisitOut | None,
+        msgspec.Meta(
+            description="the unit's latest approved visit, which the plan comes from; null when it has none (no items "
+            "then)"
+        ),
+    ]
+    points_recoverable: Annotated[
+        str | None, msgspec.Meta(description="all items together: 100 minus the visit's score (before rounding)")
+    ]
+    dimensions: Annotated[
+        list[PlanDimensionOut], msgspec.Meta(description="dimensions with something to improve, most points first")
+    ]
 
 
 # --- shaping ------------------------------------------------------------------------------------------------------
 
+
 def _wave_summary(wave: Wave) -> WaveSummary:
-    return WaveSummary(id=wave.id, name=wave.name, kind=wave.kind, status=wave.status, profile_key=wave.profile_key,
-                   period_start=wave.period_start, period_end=wave.period_end, published_at=wave.published_at)
+    return WaveSummary(
+        id=wave.id,
+        name=wave.name,
+        kind=wave.kind,
+        status=wave.status,
+        profile_key=wave.profile_key,
+        period_start=wave.period_start,
+        period_end=wave.period_end,
+        published_at=wave.published_at,
+    )
 
 
 def _label(result: Result) -> ResultLabel:
@@ -379,74 +430,130 @@ def _wave_result_out(found: WaveResult | None) -> WaveResultOut | None:
     if found is None:
         return None
     result = found.result
-    return WaveResultOut(wave=_wave_summary(found.wave), score=str(result.score), zone=result.zone,
-                         zone_name=zone_name_id(result.zone), grade=result.grade, index=_index(result),
-                         label=_label(result), visit_ids=list(result.visit_ids))
+    return WaveResultOut(
+        wave=_wave_summary(found.wave),
+        score=str(result.score),
+        zone=result.zone,
+        zone_name=zone_name_id(result.zone),
+        grade=result.grade,
+        index=_index(result),
+        label=_label(result),
+        visit_ids=list(result.visit_ids),
+    )
 
 
 def _unit_ref(unit: UnitInfo) -> UnitRef:
-    return UnitRef(id=str(unit.id), name=unit.name, address=unit.address,
-                   agency=AgencyWithKind(str(unit.agency_id), unit.agency_name, unit.agency_kind),
-                   region=PlaceRef(str(unit.region_id), unit.region_name))
+    return UnitRef(
+        id=str(unit.id),
+        name=unit.name,
+        address=unit.address,
+        agency=AgencyWithKind(str(unit.agency_id), unit.agency_name, unit.agency_kind),
+        region=PlaceRef(str(unit.region_id), unit.region_name),
+    )
 
 
 def _comparison_out(comparison: Comparison) -> ComparisonOut:
     units = [
-        ComparisonUnitOut(id=str(row.unit.id), name=row.unit.name,
-                          agency=AgencyWithKind(str(row.unit.agency_id), row.unit.agency_name, row.unit.agency_kind),
-                          region=PlaceRef(str(row.unit.region_id), row.unit.region_name),
-                          internal=_wave_result_out(row.internal), external=_wave_result_out(row.external),
-                          difference=points_text(row.agreement.difference), zone_steps=row.agreement.zone_steps,
-                          disagrees=row.agreement.disagrees)
+        ComparisonUnitOut(
+            id=str(row.unit.id),
+            name=row.unit.name,
+            agency=AgencyWithKind(str(row.unit.agency_id), row.unit.agency_name, row.unit.agency_kind),
+            region=PlaceRef(str(row.unit.region_id), row.unit.region_name),
+            internal=_wave_result_out(row.internal),
+            external=_wave_result_out(row.external),
+            difference=points_text(row.agreement.difference),
+            zone_steps=row.agreement.zone_steps,
+            disagrees=row.agreement.disagrees,
+        )
         for row in comparison.rows
     ]
-    return ComparisonOut(units, ComparisonSummaryOut(
-        units=len(units), with_both=sum(1 for u in units if u.internal and u.external),
-        disagreeing=sum(1 for u in units if u.disagrees)))
+    return ComparisonOut(
+        units,
+        ComparisonSummaryOut(
+            units=len(units),
+            with_both=sum(1 for u in units if u.internal and u.external),
+            disagreeing=sum(1 for u in units if u.disagrees),
+        ),
+    )
 
 
 def _subject_out(trend: Trend) -> TrendSubjectOut:
     subject = trend.subject
-    agency = (None if subject.agency is None
-              else AgencyWithKind(str(subject.agency.id), subject.agency.name, subject.agency.kind))
-    return TrendSubjectOut(level=subject.level, id=str(subject.id), name=subject.name, agency=agency,
-                           region=PlaceRef(str(subject.region.id), subject.region.name))
+    agency = (
+        None
+        if subject.agency is None
+        else AgencyWithKind(str(subject.agency.id), subject.agency.name, subject.agency.kind)
+    )
+    return TrendSubjectOut(
+        level=subject.level,
+        id=str(subject.id),
+        name=subject.name,
+        agency=agency,
+        region=PlaceRef(str(subject.region.id), subject.region.name),
+    )
 
 
 def _point_fields(result: Result) -> tuple[object, ...]:
     """score, zone, zone_name, grade, index, label, dimensions — in the order of the point structs."""
-    return (str(result.score), result.zone, zone_name_id(result.zone), result.grade, _index(result), _label(result),
-            {key: None if value is None else str(value) for key, value in result.dimensions.items()})
+    return (
+        str(result.score),
+        result.zone,
+        zone_name_id(result.zone),
+        result.grade,
+        _index(result),
+        _label(result),
+        {key: None if value is None else str(value) for key, value in result.dimensions.items()},
+    )
 
 
 def _trend_out(trend: Trend) -> TrendOut:
     return TrendOut(
-        subject=_subject_out(trend), dimensions=[ResultDimension(d.id, d.title, d.weight) for d in trend.dimensions],
-        points=[TrendPointOut(_wave_summary(p.wave), *_point_fields(p.result), points_text(p.change),
-                              list(p.result.visit_ids)) for p in trend.points])
+        subject=_subject_out(trend),
+        dimensions=[ResultDimension(d.id, d.title, d.weight) for d in trend.dimensions],
+        points=[
+            TrendPointOut(
+                _wave_summary(p.wave), *_point_fields(p.result), points_text(p.change), list(p.result.visit_ids)
+            )
+            for p in trend.points
+        ],
+    )
 
 
 def _public_trend_out(trend: Trend) -> PublicTrendOut:
     return PublicTrendOut(
-        subject=_subject_out(trend), dimensions=[ResultDimension(d.id, d.title, d.weight) for d in trend.dimensions],
-        points=[PublicTrendPointOut(_wave_summary(p.wave), *_point_fields(p.result), points_text(p.change))
-                for p in trend.points])
+        subject=_subject_out(trend),
+        dimensions=[ResultDimension(d.id, d.title, d.weight) for d in trend.dimensions],
+        points=[
+            PublicTrendPointOut(_wave_summary(p.wave), *_point_fields(p.result), points_text(p.change))
+            for p in trend.points
+        ],
+    )
 
 
 def _changes_out(found: ChangedIndicators) -> ChangesOut:
     def shaped(changes: list[IndicatorChange]) -> list[IndicatorChangeOut]:
-        return [IndicatorChangeOut(indicator=c.indicator, dimension=found.indicators[c.indicator][0].id,
-                                   text=found.indicators[c.indicator][1].text,
-                                   before=indicator_score_text(c.before) or "",
-                                   after=indicator_score_text(c.after) or "") for c in changes]
+        return [
+            IndicatorChangeOut(
+                indicator=c.indicator,
+                dimension=found.indicators[c.indicator][0].id,
+                text=found.indicators[c.indicator][1].text,
+                before=indicator_score_text(c.before) or "",
+                after=indicator_score_text(c.after) or "",
+            )
+            for c in changes
+        ]
 
     changes = found.changes
     return ChangesOut(
-        unit=_unit_ref(found.unit), from_wave=_wave_result_out(found.before), to_wave=_wave_result_out(found.after),
+        unit=_unit_ref(found.unit),
+        from_wave=_wave_result_out(found.before),
+        to_wave=_wave_result_out(found.after),
         newly_compliant=shaped(changes.newly_compliant) if changes else [],
         newly_failing=shaped(changes.newly_failing) if changes else [],
-        improved=shaped(changes.improved) if changes else [], declined=shaped(changes.declined) if changes else [],
-        unchanged=changes.unchanged if changes else 0)
+        improved=shaped(changes.improved) if changes else [],
+        declined=shaped(changes.declined) if changes else [],
+        unchanged=changes.unchanged if changes else 0,
+    )
 
 
 def _agency_of(entry: RankEntry) -> PlaceRef | None:
@@ -457,45 +564,80 @@ def _ranked_fields(standing: Standing[RankEntry]) -> tuple[object, ...]:
     """rank … change — the fields shared by the reviewers' and the public ranked entries, in their order."""
     entry, result = standing.entry, standing.entry.result
     assert result is not None  # only scored entries are ranked
-    return (standing.rank, standing.tied, entry.id, entry.name, _agency_of(entry), entry.agency_kind,
-            PlaceRef(entry.region_id, entry.region_name), str(result.score), result.zone, zone_name_id(result.zone),
-            result.grade, _index(result), _label(result),
-            None if entry.previous is None else str(entry.previous.score), points_text(entry.change))
+    return (
+        standing.rank,
+        standing.tied,
+        entry.id,
+        entry.name,
+        _agency_of(entry),
+        entry.agency_kind,
+        PlaceRef(entry.region_id, entry.region_name),
+        str(result.score),
+        result.zone,
+        zone_name_id(result.zone),
+        result.grade,
+        _index(result),
+        _label(result),
+        None if entry.previous is None else str(entry.previous.score),
+        points_text(entry.change),
+    )
 
 
 def _unscored_out(entry: RankEntry) -> UnscoredOut:
-    return UnscoredOut(entry.id, entry.name, _agency_of(entry), entry.agency_kind,
-                       PlaceRef(entry.region_id, entry.region_name))
+    return UnscoredOut(
+        entry.id, entry.name, _agency_of(entry), entry.agency_kind, PlaceRef(entry.region_id, entry.region_name)
+    )
 
 
 def _improved_out(standing: Standing[RankEntry]) -> ImprovedOut:
     entry = standing.entry
     assert entry.result is not None and entry.previous is not None  # only entries scored in both improve
-    return ImprovedOut(standing.rank, standing.tied, entry.id, entry.name, _agency_of(entry), entry.agency_kind,
-                       PlaceRef(entry.region_id, entry.region_name), str(entry.previous.score),
-                       str(entry.result.score), points_text(entry.change) or "")
+    return ImprovedOut(
+        standing.rank,
+        standing.tied,
+        entry.id,
+        entry.name,
+        _agency_of(entry),
+        entry.agency_kind,
+        PlaceRef(entry.region_id, entry.region_name),
+        str(entry.previous.score),
+        str(entry.result.score),
+        points_text(entry.change) or "",
+    )
 
 
 def _level_out(ranking: LevelRanking) -> LevelRankingOut:
     return LevelRankingOut(
-        ranked=[RankedOut(*_ranked_fields(s), list(s.entry.result.visit_ids) if s.entry.result else [])
-                for s in ranking.ranked],
+        ranked=[
+            RankedOut(*_ranked_fields(s), list(s.entry.result.visit_ids) if s.entry.result else [])
+            for s in ranking.ranked
+        ],
         unscored=[_unscored_out(e) for e in ranking.unscored],
-        most_improved=[_improved_out(s) for s in ranking.most_improved])
+        most_improved=[_improved_out(s) for s in ranking.most_improved],
+    )
 
 
 def _public_level_out(ranking: LevelRanking) -> PublicLevelRankingOut:
-    return PublicLevelRankingOut(ranked=[PublicRankedOut(*_ranked_fields(s)) for s in ranking.ranked],
-                                 unscored=[_unscored_out(e) for e in ranking.unscored],
-                                 most_improved=[_improved_out(s) for s in ranking.most_improved])
+    return PublicLevelRankingOut(
+        ranked=[PublicRankedOut(*_ranked_fields(s)) for s in ranking.ranked],
+        unscored=[_unscored_out(e) for e in ranking.unscored],
+        most_improved=[_improved_out(s) for s in ranking.most_improved],
+    )
 
 
 def _rankings_head(rankings: Rankings) -> tuple[object, ...]:
     filters = rankings.filters
-    return (_wave_summary(rankings.wave), None if rankings.previous_wave is None else _wave_summary(rankings.previous_wave),
-            RankingFiltersOut(None if filters.region_id is None else str(filters.region_id), filters.agency_kind,
-                              None if filters.compare_to is None else str(filters.compare_to)),
-            [PlaceRef(region_id, name) for region_id, name in rankings.regions], rankings.agency_kinds)
+    return (
+        _wave_summary(rankings.wave),
+        None if rankings.previous_wave is None else _wave_summary(rankings.previous_wave),
+        RankingFiltersOut(
+            None if filters.region_id is None else str(filters.region_id),
+            filters.agency_kind,
+            None if filters.compare_to is None else str(filters.compare_to),
+        ),
+        [PlaceRef(region_id, name) for region_id, name in rankings.regions],
+        rankings.agency_kinds,
+    )
 
 
 def _rankings_out(rankings: Rankings) -> RankingsOut:
@@ -505,8 +647,9 @@ def _rankings_out(rankings: Rankings) -> RankingsOut:
 def _public_rankings_out(rankings: Rankings) -> PublicRankingsOut:
     # Built field by field, never by removing fields from the reviewers' answer, so that evidence added there later
     # cannot leak here by accident.
-    return PublicRankingsOut(*_rankings_head(rankings), _public_level_out(rankings.units),
-                             _public_level_out(rankings.agencies))
+    return PublicRankingsOut(
+        *_rankings_head(rankings), _public_level_out(rankings.units), _public_level_out(rankings.agencies)
+    )
 
 
 def _plan_out(found: ImprovementPlan) -> PlanOut:
@@ -515,30 +658,61 @@ def _plan_out(found: ImprovementPlan) -> PlanOut:
     if source is not None:
         c = source.classification
         visit = PlanVisitOut(
-            id=source.visit.id, wave=_wave_summary(source.wave), finished_at=source.visit.finished_at,
-            approved_at=source.approved_at, approval_comment=source.approval_comment,
-            score=None if c is None else str(c.score), zone=None if c is None else c.zone,
-            zone_name=None if c is None else zone_name_id(c.zone), grade=None if c is None else c.grade,
+            id=source.visit.id,
+            wave=_wave_summary(source.wave),
+            finished_at=source.visit.finished_at,
+            approved_at=source.approved_at,
+            approval_comment=source.approval_comment,
+            score=None if c is None else str(c.score),
+            zone=None if c is None else c.zone,
+            zone_name=None if c is None else zone_name_id(c.zone),
+            grade=None if c is None else c.grade,
             index=None if c is None or c.index is None else str(c.index),
-            label=None if c is None else ResultLabel(c.label.id, c.label.en))
-    dimensions = [] if plan is None else [
-        PlanDimensionOut(
-            id=d.dimension.id, title=d.dimension.title, weight=d.dimension.weight,
-            score=points_text(d.score), points_recoverable=points_text(d.points) or "",
-            items=[PlanItemOut(
-                indicator=item.indicator.id, text=item.indicator.text, guidance=item.indicator.guidance,
-                type=item.indicator.type, weight=item.indicator.weight,
-                answer=PlanAnswerOut(value=None if item.answer is None else item.answer.value,
-                                     not_applicable=bool(item.answer and item.answer.not_applicable),
-                                     note=getattr(item.answer, "note", None), text=item.answer_text),
-                score=indicator_score_text(item.score) or "", points_recoverable=points_text(item.points) or "",
-                photos=[PlanPhotoOut(uuid.UUID(p), photo_url(p, "thumb"), photo_url(p, "display"))
-                        for p in item.photo_ids],
-                comments=[PlanCommentOut(c.text, c.decision, c.decided_at) for c in item.comments],
-            ) for item in d.items])
-        for d in plan.dimensions]
-    return PlanOut(unit=_unit_ref(found.unit), visit=visit,
-                   points_recoverable=None if plan is None else points_text(plan.points), dimensions=dimensions)
+            label=None if c is None else ResultLabel(c.label.id, c.label.en),
+        )
+    dimensions = (
+        []
+        if plan is None
+        else [
+            PlanDimensionOut(
+                id=d.dimension.id,
+                title=d.dimension.title,
+                weight=d.dimension.weight,
+                score=points_text(d.score),
+                points_recoverable=points_text(d.points) or "",
+                items=[
+                    PlanItemOut(
+                        indicator=item.indicator.id,
+                        text=item.indicator.text,
+                        guidance=item.indicator.guidance,
+                        type=item.indicator.type,
+                        weight=item.indicator.weight,
+                        answer=PlanAnswerOut(
+                            value=None if item.answer is None else item.answer.value,
+                            not_applicable=bool(item.answer and item.answer.not_applicable),
+                            note=getattr(item.answer, "note", None),
+                            text=item.answer_text,
+                        ),
+                        score=indicator_score_text(item.score) or "",
+                        points_recoverable=points_text(item.points) or "",
+                        photos=[
+                            PlanPhotoOut(uuid.UUID(p), photo_url(p, "thumb"), photo_url(p, "display"))
+                            for p in item.photo_ids
+                        ],
+                        comments=[PlanCommentOut(c.text, c.decision, c.decided_at) for c in item.comments],
+                    )
+                    for item in d.items
+                ],
+            )
+            for d in plan.dimensions
+        ]
+    )
+    return PlanOut(
+        unit=_unit_ref(found.unit),
+        visit=visit,
+        points_recoverable=None if plan is None else points_text(plan.points),
+        dimensions=dimensions,
+    )
 
 
 def _slug(text: str) -> str:
@@ -546,8 +720,11 @@ def _slug(text: str) -> str:
 
 
 def _csv_attachment(content: bytes, filename: str) -> Response[bytes]:
-    return Response(content=content, media_type=CSV_MEDIA_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content=content,
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _filters(region: uuid.UUID | None, agency_kind: str | None, compare_to: uuid.UUID | None) -> RankingFilters:
@@ -556,71 +733,128 @@ def _filters(region: uuid.UUID | None, agency_kind: str | None, compare_to: uuid
 
 _AGENCY_KIND = Parameter(default=None, max_length=64, description="only agencies of this kind (exact match)")
 _REGION = Parameter(default=None, description="only units and agencies of this region")
-_COMPARE_TO = Parameter(default=None, description="measure improvement against this wave instead of the previous "
-                                                  "wave of the same kind")
+_COMPARE_TO = Parameter(
+    default=None, description="measure improvement against this wave instead of the previous wave of the same kind"
+)
 
 
 # --- routes -------------------------------------------------------------------------------------------------------
+
 
 class InsightsController(Controller):
     path = "/api/insights"
     tags = ["insights"]
     guards = [reviewers]
 
-    @get("/comparison", summary="Internal against external: each unit's latest internal and external result",
-         description="Units of the caller's regions (or of ``region`` / ``agency``) with an approved visit in any "
-                     "wave. ``disagrees`` marks units whose two zones are more than one step apart (green against "
-                     "red); ``difference`` is internal minus external in points.")
-    async def comparison(self, db_session: AsyncSession, principal: Principal,
-                         region: FromQuery[uuid.UUID | None] = None, agency: FromQuery[uuid.UUID | None] = None,
-                         published_only: bool = PUBLISHED_ONLY) -> ComparisonOut:
-        return _comparison_out(await InsightsService(db_session, principal).comparison(
-            region_id=region, agency_id=agency, published_only=published_only))
+    @get(
+        "/comparison",
+        summary="Internal against external: each unit's latest internal and external result",
+        description="Units of the caller's regions (or of ``region`` / ``agency``) with an approved visit in any "
+        "wave. ``disagrees`` marks units whose two zones are more than one step apart (green against "
+        "red); ``difference`` is internal minus external in points.",
+    )
+    async def comparison(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        region: FromQuery[uuid.UUID | None] = None,
+        agency: FromQuery[uuid.UUID | None] = None,
+        published_only: bool = PUBLISHED_ONLY,
+    ) -> ComparisonOut:
+        return _comparison_out(
+            await InsightsService(db_session, principal).comparison(
+                region_id=region, agency_id=agency, published_only=published_only
+            )
+        )
 
     @get("/units/{unit_id:uuid}/trend", summary="A unit's score and zone in every wave, in period order")
-    async def unit_trend(self, unit_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                         published_only: bool = PUBLISHED_ONLY) -> TrendOut:
+    async def unit_trend(
+        self,
+        unit_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        published_only: bool = PUBLISHED_ONLY,
+    ) -> TrendOut:
         return await self._trend("unit", unit_id, db_session, principal, published_only)
 
     @get("/agencies/{agency_id:uuid}/trend", summary="An agency's score and zone in every wave, in period order")
-    async def agency_trend(self, agency_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                           published_only: bool = PUBLISHED_ONLY) -> TrendOut:
+    async def agency_trend(
+        self,
+        agency_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        published_only: bool = PUBLISHED_ONLY,
+    ) -> TrendOut:
         return await self._trend("agency", agency_id, db_session, principal, published_only)
 
     @get("/regions/{region_id:uuid}/trend", summary="A region's score and zone in every wave, in period order")
-    async def region_trend(self, region_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                           published_only: bool = PUBLISHED_ONLY) -> TrendOut:
+    async def region_trend(
+        self,
+        region_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        published_only: bool = PUBLISHED_ONLY,
+    ) -> TrendOut:
         return await self._trend("region", region_id, db_session, principal, published_only)
 
-    @get("/units/{unit_id:uuid}/changes", summary="The indicators of a unit that changed between two waves",
-         description="Default: the last two waves the unit was scored in. Newly compliant: below 1 before, 1 after; "
-                     "newly failing: 1 before, below 1 after. 404 when the unit has no approved visit in a wave "
-                     "named.")
-    async def changes(self, unit_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                      from_wave: FromQuery[uuid.UUID | None] = None,
-                      to_wave: FromQuery[uuid.UUID | None] = None) -> ChangesOut:
-        return _changes_out(await InsightsService(db_session, principal).changed_indicators(
-            unit_id, before_wave_id=from_wave, after_wave_id=to_wave))
+    @get(
+        "/units/{unit_id:uuid}/changes",
+        summary="The indicators of a unit that changed between two waves",
+        description="Default: the last two waves the unit was scored in. Newly compliant: below 1 before, 1 after; "
+        "newly failing: 1 before, below 1 after. 404 when the unit has no approved visit in a wave "
+        "named.",
+    )
+    async def changes(
+        self,
+        unit_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        from_wave: FromQuery[uuid.UUID | None] = None,
+        to_wave: FromQuery[uuid.UUID | None] = None,
+    ) -> ChangesOut:
+        return _changes_out(
+            await InsightsService(db_session, principal).changed_indicators(
+                unit_id, before_wave_id=from_wave, after_wave_id=to_wave
+            )
+        )
 
-    @get("/units/{unit_id:uuid}/plan", summary="A unit's improvement plan from its latest approved visit",
-         description="Every indicator not fully met, grouped by dimension, most recoverable points first, with "
-                     "its evidence photos, the supervisors' comments and the instrument's guidance. ``wave`` "
-                     "takes the latest approved visit of that wave instead.")
-    async def plan(self, unit_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                   wave: FromQuery[uuid.UUID | None] = None) -> PlanOut:
+    @get(
+        "/units/{unit_id:uuid}/plan",
+        summary="A unit's improvement plan from its latest approved visit",
+        description="Every indicator not fully met, grouped by dimension, most recoverable points first, with "
+        "its evidence photos, the supervisors' comments and the instrument's guidance. ``wave`` "
+        "takes the latest approved visit of that wave instead.",
+    )
+    async def plan(
+        self,
+        unit_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        wave: FromQuery[uuid.UUID | None] = None,
+    ) -> PlanOut:
         return _plan_out(await InsightsService(db_session, principal).improvement_plan(unit_id, wave_id=wave))
 
-    @get("/units/{unit_id:uuid}/plan.csv", summary="The improvement plan as CSV: one row per indicator",
-         media_type=CSV_MEDIA_TYPE)
-    async def plan_csv(self, unit_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                       wave: FromQuery[uuid.UUID | None] = None) -> Response[bytes]:
+    @get(
+        "/units/{unit_id:uuid}/plan.csv",
+        summary="The improvement plan as CSV: one row per indicator",
+        media_type=CSV_MEDIA_TYPE,
+    )
+    async def plan_csv(
+        self,
+        unit_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        wave: FromQuery[uuid.UUID | None] = None,
+    ) -> Response[bytes]:
         found = await InsightsService(db_session, principal).improvement_plan(unit_id, wave_id=wave)
         return _csv_attachment(plan_csv(found), f"rencana-perbaikan-{_slug(found.unit.name)}.csv")
 
-    async def _trend(self, level: Level, entity_id: uuid.UUID, db_session: AsyncSession, principal: Principal,
-                     published_only: bool) -> TrendOut:
-        return _trend_out(await InsightsService(db_session, principal).trend(level, entity_id,
-                                                                              published_only=published_only))
+    async def _trend(
+        self, level: Level, entity_id: uuid.UUID, db_session: AsyncSession, principal: Principal, published_only: bool
+    ) -> TrendOut:
+        return _trend_out(
+            await InsightsService(db_session, principal).trend(level, entity_id, published_only=published_only)
+        )
 
 
 class RankingsController(Controller):
@@ -628,23 +862,43 @@ class RankingsController(Controller):
     tags = ["insights"]
     guards = [reviewers]
 
-    @get("/rankings", summary="Units and agencies ranked by score within the wave, and the most improved",
-         description="Within the caller's regions and the filters. Ties share a rank (\"1, 2, 2, 4\") and are "
-                     "marked ``tied``. Improvement is measured against ``compare_to`` or the previous wave of the "
-                     "same kind (``previous_wave``).")
-    async def rankings(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                       region: uuid.UUID | None = _REGION, agency_kind: str | None = _AGENCY_KIND,
-                       compare_to: uuid.UUID | None = _COMPARE_TO) -> RankingsOut:
-        return _rankings_out(await InsightsService(db_session, principal).rankings(
-            wave_id, _filters(region, agency_kind, compare_to)))
+    @get(
+        "/rankings",
+        summary="Units and agencies ranked by score within the wave, and the most improved",
+        description='Within the caller\'s regions and the filters. Ties share a rank ("1, 2, 2, 4") and are '
+        "marked ``tied``. Improvement is measured against ``compare_to`` or the previous wave of the "
+        "same kind (``previous_wave``).",
+    )
+    async def rankings(
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        region: uuid.UUID | None = _REGION,
+        agency_kind: str | None = _AGENCY_KIND,
+        compare_to: uuid.UUID | None = _COMPARE_TO,
+    ) -> RankingsOut:
+        return _rankings_out(
+            await InsightsService(db_session, principal).rankings(wave_id, _filters(region, agency_kind, compare_to))
+        )
 
-    @get("/rankings.csv", summary="The rankings as CSV: one row per unit and agency (column `level`)",
-         media_type=CSV_MEDIA_TYPE)
-    async def rankings_csv(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal,
-                           region: uuid.UUID | None = _REGION, agency_kind: str | None = _AGENCY_KIND,
-                           compare_to: uuid.UUID | None = _COMPARE_TO) -> Response[bytes]:
+    @get(
+        "/rankings.csv",
+        summary="The rankings as CSV: one row per unit and agency (column `level`)",
+        media_type=CSV_MEDIA_TYPE,
+    )
+    async def rankings_csv(
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        principal: Principal,
+        region: uuid.UUID | None = _REGION,
+        agency_kind: str | None = _AGENCY_KIND,
+        compare_to: uuid.UUID | None = _COMPARE_TO,
+    ) -> Response[bytes]:
         rankings = await InsightsService(db_session, principal).rankings(
-            wave_id, _filters(region, agency_kind, compare_to))
+            wave_id, _filters(region, agency_kind, compare_to)
+        )
         return _csv_attachment(rankings_csv(rankings, with_visits=True), f"peringkat-{_slug(rankings.wave.name)}.csv")
 
 
@@ -653,23 +907,35 @@ class PublicInsightsController(Controller):
     tags = ["public"]
     security = [{}]  # no login
 
-    @get("/waves/{wave_id:uuid}/rankings", summary="Rankings of a published wave; no evidence, no names",
-         description="As the reviewers' rankings, over every region, without the visits behind the scores. "
-                     "Improvement is measured against published waves only.")
-    async def rankings(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                       region: uuid.UUID | None = _REGION, agency_kind: str | None = _AGENCY_KIND,
-                       compare_to: uuid.UUID | None = _COMPARE_TO) -> PublicRankingsOut:
-        return _public_rankings_out(await InsightsService(db_session).rankings(
-            wave_id, _filters(region, agency_kind, compare_to)))
+    @get(
+        "/waves/{wave_id:uuid}/rankings",
+        summary="Rankings of a published wave; no evidence, no names",
+        description="As the reviewers' rankings, over every region, without the visits behind the scores. "
+        "Improvement is measured against published waves only.",
+    )
+    async def rankings(
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        region: uuid.UUID | None = _REGION,
+        agency_kind: str | None = _AGENCY_KIND,
+        compare_to: uuid.UUID | None = _COMPARE_TO,
+    ) -> PublicRankingsOut:
+        return _public_rankings_out(
+            await InsightsService(db_session).rankings(wave_id, _filters(region, agency_kind, compare_to))
+        )
 
-    @get("/waves/{wave_id:uuid}/rankings.csv", summary="Rankings of a published wave as CSV",
-         media_type=CSV_MEDIA_TYPE)
-    async def rankings_csv(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                           region: uuid.UUID | None = _REGION, agency_kind: str | None = _AGENCY_KIND,
-                           compare_to: uuid.UUID | None = _COMPARE_TO) -> Response[bytes]:
+    @get("/waves/{wave_id:uuid}/rankings.csv", summary="Rankings of a published wave as CSV", media_type=CSV_MEDIA_TYPE)
+    async def rankings_csv(
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: AsyncSession,
+        region: uuid.UUID | None = _REGION,
+        agency_kind: str | None = _AGENCY_KIND,
+        compare_to: uuid.UUID | None = _COMPARE_TO,
+    ) -> Response[bytes]:
         rankings = await InsightsService(db_session).rankings(wave_id, _filters(region, agency_kind, compare_to))
-        return _csv_attachment(rankings_csv(rankings, with_visits=False),
-                               f"peringkat-{_slug(rankings.wave.name)}.csv")
+        return _csv_attachment(rankings_csv(rankings, with_visits=False), f"peringkat-{_slug(rankings.wave.name)}.csv")
 
     @get("/units/{unit_id:uuid}/trend", summary="A unit's score and zone in every published wave")
     async def unit_trend(self, unit_id: FromPath[uuid.UUID], db_session: AsyncSession) -> PublicTrendOut:

@@ -23,11 +23,40 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _INDICATOR_PLACES = Decimal("0.0001")
 
-RANKING_COLUMNS = ["level", "rank", "tied", "id", "name", "agency", "agency_kind", "region", "score", "zone",
-                   "zone_name", "grade", "index", "previous_score", "change"]
-PLAN_COLUMNS = ["unit", "wave", "visit_id", "dimension", "dimension_title", "indicator", "indicator_text",
-                "indicator_text_en", "answer", "indicator_score", "points_recoverable", "supervisor_comments",
-                "guidance", "guidance_en", "photo_urls"]
+RANKING_COLUMNS = [
+    "level",
+    "rank",
+    "tied",
+    "id",
+    "name",
+    "agency",
+    "agency_kind",
+    "region",
+    "score",
+    "zone",
+    "zone_name",
+    "grade",
+    "index",
+    "previous_score",
+    "change",
+]
+PLAN_COLUMNS = [
+    "unit",
+    "wave",
+    "visit_id",
+    "dimension",
+    "dimension_title",
+    "indicator",
+    "indicator_text",
+    "indicator_text_en",
+    "answer",
+    "indicator_score",
+    "points_recoverable",
+    "supervisor_comments",
+    "guidance",
+    "guidance_en",
+    "photo_urls",
+]
 
 
 def points_text(value: Decimal | None) -> str | None:
@@ -55,18 +84,25 @@ def plan_csv(plan: ImprovementPlan) -> bytes:
     if plan.source is not None and plan.plan is not None:
         for dimension in plan.plan.dimensions:
             for item in dimension.items:
-                rows.append({
-                    "unit": plan.unit.name, "wave": plan.source.wave.name, "visit_id": str(plan.source.visit.id),
-                    "dimension": dimension.dimension.id, "dimension_title": dimension.dimension.title.id,
-                    "indicator": item.indicator.id, "indicator_text": item.indicator.text.id,
-                    "indicator_text_en": item.indicator.text.en, "answer": item.answer_text.id,
-                    "indicator_score": indicator_score_text(item.score),
-                    "points_recoverable": points_text(item.points),
-                    "supervisor_comments": " | ".join(comment.text for comment in item.comments),
-                    "guidance": item.indicator.guidance.id if item.indicator.guidance else None,
-                    "guidance_en": item.indicator.guidance.en if item.indicator.guidance else None,
-                    "photo_urls": " ".join(photo_url(photo_id, "display") for photo_id in item.photo_ids),
-                })
+                rows.append(
+                    {
+                        "unit": plan.unit.name,
+                        "wave": plan.source.wave.name,
+                        "visit_id": str(plan.source.visit.id),
+                        "dimension": dimension.dimension.id,
+                        "dimension_title": dimension.dimension.title.id,
+                        "indicator": item.indicator.id,
+                        "indicator_text": item.indicator.text.id,
+                        "indicator_text_en": item.indicator.text.en,
+                        "answer": item.answer_text.id,
+                        "indicator_score": indicator_score_text(item.score),
+                        "points_recoverable": points_text(item.points),
+                        "supervisor_comments": " | ".join(comment.text for comment in item.comments),
+                        "guidance": item.indicator.guidance.id if item.indicator.guidance else None,
+                        "guidance_en": item.indicator.guidance.en if item.indicator.guidance else None,
+                        "photo_urls": " ".join(photo_url(photo_id, "display") for photo_id in item.photo_ids),
+                    }
+                )
     return _csv(PLAN_COLUMNS, rows)
 
 
@@ -77,15 +113,22 @@ def _level_rows(level: str, ranking: LevelRanking, with_visits: bool) -> Iterabl
         yield _ranking_row(level, entry, None, with_visits)
 
 
-def _ranking_row(level: str, entry: RankEntry, standing: Standing[RankEntry] | None,
-                 with_visits: bool) -> dict[str, Any]:
+def _ranking_row(
+    level: str, entry: RankEntry, standing: Standing[RankEntry] | None, with_visits: bool
+) -> dict[str, Any]:
     result = entry.result
     row = {
-        "level": level, "rank": standing.rank if standing else None,
+        "level": level,
+        "rank": standing.rank if standing else None,
         "tied": ("yes" if standing.tied else "no") if standing else None,
-        "id": entry.id, "name": entry.name, "agency": entry.agency_name, "agency_kind": entry.agency_kind,
-        "region": entry.region_name, "score": points_text(result.score) if result else None,
-        "zone": result.zone if result else None, "zone_name": zone_name_id(result.zone) if result else None,
+        "id": entry.id,
+        "name": entry.name,
+        "agency": entry.agency_name,
+        "agency_kind": entry.agency_kind,
+        "region": entry.region_name,
+        "score": points_text(result.score) if result else None,
+        "zone": result.zone if result else None,
+        "zone_name": zone_name_id(result.zone) if result else None,
         "grade": result.grade if result else None,
         "index": str(result.index) if result and result.index is not None else None,
         "previous_score": points_text(entry.previous.score) if entry.previous else None,

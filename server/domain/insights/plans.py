@@ -60,9 +60,12 @@ class Plan:
     """Dimensions with at least one item, most points first."""
 
 
-def improvement_plan(instrument: Instrument, answers: Iterable[AnswerLike],
-                     photo_ids: Mapping[str, Sequence[str]] | None = None,
-                     comments: Mapping[str, Sequence[PlanComment]] | None = None) -> Plan:
+def improvement_plan(
+    instrument: Instrument,
+    answers: Iterable[AnswerLike],
+    photo_ids: Mapping[str, Sequence[str]] | None = None,
+    comments: Mapping[str, Sequence[PlanComment]] | None = None,
+) -> Plan:
     answers = list(answers)
     scored = score_visit(instrument, answers)
     gains = points_recoverable(instrument, answers)
@@ -71,21 +74,38 @@ def improvement_plan(instrument: Instrument, answers: Iterable[AnswerLike],
     dimensions = []
     for position, dimension in enumerate(instrument.dimensions):
         items = [
-            (index, PlanItem(indicator=indicator, answer=answer_of.get(indicator.id),
-                             answer_text=answer_text(indicator, answer_of.get(indicator.id)),
-                             score=scored.indicators.get(indicator.id) or ZERO, points=gains[indicator.id],
-                             photo_ids=tuple(photo_ids.get(indicator.id, ())),
-                             comments=tuple(comments.get(indicator.id, ()))))
-            for index, indicator in enumerate(dimension.indicators) if indicator.id in gains
+            (
+                index,
+                PlanItem(
+                    indicator=indicator,
+                    answer=answer_of.get(indicator.id),
+                    answer_text=answer_text(indicator, answer_of.get(indicator.id)),
+                    score=scored.indicators.get(indicator.id) or ZERO,
+                    points=gains[indicator.id],
+                    photo_ids=tuple(photo_ids.get(indicator.id, ())),
+                    comments=tuple(comments.get(indicator.id, ())),
+                ),
+            )
+            for index, indicator in enumerate(dimension.indicators)
+            if indicator.id in gains
         ]
         if items:
             items.sort(key=lambda pair: (-pair[1].points, pair[0]))
             points = sum((item.points for _, item in items), ZERO)
-            dimensions.append((position, PlanDimension(dimension, scored.dimensions.get(dimension.id), points,
-                                                       tuple(item for _, item in items))))
+            dimensions.append(
+                (
+                    position,
+                    PlanDimension(
+                        dimension, scored.dimensions.get(dimension.id), points, tuple(item for _, item in items)
+                    ),
+                )
+            )
     dimensions.sort(key=lambda pair: (-pair[1].points, pair[0]))
-    return Plan(total=scored.total, points=sum((d.points for _, d in dimensions), ZERO),
-                dimensions=tuple(d for _, d in dimensions))
+    return Plan(
+        total=scored.total,
+        points=sum((d.points for _, d in dimensions), ZERO),
+        dimensions=tuple(d for _, d in dimensions),
+    )
 
 
 def answer_text(indicator: Indicator, answer: AnswerLike | None) -> Text:

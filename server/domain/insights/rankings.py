@@ -29,11 +29,13 @@ class Standing(Generic[T]):
     entry: T
 
 
-def competition_ranking(entries: Iterable[T], value_of: Callable[[T], Decimal],
-                        tiebreak: Callable[[T], tuple[str, ...]] = lambda _: ()) -> list[Standing[T]]:
+def competition_ranking(
+    entries: Iterable[T], value_of: Callable[[T], Decimal], tiebreak: Callable[[T], tuple[str, ...]] = lambda _: ()
+) -> list[Standing[T]]:
     """Highest value first, ranked "1, 2, 2, 4"; values are rounded half-up to 2 decimals before comparing."""
-    valued = sorted(((round_score(value_of(entry)), entry) for entry in entries),
-                    key=lambda pair: (-pair[0], tiebreak(pair[1])))
+    valued = sorted(
+        ((round_score(value_of(entry)), entry) for entry in entries), key=lambda pair: (-pair[0], tiebreak(pair[1]))
+    )
     counts: dict[Decimal, int] = {}
     for value, _ in valued:
         counts[value] = counts.get(value, 0) + 1
@@ -52,8 +54,11 @@ def points_gained(current: Mapping[Hashable, Decimal], previous: Mapping[Hashabl
     return {key: round_score(score) - round_score(previous[key]) for key, score in current.items() if key in previous}
 
 
-def most_improved(gains: Mapping[Hashable, Decimal], entries: Mapping[Hashable, T],
-                  tiebreak: Callable[[T], tuple[str, ...]] = lambda _: ()) -> list[Standing[T]]:
+def most_improved(
+    gains: Mapping[Hashable, Decimal],
+    entries: Mapping[Hashable, T],
+    tiebreak: Callable[[T], tuple[str, ...]] = lambda _: (),
+) -> list[Standing[T]]:
     """The entries that gained points, most points first, ranked like scores (ties share a rank)."""
     improved = [key for key, gain in gains.items() if gain > 0 and key in entries]
     standings = competition_ranking(improved, lambda key: gains[key], lambda key: tiebreak(entries[key]))

@@ -66,6 +66,7 @@ VISIBLE_TO_REVIEWERS = ("fieldwork", "review", "published")
 
 # --- what the service hands to controllers ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class UnitInfo:
     id: uuid.UUID
@@ -200,6 +201,7 @@ class Rankings:
 
 # --- the service ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class _ScoredVisit:
     wave_id: uuid.UUID
@@ -221,8 +223,9 @@ class InsightsService:
 
     # --- internal against external ---------------------------------------------------------------------------
 
-    async def comparison(self, *, region_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None,
-                         published_only: bool = False) -> Comparison:
+    async def comparison(
+        self, *, region_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None, published_only: bool = False
+    ) -> Comparison:
         """Per unit of the caller's regions (narrowed to a region or an agency) with any approved visit: its latest
         internal and latest external result, and whether they disagree."""
         scope = await self._scope()
@@ -233,21 +236,35 @@ class InsightsService:
         waves = await self._visible_waves(published_only)
         scored = await self._scored_visits(waves, scope, region_id=region_id, agency_id=agency_id)
         totals: dict[uuid.UUID, dict[uuid.UUID, dict[uuid.UUID, Decimal | None]]] = defaultdict(
-            lambda: defaultdict(dict))
+            lambda: defaultdict(dict)
+        )
         units: dict[uuid.UUID, UnitInfo] = {}
         for row in scored:
             totals[row.unit.id][row.wave_id][row.visit_id] = row.total
             units[row.unit.id] = row.unit
         rows = []
         for unit_id, by_wave in totals.items():
-            results = {wave_id: result for wave_id, visit_totals in by_wave.items()
-                       if (result := self._unit_result(waves[wave_id], visit_totals)) is not None}
+            results = {
+                wave_id: result
+                for wave_id, visit_totals in by_wave.items()
+                if (result := self._unit_result(waves[wave_id], visit_totals)) is not None
+            }
             internal, external = (self._latest_of_kind(kind, results, waves) for kind in WAVE_KINDS)
             if internal is None and external is None:
                 continue
-            rows.append(ComparisonRow(units[unit_id], internal, external, agreement(
-                internal.result.score if internal else None, internal.result.zone if internal else None,
-                external.result.score if external else None, external.result.zone if external else None)))
+            rows.append(
+                ComparisonRow(
+                    units[unit_id],
+                    internal,
+                    external,
+                    agreement(
+                        internal.result.score if internal else None,
+                        internal.result.zone if internal else None,
+                        external.result.score if external else None,
+                        external.result.zone if external else None,
+                    ),
+                )
+            )
         rows.sort(key=lambda r: (r.unit.region_name, r.unit.agency_name, r.unit.name, str(r.unit.id)))
         return Comparison(rows)
 
@@ -275,8 +292,9 @@ class InsightsService:
             dimensions = [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions]
         return Trend(subject, dimensions, points)
 
-    async def changed_indicators(self, unit_id: uuid.UUID, *, before_wave_id: uuid.UUID | None = None,
-                                 after_wave_id: uuid.UUID | None = None) -> ChangedIndicators:
+    async def changed_indicators(
+        self, unit_id: uuid.UUID, *, before_wave_id: uuid.UUID | None = None, after_wave_id: uuid.UUID | None = None
+    ) -> ChangedIndicators:
         """The indicators of a unit that changed between two waves it was scored in (default: its last two)."""
         scope = await self._scope()
         subject = await self._subject("unit", unit_id, scope)
@@ -299,10 +317,14 @@ class InsightsService:
         if before is None:
             return ChangedIndicators(unit, None, _wave_result(after, after_result), None, indicators)
         before_result = self._unit_result(before, {r.visit_id: r.total for r in by_wave[before.id]})
-        changes = indicator_changes(mean_indicator_scores(r.indicators for r in by_wave[before.id]),
-                                    mean_indicator_scores(r.indicators for r in by_wave[after.id]), list(indicators))
-        return ChangedIndicators(unit, _wave_result(before, before_result), _wave_result(after, after_result),
-                                 changes, indicators)
+        changes = indicator_changes(
+            mean_indicator_scores(r.indicators for r in by_wave[before.id]),
+            mean_indicator_scores(r.indicators for r in by_wave[after.id]),
+            list(indicators),
+        )
+        return ChangedIndicators(
+            unit, _wave_result(before, before_result), _wave_result(after, after_result), changes, indicators
+        )
 
     # --- rankings --------------------------------------------------------------------------------------------
 
@@ -318,12 +340,20 @@ class InsightsService:
         previous_wave = await self._wave_compared_with(results.wave, filters.compare_to)
         previous = None if previous_wave is None else await read(previous_wave.id)
         kinds = await self._agency_kinds(agency.id for agency in results.agencies)
-        units = [_unit_entry(unit, kinds) for unit in results.units
-                 if _passes(unit.region_id, kinds.get(unit.agency_id), filters)]
-        agencies = [_agency_entry(agency, kinds) for agency in results.agencies
-                    if _passes(agency.region_id, kinds.get(agency.id), filters)]
+        units = [
+            _unit_entry(unit, kinds)
+            for unit in results.units
+            if _passes(unit.region_id, kinds.get(unit.agency_id), filters)
+        ]
+        agencies = [
+            _agency_entry(agency, kinds)
+            for agency in results.agencies
+            if _passes(agency.region_id, kinds.get(agency.id), filters)
+        ]
         return Rankings(
-            wave=results.wave, previous_wave=previous_wave, filters=filters,
+            wave=results.wave,
+            previous_wave=previous_wave,
+            filters=filters,
             regions=[(region.id, region.name) for region in results.regions],
             agency_kinds=sorted({kind for kind in kinds.values() if kind}),
             units=_level_ranking(units, _previous_results(previous, "units")),
@@ -337,9 +367,13 @@ class InsightsService:
         its evidence photos, the supervisors' comments and the points it would recover."""
         scope = await self._scope()
         unit = _unit_info(await self._subject("unit", unit_id, scope))
-        statement = (select(Visit, Wave).join(Wave, Wave.id == Visit.wave_id)
-                     .where(Visit.unit_id == unit_id, Visit.status == "approved")
-                     .order_by(Visit.finished_at.desc(), Visit.id.desc()).limit(1))
+        statement = (
+            select(Visit, Wave)
+            .join(Wave, Wave.id == Visit.wave_id)
+            .where(Visit.unit_id == unit_id, Visit.status == "approved")
+            .order_by(Visit.finished_at.desc(), Visit.id.desc())
+            .limit(1)
+        )
         if wave_id is not None:
             statement = statement.where(Visit.wave_id == wave_id)
         row = (await self.session.execute(statement)).one_or_none()
@@ -349,20 +383,32 @@ class InsightsService:
         instrument = await self._instrument(wave.instrument_id)
         answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
         photos = await self.session.execute(
-            select(Photo.id, Photo.indicator).where(Photo.visit_id == visit.id, Photo.stored_at.is_not(None))
-            .order_by(Photo.taken_at, Photo.id))
+            select(Photo.id, Photo.indicator)
+            .where(Photo.visit_id == visit.id, Photo.stored_at.is_not(None))
+            .order_by(Photo.taken_at, Photo.id)
+        )
         photo_ids: dict[str, list[str]] = defaultdict(list)
         for photo_id, indicator in photos.all():
             photo_ids[indicator].append(str(photo_id))
-        reviews = (await self.session.scalars(
-            select(Review).where(Review.visit_id == visit.id).order_by(Review.decided_at, Review.id))).all()
+        reviews = (
+            await self.session.scalars(
+                select(Review).where(Review.visit_id == visit.id).order_by(Review.decided_at, Review.id)
+            )
+        ).all()
         plan = improvement_plan(instrument, answers, photo_ids, _comments_by_indicator(reviews))
         approval = next((r for r in reversed(reviews) if r.decision == "approve"), None)
         classification = None if plan.total is None else classify(plan.total, self._profile(wave))
-        return ImprovementPlan(unit, PlanVisit(
-            visit=visit, wave=wave, classification=classification,
-            approved_at=approval.decided_at if approval else None,
-            approval_comment=approval.comment if approval else None), plan)
+        return ImprovementPlan(
+            unit,
+            PlanVisit(
+                visit=visit,
+                wave=wave,
+                classification=classification,
+                approved_at=approval.decided_at if approval else None,
+                approval_comment=approval.comment if approval else None,
+            ),
+            plan,
+        )
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -381,8 +427,11 @@ class InsightsService:
         return region
 
     async def _agency(self, agency_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> tuple[Agency, Region]:
-        row = (await self.session.execute(select(Agency, Region).join(Region, Region.id == Agency.region_id)
-                                          .where(Agency.id == agency_id))).one_or_none()
+        row = (
+            await self.session.execute(
+                select(Agency, Region).join(Region, Region.id == Agency.region_id).where(Agency.id == agency_id)
+            )
+        ).one_or_none()
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no agency with this id that you may see.")
         return row.Agency, row.Region
@@ -394,29 +443,55 @@ class InsightsService:
         if level == "agency":
             agency, region = await self._agency(entity_id, scope)
             return Subject(level, agency.id, agency.name, agency, region)
-        row = (await self.session.execute(
-            select(Unit, Agency, Region).join(Agency, Agency.id == Unit.agency_id)
-            .join(Region, Region.id == Agency.region_id).where(Unit.id == entity_id))).one_or_none()
+        row = (
+            await self.session.execute(
+                select(Unit, Agency, Region)
+                .join(Agency, Agency.id == Unit.agency_id)
+                .join(Region, Region.id == Agency.region_id)
+                .where(Unit.id == entity_id)
+            )
+        ).one_or_none()
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no unit with this id that you may see.")
         return Subject(level, row.Unit.id, row.Unit.name, row.Agency, row.Region, row.Unit.address)
 
-    async def _scored_visits(self, waves: dict[uuid.UUID, Wave], scope: frozenset[uuid.UUID] | None, *,
-                             unit_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None,
-                             region_id: uuid.UUID | None = None, with_dimensions: bool = False,
-                             with_indicators: bool = False) -> list[_ScoredVisit]:
+    async def _scored_visits(
+        self,
+        waves: dict[uuid.UUID, Wave],
+        scope: frozenset[uuid.UUID] | None,
+        *,
+        unit_id: uuid.UUID | None = None,
+        agency_id: uuid.UUID | None = None,
+        region_id: uuid.UUID | None = None,
+        with_dimensions: bool = False,
+        with_indicators: bool = False,
+    ) -> list[_ScoredVisit]:
         """The approved visits' scores in these waves and the caller's scope, narrowed to a unit, agency or region;
         dimension and indicator scores only when asked for (they are most of each row)."""
         if not waves:
             return []
         empty = null()
-        columns: list[Any] = [VisitScore.wave_id, VisitScore.visit_id, VisitScore.total, Unit.id, Unit.name,
-                              Unit.address, Agency.id, Agency.name, Agency.kind, Region.id, Region.name,
-                              VisitScore.dimensions if with_dimensions else empty,
-                              VisitScore.indicators if with_indicators else empty]
+        columns: list[Any] = [
+            VisitScore.wave_id,
+            VisitScore.visit_id,
+            VisitScore.total,
+            Unit.id,
+            Unit.name,
+            Unit.address,
+            Agency.id,
+            Agency.name,
+            Agency.kind,
+            Region.id,
+            Region.name,
+            VisitScore.dimensions if with_dimensions else empty,
+            VisitScore.indicators if with_indicators else empty,
+        ]
         statement = (
-            select(*columns).join(Visit, Visit.id == VisitScore.visit_id).join(Unit, Unit.id == VisitScore.unit_id)
-            .join(Agency, Agency.id == Unit.agency_id).join(Region, Region.id == Agency.region_id)
+            select(*columns)
+            .join(Visit, Visit.id == VisitScore.visit_id)
+            .join(Unit, Unit.id == VisitScore.unit_id)
+            .join(Agency, Agency.id == Unit.agency_id)
+            .join(Region, Region.id == Agency.region_id)
             .where(Visit.status == "approved", VisitScore.wave_id.in_(list(waves)), *in_scope(Agency.region_id, scope))
         )
         for column, value in ((Unit.id, unit_id), (Agency.id, agency_id), (Region.id, region_id)):
@@ -424,8 +499,16 @@ class InsightsService:
                 statement = statement.where(column == value)
         found = []
         for row in (await self.session.execute(statement)).all():
-            found.append(_ScoredVisit(row[0], row[1], None if row[2] is None else Decimal(row[2]),
-                                      UnitInfo(*row[3:11]), _decimals(row[11]), _decimals(row[12])))
+            found.append(
+                _ScoredVisit(
+                    row[0],
+                    row[1],
+                    None if row[2] is None else Decimal(row[2]),
+                    UnitInfo(*row[3:11]),
+                    _decimals(row[11]),
+                    _decimals(row[12]),
+                )
+            )
         return found
 
     def _profile(self, wave: Wave) -> Profile:
@@ -453,18 +536,38 @@ class InsightsService:
     async def _rolled_result(self, wave: Wave, rows: Sequence[_ScoredVisit], subject: Subject) -> Result | None:
         """The subject's result in one wave, rolled up by the results pages' own code from these visits."""
         instrument = await self._instrument(wave.instrument_id)
-        places = {row.unit.id: UnitPlace(str(row.unit.id), row.unit.name, row.unit.address, None, None,
-                                         str(row.unit.agency_id), row.unit.agency_name, str(row.unit.region_id),
-                                         row.unit.region_name, "") for row in rows}
-        results = build_results(wave, self._profile(wave), [DimensionInfo(d.id, d.title, d.weight)
-                                                           for d in instrument.dimensions], list(places.values()),
-                                [ApprovedScore(str(row.visit_id), str(row.unit.id), row.total, row.dimensions)
-                                 for row in rows])
+        places = {
+            row.unit.id: UnitPlace(
+                str(row.unit.id),
+                row.unit.name,
+                row.unit.address,
+                None,
+                None,
+                str(row.unit.agency_id),
+                row.unit.agency_name,
+                str(row.unit.region_id),
+                row.unit.region_name,
+                "",
+            )
+            for row in rows
+        }
+        results = build_results(
+            wave,
+            self._profile(wave),
+            [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions],
+            list(places.values()),
+            [ApprovedScore(str(row.visit_id), str(row.unit.id), row.total, row.dimensions) for row in rows],
+        )
         level_rows = {"unit": results.units, "agency": results.agencies, "region": results.regions}[subject.level]
         return next((row.result for row in level_rows if row.id == str(subject.id)), None)
 
-    def _chosen_wave(self, wave_id: uuid.UUID | None, by_wave: dict[uuid.UUID, list[_ScoredVisit]],
-                     waves: dict[uuid.UUID, Wave], field_name: str) -> Wave | None:
+    def _chosen_wave(
+        self,
+        wave_id: uuid.UUID | None,
+        by_wave: dict[uuid.UUID, list[_ScoredVisit]],
+        waves: dict[uuid.UUID, Wave],
+        field_name: str,
+    ) -> Wave | None:
         if wave_id is None:
             return None
         if wave_id not in by_wave:
@@ -489,8 +592,16 @@ class InsightsService:
 
 def _unit_info(subject: Subject) -> UnitInfo:
     assert subject.agency is not None  # a unit's subject always carries its agency
-    return UnitInfo(subject.id, subject.name, subject.address, subject.agency.id, subject.agency.name,
-                    subject.agency.kind, subject.region.id, subject.region.name)
+    return UnitInfo(
+        subject.id,
+        subject.name,
+        subject.address,
+        subject.agency.id,
+        subject.agency.name,
+        subject.agency.kind,
+        subject.region.id,
+        subject.region.name,
+    )
 
 
 def _decimals(scores: dict[str, Any] | None) -> dict[str, Decimal | None]:
@@ -498,11 +609,18 @@ def _decimals(scores: dict[str, Any] | None) -> dict[str, Decimal | None]:
     return {key: None if value is None else Decimal(value) for key, value in (scores or {}).items()}
 
 
-def _result(classification: Classification, dimensions: dict[str, Decimal | None],
-            visit_ids: tuple[str, ...]) -> Result:
-    return Result(score=classification.score, zone=classification.zone, grade=classification.grade,
-                  index=classification.index, label=classification.label, dimensions=dimensions,
-                  visit_ids=visit_ids)
+def _result(
+    classification: Classification, dimensions: dict[str, Decimal | None], visit_ids: tuple[str, ...]
+) -> Result:
+    return Result(
+        score=classification.score,
+        zone=classification.zone,
+        grade=classification.grade,
+        index=classification.index,
+        label=classification.label,
+        dimensions=dimensions,
+        visit_ids=visit_ids,
+    )
 
 
 def _wave_result(wave: Wave, result: Result | None) -> WaveResult | None:
@@ -520,6 +638,7 @@ def _comments_by_indicator(reviews: Sequence[Review]) -> dict[str, list[PlanComm
 
 # --- rankings, pure parts ----------------------------------------------------------------------------------------
 
+
 def _passes(region_id: str, agency_kind: str | None, filters: RankingFilters) -> bool:
     if filters.region_id is not None and region_id != str(filters.region_id):
         return False
@@ -527,13 +646,33 @@ def _passes(region_id: str, agency_kind: str | None, filters: RankingFilters) ->
 
 
 def _unit_entry(unit: UnitResult, kinds: dict[str, str | None]) -> RankEntry:
-    return RankEntry(unit.id, unit.name, unit.agency_id, unit.agency_name, kinds.get(unit.agency_id), unit.region_id,
-                     unit.region_name, unit.result, None, None)
+    return RankEntry(
+        unit.id,
+        unit.name,
+        unit.agency_id,
+        unit.agency_name,
+        kinds.get(unit.agency_id),
+        unit.region_id,
+        unit.region_name,
+        unit.result,
+        None,
+        None,
+    )
 
 
 def _agency_entry(agency: AgencyResult, kinds: dict[str, str | None]) -> RankEntry:
-    return RankEntry(agency.id, agency.name, None, None, kinds.get(agency.id), agency.region_id, agency.region_name,
-                     agency.result, None, None)
+    return RankEntry(
+        agency.id,
+        agency.name,
+        None,
+        None,
+        kinds.get(agency.id),
+        agency.region_id,
+        agency.region_name,
+        agency.result,
+        None,
+        None,
+    )
 
 
 def _previous_results(previous: WaveResults | None, level: str) -> dict[str, Result]:
@@ -545,14 +684,31 @@ def _previous_results(previous: WaveResults | None, level: str) -> dict[str, Res
 
 def _level_ranking(entries: list[RankEntry], previous: dict[str, Result]) -> LevelRanking:
     scored = [entry for entry in entries if entry.result is not None]
-    gains = points_gained({e.id: e.result.score for e in scored if e.result},
-                          {key: result.score for key, result in previous.items()})
-    compared = {e.id: RankEntry(e.id, e.name, e.agency_id, e.agency_name, e.agency_kind, e.region_id, e.region_name,
-                                e.result, previous.get(e.id), gains.get(e.id)) for e in scored}
+    gains = points_gained(
+        {e.id: e.result.score for e in scored if e.result}, {key: result.score for key, result in previous.items()}
+    )
+    compared = {
+        e.id: RankEntry(
+            e.id,
+            e.name,
+            e.agency_id,
+            e.agency_name,
+            e.agency_kind,
+            e.region_id,
+            e.region_name,
+            e.result,
+            previous.get(e.id),
+            gains.get(e.id),
+        )
+        for e in scored
+    }
 
     def by_name(entry: RankEntry) -> tuple[str, ...]:
         return entry.name, entry.id
 
     ranked = competition_ranking(compared.values(), lambda e: e.result.score if e.result else Decimal(0), by_name)
-    return LevelRanking(ranked=ranked, unscored=[entry for entry in entries if entry.result is None],
-                        most_improved=most_improved(gains, compared, by_name))
+    return LevelRanking(
+        ranked=ranked,
+        unscored=[entry for entry in entries if entry.result is None],
+        most_improved=most_improved(gains, compared, by_name),
+    )

@@ -48,8 +48,11 @@ def in_period_order(waves: Iterable[W]) -> list[W]:
 
 def previous_of_same_kind(wave: WaveLike, waves: Iterable[W]) -> W | None:
     """The last wave of ``wave``'s kind that comes before it in period order; None when it is the first."""
-    earlier = [other for other in waves
-               if other.kind == wave.kind and str(other.id) != str(wave.id) and period_key(other) < period_key(wave)]
+    earlier = [
+        other
+        for other in waves
+        if other.kind == wave.kind and str(other.id) != str(wave.id) and period_key(other) < period_key(wave)
+    ]
     return max(earlier, key=period_key, default=None)
 
 
@@ -99,8 +102,9 @@ class IndicatorChanges:
     """Indicators scored on both sides with the same score."""
 
 
-def indicator_changes(before: Mapping[str, Decimal | None], after: Mapping[str, Decimal | None],
-                      order: Sequence[str]) -> IndicatorChanges:
+def indicator_changes(
+    before: Mapping[str, Decimal | None], after: Mapping[str, Decimal | None], order: Sequence[str]
+) -> IndicatorChanges:
     """Compare two waves' indicator scores (0–1) for the indicators in ``order`` (the instrument's order)."""
     newly_compliant, newly_failing, improved, declined = [], [], [], []
     unchanged = 0

@@ -29,14 +29,20 @@ VersionParam = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="instrum
 @dataclass
 class _InstrumentUploadOperation(Operation):
     def __post_init__(self) -> None:
-        self.request_body = RequestBody(required=True, description=(
-            "An instrument document as JSON, or an XLSForm workbook (.xlsx), sent as the raw body with its content "
-            "type or as the one file of a multipart/form-data upload."), content={
-            "application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Instrument")),
-            XLSX: OpenAPIMediaType(schema=Schema(type="string", format="binary")),  # type: ignore[arg-type]
-            "multipart/form-data": OpenAPIMediaType(schema=Schema(
-                type="object", properties={"file": Schema(type="string", format="binary")})),  # type: ignore[arg-type]
-        })
+        self.request_body = RequestBody(
+            required=True,
+            description=(
+                "An instrument document as JSON, or an XLSForm workbook (.xlsx), sent as the raw body with its content "
+                "type or as the one file of a multipart/form-data upload."
+            ),
+            content={
+                "application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Instrument")),
+                XLSX: OpenAPIMediaType(schema=Schema(type="string", format="binary")),  # type: ignore[arg-type]
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(type="object", properties={"file": Schema(type="string", format="binary")})
+                ),  # type: ignore[arg-type]
+            },
+        )
 
 
 class InstrumentVersion(msgspec.Struct):
@@ -69,9 +75,16 @@ class InstrumentVersionDetail(msgspec.Struct):
 
 
 def _version(row: InstrumentRow, wave_count: int) -> InstrumentVersion:
-    return InstrumentVersion(id=row.id, key=row.key, version=row.version, title=_title(row), created_at=row.created_at,
-                             content_hash=row.content_hash, indicator_count=_indicator_count(row),
-                             wave_count=wave_count)
+    return InstrumentVersion(
+        id=row.id,
+        key=row.key,
+        version=row.version,
+        title=_title(row),
+        created_at=row.created_at,
+        content_hash=row.content_hash,
+        indicator_count=_indicator_count(row),
+        wave_count=wave_count,
+    )
 
 
 def _title(row: InstrumentRow) -> Text:
@@ -87,12 +100,16 @@ class InstrumentController(Controller):
     tags = ["sync"]
     guards = [anyone_logged_in]
 
-    @get("/{key:str}/{version:int}", summary="An instrument document",
-         description="The checklist a surveyor fills in. A surveyor may fetch only instruments of waves they are "
-                     "assigned in (403 otherwise); supervisors and admins may fetch any. A stored version never "
-                     "changes, so the phone may keep it.")
-    async def document(self, key: KeyParam, version: VersionParam, db_session: AsyncSession,
-                       principal: Principal) -> Instrument:
+    @get(
+        "/{key:str}/{version:int}",
+        summary="An instrument document",
+        description="The checklist a surveyor fills in. A surveyor may fetch only instruments of waves they are "
+        "assigned in (403 otherwise); supervisors and admins may fetch any. A stored version never "
+        "changes, so the phone may keep it.",
+    )
+    async def document(
+        self, key: KeyParam, version: VersionParam, db_session: AsyncSession, principal: Principal
+    ) -> Instrument:
         return await InstrumentService(db_session, principal).document_for_caller(key, version)
 
 
@@ -101,16 +118,21 @@ class AdminInstrumentController(Controller):
     tags = ["admin"]
     guards = [admin_only]
 
-    @post("/", summary="Store an instrument version (JSON document or XLSForm .xlsx)",
-          operation_class=_InstrumentUploadOperation,
-          description="201 with the stored version. Sending the same key, version and content again is a harmless "
-                      "replay (200); other content under a stored key and version is refused with 409 "
-                      "`instrument.immutable` naming the next free version. Problems are listed in `errors` "
-                      "(for an XLSForm, with the sheet and row).")
-    async def store(self, request: Request[Any, Any, Any], db_session: AsyncSession,
-                    principal: Principal) -> Response[InstrumentVersionDetail]:
-        body, kind = await read_upload(request, kinds=UPLOAD_KINDS, file_kinds=FILE_KINDS,
-                                       max_bytes=request.app.state.settings.max_json_bytes)
+    @post(
+        "/",
+        summary="Store an instrument version (JSON document or XLSForm .xlsx)",
+        operation_class=_InstrumentUploadOperation,
+        description="201 with the stored version. Sending the same key, version and content again is a harmless "
+        "replay (200); other content under a stored key and version is refused with 409 "
+        "`instrument.immutable` naming the next free version. Problems are listed in `errors` "
+        "(for an XLSForm, with the sheet and row).",
+    )
+    async def store(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal
+    ) -> Response[InstrumentVersionDetail]:
+        body, kind = await read_upload(
+            request, kinds=UPLOAD_KINDS, file_kinds=FILE_KINDS, max_bytes=request.app.state.settings.max_json_bytes
+        )
         service = InstrumentService(db_session, principal)
         row, created = await service.store_upload(body, kind)
         detail = await service.detail(row.key, row.version)
@@ -121,27 +143,41 @@ class AdminInstrumentController(Controller):
         return [_version(item.row, item.wave_count) for item in await InstrumentService(db_session, principal).list()]
 
     @get("/{key:str}/{version:int}", summary="One instrument version with its document and the waves using it")
-    async def version_detail(self, key: KeyParam, version: VersionParam, db_session: AsyncSession,
-                             principal: Principal) -> InstrumentVersionDetail:
+    async def version_detail(
+        self, key: KeyParam, version: VersionParam, db_session: AsyncSession, principal: Principal
+    ) -> InstrumentVersionDetail:
         detail = await InstrumentService(db_session, principal).detail(key, version)
         return _detail(detail.row, detail.waves)
 
     # A path parameter is a whole segment in Litestar, and `/{key}/{version}.xlsx` would be one segment with the
     # JSON route's `/{key}/{version}`, so the workbook is a segment below the version.
-    @get("/{key:str}/{version:int}/xlsform.xlsx", media_type=XLSX,
-         summary="One instrument version as an XLSForm workbook (.xlsx)",
-         description="An attachment named `<key>-v<version>.xlsx`. Uploading it again to `POST /api/admin/instruments` "
-                     "is a harmless replay: it reads back to the same content hash.")
-    async def xlsform(self, key: KeyParam, version: VersionParam, db_session: AsyncSession,
-                      principal: Principal) -> Response[bytes]:
+    @get(
+        "/{key:str}/{version:int}/xlsform.xlsx",
+        media_type=XLSX,
+        summary="One instrument version as an XLSForm workbook (.xlsx)",
+        description="An attachment named `<key>-v<version>.xlsx`. Uploading it again to `POST /api/admin/instruments` "
+        "is a harmless replay: it reads back to the same content hash.",
+    )
+    async def xlsform(
+        self, key: KeyParam, version: VersionParam, db_session: AsyncSession, principal: Principal
+    ) -> Response[bytes]:
         workbook = await InstrumentService(db_session, principal).xlsform(key, version)
-        return Response(content=workbook, media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.xlsx"'})
+        return Response(
+            content=workbook,
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.xlsx"'},
+        )
 
 
 def _detail(row: InstrumentRow, waves: list[Any]) -> InstrumentVersionDetail:
     return InstrumentVersionDetail(
-        id=row.id, key=row.key, version=row.version, title=_title(row), content_hash=row.content_hash,
-        indicator_count=_indicator_count(row), created_at=row.created_at,
+        id=row.id,
+        key=row.key,
+        version=row.version,
+        title=_title(row),
+        content_hash=row.content_hash,
+        indicator_count=_indicator_count(row),
+        created_at=row.created_at,
         waves=[WaveUsingInstrument(wave.id, wave.name, wave.status) for wave in waves],
-        document=msgspec.convert(row.document, type=Instrument))
+        document=msgspec.convert(row.document, type=Instrument),
+    )

@@ -40,8 +40,11 @@ def check_instrument(doc: Instrument) -> None:
 def invalid_instrument(problems: list[Problem]) -> InstrumentInvalid:
     first = problems[0]
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return InstrumentInvalid(f"{first.field}: {first.message}{more}", field=first.field,
-                             errors=[{"field": p.field, "message": p.message} for p in problems])
+    return InstrumentInvalid(
+        f"{first.field}: {first.message}{more}",
+        field=first.field,
+        errors=[{"field": p.field, "message": p.message} for p in problems],
+    )
 
 
 def instrument_problems(doc: Instrument) -> Iterator[Problem]:
@@ -82,13 +85,17 @@ def _dimension_weight_problems(doc: Instrument) -> Iterator[Problem]:
     for d, dimension in enumerate(doc.dimensions):
         is_scored = _has_scored_indicator(dimension)
         if dimension.weight > 0 and not is_scored:
-            yield Problem(f"dimensions[{d}].weight",
-                          f"dimension {dimension.id!r} has weight {dimension.weight:g} but all its indicators weigh 0;"
-                          " give an indicator a weight or set the dimension's weight to 0")
+            yield Problem(
+                f"dimensions[{d}].weight",
+                f"dimension {dimension.id!r} has weight {dimension.weight:g} but all its indicators weigh 0;"
+                " give an indicator a weight or set the dimension's weight to 0",
+            )
         elif dimension.weight == 0 and is_scored:
-            yield Problem(f"dimensions[{d}].weight",
-                          f"dimension {dimension.id!r} has weight 0, so its weighted indicators would never count;"
-                          " give it a weight or set its indicators' weights to 0")
+            yield Problem(
+                f"dimensions[{d}].weight",
+                f"dimension {dimension.id!r} has weight 0, so its weighted indicators would never count;"
+                " give it a weight or set its indicators' weights to 0",
+            )
 
 
 def _has_scored_indicator(dimension: Dimension) -> bool:
@@ -117,13 +124,15 @@ def _indicator_problems(indicator: Indicator, path: str) -> Iterator[Problem]:
 def _choice_problems(indicator: Indicator, path: str) -> Iterator[Problem]:
     choices = indicator.choices or []
     if len(choices) < 2:
-        yield Problem(f"{path}.choices",
-                      f"choice indicator {indicator.id!r} needs at least 2 choices, it has {len(choices)}")
+        yield Problem(
+            f"{path}.choices", f"choice indicator {indicator.id!r} needs at least 2 choices, it has {len(choices)}"
+        )
     seen: set[str] = set()
     for c, choice in enumerate(choices):
         if choice.value in seen:
-            yield Problem(f"{path}.choices[{c}].value",
-                          f"choice value {choice.value!r} of {indicator.id!r} is used twice")
+            yield Problem(
+                f"{path}.choices[{c}].value", f"choice value {choice.value!r} of {indicator.id!r} is used twice"
+            )
         seen.add(choice.value)
 
 
@@ -131,39 +140,50 @@ def _band_problems(indicator: Indicator, path: str) -> Iterator[Problem]:
     bands = indicator.bands
     if not bands:
         if indicator.weight > 0:
-            yield Problem(f"{path}.bands", f"number indicator {indicator.id!r} has weight {indicator.weight:g} but no"
-                                           " bands to score it; add bands or set its weight to 0")
+            yield Problem(
+                f"{path}.bands",
+                f"number indicator {indicator.id!r} has weight {indicator.weight:g} but no"
+                " bands to score it; add bands or set its weight to 0",
+            )
         return
     previous_max: float | None = None
     for b, band in enumerate(bands[:-1]):
         if band.max is None:
-            yield Problem(f"{path}.bands[{b}].max",
-                          f"only the last band of {indicator.id!r} may be the catch-all (without max)")
+            yield Problem(
+                f"{path}.bands[{b}].max", f"only the last band of {indicator.id!r} may be the catch-all (without max)"
+            )
             continue
         if previous_max is not None and band.max <= previous_max:
-            yield Problem(f"{path}.bands[{b}].max",
-                          f"band maxima of {indicator.id!r} must increase strictly: {band.max:g} follows"
-                          f" {previous_max:g}")
+            yield Problem(
+                f"{path}.bands[{b}].max",
+                f"band maxima of {indicator.id!r} must increase strictly: {band.max:g} follows {previous_max:g}",
+            )
         previous_max = band.max
     if bands[-1].max is not None:
-        yield Problem(f"{path}.bands[{len(bands) - 1}].max",
-                      f"the last band of {indicator.id!r} must be a catch-all without max, so that every value"
-                      " gets a score")
+        yield Problem(
+            f"{path}.bands[{len(bands) - 1}].max",
+            f"the last band of {indicator.id!r} must be a catch-all without max, so that every value gets a score",
+        )
 
 
-def _relevant_problems(indicator: Indicator, condition: Condition, earlier: dict[str, Indicator],
-                       path: str) -> Iterator[Problem]:
+def _relevant_problems(
+    indicator: Indicator, condition: Condition, earlier: dict[str, Indicator], path: str
+) -> Iterator[Problem]:
     target = earlier.get(condition.indicator)
     if target is None:
         where = "itself" if condition.indicator == indicator.id else f"{condition.indicator!r}"
-        yield Problem(f"{path}.indicator",
-                      f"{indicator.id!r} is relevant on {where}, which is not an indicator earlier in the instrument")
+        yield Problem(
+            f"{path}.indicator",
+            f"{indicator.id!r} is relevant on {where}, which is not an indicator earlier in the instrument",
+        )
         return
     expected = _condition_value_mismatch(target, condition.equals)
     if expected:
-        yield Problem(f"{path}.equals",
-                      f"{indicator.id!r} is relevant when {target.id!r} equals {condition.equals!r}, but {target.id!r}"
-                      f" takes {expected}")
+        yield Problem(
+            f"{path}.equals",
+            f"{indicator.id!r} is relevant when {target.id!r} equals {condition.equals!r}, but {target.id!r}"
+            f" takes {expected}",
+        )
 
 
 def _condition_value_mismatch(target: Indicator, value: bool | int | float | str) -> str | None:

@@ -86,30 +86,49 @@ class InstrumentService:
             if stored.content_hash == digest:
                 return stored, False
             raise await self._immutable(document)
-        row = Instrument(key=document.key, version=document.version, title=document.title.id[:TITLE_MAX_LENGTH],
-                         document=msgspec.to_builtins(document), content_hash=digest, created_at=clock.now(),
-                         created_by=self.principal.id if self.principal else None)
+        row = Instrument(
+            key=document.key,
+            version=document.version,
+            title=document.title.id[:TITLE_MAX_LENGTH],
+            document=msgspec.to_builtins(document),
+            content_hash=digest,
+            created_at=clock.now(),
+            created_by=self.principal.id if self.principal else None,
+        )
         self.session.add(row)
         try:
             await self.session.flush()
         except IntegrityError as error:
-            raise DuplicateKey(f"Instrument {document.key} version {document.version} was stored at the same moment by"
-                               " another request; fetch it before trying again.", field="version") from error
+            raise DuplicateKey(
+                f"Instrument {document.key} version {document.version} was stored at the same moment by"
+                " another request; fetch it before trying again.",
+                field="version",
+            ) from error
         await AuditLog(self.session).record(
-            "instrument.created", entity_type="instrument", entity_id=row.id, actor_id=self._actor_id(),
-            data={"key": row.key, "version": row.version, "content_hash": digest, "source": source})
+            "instrument.created",
+            entity_type="instrument",
+            entity_id=row.id,
+            actor_id=self._actor_id(),
+            data={"key": row.key, "version": row.version, "content_hash": digest, "source": source},
+        )
         return row, True
 
     async def list(self) -> list[InstrumentSummary]:
-        wave_count = (select(func.count()).select_from(Wave).where(Wave.instrument_id == Instrument.id)
-                      .correlate(Instrument).scalar_subquery())
+        wave_count = (
+            select(func.count())
+            .select_from(Wave)
+            .where(Wave.instrument_id == Instrument.id)
+            .correlate(Instrument)
+            .scalar_subquery()
+        )
         rows = await self.session.execute(select(Instrument, wave_count).order_by(Instrument.key, Instrument.version))
         return [InstrumentSummary(row, count) for row, count in rows.all()]
 
     async def detail(self, key: str, version: int) -> InstrumentDetail:
         row = await self._get(key, version)
-        waves = (await self.session.scalars(select(Wave).where(Wave.instrument_id == row.id)
-                                            .order_by(Wave.created_at))).all()
+        waves = (
+            await self.session.scalars(select(Wave).where(Wave.instrument_id == row.id).order_by(Wave.created_at))
+        ).all()
         return InstrumentDetail(row, list(waves))
 
     async def xlsform(self, key: str, version: int) -> bytes:
@@ -123,9 +142,15 @@ class InstrumentService:
         """The document, for any reviewer; a surveyor only gets instruments of waves they are assigned in."""
         row = await self._get(key, version)
         if self.principal is not None and self.principal.role == "surveyor":
-            is_assigned = await self.session.scalar(select(exists().where(
-                Assignment.surveyor_id == self.principal.id, Assignment.wave_id == Wave.id,
-                Wave.instrument_id == row.id)))
+            is_assigned = await self.session.scalar(
+                select(
+                    exists().where(
+                        Assignment.surveyor_id == self.principal.id,
+                        Assignment.wave_id == Wave.id,
+                        Wave.instrument_id == row.id,
+                    )
+                )
+            )
             if not is_assigned:
                 raise Forbidden("This instrument belongs to no wave you are assigned in.")
         return msgspec.convert(row.document, type=InstrumentDocument)
@@ -140,8 +165,10 @@ class InstrumentService:
         latest = await self.session.scalar(select(func.max(Instrument.version)).where(Instrument.key == document.key))
         return InstrumentImmutable(
             f"Instrument {document.key} version {document.version} is already stored with other content, and a stored"
-            f" version never changes; store your edit as version {(latest or 0) + 1}.", field="version",
-            next_version=(latest or 0) + 1)
+            f" version never changes; store your edit as version {(latest or 0) + 1}.",
+            field="version",
+            next_version=(latest or 0) + 1,
+        )
 
     def _actor_id(self) -> uuid.UUID | None:
         return self.principal.id if self.principal else None

@@ -51,12 +51,29 @@ PHOTO_MAX_PIXELS = 1600  # the phone resizes photos to a long side of ~1600 px (
 _NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 _KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _SELECT_ONE = re.compile(r"^select[_ ]one\s+(\S+)(\s+or_other)?$")
-_RELEVANT = re.compile(r"""^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}\s*=\s*
-                              (?:'(?P<single>[^']*)'|"(?P<double>[^"]*)"|(?P<number>-?\d+(?:\.\d+)?))$""", re.VERBOSE)
-_LANGUAGE_ALIASES = {"indonesian": "id", "bahasa indonesia": "id", "bahasa": "id", "ind": "id", "english": "en",
-                     "eng": "en"}
-_YES_NO = {"yes": True, "true": True, "true()": True, "1": True, "no": False, "false": False, "false()": False,
-           "0": False}
+_RELEVANT = re.compile(
+    r"""^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}\s*=\s*
+                              (?:'(?P<single>[^']*)'|"(?P<double>[^"]*)"|(?P<number>-?\d+(?:\.\d+)?))$""",
+    re.VERBOSE,
+)
+_LANGUAGE_ALIASES = {
+    "indonesian": "id",
+    "bahasa indonesia": "id",
+    "bahasa": "id",
+    "ind": "id",
+    "english": "en",
+    "eng": "en",
+}
+_YES_NO = {
+    "yes": True,
+    "true": True,
+    "true()": True,
+    "1": True,
+    "no": False,
+    "false": False,
+    "false()": False,
+    "0": False,
+}
 _QUESTION_TYPES = {"integer": "number", "decimal": "number", "text": "text"}
 _IMAGE_TYPES = {"image", "photo"}
 _BEGIN_GROUP = {"begin group", "begin_group"}
@@ -67,12 +84,32 @@ _REFUSED_COLUMNS = ("constraint", "calculation", "choice_filter", "repeat_count"
 _FIXED_TIME = datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
-_SURVEY_COLUMNS = ["type", "name", "label::Indonesian (id)", "label::English (en)", "hint::Indonesian (id)",
-                   "hint::English (en)", "required", "relevant", "parameters", "weight", "reverse", "allow_na",
-                   "bands", "unit"]
+_SURVEY_COLUMNS = [
+    "type",
+    "name",
+    "label::Indonesian (id)",
+    "label::English (en)",
+    "hint::Indonesian (id)",
+    "hint::English (en)",
+    "required",
+    "relevant",
+    "parameters",
+    "weight",
+    "reverse",
+    "allow_na",
+    "bands",
+    "unit",
+]
 _CHOICE_COLUMNS = ["list_name", "name", "label::Indonesian (id)", "label::English (en)"]
-_SETTINGS_COLUMNS = ["form_id", "version", "form_title", "form_title_en", "description", "description_en",
-                     "default_language"]
+_SETTINGS_COLUMNS = [
+    "form_id",
+    "version",
+    "form_title",
+    "form_title_en",
+    "description",
+    "description_en",
+    "default_language",
+]
 _YES_NO_LABELS = [("yes", "Ya", "Yes"), ("no", "Tidak", "No")]
 _SCALE_LABELS = [
     ("0", "0 — tidak ada", "0 — absent"),
@@ -83,6 +120,7 @@ _SCALE_LABELS = [
 
 
 # --- import -----------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RowProblem:
@@ -143,8 +181,9 @@ def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int
         message, _, path = str(error).partition(" - at `$")
         problem = _problem_at(path.rstrip("`").lstrip("."), message, rows_by_path, names_column=True)
         raise _invalid([problem]) from error
-    rule_problems = [_problem_at(problem.field, problem.message, rows_by_path)
-                     for problem in instrument_problems(instrument)]
+    rule_problems = [
+        _problem_at(problem.field, problem.message, rows_by_path) for problem in instrument_problems(instrument)
+    ]
     if rule_problems:
         raise _invalid(rule_problems)
     _check_with_pyxform(data)
@@ -155,8 +194,10 @@ def _invalid(problems: list[RowProblem]) -> InstrumentInvalid:
     first = problems[0]
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return InstrumentInvalid(
-        f"{first.where}: {first.message}{more}", field=first.where,
-        errors=[_error_entry(problem) for problem in problems])
+        f"{first.where}: {first.message}{more}",
+        field=first.where,
+        errors=[_error_entry(problem) for problem in problems],
+    )
 
 
 def _error_entry(problem: RowProblem) -> dict[str, Any]:
@@ -174,7 +215,7 @@ def _problem_at(path: str, message: str, rows_by_path: dict[str, int], *, names_
     match = re.match(r"^dimensions\[\d+\](?:\.indicators\[\d+\])?", path)
     if match is None:
         return RowProblem("survey", None, message)
-    detail = path[match.end():].lstrip(".")
+    detail = path[match.end() :].lstrip(".")
     if names_column and detail:
         message = f"{detail}: {message}"
     return RowProblem("survey", rows_by_path.get(match.group(0)), message)
@@ -260,8 +301,10 @@ class _Cells:
         """(Bahasa Indonesia, English) of a translatable column; a plain column counts as Bahasa Indonesia."""
         indonesian = self._translated.get((name, "id"), self._plain.get(name))
         english = self._translated.get((name, "en"))
-        return (_as_text(indonesian) if indonesian is not None else None,
-                _as_text(english) if english is not None else None)
+        return (
+            _as_text(indonesian) if indonesian is not None else None,
+            _as_text(english) if english is not None else None,
+        )
 
 
 def _as_text(value: Any) -> str:
@@ -276,11 +319,16 @@ def _check_languages(sheet: _Sheet, reader: _Reader) -> None:
     for header in sheet.columns:
         column = _parse_column(header)
         if column.base in ("label", "hint") and column.language not in (None, *LANGUAGE_NAMES):
-            reader.refuse(sheet.name, 1, f"column '{header}' is in a language Sidak does not keep; only Bahasa"
-                                         " Indonesia (id) and English (en) are read")
+            reader.refuse(
+                sheet.name,
+                1,
+                f"column '{header}' is in a language Sidak does not keep; only Bahasa"
+                " Indonesia (id) and English (en) are read",
+            )
 
 
 # --- choices sheet ---
+
 
 @dataclass
 class _ChoiceList:
@@ -323,6 +371,7 @@ def _text(indonesian: str, english: str | None) -> dict[str, str]:
 
 # --- survey sheet ---
 
+
 @dataclass
 class _SurveyState:
     lists: dict[str, _ChoiceList]
@@ -344,8 +393,9 @@ def _read_survey(sheet: _Sheet, lists: dict[str, _ChoiceList], reader: _Reader) 
     for row in sheet.rows:
         _read_survey_row(_Cells(row), state, reader)
     if state.open_group is not None:
-        reader.refuse("survey", state.dimension_rows[-1],
-                      f"group '{state.open_group['id']}' is never closed with 'end group'")
+        reader.refuse(
+            "survey", state.dimension_rows[-1], f"group '{state.open_group['id']}' is never closed with 'end group'"
+        )
         _close_group(state, reader)
     if not state.dimensions and not reader.problems:
         reader.refuse("survey", None, "the survey has no group; every indicator belongs in a group (a dimension)")
@@ -399,8 +449,7 @@ def _is_unique_name(cells: _Cells, state: _SurveyState, reader: _Reader) -> bool
     return True
 
 
-def _indicator_type(row_type: str, raw_type: str, number: int,
-                    reader: _Reader) -> tuple[str | None, str | None]:
+def _indicator_type(row_type: str, raw_type: str, number: int, reader: _Reader) -> tuple[str | None, str | None]:
     if row_type in _QUESTION_TYPES:
         return _QUESTION_TYPES[row_type], None
     select = _SELECT_ONE.match(row_type)
@@ -422,8 +471,11 @@ def _begin_group(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     number = cells.row.number
     name = _as_text(cells.get("name"))
     if state.open_group is not None:
-        reader.refuse("survey", number, f"group '{name}' is inside group '{state.open_group['id']}': nested groups"
-                                        " are not supported")
+        reader.refuse(
+            "survey",
+            number,
+            f"group '{name}' is inside group '{state.open_group['id']}': nested groups are not supported",
+        )
         state.refused_groups_open += 1
         return
     if not _NAME_PATTERN.match(name):
@@ -434,8 +486,7 @@ def _begin_group(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     if title_id is None:
         reader.refuse("survey", number, f"group '{name}' is missing its label (label::Indonesian (id) or label)")
     weight = _number_cell(cells, "weight", reader)
-    state.open_group = {"id": name, "title": _text(title_id or name, title_en), "weight": weight or 0,
-                        "indicators": []}
+    state.open_group = {"id": name, "title": _text(title_id or name, title_en), "weight": weight or 0, "indicators": []}
     state.dimension_rows.append(number)
     state.dimension_has_weight.append(cells.get("weight") is not None)
     state.rows_by_path[f"dimensions[{len(state.dimensions)}]"] = number
@@ -457,27 +508,34 @@ def _settle_dimension_weights(state: _SurveyState, reader: _Reader) -> None:
         for dimension in state.dimensions:
             dimension["weight"] = 1
         return
-    for dimension, row, has_weight in zip(state.dimensions, state.dimension_rows, state.dimension_has_weight,
-                                          strict=False):
+    for dimension, row, has_weight in zip(
+        state.dimensions, state.dimension_rows, state.dimension_has_weight, strict=False
+    ):
         if not has_weight:
             reader.refuse("survey", row, f"group '{dimension['id']}' has no weight while other groups have one")
 
 
-def _read_indicator(cells: _Cells, indicator_type: str, list_name: str | None, state: _SurveyState,
-                    reader: _Reader) -> None:
+def _read_indicator(
+    cells: _Cells, indicator_type: str, list_name: str | None, state: _SurveyState, reader: _Reader
+) -> None:
     number = cells.row.number
     name = _as_text(cells.get("name"))
     if state.open_group is None:
-        reader.refuse("survey", number, f"indicator '{name}' is outside any group; put every indicator in a group"
-                                        " (a dimension)")
+        reader.refuse(
+            "survey", number, f"indicator '{name}' is outside any group; put every indicator in a group (a dimension)"
+        )
         return
     if not _NAME_PATTERN.match(name):
         reader.refuse("survey", number, _bad_name_message(name))
     text_id, text_en = cells.text("label")
     if text_id is None:
         reader.refuse("survey", number, f"indicator '{name}' is missing its label (label::Indonesian (id) or label)")
-    indicator: dict[str, Any] = {"id": name, "text": _text(text_id or name, text_en), "type": indicator_type,
-                                 "weight": _indicator_weight(cells, indicator_type, reader)}
+    indicator: dict[str, Any] = {
+        "id": name,
+        "text": _text(text_id or name, text_en),
+        "type": indicator_type,
+        "weight": _indicator_weight(cells, indicator_type, reader),
+    }
     guidance = _guidance(cells, name, reader)
     if guidance is not None:
         indicator["guidance"] = guidance
@@ -503,8 +561,7 @@ def _read_indicator(cells: _Cells, indicator_type: str, list_name: str | None, s
 
 
 def _bad_name_message(name: str) -> str:
-    return (f"name '{name}' must start with a letter and hold only letters, digits and '_' (at most 32"
-            " characters)")
+    return f"name '{name}' must start with a letter and hold only letters, digits and '_' (at most 32 characters)"
 
 
 def _indicator_weight(cells: _Cells, indicator_type: str, reader: _Reader) -> float:
@@ -517,14 +574,18 @@ def _indicator_weight(cells: _Cells, indicator_type: str, reader: _Reader) -> fl
 def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
     hint_id, hint_en = cells.text("hint")
     if hint_id is None and hint_en is not None:
-        reader.refuse("survey", cells.row.number, f"indicator '{name}' has an English hint but no Bahasa Indonesia"
-                                                  " one (hint::Indonesian (id) or hint)")
+        reader.refuse(
+            "survey",
+            cells.row.number,
+            f"indicator '{name}' has an English hint but no Bahasa Indonesia one (hint::Indonesian (id) or hint)",
+        )
         return None
     return _text(hint_id, hint_en) if hint_id is not None else None
 
 
-def _attach_choices(indicator: dict[str, Any], list_name: str, number: int, lists: dict[str, _ChoiceList],
-                    reader: _Reader) -> None:
+def _attach_choices(
+    indicator: dict[str, Any], list_name: str, number: int, lists: dict[str, _ChoiceList], reader: _Reader
+) -> None:
     choice_list = lists.get(list_name)
     if choice_list is None:
         reader.refuse("survey", number, f"choice list '{list_name}' does not exist in the choices sheet")
@@ -549,8 +610,11 @@ def _attach_number_fields(indicator: dict[str, Any], cells: _Cells, reader: _Rea
     if bands is not None:
         parsed = _parse_bands(str(bands))
         if parsed is None:
-            reader.refuse("survey", number, f"bands '{bands}' must look like '15:1;30:0.67;60:0.33;*:0' (max:score,"
-                                            " '*' for the catch-all)")
+            reader.refuse(
+                "survey",
+                number,
+                f"bands '{bands}' must look like '15:1;30:0.67;60:0.33;*:0' (max:score, '*' for the catch-all)",
+            )
         else:
             indicator["bands"] = parsed
     if unit is not None:
@@ -586,8 +650,11 @@ def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         return
     relevant = cells.get("relevant")
     if relevant is not None and _squeeze(str(relevant)) != state.raw_relevant.get(indicator["id"]):
-        reader.refuse("survey", number, f"the image row's relevant differs from indicator '{indicator['id']}''s;"
-                                        " a photo follows its indicator")
+        reader.refuse(
+            "survey",
+            number,
+            f"the image row's relevant differs from indicator '{indicator['id']}''s; a photo follows its indicator",
+        )
     indicator["photo"] = "required" if _yes_no_cell(cells, "required", reader) else "optional"
     state.last_indicator = None
 
@@ -603,25 +670,29 @@ def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
     return photo
 
 
-def _condition(expression: str, name: str, number: int, earlier: dict[str, dict[str, Any]],
-               reader: _Reader) -> dict[str, Any] | None:
+def _condition(
+    expression: str, name: str, number: int, earlier: dict[str, dict[str, Any]], reader: _Reader
+) -> dict[str, Any] | None:
     match = _RELEVANT.match(expression.strip())
     if match is None:
-        reader.refuse("survey", number, f"relevant '{expression}' is not supported; only the form"
-                                        " ${INDICATOR} = 'value' is")
+        reader.refuse(
+            "survey", number, f"relevant '{expression}' is not supported; only the form ${{INDICATOR}} = 'value' is"
+        )
         return None
     target = earlier.get(match.group("name"))
     if target is None:
-        reader.refuse("survey", number, f"relevant refers to '{match.group('name')}', which is not an indicator"
-                                        f" before '{name}'")
+        reader.refuse(
+            "survey", number, f"relevant refers to '{match.group('name')}', which is not an indicator before '{name}'"
+        )
         return None
     literal = match.group("number")
     text = match.group("single") if match.group("single") is not None else match.group("double")
     equals = _condition_value(target, text if text is not None else literal, is_quoted=text is not None)
     if equals is None:
         compared_with = expression.split("=", 1)[1].strip()
-        reader.refuse("survey", number, f"relevant compares '{target['id']}' with {compared_with}, a value it cannot"
-                                        " take")
+        reader.refuse(
+            "survey", number, f"relevant compares '{target['id']}' with {compared_with}, a value it cannot take"
+        )
         return None
     return {"indicator": target["id"], "equals": equals}
 
@@ -675,8 +746,10 @@ def _yes_no_cell(cells: _Cells, column: str, reader: _Reader) -> bool:
 
 # --- settings sheet and assembly ---
 
-def _instrument_dict(sheets: dict[str, _Sheet], reader: _Reader, *, key: str | None,
-                     version: int | None) -> tuple[dict[str, Any], dict[str, int]]:
+
+def _instrument_dict(
+    sheets: dict[str, _Sheet], reader: _Reader, *, key: str | None, version: int | None
+) -> tuple[dict[str, Any], dict[str, int]]:
     lists = _read_choice_lists(sheets.get("choices"), reader)
     survey = _read_survey(sheets["survey"], lists, reader)
     settings_sheet = sheets.get("settings")
@@ -689,13 +762,15 @@ def _instrument_dict(sheets: dict[str, _Sheet], reader: _Reader, *, key: str | N
     }
     title = settings.get("form_title") if settings else None
     title_en = settings.get("form_title_en") if settings else None
-    doc["title"] = _text(_as_text(title) if title is not None else str(doc["key"]),
-                         _as_text(title_en) if title_en is not None else None)
+    doc["title"] = _text(
+        _as_text(title) if title is not None else str(doc["key"]), _as_text(title_en) if title_en is not None else None
+    )
     description = settings.get("description") if settings else None
     description_en = settings.get("description_en") if settings else None
     if description is not None:
-        doc["description"] = _text(_as_text(description),
-                                   _as_text(description_en) if description_en is not None else None)
+        doc["description"] = _text(
+            _as_text(description), _as_text(description_en) if description_en is not None else None
+        )
     elif description_en is not None:
         reader.refuse("settings", settings_row, "description_en is given without a description in Bahasa Indonesia")
     return doc, survey.rows_by_path
@@ -708,8 +783,11 @@ def _settings_key(settings: _Cells | None, row: int | None, reader: _Reader) -> 
         return ""
     form_id = _as_text(form_id)
     if not _KEY_PATTERN.match(form_id):
-        reader.refuse("settings", row, f"form_id '{form_id}' is not a valid instrument key: use 2–63 lower-case"
-                                       " letters, digits and '-'")
+        reader.refuse(
+            "settings",
+            row,
+            f"form_id '{form_id}' is not a valid instrument key: use 2–63 lower-case letters, digits and '-'",
+        )
     return form_id
 
 
@@ -726,6 +804,7 @@ def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader)
 
 
 # --- export -----------------------------------------------------------------------------------------------------
+
 
 def instrument_to_xlsform(doc: Instrument) -> bytes:
     """Write an instrument as an XLSForm that ``instrument_from_xlsform`` reads back unchanged.
@@ -781,8 +860,14 @@ def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
     indicators = doc.indicators()
     rows: list[dict[str, Any]] = []
     for dimension in doc.dimensions:
-        rows.append({"type": "begin group", "name": dimension.id, **_labels("label", dimension.title),
-                     "weight": _number(dimension.weight)})
+        rows.append(
+            {
+                "type": "begin group",
+                "name": dimension.id,
+                **_labels("label", dimension.title),
+                "weight": _number(dimension.weight),
+            }
+        )
         for indicator in dimension.indicators:
             rows.append(_indicator_row(indicator, indicators))
             if indicator.photo != "none":
@@ -792,10 +877,17 @@ def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
 
 
 def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator]) -> dict[str, Any]:
-    row = {"type": _xlsform_type(indicator), "name": indicator.id, **_labels("label", indicator.text),
-           **_labels("hint", indicator.guidance), "required": _yes_no(indicator.required),
-           "weight": _number(indicator.weight), "reverse": _yes_no(indicator.reverse),
-           "allow_na": _yes_no(indicator.allow_na), "unit": indicator.unit}
+    row = {
+        "type": _xlsform_type(indicator),
+        "name": indicator.id,
+        **_labels("label", indicator.text),
+        **_labels("hint", indicator.guidance),
+        "required": _yes_no(indicator.required),
+        "weight": _number(indicator.weight),
+        "reverse": _yes_no(indicator.reverse),
+        "allow_na": _yes_no(indicator.allow_na),
+        "unit": indicator.unit,
+    }
     if indicator.bands is not None:
         row["bands"] = _format_bands(indicator.bands)
     if indicator.relevant is not None:
@@ -808,10 +900,15 @@ def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]
     while name in taken_names:
         name += "_"
     taken_names.add(name)
-    return {"type": "image", "name": name, f"label::{LANGUAGE_NAMES['id']}": f"Foto: {indicator.text.id}",
-            f"label::{LANGUAGE_NAMES['en']}": f"Photo: {indicator.text.en}" if indicator.text.en else None,
-            "required": _yes_no(indicator.photo == "required"), "relevant": relevant,
-            "parameters": f"max-pixels={PHOTO_MAX_PIXELS}"}
+    return {
+        "type": "image",
+        "name": name,
+        f"label::{LANGUAGE_NAMES['id']}": f"Foto: {indicator.text.id}",
+        f"label::{LANGUAGE_NAMES['en']}": f"Photo: {indicator.text.en}" if indicator.text.en else None,
+        "required": _yes_no(indicator.photo == "required"),
+        "relevant": relevant,
+        "parameters": f"max-pixels={PHOTO_MAX_PIXELS}",
+    }
 
 
 def _xlsform_type(indicator: Indicator) -> str:
@@ -836,21 +933,36 @@ def _choice_list_name(indicator: Indicator) -> str:
 def _choice_rows(doc: Instrument) -> list[dict[str, Any]]:
     types = {indicator.type for indicator in doc.indicators().values()}
     rows = []
-    for list_name, indicator_type, labels in ((YES_NO_LIST, "yes_no", _YES_NO_LABELS),
-                                              (SCALE_LIST, "scale_0_3", _SCALE_LABELS)):
+    for list_name, indicator_type, labels in (
+        (YES_NO_LIST, "yes_no", _YES_NO_LABELS),
+        (SCALE_LIST, "scale_0_3", _SCALE_LABELS),
+    ):
         if indicator_type in types:
-            rows += [{"list_name": list_name, "name": value, f"label::{LANGUAGE_NAMES['id']}": label_id,
-                      f"label::{LANGUAGE_NAMES['en']}": label_en} for value, label_id, label_en in labels]
+            rows += [
+                {
+                    "list_name": list_name,
+                    "name": value,
+                    f"label::{LANGUAGE_NAMES['id']}": label_id,
+                    f"label::{LANGUAGE_NAMES['en']}": label_en,
+                }
+                for value, label_id, label_en in labels
+            ]
     for indicator in doc.indicators().values():
         for choice in indicator.choices or []:
-            rows.append({"list_name": _choice_list_name(indicator), "name": choice.value,
-                         **_labels("label", choice.label)})
+            rows.append(
+                {"list_name": _choice_list_name(indicator), "name": choice.value, **_labels("label", choice.label)}
+            )
     return rows
 
 
 def _settings_row(doc: Instrument) -> dict[str, Any]:
-    row = {"form_id": doc.key, "version": doc.version, "form_title": doc.title.id, "form_title_en": doc.title.en,
-           "default_language": LANGUAGE_NAMES["id"]}
+    row = {
+        "form_id": doc.key,
+        "version": doc.version,
+        "form_title": doc.title.id,
+        "form_title_en": doc.title.en,
+        "default_language": LANGUAGE_NAMES["id"],
+    }
     if doc.description is not None:
         row |= {"description": doc.description.id, "description_en": doc.description.en}
     return row

@@ -39,26 +39,49 @@ class PhotoController(Controller):
 
     # The size cap is the photo store's setting (``max_photo_bytes``, known only once the app is made), enforced
     # from Content-Length and again while the body streams to disk; Litestar's JSON-sized limit must not apply.
-    @put("/visits/{visit_id:uuid}/photos/{photo_id:uuid}", guards=[surveyors], request_max_body_size=None,
-         summary="Send a declared photo's raw bytes",
-         description="Content-Type image/jpeg, image/png, image/webp or image/heic (the family declared). 201 when "
-                     "this upload stored the photo, 200 when it was already stored; 422 `photo.hash_mismatch` "
-                     "(nothing kept), 415 not an image, 413 over the size or pixel limit, 404 "
-                     "`photo.not_declared`, 422 `photo.unreadable` for damaged image data.")
-    async def put_photo(self, visit_id: FromPath[uuid.UUID], photo_id: FromPath[uuid.UUID],
-                        request: Request[Any, Any, Any], db_session: AsyncSession, state: State,
-                        principal: Principal) -> Response[Receipt]:
+    @put(
+        "/visits/{visit_id:uuid}/photos/{photo_id:uuid}",
+        guards=[surveyors],
+        request_max_body_size=None,
+        summary="Send a declared photo's raw bytes",
+        description="Content-Type image/jpeg, image/png, image/webp or image/heic (the family declared). 201 when "
+        "this upload stored the photo, 200 when it was already stored; 422 `photo.hash_mismatch` "
+        "(nothing kept), 415 not an image, 413 over the size or pixel limit, 404 "
+        "`photo.not_declared`, 422 `photo.unreadable` for damaged image data.",
+    )
+    async def put_photo(
+        self,
+        visit_id: FromPath[uuid.UUID],
+        photo_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        state: State,
+        principal: Principal,
+    ) -> Response[Receipt]:
         outcome = await _service(db_session, state).put_photo(
-            visit_id, photo_id, principal, content_type=request.headers.get("content-type", ""),
-            content_length=_content_length(request), body=request.stream(),
+            visit_id,
+            photo_id,
+            principal,
+            content_type=request.headers.get("content-type", ""),
+            content_length=_content_length(request),
+            body=request.stream(),
         )
         return Response(outcome.receipt, status_code=201 if outcome.stored_now else 200)
 
-    @get("/photos/{photo_id:uuid}/{variant:str}", guards=[anyone_logged_in],
-         summary="A stored photo: original, display (1600 px JPEG) or thumb (320 px JPEG)")
-    async def get_photo(self, photo_id: FromPath[uuid.UUID], variant: FromPath[str],
-                        request: Request[Any, Any, Any], db_session: AsyncSession, state: State,
-                        principal: Principal) -> Response[Any]:
+    @get(
+        "/photos/{photo_id:uuid}/{variant:str}",
+        guards=[anyone_logged_in],
+        summary="A stored photo: original, display (1600 px JPEG) or thumb (320 px JPEG)",
+    )
+    async def get_photo(
+        self,
+        photo_id: FromPath[uuid.UUID],
+        variant: FromPath[str],
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        state: State,
+        principal: Principal,
+    ) -> Response[Any]:
         service = _service(db_session, state)
         photo = await service.locate(photo_id, variant, principal)
         headers = {"ETag": photo.etag, "Cache-Control": PHOTO_CACHE_CONTROL}
@@ -67,4 +90,3 @@ class PhotoController(Controller):
         if photo.size is not None:
             headers["Content-Length"] = str(photo.size)
         return Stream(await service.open_stream(photo), media_type=photo.content_type, headers=headers)
-

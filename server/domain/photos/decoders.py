@@ -46,8 +46,9 @@ class PhotoDecoders:
 
     async def render(self, path: Path, directory: Path, *, max_pixels: int) -> RenderedPhoto:
         """``render_to_files`` in a worker process; the caller owns (and removes) the files it names."""
-        return await self.run(partial(_render_to_files, path, directory, max_pixels),
-                              abandoned=RenderedPhoto.remove_files)
+        return await self.run(
+            partial(_render_to_files, path, directory, max_pixels), abandoned=RenderedPhoto.remove_files
+        )
 
     async def run(self, job: Callable[[], T], *, abandoned: Callable[[T], object] | None = None) -> T:
         """The result of a picklable ``job`` run in a worker process. A job whose caller is cancelled cannot be
@@ -78,8 +79,7 @@ class PhotoDecoders:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                             initializer=prepare_worker)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=prepare_worker)
         return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:

@@ -62,7 +62,8 @@ def _exif_of(image: Image.Image) -> PhotoExif:
     gps: Mapping[int, Any] = _tolerantly(lambda: exif.get_ifd(_GPS_IFD)) or {}
     lat, lon = _gps_position(gps)
     taken_at_local = _local_datetime(details.get(_DATETIME_ORIGINAL)) or _local_datetime(
-        details.get(_DATETIME_DIGITIZED))
+        details.get(_DATETIME_DIGITIZED)
+    )
     return PhotoExif(
         taken_at_local=taken_at_local,
         offset=_offset(details.get(_OFFSET_TIME_ORIGINAL)) or _offset(details.get(_OFFSET_TIME_DIGITIZED)),

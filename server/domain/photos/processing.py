@@ -32,8 +32,13 @@ from server.domain.photos.spool import SPOOL_KIND
 from server.lib.errors import PhotoNotAnImage, PhotoTooLarge, PhotoUnreadable
 from server.lib.tempfiles import create_owned
 
-CONTENT_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
-                 "HEIF": "image/heic"}
+CONTENT_TYPES = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "HEIF": "image/heic",
+}
 # Only these parsers ever see an upload: Pillow would otherwise try every plugin it has, EPS (Ghostscript) included.
 # MPO (the multi-picture JPEG of many phones) has no parser of its own: the JPEG one returns it.
 _PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
@@ -74,8 +79,14 @@ class ProcessedPhoto:
     phash: str
 
 
-def process_photo(path: Path, *, max_pixels: int = 50_000_000, display_long_side: int = 1600,
-                  thumb_long_side: int = 320, keep_fitting_jpeg: bool = True) -> ProcessedPhoto:
+def process_photo(
+    path: Path,
+    *,
+    max_pixels: int = 50_000_000,
+    display_long_side: int = 1600,
+    thumb_long_side: int = 320,
+    keep_fitting_jpeg: bool = True,
+) -> ProcessedPhoto:
     """Check an uploaded photo and render its display JPEG, thumbnail and perceptual hash.
 
     Raises PhotoNotAnImage (not JPEG/PNG/WebP/HEIC), PhotoTooLarge (over ``max_pixels``, or over Pillow's own
@@ -112,8 +123,15 @@ def process_photo(path: Path, *, max_pixels: int = 50_000_000, display_long_side
         phash = perceptual_hash(thumb)
     if exif.orientation in _SIDEWAYS:
         width, height = height, width
-    return ProcessedPhoto(content_type=content_type, width=width, height=height, exif=exif,
-                          display_jpeg=display_jpeg, thumb_jpeg=thumb_jpeg, phash=phash)
+    return ProcessedPhoto(
+        content_type=content_type,
+        width=width,
+        height=height,
+        exif=exif,
+        display_jpeg=display_jpeg,
+        thumb_jpeg=thumb_jpeg,
+        phash=phash,
+    )
 
 
 def perceptual_hash(image: Image.Image) -> str:
@@ -137,8 +155,15 @@ def render_to_files(path: Path, directory: Path, *, max_pixels: int) -> Rendered
     except BaseException:
         display_path.unlink(missing_ok=True)
         raise
-    return RenderedPhoto(content_type=photo.content_type, width=photo.width, height=photo.height, exif=photo.exif,
-                         phash=photo.phash, display_path=display_path, thumb_path=thumb_path)
+    return RenderedPhoto(
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+        exif=photo.exif,
+        phash=photo.phash,
+        display_path=display_path,
+        thumb_path=thumb_path,
+    )
 
 
 def _written_spool_file(directory: Path, data: bytes) -> Path:
@@ -181,8 +206,9 @@ def _refuse_too_many_pixels(size: tuple[int, int], max_pixels: int) -> None:
     if width < 1 or height < 1:
         raise PhotoUnreadable("The photo has no pixels.")
     if width * height > max_pixels:
-        raise PhotoTooLarge(f"The photo has {width}×{height} pixels; at most {max_pixels} are accepted.",
-                            max_pixels=max_pixels)
+        raise PhotoTooLarge(
+            f"The photo has {width}×{height} pixels; at most {max_pixels} are accepted.", max_pixels=max_pixels
+        )
 
 
 def _fitted_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
@@ -205,8 +231,7 @@ def _decoded_to_fit(image: Image.Image, long_side: int) -> Image.Image:
     return _resized_to_fit(rgb, long_side) if rgb.size != target else rgb
 
 
-def _display_as_is(image: Image.Image, data: bytes, jpeg: _JpegLayout, exif: PhotoExif,
-                   long_side: int) -> bytes | None:
+def _display_as_is(image: Image.Image, data: bytes, jpeg: _JpegLayout, exif: PhotoExif, long_side: int) -> bytes | None:
     """The JPEG without its metadata when it can be shown as it is (upright, small enough, colours a browser shows
     without help); None when it has to be rendered."""
     if exif.orientation not in (None, 1) or max(image.size) > long_side or image.mode not in ("RGB", "L"):
@@ -297,8 +322,11 @@ class _JpegLayout:
         """The image with every APPn segment and comment left out; None unless it is one sequential scan that ends
         the image, or if it has an Adobe segment."""
         scan = self.scan
-        if (scan.sof_marker not in _SOF_SEQUENTIAL or scan.scan_components != scan.frame_components
-                or self.end_code != _EOI):
+        if (
+            scan.sof_marker not in _SOF_SEQUENTIAL
+            or scan.scan_components != scan.frame_components
+            or self.end_code != _EOI
+        ):
             return None
         kept, position = [data[:2]], 2
         while position < scan.data_offset:
@@ -308,7 +336,7 @@ class _JpegLayout:
                 continue
             end = position + 2 + struct.unpack_from(">H", data, position + 2)[0]
             if marker == 0xDA:
-                kept.append(data[position:self.end_offset + 2])  # the scan, its data and EOI; nothing after it
+                kept.append(data[position : self.end_offset + 2])  # the scan, its data and EOI; nothing after it
                 break
             if marker == _APP14:
                 return None
@@ -331,14 +359,19 @@ def _jpeg_layout(data: bytes) -> _JpegLayout | None:
     if ends.size == 0:
         return _JpegLayout(scan, codes, end_code=None, end_offset=len(data))
     first_end = ends[0]
-    return _JpegLayout(scan, codes[:first_end], end_code=int(codes[first_end]),
-                       end_offset=scan.data_offset + int(marker_at[first_end]))
+    return _JpegLayout(
+        scan, codes[:first_end], end_code=int(codes[first_end]), end_offset=scan.data_offset + int(marker_at[first_end])
+    )
 
 
 def _restart_count_is_wrong(scan: _FirstScan, restarts: int) -> bool:
     # Only a single interleaved sequential scan has a restart count that the frame size alone predicts.
-    if (not scan.restart_interval or not scan.mcus or scan.sof_marker not in _SOF_SEQUENTIAL
-            or scan.scan_components != scan.frame_components):
+    if (
+        not scan.restart_interval
+        or not scan.mcus
+        or scan.sof_marker not in _SOF_SEQUENTIAL
+        or scan.scan_components != scan.frame_components
+    ):
         return False
     return restarts != math.ceil(scan.mcus / scan.restart_interval) - 1
 
@@ -366,8 +399,14 @@ def _first_scan(data: bytes) -> _FirstScan | None:
         elif marker in _SOF_ANY and length >= 8:
             sof_marker, mcus, frame_components = marker, *_frame_mcus(data, segment, length - 2)
         elif marker == 0xDA and length >= 3:
-            return _FirstScan(position + 2 + length, restart_interval, sof_marker, mcus, frame_components,
-                               scan_components=data[segment])
+            return _FirstScan(
+                position + 2 + length,
+                restart_interval,
+                sof_marker,
+                mcus,
+                frame_components,
+                scan_components=data[segment],
+            )
         position += 2 + length
     return None
 

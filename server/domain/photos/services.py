@@ -60,9 +60,18 @@ VARIANTS: tuple[Variant, ...] = ("original", "display", "thumb")
 _visits, _photos = Visit.__table__, PhotoRow.__table__
 _units, _agencies, _regions = Unit.__table__, Agency.__table__, Region.__table__
 _DECLARATION = (
-    select(_visits.c.surveyor_id, _photos.c.visit_id, _photos.c.sha256, _photos.c.content_type,
-           _photos.c.stored_at, _photos.c.taken_at, _photos.c.lat, _photos.c.lon, _photos.c.accuracy_m,
-           _regions.c.timezone)
+    select(
+        _visits.c.surveyor_id,
+        _photos.c.visit_id,
+        _photos.c.sha256,
+        _photos.c.content_type,
+        _photos.c.stored_at,
+        _photos.c.taken_at,
+        _photos.c.lat,
+        _photos.c.lon,
+        _photos.c.accuracy_m,
+        _regions.c.timezone,
+    )
     .select_from(_visits)
     .join(_units, _units.c.id == _visits.c.unit_id)
     .join(_agencies, _agencies.c.id == _units.c.agency_id)
@@ -73,26 +82,56 @@ _DECLARATION = (
 # Locking the visit row (not the rows joined to it) serialises the arrivals of one visit's photos only.
 _LOCKED_VISIT_WITH_CONTEXT = (
     visit_context_query(None)
-    .add_columns(_visits.c.revision, _visits.c.status.label("visit_status"), _visits.c.first_received_at,
-                 _visits.c.started_at, _visits.c.finished_at)
+    .add_columns(
+        _visits.c.revision,
+        _visits.c.status.label("visit_status"),
+        _visits.c.first_received_at,
+        _visits.c.started_at,
+        _visits.c.finished_at,
+    )
     .join(_visits, _visits.c.assignment_id == Assignment.__table__.c.id)
     .where(_visits.c.id == bindparam("visit_id"))
     .with_for_update(of=_visits)
 )
-_STORED_FIELDS = ("stored_at", "original_key", "content_type", "width", "height", "phash", "exif_taken_at",
-                  "exif_lat", "exif_lon", "exif_make", "exif_model", "has_exif")
+_STORED_FIELDS = (
+    "stored_at",
+    "original_key",
+    "content_type",
+    "width",
+    "height",
+    "phash",
+    "exif_taken_at",
+    "exif_lat",
+    "exif_lon",
+    "exif_make",
+    "exif_model",
+    "has_exif",
+)
 _MARK_STORED = (
     update(_photos)
-    .where(_photos.c.id == bindparam("where_photo_id"), _photos.c.visit_id == bindparam("where_visit_id"),
-           _photos.c.stored_at.is_(None))
+    .where(
+        _photos.c.id == bindparam("where_photo_id"),
+        _photos.c.visit_id == bindparam("where_visit_id"),
+        _photos.c.stored_at.is_(None),
+    )
     .values({name: bindparam(name) for name in _STORED_FIELDS})
 )
-_SUBMIT = (update(_visits).where(_visits.c.id == bindparam("visit_id"))
-           .values({name: bindparam(name) for name in ("status", "submitted_at", "updated_at")}))
+_SUBMIT = (
+    update(_visits)
+    .where(_visits.c.id == bindparam("visit_id"))
+    .values({name: bindparam(name) for name in ("status", "submitted_at", "updated_at")})
+)
 
 # One family per kind of image a phone may send; HEIC files are labelled either way by different phones.
-_FAMILIES = {"image/jpeg": "jpeg", "image/jpg": "jpeg", "image/pjpeg": "jpeg", "image/png": "png",
-             "image/webp": "webp", "image/heic": "heic", "image/heif": "heic"}
+_FAMILIES = {
+    "image/jpeg": "jpeg",
+    "image/jpg": "jpeg",
+    "image/pjpeg": "jpeg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "image/heif": "heic",
+}
 
 
 @dataclass(frozen=True)
@@ -127,8 +166,14 @@ class _Declaration:
 
 
 class PhotoService:
-    def __init__(self, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession],
-                 settings: Settings, store: PhotoStore, decoders: PhotoDecoders) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        store: PhotoStore,
+        decoders: PhotoDecoders,
+    ) -> None:
         self.session = session
         self.session_factory = session_factory
         self.settings = settings
@@ -137,24 +182,36 @@ class PhotoService:
 
     # --- PUT /api/visits/{visit_id}/photos/{photo_id} ------------------------------------------------------------
 
-    async def put_photo(self, visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Principal, *,
-                        content_type: str, content_length: int | None,
-                        body: AsyncIterable[bytes]) -> StoreOutcome:
+    async def put_photo(
+        self,
+        visit_id: uuid.UUID,
+        photo_id: uuid.UUID,
+        principal: Principal,
+        *,
+        content_type: str,
+        content_length: int | None,
+        body: AsyncIterable[bytes],
+    ) -> StoreOutcome:
         declared = await self._declaration(visit_id, photo_id, principal)
         if declared.stored:
             return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
         _refuse_other_family(content_type, declared.content_type)
         if content_length is not None and content_length > self.settings.max_photo_bytes:
-            raise PhotoTooLarge(f"The photo is larger than {self.settings.max_photo_bytes} bytes.",
-                                max_bytes=self.settings.max_photo_bytes)
+            raise PhotoTooLarge(
+                f"The photo is larger than {self.settings.max_photo_bytes} bytes.",
+                max_bytes=self.settings.max_photo_bytes,
+            )
         spooled = await spool_to_file(body, self.settings.photo_spool_dir, max_bytes=self.settings.max_photo_bytes)
         try:
             if spooled.sha256 != declared.sha256:
-                raise PhotoHashMismatch(f"The bytes received hash to {spooled.sha256}, not to the declared "
-                                        f"{declared.sha256}; nothing was kept. Send the photo again.",
-                                        field="sha256")
-            processed = await self.decoders.render(spooled.path, self.settings.photo_render_dir,
-                                                   max_pixels=self.settings.max_photo_pixels)
+                raise PhotoHashMismatch(
+                    f"The bytes received hash to {spooled.sha256}, not to the declared "
+                    f"{declared.sha256}; nothing was kept. Send the photo again.",
+                    field="sha256",
+                )
+            processed = await self.decoders.render(
+                spooled.path, self.settings.photo_render_dir, max_pixels=self.settings.max_photo_pixels
+            )
             try:
                 await self._store_files(spooled, processed)
             finally:
@@ -175,53 +232,108 @@ class PhotoService:
             raise NotFound(f"No visit {visit_id} of yours is stored; send the visit document first.")
         if row.visit_id is None:
             raise PhotoNotDeclared(f"Photo {photo_id} is not declared by the current revision of visit {visit_id}.")
-        return _Declaration(visit_id=visit_id, sha256=row.sha256, content_type=row.content_type,
-                            stored=row.stored_at is not None, timezone=row.timezone, taken_at=row.taken_at,
-                            lat=row.lat, lon=row.lon, accuracy_m=row.accuracy_m)
+        return _Declaration(
+            visit_id=visit_id,
+            sha256=row.sha256,
+            content_type=row.content_type,
+            stored=row.stored_at is not None,
+            timezone=row.timezone,
+            taken_at=row.taken_at,
+            lat=row.lat,
+            lon=row.lon,
+            accuracy_m=row.accuracy_m,
+        )
 
     async def _store_files(self, spooled: SpooledUpload, processed: RenderedPhoto) -> None:
         # Content-addressed: a key that already holds an object holds these very bytes, so "already there" is fine.
-        await self.store.move_in_all([Move(original_key(spooled.sha256, processed.content_type), spooled.path),
-                                      *_rendering_moves(spooled.sha256, processed)])
+        await self.store.move_in_all(
+            [
+                Move(original_key(spooled.sha256, processed.content_type), spooled.path),
+                *_rendering_moves(spooled.sha256, processed),
+            ]
+        )
 
-    async def _mark_stored(self, visit_id: uuid.UUID, photo_id: uuid.UUID, declared: _Declaration,
-                           processed: RenderedPhoto, principal: Principal) -> Receipt | None:
+    async def _mark_stored(
+        self,
+        visit_id: uuid.UUID,
+        photo_id: uuid.UUID,
+        declared: _Declaration,
+        processed: RenderedPhoto,
+        principal: Principal,
+    ) -> Receipt | None:
         """Record the photo as stored and answer the visit's receipt; None if a racing upload recorded it first."""
         visit = (await self.session.execute(_LOCKED_VISIT_WITH_CONTEXT, {"visit_id": visit_id})).one()
         now = clock.now()
         exif = processed.exif
         photo = PhotoFacts(
-            id=photo_id, sha256=declared.sha256, lat=declared.lat, lon=declared.lon, accuracy_m=declared.accuracy_m,
-            taken_at=declared.taken_at, exif_taken_at=exif_taken_at(exif, ZoneInfo(declared.timezone)),
-            exif_lat=exif.lat, exif_lon=exif.lon, has_exif=_has_exif(exif), stored=True, phash=processed.phash)
-        marked = await self.session.execute(_MARK_STORED, {
-            "where_photo_id": photo_id, "where_visit_id": visit_id, "stored_at": now,
-            "original_key": original_key(declared.sha256, processed.content_type),
-            "content_type": processed.content_type, "width": processed.width, "height": processed.height,
-            "phash": processed.phash, "exif_taken_at": photo.exif_taken_at, "exif_lat": exif.lat,
-            "exif_lon": exif.lon, "exif_make": exif.make, "exif_model": exif.model, "has_exif": photo.has_exif,
-        })
+            id=photo_id,
+            sha256=declared.sha256,
+            lat=declared.lat,
+            lon=declared.lon,
+            accuracy_m=declared.accuracy_m,
+            taken_at=declared.taken_at,
+            exif_taken_at=exif_taken_at(exif, ZoneInfo(declared.timezone)),
+            exif_lat=exif.lat,
+            exif_lon=exif.lon,
+            has_exif=_has_exif(exif),
+            stored=True,
+            phash=processed.phash,
+        )
+        marked = await self.session.execute(
+            _MARK_STORED,
+            {
+                "where_photo_id": photo_id,
+                "where_visit_id": visit_id,
+                "stored_at": now,
+                "original_key": original_key(declared.sha256, processed.content_type),
+                "content_type": processed.content_type,
+                "width": processed.width,
+                "height": processed.height,
+                "phash": processed.phash,
+                "exif_taken_at": photo.exif_taken_at,
+                "exif_lat": exif.lat,
+                "exif_lon": exif.lon,
+                "exif_make": exif.make,
+                "exif_model": exif.model,
+                "has_exif": photo.has_exif,
+            },
+        )
         if marked.rowcount != 1:
             return None
         missing = (await missing_photo_ids(self.session, [visit_id]))[visit_id]
         status = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
         if status != visit.visit_status:
-            await self.session.execute(_SUBMIT, {"visit_id": visit_id, "status": status, "submitted_at": now,
-                                                 "updated_at": now})
+            await self.session.execute(
+                _SUBMIT, {"visit_id": visit_id, "status": status, "submitted_at": now, "updated_at": now}
+            )
         own_flags = await refresh_photo_flags(
-            self.session, visit_id=visit_id, photo=photo, started_at=visit.started_at,
-            finished_at=visit.finished_at, context=visit_context_from_row(visit),
+            self.session,
+            visit_id=visit_id,
+            photo=photo,
+            started_at=visit.started_at,
+            finished_at=visit.finished_at,
+            context=visit_context_from_row(visit),
             first_received_at=visit.first_received_at,
         )
         await AuditLog(self.session).record(
-            "photo.stored", entity_type="photo", entity_id=photo_id, actor_id=principal.id,
-            data={"visit_id": visit_id, "sha256": declared.sha256, "content_type": processed.content_type,
-                  "width": processed.width, "height": processed.height, "visit_status": status,
-                  "flags": [flag.code for flag in own_flags]},
+            "photo.stored",
+            entity_type="photo",
+            entity_id=photo_id,
+            actor_id=principal.id,
+            data={
+                "visit_id": visit_id,
+                "sha256": declared.sha256,
+                "content_type": processed.content_type,
+                "width": processed.width,
+                "height": processed.height,
+                "visit_status": status,
+                "flags": [flag.code for flag in own_flags],
+            },
         )
         flags = (await stored_flags(self.session, [visit_id]))[visit_id]
-        return Receipt(id=visit_id, revision=visit.revision, status=status, missing_photos=missing,
-                       flags=flags_for_surveyor(flags))
+        return Receipt(
+            id=visit_id, revision=visit.revision, status=status, missing_photos=missing, flags=flags_for_surveyor(flags)
+        )
 
     # --- GET /api/photos/{photo_id}/{variant} --------------------------------------------------------------------
 
@@ -229,23 +341,39 @@ class PhotoService:
         """Where a stored photo's variant is, for the surveyor who took it, admins and supervisors of its region.
 
         Everybody else is told it does not exist, so photo ids reveal nothing."""
-        row = (await self.session.execute(
-            select(PhotoRow.sha256, PhotoRow.content_type, PhotoRow.size, PhotoRow.stored_at, PhotoRow.original_key,
-                   Visit.surveyor_id, Agency.region_id)
-            .join(Visit, Visit.id == PhotoRow.visit_id).join(Unit, Unit.id == Visit.unit_id)
-            .join(Agency, Agency.id == Unit.agency_id)
-            .where(PhotoRow.id == photo_id)
-        )).one_or_none()
-        if (variant not in VARIANTS or row is None or row.stored_at is None
-                or not await self._may_see(principal, row.surveyor_id, row.region_id)):
+        row = (
+            await self.session.execute(
+                select(
+                    PhotoRow.sha256,
+                    PhotoRow.content_type,
+                    PhotoRow.size,
+                    PhotoRow.stored_at,
+                    PhotoRow.original_key,
+                    Visit.surveyor_id,
+                    Agency.region_id,
+                )
+                .join(Visit, Visit.id == PhotoRow.visit_id)
+                .join(Unit, Unit.id == Visit.unit_id)
+                .join(Agency, Agency.id == Unit.agency_id)
+                .where(PhotoRow.id == photo_id)
+            )
+        ).one_or_none()
+        if (
+            variant not in VARIANTS
+            or row is None
+            or row.stored_at is None
+            or not await self._may_see(principal, row.surveyor_id, row.region_id)
+        ):
             raise NotFound(f"No photo {photo_id} ({variant}) that you may see.")
         etag = f'"{row.sha256}-{variant}"'
         if variant == "original":
-            return PhotoObject(key=row.original_key, content_type=row.content_type, etag=etag, size=row.size,
-                               sha256=row.sha256)
+            return PhotoObject(
+                key=row.original_key, content_type=row.content_type, etag=etag, size=row.size, sha256=row.sha256
+            )
         key = display_key(row.sha256) if variant == "display" else thumb_key(row.sha256)
-        return PhotoObject(key=key, content_type="image/jpeg", etag=etag, size=None, sha256=row.sha256,
-                           rendered_from=row.original_key)
+        return PhotoObject(
+            key=key, content_type="image/jpeg", etag=etag, size=None, sha256=row.sha256, rendered_from=row.original_key
+        )
 
     async def open_stream(self, photo: PhotoObject) -> AsyncIterator[bytes]:
         """The variant's bytes; a rendering the store lost (it is not flushed to disk) is made again first."""
@@ -270,8 +398,7 @@ class PhotoService:
         try:
             if spooled.sha256 != sha256:  # never render bytes that are not this photo's
                 raise NotFound("The photo's original in the photo store does not match its sha256.")
-            rendered = await self.decoders.render(spooled.path, self.settings.photo_render_dir,
-                                                  max_pixels=sys.maxsize)
+            rendered = await self.decoders.render(spooled.path, self.settings.photo_render_dir, max_pixels=sys.maxsize)
             try:
                 await self.store.move_in_all(_rendering_moves(sha256, rendered))
             finally:
@@ -284,21 +411,27 @@ class PhotoService:
             return True
         if principal.role != "supervisor":
             return False
-        covered = await self.session.scalar(select(SupervisorRegion.region_id).where(
-            SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id))
+        covered = await self.session.scalar(
+            select(SupervisorRegion.region_id).where(
+                SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id
+            )
+        )
         return covered is not None
 
 
 def _rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:
-    return [Move(display_key(sha256), rendered.display_path, durable=False),
-            Move(thumb_key(sha256), rendered.thumb_path, durable=False)]
+    return [
+        Move(display_key(sha256), rendered.display_path, durable=False),
+        Move(thumb_key(sha256), rendered.thumb_path, durable=False),
+    ]
 
 
 def _refuse_other_family(content_type: str, declared: str) -> None:
     sent = content_type.split(";", 1)[0].strip().lower()
     if _FAMILIES.get(sent) is None or _FAMILIES.get(sent) != _FAMILIES.get(declared):
         raise PhotoContentTypeMismatch(
-            f"Send this photo with Content-Type {declared} as declared, not {sent or 'none'}.")
+            f"Send this photo with Content-Type {declared} as declared, not {sent or 'none'}."
+        )
 
 
 def _has_exif(exif: PhotoExif) -> bool:

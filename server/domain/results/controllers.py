@@ -179,6 +179,7 @@ class PublicationOut(msgspec.Struct, gc=False):
 
 # --- shaping ------------------------------------------------------------------------------------------------------
 
+
 def _text(value: object) -> str | None:
     # Every figure here is already quantized to 2 decimals, so str() prints exactly two (and is much cheaper).
     return None if value is None else str(value)
@@ -197,8 +198,15 @@ class _Shaper:
         label = self._labels.get(result.label)
         if label is None:
             label = self._labels[result.label] = ResultLabel(result.label.id, result.label.en)
-        return (str(result.score), result.zone, zone_name_id(result.zone), result.grade, _text(result.index), label,
-                {key: None if value is None else str(value) for key, value in result.dimensions.items()})
+        return (
+            str(result.score),
+            result.zone,
+            zone_name_id(result.zone),
+            result.grade,
+            _text(result.index),
+            label,
+            {key: None if value is None else str(value) for key, value in result.dimensions.items()},
+        )
 
 
 def _visit_ids(result: Result | None) -> list[str]:
@@ -206,9 +214,17 @@ def _visit_ids(result: Result | None) -> list[str]:
 
 
 def _wave_out(wave: Wave, profile_kind: str) -> ResultsWave:
-    return ResultsWave(id=wave.id, name=wave.name, kind=wave.kind, status=wave.status, profile_key=wave.profile_key,
-                   profile_kind=profile_kind, period_start=wave.period_start, period_end=wave.period_end,
-                   published_at=wave.published_at)
+    return ResultsWave(
+        id=wave.id,
+        name=wave.name,
+        kind=wave.kind,
+        status=wave.status,
+        profile_key=wave.profile_key,
+        profile_kind=profile_kind,
+        period_start=wave.period_start,
+        period_end=wave.period_end,
+        published_at=wave.published_at,
+    )
 
 
 def _dimensions_out(results: WaveResults) -> list[ResultDimension]:
@@ -218,15 +234,37 @@ def _dimensions_out(results: WaveResults) -> list[ResultDimension]:
 def _results_out(results: WaveResults) -> ResultsOut:
     shape = _Shaper()
     return ResultsOut(
-        wave=_wave_out(results.wave, results.profile.kind), dimensions=_dimensions_out(results),
-        units=[UnitResultOut(u.id, u.name, u.address, u.lat, u.lon, PlaceRef(u.agency_id, u.agency_name),
-                       PlaceRef(u.region_id, u.region_name), *shape.fields(u.result), _visit_ids(u.result))
-               for u in results.units],
-        agencies=[AgencyResultOut(a.id, a.name, PlaceRef(a.region_id, a.region_name), list(a.unit_ids), *shape.fields(a.result),
-                            _visit_ids(a.result))
-                  for a in results.agencies],
-        regions=[RegionResultOut(r.id, r.name, r.code, list(r.agency_ids), *shape.fields(r.result), _visit_ids(r.result))
-                 for r in results.regions],
+        wave=_wave_out(results.wave, results.profile.kind),
+        dimensions=_dimensions_out(results),
+        units=[
+            UnitResultOut(
+                u.id,
+                u.name,
+                u.address,
+                u.lat,
+                u.lon,
+                PlaceRef(u.agency_id, u.agency_name),
+                PlaceRef(u.region_id, u.region_name),
+                *shape.fields(u.result),
+                _visit_ids(u.result),
+            )
+            for u in results.units
+        ],
+        agencies=[
+            AgencyResultOut(
+                a.id,
+                a.name,
+                PlaceRef(a.region_id, a.region_name),
+                list(a.unit_ids),
+                *shape.fields(a.result),
+                _visit_ids(a.result),
+            )
+            for a in results.agencies
+        ],
+        regions=[
+            RegionResultOut(r.id, r.name, r.code, list(r.agency_ids), *shape.fields(r.result), _visit_ids(r.result))
+            for r in results.regions
+        ],
     )
 
 
@@ -235,23 +273,39 @@ def _public_results_out(results: WaveResults) -> PublicResultsOut:
     # added there later cannot leak here by accident.
     shape = _Shaper()
     return PublicResultsOut(
-        wave=_wave_out(results.wave, results.profile.kind), dimensions=_dimensions_out(results),
-        units=[PublicUnitOut(u.id, u.name, u.lat, u.lon, PlaceRef(u.agency_id, u.agency_name),
-                             PlaceRef(u.region_id, u.region_name), *shape.fields(u.result))
-               for u in results.units],
-        agencies=[PublicAgencyOut(a.id, a.name, PlaceRef(a.region_id, a.region_name), *shape.fields(a.result))
-                  for a in results.agencies],
+        wave=_wave_out(results.wave, results.profile.kind),
+        dimensions=_dimensions_out(results),
+        units=[
+            PublicUnitOut(
+                u.id,
+                u.name,
+                u.lat,
+                u.lon,
+                PlaceRef(u.agency_id, u.agency_name),
+                PlaceRef(u.region_id, u.region_name),
+                *shape.fields(u.result),
+            )
+            for u in results.units
+        ],
+        agencies=[
+            PublicAgencyOut(a.id, a.name, PlaceRef(a.region_id, a.region_name), *shape.fields(a.result))
+            for a in results.agencies
+        ],
         regions=[PublicRegionOut(r.id, r.name, r.code, *shape.fields(r.result)) for r in results.regions],
     )
 
 
 def _attachment(content: bytes, media_type: str, results: WaveResults, extension: str) -> Response[bytes]:
     slug = re.sub(r"[^a-z0-9]+", "-", results.wave.name.lower()).strip("-")[:60] or "wave"
-    return Response(content=content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="hasil-{slug}.{extension}"'})
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="hasil-{slug}.{extension}"'},
+    )
 
 
 # --- routes -------------------------------------------------------------------------------------------------------
+
 
 class ResultsController(Controller):
     path = "/api/waves/{wave_id:uuid}"
@@ -262,23 +316,28 @@ class ResultsController(Controller):
     async def results(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal) -> ResultsOut:
         return _results_out(await ResultsService(db_session, principal).results(wave_id))
 
-    @get("/results.csv", summary="The results as CSV: one row per unit, agency and region (column `level`)",
-         media_type="text/csv; charset=utf-8")
-    async def results_csv(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                          principal: Principal) -> Response[bytes]:
+    @get(
+        "/results.csv",
+        summary="The results as CSV: one row per unit, agency and region (column `level`)",
+        media_type="text/csv; charset=utf-8",
+    )
+    async def results_csv(
+        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+    ) -> Response[bytes]:
         results = await ResultsService(db_session, principal).results(wave_id)
         return _attachment(results_csv(results), "text/csv; charset=utf-8", results, "csv")
 
     @get("/results.xlsx", summary="The results as a workbook: one sheet per level", media_type=XLSX_MEDIA_TYPE)
-    async def results_xlsx(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                           principal: Principal) -> Response[bytes]:
+    async def results_xlsx(
+        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+    ) -> Response[bytes]:
         results = await ResultsService(db_session, principal).results(wave_id)
         return _attachment(results_xlsx(results), XLSX_MEDIA_TYPE, results, "xlsx")
 
-    @get("/results.geojson", summary="Units as GeoJSON points with score and zone",
-         media_type="application/geo+json")
-    async def results_geojson(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                              principal: Principal) -> Response[bytes]:
+    @get("/results.geojson", summary="Units as GeoJSON points with score and zone", media_type="application/geo+json")
+    async def results_geojson(
+        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+    ) -> Response[bytes]:
         results = await ResultsService(db_session, principal).results(wave_id)
         return _attachment(results_geojson(results), "application/geo+json", results, "geojson")
 
@@ -288,13 +347,19 @@ class PublishController(Controller):
     tags = ["admin", "results"]
     guards = [admin_only]
 
-    @post("/{wave_id:uuid}/publish", status_code=200,
-          summary="Publish a wave under review: freezes its reviews and visits and makes its results public")
-    async def publish(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                      principal: Principal) -> PublicationOut:
+    @post(
+        "/{wave_id:uuid}/publish",
+        status_code=200,
+        summary="Publish a wave under review: freezes its reviews and visits and makes its results public",
+    )
+    async def publish(
+        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+    ) -> PublicationOut:
         publication: Publication = await ResultsService(db_session, principal).publish(wave_id)
-        return PublicationOut(wave=_wave_out(publication.wave, publication.wave.profile.get("kind", "")),
-                              unreviewed_visits=publication.unreviewed_visits)
+        return PublicationOut(
+            wave=_wave_out(publication.wave, publication.wave.profile.get("kind", "")),
+            unreviewed_visits=publication.unreviewed_visits,
+        )
 
 
 class PublicResultsController(Controller):
@@ -305,8 +370,17 @@ class PublicResultsController(Controller):
     @get("/", summary="Published waves")
     async def waves(self, db_session: AsyncSession) -> list[PublicWaveOut]:
         waves = await ResultsService(db_session).published_waves()
-        return [PublicWaveOut(id=w.id, name=w.name, profile_key=w.profile_key, period_start=w.period_start,
-                              period_end=w.period_end, published_at=w.published_at) for w in waves]
+        return [
+            PublicWaveOut(
+                id=w.id,
+                name=w.name,
+                profile_key=w.profile_key,
+                period_start=w.period_start,
+                period_end=w.period_end,
+                published_at=w.published_at,
+            )
+            for w in waves
+        ]
 
     @get("/{wave_id:uuid}/results", summary="Scores and zones of a published wave; no evidence, no names")
     async def results(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession) -> PublicResultsOut:

@@ -23,8 +23,26 @@ _NUMERIC_COLUMNS = {"score", "index", "lat", "lon"}
 
 def columns(results: WaveResults) -> list[str]:
     dimension_columns = [f"dimension_{d.id}" for d in results.dimensions]
-    return ["level", "id", "name", "agency_id", "agency", "region_id", "region", "lat", "lon", "score", "zone",
-            "zone_name", "grade", "index", "label", *dimension_columns, "visit_count", "visit_ids"]
+    return [
+        "level",
+        "id",
+        "name",
+        "agency_id",
+        "agency",
+        "region_id",
+        "region",
+        "lat",
+        "lon",
+        "score",
+        "zone",
+        "zone_name",
+        "grade",
+        "index",
+        "label",
+        *dimension_columns,
+        "visit_count",
+        "visit_ids",
+    ]
 
 
 def rows_by_level(results: WaveResults) -> dict[str, list[dict[str, Any]]]:
@@ -79,19 +97,26 @@ def results_geojson(results: WaveResults) -> bytes:
             "type": "Feature",
             "id": str(unit.id),
             "geometry": {"type": "Point", "coordinates": [unit.lon, unit.lat]},
-            "properties": {key: _text(value) if isinstance(value, Decimal) else value
-                           for key, value in _unit_row(unit, dimension_ids).items() if key not in ("lat", "lon")},
+            "properties": {
+                key: _text(value) if isinstance(value, Decimal) else value
+                for key, value in _unit_row(unit, dimension_ids).items()
+                if key not in ("lat", "lon")
+            },
         }
-        for unit in results.units if unit.lat is not None and unit.lon is not None
+        for unit in results.units
+        if unit.lat is not None and unit.lon is not None
     ]
     wave = results.wave
-    collection = {"type": "FeatureCollection",
-                  "wave": {"id": str(wave.id), "name": wave.name, "profile": results.profile.key},
-                  "features": features}
+    collection = {
+        "type": "FeatureCollection",
+        "wave": {"id": str(wave.id), "name": wave.name, "profile": results.profile.key},
+        "features": features,
+    }
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # --- rows -----------------------------------------------------------------------------------------------------------
+
 
 def _result_fields(result: Result | None, dimension_ids: list[str]) -> dict[str, Any]:
     dimensions = {f"dimension_{d_id}": result.dimensions.get(d_id) if result else None for d_id in dimension_ids}
@@ -109,21 +134,48 @@ def _result_fields(result: Result | None, dimension_ids: list[str]) -> dict[str,
 
 
 def _unit_row(unit: UnitResult, dimension_ids: list[str]) -> dict[str, Any]:
-    return {"level": "unit", "id": str(unit.id), "name": unit.name, "agency_id": str(unit.agency_id),
-            "agency": unit.agency_name, "region_id": str(unit.region_id), "region": unit.region_name,
-            "lat": unit.lat, "lon": unit.lon, **_result_fields(unit.result, dimension_ids)}
+    return {
+        "level": "unit",
+        "id": str(unit.id),
+        "name": unit.name,
+        "agency_id": str(unit.agency_id),
+        "agency": unit.agency_name,
+        "region_id": str(unit.region_id),
+        "region": unit.region_name,
+        "lat": unit.lat,
+        "lon": unit.lon,
+        **_result_fields(unit.result, dimension_ids),
+    }
 
 
 def _agency_row(agency: AgencyResult, dimension_ids: list[str]) -> dict[str, Any]:
-    return {"level": "agency", "id": str(agency.id), "name": agency.name, "agency_id": None, "agency": None,
-            "region_id": str(agency.region_id), "region": agency.region_name, "lat": None, "lon": None,
-            **_result_fields(agency.result, dimension_ids)}
+    return {
+        "level": "agency",
+        "id": str(agency.id),
+        "name": agency.name,
+        "agency_id": None,
+        "agency": None,
+        "region_id": str(agency.region_id),
+        "region": agency.region_name,
+        "lat": None,
+        "lon": None,
+        **_result_fields(agency.result, dimension_ids),
+    }
 
 
 def _region_row(region: RegionResult, dimension_ids: list[str]) -> dict[str, Any]:
-    return {"level": "region", "id": str(region.id), "name": region.name, "agency_id": None, "agency": None,
-            "region_id": None, "region": None, "lat": None, "lon": None,
-            **_result_fields(region.result, dimension_ids)}
+    return {
+        "level": "region",
+        "id": str(region.id),
+        "name": region.name,
+        "agency_id": None,
+        "agency": None,
+        "region_id": None,
+        "region": None,
+        "lat": None,
+        "lon": None,
+        **_result_fields(region.result, dimension_ids),
+    }
 
 
 def _text(value: Any) -> Any:

@@ -55,37 +55,48 @@ class Profile:
         return IPP_INDEX_MAX if self.kind == "ipp" else SCORE_MAX
 
 
-def _cutoff(min_: str, label_id: str, label_en: str, *, zone: Zone | None = None,
-            grade: str | None = None) -> Cutoff:
+def _cutoff(min_: str, label_id: str, label_en: str, *, zone: Zone | None = None, grade: str | None = None) -> Cutoff:
     return Cutoff(min=Decimal(min_), label=Label(label_id, label_en), zone=zone, grade=grade)
 
 
-OMBUDSMAN_2021 = Profile(key="ombudsman-2021", kind="zones", cutoffs=(
-    _cutoff("81.00", "Kepatuhan Tinggi", "High compliance", zone="green"),
-    _cutoff("51.00", "Kepatuhan Sedang", "Moderate compliance", zone="yellow"),
-    _cutoff("0", "Kepatuhan Rendah", "Low compliance", zone="red"),
-))
+OMBUDSMAN_2021 = Profile(
+    key="ombudsman-2021",
+    kind="zones",
+    cutoffs=(
+        _cutoff("81.00", "Kepatuhan Tinggi", "High compliance", zone="green"),
+        _cutoff("51.00", "Kepatuhan Sedang", "Moderate compliance", zone="yellow"),
+        _cutoff("0", "Kepatuhan Rendah", "Low compliance", zone="red"),
+    ),
+)
 
 # Cut-offs as reported in 2022 press, not from the regulation (reference/compliance-methods.md): editable per wave.
-OMBUDSMAN_2022 = Profile(key="ombudsman-2022", kind="grades", cutoffs=(
-    _cutoff("88.00", "Kualitas Tertinggi", "Highest quality", zone="green", grade="A"),
-    _cutoff("78.00", "Kualitas Tinggi", "High quality", zone="green", grade="B"),
-    _cutoff("57.00", "Kualitas Sedang", "Moderate quality", zone="yellow", grade="C"),
-    _cutoff("37.00", "Kualitas Rendah", "Low quality", zone="red", grade="D"),
-    _cutoff("0", "Kualitas Terendah", "Lowest quality", zone="red", grade="E"),
-))
+OMBUDSMAN_2022 = Profile(
+    key="ombudsman-2022",
+    kind="grades",
+    cutoffs=(
+        _cutoff("88.00", "Kualitas Tertinggi", "Highest quality", zone="green", grade="A"),
+        _cutoff("78.00", "Kualitas Tinggi", "High quality", zone="green", grade="B"),
+        _cutoff("57.00", "Kualitas Sedang", "Moderate quality", zone="yellow", grade="C"),
+        _cutoff("37.00", "Kualitas Rendah", "Low quality", zone="red", grade="D"),
+        _cutoff("0", "Kualitas Terendah", "Lowest quality", zone="red", grade="E"),
+    ),
+)
 
-PANRB_IPP = Profile(key="panrb-ipp", kind="ipp", cutoffs=(
-    _cutoff("4.51", "Pelayanan Prima", "Excellent service", grade="A"),
-    _cutoff("4.01", "Sangat Baik", "Very good", grade="A-"),
-    _cutoff("3.51", "Baik", "Good", grade="B"),
-    _cutoff("3.01", "Baik (Dengan Catatan)", "Good (with notes)", grade="B-"),
-    _cutoff("2.51", "Cukup", "Fair", grade="C"),
-    _cutoff("2.01", "Cukup (Dengan Catatan)", "Fair (with notes)", grade="C-"),
-    _cutoff("1.51", "Buruk", "Poor", grade="D"),
-    _cutoff("1.01", "Sangat Buruk", "Very poor", grade="E"),
-    _cutoff("0", "Gagal", "Failed", grade="F"),
-))
+PANRB_IPP = Profile(
+    key="panrb-ipp",
+    kind="ipp",
+    cutoffs=(
+        _cutoff("4.51", "Pelayanan Prima", "Excellent service", grade="A"),
+        _cutoff("4.01", "Sangat Baik", "Very good", grade="A-"),
+        _cutoff("3.51", "Baik", "Good", grade="B"),
+        _cutoff("3.01", "Baik (Dengan Catatan)", "Good (with notes)", grade="B-"),
+        _cutoff("2.51", "Cukup", "Fair", grade="C"),
+        _cutoff("2.01", "Cukup (Dengan Catatan)", "Fair (with notes)", grade="C-"),
+        _cutoff("1.51", "Buruk", "Poor", grade="D"),
+        _cutoff("1.01", "Sangat Buruk", "Very poor", grade="E"),
+        _cutoff("0", "Gagal", "Failed", grade="F"),
+    ),
+)
 
 PROFILES: dict[str, Profile] = {profile.key: profile for profile in (OMBUDSMAN_2021, OMBUDSMAN_2022, PANRB_IPP)}
 DEFAULT_PROFILE_KEY = OMBUDSMAN_2021.key
@@ -95,8 +106,9 @@ def profile_for_key(key: str) -> Profile:
     try:
         return PROFILES[key]
     except KeyError:
-        raise InvalidInput(f"Unknown scoring profile {key!r}; known: {', '.join(sorted(PROFILES))}.",
-                           field="profile") from None
+        raise InvalidInput(
+            f"Unknown scoring profile {key!r}; known: {', '.join(sorted(PROFILES))}.", field="profile"
+        ) from None
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
@@ -105,8 +117,12 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         "key": profile.key,
         "kind": profile.kind,
         "cutoffs": [
-            {"min": str(cutoff.min), "zone": cutoff.zone, "grade": cutoff.grade,
-             "label": {"id": cutoff.label.id, "en": cutoff.label.en}}
+            {
+                "min": str(cutoff.min),
+                "zone": cutoff.zone,
+                "grade": cutoff.grade,
+                "label": {"id": cutoff.label.id, "en": cutoff.label.en},
+            }
             for cutoff in profile.cutoffs
         ],
     }
@@ -153,8 +169,12 @@ def _cutoff_from_dict(raw: Any, kind: str, where: str) -> Cutoff:
             raise InvalidInput("A grade is a short non-empty text.", field=f"{where}.grade")
     elif not _is_text(grade, 8):
         raise InvalidInput("Every cut-off of this profile needs a grade such as 'A' or 'B-'.", field=f"{where}.grade")
-    return Cutoff(min=_decimal_from(raw.get("min"), f"{where}.min"), label=_label_from(raw.get("label"), where),
-                  zone=zone, grade=grade)
+    return Cutoff(
+        min=_decimal_from(raw.get("min"), f"{where}.min"),
+        label=_label_from(raw.get("label"), where),
+        zone=zone,
+        grade=grade,
+    )
 
 
 def _is_text(value: Any, max_length: int) -> bool:
@@ -197,8 +217,10 @@ def _check_cutoff_order(profile: Profile) -> None:
         previous = cutoff.min
     if profile.cutoffs[-1].min != 0:
         # Without a catch-all at 0 some scores would have no zone or grade at all.
-        raise InvalidInput("The last cut-off must start at 0 so that every score is classified.",
-                           field=f"profile.cutoffs[{len(profile.cutoffs) - 1}].min")
+        raise InvalidInput(
+            "The last cut-off must start at 0 so that every score is classified.",
+            field=f"profile.cutoffs[{len(profile.cutoffs) - 1}].min",
+        )
     grades = [cutoff.grade for cutoff in profile.cutoffs if cutoff.grade is not None]
     if len(grades) != len(set(grades)):
         raise InvalidInput("Each grade appears once.", field="profile.cutoffs")

@@ -48,9 +48,11 @@ class RollUp:
     regions: dict[Hashable, RolledScore]
 
 
-def roll_up(visit_totals_by_unit: Mapping[Hashable, Mapping[Hashable, Decimal | None]],
-            agency_by_unit: Mapping[Hashable, Hashable],
-            region_by_agency: Mapping[Hashable, Hashable]) -> RollUp:
+def roll_up(
+    visit_totals_by_unit: Mapping[Hashable, Mapping[Hashable, Decimal | None]],
+    agency_by_unit: Mapping[Hashable, Hashable],
+    region_by_agency: Mapping[Hashable, Hashable],
+) -> RollUp:
     """``visit_totals_by_unit`` maps unit id → {approved visit id → visit total}; pass approved visits only."""
     units = _unit_scores(visit_totals_by_unit)
     agencies = _parent_scores(units, _parent_map(units, agency_by_unit, "unit", "agency"))
@@ -63,8 +65,9 @@ def _sorted_ids(ids: Iterable[Hashable]) -> tuple[Hashable, ...]:
     return tuple(sorted(ids, key=str))
 
 
-def _unit_scores(visit_totals_by_unit: Mapping[Hashable, Mapping[Hashable, Decimal | None]]
-                 ) -> dict[Hashable, RolledScore]:
+def _unit_scores(
+    visit_totals_by_unit: Mapping[Hashable, Mapping[Hashable, Decimal | None]],
+) -> dict[Hashable, RolledScore]:
     units: dict[Hashable, RolledScore] = {}
     for unit_id, totals in visit_totals_by_unit.items():
         scored = {visit_id: total for visit_id, total in totals.items() if total is not None}
@@ -75,8 +78,12 @@ def _unit_scores(visit_totals_by_unit: Mapping[Hashable, Mapping[Hashable, Decim
     return units
 
 
-def _parent_map(children: Mapping[Hashable, RolledScore], parent_by_child: Mapping[Hashable, Hashable],
-                child_word: str, parent_word: str) -> dict[Hashable, list[Hashable]]:
+def _parent_map(
+    children: Mapping[Hashable, RolledScore],
+    parent_by_child: Mapping[Hashable, Hashable],
+    child_word: str,
+    parent_word: str,
+) -> dict[Hashable, list[Hashable]]:
     children_by_parent: dict[Hashable, list[Hashable]] = defaultdict(list)
     for child_id in children:
         if child_id not in parent_by_child:
@@ -85,8 +92,9 @@ def _parent_map(children: Mapping[Hashable, RolledScore], parent_by_child: Mappi
     return children_by_parent
 
 
-def _parent_scores(children: Mapping[Hashable, RolledScore],
-                   children_by_parent: Mapping[Hashable, list[Hashable]]) -> dict[Hashable, RolledScore]:
+def _parent_scores(
+    children: Mapping[Hashable, RolledScore], children_by_parent: Mapping[Hashable, list[Hashable]]
+) -> dict[Hashable, RolledScore]:
     parents: dict[Hashable, RolledScore] = {}
     for parent_id, child_ids in children_by_parent.items():
         score = mean_score(children[child_id].score for child_id in child_ids)

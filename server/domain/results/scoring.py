@@ -110,8 +110,7 @@ def _indicator_outcomes(instrument: Instrument, answers: Iterable[AnswerLike]) -
     }
 
 
-def _answers_by_indicator(indicators: dict[str, Indicator],
-                          answers: Iterable[AnswerLike]) -> dict[str, AnswerLike]:
+def _answers_by_indicator(indicators: dict[str, Indicator], answers: Iterable[AnswerLike]) -> dict[str, AnswerLike]:
     by_indicator: dict[str, AnswerLike] = {}
     for answer in answers:
         # Both would make the score depend on something other than the answers themselves (order, stray data).
@@ -179,8 +178,9 @@ def _band_score(indicator: Indicator, value: Any) -> Decimal:
     for band in indicator.bands or []:
         if band.max is None or as_decimal(band.max) >= number:
             return as_decimal(band.score)
-    raise InstrumentInvalid(f"Indicator {indicator.id!r} has no band for {value!r}; end the bands with one "
-                            "without 'max'.")
+    raise InstrumentInvalid(
+        f"Indicator {indicator.id!r} has no band for {value!r}; end the bands with one without 'max'."
+    )
 
 
 class _Relevance:
@@ -229,9 +229,11 @@ def _is_equal_answer(value: Any, expected: Any) -> bool:
 
 def _counting(dimension: Dimension, outcomes: dict[str, _Outcome]) -> list[tuple[str, Decimal, Decimal]]:
     """(indicator id, weight, score) of the dimension's indicators that count."""
-    return [(indicator.id, as_decimal(indicator.weight), outcome.score)
-            for indicator in dimension.indicators
-            if (outcome := outcomes[indicator.id]).counts and outcome.score is not None]
+    return [
+        (indicator.id, as_decimal(indicator.weight), outcome.score)
+        for indicator in dimension.indicators
+        if (outcome := outcomes[indicator.id]).counts and outcome.score is not None
+    ]
 
 
 def _dimension_score(counting: list[tuple[str, Decimal, Decimal]]) -> Decimal | None:

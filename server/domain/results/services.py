@@ -152,29 +152,45 @@ class ResultsService:
         return await self._compute(wave, None)
 
     async def published_waves(self) -> list[Wave]:
-        return list((await self.session.scalars(
-            select(Wave).where(Wave.status == "published").order_by(Wave.published_at.desc(), Wave.name))).all())
+        return list(
+            (
+                await self.session.scalars(
+                    select(Wave).where(Wave.status == "published").order_by(Wave.published_at.desc(), Wave.name)
+                )
+            ).all()
+        )
 
     async def publish(self, wave_id: uuid.UUID) -> Publication:
         """Freeze a wave under review: no more decisions, no more visit revisions; its results become public."""
         assert self.principal is not None and self.principal.is_admin  # the route is guarded
         now = clock.now()
         changed = await self.session.execute(
-            update(Wave).where(Wave.id == wave_id, Wave.status == PUBLISHABLE_FROM)
-            .values(status="published", published_at=now).execution_options(synchronize_session=False)
+            update(Wave)
+            .where(Wave.id == wave_id, Wave.status == PUBLISHABLE_FROM)
+            .values(status="published", published_at=now)
+            .execution_options(synchronize_session=False)
         )
-        wave = await self.session.scalar(select(Wave).where(Wave.id == wave_id)
-                                         .execution_options(populate_existing=True))
+        wave = await self.session.scalar(
+            select(Wave).where(Wave.id == wave_id).execution_options(populate_existing=True)
+        )
         if wave is None:
             raise NotFound("There is no wave with this id.")
         if changed.rowcount != 1:
-            raise WaveStateConflict(f"Only a wave in {PUBLISHABLE_FROM} can be published; {wave.name!r} is "
-                                    f"{wave.status}.", field="status", wave_status=wave.status)
-        unreviewed = await self.session.scalar(select(func.count(Visit.id)).where(
-            Visit.wave_id == wave_id, Visit.status.in_(("incomplete", "submitted"))))
-        await AuditLog(self.session).record("wave.published", entity_type="wave", entity_id=wave_id,
-                                            actor_id=self.principal.id,
-                                            data={"name": wave.name, "unreviewed_visits": unreviewed or 0})
+            raise WaveStateConflict(
+                f"Only a wave in {PUBLISHABLE_FROM} can be published; {wave.name!r} is {wave.status}.",
+                field="status",
+                wave_status=wave.status,
+            )
+        unreviewed = await self.session.scalar(
+            select(func.count(Visit.id)).where(Visit.wave_id == wave_id, Visit.status.in_(("incomplete", "submitted")))
+        )
+        await AuditLog(self.session).record(
+            "wave.published",
+            entity_type="wave",
+            entity_id=wave_id,
+            actor_id=self.principal.id,
+            data={"name": wave.name, "unreviewed_visits": unreviewed or 0},
+        )
         return Publication(wave=wave, unreviewed_visits=unreviewed or 0)
 
     async def _compute(self, wave: Wave, scope: frozenset[uuid.UUID] | None) -> WaveResults:
@@ -190,36 +206,73 @@ class ResultsService:
 
     async def _places(self, wave_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> list[UnitPlace]:
         rows = await self._core(
-            select(_raw_id(Unit.id), Unit.name, Unit.address, Unit.lat, Unit.lon, _raw_id(Agency.id), Agency.name,
-                   _raw_id(Region.id), Region.name, Region.code)
-            .join(Agency, Agency.id == Unit.agency_id).join(Region, Region.id == Agency.region_id)
-            .where(Unit.id.in_(select(Assignment.unit_id).where(Assignment.wave_id == wave_id)),
-                   *in_scope(Agency.region_id, scope))
+            select(
+                _raw_id(Unit.id),
+                Unit.name,
+                Unit.address,
+                Unit.lat,
+                Unit.lon,
+                _raw_id(Agency.id),
+                Agency.name,
+                _raw_id(Region.id),
+                Region.name,
+                Region.code,
+            )
+            .join(Agency, Agency.id == Unit.agency_id)
+            .join(Region, Region.id == Agency.region_id)
+            .where(
+                Unit.id.in_(select(Assignment.unit_id).where(Assignment.wave_id == wave_id)),
+                *in_scope(Agency.region_id, scope),
+            )
         )
         parent_ids: dict[Any, Id] = {}  # thousands of units share a few agencies and regions
 
         def parent_id(raw: Any) -> Id:
             return parent_ids.get(raw) or parent_ids.setdefault(raw, id_text(raw))
 
-        return [UnitPlace(id_text(unit_id), unit_name, address, lat, lon, parent_id(agency_id), agency_name,
-                          parent_id(region_id), region_name, region_code)
-                for unit_id, unit_name, address, lat, lon, agency_id, agency_name, region_id, region_name, region_code
-                in rows.all()]
+        return [
+            UnitPlace(
+                id_text(unit_id),
+                unit_name,
+                address,
+                lat,
+                lon,
+                parent_id(agency_id),
+                agency_name,
+                parent_id(region_id),
+                region_name,
+                region_code,
+            )
+            for unit_id, unit_name, address, lat, lon, agency_id, agency_name, region_id, region_name, region_code in rows.all()
+        ]
 
     async def _approved_scores(self, wave_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> list[ApprovedScore]:
         statement = (
-            select(_raw_id(VisitScore.visit_id), _raw_id(VisitScore.unit_id), VisitScore.total,
-                   cast(VisitScore.dimensions, SqlText))
+            select(
+                _raw_id(VisitScore.visit_id),
+                _raw_id(VisitScore.unit_id),
+                VisitScore.total,
+                cast(VisitScore.dimensions, SqlText),
+            )
             .join(Visit, Visit.id == VisitScore.visit_id)
             .where(VisitScore.wave_id == wave_id, Visit.status == "approved")
         )
         if scope is not None:
-            statement = (statement.join(Unit, Unit.id == VisitScore.unit_id)
-                         .join(Agency, Agency.id == Unit.agency_id).where(*in_scope(Agency.region_id, scope)))
+            statement = (
+                statement.join(Unit, Unit.id == VisitScore.unit_id)
+                .join(Agency, Agency.id == Unit.agency_id)
+                .where(*in_scope(Agency.region_id, scope))
+            )
         rows = await self._core(statement)
-        return [ApprovedScore(id_text(visit_id), id_text(unit_id), None if total is None else Decimal(total),
-                              _decode_dimensions(dimensions))
-                for visit_id, unit_id, total, dimensions in rows.all()]
+        return [
+            ApprovedScore(
+                id_text(visit_id),
+                id_text(unit_id),
+                None if total is None else Decimal(total),
+                _decode_dimensions(dimensions),
+            )
+            for visit_id, unit_id, total, dimensions in rows.all()
+        ]
 
 
 def _raw_id(column: Any) -> Any:
@@ -246,8 +299,14 @@ def _decode_dimensions(document: str) -> dict[str, Decimal | None]:
 
 # --- the pure part: from places and approved scores to classified results ------------------------------------------
 
-def build_results(wave: Wave, profile: Profile, dimensions: list[DimensionInfo], places: Sequence[UnitPlace],
-                  scores: Iterable[ApprovedScore]) -> WaveResults:
+
+def build_results(
+    wave: Wave,
+    profile: Profile,
+    dimensions: list[DimensionInfo],
+    places: Sequence[UnitPlace],
+    scores: Iterable[ApprovedScore],
+) -> WaveResults:
     place_by_unit = {place.unit_id: place for place in places}
     agency_by_unit = {place.unit_id: place.agency_id for place in places}
     region_by_agency = {place.agency_id: place.region_id for place in places}
@@ -262,16 +321,34 @@ def build_results(wave: Wave, profile: Profile, dimensions: list[DimensionInfo],
     dimension_ids = [d.id for d in dimensions]
     unit_dimensions = {unit_id: _mean_per_dimension(rows, dimension_ids) for unit_id, rows in visit_dimensions.items()}
     agency_dimensions = _mean_per_dimension_by_parent(unit_dimensions, agency_by_unit, dimension_ids)
-    classified = _Classifier(profile, overall, {
-        "units": unit_dimensions, "agencies": agency_dimensions,
-        "regions": _mean_per_dimension_by_parent(agency_dimensions, region_by_agency, dimension_ids),
-    })
+    classified = _Classifier(
+        profile,
+        overall,
+        {
+            "units": unit_dimensions,
+            "agencies": agency_dimensions,
+            "regions": _mean_per_dimension_by_parent(agency_dimensions, region_by_agency, dimension_ids),
+        },
+    )
 
-    units = sorted((
-        UnitResult(id=p.unit_id, name=p.unit_name, address=p.address, lat=p.lat, lon=p.lon, agency_id=p.agency_id,
-                   agency_name=p.agency_name, region_id=p.region_id, region_name=p.region_name,
-                   result=classified.result("units", p.unit_id))
-        for p in places), key=lambda u: (u.region_name, u.agency_name, u.name, str(u.id)))
+    units = sorted(
+        (
+            UnitResult(
+                id=p.unit_id,
+                name=p.unit_name,
+                address=p.address,
+                lat=p.lat,
+                lon=p.lon,
+                agency_id=p.agency_id,
+                agency_name=p.agency_name,
+                region_id=p.region_id,
+                region_name=p.region_name,
+                result=classified.result("units", p.unit_id),
+            )
+            for p in places
+        ),
+        key=lambda u: (u.region_name, u.agency_name, u.name, str(u.id)),
+    )
     units_by_agency: dict[Id, list[Id]] = {}
     agencies_by_region: dict[Id, dict[Id, None]] = {}  # a dict keeps order and drops repeats
     for unit in units:
@@ -280,44 +357,64 @@ def build_results(wave: Wave, profile: Profile, dimensions: list[DimensionInfo],
     agency_place = {place.agency_id: place for place in places}
     region_place = {place.region_id: place for place in places}
     agencies = [
-        AgencyResult(id=agency_id, name=place.agency_name, region_id=place.region_id, region_name=place.region_name,
-                     unit_ids=tuple(unit_ids), result=classified.result("agencies", agency_id))
-        for agency_id, unit_ids in units_by_agency.items() if (place := agency_place[agency_id])
+        AgencyResult(
+            id=agency_id,
+            name=place.agency_name,
+            region_id=place.region_id,
+            region_name=place.region_name,
+            unit_ids=tuple(unit_ids),
+            result=classified.result("agencies", agency_id),
+        )
+        for agency_id, unit_ids in units_by_agency.items()
+        if (place := agency_place[agency_id])
     ]
     regions = [
-        RegionResult(id=region_id, name=region_place[region_id].region_name, code=region_place[region_id].region_code,
-                     agency_ids=tuple(agency_ids), result=classified.result("regions", region_id))
+        RegionResult(
+            id=region_id,
+            name=region_place[region_id].region_name,
+            code=region_place[region_id].region_code,
+            agency_ids=tuple(agency_ids),
+            result=classified.result("regions", region_id),
+        )
         for region_id, agency_ids in agencies_by_region.items()
     ]
     return WaveResults(
-        wave=wave, profile=profile, dimensions=dimensions, units=units,
+        wave=wave,
+        profile=profile,
+        dimensions=dimensions,
+        units=units,
         agencies=sorted(agencies, key=lambda a: (a.region_name, a.name, str(a.id))),
         regions=sorted(regions, key=lambda r: (r.name, str(r.id))),
     )
 
 
-def _mean_per_dimension(rows: Iterable[dict[str, Decimal | None]], dimension_ids: list[str]
-                        ) -> dict[str, Decimal | None]:
+def _mean_per_dimension(
+    rows: Iterable[dict[str, Decimal | None]], dimension_ids: list[str]
+) -> dict[str, Decimal | None]:
     rows = list(rows)
     if len(rows) == 1:  # one visit (the usual case): its own scores, skipping a mean of one
         return {d_id: rows[0].get(d_id) for d_id in dimension_ids}
     return {d_id: mean_score(value for row in rows if (value := row.get(d_id)) is not None) for d_id in dimension_ids}
 
 
-def _mean_per_dimension_by_parent(children: dict[Id, dict[str, Decimal | None]], parent_of: dict[Hashable, Hashable],
-                                  dimension_ids: list[str]) -> dict[Id, dict[str, Decimal | None]]:
+def _mean_per_dimension_by_parent(
+    children: dict[Id, dict[str, Decimal | None]], parent_of: dict[Hashable, Hashable], dimension_ids: list[str]
+) -> dict[Id, dict[str, Decimal | None]]:
     """Dimension by dimension, the same mean of means as ``roll_up`` does for totals (without tracking visits,
     which the totals' roll-up already does; four more roll-ups made a 5,000-unit wave twice as slow)."""
     grouped: dict[Hashable, list[dict[str, Decimal | None]]] = {}
     for child_id, values in children.items():
         grouped.setdefault(parent_of[child_id], []).append(values)
-    return {parent_id: _mean_per_dimension(rows, dimension_ids)  # type: ignore[misc]
-            for parent_id, rows in grouped.items()}
+    return {
+        parent_id: _mean_per_dimension(rows, dimension_ids)  # type: ignore[misc]
+        for parent_id, rows in grouped.items()
+    }
 
 
 class _Classifier:
-    def __init__(self, profile: Profile, overall: RollUp,
-                 dimensions: dict[str, dict[Id, dict[str, Decimal | None]]]) -> None:
+    def __init__(
+        self, profile: Profile, overall: RollUp, dimensions: dict[str, dict[Id, dict[str, Decimal | None]]]
+    ) -> None:
         self.profile = profile
         self.rolled = {"units": overall.units, "agencies": overall.agencies, "regions": overall.regions}
         self.dimensions = dimensions
@@ -328,9 +425,14 @@ class _Classifier:
             return None
         classification = classify(rolled.score, self.profile)
         return Result(
-            score=classification.score, zone=classification.zone, grade=classification.grade,
-            index=classification.index, label=classification.label,
-            dimensions={d_id: None if value is None else round_score(value)
-                        for d_id, value in self.dimensions[level][entity_id].items()},
+            score=classification.score,
+            zone=classification.zone,
+            grade=classification.grade,
+            index=classification.index,
+            label=classification.label,
+            dimensions={
+                d_id: None if value is None else round_score(value)
+                for d_id, value in self.dimensions[level][entity_id].items()
+            },
             visit_ids=rolled.visit_ids,  # type: ignore[arg-type]
         )

@@ -62,6 +62,7 @@ _NOT_IN_QUEUE_BY_DEFAULT = "incomplete"
 
 # --- scope -----------------------------------------------------------------------------------------------------
 
+
 async def region_scope(session: AsyncSession, principal: Principal) -> frozenset[uuid.UUID] | None:
     """The regions whose units ``principal`` may review; None means every region (admin)."""
     if principal.is_admin:
@@ -83,6 +84,7 @@ async def load_instrument(session: AsyncSession, instrument_id: uuid.UUID) -> In
 
 
 # --- what the service hands to controllers ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QueueFilters:
@@ -215,6 +217,7 @@ class ReviewableWave:
 
 # --- the service ---------------------------------------------------------------------------------------------
 
+
 class ReviewService:
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
@@ -228,7 +231,8 @@ class ReviewService:
             .join(User, User.id == Visit.surveyor_id)
             .where(*conditions.all())
             .order_by(func.coalesce(Visit.submitted_at, Visit.first_received_at), Visit.id)
-            .limit(filters.limit).offset(filters.offset)
+            .limit(filters.limit)
+            .offset(filters.offset)
         )
         page = (await self.session.execute(statement)).all()
         total = await self.session.scalar(_visit_join(select(func.count(Visit.id))).where(*conditions.all()))
@@ -236,14 +240,27 @@ class ReviewService:
         flags = await self._flag_summaries(visit_ids)
         photo_counts = await self._photo_counts(visit_ids)
         rows = [
-            QueueRow(visit=row.Visit, wave=row.Wave, unit=row.Unit, agency=row.Agency, region=row.Region,
-                     surveyor_name=row.display_name, flags=flags.get(row.Visit.id, []),
-                     photos_declared=photo_counts.get(row.Visit.id, (0, 0))[0],
-                     photos_stored=photo_counts.get(row.Visit.id, (0, 0))[1])
+            QueueRow(
+                visit=row.Visit,
+                wave=row.Wave,
+                unit=row.Unit,
+                agency=row.Agency,
+                region=row.Region,
+                surveyor_name=row.display_name,
+                flags=flags.get(row.Visit.id, []),
+                photos_declared=photo_counts.get(row.Visit.id, (0, 0))[0],
+                photos_stored=photo_counts.get(row.Visit.id, (0, 0))[1],
+            )
             for row in page
         ]
-        return QueuePage(rows=rows, total=total or 0, status_counts=await self._status_counts(conditions),
-                         flag_counts=await self._flag_counts(conditions), limit=filters.limit, offset=filters.offset)
+        return QueuePage(
+            rows=rows,
+            total=total or 0,
+            status_counts=await self._status_counts(conditions),
+            flag_counts=await self._flag_counts(conditions),
+            limit=filters.limit,
+            offset=filters.offset,
+        )
 
     async def visit_detail(self, visit_id: uuid.UUID) -> VisitDetail:
         visit, wave, unit, agency, region = await self._visit_in_scope(visit_id)
@@ -251,18 +268,31 @@ class ReviewService:
         surveyor = await self.session.get_one(User, visit.surveyor_id)
         instrument = await load_instrument(self.session, wave.instrument_id)
         answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
-        photos = (await self.session.scalars(
-            select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.taken_at, Photo.id))).all()
-        flags = (await self.session.scalars(
-            select(Flag).where(Flag.visit_id == visit.id).order_by(Flag.id))).all()
-        positions = (await self.session.scalars(
-            select(Position).where(Position.visit_id == visit.id).order_by(Position.seq))).all()
+        photos = (
+            await self.session.scalars(
+                select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.taken_at, Photo.id)
+            )
+        ).all()
+        flags = (await self.session.scalars(select(Flag).where(Flag.visit_id == visit.id).order_by(Flag.id))).all()
+        positions = (
+            await self.session.scalars(select(Position).where(Position.visit_id == visit.id).order_by(Position.seq))
+        ).all()
         score = await self.session.get(VisitScore, visit.id)
         return VisitDetail(
-            visit=visit, wave=wave, assignment=assignment, unit=unit, agency=agency, region=region,
-            surveyor=surveyor, instrument=instrument, answers={answer.indicator: answer for answer in answers},
-            photos=list(photos), flags=sorted(flags, key=_most_severe_first), positions=_positions(unit, positions),
-            revisions=await self._revisions(visit.id), reviews=await self._reviews(visit.id),
+            visit=visit,
+            wave=wave,
+            assignment=assignment,
+            unit=unit,
+            agency=agency,
+            region=region,
+            surveyor=surveyor,
+            instrument=instrument,
+            answers={answer.indicator: answer for answer in answers},
+            photos=list(photos),
+            flags=sorted(flags, key=_most_severe_first),
+            positions=_positions(unit, positions),
+            revisions=await self._revisions(visit.id),
+            reviews=await self._reviews(visit.id),
             score=None if score is None else StoredScore(score, _classify(score.total, wave)),
             allowed_decisions=sorted(allowed_decisions(visit.status)) if wave.status != "published" else [],
         )
@@ -271,59 +301,90 @@ class ReviewService:
         visit, _, _, _, _ = await self._visit_in_scope(visit_id)
         seen_status, seen_revision = visit.status, visit.revision
         # FOR SHARE on PostgreSQL: a publish waits for this decision, or this decision sees the published wave.
-        wave = await self.session.scalar(select(Wave).where(Wave.id == visit.wave_id).with_for_update(read=True)
-                                         .execution_options(populate_existing=True))
+        wave = await self.session.scalar(
+            select(Wave)
+            .where(Wave.id == visit.wave_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        )
         assert wave is not None  # visits.wave_id is a foreign key
         instrument = await load_instrument(self.session, wave.instrument_id)
         _refuse_unknown_indicators(request.indicator_comments, instrument)
         if wave.status == "published":
-            raise WaveStateConflict(f"The wave {wave.name!r} is published; its reviews are frozen.",
-                                    field="wave", wave_status=wave.status)
+            raise WaveStateConflict(
+                f"The wave {wave.name!r} is published; its reviews are frozen.", field="wave", wave_status=wave.status
+            )
         if request.seen_status is not None and request.seen_status != seen_status:
-            raise ReviewConflict(f"The visit is now {seen_status}, not {request.seen_status} as you saw it: someone "
-                                 "else decided meanwhile. Reload it before deciding.", field="seen_status",
-                                 current_status=seen_status)
-        new_status = decide_review(seen_status, request.decision, seen_revision, request.revision, request.comment,
-                                   request.indicator_comments)
+            raise ReviewConflict(
+                f"The visit is now {seen_status}, not {request.seen_status} as you saw it: someone "
+                "else decided meanwhile. Reload it before deciding.",
+                field="seen_status",
+                current_status=seen_status,
+            )
+        new_status = decide_review(
+            seen_status, request.decision, seen_revision, request.revision, request.comment, request.indicator_comments
+        )
         await self._compare_and_set_status(visit_id, seen_status, seen_revision, new_status)
         now = clock.now()
-        review = Review(visit_id=visit_id, revision=seen_revision, decision=request.decision,
-                        comment=_clean(request.comment),
-                        indicator_comments=[{"indicator": c.indicator, "text": c.text.strip()}
-                                            for c in request.indicator_comments],
-                        reviewer_id=self.principal.id, decided_at=now)
+        review = Review(
+            visit_id=visit_id,
+            revision=seen_revision,
+            decision=request.decision,
+            comment=_clean(request.comment),
+            indicator_comments=[{"indicator": c.indicator, "text": c.text.strip()} for c in request.indicator_comments],
+            reviewer_id=self.principal.id,
+            decided_at=now,
+        )
         self.session.add(review)
         score = await self._rescore(visit, wave, instrument, new_status, now)
         await self.session.flush()
-        await AuditLog(self.session).record("review.decision", entity_type="visit", entity_id=visit_id,
-                                            actor_id=self.principal.id, data={
-                                                "decision": request.decision, "revision": seen_revision,
-                                                "from_status": seen_status, "to_status": new_status,
-                                                "review_id": str(review.id), "wave_id": str(wave.id),
-                                                "total": None if score is None or score.score.total is None
-                                                else str(score.score.total),
-                                            })
+        await AuditLog(self.session).record(
+            "review.decision",
+            entity_type="visit",
+            entity_id=visit_id,
+            actor_id=self.principal.id,
+            data={
+                "decision": request.decision,
+                "revision": seen_revision,
+                "from_status": seen_status,
+                "to_status": new_status,
+                "review_id": str(review.id),
+                "wave_id": str(wave.id),
+                "total": None if score is None or score.score.total is None else str(score.score.total),
+            },
+        )
         reviewer_name = await self.session.scalar(select(User.display_name).where(User.id == self.principal.id))
-        return DecisionOutcome(visit_id=visit_id, status=new_status, revision=seen_revision, review=review,
-                               reviewer_name=reviewer_name or self.principal.username, score=score)
+        return DecisionOutcome(
+            visit_id=visit_id,
+            status=new_status,
+            revision=seen_revision,
+            review=review,
+            reviewer_name=reviewer_name or self.principal.username,
+            score=score,
+        )
 
     async def reviewable_waves(self) -> list[ReviewableWave]:
         """Waves past draft with at least one assignment the caller may review (every such wave for an admin)."""
         scope = await region_scope(self.session, self.principal)
         statement = select(Wave).where(Wave.status != "draft").order_by(Wave.period_start.desc(), Wave.name)
         if scope is not None:
-            statement = statement.where(exists(
-                select(Assignment.id).join(Unit, Unit.id == Assignment.unit_id)
-                .join(Agency, Agency.id == Unit.agency_id)
-                .where(Assignment.wave_id == Wave.id, *in_scope(Agency.region_id, scope))
-            ))
+            statement = statement.where(
+                exists(
+                    select(Assignment.id)
+                    .join(Unit, Unit.id == Assignment.unit_id)
+                    .join(Agency, Agency.id == Unit.agency_id)
+                    .where(Assignment.wave_id == Wave.id, *in_scope(Agency.region_id, scope))
+                )
+            )
         waves = (await self.session.scalars(statement)).all()
         counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-        for wave_id, status, count in (await self.session.execute(
-            _visit_join(select(Visit.wave_id, Visit.status, func.count(Visit.id)), with_wave=False)
-            .where(Visit.wave_id.in_([wave.id for wave in waves]), *in_scope(Agency.region_id, scope))
-            .group_by(Visit.wave_id, Visit.status)
-        )).all():
+        for wave_id, status, count in (
+            await self.session.execute(
+                _visit_join(select(Visit.wave_id, Visit.status, func.count(Visit.id)), with_wave=False)
+                .where(Visit.wave_id.in_([wave.id for wave in waves]), *in_scope(Agency.region_id, scope))
+                .group_by(Visit.wave_id, Visit.status)
+            )
+        ).all():
             counts[wave_id][status] = count
         return [ReviewableWave(wave=wave, status_counts=counts.get(wave.id, {})) for wave in waves]
 
@@ -331,15 +392,18 @@ class ReviewService:
 
     async def _visit_in_scope(self, visit_id: uuid.UUID) -> tuple[Visit, Wave, Unit, Agency, Region]:
         scope = await region_scope(self.session, self.principal)
-        row = (await self.session.execute(
-            _visit_join(select(Visit, Wave, Unit, Agency, Region)).where(Visit.id == visit_id)
-        )).one_or_none()
+        row = (
+            await self.session.execute(
+                _visit_join(select(Visit, Wave, Unit, Agency, Region)).where(Visit.id == visit_id)
+            )
+        ).one_or_none()
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no visit with this id that you may review.")
         return row.Visit, row.Wave, row.Unit, row.Agency, row.Region
 
-    async def _compare_and_set_status(self, visit_id: uuid.UUID, seen_status: str, seen_revision: int,
-                                      new_status: str) -> None:
+    async def _compare_and_set_status(
+        self, visit_id: uuid.UUID, seen_status: str, seen_revision: int, new_status: str
+    ) -> None:
         changed = await self.session.execute(
             update(Visit)
             .where(Visit.id == visit_id, Visit.status == seen_status, Visit.revision == seen_revision)
@@ -347,19 +411,30 @@ class ReviewService:
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount != 1:
-            raise ReviewConflict("Someone else decided on this visit, or the surveyor sent a new revision, while "
-                                 "you were looking at it. Reload it before deciding.", field="revision")
+            raise ReviewConflict(
+                "Someone else decided on this visit, or the surveyor sent a new revision, while "
+                "you were looking at it. Reload it before deciding.",
+                field="revision",
+            )
 
-    async def _rescore(self, visit: Visit, wave: Wave, instrument: Instrument, new_status: str,
-                       now: Any) -> StoredScore | None:
+    async def _rescore(
+        self, visit: Visit, wave: Wave, instrument: Instrument, new_status: str, now: Any
+    ) -> StoredScore | None:
         await self.session.execute(delete(VisitScore).where(VisitScore.visit_id == visit.id))
         if new_status != "approved":
             return None
         answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
         scored = score_visit(instrument, answers)
-        row = VisitScore(visit_id=visit.id, wave_id=wave.id, unit_id=visit.unit_id, revision=visit.revision,
-                         total=scored.total, dimensions=_as_strings(scored.dimensions),
-                         indicators=_as_strings(scored.indicators), scored_at=now)
+        row = VisitScore(
+            visit_id=visit.id,
+            wave_id=wave.id,
+            unit_id=visit.unit_id,
+            revision=visit.revision,
+            total=scored.total,
+            dimensions=_as_strings(scored.dimensions),
+            indicators=_as_strings(scored.indicators),
+            scored_at=now,
+        )
         self.session.add(row)
         return StoredScore(row, _classify(scored.total, wave))
 
@@ -367,12 +442,17 @@ class ReviewService:
         if not visit_ids:
             return {}
         found: dict[uuid.UUID, dict[str, FlagSummary]] = defaultdict(dict)
-        for visit_id, code, severity in (await self.session.execute(
-            select(Flag.visit_id, Flag.code, Flag.severity).where(Flag.visit_id.in_(visit_ids))
-        )).all():
+        for visit_id, code, severity in (
+            await self.session.execute(
+                select(Flag.visit_id, Flag.code, Flag.severity).where(Flag.visit_id.in_(visit_ids))
+            )
+        ).all():
             before = found[visit_id].get(code)
-            worst = severity if before is None or SEVERITY_ORDER[severity] > SEVERITY_ORDER[before.severity] \
+            worst = (
+                severity
+                if before is None or SEVERITY_ORDER[severity] > SEVERITY_ORDER[before.severity]
                 else before.severity
+            )
             found[visit_id][code] = FlagSummary(code, worst, (before.count if before else 0) + 1)
         return {visit_id: sorted(by_code.values(), key=_most_severe_first) for visit_id, by_code in found.items()}
 
@@ -381,28 +461,37 @@ class ReviewService:
             return {}
         rows = await self.session.execute(
             select(Photo.visit_id, func.count(Photo.id), func.count(Photo.stored_at))
-            .where(Photo.visit_id.in_(visit_ids)).group_by(Photo.visit_id)
+            .where(Photo.visit_id.in_(visit_ids))
+            .group_by(Photo.visit_id)
         )
         return {visit_id: (declared, stored) for visit_id, declared, stored in rows.all()}
 
     async def _status_counts(self, conditions: _QueueConditions) -> dict[str, int]:
         rows = await self.session.execute(
-            _visit_join(select(Visit.status, func.count(Visit.id))).where(*conditions.all(but="status"))
+            _visit_join(select(Visit.status, func.count(Visit.id)))
+            .where(*conditions.all(but="status"))
             .group_by(Visit.status)
         )
         return dict(rows.all())
 
     async def _flag_counts(self, conditions: _QueueConditions) -> dict[str, int]:
         rows = await self.session.execute(
-            _visit_join(select(Flag.code, func.count(distinct(Flag.visit_id))).select_from(Flag)
-                        .join(Visit, Visit.id == Flag.visit_id))
-            .where(*conditions.all(but="flag")).group_by(Flag.code)
+            _visit_join(
+                select(Flag.code, func.count(distinct(Flag.visit_id)))
+                .select_from(Flag)
+                .join(Visit, Visit.id == Flag.visit_id)
+            )
+            .where(*conditions.all(but="flag"))
+            .group_by(Flag.code)
         )
         return dict(rows.all())
 
     async def _revisions(self, visit_id: uuid.UUID) -> list[RevisionEntry]:
-        revisions = (await self.session.scalars(
-            select(VisitRevision).where(VisitRevision.visit_id == visit_id).order_by(VisitRevision.revision))).all()
+        revisions = (
+            await self.session.scalars(
+                select(VisitRevision).where(VisitRevision.visit_id == visit_id).order_by(VisitRevision.revision)
+            )
+        ).all()
         entries, previous = [], None
         for revision in revisions:
             changed = None if previous is None else changed_indicators(previous.document, revision.document)
@@ -412,33 +501,41 @@ class ReviewService:
 
     async def _reviews(self, visit_id: uuid.UUID) -> list[ReviewEntry]:
         rows = await self.session.execute(
-            select(Review, User.display_name).join(User, User.id == Review.reviewer_id)
-            .where(Review.visit_id == visit_id).order_by(Review.decided_at, Review.id)
+            select(Review, User.display_name)
+            .join(User, User.id == Review.reviewer_id)
+            .where(Review.visit_id == visit_id)
+            .order_by(Review.decided_at, Review.id)
         )
         return [ReviewEntry(review, name) for review, name in rows.all()]
 
 
 # --- queries and small pure helpers -------------------------------------------------------------------------------
 
+
 def _visit_join(statement: Select[Any], *, with_wave: bool = True) -> Select[Any]:
     """Join a statement on visits to the unit, agency and region (and wave) a visit belongs to."""
-    statement = (statement.join(Unit, Unit.id == Visit.unit_id).join(Agency, Agency.id == Unit.agency_id)
-                 .join(Region, Region.id == Agency.region_id))
+    statement = (
+        statement.join(Unit, Unit.id == Visit.unit_id)
+        .join(Agency, Agency.id == Unit.agency_id)
+        .join(Region, Region.id == Agency.region_id)
+    )
     return statement.join(Wave, Wave.id == Visit.wave_id) if with_wave else statement
 
 
 class _QueueConditions:
     def __init__(self, filters: QueueFilters, scope: frozenset[uuid.UUID] | None) -> None:
-        status_condition = (Visit.status == filters.status if filters.status is not None
-                            else Visit.status != _NOT_IN_QUEUE_BY_DEFAULT)
+        status_condition = (
+            Visit.status == filters.status if filters.status is not None else Visit.status != _NOT_IN_QUEUE_BY_DEFAULT
+        )
         self._named: dict[str, list[ColumnElement[bool]]] = {
             "scope": in_scope(Agency.region_id, scope),
             "wave": [] if filters.wave_id is None else [Visit.wave_id == filters.wave_id],
             "region": [] if filters.region_id is None else [Agency.region_id == filters.region_id],
             "agency": [] if filters.agency_id is None else [Unit.agency_id == filters.agency_id],
             "status": [status_condition],
-            "flag": [] if filters.flag is None else [exists(
-                select(Flag.id).where(Flag.visit_id == Visit.id, Flag.code == filters.flag))],
+            "flag": []
+            if filters.flag is None
+            else [exists(select(Flag.id).where(Flag.visit_id == Visit.id, Flag.code == filters.flag))],
         }
 
     def all(self, *, but: str | None = None) -> list[ColumnElement[bool]]:
@@ -463,8 +560,9 @@ def _refuse_unknown_indicators(comments: Sequence[IndicatorComment], instrument:
     known = instrument.indicators()
     for i, comment in enumerate(comments):
         if comment.indicator not in known:
-            raise ReviewInvalid(f"The instrument has no indicator {comment.indicator!r}.",
-                                field=f"indicator_comments[{i}].indicator")
+            raise ReviewInvalid(
+                f"The instrument has no indicator {comment.indicator!r}.", field=f"indicator_comments[{i}].indicator"
+            )
 
 
 def _classify(total: Decimal | None, wave: Wave) -> Classification | None:

@@ -38,8 +38,14 @@ def allowed_decisions(status: str) -> frozenset[str]:
     return frozenset(decision for (from_status, decision) in TRANSITIONS if from_status == status)
 
 
-def decide_review(status: str, decision: str, stored_revision: int, reviewed_revision: int,
-                  comment: str | None, indicator_comments: Iterable[Any] = ()) -> str:
+def decide_review(
+    status: str,
+    decision: str,
+    stored_revision: int,
+    reviewed_revision: int,
+    comment: str | None,
+    indicator_comments: Iterable[Any] = (),
+) -> str:
     """The visit's new status, or ``ReviewInvalid`` (422) for a bad request, ``ReviewConflict`` (409) for a state
     that changed or does not allow the decision.
 
@@ -53,13 +59,19 @@ def decide_review(status: str, decision: str, stored_revision: int, reviewed_rev
         # A returned visit goes back to a surveyor in the field, who must be told what to correct.
         raise ReviewInvalid("Returning a visit needs a comment, general or on an indicator.", field="comment")
     if reviewed_revision != stored_revision:
-        raise ReviewConflict(f"The visit is now at revision {stored_revision}; you reviewed revision "
-                             f"{reviewed_revision}. Reload it before deciding.", field="revision",
-                             current_revision=stored_revision)
+        raise ReviewConflict(
+            f"The visit is now at revision {stored_revision}; you reviewed revision "
+            f"{reviewed_revision}. Reload it before deciding.",
+            field="revision",
+            current_revision=stored_revision,
+        )
     new_status = TRANSITIONS.get((status, decision))
     if new_status is None:
-        raise ReviewConflict(f"A visit that is {status} cannot be given the decision {decision!r}.",
-                             field="decision", current_status=status)
+        raise ReviewConflict(
+            f"A visit that is {status} cannot be given the decision {decision!r}.",
+            field="decision",
+            current_status=status,
+        )
     return new_status
 
 
@@ -68,6 +80,9 @@ def _has_text(text: Any) -> bool:
 
 
 def _is_commented(indicator_comment: Any) -> bool:
-    text = indicator_comment.get("text") if isinstance(indicator_comment, Mapping) else getattr(
-        indicator_comment, "text", None)
+    text = (
+        indicator_comment.get("text")
+        if isinstance(indicator_comment, Mapping)
+        else getattr(indicator_comment, "text", None)
+    )
     return _has_text(text)

@@ -41,7 +41,7 @@ def decode_visit_document(body: bytes) -> VisitDocument:
 def _message_and_field(text: str) -> tuple[str, str | None]:
     """Split msgspec's "Expected `int`, got `str` - at `$.answers[0].value`" into message and field path."""
     suffix = _PATH_SUFFIX.search(text)
-    message = text[:suffix.start()] if suffix else text
+    message = text[: suffix.start()] if suffix else text
     path = suffix.group("path").lstrip(".") if suffix else ""
     named = _NAMED_FIELD.search(message)
     if named:
@@ -53,23 +53,34 @@ class VisitController(Controller):
     path = "/api"
     tags = ["sync"]
 
-    @put("/visits/{visit_id:uuid}", guards=[surveyors], summary="Send a visit document (idempotent)",
-         description="201 for a new visit, 200 for a replay or a new revision of a returned visit, 409 "
-                     "`visit.conflict` for other content under a stored revision, 422 `visit.invalid` naming the "
-                     "field (also for an unknown `assignment_id`), 403 for another surveyor's assignment, 409 "
-                     "`wave.state` when the assignment's wave is not in fieldwork or review.")
-    async def put_visit(self, visit_id: FromPath[uuid.UUID], request: Request[Any, Any, Any],
-                        db_session: AsyncSession, principal: Principal) -> Response[Receipt]:
+    @put(
+        "/visits/{visit_id:uuid}",
+        guards=[surveyors],
+        summary="Send a visit document (idempotent)",
+        description="201 for a new visit, 200 for a replay or a new revision of a returned visit, 409 "
+        "`visit.conflict` for other content under a stored revision, 422 `visit.invalid` naming the "
+        "field (also for an unknown `assignment_id`), 403 for another surveyor's assignment, 409 "
+        "`wave.state` when the assignment's wave is not in fieldwork or review.",
+    )
+    async def put_visit(
+        self,
+        visit_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        principal: Principal,
+    ) -> Response[Receipt]:
         doc = decode_visit_document(await request.body())
         outcome = await VisitService(db_session).put_visit(visit_id, doc, principal)
         return Response(outcome.receipt, status_code=201 if outcome.created else 200)
 
     @get("/visits/{visit_id:uuid}", guards=[anyone_logged_in], summary="A visit's receipt and its latest review")
-    async def get_visit(self, visit_id: FromPath[uuid.UUID], db_session: AsyncSession,
-                        principal: Principal) -> VisitWithReview:
+    async def get_visit(
+        self, visit_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+    ) -> VisitWithReview:
         return await VisitService(db_session).visit_for_viewer(visit_id, principal)
 
     @get("/me/visits", guards=[surveyors], summary="The caller's visits with a status (default: returned)")
-    async def my_visits(self, db_session: AsyncSession, principal: Principal,
-                        status: FromQuery[VisitStatus] = "returned") -> list[VisitForCorrection]:
+    async def my_visits(
+        self, db_session: AsyncSession, principal: Principal, status: FromQuery[VisitStatus] = "returned"
+    ) -> list[VisitForCorrection]:
         return await VisitService(db_session).my_visits(principal, status)

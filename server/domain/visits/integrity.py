@@ -29,9 +29,16 @@ from server.domain.visits.documents import Flag, Position
 from server.lib.errors import InvalidInput
 
 FLAG_CODES = (
-    "geo.outside", "geo.inaccurate",
-    "photo.far", "photo.time", "photo.reused", "photo.no_exif",
-    "visit.too_fast", "visit.outside_window", "visit.late_sync", "visit.incomplete_answers",
+    "geo.outside",
+    "geo.inaccurate",
+    "photo.far",
+    "photo.time",
+    "photo.reused",
+    "photo.no_exif",
+    "visit.too_fast",
+    "visit.outside_window",
+    "visit.late_sync",
+    "visit.incomplete_answers",
 )
 SURVEYOR_VISIBLE_CODES = frozenset({"geo.outside", "geo.inaccurate", "photo.far", "visit.incomplete_answers"})
 
@@ -67,8 +74,9 @@ class IntegritySettings:
             if isinstance(value, bool) or not isinstance(value, allowed) or not math.isfinite(value) or value < 0:
                 kind = "a whole number" if wants_int else "a number"
                 raise InvalidInput(f"Integrity setting {name} must be {kind} ≥ 0, not {value!r}", field=name)
-        return cls(**{name: value if isinstance(known[name].default, int) else float(value)
-                      for name, value in data.items()})
+        return cls(
+            **{name: value if isinstance(known[name].default, int) else float(value) for name, value in data.items()}
+        )
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -138,8 +146,11 @@ def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Measur
 
 def flags_for_surveyor(flags: Iterable[Flag]) -> list[Flag]:
     """The flags a receipt shows, with the contract's fields only (a ``MeasuredFlag``'s facts stay with reviewers)."""
-    return [Flag(flag.code, flag.severity, flag.detail, photo_id=flag.photo_id)
-            for flag in flags if flag.code in SURVEYOR_VISIBLE_CODES]
+    return [
+        Flag(flag.code, flag.severity, flag.detail, photo_id=flag.photo_id)
+        for flag in flags
+        if flag.code in SURVEYOR_VISIBLE_CODES
+    ]
 
 
 def phash_distance(a_hex: str, b_hex: str) -> int:
@@ -155,26 +166,44 @@ def distance_to_unit_m(unit: UnitFacts, lat: float, lon: float) -> float:
 
 # --- positions ---------------------------------------------------------------------------------------------------
 
+
 def _position_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
     if not facts.positions:
-        return [MeasuredFlag("geo.outside", "critical", "The visit has no positions: the phone recorded no location.",
-                             facts={"positions": 0})]
+        return [
+            MeasuredFlag(
+                "geo.outside",
+                "critical",
+                "The visit has no positions: the phone recorded no location.",
+                facts={"positions": 0},
+            )
+        ]
     flags: list[MeasuredFlag] = []
     geofence_m = _geofence_m(facts.unit, settings)
     nearest, distance_m = _nearest_position(facts.unit, facts.positions)
     if distance_m - nearest.accuracy_m > geofence_m:
-        flags.append(MeasuredFlag("geo.outside", "critical",
-                                  f"Nearest position {_metres(distance_m)} from the unit "
-                                  f"(geofence {_metres(geofence_m)}, accuracy {_metres(nearest.accuracy_m)}).",
-                                  facts={"distance_m": round(distance_m), "geofence_m": round(geofence_m),
-                                         "accuracy_m": round(nearest.accuracy_m)}))
+        flags.append(
+            MeasuredFlag(
+                "geo.outside",
+                "critical",
+                f"Nearest position {_metres(distance_m)} from the unit "
+                f"(geofence {_metres(geofence_m)}, accuracy {_metres(nearest.accuracy_m)}).",
+                facts={
+                    "distance_m": round(distance_m),
+                    "geofence_m": round(geofence_m),
+                    "accuracy_m": round(nearest.accuracy_m),
+                },
+            )
+        )
     best_accuracy_m = min(position.accuracy_m for position in facts.positions)
     if best_accuracy_m > settings.max_accuracy_m:
-        flags.append(MeasuredFlag("geo.inaccurate", "warning",
-                                  f"Best position accuracy {_metres(best_accuracy_m)} "
-                                  f"(limit {_metres(settings.max_accuracy_m)}).",
-                                  facts={"accuracy_m": round(best_accuracy_m),
-                                         "limit_m": round(settings.max_accuracy_m)}))
+        flags.append(
+            MeasuredFlag(
+                "geo.inaccurate",
+                "warning",
+                f"Best position accuracy {_metres(best_accuracy_m)} (limit {_metres(settings.max_accuracy_m)}).",
+                facts={"accuracy_m": round(best_accuracy_m), "limit_m": round(settings.max_accuracy_m)},
+            )
+        )
     return flags
 
 
@@ -203,17 +232,22 @@ def _spherical_distance_m(unit: UnitFacts, lat: float, lon: float) -> float:
 
 # --- photos ------------------------------------------------------------------------------------------------------
 
+
 def photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
     """The flags of ``facts.photos``. Each is about one photo and needs, beyond the photo, only the unit, the visit's
     start and finish and the photo's reuse matches, so a photo's flags can be recomputed alone when it arrives."""
     flags: list[MeasuredFlag] = []
     for photo in facts.photos:
-        flags.extend(flag for flag in (
-            _photo_far(photo, facts.unit, settings),
-            _photo_time(photo, facts, settings),
-            _photo_reused(photo, facts.reuse_matches, settings),
-            _photo_no_exif(photo),
-        ) if flag is not None)
+        flags.extend(
+            flag
+            for flag in (
+                _photo_far(photo, facts.unit, settings),
+                _photo_time(photo, facts, settings),
+                _photo_reused(photo, facts.reuse_matches, settings),
+                _photo_no_exif(photo),
+            )
+            if flag is not None
+        )
     return flags
 
 
@@ -233,10 +267,13 @@ def _photo_far(photo: PhotoFacts, unit: UnitFacts, settings: IntegritySettings) 
     distance_m = distance_to_unit_m(unit, lat, lon)
     if distance_m - accuracy_m <= geofence_m:
         return None
-    return MeasuredFlag("photo.far", "warning",
-                        f"Photo taken {_metres(distance_m)} from the unit ({source}; geofence {_metres(geofence_m)}).",
-                        photo_id=photo.id,
-                        facts={"distance_m": round(distance_m), "geofence_m": round(geofence_m), **measured_by})
+    return MeasuredFlag(
+        "photo.far",
+        "warning",
+        f"Photo taken {_metres(distance_m)} from the unit ({source}; geofence {_metres(geofence_m)}).",
+        photo_id=photo.id,
+        facts={"distance_m": round(distance_m), "geofence_m": round(geofence_m), **measured_by},
+    )
 
 
 def _photo_time(photo: PhotoFacts, facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
@@ -249,54 +286,82 @@ def _photo_time(photo: PhotoFacts, facts: VisitFacts, settings: IntegritySetting
     else:
         return None
     local_time = _local_time(taken_at, facts.unit.tz)
-    return MeasuredFlag("photo.time", "warning",
-                        f"Photo taken {local_time} ({source}), {_duration(gap.total_seconds())} {where} "
-                        f"(tolerance {_duration(settings.photo_time_tolerance_s)}).",
-                        photo_id=photo.id,
-                        facts={"taken_at": local_time, "source": source.lower(),
-                               "gap_s": round(gap.total_seconds()), "side": side,
-                               "tolerance_s": round(settings.photo_time_tolerance_s)})
+    return MeasuredFlag(
+        "photo.time",
+        "warning",
+        f"Photo taken {local_time} ({source}), {_duration(gap.total_seconds())} {where} "
+        f"(tolerance {_duration(settings.photo_time_tolerance_s)}).",
+        photo_id=photo.id,
+        facts={
+            "taken_at": local_time,
+            "source": source.lower(),
+            "gap_s": round(gap.total_seconds()),
+            "side": side,
+            "tolerance_s": round(settings.photo_time_tolerance_s),
+        },
+    )
 
 
-def _photo_reused(photo: PhotoFacts, matches: Sequence[ReuseMatch],
-                  settings: IntegritySettings) -> MeasuredFlag | None:
+def _photo_reused(photo: PhotoFacts, matches: Sequence[ReuseMatch], settings: IntegritySettings) -> MeasuredFlag | None:
     same_file = [m for m in matches if m.photo_id == photo.id and m.kind == "sha256"]
-    look_alike = [m for m in matches if m.photo_id == photo.id and m.kind == "phash" and m.distance is not None
-                  and m.distance <= settings.phash_max_distance]
+    look_alike = [
+        m
+        for m in matches
+        if m.photo_id == photo.id
+        and m.kind == "phash"
+        and m.distance is not None
+        and m.distance <= settings.phash_max_distance
+    ]
     parts = []
     if same_file:
         parts.append(f"same file as a photo in visit {', '.join(str(m.other_visit_id) for m in same_file)}")
     if look_alike:
-        parts.append("nearly the same picture as a photo in visit "
-                     + ", ".join(f"{m.other_visit_id} (distance {m.distance})" for m in look_alike)
-                     + f" (perceptual hash, limit {settings.phash_max_distance})")
+        parts.append(
+            "nearly the same picture as a photo in visit "
+            + ", ".join(f"{m.other_visit_id} (distance {m.distance})" for m in look_alike)
+            + f" (perceptual hash, limit {settings.phash_max_distance})"
+        )
     if not parts:
         return None
     detail = "; ".join(parts)
-    return MeasuredFlag("photo.reused", "critical" if same_file else "warning",
-                        f"{detail[0].upper()}{detail[1:]}.", photo_id=photo.id,
-                        facts={"same_file": [str(m.other_visit_id) for m in same_file],
-                               "look_alike": [{"visit_id": str(m.other_visit_id), "distance": m.distance}
-                                              for m in look_alike],
-                               "limit": settings.phash_max_distance})
+    return MeasuredFlag(
+        "photo.reused",
+        "critical" if same_file else "warning",
+        f"{detail[0].upper()}{detail[1:]}.",
+        photo_id=photo.id,
+        facts={
+            "same_file": [str(m.other_visit_id) for m in same_file],
+            "look_alike": [{"visit_id": str(m.other_visit_id), "distance": m.distance} for m in look_alike],
+            "limit": settings.phash_max_distance,
+        },
+    )
 
 
 def _photo_no_exif(photo: PhotoFacts) -> MeasuredFlag | None:
     if not photo.stored or photo.has_exif:
         return None
-    return MeasuredFlag("photo.no_exif", "info",
-                        "Photo has no EXIF data: its time and position come from the phone alone.", photo_id=photo.id)
+    return MeasuredFlag(
+        "photo.no_exif",
+        "info",
+        "Photo has no EXIF data: its time and position come from the phone alone.",
+        photo_id=photo.id,
+    )
 
 
 # --- the visit as a whole ----------------------------------------------------------------------------------------
 
+
 def _visit_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
-    return [flag for flag in (
-        _too_fast(facts, settings),
-        _outside_window(facts),
-        _late_sync(facts, settings),
-        _incomplete_answers(facts),
-    ) if flag is not None]
+    return [
+        flag
+        for flag in (
+            _too_fast(facts, settings),
+            _outside_window(facts),
+            _late_sync(facts, settings),
+            _incomplete_answers(facts),
+        )
+        if flag is not None
+    ]
 
 
 def _too_fast(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
@@ -305,12 +370,19 @@ def _too_fast(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | 
     expected_s = count * settings.min_seconds_per_indicator
     if count == 0 or duration_s >= expected_s:
         return None
-    return MeasuredFlag("visit.too_fast", "warning",
-                        f"Visit took {_duration(duration_s)} for {count} answered indicators "
-                        f"(at least {_duration(expected_s)} expected at {settings.min_seconds_per_indicator:g} s "
-                        f"each).",
-                        facts={"duration_s": round(duration_s), "answered": count, "expected_s": round(expected_s),
-                               "per_indicator_s": settings.min_seconds_per_indicator})
+    return MeasuredFlag(
+        "visit.too_fast",
+        "warning",
+        f"Visit took {_duration(duration_s)} for {count} answered indicators "
+        f"(at least {_duration(expected_s)} expected at {settings.min_seconds_per_indicator:g} s "
+        f"each).",
+        facts={
+            "duration_s": round(duration_s),
+            "answered": count,
+            "expected_s": round(expected_s),
+            "per_indicator_s": settings.min_seconds_per_indicator,
+        },
+    )
 
 
 _WINDOW_REASONS = {
@@ -326,11 +398,21 @@ def _outside_window(facts: VisitFacts) -> MeasuredFlag | None:
     reasons: list[dict[str, str]] = []
     if facts.window is not None:
         if facts.started_at < facts.window.start:
-            reasons.append({"reason": "before_window", "at": _local_time(facts.started_at, tz),
-                            "bound": _local_time(facts.window.start, tz)})
+            reasons.append(
+                {
+                    "reason": "before_window",
+                    "at": _local_time(facts.started_at, tz),
+                    "bound": _local_time(facts.window.start, tz),
+                }
+            )
         if facts.finished_at > facts.window.end:
-            reasons.append({"reason": "after_window", "at": _local_time(facts.finished_at, tz),
-                            "bound": _local_time(facts.window.end, tz)})
+            reasons.append(
+                {
+                    "reason": "after_window",
+                    "at": _local_time(facts.finished_at, tz),
+                    "bound": _local_time(facts.window.end, tz),
+                }
+            )
     hours = facts.unit.opening_hours
     if hours is not None and not hours.is_open_at(facts.started_at.astimezone(tz)):
         reasons.append({"reason": "closed", "at": _local_time(facts.started_at, tz), "bound": hours.format()})
@@ -344,23 +426,30 @@ def _late_sync(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag |
     delay_s = (facts.first_received_at - facts.finished_at).total_seconds()
     if delay_s <= settings.late_sync_after_s:
         return None
-    return MeasuredFlag("visit.late_sync", "warning",
-                        f"First received {_duration(delay_s)} after the visit finished "
-                        f"(limit {_duration(settings.late_sync_after_s)}).",
-                        facts={"delay_s": round(delay_s), "limit_s": round(settings.late_sync_after_s)})
+    return MeasuredFlag(
+        "visit.late_sync",
+        "warning",
+        f"First received {_duration(delay_s)} after the visit finished "
+        f"(limit {_duration(settings.late_sync_after_s)}).",
+        facts={"delay_s": round(delay_s), "limit_s": round(settings.late_sync_after_s)},
+    )
 
 
 def _incomplete_answers(facts: VisitFacts) -> MeasuredFlag | None:
     if not facts.missing_required:
         return None
     count = len(facts.missing_required)
-    return MeasuredFlag("visit.incomplete_answers", "warning",
-                        f"{count} required indicator{'s' if count > 1 else ''} without an answer or a required "
-                        f"photo: {', '.join(facts.missing_required)}.",
-                        facts={"indicators": list(facts.missing_required)})
+    return MeasuredFlag(
+        "visit.incomplete_answers",
+        "warning",
+        f"{count} required indicator{'s' if count > 1 else ''} without an answer or a required "
+        f"photo: {', '.join(facts.missing_required)}.",
+        facts={"indicators": list(facts.missing_required)},
+    )
 
 
 # --- small helpers -----------------------------------------------------------------------------------------------
+
 
 def _geofence_m(unit: UnitFacts, settings: IntegritySettings) -> float:
     return unit.geofence_m if unit.geofence_m is not None else settings.geofence_default_m

@@ -92,8 +92,13 @@ OPEN_WAVE_STATUSES = ("fieldwork", "review")
 _visits, _photos = Visit.__table__, PhotoRow.__table__
 _ASSIGNMENT_AND_STORED_VISIT = (
     visit_context_query(None)
-    .add_columns(_visits.c.assignment_id.label("visit_assignment_id"), _visits.c.revision, _visits.c.status,
-                 _visits.c.content_hash, _visits.c.first_received_at)
+    .add_columns(
+        _visits.c.assignment_id.label("visit_assignment_id"),
+        _visits.c.revision,
+        _visits.c.status,
+        _visits.c.content_hash,
+        _visits.c.first_received_at,
+    )
     .outerjoin(_visits, _visits.c.id == bindparam("visit_id"))
     .where(Assignment.__table__.c.id == bindparam("assignment_id"))
 )
@@ -124,7 +129,8 @@ _INSERT_REVISION_ANSWERS_AND_POSITIONS = text(
 )
 _INSERT_PHOTOS = insert(PhotoRow.__table__)
 _MISSING_PHOTOS = select(_photos.c.visit_id, _photos.c.id).where(
-    _photos.c.visit_id.in_(bindparam("visit_ids", expanding=True)), _photos.c.stored_at.is_(None))
+    _photos.c.visit_id.in_(bindparam("visit_ids", expanding=True)), _photos.c.stored_at.is_(None)
+)
 _RECEIPT_HEAD = select(_visits.c.revision, _visits.c.status).where(_visits.c.id == bindparam("visit_id"))
 log = logging.getLogger("sidak.sync")
 
@@ -175,85 +181,157 @@ class VisitService:
             stored = await self._stored(visit_id, for_update=True)
             assert stored is not None  # visits are never deleted while their assignment exists
             decision = decide(stored.as_stored_visit(), incoming)
-        return PutOutcome(await self._apply(decision, visit_id, doc, incoming, stored, context, instrument,
-                                            principal), created=False)
+        return PutOutcome(
+            await self._apply(decision, visit_id, doc, incoming, stored, context, instrument, principal), created=False
+        )
 
-    async def _apply(self, decision: Decision, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit,
-                     stored: _StoredRow, context: VisitContext, instrument: Instrument,
-                     principal: Principal) -> Receipt:
+    async def _apply(
+        self,
+        decision: Decision,
+        visit_id: uuid.UUID,
+        doc: VisitDocument,
+        incoming: IncomingVisit,
+        stored: _StoredRow,
+        context: VisitContext,
+        instrument: Instrument,
+        principal: Principal,
+    ) -> Receipt:
         match decision:
             case Replay():
                 return await self.receipt(visit_id, surveyor_view=True)
             case Revise() if stored.assignment_id != doc.assignment_id:
-                raise VisitConflict("A new revision cannot move the visit to another assignment.",
-                                    field="assignment_id")
+                raise VisitConflict(
+                    "A new revision cannot move the visit to another assignment.", field="assignment_id"
+                )
             case Revise():
                 return await self._revise(visit_id, doc, incoming, stored, context, instrument, principal)
             case Conflict(reason=reason):
                 raise VisitConflict(reason, field="revision")
         raise AssertionError(f"unexpected sync decision {decision!r} for a stored visit")
 
-    async def _own_assignment_and_stored(self, assignment_id: uuid.UUID, visit_id: uuid.UUID,
-                                         principal: Principal) -> tuple[VisitContext, _StoredRow | None]:
+    async def _own_assignment_and_stored(
+        self, assignment_id: uuid.UUID, visit_id: uuid.UUID, principal: Principal
+    ) -> tuple[VisitContext, _StoredRow | None]:
         """The assignment's context and the stored visit (if any) in one round trip."""
-        row = (await self.session.execute(_ASSIGNMENT_AND_STORED_VISIT, {"assignment_id": assignment_id,
-                                                                         "visit_id": visit_id})).one_or_none()
+        row = (
+            await self.session.execute(
+                _ASSIGNMENT_AND_STORED_VISIT, {"assignment_id": assignment_id, "visit_id": visit_id}
+            )
+        ).one_or_none()
         if row is None:
             raise VisitInvalid(f"assignment_id: no assignment {assignment_id} exists", field="assignment_id")
         if row.surveyor_id != principal.id:
             raise AssignmentForbidden("This assignment belongs to another surveyor.", field="assignment_id")
-        stored = None if row.revision is None else _StoredRow(
-            row.visit_assignment_id, row.revision, row.status, row.content_hash, row.first_received_at)
+        stored = (
+            None
+            if row.revision is None
+            else _StoredRow(row.visit_assignment_id, row.revision, row.status, row.content_hash, row.first_received_at)
+        )
         return visit_context_from_row(row), stored
 
     async def _stored(self, visit_id: uuid.UUID, *, for_update: bool = False) -> _StoredRow | None:
-        query = (select(Visit.assignment_id, Visit.revision, Visit.status, Visit.content_hash, Visit.first_received_at)
-                 .where(Visit.id == visit_id))
+        query = select(
+            Visit.assignment_id, Visit.revision, Visit.status, Visit.content_hash, Visit.first_received_at
+        ).where(Visit.id == visit_id)
         row = (await self.session.execute(query.with_for_update() if for_update else query)).one_or_none()
         return _StoredRow(*row) if row is not None else None
 
-    async def _insert_visit_if_new(self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit,
-                                   context: VisitContext, principal: Principal, now: datetime) -> bool:
+    async def _insert_visit_if_new(
+        self,
+        visit_id: uuid.UUID,
+        doc: VisitDocument,
+        incoming: IncomingVisit,
+        context: VisitContext,
+        principal: Principal,
+        now: datetime,
+    ) -> bool:
         """Insert the visit row unless its id exists; False when it does (the primary key decides, not a lock)."""
         status = _status_of_new(doc)
         values = dict(
-            id=visit_id, assignment_id=context.assignment_id, wave_id=context.wave_id, unit_id=context.unit_id,
-            surveyor_id=principal.id, revision=doc.revision, status=status, content_hash=incoming.content_hash,
-            started_at=doc.started_at, finished_at=doc.finished_at, first_received_at=now, updated_at=now,
+            id=visit_id,
+            assignment_id=context.assignment_id,
+            wave_id=context.wave_id,
+            unit_id=context.unit_id,
+            surveyor_id=principal.id,
+            revision=doc.revision,
+            status=status,
+            content_hash=incoming.content_hash,
+            started_at=doc.started_at,
+            finished_at=doc.finished_at,
+            first_received_at=now,
+            updated_at=now,
             submitted_at=now if status == "submitted" else None,
         )
         insert_if_new = _INSERT_VISIT_IF_NEW[self.session.get_bind().dialect.name]
         return (await self.session.execute(insert_if_new, values)).rowcount == 1
 
-    async def _create(self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit, context: VisitContext,
-                      instrument: Instrument, principal: Principal, now: datetime) -> Receipt:
+    async def _create(
+        self,
+        visit_id: uuid.UUID,
+        doc: VisitDocument,
+        incoming: IncomingVisit,
+        context: VisitContext,
+        instrument: Instrument,
+        principal: Principal,
+        now: datetime,
+    ) -> Receipt:
         """Everything of a new visit but its row, which ``_insert_visit_if_new`` wrote."""
         await self._insert_revision_answers_and_positions(visit_id, doc, incoming, now)
         if doc.photos:
             await self._insert_photos([_photo_row(visit_id, photo, doc.revision) for photo in doc.photos])
-        flags = await recompute_flags(self.session, visit_id=visit_id, doc=doc, context=context,
-                                      instrument=instrument, first_received_at=now, is_new=True)
+        flags = await recompute_flags(
+            self.session,
+            visit_id=visit_id,
+            doc=doc,
+            context=context,
+            instrument=instrument,
+            first_received_at=now,
+            is_new=True,
+        )
         status = _status_of_new(doc)
         await AuditLog(self.session).record(
-            "visit.received", entity_type="visit", entity_id=visit_id, actor_id=principal.id,
-            data={"revision": doc.revision, "status": status, "assignment_id": context.assignment_id,
-                  "content_hash": incoming.content_hash, "answers": len(doc.answers), "photos": len(doc.photos),
-                  "flags": [flag.code for flag in flags]},
+            "visit.received",
+            entity_type="visit",
+            entity_id=visit_id,
+            actor_id=principal.id,
+            data={
+                "revision": doc.revision,
+                "status": status,
+                "assignment_id": context.assignment_id,
+                "content_hash": incoming.content_hash,
+                "answers": len(doc.answers),
+                "photos": len(doc.photos),
+                "flags": [flag.code for flag in flags],
+            },
         )
-        return Receipt(id=visit_id, revision=doc.revision, status=status,
-                       missing_photos=sorted((photo.id for photo in doc.photos), key=str),
-                       flags=flags_for_surveyor(flags))
+        return Receipt(
+            id=visit_id,
+            revision=doc.revision,
+            status=status,
+            missing_photos=sorted((photo.id for photo in doc.photos), key=str),
+            flags=flags_for_surveyor(flags),
+        )
 
     async def _insert_photos(self, rows: list[dict[str, Any]]) -> None:
         try:
             await self.session.execute(_INSERT_PHOTOS, rows)
         except IntegrityError:
             # The request fails as a whole (its transaction is rolled back), so no savepoint is needed here.
-            raise VisitConflict("A photo id of this visit is already declared by another visit; a photo id "
-                                "belongs to one visit.", field="photos") from None
+            raise VisitConflict(
+                "A photo id of this visit is already declared by another visit; a photo id belongs to one visit.",
+                field="photos",
+            ) from None
 
-    async def _revise(self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit, stored: _StoredRow,
-                      context: VisitContext, instrument: Instrument, principal: Principal) -> Receipt:
+    async def _revise(
+        self,
+        visit_id: uuid.UUID,
+        doc: VisitDocument,
+        incoming: IncomingVisit,
+        stored: _StoredRow,
+        context: VisitContext,
+        instrument: Instrument,
+        principal: Principal,
+    ) -> Receipt:
         _require_open_wave(context)
         now = clock.now()
         await self.session.execute(delete(Answer.__table__).where(Answer.visit_id == visit_id))
@@ -262,71 +340,138 @@ class VisitService:
         removed = await self._redeclare_photos(visit_id, doc)
         missing = await self._missing_photo_ids(visit_id)
         status: VisitStatus = "incomplete" if missing else "submitted"
-        await self.session.execute(update(Visit.__table__).where(Visit.id == visit_id).values(
-            revision=doc.revision, status=status, content_hash=incoming.content_hash, started_at=doc.started_at,
-            finished_at=doc.finished_at, updated_at=now, submitted_at=now if status == "submitted" else None,
-        ))
-        flags = await recompute_flags(self.session, visit_id=visit_id, doc=doc, context=context,
-                                      instrument=instrument, first_received_at=stored.first_received_at)
-        await AuditLog(self.session).record(
-            "visit.revised", entity_type="visit", entity_id=visit_id, actor_id=principal.id,
-            data={"revision": doc.revision, "previous_revision": stored.revision, "status": status,
-                  "content_hash": incoming.content_hash, "removed_photos": removed,
-                  "flags": [flag.code for flag in flags]},
+        await self.session.execute(
+            update(Visit.__table__)
+            .where(Visit.id == visit_id)
+            .values(
+                revision=doc.revision,
+                status=status,
+                content_hash=incoming.content_hash,
+                started_at=doc.started_at,
+                finished_at=doc.finished_at,
+                updated_at=now,
+                submitted_at=now if status == "submitted" else None,
+            )
         )
-        return Receipt(id=visit_id, revision=doc.revision, status=status, missing_photos=missing,
-                       flags=flags_for_surveyor(flags))
+        flags = await recompute_flags(
+            self.session,
+            visit_id=visit_id,
+            doc=doc,
+            context=context,
+            instrument=instrument,
+            first_received_at=stored.first_received_at,
+        )
+        await AuditLog(self.session).record(
+            "visit.revised",
+            entity_type="visit",
+            entity_id=visit_id,
+            actor_id=principal.id,
+            data={
+                "revision": doc.revision,
+                "previous_revision": stored.revision,
+                "status": status,
+                "content_hash": incoming.content_hash,
+                "removed_photos": removed,
+                "flags": [flag.code for flag in flags],
+            },
+        )
+        return Receipt(
+            id=visit_id, revision=doc.revision, status=status, missing_photos=missing, flags=flags_for_surveyor(flags)
+        )
 
-    async def _insert_revision_answers_and_positions(self, visit_id: uuid.UUID, doc: VisitDocument,
-                                                     incoming: IncomingVisit, received_at: datetime) -> None:
-        revision = {"visit_id": visit_id, "revision": doc.revision, "content_hash": incoming.content_hash,
-                    "document": msgspec.to_builtins(doc), "received_at": received_at}
+    async def _insert_revision_answers_and_positions(
+        self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit, received_at: datetime
+    ) -> None:
+        revision = {
+            "visit_id": visit_id,
+            "revision": doc.revision,
+            "content_hash": incoming.content_hash,
+            "document": msgspec.to_builtins(doc),
+            "received_at": received_at,
+        }
         if self.session.get_bind().dialect.name == "postgresql":
             await self._insert_revision_with_arrays(revision, doc)
             return
         await self.session.execute(_INSERT_REVISION, revision)
         if doc.answers:
-            await self.session.execute(_INSERT_ANSWERS, [
-                {"visit_id": visit_id, "indicator": answer.indicator, "value": answer.value,
-                 "not_applicable": answer.not_applicable, "note": answer.note, "answered_at": answer.answered_at}
-                for answer in doc.answers
-            ])
+            await self.session.execute(
+                _INSERT_ANSWERS,
+                [
+                    {
+                        "visit_id": visit_id,
+                        "indicator": answer.indicator,
+                        "value": answer.value,
+                        "not_applicable": answer.not_applicable,
+                        "note": answer.note,
+                        "answered_at": answer.answered_at,
+                    }
+                    for answer in doc.answers
+                ],
+            )
         if doc.positions:
-            await self.session.execute(_INSERT_POSITIONS, [
-                {"visit_id": visit_id, "seq": seq, "lat": position.lat, "lon": position.lon,
-                 "accuracy_m": position.accuracy_m, "at": position.at}
-                for seq, position in enumerate(doc.positions)
-            ])
+            await self.session.execute(
+                _INSERT_POSITIONS,
+                [
+                    {
+                        "visit_id": visit_id,
+                        "seq": seq,
+                        "lat": position.lat,
+                        "lon": position.lon,
+                        "accuracy_m": position.accuracy_m,
+                        "at": position.at,
+                    }
+                    for seq, position in enumerate(doc.positions)
+                ],
+            )
 
     async def _insert_revision_with_arrays(self, revision: dict[str, Any], doc: VisitDocument) -> None:
-        await self.session.execute(_INSERT_REVISION_ANSWERS_AND_POSITIONS, {
-            **revision, "document": json_text(revision["document"]),
-            "indicator": [answer.indicator for answer in doc.answers],
-            # as the JSON column stores it: None is JSON null, not SQL NULL
-            "value": [json_text(answer.value) for answer in doc.answers],
-            "not_applicable": [answer.not_applicable for answer in doc.answers],
-            "note": [answer.note for answer in doc.answers],
-            "answered_at": [answer.answered_at for answer in doc.answers],
-            "lat": [position.lat for position in doc.positions], "lon": [position.lon for position in doc.positions],
-            "accuracy_m": [position.accuracy_m for position in doc.positions],
-            "at": [position.at for position in doc.positions],
-        })
+        await self.session.execute(
+            _INSERT_REVISION_ANSWERS_AND_POSITIONS,
+            {
+                **revision,
+                "document": json_text(revision["document"]),
+                "indicator": [answer.indicator for answer in doc.answers],
+                # as the JSON column stores it: None is JSON null, not SQL NULL
+                "value": [json_text(answer.value) for answer in doc.answers],
+                "not_applicable": [answer.not_applicable for answer in doc.answers],
+                "note": [answer.note for answer in doc.answers],
+                "answered_at": [answer.answered_at for answer in doc.answers],
+                "lat": [position.lat for position in doc.positions],
+                "lon": [position.lon for position in doc.positions],
+                "accuracy_m": [position.accuracy_m for position in doc.positions],
+                "at": [position.at for position in doc.positions],
+            },
+        )
 
     async def _redeclare_photos(self, visit_id: uuid.UUID, doc: VisitDocument) -> list[str]:
         """Keep the rows of photos declared again, add new ones, drop the rest; return the dropped ids."""
-        existing = {row.id: row for row in await self.session.execute(
-            select(PhotoRow.id, PhotoRow.sha256).where(PhotoRow.visit_id == visit_id))}
+        existing = {
+            row.id: row
+            for row in await self.session.execute(
+                select(PhotoRow.id, PhotoRow.sha256).where(PhotoRow.visit_id == visit_id)
+            )
+        }
         for i, photo in enumerate(doc.photos):
             kept = existing.get(photo.id)
             if kept is None:
                 continue
             if kept.sha256 != photo.sha256:
-                raise VisitConflict(f"photos[{i}].sha256: photo {photo.id} was declared with other content; "
-                                    "a changed picture needs a new photo id.", field=f"photos[{i}].sha256")
-            await self.session.execute(update(PhotoRow.__table__).where(PhotoRow.id == photo.id).values(
-                indicator=photo.indicator, taken_at=photo.taken_at, lat=photo.lat, lon=photo.lon,
-                accuracy_m=photo.accuracy_m,
-            ))
+                raise VisitConflict(
+                    f"photos[{i}].sha256: photo {photo.id} was declared with other content; "
+                    "a changed picture needs a new photo id.",
+                    field=f"photos[{i}].sha256",
+                )
+            await self.session.execute(
+                update(PhotoRow.__table__)
+                .where(PhotoRow.id == photo.id)
+                .values(
+                    indicator=photo.indicator,
+                    taken_at=photo.taken_at,
+                    lat=photo.lat,
+                    lon=photo.lon,
+                    accuracy_m=photo.accuracy_m,
+                )
+            )
         new_rows = [_photo_row(visit_id, photo, doc.revision) for photo in doc.photos if photo.id not in existing]
         if new_rows:
             await self._insert_photos(new_rows)
@@ -343,17 +488,24 @@ class VisitService:
     async def receipt(self, visit_id: uuid.UUID, *, surveyor_view: bool) -> Receipt:
         row = (await self.session.execute(_RECEIPT_HEAD, {"visit_id": visit_id})).one()
         flags = (await stored_flags(self.session, [visit_id]))[visit_id]
-        return Receipt(id=visit_id, revision=row.revision, status=row.status,
-                       missing_photos=await self._missing_photo_ids(visit_id),
-                       flags=flags_for_surveyor(flags) if surveyor_view else flags)
+        return Receipt(
+            id=visit_id,
+            revision=row.revision,
+            status=row.status,
+            missing_photos=await self._missing_photo_ids(visit_id),
+            flags=flags_for_surveyor(flags) if surveyor_view else flags,
+        )
 
     async def visit_for_viewer(self, visit_id: uuid.UUID, principal: Principal) -> VisitWithReview:
         """The receipt and latest review, for the surveyor who made the visit or a reviewer of its region."""
-        visit = (await self.session.execute(
-            select(Visit.id, Visit.assignment_id, Visit.surveyor_id, Visit.revision, Visit.status, Agency.region_id)
-            .join(Unit, Unit.id == Visit.unit_id).join(Agency, Agency.id == Unit.agency_id)
-            .where(Visit.id == visit_id)
-        )).one_or_none()
+        visit = (
+            await self.session.execute(
+                select(Visit.id, Visit.assignment_id, Visit.surveyor_id, Visit.revision, Visit.status, Agency.region_id)
+                .join(Unit, Unit.id == Visit.unit_id)
+                .join(Agency, Agency.id == Unit.agency_id)
+                .where(Visit.id == visit_id)
+            )
+        ).one_or_none()
         if visit is None or not await self._may_view(principal, visit.surveyor_id, visit.region_id):
             raise NotFound(f"No visit {visit_id} that you may see.")
         is_surveyor = principal.id == visit.surveyor_id
@@ -361,23 +513,30 @@ class VisitService:
 
     async def my_visits(self, principal: Principal, status: VisitStatus) -> list[VisitForCorrection]:
         """The caller's visits in ``status``, each with its current document so a phone can restore a lost copy."""
-        visits = (await self.session.execute(
-            select(Visit.id, Visit.assignment_id, Visit.revision, Visit.status)
-            .where(Visit.surveyor_id == principal.id, Visit.status == status)
-            .order_by(Visit.updated_at, Visit.id)
-        )).all()
+        visits = (
+            await self.session.execute(
+                select(Visit.id, Visit.assignment_id, Visit.revision, Visit.status)
+                .where(Visit.surveyor_id == principal.id, Visit.status == status)
+                .order_by(Visit.updated_at, Visit.id)
+            )
+        ).all()
         with_reviews = await self._with_reviews(visits, surveyor_view=True)
         documents = await _documents(self.session, visits)
-        return [VisitForCorrection(**msgspec.structs.asdict(visit), document=documents.get(visit.id))
-                for visit in with_reviews]
+        return [
+            VisitForCorrection(**msgspec.structs.asdict(visit), document=documents.get(visit.id))
+            for visit in with_reviews
+        ]
 
     async def _may_view(self, principal: Principal, surveyor_id: uuid.UUID, region_id: uuid.UUID) -> bool:
         if principal.is_admin or principal.id == surveyor_id:
             return True
         if principal.role != "supervisor":
             return False
-        covered = await self.session.scalar(select(SupervisorRegion.region_id).where(
-            SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id))
+        covered = await self.session.scalar(
+            select(SupervisorRegion.region_id).where(
+                SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id
+            )
+        )
         return covered is not None
 
     async def _with_reviews(self, visits: Sequence[Any], *, surveyor_view: bool) -> list[VisitWithReview]:
@@ -387,9 +546,13 @@ class VisitService:
         reviews = await _latest_reviews(self.session, ids)
         return [
             VisitWithReview(
-                id=visit.id, revision=visit.revision, status=visit.status, missing_photos=missing[visit.id],
+                id=visit.id,
+                revision=visit.revision,
+                status=visit.status,
+                missing_photos=missing[visit.id],
                 flags=flags_for_surveyor(flags[visit.id]) if surveyor_view else flags[visit.id],
-                review=reviews.get(visit.id), assignment_id=visit.assignment_id,
+                review=reviews.get(visit.id),
+                assignment_id=visit.assignment_id,
             )
             for visit in visits
         ]
@@ -411,12 +574,15 @@ async def _latest_reviews(session: AsyncSession, visit_ids: Sequence[uuid.UUID])
         return {}
     rows = await session.execute(
         select(Review.visit_id, Review.decision, Review.comment, Review.indicator_comments, Review.decided_at)
-        .where(Review.visit_id.in_(visit_ids)).order_by(Review.decided_at, Review.id)
+        .where(Review.visit_id.in_(visit_ids))
+        .order_by(Review.decided_at, Review.id)
     )
     latest = {}
     for row in rows:  # ascending: the last one seen per visit is the latest
         latest[row.visit_id] = ReviewSummary(
-            decision=row.decision, comment=row.comment, decided_at=row.decided_at,
+            decision=row.decision,
+            comment=row.comment,
+            decided_at=row.decided_at,
             indicator_comments=msgspec.convert(row.indicator_comments or [], list[IndicatorComment]),
         )
     return latest
@@ -427,11 +593,15 @@ async def _documents(session: AsyncSession, visits: Sequence[Any]) -> dict[uuid.
         return {}
     current = {(visit.id, visit.revision) for visit in visits}
     rows = await session.execute(
-        select(VisitRevision.visit_id, VisitRevision.revision, VisitRevision.document)
-        .where(VisitRevision.visit_id.in_([visit.id for visit in visits]))
+        select(VisitRevision.visit_id, VisitRevision.revision, VisitRevision.document).where(
+            VisitRevision.visit_id.in_([visit.id for visit in visits])
+        )
     )
-    return {row.visit_id: msgspec.convert(row.document, VisitDocument)
-            for row in rows if (row.visit_id, row.revision) in current}
+    return {
+        row.visit_id: msgspec.convert(row.document, VisitDocument)
+        for row in rows
+        if (row.visit_id, row.revision) in current
+    }
 
 
 def _status_of_new(doc: VisitDocument) -> VisitStatus:
@@ -440,11 +610,23 @@ def _status_of_new(doc: VisitDocument) -> VisitStatus:
 
 def _require_open_wave(context: VisitContext) -> None:
     if context.wave_status not in OPEN_WAVE_STATUSES:
-        raise WaveStateConflict(f"The wave of this assignment is {context.wave_status}; visits are taken only "
-                                "during fieldwork and review.")
+        raise WaveStateConflict(
+            f"The wave of this assignment is {context.wave_status}; visits are taken only during fieldwork and review."
+        )
 
 
 def _photo_row(visit_id: uuid.UUID, photo: PhotoDeclaration, revision: int) -> dict[str, Any]:
-    return {"id": photo.id, "visit_id": visit_id, "indicator": photo.indicator, "sha256": photo.sha256,
-            "size": photo.size, "content_type": photo.content_type, "taken_at": photo.taken_at, "lat": photo.lat,
-            "lon": photo.lon, "accuracy_m": photo.accuracy_m, "declared_revision": revision, "stored_at": None}
+    return {
+        "id": photo.id,
+        "visit_id": visit_id,
+        "indicator": photo.indicator,
+        "sha256": photo.sha256,
+        "size": photo.size,
+        "content_type": photo.content_type,
+        "taken_at": photo.taken_at,
+        "lat": photo.lat,
+        "lon": photo.lon,
+        "accuracy_m": photo.accuracy_m,
+        "declared_revision": revision,
+        "stored_at": None,
+    }

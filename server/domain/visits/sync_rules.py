@@ -68,14 +68,17 @@ def decide(stored: StoredVisit | None, incoming: IncomingVisit) -> Decision:
     if incoming.revision == stored.revision:
         if incoming.content_hash == stored.content_hash:
             return Replay()
-        return Conflict(f"Revision {stored.revision} of this visit is already stored with different content; "
-                        "a change needs a new revision.")
+        return Conflict(
+            f"Revision {stored.revision} of this visit is already stored with different content; "
+            "a change needs a new revision."
+        )
     if incoming.revision < stored.revision:
         return Conflict(f"Revision {incoming.revision} is older than the stored revision {stored.revision}.")
     if stored.status == "returned":
         return Revise()
-    return Conflict(f"The visit is {stored.status}; a new revision is accepted only after a supervisor "
-                    "returns it for correction.")
+    return Conflict(
+        f"The visit is {stored.status}; a new revision is accepted only after a supervisor returns it for correction."
+    )
 
 
 def canonical_visit_hash(doc: VisitDocument) -> str:
@@ -89,7 +92,9 @@ def canonical_visit_hash(doc: VisitDocument) -> str:
     # depends only on the decoded values once every time is moved to UTC. Copies with UTC times, not a walk over
     # the document as plain data: the hash is taken on every PUT, and the walk cost more than storing the answers.
     in_utc = msgspec.structs.replace(
-        doc, started_at=_utc(doc.started_at), finished_at=_utc(doc.finished_at),
+        doc,
+        started_at=_utc(doc.started_at),
+        finished_at=_utc(doc.finished_at),
         positions=[msgspec.structs.replace(position, at=_utc(position.at)) for position in doc.positions],
         answers=[msgspec.structs.replace(answer, answered_at=_utc(answer.answered_at)) for answer in doc.answers],
         photos=[msgspec.structs.replace(photo, taken_at=_utc(photo.taken_at)) for photo in doc.photos],

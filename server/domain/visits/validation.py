@@ -41,8 +41,11 @@ def validate_visit(doc: VisitDocument, instrument: Instrument, *, now: datetime,
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise VisitInvalid(f"{first.field}: {first.message}{more}", field=first.field,
-                           errors=[{"field": p.field, "message": p.message} for p in problems])
+        raise VisitInvalid(
+            f"{first.field}: {first.message}{more}",
+            field=first.field,
+            errors=[{"field": p.field, "message": p.message} for p in problems],
+        )
 
 
 def missing_required(doc: VisitDocument, instrument: Instrument) -> list[str]:
@@ -94,8 +97,9 @@ def _time_problems(doc: VisitDocument, latest_allowed_at: datetime) -> list[Prob
     return problems
 
 
-def _answer_problems(doc: VisitDocument, indicators: dict[str, Indicator],
-                     latest_allowed_at: datetime) -> list[Problem]:
+def _answer_problems(
+    doc: VisitDocument, indicators: dict[str, Indicator], latest_allowed_at: datetime
+) -> list[Problem]:
     problems = []
     seen: set[str] = set()
     for i, answer in enumerate(doc.answers):
@@ -117,8 +121,9 @@ def _value_problems(answer: Answer, indicator: Indicator, path: str) -> list[Pro
     if answer.not_applicable:
         problems = []
         if not indicator.allow_na:
-            problems.append(Problem(f"{path}.not_applicable",
-                                    f"indicator {indicator.id!r} cannot be marked not applicable"))
+            problems.append(
+                Problem(f"{path}.not_applicable", f"indicator {indicator.id!r} cannot be marked not applicable")
+            )
         if answer.value is not None:
             problems.append(Problem(f"{path}.value", "an answer marked not applicable must not carry a value"))
         return problems
@@ -151,8 +156,7 @@ def _wrong_value_message(value: AnswerValue, indicator: Indicator) -> str | None
     return None
 
 
-def _photo_problems(doc: VisitDocument, indicators: dict[str, Indicator],
-                    latest_allowed_at: datetime) -> list[Problem]:
+def _photo_problems(doc: VisitDocument, indicators: dict[str, Indicator], latest_allowed_at: datetime) -> list[Problem]:
     problems = []
     seen_ids = set()
     for i, photo in enumerate(doc.photos):

@@ -9,27 +9,32 @@ from tests.e2e.conftest import LiveServer
 pytestmark = pytest.mark.e2e
 
 
-def test_rankings_page_shows_ties_as_the_api_ranks_them(console_as, live_server: LiveServer,
-                                                       latest_published_external_wave: str, shoot):
+def test_rankings_page_shows_ties_as_the_api_ranks_them(
+    console_as, live_server: LiveServer, latest_published_external_wave: str, shoot
+):
     wave_id = latest_published_external_wave
     expected = live_server.api("GET", f"/api/waves/{wave_id}/rankings", "supervisor1").json()["units"]["ranked"]
     page, problems = console_as("supervisor1")
     page.goto(live_server.url(f"/console/#/rankings/{wave_id}"))
     rows = page.locator(".ranking-level[data-level=units] tbody tr[data-id]")
     rows.first.wait_for()
-    shown = [(row.get_attribute("data-id"), row.locator("td[data-column=rank]").inner_text().strip())
-             for row in rows.all()]
+    shown = [
+        (row.get_attribute("data-id"), row.locator("td[data-column=rank]").inner_text().strip()) for row in rows.all()
+    ]
     assert shown == [(entry["id"], f"{entry['rank']}=" if entry["tied"] else str(entry["rank"])) for entry in expected]
     shoot(page, "insights-rankings")
     problems.expect_none()
 
 
-def test_a_units_trend_shows_one_point_per_published_wave(console_as, live_server: LiveServer,
-                                                         latest_published_external_wave: str, shoot):
-    unit_id = live_server.api("GET", f"/api/waves/{latest_published_external_wave}/rankings",
-                              "supervisor1").json()["units"]["ranked"][0]["id"]
-    published = {wave["id"] for wave in live_server.api("GET", "/api/admin/waves").json()
-                 if wave["status"] == "published"}
+def test_a_units_trend_shows_one_point_per_published_wave(
+    console_as, live_server: LiveServer, latest_published_external_wave: str, shoot
+):
+    unit_id = live_server.api("GET", f"/api/waves/{latest_published_external_wave}/rankings", "supervisor1").json()[
+        "units"
+    ]["ranked"][0]["id"]
+    published = {
+        wave["id"] for wave in live_server.api("GET", "/api/admin/waves").json() if wave["status"] == "published"
+    }
     trend = live_server.api("GET", f"/api/insights/units/{unit_id}/trend?published_only=true", "supervisor1").json()
     page, problems = console_as("supervisor1")
     page.goto(live_server.url(f"/console/#/trend/unit/{unit_id}"))
@@ -42,10 +47,12 @@ def test_a_units_trend_shows_one_point_per_published_wave(console_as, live_serve
     problems.expect_none()
 
 
-def test_the_improvement_plan_lists_indicators_in_the_apis_order(console_as, live_server: LiveServer,
-                                                                latest_published_external_wave: str, shoot):
-    ranked = live_server.api("GET", f"/api/waves/{latest_published_external_wave}/rankings",
-                             "supervisor1").json()["units"]["ranked"]
+def test_the_improvement_plan_lists_indicators_in_the_apis_order(
+    console_as, live_server: LiveServer, latest_published_external_wave: str, shoot
+):
+    ranked = live_server.api("GET", f"/api/waves/{latest_published_external_wave}/rankings", "supervisor1").json()[
+        "units"
+    ]["ranked"]
     unit_id = ranked[-1]["id"]  # the lowest score has the most to improve
     plan = live_server.api("GET", f"/api/insights/units/{unit_id}/plan", "supervisor1").json()
     expected = [item["indicator"] for dimension in plan["dimensions"] for item in dimension["items"]]
@@ -58,8 +65,9 @@ def test_the_improvement_plan_lists_indicators_in_the_apis_order(console_as, liv
     problems.expect_none()
 
 
-def test_the_comparison_page_highlights_the_units_the_api_reports_as_disagreeing(console_as, live_server: LiveServer,
-                                                                                  shoot):
+def test_the_comparison_page_highlights_the_units_the_api_reports_as_disagreeing(
+    console_as, live_server: LiveServer, shoot
+):
     comparison = live_server.api("GET", "/api/insights/comparison", "supervisor1").json()
     disagreeing = sorted(unit["id"] for unit in comparison["units"] if unit["disagrees"])
     page, problems = console_as("supervisor1")

@@ -15,8 +15,9 @@ DEMO_WAVE_NAME = "Penilaian Kepatuhan 2021"
 
 
 @pytest.fixture
-def console_as(new_page: Callable[..., tuple[Any, PageProblems]],
-               live_server: LiveServer) -> Callable[..., tuple[Any, PageProblems]]:
+def console_as(
+    new_page: Callable[..., tuple[Any, PageProblems]], live_server: LiveServer
+) -> Callable[..., tuple[Any, PageProblems]]:
     """console_as("supervisor1") → a page logged in to the console, and the problems it reports."""
 
     def open_console(username: str, **viewport: Any) -> tuple[Any, PageProblems]:

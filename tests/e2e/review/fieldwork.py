@@ -40,8 +40,9 @@ class SubmittedVisit:
 
 
 def _session(server: LiveServer, username: str) -> httpx.Client:
-    return httpx.Client(base_url=server.base_url, timeout=30,
-                        headers={"Authorization": f"Bearer {server.token(username)}"})
+    return httpx.Client(
+        base_url=server.base_url, timeout=30, headers={"Authorization": f"Bearer {server.token(username)}"}
+    )
 
 
 def drawn_jpeg(label: str, seed: int) -> bytes:
@@ -80,8 +81,11 @@ def _value(indicator: dict[str, Any], rng: random.Random, quality: float) -> Any
 
 def _answers(instrument: dict[str, Any], at: datetime, quality: float, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    return [{"indicator": indicator["id"], "value": _value(indicator, rng, quality), "answered_at": at.isoformat()}
-            for dimension in instrument["dimensions"] for indicator in dimension["indicators"]]
+    return [
+        {"indicator": indicator["id"], "value": _value(indicator, rng, quality), "answered_at": at.isoformat()}
+        for dimension in instrument["dimensions"]
+        for indicator in dimension["indicators"]
+    ]
 
 
 def _free_assignment(client: httpx.Client, region: str | None, wave_id: str | None) -> dict[str, Any]:
@@ -98,9 +102,18 @@ def _free_assignment(client: httpx.Client, region: str | None, wave_id: str | No
     raise LookupError(f"no assignment without a visit left (region={region}, wave={wave_id})")
 
 
-def submit_visit(server: LiveServer, surveyor: str = "surveyor1", *, region: str | None = "Kabupaten Cirebon",
-                 wave_id: str | None = None, quality: float = 1.0, minutes: int = 35, far_away: bool = False,
-                 photo_indicators: tuple[str, ...] = PHOTO_INDICATORS, seed: int | None = None) -> SubmittedVisit:
+def submit_visit(
+    server: LiveServer,
+    surveyor: str = "surveyor1",
+    *,
+    region: str | None = "Kabupaten Cirebon",
+    wave_id: str | None = None,
+    quality: float = 1.0,
+    minutes: int = 35,
+    far_away: bool = False,
+    photo_indicators: tuple[str, ...] = PHOTO_INDICATORS,
+    seed: int | None = None,
+) -> SubmittedVisit:
     """One complete visit by ``surveyor`` to a unit of ``region`` they are assigned to, photos uploaded."""
     seed = random.randrange(1 << 30) if seed is None else seed
     with _session(server, surveyor) as client:
@@ -110,27 +123,52 @@ def submit_visit(server: LiveServer, surveyor: str = "surveyor1", *, region: str
         started_at = datetime.now(timezone.utc) - timedelta(minutes=minutes + 5)
         finished_at = started_at + timedelta(minutes=minutes)
         shift = FAR_AWAY_DEG if far_away else 0.0
-        positions = [{"lat": unit["lat"] + shift + i * 0.00004, "lon": unit["lon"] + i * 0.00003,
-                      "accuracy_m": 8.0 + 3 * i, "at": (started_at + timedelta(minutes=5 * i)).isoformat()}
-                     for i in range(4)]
-        photos = [(indicator, drawn_jpeg(f"{indicator} · {unit['name']}", seed + i))
-                  for i, indicator in enumerate(photo_indicators)]
-        declared = [{"id": str(uuid.uuid4()), "indicator": indicator, "sha256": hashlib.sha256(data).hexdigest(),
-                     "size": len(data), "content_type": "image/jpeg",
-                     "taken_at": (started_at + timedelta(minutes=3 + 2 * i)).isoformat(),
-                     "lat": positions[1]["lat"], "lon": positions[1]["lon"], "accuracy_m": 9.0}
-                    for i, (indicator, data) in enumerate(photos)]
+        positions = [
+            {
+                "lat": unit["lat"] + shift + i * 0.00004,
+                "lon": unit["lon"] + i * 0.00003,
+                "accuracy_m": 8.0 + 3 * i,
+                "at": (started_at + timedelta(minutes=5 * i)).isoformat(),
+            }
+            for i in range(4)
+        ]
+        photos = [
+            (indicator, drawn_jpeg(f"{indicator} · {unit['name']}", seed + i))
+            for i, indicator in enumerate(photo_indicators)
+        ]
+        declared = [
+            {
+                "id": str(uuid.uuid4()),
+                "indicator": indicator,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+                "content_type": "image/jpeg",
+                "taken_at": (started_at + timedelta(minutes=3 + 2 * i)).isoformat(),
+                "lat": positions[1]["lat"],
+                "lon": positions[1]["lon"],
+                "accuracy_m": 9.0,
+            }
+            for i, (indicator, data) in enumerate(photos)
+        ]
         visit_id = str(uuid.uuid4())
-        document = {"assignment_id": assignment["id"], "revision": 1, "started_at": started_at.isoformat(),
-                    "finished_at": finished_at.isoformat(), "positions": positions,
-                    "answers": _answers(instrument, started_at + timedelta(minutes=minutes / 2), quality, seed),
-                    "photos": declared}
+        document = {
+            "assignment_id": assignment["id"],
+            "revision": 1,
+            "started_at": started_at.isoformat(),
+            "finished_at": finished_at.isoformat(),
+            "positions": positions,
+            "answers": _answers(instrument, started_at + timedelta(minutes=minutes / 2), quality, seed),
+            "photos": declared,
+        }
         answer = client.put(f"/api/visits/{visit_id}", json=document)
         answer.raise_for_status()
         receipt = answer.json()
         for declaration, (_, data) in zip(declared, photos, strict=True):
-            answer = client.put(f"/api/visits/{visit_id}/photos/{declaration['id']}", content=data,
-                                headers={"Content-Type": "image/jpeg"})
+            answer = client.put(
+                f"/api/visits/{visit_id}/photos/{declaration['id']}",
+                content=data,
+                headers={"Content-Type": "image/jpeg"},
+            )
             answer.raise_for_status()
             receipt = answer.json()
         return SubmittedVisit(visit_id, assignment, receipt, surveyor, document)
@@ -138,9 +176,14 @@ def submit_visit(server: LiveServer, surveyor: str = "surveyor1", *, region: str
 
 def resubmit_visit(server: LiveServer, visit: SubmittedVisit, answers: dict[str, Any]) -> SubmittedVisit:
     """The surveyor's corrected revision of a returned visit: the same document with some answers changed."""
-    document = {**visit.document, "revision": visit.document["revision"] + 1,
-                "answers": [{**answer, "value": answers.get(answer["indicator"], answer["value"])}
-                            for answer in visit.document["answers"]]}
+    document = {
+        **visit.document,
+        "revision": visit.document["revision"] + 1,
+        "answers": [
+            {**answer, "value": answers.get(answer["indicator"], answer["value"])}
+            for answer in visit.document["answers"]
+        ],
+    }
     with _session(server, visit.surveyor) as client:
         answer = client.put(f"/api/visits/{visit.id}", json=document)
         answer.raise_for_status()

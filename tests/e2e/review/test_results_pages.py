@@ -18,8 +18,12 @@ ZONE_NAMES = {"green": "hijau", "yellow": "kuning", "red": "merah"}
 
 
 def _approve(live_server: LiveServer, visit: SubmittedVisit) -> None:
-    answer = live_server.api("POST", f"/api/review/visits/{visit.id}/decision", "supervisor1",
-                             json={"decision": "approve", "revision": visit.receipt["revision"]})
+    answer = live_server.api(
+        "POST",
+        f"/api/review/visits/{visit.id}/decision",
+        "supervisor1",
+        json={"decision": "approve", "revision": visit.receipt["revision"]},
+    )
     answer.raise_for_status()
 
 
@@ -34,17 +38,39 @@ def _indonesian_score(score: str) -> str:
 def _published_wave_with_one_approved_visit(live_server: LiveServer) -> tuple[str, SubmittedVisit]:
     """A wave of its own (so the demo wave stays open for the other tests): one unit, one approved visit, published."""
     now = datetime.now(timezone.utc)
-    wave = live_server.api("POST", "/api/admin/waves", json={
-        "name": f"Publikasi uji {now:%H%M%S%f}", "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
-        "period": {"start": (now - timedelta(days=2)).date().isoformat(),
-                   "end": (now + timedelta(days=20)).date().isoformat()}}).json()
+    wave = live_server.api(
+        "POST",
+        "/api/admin/waves",
+        json={
+            "name": f"Publikasi uji {now:%H%M%S%f}",
+            "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+            "period": {
+                "start": (now - timedelta(days=2)).date().isoformat(),
+                "end": (now + timedelta(days=20)).date().isoformat(),
+            },
+        },
+    ).json()
     units = live_server.api("GET", "/api/admin/units").json()
     unit = next(u for u in units if u["name"] == "Puskesmas Sumber")
-    surveyor = next(u for u in live_server.api("GET", "/api/admin/users", params={"role": "surveyor"}).json()
-                    if u["username"] == "surveyor4")
-    live_server.api("POST", f"/api/admin/waves/{wave['id']}/assignments", json={"assignments": [{
-        "unit_id": unit["id"], "surveyor_id": surveyor["id"], "window_start": (now - timedelta(days=1)).isoformat(),
-        "window_end": (now + timedelta(days=10)).isoformat()}]}).raise_for_status()
+    surveyor = next(
+        u
+        for u in live_server.api("GET", "/api/admin/users", params={"role": "surveyor"}).json()
+        if u["username"] == "surveyor4"
+    )
+    live_server.api(
+        "POST",
+        f"/api/admin/waves/{wave['id']}/assignments",
+        json={
+            "assignments": [
+                {
+                    "unit_id": unit["id"],
+                    "surveyor_id": surveyor["id"],
+                    "window_start": (now - timedelta(days=1)).isoformat(),
+                    "window_end": (now + timedelta(days=10)).isoformat(),
+                }
+            ]
+        },
+    ).raise_for_status()
     live_server.api("POST", f"/api/admin/waves/{wave['id']}/status", json={"status": "fieldwork"}).raise_for_status()
     visit = submit_visit(live_server, "surveyor4", region=None, wave_id=wave["id"], quality=0.95)
     _approve(live_server, visit)
@@ -53,8 +79,9 @@ def _published_wave_with_one_approved_visit(live_server: LiveServer) -> tuple[st
     return str(wave["id"]), visit
 
 
-def test_the_results_page_shows_the_approved_unit_in_the_zone_the_api_computed(console_as, live_server,
-                                                                               demo_wave_id, shoot):
+def test_the_results_page_shows_the_approved_unit_in_the_zone_the_api_computed(
+    console_as, live_server, demo_wave_id, shoot
+):
     visit = submit_visit(live_server, "surveyor2", region="Kabupaten Cirebon", quality=0.7)
     _approve(live_server, visit)
     results = live_server.api("GET", f"/api/waves/{demo_wave_id}/results", "supervisor1").json()
@@ -65,10 +92,14 @@ def test_the_results_page_shows_the_approved_unit_in_the_zone_the_api_computed(c
     page.goto(live_server.url(f"/console/#/results/{demo_wave_id}"))
     row = page.wait_for_selector(f".level-table[data-level='units'] tr[data-id='{visit.unit['id']}']")
     assert row.get_attribute("data-category") == expected["zone"]
-    score_cell = page.locator(f".level-table[data-level='units'] tr[data-id='{visit.unit['id']}'] td[data-column='score']")
+    score_cell = page.locator(
+        f".level-table[data-level='units'] tr[data-id='{visit.unit['id']}'] td[data-column='score']"
+    )
     assert score_cell.inner_text() == _indonesian_score(expected["score"])
     assert score_cell.locator("a").get_attribute("href") == f"#/review/{visit.id}"
-    zone_cell = page.locator(f".level-table[data-level='units'] tr[data-id='{visit.unit['id']}'] td[data-column='category']")
+    zone_cell = page.locator(
+        f".level-table[data-level='units'] tr[data-id='{visit.unit['id']}'] td[data-column='category']"
+    )
     assert zone_cell.inner_text() == ZONE_NAMES[expected["zone"]]
     page.wait_for_selector(f"path.map-point-zone-{expected['zone']}", state="attached")  # drawn after the table
     assert page.locator(f".zone-chart .chart-segment[data-category='{expected['zone']}']").count() >= 1
@@ -86,8 +117,9 @@ def test_the_results_page_shows_the_approved_unit_in_the_zone_the_api_computed(c
 def test_the_report_card_shows_each_indicator_with_its_evidence(console_as, live_server, demo_wave_id, shoot):
     visit = submit_visit(live_server, "surveyor3", region="Kabupaten Cirebon", quality=0.8)
     _approve(live_server, visit)
-    expected = _unit_result(live_server.api("GET", f"/api/waves/{demo_wave_id}/results", "supervisor1").json(),
-                            visit.unit["id"])
+    expected = _unit_result(
+        live_server.api("GET", f"/api/waves/{demo_wave_id}/results", "supervisor1").json(), visit.unit["id"]
+    )
 
     page, problems = console_as("supervisor1")
     page.goto(live_server.url(f"/console/#/results/{demo_wave_id}/units/{visit.unit['id']}"))

@@ -93,7 +93,8 @@ def test_what_a_flag_measured_is_worded_in_the_reviewers_language(console_as, li
 
     measured.wait_for()
     assert measured.inner_text().startswith(
-        f"Posisi terdekat {_indonesian_distance(outside['facts']['distance_m'])} dari unit ")
+        f"Posisi terdekat {_indonesian_distance(outside['facts']['distance_m'])} dari unit "
+    )
     assert f"(geofence {outside['facts']['geofence_m']} m, akurasi " in measured.inner_text()
     shoot(page, "flag-measured", full_page=False)
     page.click("button.language-button[lang='en']")
@@ -132,8 +133,9 @@ def test_a_decision_on_a_visit_someone_else_decided_is_refused_with_a_reload(con
     page, problems = console_as("supervisor1")
     page.goto(live_server.url(f"/console/#/review/{visit.id}"))
     page.wait_for_selector(f".visit-page[data-visit='{visit.id}'][data-status='submitted']")
-    decided = live_server.api("POST", f"/api/review/visits/{visit.id}/decision", "admin",
-                              json={"decision": "approve", "revision": 1})
+    decided = live_server.api(
+        "POST", f"/api/review/visits/{visit.id}/decision", "admin", json={"decision": "approve", "revision": 1}
+    )
     decided.raise_for_status()
 
     page.fill("#decision-comment", "Jawaban B02 tidak sesuai foto.")

@@ -25,7 +25,9 @@ def row_counts(app: Litestar) -> Snapshot:
 
     async def counts() -> dict[str, int]:
         async with app.state.session_factory() as session:
-            return {table.name: await session.scalar(select(func.count()).select_from(table))
-                    for table in Base.metadata.sorted_tables}
+            return {
+                table.name: await session.scalar(select(func.count()).select_from(table))
+                for table in Base.metadata.sorted_tables
+            }
 
     return counts

@@ -36,8 +36,7 @@ async def test_an_assignment_in_a_draft_wave_is_taken_back_and_audited(client, a
         [event] = (await session.scalars(select(AuditEvent).where(AuditEvent.action == "assignment.deleted"))).all()
     assert event.entity_id == str(taken_back.id)
     assert event.data["wave_id"] == str(wave.id)
-    assert (event.data["unit_id"], event.data["surveyor_id"]) == (str(taken_back.unit_id),
-                                                                  str(taken_back.surveyor_id))
+    assert (event.data["unit_id"], event.data["surveyor_id"]) == (str(taken_back.unit_id), str(taken_back.surveyor_id))
 
 
 async def test_a_surveyor_no_longer_sees_an_assignment_taken_back_in_fieldwork(client, admin_headers, make):
@@ -57,8 +56,9 @@ async def test_an_assignment_with_a_visit_stays(client, admin_headers, make, row
     surveyor = await make.user(role="surveyor")
     wave = await make.wave(status="fieldwork", instrument=await make.instrument(instrument_with_optional_photos()))
     assignment = await make.assignment(wave=wave, unit=unit, surveyor=surveyor)
-    sent = await client.put(f"/api/visits/{uuid.uuid4()}", json=visit_document(assignment, unit),
-                            headers=make.headers(surveyor))
+    sent = await client.put(
+        f"/api/visits/{uuid.uuid4()}", json=visit_document(assignment, unit), headers=make.headers(surveyor)
+    )
     assert sent.status_code == 201, sent.text
     before = await row_counts()
 
@@ -85,8 +85,9 @@ async def test_an_assignment_named_under_another_wave_is_404(client, admin_heade
     other_wave = await make.wave(status="draft", instrument=instrument)
     before = await row_counts()
 
-    response = await client.delete(f"/api/admin/waves/{other_wave.id}/assignments/{assignment.id}",
-                                   headers=admin_headers)
+    response = await client.delete(
+        f"/api/admin/waves/{other_wave.id}/assignments/{assignment.id}", headers=admin_headers
+    )
 
     assert_problem(response, 404, "not_found")
     assert await row_counts() == before
@@ -95,10 +96,8 @@ async def test_an_assignment_named_under_another_wave_is_404(client, admin_heade
 async def test_unknown_waves_and_assignments_are_404(client, admin_headers, make):
     wave = await make.wave(status="draft")
 
-    no_assignment = await client.delete(f"/api/admin/waves/{wave.id}/assignments/{uuid.uuid4()}",
-                                        headers=admin_headers)
-    no_wave = await client.delete(f"/api/admin/waves/{uuid.uuid4()}/assignments/{uuid.uuid4()}",
-                                  headers=admin_headers)
+    no_assignment = await client.delete(f"/api/admin/waves/{wave.id}/assignments/{uuid.uuid4()}", headers=admin_headers)
+    no_wave = await client.delete(f"/api/admin/waves/{uuid.uuid4()}/assignments/{uuid.uuid4()}", headers=admin_headers)
     not_an_id = await client.delete(f"/api/admin/waves/{wave.id}/assignments/satu", headers=admin_headers)
 
     assert_problem(no_assignment, 404, "not_found")

@@ -13,8 +13,11 @@ URL = "/api/admin/instruments/ombudsman-kepatuhan/1/xlsform.xlsx"
 
 
 async def stored_default(client, headers) -> dict:
-    response = await client.post("/api/admin/instruments", content=default_instrument_json(),
-                                 headers={**headers, "Content-Type": "application/json"})
+    response = await client.post(
+        "/api/admin/instruments",
+        content=default_instrument_json(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -36,28 +39,35 @@ async def test_the_downloaded_workbook_uploads_back_as_a_replay_of_the_same_vers
     workbook = (await client.get(URL, headers=admin_headers)).content
     before = await row_counts()
 
-    response = await client.post("/api/admin/instruments", files={"file": ("kepatuhan.xlsx", workbook, XLSX)},
-                                 headers=admin_headers)
+    response = await client.post(
+        "/api/admin/instruments", files={"file": ("kepatuhan.xlsx", workbook, XLSX)}, headers=admin_headers
+    )
 
     assert response.status_code == 200, response.text
     assert response.json()["content_hash"] == stored["content_hash"]
     assert await row_counts() == before
 
 
-@pytest.mark.parametrize("path", [
-    "/api/admin/instruments/ombudsman-kepatuhan/2/xlsform.xlsx",
-    "/api/admin/instruments/tidak-ada/1/xlsform.xlsx",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/admin/instruments/ombudsman-kepatuhan/2/xlsform.xlsx",
+        "/api/admin/instruments/tidak-ada/1/xlsform.xlsx",
+    ],
+)
 async def test_an_unknown_version_is_404(client, admin_headers, path):
     await stored_default(client, admin_headers)
 
     assert_problem(await client.get(path, headers=admin_headers), 404, "not_found")
 
 
-@pytest.mark.parametrize("path, field", [
-    ("/api/admin/instruments/Ombudsman_Kepatuhan/1/xlsform.xlsx", "key"),
-    ("/api/admin/instruments/ombudsman-kepatuhan/0/xlsform.xlsx", "version"),
-])
+@pytest.mark.parametrize(
+    "path, field",
+    [
+        ("/api/admin/instruments/Ombudsman_Kepatuhan/1/xlsform.xlsx", "key"),
+        ("/api/admin/instruments/ombudsman-kepatuhan/0/xlsform.xlsx", "version"),
+    ],
+)
 async def test_a_malformed_key_or_version_is_refused_naming_it(client, admin_headers, path, field):
     response = await client.get(path, headers=admin_headers)
 

@@ -64,8 +64,9 @@ async def test_other_content_under_a_stored_version_is_refused_as_immutable(clie
 async def test_an_xlsform_upload_stores_the_same_instrument_as_its_json(client, admin_headers):
     workbook = instrument_to_xlsform(load_default_instrument())
 
-    from_xlsx = await client.post("/api/admin/instruments", content=workbook,
-                                  headers={**admin_headers, "content-type": XLSX})
+    from_xlsx = await client.post(
+        "/api/admin/instruments", content=workbook, headers={**admin_headers, "content-type": XLSX}
+    )
     from_json = await post_json(client, admin_headers, default_document())
 
     assert from_xlsx.status_code == 201, from_xlsx.text
@@ -76,9 +77,11 @@ async def test_an_xlsform_upload_stores_the_same_instrument_as_its_json(client, 
 async def test_an_xlsform_can_come_as_a_multipart_upload(client, admin_headers):
     workbook = instrument_to_xlsform(load_default_instrument())
 
-    response = await client.post("/api/admin/instruments", files={"file": ("kepatuhan.xlsx", workbook,
-                                                                           "application/octet-stream")},
-                                 headers=admin_headers)
+    response = await client.post(
+        "/api/admin/instruments",
+        files={"file": ("kepatuhan.xlsx", workbook, "application/octet-stream")},
+        headers=admin_headers,
+    )
 
     assert response.status_code == 201, response.text
 
@@ -110,12 +113,15 @@ async def test_a_wrong_type_in_the_document_names_the_field(client, admin_header
 async def test_malformed_json_and_other_media_types_are_refused(client, admin_headers, row_counts):
     before = await row_counts()
 
-    malformed = await client.post("/api/admin/instruments", content=b'{"key": ',
-                                  headers={**admin_headers, "content-type": "application/json"})
-    as_text = await client.post("/api/admin/instruments", content=b"key=x",
-                                headers={**admin_headers, "content-type": "text/plain"})
-    not_a_workbook = await client.post("/api/admin/instruments", content=b"PK\x03\x04 not really",
-                                       headers={**admin_headers, "content-type": XLSX})
+    malformed = await client.post(
+        "/api/admin/instruments", content=b'{"key": ', headers={**admin_headers, "content-type": "application/json"}
+    )
+    as_text = await client.post(
+        "/api/admin/instruments", content=b"key=x", headers={**admin_headers, "content-type": "text/plain"}
+    )
+    not_a_workbook = await client.post(
+        "/api/admin/instruments", content=b"PK\x03\x04 not really", headers={**admin_headers, "content-type": XLSX}
+    )
 
     assert_problem(malformed, 400, "request.malformed")
     assert_problem(as_text, 415, "request.unsupported_media_type")
@@ -130,6 +136,7 @@ async def test_an_unknown_version_is_404(client, admin_headers):
 
 
 # --- GET /api/instruments/{key}/{version} -------------------------------------------------------------------------
+
 
 async def test_an_assigned_surveyor_gets_the_document_of_their_wave(client, make):
     assignment_wave = await make.wave()

@@ -20,7 +20,11 @@ async def test_an_admin_gets_every_profile_with_its_cut_offs_and_scale(client, a
         assert listed.pop("scale_max") == str(profile.scale_max)
         assert listed == profile_to_dict(profile)
     assert profiles["ombudsman-2021"]["cutoffs"][0] == {
-        "min": "81.00", "zone": "green", "grade": None, "label": {"id": "Kepatuhan Tinggi", "en": "High compliance"}}
+        "min": "81.00",
+        "zone": "green",
+        "grade": None,
+        "label": {"id": "Kepatuhan Tinggi", "en": "High compliance"},
+    }
     assert profiles["panrb-ipp"]["scale_max"] == "5"
 
 
@@ -31,8 +35,9 @@ async def test_a_listed_profile_with_an_edited_cut_off_is_what_a_new_wave_stores
     del edited["scale_max"]
     edited["cutoffs"][1]["min"] = "55.00"
 
-    response = await client.post("/api/admin/waves", json=wave_body(profile_key="ombudsman-2021", profile=edited),
-                                 headers=admin_headers)
+    response = await client.post(
+        "/api/admin/waves", json=wave_body(profile_key="ombudsman-2021", profile=edited), headers=admin_headers
+    )
 
     assert response.status_code == 201, response.text
     assert [cutoff["min"] for cutoff in response.json()["profile"]["cutoffs"]] == ["81.00", "55.00", "0"]

@@ -10,7 +10,7 @@ from tests.integration.admin.test_places import assert_problem
 HEADER = "region_code,region_name,agency,unit,address,lat,lon,geofence_m,opening_hours"
 ROWS = [
     '32.09,Kabupaten Cirebon,Dinas Kesehatan,Puskesmas Sumber,"Jl. Dewi Sartika No. 2, Sumber",-6.7617,108.4772,100,'
-    'Mo-Th 07:30-14:00; Fr 07:30-11:00',
+    "Mo-Th 07:30-14:00; Fr 07:30-11:00",
     "32.09,Kabupaten Cirebon,Dinas Kesehatan,Puskesmas Plered,Jl. Raya Plered,-6.7073,108.5063,,",
     "32.09,Kabupaten Cirebon,Disdukcapil,Kantor Disdukcapil,Jl. Sunan Kalijaga No. 7,-6.7575,108.4853,80,"
     "Sen-Kam 08.00-15.30; Jum 08.00-11.00",
@@ -31,16 +31,20 @@ def csv_headers(admin_headers: dict[str, str]) -> dict[str, str]:
 
 
 async def test_a_good_file_creates_regions_agencies_and_units(client, admin_headers, app):
-    response = await client.post("/api/admin/units/import", content=csv_body(*ROWS),
-                                 headers=csv_headers(admin_headers))
+    response = await client.post("/api/admin/units/import", content=csv_body(*ROWS), headers=csv_headers(admin_headers))
 
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["ok"] is True and body["dry_run"] is False
-    assert body["summary"] == {"rows": 4, "create": 4, "update": 0, "unchanged": 0, "rows_with_problems": 0,
-                               "regions_created": ["32.09", "32.74"],
-                               "agencies_created": ["Dinas Kesehatan (32.09)", "Disdukcapil (32.09)",
-                                                    "Kecamatan Kejaksan (32.74)"]}
+    assert body["summary"] == {
+        "rows": 4,
+        "create": 4,
+        "update": 0,
+        "unchanged": 0,
+        "rows_with_problems": 0,
+        "regions_created": ["32.09", "32.74"],
+        "agencies_created": ["Dinas Kesehatan (32.09)", "Disdukcapil (32.09)", "Kecamatan Kejaksan (32.74)"],
+    }
     units = (await client.get("/api/admin/units", headers=admin_headers)).json()
     by_name = {unit["name"]: unit for unit in units}
     assert set(by_name) == {"Puskesmas Sumber", "Puskesmas Plered", "Kantor Disdukcapil", "Kantor Kecamatan Kejaksan"}
@@ -58,12 +62,17 @@ async def test_a_good_file_creates_regions_agencies_and_units(client, admin_head
 async def test_a_file_with_bad_rows_is_refused_whole_listing_every_bad_row(client, admin_headers, row_counts):
     before = await row_counts()
 
-    response = await client.post("/api/admin/units/import", content=csv_body(*ROWS, *BAD_ROWS),
-                                 headers=csv_headers(admin_headers))
+    response = await client.post(
+        "/api/admin/units/import", content=csv_body(*ROWS, *BAD_ROWS), headers=csv_headers(admin_headers)
+    )
 
     body = assert_problem(response, 422, "request.invalid")
     assert [(e["row"], e["field"]) for e in body["errors"]] == [
-        (6, "agency"), (7, "lat"), (7, "geofence_m"), (7, "opening_hours")]
+        (6, "agency"),
+        (7, "lat"),
+        (7, "geofence_m"),
+        (7, "opening_hours"),
+    ]
     assert all(e["message"] for e in body["errors"])
     assert await row_counts() == before
 
@@ -71,8 +80,12 @@ async def test_a_file_with_bad_rows_is_refused_whole_listing_every_bad_row(clien
 async def test_a_dry_run_previews_every_row_with_its_problems_and_writes_nothing(client, admin_headers, row_counts):
     before = await row_counts()
 
-    response = await client.post("/api/admin/units/import", params={"dry_run": "true"},
-                                 content=csv_body(*ROWS, *BAD_ROWS), headers=csv_headers(admin_headers))
+    response = await client.post(
+        "/api/admin/units/import",
+        params={"dry_run": "true"},
+        content=csv_body(*ROWS, *BAD_ROWS),
+        headers=csv_headers(admin_headers),
+    )
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -89,10 +102,15 @@ async def test_importing_a_corrected_sheet_again_updates_the_units_it_already_ho
     await client.post("/api/admin/units/import", content=csv_body(*ROWS), headers=csv_headers(admin_headers))
     moved = ROWS[1].replace("-6.7073,108.5063,,", "-6.7080,108.5070,150,")
 
-    preview = await client.post("/api/admin/units/import", params={"dry_run": "true"},
-                                content=csv_body(ROWS[0], moved), headers=csv_headers(admin_headers))
-    applied = await client.post("/api/admin/units/import", content=csv_body(ROWS[0], moved),
-                                headers=csv_headers(admin_headers))
+    preview = await client.post(
+        "/api/admin/units/import",
+        params={"dry_run": "true"},
+        content=csv_body(ROWS[0], moved),
+        headers=csv_headers(admin_headers),
+    )
+    applied = await client.post(
+        "/api/admin/units/import", content=csv_body(ROWS[0], moved), headers=csv_headers(admin_headers)
+    )
 
     assert [row["action"] for row in preview.json()["rows"]] == ["unchanged", "update"]
     assert applied.json()["summary"]["update"] == 1
@@ -106,9 +124,11 @@ async def test_a_region_code_stored_under_another_name_is_a_row_problem(client, 
     await make.region(code="32.09", name="Kabupaten Cirebon")
     before = await row_counts()
 
-    response = await client.post("/api/admin/units/import",
-                                 content=csv_body(ROWS[0].replace("Kabupaten Cirebon", "Kab. Cirebon")),
-                                 headers=csv_headers(admin_headers))
+    response = await client.post(
+        "/api/admin/units/import",
+        content=csv_body(ROWS[0].replace("Kabupaten Cirebon", "Kab. Cirebon")),
+        headers=csv_headers(admin_headers),
+    )
 
     body = assert_problem(response, 422, "request.invalid")
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(2, "region_name")]
@@ -116,11 +136,14 @@ async def test_a_region_code_stored_under_another_name_is_a_row_problem(client, 
 
 
 async def test_a_multipart_upload_with_a_semicolon_file_and_a_bom_is_read(client, admin_headers):
-    data = ("\ufeff" + HEADER.replace(",", ";") + "\n"
-            "32.09;Kabupaten Cirebon;Samsat;Samsat Sumber;Jl. Sunan Kalijaga No. 1;-6,7639;108,4806;100;\n").encode()
+    data = (
+        "\ufeff" + HEADER.replace(",", ";") + "\n"
+        "32.09;Kabupaten Cirebon;Samsat;Samsat Sumber;Jl. Sunan Kalijaga No. 1;-6,7639;108,4806;100;\n"
+    ).encode()
 
-    response = await client.post("/api/admin/units/import", files={"file": ("units.csv", data, "text/csv")},
-                                 headers=admin_headers)
+    response = await client.post(
+        "/api/admin/units/import", files={"file": ("units.csv", data, "text/csv")}, headers=admin_headers
+    )
 
     assert response.status_code == 200, response.text
     [unit] = (await client.get("/api/admin/units", headers=admin_headers)).json()
@@ -141,8 +164,9 @@ async def test_a_missing_column_refuses_the_file_at_line_1(client, admin_headers
 async def test_a_body_that_is_not_csv_is_refused_with_415(client, admin_headers, row_counts):
     before = await row_counts()
 
-    response = await client.post("/api/admin/units/import", content=b"\x89PNG...",
-                                 headers={**admin_headers, "content-type": "image/png"})
+    response = await client.post(
+        "/api/admin/units/import", content=b"\x89PNG...", headers={**admin_headers, "content-type": "image/png"}
+    )
 
     assert_problem(response, 415, "request.unsupported_media_type")
     assert await row_counts() == before
@@ -163,8 +187,9 @@ async def test_a_file_over_the_csv_limit_is_refused_with_413(client, admin_heade
 async def test_a_dry_run_of_a_file_with_a_bad_header_shows_no_rows_and_the_header_problem(client, admin_headers):
     body = csv_body(*ROWS).replace(b"opening_hours", b"jam_buka")
 
-    response = await client.post("/api/admin/units/import", params={"dry_run": "true"}, content=body,
-                                 headers=csv_headers(admin_headers))
+    response = await client.post(
+        "/api/admin/units/import", params={"dry_run": "true"}, content=body, headers=csv_headers(admin_headers)
+    )
 
     preview = response.json()
     assert (response.status_code, preview["ok"], preview["rows"]) == (200, False, [])

@@ -11,10 +11,20 @@ from server.lib import clock
 
 async def a_visit(app, assignment, *, status: str, started_hours_ago: float) -> Visit:
     started_at = clock.now() - timedelta(hours=started_hours_ago)
-    visit = Visit(id=uuid.uuid4(), assignment_id=assignment.id, wave_id=assignment.wave_id, unit_id=assignment.unit_id,
-                  surveyor_id=assignment.surveyor_id, revision=1, status=status, content_hash="0" * 64,
-                  started_at=started_at, finished_at=started_at + timedelta(minutes=20),
-                  first_received_at=started_at + timedelta(minutes=30), updated_at=clock.now())
+    visit = Visit(
+        id=uuid.uuid4(),
+        assignment_id=assignment.id,
+        wave_id=assignment.wave_id,
+        unit_id=assignment.unit_id,
+        surveyor_id=assignment.surveyor_id,
+        revision=1,
+        status=status,
+        content_hash="0" * 64,
+        started_at=started_at,
+        finished_at=started_at + timedelta(minutes=20),
+        first_received_at=started_at + timedelta(minutes=30),
+        updated_at=clock.now(),
+    )
     async with app.state.session_factory() as session, session.begin():
         session.add(visit)
     return visit
@@ -31,16 +41,25 @@ async def test_a_surveyor_gets_their_open_assignments_in_the_contract_shape(clie
     response = await client.get("/api/me/assignments", headers=make.headers(surveyor))
 
     assert response.status_code == 200
-    assert response.json() == [{
-        "id": str(assignment.id),
-        "wave": {"id": str(wave.id), "name": "Penilaian Kepatuhan 2021"},
-        "unit": {"id": str(unit.id), "name": "Puskesmas Sumber", "agency": "Dinas Kesehatan",
-                 "region": "Kabupaten Cirebon", "address": unit.address, "lat": -6.7617, "lon": 108.4772,
-                 "geofence_m": 120},
-        "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
-        "window": {"start": response.json()[0]["window"]["start"], "end": response.json()[0]["window"]["end"]},
-        "visit": None,
-    }]
+    assert response.json() == [
+        {
+            "id": str(assignment.id),
+            "wave": {"id": str(wave.id), "name": "Penilaian Kepatuhan 2021"},
+            "unit": {
+                "id": str(unit.id),
+                "name": "Puskesmas Sumber",
+                "agency": "Dinas Kesehatan",
+                "region": "Kabupaten Cirebon",
+                "address": unit.address,
+                "lat": -6.7617,
+                "lon": 108.4772,
+                "geofence_m": 120,
+            },
+            "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+            "window": {"start": response.json()[0]["window"]["start"], "end": response.json()[0]["window"]["end"]},
+            "visit": None,
+        }
+    ]
     window = response.json()[0]["window"]
     assert window["start"].endswith(("Z", "+00:00")) and window["end"] > window["start"]
 
@@ -49,11 +68,18 @@ async def test_only_the_callers_assignments_of_waves_in_fieldwork_or_review_are_
     surveyor, other = await make.user(role="surveyor"), await make.user(role="surveyor")
     instrument = await make.instrument()
     now = clock.now()
-    later = await make.assignment(wave=await make.wave(instrument=instrument, status="review"), surveyor=surveyor,
-                                  window_start=now + timedelta(days=2), window_end=now + timedelta(days=9))
-    sooner = await make.assignment(wave=await make.wave(instrument=instrument, status="fieldwork"),
-                                   surveyor=surveyor, window_start=now - timedelta(days=1),
-                                   window_end=now + timedelta(days=3))
+    later = await make.assignment(
+        wave=await make.wave(instrument=instrument, status="review"),
+        surveyor=surveyor,
+        window_start=now + timedelta(days=2),
+        window_end=now + timedelta(days=9),
+    )
+    sooner = await make.assignment(
+        wave=await make.wave(instrument=instrument, status="fieldwork"),
+        surveyor=surveyor,
+        window_start=now - timedelta(days=1),
+        window_end=now + timedelta(days=3),
+    )
     for status in ("draft", "published"):
         await make.assignment(wave=await make.wave(instrument=instrument, status=status), surveyor=surveyor)
     await make.assignment(wave=await make.wave(instrument=instrument), surveyor=other)
@@ -81,4 +107,3 @@ async def test_other_roles_have_no_assignments(client, make):
     response = await client.get("/api/me/assignments", headers=make.headers(supervisor))
 
     assert (response.status_code, response.json()) == (200, [])
-

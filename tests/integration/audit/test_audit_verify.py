@@ -50,11 +50,11 @@ async def test_a_rolled_back_transaction_leaves_no_event(app, client):
         assert (await session.scalars(select(AuditEvent))).all() == []
 
 
-async def test_events_left_unsealed_by_a_dead_process_are_sealed_by_verify(app, client, settings, monkeypatch,
-                                                                            capsys):
+async def test_events_left_unsealed_by_a_dead_process_are_sealed_by_verify(app, client, settings, monkeypatch, capsys):
     async with app.state.session_factory() as session, session.begin():
-        await session.execute(insert(AuditEvent).values(
-            at=clock.now(), action="test.orphan", entity_type="test", data={}))
+        await session.execute(
+            insert(AuditEvent).values(at=clock.now(), action="test.orphan", entity_type="test", data={})
+        )
     monkeypatch.setenv("SIDAK_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("SIDAK_DATABASE_URL", settings.database_url)
 

@@ -25,8 +25,12 @@ async def test_login_returns_tokens_and_the_user(client, make):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["user"] == {"id": str(surveyor.id), "username": "surveyor1", "display_name": surveyor.display_name,
-                            "role": "surveyor"}
+    assert body["user"] == {
+        "id": str(surveyor.id),
+        "username": "surveyor1",
+        "display_name": surveyor.display_name,
+        "role": "surveyor",
+    }
     assert body["expires_in"] == 15 * 60
     me = await client.get("/api/me/assignments", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
@@ -40,7 +44,10 @@ async def test_wrong_password_is_refused_and_audited(client, make, app):
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "auth.invalid_credentials"
-    assert await count(app, select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.login_failed")) == 1
+    assert (
+        await count(app, select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.login_failed"))
+        == 1
+    )
 
 
 async def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client):

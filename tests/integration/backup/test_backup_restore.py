@@ -52,7 +52,6 @@ from tests.factories import Factory
 from tests.fixtures import fixture_photo
 
 
-
 @dataclass(frozen=True)
 class World:
     photo_keys: list[str]
@@ -72,10 +71,16 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
     now = clock.now()
     # The province's id sorts after its regency's, so a restore that loaded rows in key order would break the
     # regency's reference to it.
-    province = Region(id=uuid.UUID("f" + uuid.uuid4().hex[1:]), code="32", name="Jawa Barat", kind="province",
-                      created_at=now)
-    regency = Region(id=uuid.UUID("0" + uuid.uuid4().hex[1:]), code="32.09", name="Kabupaten Cirebon",
-                     parent_id=province.id, created_at=now)
+    province = Region(
+        id=uuid.UUID("f" + uuid.uuid4().hex[1:]), code="32", name="Jawa Barat", kind="province", created_at=now
+    )
+    regency = Region(
+        id=uuid.UUID("0" + uuid.uuid4().hex[1:]),
+        code="32.09",
+        name="Kabupaten Cirebon",
+        parent_id=province.id,
+        created_at=now,
+    )
     await save(app, province)
     await save(app, regency)
     agency = await make.agency(region=regency, name="Dinas Kependudukan dan Pencatatan Sipil")
@@ -97,13 +102,30 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
 
     visit_id, stored_photo_id = uuid.uuid4(), uuid.uuid4()
     started_at = now - timedelta(hours=2)
-    document = {"assignment_id": str(assignment.id), "revision": 1, "answers": [{"indicator": "B01", "value": 3}],
-                "note": "Antrean panjang, papan informasi lengkap."}
-    await save(app, Visit(
-        id=visit_id, assignment_id=assignment.id, wave_id=wave.id, unit_id=unit.id, surveyor_id=surveyor.id,
-        revision=1, status="approved", content_hash="c" * 64, started_at=started_at,
-        finished_at=started_at + timedelta(minutes=35), first_received_at=now - timedelta(minutes=50),
-        updated_at=now, submitted_at=now - timedelta(minutes=50)))
+    document = {
+        "assignment_id": str(assignment.id),
+        "revision": 1,
+        "answers": [{"indicator": "B01", "value": 3}],
+        "note": "Antrean panjang, papan informasi lengkap.",
+    }
+    await save(
+        app,
+        Visit(
+            id=visit_id,
+            assignment_id=assignment.id,
+            wave_id=wave.id,
+            unit_id=unit.id,
+            surveyor_id=surveyor.id,
+            revision=1,
+            status="approved",
+            content_hash="c" * 64,
+            started_at=started_at,
+            finished_at=started_at + timedelta(minutes=35),
+            first_received_at=now - timedelta(minutes=50),
+            updated_at=now,
+            submitted_at=now - timedelta(minutes=50),
+        ),
+    )
     await save(
         app,
         VisitRevision(visit_id=visit_id, revision=1, content_hash="c" * 64, document=document, received_at=now),
@@ -112,45 +134,116 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
         Answer(visit_id=visit_id, indicator="C01", value=12.5, answered_at=started_at),
         Answer(visit_id=visit_id, indicator="D02", value=None, not_applicable=True, answered_at=started_at),
         Position(visit_id=visit_id, seq=0, lat=-6.7616123, lon=108.4808456, accuracy_m=8.5, at=started_at),
-        Position(visit_id=visit_id, seq=1, lat=-6.7616789, lon=108.4808001, accuracy_m=11.0,
-                 at=started_at + timedelta(seconds=30)),
-        Photo(id=stored_photo_id, visit_id=visit_id, indicator="A01", sha256=sha256, size=photo_path.stat().st_size,
-              content_type="image/jpeg", taken_at=started_at, lat=-6.7616, lon=108.4808, accuracy_m=8.0,
-              declared_revision=1, stored_at=now, original_key=original_key(sha256, "image/jpeg"), width=640,
-              height=480, phash="0f" * 8, has_exif=True, exif_make="NIKON", exif_model="COOLPIX P6000"),
-        Photo(id=uuid.uuid4(), visit_id=visit_id, indicator="B01", sha256="d" * 64, size=1234,
-              content_type="image/jpeg", taken_at=started_at, declared_revision=1),
-        Review(visit_id=visit_id, revision=1, decision="approve", comment="Lengkap.",
-               indicator_comments=[{"indicator": "B01", "text": "Foto jelas."}], reviewer_id=supervisor.id,
-               decided_at=now),
-        VisitScore(visit_id=visit_id, wave_id=wave.id, unit_id=unit.id, revision=1, total=Decimal("81.1250"),
-                   dimensions={"B": 80.5}, indicators={"B01": 1.0}, scored_at=now),
-        RefreshToken(user_id=surveyor.id, family_id=uuid.uuid4(), token_hash="e" * 64, issued_at=now,
-                     expires_at=now + timedelta(days=30)),
+        Position(
+            visit_id=visit_id,
+            seq=1,
+            lat=-6.7616789,
+            lon=108.4808001,
+            accuracy_m=11.0,
+            at=started_at + timedelta(seconds=30),
+        ),
+        Photo(
+            id=stored_photo_id,
+            visit_id=visit_id,
+            indicator="A01",
+            sha256=sha256,
+            size=photo_path.stat().st_size,
+            content_type="image/jpeg",
+            taken_at=started_at,
+            lat=-6.7616,
+            lon=108.4808,
+            accuracy_m=8.0,
+            declared_revision=1,
+            stored_at=now,
+            original_key=original_key(sha256, "image/jpeg"),
+            width=640,
+            height=480,
+            phash="0f" * 8,
+            has_exif=True,
+            exif_make="NIKON",
+            exif_model="COOLPIX P6000",
+        ),
+        Photo(
+            id=uuid.uuid4(),
+            visit_id=visit_id,
+            indicator="B01",
+            sha256="d" * 64,
+            size=1234,
+            content_type="image/jpeg",
+            taken_at=started_at,
+            declared_revision=1,
+        ),
+        Review(
+            visit_id=visit_id,
+            revision=1,
+            decision="approve",
+            comment="Lengkap.",
+            indicator_comments=[{"indicator": "B01", "text": "Foto jelas."}],
+            reviewer_id=supervisor.id,
+            decided_at=now,
+        ),
+        VisitScore(
+            visit_id=visit_id,
+            wave_id=wave.id,
+            unit_id=unit.id,
+            revision=1,
+            total=Decimal("81.1250"),
+            dimensions={"B": 80.5},
+            indicators={"B01": 1.0},
+            scored_at=now,
+        ),
+        RefreshToken(
+            user_id=surveyor.id,
+            family_id=uuid.uuid4(),
+            token_hash="e" * 64,
+            issued_at=now,
+            expires_at=now + timedelta(days=30),
+        ),
         SurveyorConflict(user_id=surveyor.id, agency_id=agency.id, note="Kakak bekerja di sini.", created_at=now),
     )
     async with app.state.session_factory() as session, session.begin():
         # Rows with server-made integer ids, so the restored sequences must continue after them.
-        await session.execute(insert(Flag).values(visit_id=visit_id, code="photo.exif_mismatch", severity="warning",
-                                                  detail="EXIF time differs.", photo_id=stored_photo_id,
-                                                  computed_at=now))
-        await session.execute(insert(LoginAttempt).values(username=surveyor.username, ip="10.0.0.7", succeeded=True,
-                                                          at=now))
+        await session.execute(
+            insert(Flag).values(
+                visit_id=visit_id,
+                code="photo.exif_mismatch",
+                severity="warning",
+                detail="EXIF time differs.",
+                photo_id=stored_photo_id,
+                computed_at=now,
+            )
+        )
+        await session.execute(
+            insert(LoginAttempt).values(username=surveyor.username, ip="10.0.0.7", succeeded=True, at=now)
+        )
         audit = AuditLog(session)
-        await audit.record("visit.received", entity_type="visit", entity_id=visit_id, actor_id=surveyor.id,
-                           data={"revision": 1, "catatan": "é ü 字"})
-        await audit.record("visit.approved", entity_type="visit", entity_id=visit_id, actor_id=supervisor.id,
-                           data={"score": "81.1250", "flags": ["photo.exif_mismatch"]})
+        await audit.record(
+            "visit.received",
+            entity_type="visit",
+            entity_id=visit_id,
+            actor_id=surveyor.id,
+            data={"revision": 1, "catatan": "é ü 字"},
+        )
+        await audit.record(
+            "visit.approved",
+            entity_type="visit",
+            entity_id=visit_id,
+            actor_id=supervisor.id,
+            data={"score": "81.1250", "flags": ["photo.exif_mismatch"]},
+        )
         await audit.record("user.created", entity_type="user", entity_id=admin.id, actor_id=admin.id, data={})
     await app.state.audit_sealer.idle()  # the running server seals the chain right after each commit
-    yield World(photo_keys=[original_key(sha256, "image/jpeg"), display_key(sha256), thumb_key(sha256)],
-                stored_photo_id=stored_photo_id)
+    yield World(
+        photo_keys=[original_key(sha256, "image/jpeg"), display_key(sha256), thumb_key(sha256)],
+        stored_photo_id=stored_photo_id,
+    )
     # The suite's cleanup deletes a table's rows all at once, which a regency's reference to its province forbids.
     async with app.state.session_factory() as session, session.begin():
         await session.execute(update(Region).values(parent_id=None))
 
 
 # --- running the command line against one setup or another ------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Setup:
@@ -180,8 +273,9 @@ def scratch_postgres_database() -> Iterator[str]:
     """A database of its own on the test server, never the shared one, dropped afterwards."""
     url = make_url(TEST_DATABASE_URL)
     name = f"{url.database}_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_sync_engine(url.set(drivername="postgresql+psycopg", database="postgres"),
-                               isolation_level="AUTOCOMMIT")
+    admin = create_sync_engine(
+        url.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -211,13 +305,18 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
 
 # --- reading what a database holds --------------------------------------------------------------------------------
 
+
 async def every_row(database_url: str) -> dict[str, list[dict[str, Any]]]:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            return {table.name: [dict(row._mapping) for row in await connection.execute(
-                        select(table).order_by(*table.primary_key.columns))]
-                    for table in Base.metadata.sorted_tables}
+            return {
+                table.name: [
+                    dict(row._mapping)
+                    for row in await connection.execute(select(table).order_by(*table.primary_key.columns))
+                ]
+                for table in Base.metadata.sorted_tables
+            }
     finally:
         await engine.dispose()
 
@@ -236,6 +335,7 @@ def sha256_of(data: bytes) -> str:
 
 
 # --- the tests ------------------------------------------------------------------------------------------------------
+
 
 async def test_a_restore_brings_back_every_row_and_every_photo(world, source, target, tmp_path, monkeypatch):
     original_rows = await every_row(source.database_url)
@@ -268,8 +368,7 @@ async def test_the_backup_lists_every_stored_photo_and_the_audit_head(world, sou
     assert {f"photos/{key}" for key in world.photo_keys} <= set(manifest["files"])
 
 
-async def test_restored_server_made_ids_continue_after_the_restored_ones(world, source, target, tmp_path,
-                                                                          monkeypatch):
+async def test_restored_server_made_ids_continue_after_the_restored_ones(world, source, target, tmp_path, monkeypatch):
     backup_dir = tmp_path / "backup"
     assert await sidak(monkeypatch, source, "backup", str(backup_dir)) == 0
     assert await sidak(monkeypatch, target, "restore", str(backup_dir)) == 0
@@ -278,22 +377,32 @@ async def test_restored_server_made_ids_continue_after_the_restored_ones(world, 
     try:
         async with engine.begin() as connection:
             restored_ids = (await connection.scalars(select(LoginAttempt.id))).all()
-            new_id = await connection.scalar(insert(LoginAttempt).values(
-                username="x", ip="10.0.0.8", succeeded=False, at=clock.now()).returning(LoginAttempt.id))
+            new_id = await connection.scalar(
+                insert(LoginAttempt)
+                .values(username="x", ip="10.0.0.8", succeeded=False, at=clock.now())
+                .returning(LoginAttempt.id)
+            )
     finally:
         await engine.dispose()
 
     assert len(restored_ids) == 1 and new_id > restored_ids[0]
 
 
-async def test_a_backup_taken_during_an_open_write_holds_only_committed_rows(world, app, source, tmp_path,
-                                                                               monkeypatch):
+async def test_a_backup_taken_during_an_open_write_holds_only_committed_rows(world, app, source, tmp_path, monkeypatch):
     committed_regions = len((await every_row(source.database_url))["regions"])
     backup_dir = tmp_path / "backup"
 
     async with app.state.session_factory() as session, session.begin():
-        await session.execute(insert(Region).values(id=uuid.uuid4(), code="33", name="Jawa Tengah", kind="province",
-                                                    timezone="Asia/Jakarta", created_at=clock.now()))
+        await session.execute(
+            insert(Region).values(
+                id=uuid.uuid4(),
+                code="33",
+                name="Jawa Tengah",
+                kind="province",
+                timezone="Asia/Jakarta",
+                created_at=clock.now(),
+            )
+        )
         exit_code = await asyncio.wait_for(sidak(monkeypatch, source, "backup", str(backup_dir)), timeout=60)
         await session.rollback()
 
@@ -304,7 +413,8 @@ async def test_a_backup_taken_during_an_open_write_holds_only_committed_rows(wor
 
 @pytest.mark.parametrize("spoiled", ["photos/originals/", "database/"])
 async def test_a_corrupted_backup_file_is_refused_by_name_and_nothing_is_restored(
-        world, source, tmp_path, monkeypatch, capsys, spoiled):
+    world, source, tmp_path, monkeypatch, capsys, spoiled
+):
     backup_dir = tmp_path / "backup"
     assert await sidak(monkeypatch, source, "backup", str(backup_dir)) == 0
     files = json.loads((backup_dir / "manifest.json").read_text())["files"]
@@ -354,8 +464,10 @@ async def test_a_postgresql_backup_goes_through_sqlite_and_back_unchanged(world,
         pytest.skip("needs SIDAK_TEST_DATABASE_URL: this round trip starts and ends on PostgreSQL")
     original_rows = await every_row(source.database_url)
 
-    with empty_setup("sqlite", tmp_path / "on-sqlite") as on_sqlite, \
-            empty_setup("postgresql", tmp_path / "on-postgresql") as on_postgresql:
+    with (
+        empty_setup("sqlite", tmp_path / "on-sqlite") as on_sqlite,
+        empty_setup("postgresql", tmp_path / "on-postgresql") as on_postgresql,
+    ):
         assert await sidak(monkeypatch, source, "backup", str(tmp_path / "from-postgresql")) == 0
         assert await sidak(monkeypatch, on_sqlite, "restore", str(tmp_path / "from-postgresql")) == 0
         assert await sidak(monkeypatch, on_sqlite, "backup", str(tmp_path / "from-sqlite")) == 0

@@ -23,8 +23,9 @@ async def test_createuser_stores_an_argon2_hashed_password_from_the_environment(
     assert verify_password(user.password_hash, "s3cret-from-env")
 
 
-async def test_createuser_refuses_a_taken_username_without_a_traceback(app, client, settings, monkeypatch, capsys,
-                                                                        make):
+async def test_createuser_refuses_a_taken_username_without_a_traceback(
+    app, client, settings, monkeypatch, capsys, make
+):
     await make.user(username="kepala")
     monkeypatch.setenv("SIDAK_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("SIDAK_DATABASE_URL", settings.database_url)

@@ -26,8 +26,14 @@ async def sqlite_url(tmp_path: Path) -> str:
 
 
 def a_region(code: str) -> dict[str, object]:
-    return {"id": uuid.uuid4(), "code": code, "name": f"Region {code}", "kind": "regency",
-            "timezone": "Asia/Jakarta", "created_at": datetime.now(UTC)}
+    return {
+        "id": uuid.uuid4(),
+        "code": code,
+        "name": f"Region {code}",
+        "kind": "regency",
+        "timezone": "Asia/Jakarta",
+        "created_at": datetime.now(UTC),
+    }
 
 
 async def test_a_transaction_waits_for_another_writer_without_stopping_the_event_loop(sqlite_url, tmp_path):

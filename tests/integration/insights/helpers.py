@@ -45,43 +45,98 @@ NOTHING = {"A1": False, "A2": False, "B1": False, "B2": 0}
 
 def small_instrument(key: str = "uji-kecil") -> dict[str, Any]:
     def yes_no(indicator_id: str, weight: float, photo: str) -> dict[str, Any]:
-        return {"id": indicator_id, "text": {"id": f"Indikator {indicator_id}", "en": f"Indicator {indicator_id}"},
-                "guidance": {"id": f"Panduan {indicator_id}", "en": f"Guidance {indicator_id}"},
-                "type": "yes_no", "weight": weight, "photo": photo}
+        return {
+            "id": indicator_id,
+            "text": {"id": f"Indikator {indicator_id}", "en": f"Indicator {indicator_id}"},
+            "guidance": {"id": f"Panduan {indicator_id}", "en": f"Guidance {indicator_id}"},
+            "type": "yes_no",
+            "weight": weight,
+            "photo": photo,
+        }
 
     return {
-        "key": key, "version": 1, "title": {"id": "Daftar uji kecil", "en": "Small test checklist"},
+        "key": key,
+        "version": 1,
+        "title": {"id": "Daftar uji kecil", "en": "Small test checklist"},
         "dimensions": [
-            {"id": "A", "title": {"id": "Sarana", "en": "Facilities"}, "weight": 50,
-             "indicators": [yes_no("A1", 1, "required"), yes_no("A2", 1, "none")]},
-            {"id": "B", "title": {"id": "Proses", "en": "Process"}, "weight": 50,
-             "indicators": [yes_no("B1", 2, "required"),
-                            {"id": "B2", "text": {"id": "Indikator B2", "en": "Indicator B2"},
-                             "type": "scale_0_3", "weight": 1, "photo": "none"}]},
+            {
+                "id": "A",
+                "title": {"id": "Sarana", "en": "Facilities"},
+                "weight": 50,
+                "indicators": [yes_no("A1", 1, "required"), yes_no("A2", 1, "none")],
+            },
+            {
+                "id": "B",
+                "title": {"id": "Proses", "en": "Process"},
+                "weight": 50,
+                "indicators": [
+                    yes_no("B1", 2, "required"),
+                    {
+                        "id": "B2",
+                        "text": {"id": "Indikator B2", "en": "Indicator B2"},
+                        "type": "scale_0_3",
+                        "weight": 1,
+                        "photo": "none",
+                    },
+                ],
+            },
         ],
     }
 
 
-async def a_wave(make: Factory, instrument: Instrument, *, name: str, kind: str, start: date,
-                 status: str = "review", profile_key: str = "ombudsman-2021") -> Wave:
-    wave = Wave(name=name, kind=kind, instrument_id=instrument.id, profile_key=profile_key,
-                profile=profile_to_dict(PROFILES[profile_key]), integrity_settings={}, period_start=start,
-                period_end=start + timedelta(days=60), status=status, created_at=clock.now())
+async def a_wave(
+    make: Factory,
+    instrument: Instrument,
+    *,
+    name: str,
+    kind: str,
+    start: date,
+    status: str = "review",
+    profile_key: str = "ombudsman-2021",
+) -> Wave:
+    wave = Wave(
+        name=name,
+        kind=kind,
+        instrument_id=instrument.id,
+        profile_key=profile_key,
+        profile=profile_to_dict(PROFILES[profile_key]),
+        integrity_settings={},
+        period_start=start,
+        period_end=start + timedelta(days=60),
+        status=status,
+        created_at=clock.now(),
+    )
     async with make.app.state.session_factory() as session, session.begin():
         session.add(wave)
     return wave
 
 
-async def an_approved_visit(client, make: Factory, wave: Wave, unit: Unit, surveyor: User, reviewer: User,
-                            answers: dict[str, Any], *, day: int = 10,
-                            comments: dict[str, str] | None = None):
+async def an_approved_visit(
+    client,
+    make: Factory,
+    wave: Wave,
+    unit: Unit,
+    surveyor: User,
+    reviewer: User,
+    answers: dict[str, Any],
+    *,
+    day: int = 10,
+    comments: dict[str, str] | None = None,
+):
     """A visit made ``day`` days into the wave's period, approved through the API (which scores it)."""
     assignment = await make.assignment(wave=wave, unit=unit, surveyor=surveyor)
     finished_at = datetime.combine(wave.period_start + timedelta(days=day), time(3, 0), timezone.utc)
     visit = await a_submitted_visit(make, assignment, answers=answers, finished_at=finished_at)
-    response = await client.post(f"/api/review/visits/{visit.id}/decision", headers=make.headers(reviewer), json={
-        "decision": "approve", "revision": visit.revision, "comment": "Disetujui.",
-        "indicator_comments": [{"indicator": k, "text": v} for k, v in (comments or {}).items()]})
+    response = await client.post(
+        f"/api/review/visits/{visit.id}/decision",
+        headers=make.headers(reviewer),
+        json={
+            "decision": "approve",
+            "revision": visit.revision,
+            "comment": "Disetujui.",
+            "indicator_comments": [{"indicator": k, "text": v} for k, v in (comments or {}).items()],
+        },
+    )
     assert response.status_code == 200, response.text
     return visit
 
@@ -133,16 +188,31 @@ async def a_history(client, make: Factory) -> History:
     instrument = await make.instrument(small_instrument())
     admin = await make.user(role="admin")
     history = History(
-        admin=admin, surveyor=await make.user(role="surveyor"),
+        admin=admin,
+        surveyor=await make.user(role="surveyor"),
         supervisor=await make.user(role="supervisor", regions=[region]),
         other_supervisor=await make.user(role="supervisor", regions=[other_region]),
-        region=region, other_region=other_region, dinas=dinas, kecamatan=kecamatan, dinas_kota=dinas_kota,
-        u1=u1, u2=u2, u3=u3, u4=u4, instrument=instrument,
+        region=region,
+        other_region=other_region,
+        dinas=dinas,
+        kecamatan=kecamatan,
+        dinas_kota=dinas_kota,
+        u1=u1,
+        u2=u2,
+        u3=u3,
+        u4=u4,
+        instrument=instrument,
         w1=await a_wave(make, instrument, name="W1", kind="external", start=date(2019, 7, 1)),
         w2=await a_wave(make, instrument, name="W2", kind="internal", start=date(2020, 3, 1)),
         w3=await a_wave(make, instrument, name="W3", kind="external", start=date(2020, 7, 1)),
-        w4=await a_wave(make, instrument, name="W4", kind="external", start=clock.now().date() - timedelta(days=20),
-                        status="fieldwork"),
+        w4=await a_wave(
+            make,
+            instrument,
+            name="W4",
+            kind="external",
+            start=clock.now().date() - timedelta(days=20),
+            status="fieldwork",
+        ),
         visits={},
     )
     plan = {
@@ -154,7 +224,8 @@ async def a_history(client, make: Factory) -> History:
     for wave, answers_by_unit in plan.items():
         for unit, answers in answers_by_unit.items():
             history.visits[(wave.name, unit.name)] = await an_approved_visit(
-                client, make, wave, unit, history.surveyor, admin, answers)
+                client, make, wave, unit, history.surveyor, admin, answers
+            )
     for wave in (history.w1, history.w2, history.w3):
         await publish(client, make, admin, wave)
     return history

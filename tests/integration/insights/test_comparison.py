@@ -7,11 +7,18 @@ from tests.integration.insights.helpers import B2_TWO, a_history, a_wave, an_app
 
 
 def compared(body):
-    return {row["name"]: (row["internal"]["wave"]["name"] if row["internal"] else None,
-                          row["internal"]["score"] if row["internal"] else None,
-                          row["external"]["wave"]["name"] if row["external"] else None,
-                          row["external"]["score"] if row["external"] else None,
-                          row["difference"], row["zone_steps"], row["disagrees"]) for row in body["units"]}
+    return {
+        row["name"]: (
+            row["internal"]["wave"]["name"] if row["internal"] else None,
+            row["internal"]["score"] if row["internal"] else None,
+            row["external"]["wave"]["name"] if row["external"] else None,
+            row["external"]["score"] if row["external"] else None,
+            row["difference"],
+            row["zone_steps"],
+            row["disagrees"],
+        )
+        for row in body["units"]
+    }
 
 
 async def test_each_unit_shows_its_latest_internal_and_external_result_and_where_their_zones_disagree(client, make):
@@ -21,9 +28,9 @@ async def test_each_unit_shows_its_latest_internal_and_external_result_and_where
 
     # internal = W2; external = W3 (the latest published survey)
     assert compared(body) == {
-        "U1": ("W2", "100.00", "W3", "75.00", "25.00", 1, False),   # green against yellow: one step
+        "U1": ("W2", "100.00", "W3", "75.00", "25.00", 1, False),  # green against yellow: one step
         "U2": ("W2", "100.00", "W3", "75.00", "25.00", 1, False),
-        "U3": ("W2", "100.00", "W3", "50.00", "50.00", 2, True),    # green against red
+        "U3": ("W2", "100.00", "W3", "50.00", "50.00", 2, True),  # green against red
         "U4": ("W2", "94.44", "W3", "94.44", "0.00", 0, False),
     }
     assert body["summary"] == {"units": 4, "with_both": 4, "disagreeing": 1}
@@ -51,8 +58,10 @@ async def test_a_unit_with_only_one_kind_of_result_is_listed_without_a_differenc
 
     body = await get_json(client, make, h.admin, "/api/insights/comparison", region=h.other_region.id)
 
-    assert compared(body) == {"U4": ("W2", "94.44", "W3", "94.44", "0.00", 0, False),
-                              "U6": ("W2b", "94.44", None, None, None, None, False)}
+    assert compared(body) == {
+        "U4": ("W2", "94.44", "W3", "94.44", "0.00", 0, False),
+        "U6": ("W2b", "94.44", None, None, None, None, False),
+    }
 
 
 async def test_a_supervisor_compares_only_units_of_their_regions(client, make):
@@ -60,10 +69,12 @@ async def test_a_supervisor_compares_only_units_of_their_regions(client, make):
 
     own = await get_json(client, make, h.supervisor, "/api/insights/comparison")
     by_agency = await get_json(client, make, h.supervisor, "/api/insights/comparison", agency=h.kecamatan.id)
-    other_region = await client.get("/api/insights/comparison", params={"region": str(h.region.id)},
-                                    headers=make.headers(h.other_supervisor))
-    other_agency = await client.get("/api/insights/comparison", params={"agency": str(h.dinas.id)},
-                                    headers=make.headers(h.other_supervisor))
+    other_region = await client.get(
+        "/api/insights/comparison", params={"region": str(h.region.id)}, headers=make.headers(h.other_supervisor)
+    )
+    other_agency = await client.get(
+        "/api/insights/comparison", params={"agency": str(h.dinas.id)}, headers=make.headers(h.other_supervisor)
+    )
 
     assert sorted(compared(own)) == ["U1", "U2", "U3"]
     assert sorted(compared(by_agency)) == ["U3"]

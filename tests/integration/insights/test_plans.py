@@ -33,12 +33,27 @@ async def a_planned_visit(client, make, h):
     finished_at = datetime.combine(h.w4.period_start + timedelta(days=12), time(3, 0), timezone.utc)
     visit = await a_submitted_visit(make, assignment, answers=PLANNED, revision=2, finished_at=finished_at)
     async with make.app.state.session_factory() as session, session.begin():
-        session.add(Review(visit_id=visit.id, revision=1, decision="return", comment="Periksa kembali.",
-                           indicator_comments=[{"indicator": "B1", "text": "Maklumat pelayanan belum dipasang."}],
-                           reviewer_id=h.supervisor.id, decided_at=finished_at + timedelta(days=1)))
-    response = await client.post(f"/api/review/visits/{visit.id}/decision", headers=make.headers(h.supervisor), json={
-        "decision": "approve", "revision": 2, "comment": "Disetujui dengan catatan.",
-        "indicator_comments": [{"indicator": "A1", "text": "Papan alur pelayanan tidak ada."}]})
+        session.add(
+            Review(
+                visit_id=visit.id,
+                revision=1,
+                decision="return",
+                comment="Periksa kembali.",
+                indicator_comments=[{"indicator": "B1", "text": "Maklumat pelayanan belum dipasang."}],
+                reviewer_id=h.supervisor.id,
+                decided_at=finished_at + timedelta(days=1),
+            )
+        )
+    response = await client.post(
+        f"/api/review/visits/{visit.id}/decision",
+        headers=make.headers(h.supervisor),
+        json={
+            "decision": "approve",
+            "revision": 2,
+            "comment": "Disetujui dengan catatan.",
+            "indicator_comments": [{"indicator": "A1", "text": "Papan alur pelayanan tidak ada."}],
+        },
+    )
     assert response.status_code == 200, response.text
     async with make.app.state.session_factory() as session:
         rows = (await session.execute(select(Photo.indicator, Photo.id).where(Photo.visit_id == visit.id))).all()
@@ -57,11 +72,19 @@ async def test_the_plan_lists_unmet_indicators_by_dimension_most_recoverable_poi
     assert body["visit"]["approval_comment"] == "Disetujui dengan catatan."
     assert body["points_recoverable"] == "69.44"
     assert [(d["id"], d["score"], d["points_recoverable"]) for d in body["dimensions"]] == [
-        ("B", "11.11", "44.44"), ("A", "50.00", "25.00")]
-    items = [(i["indicator"], i["score"], i["points_recoverable"], i["answer"]["text"]["id"])
-             for d in body["dimensions"] for i in d["items"]]
-    assert items == [("B1", "0.0000", "33.33", "Tidak"), ("B2", "0.3333", "11.11", "1 dari 3"),
-                     ("A1", "0.0000", "25.00", "Tidak")]
+        ("B", "11.11", "44.44"),
+        ("A", "50.00", "25.00"),
+    ]
+    items = [
+        (i["indicator"], i["score"], i["points_recoverable"], i["answer"]["text"]["id"])
+        for d in body["dimensions"]
+        for i in d["items"]
+    ]
+    assert items == [
+        ("B1", "0.0000", "33.33", "Tidak"),
+        ("B2", "0.3333", "11.11", "1 dari 3"),
+        ("A1", "0.0000", "25.00", "Tidak"),
+    ]
 
 
 async def test_each_item_carries_its_evidence_photo_its_comments_and_its_guidance(client, make):
@@ -71,13 +94,20 @@ async def test_each_item_carries_its_evidence_photo_its_comments_and_its_guidanc
     body = await get_json(client, make, h.admin, f"/api/insights/units/{h.u3.id}/plan")
 
     item = {i["indicator"]: i for d in body["dimensions"] for i in d["items"]}
-    assert item["B1"]["photos"] == [{"id": photos["B1"], "thumb": f"/api/photos/{photos['B1']}/thumb",
-                                     "display": f"/api/photos/{photos['B1']}/display"}]
+    assert item["B1"]["photos"] == [
+        {
+            "id": photos["B1"],
+            "thumb": f"/api/photos/{photos['B1']}/thumb",
+            "display": f"/api/photos/{photos['B1']}/display",
+        }
+    ]
     assert item["B2"]["photos"] == []
     assert [(c["text"], c["decision"]) for c in item["B1"]["comments"]] == [
-        ("Maklumat pelayanan belum dipasang.", "return")]
-    assert [(c["text"], c["decision"]) for c in item["A1"]["comments"]] == [("Papan alur pelayanan tidak ada.",
-                                                                              "approve")]
+        ("Maklumat pelayanan belum dipasang.", "return")
+    ]
+    assert [(c["text"], c["decision"]) for c in item["A1"]["comments"]] == [
+        ("Papan alur pelayanan tidak ada.", "approve")
+    ]
     assert item["A1"]["guidance"] == {"id": "Panduan A1", "en": "Guidance A1"}
     assert item["B2"]["guidance"] is None
     thumb = await client.get(item["A1"]["photos"][0]["thumb"], headers=make.headers(h.other_supervisor))
@@ -93,7 +123,9 @@ async def test_the_plan_of_a_chosen_wave_comes_from_that_waves_visit(client, mak
     # U3 in W3: A1 and A2 not met, 50.00; each is worth 100 · ½ · ½ = 25.00, listed in the checklist's order
     assert (body["visit"]["wave"]["name"], body["visit"]["score"]) == ("W3", "50.00")
     assert [(i["indicator"], i["points_recoverable"]) for d in body["dimensions"] for i in d["items"]] == [
-        ("A1", "25.00"), ("A2", "25.00")]
+        ("A1", "25.00"),
+        ("A2", "25.00"),
+    ]
 
 
 async def test_a_fully_compliant_or_unvisited_unit_has_an_empty_plan(client, make):
@@ -117,9 +149,13 @@ async def test_the_plan_downloads_as_csv_with_the_same_rows(client, make):
     assert response.status_code == 200
     assert 'filename="rencana-perbaikan-u3.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [(r["dimension"], r["indicator"], r["answer"], r["indicator_score"], r["points_recoverable"])
-            for r in rows] == [("B", "B1", "Tidak", "0.0000", "33.33"), ("B", "B2", "1 dari 3", "0.3333", "11.11"),
-                               ("A", "A1", "Tidak", "0.0000", "25.00")]
+    assert [
+        (r["dimension"], r["indicator"], r["answer"], r["indicator_score"], r["points_recoverable"]) for r in rows
+    ] == [
+        ("B", "B1", "Tidak", "0.0000", "33.33"),
+        ("B", "B2", "1 dari 3", "0.3333", "11.11"),
+        ("A", "A1", "Tidak", "0.0000", "25.00"),
+    ]
     assert rows[0]["supervisor_comments"] == "Maklumat pelayanan belum dipasang."
     assert rows[0]["photo_urls"] == f"/api/photos/{photos['B1']}/display"
     assert rows[2]["guidance"] == "Panduan A1" and rows[2]["guidance_en"] == "Guidance A1"
@@ -130,8 +166,7 @@ async def test_a_supervisor_of_another_region_gets_no_plan(client, make):
     h = await a_history(client, make)
 
     for suffix in ("plan", "plan.csv"):
-        response = await client.get(f"/api/insights/units/{h.u3.id}/{suffix}",
-                                    headers=make.headers(h.other_supervisor))
+        response = await client.get(f"/api/insights/units/{h.u3.id}/{suffix}", headers=make.headers(h.other_supervisor))
         assert response.status_code == 404, suffix
     missing = await client.get(f"/api/insights/units/{uuid.uuid4()}/plan", headers=make.headers(h.admin))
     assert missing.status_code == 404

@@ -21,11 +21,18 @@ async def test_units_are_ranked_by_score_and_ties_share_a_rank_with_the_next_ran
     body = await get_json(client, make, h.admin, f"/api/waves/{h.w3.id}/rankings")
 
     # W3: U4 94.44; U1 and U2 75.00 each; U3 50.00 → "1, 2, 2, 4"
-    assert ranked(body["units"]) == [("U4", 1, False, "94.44"), ("U1", 2, True, "75.00"), ("U2", 2, True, "75.00"),
-                                     ("U3", 4, False, "50.00")]
+    assert ranked(body["units"]) == [
+        ("U4", 1, False, "94.44"),
+        ("U1", 2, True, "75.00"),
+        ("U2", 2, True, "75.00"),
+        ("U3", 4, False, "50.00"),
+    ]
     # agencies: Dinas Kota = U4 94.44; Dinas Uji = (75 + 75) / 2 = 75.00; Kecamatan Uji = U3 50.00
-    assert ranked(body["agencies"]) == [("Dinas Kota", 1, False, "94.44"), ("Dinas Uji", 2, False, "75.00"),
-                                        ("Kecamatan Uji", 3, False, "50.00")]
+    assert ranked(body["agencies"]) == [
+        ("Dinas Kota", 1, False, "94.44"),
+        ("Dinas Uji", 2, False, "75.00"),
+        ("Kecamatan Uji", 3, False, "50.00"),
+    ]
     assert [row["zone"] for row in body["units"]["ranked"]] == ["green", "yellow", "yellow", "red"]
     assert body["units"]["unscored"] == [] and body["agencies"]["unscored"] == []
     assert body["agency_kinds"] == ["Dinas", "Kecamatan"]
@@ -44,13 +51,22 @@ async def test_the_most_improved_are_measured_against_the_previous_wave_of_the_s
     # U1 66.67 → 75.00 = +8.33, U2 the same, U3 0.00 → 50.00 = +50.00, U4 100.00 → 94.44 = −5.56
     assert body["previous_wave"]["name"] == "W1"
     changes = {row["name"]: (row["previous_score"], row["change"]) for row in body["units"]["ranked"]}
-    assert changes == {"U1": ("66.67", "8.33"), "U2": ("66.67", "8.33"), "U3": ("0.00", "50.00"),
-                       "U4": ("100.00", "-5.56")}
+    assert changes == {
+        "U1": ("66.67", "8.33"),
+        "U2": ("66.67", "8.33"),
+        "U3": ("0.00", "50.00"),
+        "U4": ("100.00", "-5.56"),
+    }
     assert [(row["name"], row["rank"], row["tied"], row["change"]) for row in body["units"]["most_improved"]] == [
-        ("U3", 1, False, "50.00"), ("U1", 2, True, "8.33"), ("U2", 2, True, "8.33")]
+        ("U3", 1, False, "50.00"),
+        ("U1", 2, True, "8.33"),
+        ("U2", 2, True, "8.33"),
+    ]
     # agencies: Kecamatan Uji 0.00 → 50.00; Dinas Uji (66.67 + 66.67) / 2 = 66.67 → 75.00; Dinas Kota falls
     assert [(row["name"], row["change"]) for row in body["agencies"]["most_improved"]] == [
-        ("Kecamatan Uji", "50.00"), ("Dinas Uji", "8.33")]
+        ("Kecamatan Uji", "50.00"),
+        ("Dinas Uji", "8.33"),
+    ]
 
 
 async def test_improvement_can_be_measured_against_a_chosen_wave(client, make):
@@ -61,7 +77,11 @@ async def test_improvement_can_be_measured_against_a_chosen_wave(client, make):
     # against the internal W2: U1 100.00 → 75.00, U3 100.00 → 50.00, U4 94.44 → 94.44: nobody improved
     assert body["previous_wave"]["name"] == "W2"
     assert {row["name"]: row["change"] for row in body["units"]["ranked"]} == {
-        "U1": "-25.00", "U2": "-25.00", "U3": "-50.00", "U4": "0.00"}
+        "U1": "-25.00",
+        "U2": "-25.00",
+        "U3": "-50.00",
+        "U4": "0.00",
+    }
     assert body["units"]["most_improved"] == []
 
 
@@ -72,8 +92,12 @@ async def test_the_first_wave_of_its_kind_has_nothing_to_improve_on(client, make
 
     assert body["previous_wave"] is None
     # W2: U1, U2 and U3 100.00, U4 94.44
-    assert ranked(body["units"]) == [("U1", 1, True, "100.00"), ("U2", 1, True, "100.00"), ("U3", 1, True, "100.00"),
-                                     ("U4", 4, False, "94.44")]
+    assert ranked(body["units"]) == [
+        ("U1", 1, True, "100.00"),
+        ("U2", 1, True, "100.00"),
+        ("U3", 1, True, "100.00"),
+        ("U4", 4, False, "94.44"),
+    ]
     assert all(row["change"] is None for row in body["units"]["ranked"])
 
 
@@ -111,10 +135,14 @@ async def test_the_rankings_csv_has_a_row_per_unit_and_agency_with_the_same_figu
     assert 'filename="peringkat-w3.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["level"], r["name"], r["rank"], r["tied"], r["score"], r["change"]) for r in rows] == [
-        ("unit", "U4", "1", "no", "94.44", "-5.56"), ("unit", "U1", "2", "yes", "75.00", "8.33"),
-        ("unit", "U2", "2", "yes", "75.00", "8.33"), ("unit", "U3", "4", "no", "50.00", "50.00"),
-        ("agency", "Dinas Kota", "1", "no", "94.44", "-5.56"), ("agency", "Dinas Uji", "2", "no", "75.00", "8.33"),
-        ("agency", "Kecamatan Uji", "3", "no", "50.00", "50.00")]
+        ("unit", "U4", "1", "no", "94.44", "-5.56"),
+        ("unit", "U1", "2", "yes", "75.00", "8.33"),
+        ("unit", "U2", "2", "yes", "75.00", "8.33"),
+        ("unit", "U3", "4", "no", "50.00", "50.00"),
+        ("agency", "Dinas Kota", "1", "no", "94.44", "-5.56"),
+        ("agency", "Dinas Uji", "2", "no", "75.00", "8.33"),
+        ("agency", "Kecamatan Uji", "3", "no", "50.00", "50.00"),
+    ]
     assert rows[1]["visit_ids"] == str(h.visits[("W3", "U1")].id)
 
 
@@ -123,8 +151,9 @@ async def test_a_supervisor_ranks_only_the_units_of_their_regions(client, make):
 
     own = await get_json(client, make, h.supervisor, f"/api/waves/{h.w3.id}/rankings")
     other = await get_json(client, make, h.other_supervisor, f"/api/waves/{h.w3.id}/rankings")
-    refused = await client.get(f"/api/waves/{h.w3.id}/rankings", params={"region": str(h.region.id)},
-                               headers=make.headers(h.other_supervisor))
+    refused = await client.get(
+        f"/api/waves/{h.w3.id}/rankings", params={"region": str(h.region.id)}, headers=make.headers(h.other_supervisor)
+    )
 
     assert ranked(own["units"]) == [("U1", 1, True, "75.00"), ("U2", 1, True, "75.00"), ("U3", 3, False, "50.00")]
     assert ranked(other["units"]) == [("U4", 1, False, "94.44")]
@@ -160,8 +189,7 @@ async def test_the_public_cannot_rank_a_wave_that_is_not_published_nor_compare_w
 
 async def test_public_rankings_measure_improvement_against_published_waves_only(client, make):
     h = await a_history(client, make)
-    later = await a_wave(make, h.instrument, name="W5", kind="external",
-                         start=clock.now().date() + timedelta(days=90))
+    later = await a_wave(make, h.instrument, name="W5", kind="external", start=clock.now().date() + timedelta(days=90))
     await an_approved_visit(client, make, later, h.u1, h.surveyor, h.admin, FULL)
     await publish(client, make, h.admin, later)
 

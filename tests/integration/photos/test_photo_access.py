@@ -23,23 +23,30 @@ from tests.integration.visits.helpers import (
 async def a_stored_photo(client, field, photo):
     declared = declaration(photo)
     visit_id = uuid.uuid4()
-    await client.put(f"/api/visits/{visit_id}", headers=field.headers,
-                     json=visit_document(field.assignment, field.unit, photos=[declared]))
+    await client.put(
+        f"/api/visits/{visit_id}",
+        headers=field.headers,
+        json=visit_document(field.assignment, field.unit, photos=[declared]),
+    )
     response = await upload(client, visit_id, declared, photo, field.headers)
     assert response.status_code in (200, 201)
     return declared["id"]
 
 
-@pytest.mark.parametrize(("who", "expected"), [
-    ("surveyor_who_took_it", 200),
-    ("other_surveyor", 404),
-    ("supervisor_of_region", 200),
-    ("supervisor_of_another_region", 404),
-    ("admin", 200),
-    ("anonymous", 401),
-])
-async def test_a_photo_is_shown_to_its_surveyor_supervisors_of_its_region_and_admins_only(client, make, field, who,
-                                                                                           expected):
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("surveyor_who_took_it", 200),
+        ("other_surveyor", 404),
+        ("supervisor_of_region", 200),
+        ("supervisor_of_another_region", 404),
+        ("admin", 200),
+        ("anonymous", 401),
+    ],
+)
+async def test_a_photo_is_shown_to_its_surveyor_supervisors_of_its_region_and_admins_only(
+    client, make, field, who, expected
+):
     photo_id = await a_stored_photo(client, field, unique_jpeg())
     users = {
         "surveyor_who_took_it": field.surveyor,
@@ -50,14 +57,15 @@ async def test_a_photo_is_shown_to_its_surveyor_supervisors_of_its_region_and_ad
     }
     headers = make.headers(users[who]) if who in users else {}
 
-    responses = [await client.get(f"/api/photos/{photo_id}/{variant}", headers=headers)
-                 for variant in ("original", "display", "thumb")]
+    responses = [
+        await client.get(f"/api/photos/{photo_id}/{variant}", headers=headers)
+        for variant in ("original", "display", "thumb")
+    ]
 
     assert [response.status_code for response in responses] == [expected] * 3
 
 
-async def test_the_original_comes_back_byte_identical_with_private_immutable_caching_and_a_strong_etag(client,
-                                                                                                       field):
+async def test_the_original_comes_back_byte_identical_with_private_immutable_caching_and_a_strong_etag(client, field):
     photo = photo_file("DSCN0012.jpg")
     photo_id = await a_stored_photo(client, field, photo)
 
@@ -71,8 +79,9 @@ async def test_the_original_comes_back_byte_identical_with_private_immutable_cac
     assert "private" in cache_control and "immutable" in cache_control and "max-age=" in cache_control
 
 
-async def test_renderings_lost_from_the_store_are_made_again_from_the_original_when_asked_for(app, client, field,
-                                                                                            tmp_path):
+async def test_renderings_lost_from_the_store_are_made_again_from_the_original_when_asked_for(
+    app, client, field, tmp_path
+):
     # Renderings are not flushed to disk before the receipt: a power cut may lose them or leave them empty.
     photo = photo_file("DSCN0012.jpg")
     photo_id = await a_stored_photo(client, field, photo)
@@ -123,8 +132,9 @@ async def test_a_cached_copy_is_revalidated_with_304_and_no_body(client, field):
     photo_id = await a_stored_photo(client, field, unique_jpeg())
     first = await client.get(f"/api/photos/{photo_id}/thumb", headers=field.headers)
 
-    again = await client.get(f"/api/photos/{photo_id}/thumb",
-                             headers={**field.headers, "If-None-Match": first.headers["etag"]})
+    again = await client.get(
+        f"/api/photos/{photo_id}/thumb", headers={**field.headers, "If-None-Match": first.headers["etag"]}
+    )
 
     assert again.status_code == 304
     assert again.content == b""
@@ -136,17 +146,21 @@ async def test_an_etag_does_not_let_a_stranger_learn_that_a_photo_exists(client,
     photo_id = await a_stored_photo(client, field, photo)
     stranger = await make.user(role="surveyor")
 
-    response = await client.get(f"/api/photos/{photo_id}/original",
-                                headers={**make.headers(stranger), "If-None-Match": f'"{photo.sha256}-original"'})
+    response = await client.get(
+        f"/api/photos/{photo_id}/original",
+        headers={**make.headers(stranger), "If-None-Match": f'"{photo.sha256}-original"'},
+    )
 
     assert response.status_code == 404
 
 
-async def test_a_declared_photo_not_yet_received_an_unknown_photo_and_an_unknown_variant_are_not_found(client,
-                                                                                                       field):
+async def test_a_declared_photo_not_yet_received_an_unknown_photo_and_an_unknown_variant_are_not_found(client, field):
     declared = declaration(unique_jpeg())
-    await client.put(f"/api/visits/{uuid.uuid4()}", headers=field.headers,
-                     json=visit_document(field.assignment, field.unit, photos=[declared]))
+    await client.put(
+        f"/api/visits/{uuid.uuid4()}",
+        headers=field.headers,
+        json=visit_document(field.assignment, field.unit, photos=[declared]),
+    )
     stored_id = await a_stored_photo(client, field, unique_jpeg())
 
     not_received = await client.get(f"/api/photos/{declared['id']}/original", headers=field.headers)

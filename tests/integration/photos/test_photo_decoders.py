@@ -56,7 +56,12 @@ async def test_a_worker_renders_what_the_pipeline_renders_in_process(decoders, s
 
     expected = process_photo(upload)
     assert (rendered.content_type, rendered.width, rendered.height, rendered.phash, rendered.exif) == (
-        expected.content_type, expected.width, expected.height, expected.phash, expected.exif)
+        expected.content_type,
+        expected.width,
+        expected.height,
+        expected.phash,
+        expected.exif,
+    )
     assert rendered.display_path.read_bytes() == expected.display_jpeg
     assert rendered.thumb_path.read_bytes() == expected.thumb_jpeg
     rendered.remove_files()
@@ -106,8 +111,17 @@ async def test_a_refusal_in_a_worker_reaches_the_caller_as_itself(decoders, spoo
 
 
 async def test_photos_in_flight_when_a_worker_dies_are_decoded_again(decoders, spool):
-    uploads = [an_upload(spool, name) for name in ("DSCN0010.jpg", "DSCN0012.jpg", "HMD_Nokia_8.3_5G.jpg",
-                                                    "iphone_hdr_YES.jpg", "portrait_6.jpg", "no_exif.jpg")]
+    uploads = [
+        an_upload(spool, name)
+        for name in (
+            "DSCN0010.jpg",
+            "DSCN0012.jpg",
+            "HMD_Nokia_8.3_5G.jpg",
+            "iphone_hdr_YES.jpg",
+            "portrait_6.jpg",
+            "no_exif.jpg",
+        )
+    ]
     renders = [asyncio.ensure_future(decoders.render(upload, spool, max_pixels=MAX_PIXELS)) for upload in uploads]
     first_pool = decoders._current_pool()
     await asyncio.wait(renders, return_when=asyncio.FIRST_COMPLETED)
@@ -134,8 +148,9 @@ async def test_renderings_of_a_cancelled_upload_are_removed_once_the_worker_is_d
     decoders = PhotoDecoders(workers=1)
     try:
         (await decoders.render(an_upload(spool, "portrait_6.jpg"), spool, max_pixels=MAX_PIXELS)).remove_files()
-        cancelled = asyncio.ensure_future(decoders.render(an_upload(spool, "iphone_13_pro_max.HEIC"), spool,
-                                                          max_pixels=MAX_PIXELS))
+        cancelled = asyncio.ensure_future(
+            decoders.render(an_upload(spool, "iphone_13_pro_max.HEIC"), spool, max_pixels=MAX_PIXELS)
+        )
         await asyncio.sleep(0.1)  # a HEIC of 12 MP takes longer than that to decode
         cancelled.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -145,8 +160,13 @@ async def test_renderings_of_a_cancelled_upload_are_removed_once_the_worker_is_d
     finally:
         decoders.close()
 
-    assert spool_files(spool) == {"portrait_6.jpg.upload", "iphone_13_pro_max.HEIC.upload", "no_exif.jpg.upload",
-                                  after.display_path.name, after.thumb_path.name}
+    assert spool_files(spool) == {
+        "portrait_6.jpg.upload",
+        "iphone_13_pro_max.HEIC.upload",
+        "no_exif.jpg.upload",
+        after.display_path.name,
+        after.thumb_path.name,
+    }
 
 
 # An app process that renders one photo, names its decoder and that decoder's parent (the fork server), then is killed.
@@ -179,8 +199,12 @@ def is_running(pid: int) -> bool:
 def test_the_decoders_die_with_an_app_process_that_is_killed(spool):
     said = spool.parent / "app.out"  # a file, not a pipe: processes left behind would hold a pipe open
     with said.open("w") as output:
-        app = subprocess.run([sys.executable, "-c", KILLED_APP, str(an_upload(spool, "no_exif.jpg")), str(spool)],
-                             stdout=output, stderr=subprocess.STDOUT, timeout=60)
+        app = subprocess.run(
+            [sys.executable, "-c", KILLED_APP, str(an_upload(spool, "no_exif.jpg")), str(spool)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=60,
+        )
 
     assert app.returncode == -signal.SIGKILL, said.read_text()
     worker, fork_server = map(int, said.read_text().split()[:2])

@@ -47,8 +47,9 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     log = (tmp_path_factory.mktemp("moto") / "moto_server.log").open("wb")
     try:
-        server = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+        )
     except OSError as error:
         log.close()
         reason = f"moto_server cannot start ({error}); the S3 store goes untested"
@@ -87,8 +88,14 @@ def a_new_bucket(endpoint: str) -> str:
 
 
 def an_s3_store(endpoint: str) -> S3PhotoStore:
-    return S3PhotoStore(a_new_bucket(endpoint), endpoint=endpoint, access_key_id="testing",
-                        secret_access_key="testing", region="us-east-1", allow_http=True)
+    return S3PhotoStore(
+        a_new_bucket(endpoint),
+        endpoint=endpoint,
+        access_key_id="testing",
+        secret_access_key="testing",
+        region="us-east-1",
+        allow_http=True,
+    )
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -112,6 +119,7 @@ def a_file_holding(folder: Path, data: bytes) -> Path:
 
 
 # --- both stores ------------------------------------------------------------------------------------------------
+
 
 async def test_a_stored_photo_reads_back_whole_and_streamed(store, a_photo_file):
     key = original_key(SHA, "image/jpeg")
@@ -172,8 +180,9 @@ async def test_several_files_moved_in_at_once_are_answered_in_order(store, tmp_p
     files = [a_file_holding(tmp_path, data) for data in (b"original", b"rendering", b"thumbnail")]
     keys = [original_key(SHA, "image/jpeg"), taken, thumb_key(SHA)]
 
-    answers = await store.move_in_all([Move(keys[0], files[0]), Move(keys[1], files[1], durable=False),
-                                       Move(keys[2], files[2], durable=False)])
+    answers = await store.move_in_all(
+        [Move(keys[0], files[0]), Move(keys[1], files[1], durable=False), Move(keys[2], files[2], durable=False)]
+    )
 
     assert answers == [True, False, True]
     assert [await store.get(key) for key in keys] == [b"original", b"first rendering", b"thumbnail"]
@@ -202,8 +211,20 @@ async def test_a_deleted_photo_is_gone(store, tmp_path):
     assert await store.exists(key) is False
 
 
-@pytest.mark.parametrize("key", ["../outside.jpg", "originals/../../outside.jpg", "/etc/passwd", "originals\\ab.jpg",
-                                 "", "originals//ab.jpg", ".tmp/put-x", "originals/./ab.jpg", "a\x00b"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../outside.jpg",
+        "originals/../../outside.jpg",
+        "/etc/passwd",
+        "originals\\ab.jpg",
+        "",
+        "originals//ab.jpg",
+        ".tmp/put-x",
+        "originals/./ab.jpg",
+        "a\x00b",
+    ],
+)
 async def test_keys_that_could_leave_the_store_are_refused(store, key, tmp_path):
     with pytest.raises(ValueError):
         await store.put_file(key, a_file_holding(tmp_path, b"x"))
@@ -212,6 +233,7 @@ async def test_keys_that_could_leave_the_store_are_refused(store, key, tmp_path)
 
 
 # --- the local folder -------------------------------------------------------------------------------------------
+
 
 async def test_a_local_store_leaves_only_the_photo_behind(tmp_path, a_photo_file):
     store = LocalPhotoStore(tmp_path / "photos")
@@ -316,6 +338,7 @@ async def test_an_s3_store_has_no_temporary_files_to_clean(s3_endpoint):
 
 # --- keys and settings ------------------------------------------------------------------------------------------
 
+
 def test_keys_are_content_addressed_and_fanned_out():
     assert original_key(SHA, "image/jpeg") == f"originals/ab/{SHA}.jpg"
     assert original_key(SHA, "image/heic") == f"originals/ab/{SHA}.heic"
@@ -340,17 +363,24 @@ def test_no_store_setting_means_a_folder_in_the_data_dir(tmp_path):
     assert isinstance(store, LocalPhotoStore) and store.root == tmp_path / "photos"
 
 
-@pytest.mark.parametrize(("url", "root"), [("/srv/sidak/photos", "/srv/sidak/photos"),
-                                           ("file:///srv/sidak/photos", "/srv/sidak/photos"),
-                                           ("file://localhost/srv/sidak%20photos", "/srv/sidak photos")])
+@pytest.mark.parametrize(
+    ("url", "root"),
+    [
+        ("/srv/sidak/photos", "/srv/sidak/photos"),
+        ("file:///srv/sidak/photos", "/srv/sidak/photos"),
+        ("file://localhost/srv/sidak%20photos", "/srv/sidak photos"),
+    ],
+)
 def test_a_path_or_file_url_means_that_folder(tmp_path, url, root):
     store = photo_store_from_url(url, tmp_path)
 
     assert isinstance(store, LocalPhotoStore) and store.root == Path(root)
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/photos", "s3://?endpoint=http://x", "s3://bucket?endpont=http://x",
-                                 "file://fileserver/photos"])
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.org/photos", "s3://?endpoint=http://x", "s3://bucket?endpont=http://x", "file://fileserver/photos"],
+)
 def test_a_store_setting_that_cannot_work_is_refused(tmp_path, url):
     with pytest.raises(ValueError):
         photo_store_from_url(url, tmp_path)
@@ -360,8 +390,9 @@ async def test_an_s3_url_with_keys_from_the_environment_reaches_the_bucket(tmp_p
     bucket = a_new_bucket(s3_endpoint)
     environment = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
-    store = photo_store_from_url(f"s3://{bucket}?endpoint={s3_endpoint}&region=us-east-1&allow_http=1", tmp_path,
-                                 environ=environment)
+    store = photo_store_from_url(
+        f"s3://{bucket}?endpoint={s3_endpoint}&region=us-east-1&allow_http=1", tmp_path, environ=environment
+    )
 
     assert isinstance(store, S3PhotoStore) and store.bucket == bucket
     assert await store.put_file(thumb_key(SHA), a_file_holding(tmp_path, b"thumbnail")) is True

@@ -26,11 +26,13 @@ from tests.integration.visits.helpers import (
 
 
 async def a_visit_declaring(client, field, *photos, indicators=None):
-    declared = [declaration(photo, indicator=(indicators or {}).get(i, f"A0{i + 1}"))
-                for i, photo in enumerate(photos)]
+    declared = [declaration(photo, indicator=(indicators or {}).get(i, f"A0{i + 1}")) for i, photo in enumerate(photos)]
     visit_id = uuid.uuid4()
-    response = await client.put(f"/api/visits/{visit_id}", headers=field.headers,
-                                json=visit_document(field.assignment, field.unit, photos=declared))
+    response = await client.put(
+        f"/api/visits/{visit_id}",
+        headers=field.headers,
+        json=visit_document(field.assignment, field.unit, photos=declared),
+    )
     assert response.status_code == 201
     return visit_id, declared
 
@@ -49,8 +51,8 @@ def spool_is_empty(settings):
 
 # --- storing ------------------------------------------------------------------------------------------------------
 
-async def test_the_last_missing_photo_is_stored_byte_identical_and_the_visit_is_submitted(app, client, settings,
-                                                                                          field):
+
+async def test_the_last_missing_photo_is_stored_byte_identical_and_the_visit_is_submitted(app, client, settings, field):
     first, last = photo_file("DSCN0012.jpg"), unique_jpeg()
     visit_id, (first_declared, last_declared) = await a_visit_declaring(client, field, first, last)
     after_first = await upload(client, visit_id, first_declared, first, field.headers)
@@ -74,7 +76,8 @@ async def test_the_last_missing_photo_is_stored_byte_identical_and_the_visit_is_
 
 
 async def test_a_photo_with_gps_far_from_the_unit_is_flagged_far_on_the_receipt_and_old_exif_time_for_reviewers(
-        app, client, field):
+    app, client, field
+):
     photo = photo_file("DSCN0010.jpg")  # GPS in Tuscany, EXIF time 2008
     visit_id, (declared,) = await a_visit_declaring(client, field, photo)
 
@@ -102,7 +105,8 @@ async def test_a_photo_without_exif_is_noted_for_reviewers_as_info_only(app, cli
 
 
 async def test_a_photo_arriving_replaces_its_own_flags_and_leaves_the_visits_other_flags_as_they_were(
-        app, client, field):
+    app, client, field
+):
     far, no_exif = photo_file("DSCN0010.jpg"), photo_file("no_exif.jpg")
     visit_id, (far_declared, no_exif_declared) = await a_visit_declaring(client, field, far, no_exif)
     await upload(client, visit_id, far_declared, far, field.headers)
@@ -113,8 +117,9 @@ async def test_a_photo_arriving_replaces_its_own_flags_and_leaves_the_visits_oth
     after = {(flag.id, flag.code, str(flag.photo_id), flag.computed_at) for flag in await flags_of(app, visit_id)}
     assert before <= after  # the first photo's flags (and the visit's) are the very same rows
     assert {(code, photo_id) for _, code, photo_id, _ in after - before} == {("photo.no_exif", no_exif_declared["id"])}
-    assert [flag["photo_id"] for flag in response.json()["flags"] if flag["code"] == "photo.far"] == \
-        [far_declared["id"]]  # the receipt still lists every flag the surveyor may see
+    assert [flag["photo_id"] for flag in response.json()["flags"] if flag["code"] == "photo.far"] == [
+        far_declared["id"]
+    ]  # the receipt still lists every flag the surveyor may see
 
 
 async def test_an_iphone_heic_is_stored_as_sent_and_rendered_as_jpeg(app, client, field):
@@ -186,7 +191,8 @@ async def test_a_look_alike_of_an_earlier_photo_is_flagged_reused_for_reviewers_
 
 
 async def test_the_same_file_is_found_anywhere_and_a_look_alike_only_among_the_surveyors_and_the_units_visits(
-        app, client, make, field):
+    app, client, make, field
+):
     original = photo_file("DSCN0012.jpg")
     with Image.open(original.path) as image:
         buffer = io.BytesIO()
@@ -216,8 +222,8 @@ async def test_the_same_file_is_found_anywhere_and_a_look_alike_only_among_the_s
 
 # --- refusing -----------------------------------------------------------------------------------------------------
 
-async def test_bytes_that_do_not_match_the_declared_hash_are_refused_and_nothing_is_kept(app, client, settings,
-                                                                                         field):
+
+async def test_bytes_that_do_not_match_the_declared_hash_are_refused_and_nothing_is_kept(app, client, settings, field):
     declared_photo, sent = unique_jpeg(), unique_jpeg()
     visit_id, (declared,) = await a_visit_declaring(client, field, declared_photo)
 
@@ -288,18 +294,20 @@ async def test_a_photo_over_the_size_limit_is_refused_before_it_is_read(client, 
     assert spool_is_empty(settings)
 
 
-async def test_a_body_streamed_past_the_size_limit_is_cut_off_and_its_spool_file_removed(settings, live_server,
-                                                                                         client, field):
+async def test_a_body_streamed_past_the_size_limit_is_cut_off_and_its_spool_file_removed(
+    settings, live_server, client, field
+):
     huge = bytes_file(b"\xff\xd8" + bytes(settings.max_photo_bytes))
     visit_id, (declared,) = await a_visit_declaring(client, field, huge)
 
     async def chunks():  # no Content-Length: the server only learns the size by reading
         for start in range(0, len(huge.data), 1 << 20):
-            yield huge.data[start:start + (1 << 20)]
+            yield huge.data[start : start + (1 << 20)]
 
     async with httpx.AsyncClient(base_url=live_server.url, headers=field.headers, timeout=60) as http:
-        response = await http.put(f"/api/visits/{visit_id}/photos/{declared['id']}", content=chunks(),
-                                  headers={"Content-Type": "image/jpeg"})
+        response = await http.put(
+            f"/api/visits/{visit_id}/photos/{declared['id']}", content=chunks(), headers={"Content-Type": "image/jpeg"}
+        )
 
     assert response.status_code == 413
     assert spool_is_empty(settings)
@@ -327,15 +335,18 @@ async def test_a_photo_for_another_surveyors_visit_is_not_found(client, make, fi
 
 # --- races over real HTTP -----------------------------------------------------------------------------------------
 
-async def test_twenty_racing_uploads_of_one_photo_store_it_once_and_all_succeed(app, settings, client, live_server,
-                                                                                 field):
+
+async def test_twenty_racing_uploads_of_one_photo_store_it_once_and_all_succeed(
+    app, settings, client, live_server, field
+):
     photo = unique_jpeg((1600, 1200))
     visit_id, (declared,) = await a_visit_declaring(client, field, photo)
     path = f"/api/visits/{visit_id}/photos/{declared['id']}"
 
     async with httpx.AsyncClient(base_url=live_server.url, headers=field.headers, timeout=60) as http:
-        responses = await asyncio.gather(*(http.put(path, content=photo.data, headers={"Content-Type": "image/jpeg"})
-                                           for _ in range(20)))
+        responses = await asyncio.gather(
+            *(http.put(path, content=photo.data, headers={"Content-Type": "image/jpeg"}) for _ in range(20))
+        )
 
     assert sorted(response.status_code for response in responses) == [200] * 19 + [201]
     assert len({response.content for response in responses}) == 1
@@ -352,9 +363,14 @@ async def test_two_photos_of_one_visit_arriving_together_complete_it(app, client
     visit_id, declared = await a_visit_declaring(client, field, *photos)
 
     async with httpx.AsyncClient(base_url=live_server.url, headers=field.headers, timeout=60) as http:
-        await asyncio.gather(*(
-            http.put(f"/api/visits/{visit_id}/photos/{d['id']}", content=p.data, headers={"Content-Type": "image/jpeg"})
-            for d, p in zip(declared, photos, strict=True)))
+        await asyncio.gather(
+            *(
+                http.put(
+                    f"/api/visits/{visit_id}/photos/{d['id']}", content=p.data, headers={"Content-Type": "image/jpeg"}
+                )
+                for d, p in zip(declared, photos, strict=True)
+            )
+        )
 
     visit = (await scalars(app, select(Visit).where(Visit.id == visit_id)))[0]
     assert visit.status == "submitted"

@@ -12,8 +12,11 @@ async def results_of(client, make, user, wave, suffix=""):
 
 
 async def decide(client, make, user, visit, decision, comment=None):
-    response = await client.post(f"/api/review/visits/{visit.id}/decision", headers=make.headers(user),
-                                 json={"decision": decision, "revision": visit.revision, "comment": comment})
+    response = await client.post(
+        f"/api/review/visits/{visit.id}/decision",
+        headers=make.headers(user),
+        json={"decision": decision, "revision": visit.revision, "comment": comment},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -15,8 +15,9 @@ async def a_scored_wave(client, make):
     scene = await a_scene(make, units=3, other_units=2)
     unmapped = await make.unit(agency=scene.agency, lat=None, lon=None)
     for seed, unit in enumerate([*scene.units, *scene.other_units, unmapped]):
-        visit = await a_submitted_visit(make, await scene.assignment(make, unit),
-                                        answers=random_answers(scene.instrument, seed))
+        visit = await a_submitted_visit(
+            make, await scene.assignment(make, unit), answers=random_answers(scene.instrument, seed)
+        )
         if seed != 1:  # one unit stays unscored
             await decide(client, make, scene.admin, visit, "approve")
     return scene, unmapped
@@ -26,8 +27,13 @@ def json_figures(body):
     figures = {}
     for level, rows in (("unit", body["units"]), ("agency", body["agencies"]), ("region", body["regions"])):
         for row in rows:
-            figures[(level, row["id"])] = (row["score"], row["zone"], row["grade"], sorted(row["visit_ids"]),
-                                           row["dimensions"].get("B"))
+            figures[(level, row["id"])] = (
+                row["score"],
+                row["zone"],
+                row["grade"],
+                sorted(row["visit_ids"]),
+                row["dimensions"].get("B"),
+            )
     return figures
 
 
@@ -40,9 +46,16 @@ async def test_the_csv_parses_back_to_the_same_figures(client, make):
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
-    parsed = {(row["level"], row["id"]): (row["score"] or None, row["zone"] or None, row["grade"] or None,
-                                          sorted(row["visit_ids"].split()), row["dimension_B"] or None)
-              for row in rows}
+    parsed = {
+        (row["level"], row["id"]): (
+            row["score"] or None,
+            row["zone"] or None,
+            row["grade"] or None,
+            sorted(row["visit_ids"].split()),
+            row["dimension_B"] or None,
+        )
+        for row in rows
+    }
     assert parsed == json_figures(body)
     assert {row["level"] for row in rows} == {"unit", "agency", "region"}
 
@@ -62,8 +75,13 @@ async def test_the_workbook_has_one_sheet_per_level_with_the_same_figures(client
             row = dict(zip(header, values))
             score = None if row["score"] is None else f"{Decimal(str(row['score'])):.2f}"
             dimension_b = None if row["dimension_B"] is None else f"{Decimal(str(row['dimension_B'])):.2f}"
-            parsed[(level, row["id"])] = (score, row["zone"], row["grade"], sorted((row["visit_ids"] or "").split()),
-                                          dimension_b)
+            parsed[(level, row["id"])] = (
+                score,
+                row["zone"],
+                row["grade"],
+                sorted((row["visit_ids"] or "").split()),
+                dimension_b,
+            )
     assert parsed == json_figures(body)
     header, *rows = list(workbook["Unit Layanan"].iter_rows(values_only=True))
     scores = [row[header.index("score")] for row in rows if row[header.index("score")] is not None]
@@ -90,8 +108,11 @@ async def test_the_geojson_has_every_located_unit_as_a_point_with_its_zone_and_s
 async def test_a_supervisors_exports_hold_only_their_regions(client, make):
     scene, _ = await a_scored_wave(client, make)
 
-    rows = list(csv.DictReader(io.StringIO(
-        (await results_of(client, make, scene.supervisor, scene.wave, ".csv")).content.decode("utf-8"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO((await results_of(client, make, scene.supervisor, scene.wave, ".csv")).content.decode("utf-8"))
+        )
+    )
     geojson = json.loads((await results_of(client, make, scene.supervisor, scene.wave, ".geojson")).content)
 
     assert {row["region"] for row in rows if row["level"] != "region"} == {"Kabupaten Cirebon"}

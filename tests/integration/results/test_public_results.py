@@ -10,9 +10,12 @@ async def a_published_wave(client, make):
     scene = await a_scene(make, wave_status="review", units=2, other_units=1)
     visits = []
     for seed, unit in enumerate([*scene.units, *scene.other_units]):
-        visit = await a_submitted_visit(make, await scene.assignment(make, unit),
-                                        answers=random_answers(scene.instrument, seed),
-                                        notes={"A01": "Petugas loket ramah."})
+        visit = await a_submitted_visit(
+            make,
+            await scene.assignment(make, unit),
+            answers=random_answers(scene.instrument, seed),
+            notes={"A01": "Petugas loket ramah."},
+        )
         await decide(client, make, scene.admin, visit, "approve", comment="Disetujui oleh pengawas.")
         visits.append(visit)
     return scene, visits
@@ -21,8 +24,9 @@ async def a_published_wave(client, make):
 async def test_anyone_reads_a_published_waves_scores_and_zones_without_logging_in(client, make):
     scene, _ = await a_published_wave(client, make)
     reviewers_view = await results_of(client, make, scene.admin, scene.wave)
-    assert (await client.post(f"/api/admin/waves/{scene.wave.id}/publish",
-                              headers=make.headers(scene.admin))).status_code == 200
+    assert (
+        await client.post(f"/api/admin/waves/{scene.wave.id}/publish", headers=make.headers(scene.admin))
+    ).status_code == 200
 
     response = await client.get(f"/api/public/waves/{scene.wave.id}/results")
 
@@ -30,8 +34,9 @@ async def test_anyone_reads_a_published_waves_scores_and_zones_without_logging_i
     body = response.json()
     for level in ("units", "agencies", "regions"):
         public = {row["id"]: (row["score"], row["zone"], row["grade"], row["dimensions"]) for row in body[level]}
-        private = {row["id"]: (row["score"], row["zone"], row["grade"], row["dimensions"])
-                   for row in reviewers_view[level]}
+        private = {
+            row["id"]: (row["score"], row["zone"], row["grade"], row["dimensions"]) for row in reviewers_view[level]
+        }
         assert public == private, level
     assert body["wave"]["status"] == "published"
     listed = (await client.get("/api/public/waves")).json()
@@ -46,9 +51,17 @@ async def test_the_public_results_hide_evidence_and_names(client, make):
 
     for visit in visits:
         assert str(visit.id) not in text
-    for secret in (scene.surveyor.display_name, scene.surveyor.username, scene.supervisor.display_name,
-                   scene.admin.username, "visit_ids", "/api/photos/", "Petugas loket ramah", "Disetujui oleh",
-                   str(scene.surveyor.id)):
+    for secret in (
+        scene.surveyor.display_name,
+        scene.surveyor.username,
+        scene.supervisor.display_name,
+        scene.admin.username,
+        "visit_ids",
+        "/api/photos/",
+        "Petugas loket ramah",
+        "Disetujui oleh",
+        str(scene.surveyor.id),
+    ):
         assert secret not in text, secret
 
 

@@ -55,13 +55,22 @@ async def test_a_published_wave_takes_no_more_decisions_nor_visits(client, make)
     await decide(client, make, scene.supervisor, approved, "approve")
     assert (await publish(client, make, scene.admin, scene.wave.id)).status_code == 200
 
-    approve = await client.post(f"/api/review/visits/{pending.id}/decision", headers=make.headers(scene.supervisor),
-                                json={"decision": "approve", "revision": 1})
-    undo = await client.post(f"/api/review/visits/{approved.id}/decision", headers=make.headers(scene.admin),
-                             json={"decision": "reject", "revision": 1, "comment": "Terlambat."})
+    approve = await client.post(
+        f"/api/review/visits/{pending.id}/decision",
+        headers=make.headers(scene.supervisor),
+        json={"decision": "approve", "revision": 1},
+    )
+    undo = await client.post(
+        f"/api/review/visits/{approved.id}/decision",
+        headers=make.headers(scene.admin),
+        json={"decision": "reject", "revision": 1, "comment": "Terlambat."},
+    )
     assignment = await scene.assignment(make, scene.other_units[0])
-    new_visit = await client.put(f"/api/visits/{uuid.uuid4()}", headers=make.headers(scene.surveyor),
-                                 json=visit_document(assignment, scene.other_units[0]))
+    new_visit = await client.put(
+        f"/api/visits/{uuid.uuid4()}",
+        headers=make.headers(scene.surveyor),
+        json=visit_document(assignment, scene.other_units[0]),
+    )
 
     assert approve.status_code == undo.status_code == 409
     assert approve.json()["code"] == undo.json()["code"] == "wave.state"

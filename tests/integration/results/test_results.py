@@ -36,10 +36,12 @@ async def test_approving_a_visit_scores_its_unit_agency_and_region_at_once(clien
 
 async def test_returning_or_rejecting_an_approved_visit_takes_it_out_of_the_results(client, make):
     scene = await a_scene(make)
-    good = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]),
-                                   answers=best_answers(scene.instrument))
-    bad = await a_submitted_visit(make, await scene.assignment(make, scene.units[1]),
-                                  answers=worst_answers(scene.instrument))
+    good = await a_submitted_visit(
+        make, await scene.assignment(make, scene.units[0]), answers=best_answers(scene.instrument)
+    )
+    bad = await a_submitted_visit(
+        make, await scene.assignment(make, scene.units[1]), answers=worst_answers(scene.instrument)
+    )
     await decide(client, make, scene.supervisor, good, "approve")
     await decide(client, make, scene.supervisor, bad, "approve")
     both = by_id((await results_of(client, make, scene.supervisor, scene.wave))["agencies"])[str(scene.agency.id)]
@@ -81,8 +83,21 @@ async def test_results_always_equal_a_recomputation_from_the_approved_visits_ans
         for _ in range(2 if seed % 3 == 0 else 1):
             seed += 1
             visits.append(await a_submitted_visit(make, assignment, answers=random_answers(scene.instrument, seed)))
-    decisions = ["approve", "approve", "approve", "return", "approve", "reject", "approve", "approve", None,
-                 "approve", "approve", "approve", "approve"]
+    decisions = [
+        "approve",
+        "approve",
+        "approve",
+        "return",
+        "approve",
+        "reject",
+        "approve",
+        "approve",
+        None,
+        "approve",
+        "approve",
+        "approve",
+        "approve",
+    ]
     for visit, decision in zip(visits, decisions):
         if decision:
             await decide(client, make, scene.admin, visit, decision, comment="Periksa kembali.")
@@ -92,10 +107,15 @@ async def test_results_always_equal_a_recomputation_from_the_approved_visits_ans
 
     expected = await _recompute_from_answers(make, scene)
     for level in ("units", "agencies", "regions"):
-        got = {row["id"]: (row["score"], row["zone"], sorted(row["visit_ids"])) for row in body[level]
-               if row["score"] is not None}
-        want = {str(key): (two_decimals(score), ombudsman_2021_zone(two_decimals(score)), sorted(visit_ids))
-                for key, (score, visit_ids) in expected[level].items()}
+        got = {
+            row["id"]: (row["score"], row["zone"], sorted(row["visit_ids"]))
+            for row in body[level]
+            if row["score"] is not None
+        }
+        want = {
+            str(key): (two_decimals(score), ombudsman_2021_zone(two_decimals(score)), sorted(visit_ids))
+            for key, (score, visit_ids) in expected[level].items()
+        }
         assert got == want, level
     assert len(expected["units"]) >= 5 and len(expected["regions"]) == 2
 
@@ -112,10 +132,14 @@ async def _recompute_from_answers(make, scene):
     from server.db.models import Agency, Unit
 
     async with make.app.state.session_factory() as session:
-        approved = (await session.execute(
-            select(Visit.id, Visit.unit_id, Unit.agency_id, Agency.region_id).join(Unit, Unit.id == Visit.unit_id)
-            .join(Agency, Agency.id == Unit.agency_id)
-            .where(Visit.wave_id == scene.wave.id, Visit.status == "approved"))).all()
+        approved = (
+            await session.execute(
+                select(Visit.id, Visit.unit_id, Unit.agency_id, Agency.region_id)
+                .join(Unit, Unit.id == Visit.unit_id)
+                .join(Agency, Agency.id == Unit.agency_id)
+                .where(Visit.wave_id == scene.wave.id, Visit.status == "approved")
+            )
+        ).all()
     unit_totals: dict[uuid.UUID, dict[uuid.UUID, Decimal]] = defaultdict(dict)
     parent = {}
     for visit_id, unit_id, agency_id, region_id in approved:
@@ -131,8 +155,10 @@ def _mean_by_parent(children, parent):
     grouped = defaultdict(list)
     for child_id, value in children.items():
         grouped[parent[child_id]].append(value)
-    return {p: (sum(score for score, _ in values) / len(values), [v for _, ids in values for v in ids])
-            for p, values in grouped.items()}
+    return {
+        p: (sum(score for score, _ in values) / len(values), [v for _, ids in values for v in ids])
+        for p, values in grouped.items()
+    }
 
 
 def _as_text_ids(level):

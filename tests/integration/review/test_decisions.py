@@ -50,8 +50,12 @@ async def test_approving_stores_the_visits_score_a_review_and_an_audit_event(cli
     assert stored.dimensions == {k: str(v) for k, v in expected.dimensions.items()}
     assert body["score"]["zone"] == "green" and body["score"]["zone_name"] == "hijau"
     assert await visit_status(app, visit) == "approved"
-    events = await scalar(app, select(func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.action == "review.decision", AuditEvent.entity_id == str(visit.id)))
+    events = await scalar(
+        app,
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "review.decision", AuditEvent.entity_id == str(visit.id)),
+    )
     assert events == 1
     async with app.state.session_factory() as session:
         assert (await verify_stored_chain(session)).ok
@@ -94,8 +98,14 @@ async def test_a_returned_visit_reaches_its_surveyor_with_the_indicator_comments
     scene = await a_scene(make)
     visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]))
 
-    response = await decide(client, make, scene.supervisor, visit, "return",
-                            indicator_comments=[{"indicator": "B02", "text": "Foto alur tidak terbaca."}])
+    response = await decide(
+        client,
+        make,
+        scene.supervisor,
+        visit,
+        "return",
+        indicator_comments=[{"indicator": "B02", "text": "Foto alur tidak terbaca."}],
+    )
 
     assert response.status_code == 200 and response.json()["status"] == "returned"
     mine = await client.get("/api/me/visits", params={"status": "returned"}, headers=make.headers(scene.surveyor))
@@ -109,8 +119,9 @@ async def test_a_comment_on_an_indicator_the_instrument_lacks_is_422(client, mak
     scene = await a_scene(make)
     visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]))
 
-    response = await decide(client, make, scene.supervisor, visit, "return",
-                            indicator_comments=[{"indicator": "Z99", "text": "?"}])
+    response = await decide(
+        client, make, scene.supervisor, visit, "return", indicator_comments=[{"indicator": "Z99", "text": "?"}]
+    )
 
     assert response.status_code == 422 and response.json()["field"] == "indicator_comments[0].indicator"
     assert await count_reviews(app, visit) == 0
@@ -143,8 +154,9 @@ async def test_of_two_approvals_at_once_exactly_one_wins(client, make, app):
     visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]))
     second_supervisor = await make.user(role="supervisor", regions=[scene.region])
 
-    responses = await asyncio.gather(*(decide(client, make, user, visit, "approve")
-                                       for user in (scene.supervisor, second_supervisor, scene.admin)))
+    responses = await asyncio.gather(
+        *(decide(client, make, user, visit, "approve") for user in (scene.supervisor, second_supervisor, scene.admin))
+    )
 
     assert sorted(r.status_code for r in responses) == [200, 409, 409]
     assert await count_reviews(app, visit) == 1
@@ -158,8 +170,7 @@ async def test_of_two_different_decisions_on_what_both_saw_exactly_one_wins(clie
 
     responses = await asyncio.gather(
         decide(client, make, scene.supervisor, visit, "approve", seen_status="submitted"),
-        decide(client, make, second_supervisor, visit, "return", comment="Foto kurang jelas.",
-               seen_status="submitted"),
+        decide(client, make, second_supervisor, visit, "return", comment="Foto kurang jelas.", seen_status="submitted"),
     )
 
     assert sorted(r.status_code for r in responses) == [200, 409]
@@ -219,8 +230,9 @@ async def test_a_rejected_visit_is_final(client, make, app):
 
 async def test_a_visit_scored_zero_is_approved_as_red(client, make):
     scene = await a_scene(make)
-    visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]),
-                                    answers=worst_answers(scene.instrument))
+    visit = await a_submitted_visit(
+        make, await scene.assignment(make, scene.units[0]), answers=worst_answers(scene.instrument)
+    )
 
     body = (await decide(client, make, scene.supervisor, visit, "approve")).json()
 
@@ -244,8 +256,9 @@ async def test_decision_bodies_with_unknown_fields_or_no_revision_are_422(client
     visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]))
     url = f"/api/review/visits/{visit.id}/decision"
 
-    extra = await client.post(url, json={"decision": "approve", "revision": 1, "score": 100},
-                              headers=make.headers(scene.supervisor))
+    extra = await client.post(
+        url, json={"decision": "approve", "revision": 1, "score": 100}, headers=make.headers(scene.supervisor)
+    )
     missing = await client.post(url, json={"decision": "approve"}, headers=make.headers(scene.supervisor))
 
     assert extra.status_code == missing.status_code == 422

@@ -36,10 +36,16 @@ async def test_a_supervisor_without_regions_sees_an_empty_queue(client, make):
 
 async def test_each_row_names_the_place_surveyor_flags_and_photo_counts(client, make):
     scene = await a_scene(make)
-    visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]), flags=[
-        FlagSpec("photo.far", "warning", on_photo_of="A01"), FlagSpec("photo.far", "warning", on_photo_of="A02"),
-        FlagSpec("geo.outside", "critical"), FlagSpec("photo.no_exif", "info", on_photo_of="A01"),
-    ])
+    visit = await a_submitted_visit(
+        make,
+        await scene.assignment(make, scene.units[0]),
+        flags=[
+            FlagSpec("photo.far", "warning", on_photo_of="A01"),
+            FlagSpec("photo.far", "warning", on_photo_of="A02"),
+            FlagSpec("geo.outside", "critical"),
+            FlagSpec("photo.no_exif", "info", on_photo_of="A01"),
+        ],
+    )
 
     row = (await queue(client, make, scene.supervisor))["items"][0]
 
@@ -62,8 +68,9 @@ async def test_each_row_names_the_place_surveyor_flags_and_photo_counts(client, 
 async def test_incomplete_visits_stay_out_of_the_queue_unless_asked_for(client, make):
     scene = await a_scene(make)
     ready = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]))
-    waiting = await a_submitted_visit(make, await scene.assignment(make, scene.units[1]), status="incomplete",
-                                      photos_stored=False)
+    waiting = await a_submitted_visit(
+        make, await scene.assignment(make, scene.units[1]), status="incomplete", photos_stored=False
+    )
 
     default = await queue(client, make, scene.supervisor)
     incomplete = await queue(client, make, scene.supervisor, status="incomplete")
@@ -77,11 +84,11 @@ async def test_incomplete_visits_stay_out_of_the_queue_unless_asked_for(client, 
 async def test_filters_narrow_the_queue_and_counts_ignore_only_their_own_filter(client, make):
     scene = await a_scene(make, units=3)
     flagged = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]), flags=["geo.outside"])
-    approved = await a_submitted_visit(make, await scene.assignment(make, scene.units[1]), status="approved",
-                                       flags=["geo.outside", "visit.too_fast"])
+    approved = await a_submitted_visit(
+        make, await scene.assignment(make, scene.units[1]), status="approved", flags=["geo.outside", "visit.too_fast"]
+    )
     plain = await a_submitted_visit(make, await scene.assignment(make, scene.units[2]))
-    elsewhere = await a_submitted_visit(make, await scene.assignment(make, scene.other_units[0]),
-                                        flags=["geo.outside"])
+    elsewhere = await a_submitted_visit(make, await scene.assignment(make, scene.other_units[0]), flags=["geo.outside"])
 
     by_flag = await queue(client, make, scene.admin, flag="geo.outside", region=str(scene.region.id))
     by_status = await queue(client, make, scene.admin, status="submitted", agency=str(scene.agency.id))
@@ -133,8 +140,9 @@ async def test_reviewable_waves_list_the_waves_of_the_callers_regions_with_count
     await a_submitted_visit(make, await scene.assignment(make, scene.units[0]))
     await a_submitted_visit(make, await scene.assignment(make, scene.units[1]), status="approved")
     other_wave = await scene.another_wave(make, name="Gelombang Kota")
-    await a_submitted_visit(make, await make.assignment(wave=other_wave, unit=scene.other_units[0],
-                                                        surveyor=scene.surveyor))
+    await a_submitted_visit(
+        make, await make.assignment(wave=other_wave, unit=scene.other_units[0], surveyor=scene.surveyor)
+    )
     await scene.another_wave(make, status="draft")
 
     mine = (await client.get("/api/review/waves", headers=make.headers(scene.supervisor))).json()

@@ -20,8 +20,12 @@ async def test_each_answer_comes_with_its_indicator_text_and_beside_its_photos(c
     answers = best_answers(scene.instrument)
     answers["B01"] = 1
     del answers["C06"]  # left unanswered
-    visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]), answers=answers,
-                                    notes={"B01": "Papan persyaratan tertutup lemari."})
+    visit = await a_submitted_visit(
+        make,
+        await scene.assignment(make, scene.units[0]),
+        answers=answers,
+        notes={"B01": "Papan persyaratan tertutup lemari."},
+    )
 
     body = (await detail(client, make, scene.supervisor, visit.id)).json()
 
@@ -44,12 +48,17 @@ async def test_each_answer_comes_with_its_indicator_text_and_beside_its_photos(c
 
 async def test_flags_are_explained_in_both_languages_most_severe_first(client, make):
     scene = await a_scene(make)
-    visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]), flags=[
-        FlagSpec("photo.no_exif", "info", on_photo_of="A01"),
-        FlagSpec("geo.outside", "critical", "840 m away",
-                 facts={"distance_m": 840, "geofence_m": 100, "accuracy_m": 9}),
-        FlagSpec("photo.far", "warning", on_photo_of="A01"),
-    ])
+    visit = await a_submitted_visit(
+        make,
+        await scene.assignment(make, scene.units[0]),
+        flags=[
+            FlagSpec("photo.no_exif", "info", on_photo_of="A01"),
+            FlagSpec(
+                "geo.outside", "critical", "840 m away", facts={"distance_m": 840, "geofence_m": 100, "accuracy_m": 9}
+            ),
+            FlagSpec("photo.far", "warning", on_photo_of="A01"),
+        ],
+    )
 
     body = (await detail(client, make, scene.supervisor, visit.id)).json()
 
@@ -69,8 +78,7 @@ async def test_positions_carry_their_distance_to_the_unit_and_the_visit_its_time
     unit = scene.units[0]
     near = (unit.lat + 0.0003, unit.lon, 10.0)
     far = (unit.lat + 0.01, unit.lon, 25.0)
-    visit = await a_submitted_visit(make, await scene.assignment(make, unit), positions=[far, near],
-                                    duration_s=37 * 60)
+    visit = await a_submitted_visit(make, await scene.assignment(make, unit), positions=[far, near], duration_s=37 * 60)
 
     body = (await detail(client, make, scene.supervisor, visit.id)).json()
 
@@ -81,20 +89,36 @@ async def test_positions_carry_their_distance_to_the_unit_and_the_visit_its_time
     assert [p["is_within_geofence"] for p in body["positions"]] == [False, True]
     assert body["nearest_distance_m"] == body["positions"][1]["distance_to_unit_m"]
     assert body["time_on_site_s"] == 37 * 60
-    assert body["unit"] == {"id": str(unit.id), "name": unit.name, "address": unit.address, "lat": unit.lat,
-                            "lon": unit.lon, "geofence_m": unit.geofence_m, "opening_hours": unit.opening_hours}
+    assert body["unit"] == {
+        "id": str(unit.id),
+        "name": unit.name,
+        "address": unit.address,
+        "lat": unit.lat,
+        "lon": unit.lon,
+        "geofence_m": unit.geofence_m,
+        "opening_hours": unit.opening_hours,
+    }
 
 
 async def test_revision_history_shows_what_changed_and_the_reviews_so_far(client, make, app):
     scene = await a_scene(make)
     before = best_answers(scene.instrument)
     before["A05"] = False
-    visit = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]), revision=2,
-                                    previous_answers=before)
+    visit = await a_submitted_visit(
+        make, await scene.assignment(make, scene.units[0]), revision=2, previous_answers=before
+    )
     async with app.state.session_factory() as session, session.begin():
-        session.add(Review(visit_id=visit.id, revision=1, decision="return", comment="Foto A05 buram.",
-                           indicator_comments=[{"indicator": "A05", "text": "Ulangi fotonya."}],
-                           reviewer_id=scene.supervisor.id, decided_at=clock.now() - timedelta(hours=2)))
+        session.add(
+            Review(
+                visit_id=visit.id,
+                revision=1,
+                decision="return",
+                comment="Foto A05 buram.",
+                indicator_comments=[{"indicator": "A05", "text": "Ulangi fotonya."}],
+                reviewer_id=scene.supervisor.id,
+                decided_at=clock.now() - timedelta(hours=2),
+            )
+        )
 
     body = (await detail(client, make, scene.supervisor, visit.id)).json()
 

@@ -59,19 +59,33 @@ async def two_surveyors(client, make: Factory) -> TwoSurveyors:
     photo = unique_jpeg()
     declared = declaration(photo)
     visit_id = uuid.uuid4()
-    sent = await client.put(f"/api/visits/{visit_id}", headers=make.headers(theirs),
-                            json=visit_document(their_assignment, unit, photos=[declared]))
+    sent = await client.put(
+        f"/api/visits/{visit_id}",
+        headers=make.headers(theirs),
+        json=visit_document(their_assignment, unit, photos=[declared]),
+    )
     assert sent.status_code == 201, sent.text
     stored = await upload(client, visit_id, declared, photo, make.headers(theirs))
     assert stored.status_code == 201, stored.text
-    return TwoSurveyors(region=region, unit=unit, wave=wave, ours=ours, theirs=theirs, our_assignment=our_assignment,
-                        their_assignment=their_assignment,
-                        supervisor=await make.user(role="supervisor", regions=[region]),
-                        admin=await make.user(role="admin"), their_visit_id=visit_id, their_photo_id=declared["id"],
-                        their_photo=photo, make=make)
+    return TwoSurveyors(
+        region=region,
+        unit=unit,
+        wave=wave,
+        ours=ours,
+        theirs=theirs,
+        our_assignment=our_assignment,
+        their_assignment=their_assignment,
+        supervisor=await make.user(role="supervisor", regions=[region]),
+        admin=await make.user(role="admin"),
+        their_visit_id=visit_id,
+        their_photo_id=declared["id"],
+        their_photo=photo,
+        make=make,
+    )
 
 
 # --- the app over real HTTP -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RawHttp:
@@ -79,8 +93,14 @@ class RawHttp:
 
     def get(self, raw_target: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         """Send ``GET <raw_target> HTTP/1.1`` exactly as written; the status and the body."""
-        lines = [f"GET {raw_target} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "Connection: close",
-                 *(f"{name}: {value}" for name, value in (headers or {}).items()), "", ""]
+        lines = [
+            f"GET {raw_target} HTTP/1.1",
+            f"Host: 127.0.0.1:{self.port}",
+            "Connection: close",
+            *(f"{name}: {value}" for name, value in (headers or {}).items()),
+            "",
+            "",
+        ]
         with socket.create_connection(("127.0.0.1", self.port), timeout=30) as connection:
             connection.sendall("\r\n".join(lines).encode("latin-1"))
             answer = b""

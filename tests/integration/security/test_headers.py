@@ -55,9 +55,16 @@ async def test_every_file_of_the_phone_app_and_the_console_carries_the_headers(c
 
 async def test_api_answers_errors_and_the_schema_carry_the_headers(client, make):
     admin = await make.user(role="admin")
-    calls = [("GET", "/api/public/waves", {}), ("GET", "/api/me/assignments", {}), ("GET", "/api/no-such-thing", {}),
-             ("DELETE", "/api/auth/login", {}), ("GET", "/api/admin/regions", make.headers(admin)),
-             ("GET", "/no-such-page", {}), ("GET", "/schema/openapi.json", {}), ("GET", "/schema", {})]
+    calls = [
+        ("GET", "/api/public/waves", {}),
+        ("GET", "/api/me/assignments", {}),
+        ("GET", "/api/no-such-thing", {}),
+        ("DELETE", "/api/auth/login", {}),
+        ("GET", "/api/admin/regions", make.headers(admin)),
+        ("GET", "/no-such-page", {}),
+        ("GET", "/schema/openapi.json", {}),
+        ("GET", "/schema", {}),
+    ]
     seen = set()
     for method, url, headers in calls:
         response = await client.request(method, url, headers=headers)
@@ -76,8 +83,11 @@ class InlineScripts(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
-        if tag == "script" and "src" not in named and named.get("type") not in ("application/json",
-                                                                                 "application/ld+json"):
+        if (
+            tag == "script"
+            and "src" not in named
+            and named.get("type") not in ("application/json", "application/ld+json")
+        ):
             self._in_inline_script = True
         for name, value in attrs:
             if name.startswith("on"):
@@ -94,8 +104,9 @@ class InlineScripts(HTMLParser):
             self.found.append(f"<script>{data.strip()[:40]}…")
 
 
-@pytest.mark.parametrize("page", sorted(str(p.relative_to(REPO)) for folder in STATIC_ROOTS
-                                        for p in (REPO / folder).rglob("*.html")))
+@pytest.mark.parametrize(
+    "page", sorted(str(p.relative_to(REPO)) for folder in STATIC_ROOTS for p in (REPO / folder).rglob("*.html"))
+)
 def test_no_page_needs_an_inline_script(page):
     parser = InlineScripts()
     parser.feed((REPO / page).read_text())

@@ -15,12 +15,16 @@ PAST_INT32 = 2**40
 
 
 @pytest.mark.parametrize("number", [HUGE, PAST_INT32])
-async def test_a_visit_revision_past_the_column_is_refused_on_every_database(client, two_surveyors: TwoSurveyors,
-                                                                            number):
+async def test_a_visit_revision_past_the_column_is_refused_on_every_database(
+    client, two_surveyors: TwoSurveyors, number
+):
     them = two_surveyors
 
-    response = await client.put(f"/api/visits/{uuid.uuid4()}", headers=them.headers(them.ours),
-                                json=visit_document(them.our_assignment, them.unit, revision=number))
+    response = await client.put(
+        f"/api/visits/{uuid.uuid4()}",
+        headers=them.headers(them.ours),
+        json=visit_document(them.our_assignment, them.unit, revision=number),
+    )
 
     assert response.status_code == 422, response.text
 
@@ -29,8 +33,11 @@ async def test_a_declared_photo_size_past_any_column_is_refused(client, two_surv
     them = two_surveyors
     declared = {**declaration(unique_jpeg()), "size": HUGE}
 
-    response = await client.put(f"/api/visits/{uuid.uuid4()}", headers=them.headers(them.ours),
-                                json=visit_document(them.our_assignment, them.unit, photos=[declared]))
+    response = await client.put(
+        f"/api/visits/{uuid.uuid4()}",
+        headers=them.headers(them.ours),
+        json=visit_document(them.our_assignment, them.unit, photos=[declared]),
+    )
 
     assert response.status_code == 422, response.text
 
@@ -41,15 +48,28 @@ async def test_huge_numbers_in_queries_paths_and_admin_bodies_are_invalid_input(
 
     answers = {
         "queue offset": await client.get(f"/api/review/visits?offset={HUGE}", headers=supervisor),
-        "instrument version in a path": await client.get(f"/api/admin/instruments/ombudsman-kepatuhan/{HUGE}",
-                                                         headers=admin),
-        "instrument version in a new wave": await client.post("/api/admin/waves", headers=admin, json={
-            "name": "Gelombang Besar", "instrument": {"key": "ombudsman-kepatuhan", "version": HUGE},
-            "period": {"start": "2026-01-01", "end": "2026-02-01"}}),
-        "decision revision": await client.post(f"/api/review/visits/{them.their_visit_id}/decision",
-                                               headers=supervisor, json={"decision": "approve", "revision": HUGE}),
+        "instrument version in a path": await client.get(
+            f"/api/admin/instruments/ombudsman-kepatuhan/{HUGE}", headers=admin
+        ),
+        "instrument version in a new wave": await client.post(
+            "/api/admin/waves",
+            headers=admin,
+            json={
+                "name": "Gelombang Besar",
+                "instrument": {"key": "ombudsman-kepatuhan", "version": HUGE},
+                "period": {"start": "2026-01-01", "end": "2026-02-01"},
+            },
+        ),
+        "decision revision": await client.post(
+            f"/api/review/visits/{them.their_visit_id}/decision",
+            headers=supervisor,
+            json={"decision": "approve", "revision": HUGE},
+        ),
     }
 
     assert {name: answer.status_code for name, answer in answers.items()} == {
-        "queue offset": 422, "instrument version in a path": 422, "instrument version in a new wave": 422,
-        "decision revision": 409}  # compared with the visit's revision, not stored: "not the revision you saw"
+        "queue offset": 422,
+        "instrument version in a path": 422,
+        "instrument version in a new wave": 422,
+        "decision revision": 409,
+    }  # compared with the visit's revision, not stored: "not the revision you saw"

@@ -11,16 +11,31 @@ import pytest
 from tests.integration.security.conftest import RawHttp, TwoSurveyors
 
 REPO = Path(__file__).resolve().parents[3]
-DOT_DOTS = ["../../..", "..%2f..%2f..", "%2e%2e%2f%2e%2e%2f%2e%2e", "%2e%2e/%2e%2e/%2e%2e", "..%252f..%252f..",
-            "..%5c..%5c..", "..\\..\\..", "%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae", "....//....//....",
-            "..;/..;/..", ".%2e/.%2e/.%2e"]
+DOT_DOTS = [
+    "../../..",
+    "..%2f..%2f..",
+    "%2e%2e%2f%2e%2e%2f%2e%2e",
+    "%2e%2e/%2e%2e/%2e%2e",
+    "..%252f..%252f..",
+    "..%5c..%5c..",
+    "..\\..\\..",
+    "%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae",
+    "....//....//....",
+    "..;/..;/..",
+    ".%2e/.%2e/.%2e",
+]
 TARGETS = ["etc/passwd", "pyproject.toml", "server/config.py", "server/app.py"]
 
 
 def secrets_in(body: bytes, settings) -> list[str]:
-    markers = {"/etc/passwd": b"root:x:0:0", "pyproject.toml": b"[build-system]",
-               "server/config.py": b"def load_secret_key", "server/app.py": b"def create_app",
-               "an SQLite database": b"SQLite format 3", "the signing secret": settings.secret_key.encode()}
+    markers = {
+        "/etc/passwd": b"root:x:0:0",
+        "pyproject.toml": b"[build-system]",
+        "server/config.py": b"def load_secret_key",
+        "server/app.py": b"def create_app",
+        "an SQLite database": b"SQLite format 3",
+        "the signing secret": settings.secret_key.encode(),
+    }
     return [name for name, marker in markers.items() if marker in body]
 
 
@@ -29,17 +44,31 @@ def attack_paths(photo_id: str) -> list[str]:
     for dots in DOT_DOTS:
         for target in TARGETS:
             escaped = target.replace("/", "%2f") if "%2f" in dots else target
-            paths += [f"/{dots}/{escaped}", f"/console/{dots}/{escaped}", f"/js/{dots}/{escaped}",
-                      f"/api/photos/{dots}/{escaped}/original", f"/api/photos/{photo_id}/{dots}/{escaped}",
-                      f"/api/photos/{photo_id}/{dots}%2f{escaped}"]
-    paths += ["/..%00/pyproject.toml", "/%00../pyproject.toml", "//etc/passwd", "/console//etc/passwd",
-              "/console/%2fetc%2fpasswd", "/api/photos/%2fetc%2fpasswd/original", "/sidak-test.db", "/secret.key",
-              "/console/../../data/secret.key"]
+            paths += [
+                f"/{dots}/{escaped}",
+                f"/console/{dots}/{escaped}",
+                f"/js/{dots}/{escaped}",
+                f"/api/photos/{dots}/{escaped}/original",
+                f"/api/photos/{photo_id}/{dots}/{escaped}",
+                f"/api/photos/{photo_id}/{dots}%2f{escaped}",
+            ]
+    paths += [
+        "/..%00/pyproject.toml",
+        "/%00../pyproject.toml",
+        "//etc/passwd",
+        "/console//etc/passwd",
+        "/console/%2fetc%2fpasswd",
+        "/api/photos/%2fetc%2fpasswd/original",
+        "/sidak-test.db",
+        "/secret.key",
+        "/console/../../data/secret.key",
+    ]
     return paths
 
 
-async def test_no_photo_id_variant_or_file_name_reaches_outside_what_is_served(two_surveyors: TwoSurveyors,
-                                                                                raw_http: RawHttp, settings):
+async def test_no_photo_id_variant_or_file_name_reaches_outside_what_is_served(
+    two_surveyors: TwoSurveyors, raw_http: RawHttp, settings
+):
     headers = two_surveyors.headers(two_surveyors.admin)
     leaks, server_errors = [], []
     for path in attack_paths(two_surveyors.their_photo_id):
@@ -53,8 +82,9 @@ async def test_no_photo_id_variant_or_file_name_reaches_outside_what_is_served(t
     assert not server_errors, "\n".join(server_errors)
 
 
-async def test_the_raw_client_does_reach_files_and_photos_that_are_served(two_surveyors: TwoSurveyors,
-                                                                           raw_http: RawHttp):
+async def test_the_raw_client_does_reach_files_and_photos_that_are_served(
+    two_surveyors: TwoSurveyors, raw_http: RawHttp
+):
     """The check above is only worth something if the same client fetches what is meant to be fetched."""
     headers = two_surveyors.headers(two_surveyors.admin)
 
@@ -65,8 +95,9 @@ async def test_the_raw_client_does_reach_files_and_photos_that_are_served(two_su
     assert page_status == 200 and page == (REPO / "console" / "index.html").read_bytes()
 
 
-@pytest.mark.parametrize("variant", ["..", "%2e%2e", "original%00", "original/..", "ORIGINAL", "original.jpg",
-                                     "..%2f..%2foriginal"])
+@pytest.mark.parametrize(
+    "variant", ["..", "%2e%2e", "original%00", "original/..", "ORIGINAL", "original.jpg", "..%2f..%2foriginal"]
+)
 async def test_a_variant_is_one_of_three_words(two_surveyors: TwoSurveyors, raw_http: RawHttp, variant):
     headers = two_surveyors.headers(two_surveyors.theirs)
 

@@ -21,8 +21,10 @@ async def test_photo_answers_are_never_cacheable_by_shared_caches(client, two_su
         assert response.status_code == 200
         assert_private(response.headers["cache-control"])
 
-        revalidated = await client.get(f"/api/photos/{them.their_photo_id}/{variant}",
-                                       headers={**them.headers(viewer), "If-None-Match": response.headers["etag"]})
+        revalidated = await client.get(
+            f"/api/photos/{them.their_photo_id}/{variant}",
+            headers={**them.headers(viewer), "If-None-Match": response.headers["etag"]},
+        )
         assert revalidated.status_code == 304
         assert_private(revalidated.headers["cache-control"])
 

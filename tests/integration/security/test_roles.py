@@ -17,8 +17,15 @@ from tests.factories import TEST_PASSWORD
 @pytest.mark.parametrize("role", ["staff", "unit_staff", "unit", "kepala_unit", "petugas_layanan", "ADMIN", ""])
 async def test_the_database_refuses_any_role_but_the_three(app, role):
     now = clock.now()
-    row = User(username=f"staf-{uuid.uuid4().hex[:8]}", display_name="Staf Loket", role=role,
-               password_hash="x", is_active=True, created_at=now, password_changed_at=now)
+    row = User(
+        username=f"staf-{uuid.uuid4().hex[:8]}",
+        display_name="Staf Loket",
+        role=role,
+        password_hash="x",
+        is_active=True,
+        created_at=now,
+        password_changed_at=now,
+    )
 
     with pytest.raises(IntegrityError):
         async with app.state.session_factory() as session, session.begin():
@@ -28,8 +35,11 @@ async def test_the_database_refuses_any_role_but_the_three(app, role):
 async def test_the_admin_api_creates_no_account_for_a_units_staff(client, make):
     admin = await make.user(role="admin")
 
-    response = await client.post("/api/admin/users", headers=make.headers(admin), json={
-        "username": "staf.loket", "display_name": "Staf Loket", "role": "unit_staff", "password": TEST_PASSWORD})
+    response = await client.post(
+        "/api/admin/users",
+        headers=make.headers(admin),
+        json={"username": "staf.loket", "display_name": "Staf Loket", "role": "unit_staff", "password": TEST_PASSWORD},
+    )
 
     assert response.status_code == 422
     users = (await client.get("/api/admin/users", headers=make.headers(admin))).json()
@@ -45,8 +55,11 @@ async def test_the_published_api_names_exactly_three_roles(client):
 async def test_a_correctly_signed_token_claiming_another_role_is_refused(client, app, make):
     surveyor = await make.user(role="surveyor")
     settings = app.state.settings
-    token, _ = issue_access_token(Principal(id=surveyor.id, username=surveyor.username, role="unit_staff"),
-                                  settings.secret_key, settings.access_token_ttl_s)
+    token, _ = issue_access_token(
+        Principal(id=surveyor.id, username=surveyor.username, role="unit_staff"),
+        settings.secret_key,
+        settings.access_token_ttl_s,
+    )
 
     response = await client.get("/api/me/assignments", headers={"Authorization": f"Bearer {token}"})
 

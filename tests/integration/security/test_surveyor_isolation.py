@@ -61,8 +61,11 @@ async def test_a_surveyor_lists_only_their_own_assignments_and_visits(client, tw
 async def test_a_surveyor_cannot_send_a_visit_on_another_surveyors_assignment(client, two_surveyors: TwoSurveyors):
     them = two_surveyors
 
-    response = await client.put(f"/api/visits/{uuid.uuid4()}", headers=them.headers(them.ours),
-                                json=visit_document(them.their_assignment, them.unit))
+    response = await client.put(
+        f"/api/visits/{uuid.uuid4()}",
+        headers=them.headers(them.ours),
+        json=visit_document(them.their_assignment, them.unit),
+    )
 
     assert response.status_code == 403
     assert response.json()["code"] == "visit.assignment_forbidden"
@@ -72,10 +75,12 @@ async def test_a_surveyor_cannot_overwrite_or_add_to_another_surveyors_visit(cli
     them = two_surveyors
     photo = unique_jpeg()
 
-    replay = await client.put(f"/api/visits/{them.their_visit_id}", headers=them.headers(them.ours),
-                              json=visit_document(them.our_assignment, them.unit, photos=[declaration(photo)]))
-    into_theirs = await upload(client, them.their_visit_id, {"id": them.their_photo_id}, photo,
-                               them.headers(them.ours))
+    replay = await client.put(
+        f"/api/visits/{them.their_visit_id}",
+        headers=them.headers(them.ours),
+        json=visit_document(them.our_assignment, them.unit, photos=[declaration(photo)]),
+    )
+    into_theirs = await upload(client, them.their_visit_id, {"id": them.their_photo_id}, photo, them.headers(them.ours))
 
     assert replay.status_code in (403, 409)
     assert into_theirs.status_code == 404
@@ -85,8 +90,11 @@ async def test_a_surveyor_cannot_overwrite_or_add_to_another_surveyors_visit(cli
 
 async def test_no_surveyor_sees_a_score_or_a_result_before_the_wave_is_published(client, two_surveyors: TwoSurveyors):
     them = two_surveyors
-    approved = await client.post(f"/api/review/visits/{them.their_visit_id}/decision",
-                                 headers=them.headers(them.supervisor), json={"decision": "approve", "revision": 1})
+    approved = await client.post(
+        f"/api/review/visits/{them.their_visit_id}/decision",
+        headers=them.headers(them.supervisor),
+        json={"decision": "approve", "revision": 1},
+    )
     assert approved.status_code == 200, approved.text
     results = (await client.get(f"/api/waves/{them.wave.id}/results", headers=them.headers(them.admin))).json()
     assert "score" in keys_anywhere(results), "the approved visit was not scored: nothing to hide"
@@ -94,11 +102,18 @@ async def test_no_surveyor_sees_a_score_or_a_result_before_the_wave_is_published
     wave, unit = them.wave.id, them.unit.id
     for surveyor in (them.ours, them.theirs):
         headers = them.headers(surveyor)
-        for path in (f"/api/waves/{wave}/results", f"/api/waves/{wave}/results.csv",
-                     f"/api/waves/{wave}/results.xlsx", f"/api/waves/{wave}/results.geojson",
-                     f"/api/waves/{wave}/rankings", f"/api/waves/{wave}/rankings.csv",
-                     f"/api/insights/units/{unit}/trend", f"/api/insights/units/{unit}/plan",
-                     "/api/insights/comparison", f"/api/review/visits/{them.their_visit_id}"):
+        for path in (
+            f"/api/waves/{wave}/results",
+            f"/api/waves/{wave}/results.csv",
+            f"/api/waves/{wave}/results.xlsx",
+            f"/api/waves/{wave}/results.geojson",
+            f"/api/waves/{wave}/rankings",
+            f"/api/waves/{wave}/rankings.csv",
+            f"/api/insights/units/{unit}/trend",
+            f"/api/insights/units/{unit}/plan",
+            "/api/insights/comparison",
+            f"/api/review/visits/{them.their_visit_id}",
+        ):
             assert (await client.get(path, headers=headers)).status_code == 403, path
         for path in (f"/api/public/waves/{wave}/results", f"/api/public/waves/{wave}/rankings"):
             assert (await client.get(path, headers=headers)).status_code == 404, path

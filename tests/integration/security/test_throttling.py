@@ -8,8 +8,9 @@ from tests.factories import TEST_PASSWORD
 
 async def log_in(client, username: str, password: str, ip: str):
     # The app sits behind the documented reverse proxy on loopback, so X-Forwarded-For is the caller's address.
-    return await client.post("/api/auth/login", json={"username": username, "password": password},
-                             headers={"X-Forwarded-For": ip})
+    return await client.post(
+        "/api/auth/login", json={"username": username, "password": password}, headers={"X-Forwarded-For": ip}
+    )
 
 
 async def test_a_throttled_account_refuses_even_the_right_password_but_others_still_log_in(client, make, settings):

@@ -41,20 +41,22 @@ async def test_a_caller_with_a_forged_token_is_refused(client):
 async def test_the_map_settings_cannot_be_written(client, make):
     admin = await make.user(role="admin")
 
-    response = await client.put("/api/settings/map", json={"tile_url": "https://evil.example/{z}/{x}/{y}.png"},
-                                headers=make.headers(admin))
+    response = await client.put(
+        "/api/settings/map", json={"tile_url": "https://evil.example/{z}/{x}/{y}.png"}, headers=make.headers(admin)
+    )
 
     assert_problem(response, 405, "request.method_not_allowed")
 
 
-async def test_a_configured_tile_server_is_published_without_a_credit_the_server_cannot_know(settings: Settings,
-                                                                                                make):
+async def test_a_configured_tile_server_is_published_without_a_credit_the_server_cannot_know(settings: Settings, make):
     own_tiles = "https://peta.cirebonkab.go.id/tiles/{z}/{x}/{y}.png"
     app = create_app(dataclasses.replace(settings, map_tile_url=own_tiles))
     user = await make.user(role="surveyor")
 
-    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                               base_url="http://testserver.local") as other_client:
+    async with (
+        running(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as other_client,
+    ):
         response = await other_client.get("/api/settings/map", headers=make.headers(user))
 
     assert response.status_code == 200, response.text

@@ -50,14 +50,25 @@ def all_answers(answered_at: datetime) -> list[dict[str, Any]]:
     return answers
 
 
-def positions_at(lat: float, lon: float, *, at: datetime, count: int = 3, accuracy_m: float = 12.0
-                 ) -> list[dict[str, Any]]:
-    return [{"lat": lat + i * 1e-5, "lon": lon, "accuracy_m": accuracy_m, "at": iso(at + timedelta(seconds=30 * i))}
-            for i in range(count)]
+def positions_at(
+    lat: float, lon: float, *, at: datetime, count: int = 3, accuracy_m: float = 12.0
+) -> list[dict[str, Any]]:
+    return [
+        {"lat": lat + i * 1e-5, "lon": lon, "accuracy_m": accuracy_m, "at": iso(at + timedelta(seconds=30 * i))}
+        for i in range(count)
+    ]
 
 
-def visit_document(assignment: Assignment, unit: Unit, *, revision: int = 1, photos: list[dict[str, Any]] = (),
-                   started_at: datetime | None = None, minutes: int = 30, **changes: Any) -> dict[str, Any]:
+def visit_document(
+    assignment: Assignment,
+    unit: Unit,
+    *,
+    revision: int = 1,
+    photos: list[dict[str, Any]] = (),
+    started_at: datetime | None = None,
+    minutes: int = 30,
+    **changes: Any,
+) -> dict[str, Any]:
     """A complete, honest visit of ``unit``: every indicator answered over ``minutes``, standing at the unit."""
     started_at = started_at or clock.now() - timedelta(minutes=minutes + 10)
     finished_at = started_at + timedelta(minutes=minutes)
@@ -92,12 +103,22 @@ def bytes_file(data: bytes, content_type: str = "image/jpeg", name: str = "uploa
     return PhotoFile(Path(name), data, hashlib.sha256(data).hexdigest(), content_type)
 
 
-def declaration(photo: PhotoFile, *, indicator: str = "A01", taken_at: datetime | None = None,
-                lat: float | None = None, lon: float | None = None, photo_id: uuid.UUID | None = None
-                ) -> dict[str, Any]:
+def declaration(
+    photo: PhotoFile,
+    *,
+    indicator: str = "A01",
+    taken_at: datetime | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    photo_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
     declared: dict[str, Any] = {
-        "id": str(photo_id or uuid.uuid4()), "indicator": indicator, "sha256": photo.sha256, "size": len(photo.data),
-        "content_type": photo.content_type, "taken_at": iso(taken_at or clock.now() - timedelta(minutes=20)),
+        "id": str(photo_id or uuid.uuid4()),
+        "indicator": indicator,
+        "sha256": photo.sha256,
+        "size": len(photo.data),
+        "content_type": photo.content_type,
+        "taken_at": iso(taken_at or clock.now() - timedelta(minutes=20)),
     }
     if lat is not None:
         declared.update(lat=lat, lon=lon, accuracy_m=8.0)
@@ -112,10 +133,20 @@ def unique_jpeg(size: tuple[int, int] = (64, 48)) -> PhotoFile:
     return bytes_file(buffer.getvalue())
 
 
-async def upload(client: Any, visit_id: uuid.UUID | str, declared: dict[str, Any], photo: PhotoFile,
-                 headers: dict[str, str], *, content_type: str | None = None) -> Any:
-    return await client.put(f"/api/visits/{visit_id}/photos/{declared['id']}", content=photo.data,
-                            headers={**headers, "Content-Type": content_type or photo.content_type})
+async def upload(
+    client: Any,
+    visit_id: uuid.UUID | str,
+    declared: dict[str, Any],
+    photo: PhotoFile,
+    headers: dict[str, str],
+    *,
+    content_type: str | None = None,
+) -> Any:
+    return await client.put(
+        f"/api/visits/{visit_id}/photos/{declared['id']}",
+        content=photo.data,
+        headers={**headers, "Content-Type": content_type or photo.content_type},
+    )
 
 
 @dataclass
@@ -159,18 +190,28 @@ async def execute(app: Litestar, statement: Any) -> None:
         await session.execute(statement)
 
 
-async def return_for_correction(app: Litestar, make: Factory, visit_id: uuid.UUID, *,
-                                comment: str = "Foto loket buram", revision: int = 1) -> None:
+async def return_for_correction(
+    app: Litestar, make: Factory, visit_id: uuid.UUID, *, comment: str = "Foto loket buram", revision: int = 1
+) -> None:
     """What a supervisor's "return" leaves behind: the visit returned, and a review with comments."""
     reviewer = await make.user(role="admin")
     await execute(app, update(Visit).where(Visit.id == visit_id).values(status="returned"))
     async with app.state.session_factory() as session, session.begin():
-        session.add(Review(visit_id=visit_id, revision=revision, decision="return", comment=comment,
-                           indicator_comments=[{"indicator": "A01", "text": "Ambil ulang fotonya"}],
-                           reviewer_id=reviewer.id, decided_at=clock.now()))
+        session.add(
+            Review(
+                visit_id=visit_id,
+                revision=revision,
+                decision="return",
+                comment=comment,
+                indicator_comments=[{"indicator": "A01", "text": "Ambil ulang fotonya"}],
+                reviewer_id=reviewer.id,
+                decided_at=clock.now(),
+            )
+        )
 
 
 # --- a real server, for races: the in-process test client runs one request at a time ----------------------------
+
 
 class LiveServer:
     """The app served by uvicorn on a free loopback port, in a thread with its own event loop."""
@@ -178,8 +219,9 @@ class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
 

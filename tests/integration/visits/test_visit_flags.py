@@ -32,8 +32,13 @@ def receipt_codes(response):
 async def test_the_receipt_shows_position_flags_but_hides_the_speed_heuristic_that_reviewers_get(app, client, field):
     visit_id = uuid.uuid4()
     started_at = clock.now() - timedelta(minutes=20)
-    doc = visit_document(field.assignment, field.unit, started_at=started_at, minutes=1,
-                         positions=positions_at(*FAR_AWAY, at=started_at, accuracy_m=150))
+    doc = visit_document(
+        field.assignment,
+        field.unit,
+        started_at=started_at,
+        minutes=1,
+        positions=positions_at(*FAR_AWAY, at=started_at, accuracy_m=150),
+    )
 
     response = await client.put(f"/api/visits/{visit_id}", json=doc, headers=field.headers)
 
@@ -45,8 +50,12 @@ async def test_the_receipt_shows_position_flags_but_hides_the_speed_heuristic_th
 async def test_stored_flags_keep_their_measurements_and_the_receipt_only_the_contracts_fields(app, client, field):
     visit_id = uuid.uuid4()
     started_at = clock.now() - timedelta(minutes=20)
-    doc = visit_document(field.assignment, field.unit, started_at=started_at,
-                         positions=positions_at(*FAR_AWAY, at=started_at, accuracy_m=150))
+    doc = visit_document(
+        field.assignment,
+        field.unit,
+        started_at=started_at,
+        positions=positions_at(*FAR_AWAY, at=started_at, accuracy_m=150),
+    )
 
     response = await client.put(f"/api/visits/{visit_id}", json=doc, headers=field.headers)
 
@@ -71,15 +80,21 @@ async def test_a_visit_first_received_days_after_it_finished_is_flagged_late_for
 async def test_a_photo_declared_with_the_hash_of_another_visits_photo_is_flagged_reused(app, client, make, field):
     photo = photo_file("DSCN0010.jpg")
     first_visit_id = uuid.uuid4()
-    await client.put(f"/api/visits/{first_visit_id}", headers=field.headers,
-                     json=visit_document(field.assignment, field.unit, photos=[declaration(photo)]))
+    await client.put(
+        f"/api/visits/{first_visit_id}",
+        headers=field.headers,
+        json=visit_document(field.assignment, field.unit, photos=[declaration(photo)]),
+    )
     copier = await make.user(role="surveyor")
     other_unit = await make.unit()
     assignment = await make.assignment(wave=await _wave_of(app, field), unit=other_unit, surveyor=copier)
     visit_id = uuid.uuid4()
 
-    response = await client.put(f"/api/visits/{visit_id}", headers=make.headers(copier),
-                                json=visit_document(assignment, other_unit, photos=[declaration(photo)]))
+    response = await client.put(
+        f"/api/visits/{visit_id}",
+        headers=make.headers(copier),
+        json=visit_document(assignment, other_unit, photos=[declaration(photo)]),
+    )
 
     assert response.status_code == 201
     assert "photo.reused" not in receipt_codes(response)
@@ -91,13 +106,15 @@ async def test_a_photo_declared_with_the_hash_of_another_visits_photo_is_flagged
 async def test_a_new_revision_replaces_the_stored_flags(app, client, make, field):
     visit_id = uuid.uuid4()
     started_at = clock.now() - timedelta(minutes=40)
-    far = visit_document(field.assignment, field.unit, started_at=started_at,
-                         positions=positions_at(*FAR_AWAY, at=started_at))
+    far = visit_document(
+        field.assignment, field.unit, started_at=started_at, positions=positions_at(*FAR_AWAY, at=started_at)
+    )
     await client.put(f"/api/visits/{visit_id}", json=far, headers=field.headers)
     await return_for_correction(app, make, visit_id)
 
-    response = await client.put(f"/api/visits/{visit_id}", headers=field.headers,
-                                json=visit_document(field.assignment, field.unit, revision=2))
+    response = await client.put(
+        f"/api/visits/{visit_id}", headers=field.headers, json=visit_document(field.assignment, field.unit, revision=2)
+    )
 
     assert response.status_code == 200
     assert response.json()["flags"] == []

@@ -43,12 +43,19 @@ async def test_a_returned_visit_reads_back_with_the_supervisors_comments(app, cl
     assert body["review"]["indicator_comments"] == [{"indicator": "A01", "text": "Ambil ulang fotonya"}]
 
 
-@pytest.mark.parametrize(("who", "expected"), [
-    ("owner", 200), ("admin", 200), ("supervisor_of_region", 200), ("supervisor_elsewhere", 404),
-    ("other_surveyor", 404),
-])
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("owner", 200),
+        ("admin", 200),
+        ("supervisor_of_region", 200),
+        ("supervisor_elsewhere", 404),
+        ("other_surveyor", 404),
+    ],
+)
 async def test_a_visit_is_visible_to_its_surveyor_admins_and_supervisors_of_its_region_only(
-        client, make, field, who, expected):
+    client, make, field, who, expected
+):
     visit_id, _, _ = await a_visit(client, field)
     users = {
         "owner": field.surveyor,
@@ -64,10 +71,12 @@ async def test_a_visit_is_visible_to_its_surveyor_admins_and_supervisors_of_its_
 
 
 async def test_a_reviewer_reading_a_visit_sees_every_flag_and_the_surveyor_only_the_actionable_ones(
-        client, make, field):
+    client, make, field
+):
     started_at = clock.now() - timedelta(minutes=20)
-    visit_id, _, _ = await a_visit(client, field, started_at=started_at, minutes=1,
-                                   positions=positions_at(*FAR_AWAY, at=started_at))
+    visit_id, _, _ = await a_visit(
+        client, field, started_at=started_at, minutes=1, positions=positions_at(*FAR_AWAY, at=started_at)
+    )
     supervisor = await make.user(role="supervisor", regions=[field.region])
 
     as_reviewer = await client.get(f"/api/visits/{visit_id}", headers=make.headers(supervisor))
@@ -99,8 +108,7 @@ async def test_my_returned_visits_carry_the_comments_and_the_document_to_restore
     restored = visit["document"]
     assert [answer["value"] for answer in restored["answers"]] == [answer["value"] for answer in doc["answers"]]
     assert datetime.fromisoformat(restored["started_at"]) == datetime.fromisoformat(doc["started_at"])
-    restoring = await client.put(f"/api/visits/{returned_id}", json={**restored, "revision": 2},
-                                 headers=field.headers)
+    restoring = await client.put(f"/api/visits/{returned_id}", json={**restored, "revision": 2}, headers=field.headers)
     assert restoring.status_code == 200
 
 

@@ -41,17 +41,26 @@ async def count(app, model, *where):
 
 # --- new visits ---------------------------------------------------------------------------------------------------
 
+
 async def test_a_new_visit_is_created_with_201_and_its_receipt(app, client, field):
     visit_id = uuid.uuid4()
 
     response = await put(client, visit_id, visit_document(field.assignment, field.unit), field.headers)
 
     assert response.status_code == 201
-    assert response.json() == {"id": str(visit_id), "revision": 1, "status": "submitted", "missing_photos": [],
-                               "flags": []}
+    assert response.json() == {
+        "id": str(visit_id),
+        "revision": 1,
+        "status": "submitted",
+        "missing_photos": [],
+        "flags": [],
+    }
     visit = await stored_visit(app, visit_id)
-    assert (visit.assignment_id, visit.surveyor_id, visit.unit_id) == (field.assignment.id, field.surveyor.id,
-                                                                       field.unit.id)
+    assert (visit.assignment_id, visit.surveyor_id, visit.unit_id) == (
+        field.assignment.id,
+        field.surveyor.id,
+        field.unit.id,
+    )
     assert await count(app, Answer, Answer.visit_id == visit_id) == 48
     assert await count(app, Position, Position.visit_id == visit_id) == 3
     assert await count(app, VisitRevision, VisitRevision.visit_id == visit_id) == 1
@@ -62,8 +71,9 @@ async def test_a_new_visit_is_created_with_201_and_its_receipt(app, client, fiel
 async def test_the_answers_and_positions_stored_are_the_documents(app, client, field):
     visit_id = uuid.uuid4()
     doc = visit_document(field.assignment, field.unit)
-    not_applicable = next(indicator.id for indicator in load_default_instrument().indicators().values()
-                          if indicator.allow_na)
+    not_applicable = next(
+        indicator.id for indicator in load_default_instrument().indicators().values() if indicator.allow_na
+    )
     for answer in doc["answers"]:
         if answer["indicator"] == not_applicable:
             del answer["value"]
@@ -74,16 +84,25 @@ async def test_the_answers_and_positions_stored_are_the_documents(app, client, f
     assert (await put(client, visit_id, doc, field.headers)).status_code == 201
 
     answers = await scalars(app, select(Answer).where(Answer.visit_id == visit_id))
-    assert sorted((answer.indicator, answer.value, answer.not_applicable, answer.note, answer.answered_at)
-                  for answer in answers) == sorted(
-        (answer["indicator"], answer.get("value"), answer.get("not_applicable", False), answer.get("note"),
-         datetime.fromisoformat(answer["answered_at"])) for answer in doc["answers"])
+    assert sorted(
+        (answer.indicator, answer.value, answer.not_applicable, answer.note, answer.answered_at) for answer in answers
+    ) == sorted(
+        (
+            answer["indicator"],
+            answer.get("value"),
+            answer.get("not_applicable", False),
+            answer.get("note"),
+            datetime.fromisoformat(answer["answered_at"]),
+        )
+        for answer in doc["answers"]
+    )
     # "No value" is stored as JSON null on every database, never as SQL NULL.
     assert await count(app, Answer, Answer.visit_id == visit_id, Answer.value.is_(None)) == 0
     positions = await scalars(app, select(Position).where(Position.visit_id == visit_id).order_by(Position.seq))
     assert [(position.seq, position.lat, position.lon, position.accuracy_m, position.at) for position in positions] == [
         (seq, position["lat"], position["lon"], position["accuracy_m"], datetime.fromisoformat(position["at"]))
-        for seq, position in enumerate(doc["positions"])]
+        for seq, position in enumerate(doc["positions"])
+    ]
 
 
 async def test_a_visit_with_declared_photos_is_incomplete_until_they_arrive(app, client, field):
@@ -99,6 +118,7 @@ async def test_a_visit_with_declared_photos_is_incomplete_until_they_arrive(app,
 
 
 # --- replays and conflicts ----------------------------------------------------------------------------------------
+
 
 async def test_replaying_an_identical_visit_returns_the_same_receipt_and_stores_nothing_new(app, client, field):
     visit_id = uuid.uuid4()
@@ -121,8 +141,11 @@ async def test_a_replay_spelled_differently_is_still_a_replay(client, field):
     respelled["started_at"] = datetime.fromisoformat(doc["started_at"]).astimezone(JAKARTA).isoformat()
     respelled["assignment_id"] = doc["assignment_id"].upper()
 
-    response = await client.put(f"/api/visits/{visit_id}", content=json.dumps(respelled, indent=2),
-                                headers={**field.headers, "Content-Type": "application/json"})
+    response = await client.put(
+        f"/api/visits/{visit_id}",
+        content=json.dumps(respelled, indent=2),
+        headers={**field.headers, "Content-Type": "application/json"},
+    )
 
     assert response.status_code == 200
 
@@ -172,8 +195,10 @@ async def test_an_older_revision_is_a_conflict(app, client, make, field):
 
 # --- revisions of returned visits ---------------------------------------------------------------------------------
 
-async def test_a_new_revision_of_a_returned_visit_replaces_its_answers_and_review_starts_again(app, client, make,
-                                                                                               field):
+
+async def test_a_new_revision_of_a_returned_visit_replaces_its_answers_and_review_starts_again(
+    app, client, make, field
+):
     visit_id = uuid.uuid4()
     await put(client, visit_id, visit_document(field.assignment, field.unit), field.headers)
     await return_for_correction(app, make, visit_id)
@@ -187,12 +212,15 @@ async def test_a_new_revision_of_a_returned_visit_replaces_its_answers_and_revie
     assert response.json()["revision"] == 2
     assert response.json()["status"] == "submitted"
     assert await count(app, Answer, Answer.visit_id == visit_id) == 47
-    assert await scalars(app, select(Answer.value).where(Answer.visit_id == visit_id, Answer.indicator == "A01")) \
-        == [False]
-    assert await scalars(app, select(VisitRevision.revision).where(VisitRevision.visit_id == visit_id)
-                         .order_by(VisitRevision.revision)) == [1, 2]
-    actions = await scalars(app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id))
-                            .order_by(AuditEvent.id))
+    assert await scalars(app, select(Answer.value).where(Answer.visit_id == visit_id, Answer.indicator == "A01")) == [
+        False
+    ]
+    assert await scalars(
+        app, select(VisitRevision.revision).where(VisitRevision.visit_id == visit_id).order_by(VisitRevision.revision)
+    ) == [1, 2]
+    actions = await scalars(
+        app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id)).order_by(AuditEvent.id)
+    )
     assert actions == ["visit.received", "visit.revised"]
     replay = await put(client, visit_id, corrected, field.headers)
     assert (replay.status_code, replay.json()) == (200, response.json())
@@ -207,8 +235,9 @@ async def test_a_new_revision_keeps_a_redeclared_photo_and_waits_for_a_new_one(a
     await return_for_correction(app, make, visit_id)
     new = declaration(photo_file("no_exif.jpg"), indicator="A03")
 
-    response = await put(client, visit_id, visit_document(field.assignment, field.unit, revision=2,
-                                                          photos=[kept, new]), field.headers)
+    response = await put(
+        client, visit_id, visit_document(field.assignment, field.unit, revision=2, photos=[kept, new]), field.headers
+    )
 
     assert response.status_code == 200
     assert response.json()["status"] == "incomplete"
@@ -224,8 +253,9 @@ async def test_a_new_revision_cannot_take_a_photo_id_of_another_visit(app, clien
     await put(client, visit_id, visit_document(field.assignment, field.unit), field.headers)
     await return_for_correction(app, make, visit_id)
 
-    response = await put(client, visit_id, visit_document(field.assignment, field.unit, revision=2,
-                                                          photos=[other]), field.headers)
+    response = await put(
+        client, visit_id, visit_document(field.assignment, field.unit, revision=2, photos=[other]), field.headers
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "visit.conflict"
@@ -237,8 +267,7 @@ async def test_a_new_visit_cannot_take_a_photo_id_of_another_visit(app, client, 
     await put(client, uuid.uuid4(), visit_document(field.assignment, field.unit, photos=[photo]), field.headers)
     visit_id = uuid.uuid4()
 
-    response = await put(client, visit_id, visit_document(field.assignment, field.unit, photos=[photo]),
-                         field.headers)
+    response = await put(client, visit_id, visit_document(field.assignment, field.unit, photos=[photo]), field.headers)
 
     assert response.status_code == 409
     assert await stored_visit(app, visit_id) is None
@@ -246,9 +275,13 @@ async def test_a_new_visit_cannot_take_a_photo_id_of_another_visit(app, client, 
 
 # --- invalid documents --------------------------------------------------------------------------------------------
 
+
 async def test_a_body_that_is_not_json_is_a_malformed_request(client, field):
-    response = await client.put(f"/api/visits/{uuid.uuid4()}", content=b'{"assignment_id": ',
-                                headers={**field.headers, "Content-Type": "application/json"})
+    response = await client.put(
+        f"/api/visits/{uuid.uuid4()}",
+        content=b'{"assignment_id": ',
+        headers={**field.headers, "Content-Type": "application/json"},
+    )
 
     assert response.status_code == 400
     assert response.json()["code"] == "request.malformed"
@@ -270,23 +303,27 @@ _DELETE = object()
 _FUTURE = (clock.now() + timedelta(days=2)).isoformat()
 
 
-@pytest.mark.parametrize(("path", "value", "field_name"), [
-    (("revision",), "satu", "revision"),
-    (("revision",), 0, "revision"),
-    (("started_at",), _DELETE, "started_at"),
-    (("started_at",), "2026-01-01T10:00:00", "started_at"),  # no offset
-    (("positions", 0, "lat"), 91.0, "positions[0].lat"),
-    (("positions", 0, "lon"), -181.0, "positions[0].lon"),
-    (("answers", 0, "indicator"), "Z99", "answers[0].indicator"),
-    (("answers", 0, "value"), "ya", "answers[0].value"),
-    (("answers", 10, "value"), 5, "answers[10].value"),  # A11 is a 0–3 scale
-    (("answers", 0, "not_applicable"), True, "answers[0].not_applicable"),  # A01 does not allow N/A
-    (("answers", 0, "mood"), "happy", "answers[0].mood"),
-    (("finished_at",), "2000-01-01T00:00:00+07:00", "finished_at"),
-    (("finished_at",), _FUTURE, "finished_at"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "field_name"),
+    [
+        (("revision",), "satu", "revision"),
+        (("revision",), 0, "revision"),
+        (("started_at",), _DELETE, "started_at"),
+        (("started_at",), "2026-01-01T10:00:00", "started_at"),  # no offset
+        (("positions", 0, "lat"), 91.0, "positions[0].lat"),
+        (("positions", 0, "lon"), -181.0, "positions[0].lon"),
+        (("answers", 0, "indicator"), "Z99", "answers[0].indicator"),
+        (("answers", 0, "value"), "ya", "answers[0].value"),
+        (("answers", 10, "value"), 5, "answers[10].value"),  # A11 is a 0–3 scale
+        (("answers", 0, "not_applicable"), True, "answers[0].not_applicable"),  # A01 does not allow N/A
+        (("answers", 0, "mood"), "happy", "answers[0].mood"),
+        (("finished_at",), "2000-01-01T00:00:00+07:00", "finished_at"),
+        (("finished_at",), _FUTURE, "finished_at"),
+    ],
+)
 async def test_an_invalid_new_visit_is_refused_with_422_naming_the_field_and_nothing_is_stored(
-        app, client, field, path, value, field_name):
+    app, client, field, path, value, field_name
+):
     visit_id = uuid.uuid4()
     doc = _spoil(visit_document(field.assignment, field.unit), path, value)
 
@@ -301,10 +338,12 @@ async def test_a_photo_for_an_unknown_indicator_or_declared_twice_is_refused(cli
     photo = declaration(photo_file("DSCN0010.jpg"))
     unknown = {**declaration(photo_file("DSCN0012.jpg")), "indicator": "Z99"}
 
-    twice = await put(client, uuid.uuid4(), visit_document(field.assignment, field.unit, photos=[photo, photo]),
-                      field.headers)
-    unknown_indicator = await put(client, uuid.uuid4(), visit_document(field.assignment, field.unit,
-                                                                       photos=[unknown]), field.headers)
+    twice = await put(
+        client, uuid.uuid4(), visit_document(field.assignment, field.unit, photos=[photo, photo]), field.headers
+    )
+    unknown_indicator = await put(
+        client, uuid.uuid4(), visit_document(field.assignment, field.unit, photos=[unknown]), field.headers
+    )
 
     assert (twice.status_code, twice.json()["field"]) == (422, "photos[1].id")
     assert (unknown_indicator.status_code, unknown_indicator.json()["field"]) == (422, "photos[0].indicator")
@@ -326,6 +365,7 @@ async def test_an_invalid_revision_leaves_the_stored_visit_unchanged(app, client
 
 
 # --- whose assignment, which wave ---------------------------------------------------------------------------------
+
 
 async def test_a_visit_for_another_surveyors_assignment_is_forbidden(app, client, make, field):
     intruder = await make.user(role="surveyor")

@@ -32,15 +32,16 @@ async def test_twenty_identical_visit_puts_racing_create_one_visit_and_all_get_i
     assert statuses == [200] * (RACERS - 1) + [201]
     assert len({response.content for response in responses}) == 1
     assert await scalars(app, select(func.count()).select_from(Visit).where(Visit.id == visit_id)) == [1]
-    assert await scalars(app, select(func.count()).select_from(VisitRevision)
-                         .where(VisitRevision.visit_id == visit_id)) == [1]
+    assert await scalars(
+        app, select(func.count()).select_from(VisitRevision).where(VisitRevision.visit_id == visit_id)
+    ) == [1]
     assert await scalars(app, select(func.count()).select_from(Answer).where(Answer.visit_id == visit_id)) == [48]
-    assert await scalars(app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id))) \
-        == ["visit.received"]
+    assert await scalars(app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id))) == [
+        "visit.received"
+    ]
 
 
-async def test_racing_puts_of_one_visit_with_different_content_store_one_and_refuse_the_rest(app, live_server,
-                                                                                             field):
+async def test_racing_puts_of_one_visit_with_different_content_store_one_and_refuse_the_rest(app, live_server, field):
     visit_id = uuid.uuid4()
     docs = []
     for minutes in range(30, 30 + 8):
@@ -51,8 +52,9 @@ async def test_racing_puts_of_one_visit_with_different_content_store_one_and_ref
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * (len(docs) - 1)
-    assert await scalars(app, select(func.count()).select_from(VisitRevision)
-                         .where(VisitRevision.visit_id == visit_id)) == [1]
+    assert await scalars(
+        app, select(func.count()).select_from(VisitRevision).where(VisitRevision.visit_id == visit_id)
+    ) == [1]
 
 
 async def test_twenty_identical_corrections_racing_make_one_new_revision(app, make, live_server, field):
@@ -62,12 +64,13 @@ async def test_twenty_identical_corrections_racing_make_one_new_revision(app, ma
         await return_for_correction(app, make, visit_id)
         correction = visit_document(field.assignment, field.unit, revision=2)
 
-        responses = await asyncio.gather(*(http.put(f"/api/visits/{visit_id}", json=correction)
-                                           for _ in range(RACERS)))
+        responses = await asyncio.gather(*(http.put(f"/api/visits/{visit_id}", json=correction) for _ in range(RACERS)))
 
     assert {response.status_code for response in responses} == {200}
     assert len({response.content for response in responses}) == 1
-    assert await scalars(app, select(VisitRevision.revision).where(VisitRevision.visit_id == visit_id)
-                         .order_by(VisitRevision.revision)) == [1, 2]
-    assert await scalars(app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id))
-                         .order_by(AuditEvent.id)) == ["visit.received", "visit.revised"]
+    assert await scalars(
+        app, select(VisitRevision.revision).where(VisitRevision.visit_id == visit_id).order_by(VisitRevision.revision)
+    ) == [1, 2]
+    assert await scalars(
+        app, select(AuditEvent.action).where(AuditEvent.entity_id == str(visit_id)).order_by(AuditEvent.id)
+    ) == ["visit.received", "visit.revised"]

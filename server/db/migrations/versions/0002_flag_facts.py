@@ -11,18 +11,22 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0002'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     # Nullable: flags computed before are kept as they are, with their detail text alone.
-    op.add_column('flags', sa.Column('facts', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()),
-                                                                     'postgresql'), nullable=True))
+    op.add_column(
+        "flags",
+        sa.Column(
+            "facts", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+        ),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('flags') as batch_op:
-        batch_op.drop_column('facts')
+    with op.batch_alter_table("flags") as batch_op:
+        batch_op.drop_column("facts")
