@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, make_url, text
 
 from server.db import migrate
 from server.db.models import Base
@@ -22,7 +22,7 @@ def empty_database_url(tmp_path: Path) -> str:
     if not TEST_DATABASE_URL:
         return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
     admin = create_sync_engine(TEST_DATABASE_URL.replace("+asyncpg", "+psycopg"), isolation_level="AUTOCOMMIT")
-    name = "sidak_migration_test"
+    name = f"{make_url(TEST_DATABASE_URL).database}_migrations"  # per test database: parallel runs never meet
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         connection.execute(text(f"CREATE DATABASE {name}"))
