@@ -10,11 +10,13 @@ import { alertSlot, errorAlert, toast } from '../components/alert.js';
 import { cancelButton, openDialog } from '../components/dialog.js';
 import { openLightbox } from '../components/lightbox.js';
 import { createMap } from '../components/map.js';
+import { openingHours } from '../components/opening-hours.js';
 import { createPhotoLoader, thumbnail } from '../components/photos.js';
 import { formatScore, resultBadges } from '../components/zones.js';
 import { h, mount } from '../dom.js';
-import { formatDateTime, formatNumber, getLanguage, hasString, locale, t, tx } from '../i18n.js';
+import { formatNumber, getLanguage, hasString, t, tx } from '../i18n.js';
 import { navigate } from '../router.js';
+import { formatDateTimeIn, formatSpanIn, formatTimeIn } from '../times.js';
 import { badge, loading, pageHeader, showLoadError } from './common.js';
 import {
   flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext, severityBadge,
@@ -54,6 +56,8 @@ class VisitPage {
     this.loader = loader;
     this.context = context;
     this.language = getLanguage();
+    // Every moment of the visit reads in its unit's zone (the region's), next to the unit's local opening hours.
+    this.timeZone = visit.region.timezone;
     this.commentBoxes = new Map();
     this.lightboxItems = this.collectPhotos();
     this.slot = alertSlot();
@@ -96,19 +100,25 @@ class VisitPage {
     return h('section', { class: 'panel visit-summary' },
       h('dl', { class: 'facts' },
         fact(t('review.surveyor'), visit.surveyor.display_name),
-        fact(t('review.when'), `${formatDateTime(visit.started_at)} – ${formatTime(visit.finished_at)}`),
+        fact(t('review.when'), formatSpanIn(visit.started_at, visit.finished_at, this.timeZone),
+          { dataset: { fact: 'when' } }),
         fact(t('review.time_on_site'), formatDuration(visit.time_on_site_s), { dataset: { fact: 'time-on-site' } }),
         fact(t('review.distance'), visit.nearest_distance_m === null ? t('review.no_position')
           : t('review.distance_value', { distance: formatDistance(visit.nearest_distance_m),
             geofence: formatDistance(visit.unit.geofence_m) }), { bad: outside, dataset: { fact: 'distance' } }),
-        fact(t('review.photos'), t('review.photos_value', { stored: storedPhotos, declared: this.lightboxItems.length })),
+        fact(t('review.photos'),
+          t('review.photos_value', { stored: storedPhotos, declared: this.lightboxItems.length })),
         fact(t('review.revision'), String(visit.revision)),
-        fact(t('review.received'), formatDateTime(visit.first_received_at)),
-        fact(t('review.window'), `${formatDateTime(visit.assignment.window_start)} – ${formatDateTime(visit.assignment.window_end)}`),
-        visit.unit.opening_hours ? fact(t('units.opening_hours'), h('span', { class: 'mono' }, visit.unit.opening_hours)) : null,
+        fact(t('review.received'), formatDateTimeIn(visit.first_received_at, this.timeZone),
+          { dataset: { fact: 'received' } }),
+        fact(t('review.window'), formatSpanIn(visit.assignment.window_start, visit.assignment.window_end,
+          this.timeZone), { dataset: { fact: 'window' } }),
+        visit.unit.opening_hours ? fact(t('units.opening_hours'), openingHours(visit.unit.opening_hours),
+          { dataset: { fact: 'opening-hours' } }) : null,
         visit.score ? fact(t('review.score'), h('span', { class: 'score-line' },
           h('strong', {}, formatScore(visit.score.total)), ' ',
-          resultBadges({ score: visit.score.total, ...visit.score }, visit.wave.profile_key === 'panrb-ipp' ? 'ipp' : 'zones')))
+          resultBadges({ score: visit.score.total, ...visit.score },
+            visit.wave.profile_key === 'panrb-ipp' ? 'ipp' : 'zones')))
           : null));
   }
 
@@ -166,13 +176,14 @@ class VisitPage {
       const lon = photo.exif_lon ?? photo.lon;
       if (lat === null || lat === undefined || lon === null || lon === undefined) continue;
       points.push({ lat, lon, tone: 'photo', kind: 'photo', size: 9,
-        label: t('review.photo_label', { indicator: photo.indicator, time: formatTime(photo.exif_taken_at || photo.taken_at) }) });
+        label: t('review.photo_label', { indicator: photo.indicator,
+          time: formatTimeIn(photo.exif_taken_at || photo.taken_at, this.timeZone) }) });
     }
     for (const position of visit.positions) {
       points.push({
         lat: position.lat, lon: position.lon, tone: position.is_within_geofence === false ? 'warning' : 'position',
         kind: 'position',
-        label: t('review.position_label', { n: position.seq + 1, time: formatTime(position.at),
+        label: t('review.position_label', { n: position.seq + 1, time: formatTimeIn(position.at, this.timeZone),
           accuracy: formatDistance(position.accuracy_m), distance: formatDistance(position.distance_to_unit_m) }),
       });
     }
@@ -201,7 +212,8 @@ class VisitPage {
   }
 
   photoDetails({ photo }) {
-    const parts = [t('review.photo_taken', { time: formatDateTime(photo.exif_taken_at || photo.taken_at) })];
+    const takenAt = photo.exif_taken_at || photo.taken_at;
+    const parts = [t('review.photo_taken', { time: formatDateTimeIn(takenAt, this.timeZone) })];
     if (photo.exif_make || photo.exif_model) parts.push([photo.exif_make, photo.exif_model].filter(Boolean).join(' '));
     if (photo.width && photo.height) parts.push(`${photo.width}×${photo.height}`);
     if (photo.flags.length) parts.push(photo.flags.map(flagLabel).join(', '));
@@ -295,7 +307,7 @@ class VisitPage {
     return h('section', { class: 'panel', id: 'visit-revisions' }, h('h2', {}, t('review.revisions')),
       h('ol', { class: 'history' }, revisions.map((revision) => h('li', { dataset: { revision: String(revision.revision) } },
         h('strong', {}, t('review.revision_n', { n: revision.revision })), ' · ',
-        h('span', { class: 'muted' }, formatDateTime(revision.received_at)),
+        h('span', { class: 'muted' }, formatDateTimeIn(revision.received_at, this.timeZone)),
         revision.changed_indicators === null ? h('span', { class: 'muted small' }, ` · ${t('review.first_revision')}`)
           : h('div', { class: 'small' }, revision.changed_indicators.length
             ? [t('review.changed_indicators'), ' ', revision.changed_indicators.map((indicator) => h('button', {
@@ -310,7 +322,8 @@ class VisitPage {
       reviews.length ? null : h('p', { class: 'muted' }, t('review.no_reviews')),
       h('ol', { class: 'history' }, reviews.map((review) => h('li', { dataset: { decision: review.decision } },
         h('div', {}, decisionBadge(review.decision), ' ', h('strong', {}, review.reviewer.display_name), ' · ',
-          h('span', { class: 'muted' }, `${formatDateTime(review.decided_at)} · ${t('review.revision_n', { n: review.revision })}`)),
+          h('span', { class: 'muted' }, `${formatDateTimeIn(review.decided_at, this.timeZone)} · `
+            + t('review.revision_n', { n: review.revision }))),
         review.comment ? h('p', { class: 'review-comment' }, review.comment) : null,
         review.indicator_comments.length ? h('ul', { class: 'indicator-comments small' },
           review.indicator_comments.map((comment) => h('li', {}, h('button', { type: 'button', class: 'link-button',
@@ -450,11 +463,6 @@ class VisitPage {
 }
 
 // --- pure helpers ----------------------------------------------------------------------------------------------
-
-function formatTime(iso) {
-  if (!iso) return '–';
-  return new Intl.DateTimeFormat(locale(), { timeStyle: 'short' }).format(new Date(iso));
-}
 
 function blurOnEscape(event) {
   // Escape leaves the comment box, so the decision shortcuts work again without reaching for the mouse.
