@@ -70,10 +70,12 @@ function homePath() {
 function renderTopbar(activeNav) {
   const user = currentUser();
   const languageSwitch = h('div', { class: 'language-switch', role: 'group', 'aria-label': t('nav.language') },
+    // "ID" and "EN" on the buttons (the whole names as their accessible names): the bar holds every link at 1366 px.
     LANGUAGES.map((language) => h('button', {
       type: 'button', class: 'language-button', lang: language, 'aria-pressed': String(language === getLanguage()),
+      'aria-label': t(`language.${language}`), title: t(`language.${language}`),
       on: { click: () => setLanguage(language) },
-    }, t(`language.${language}`))));
+    }, language.toUpperCase())));
   const links = user ? NAV.filter((item) => !item.admin || isAdmin()).map((item) => h('a', {
     href: `#${item.path}`, class: ['nav-link', item.key === activeNav ? 'active' : null],
     'aria-current': item.key === activeNav ? 'page' : null,
@@ -86,7 +88,9 @@ function renderTopbar(activeNav) {
       languageSwitch,
       user ? h('span', { class: 'whoami' }, h('span', { class: 'whoami-name' }, user.display_name),
         h('span', { class: 'role-badge' }, t(`role.${user.role}`))) : null,
-      user ? h('button', { type: 'button', class: 'link-button', on: { click: handleLogout } }, t('nav.logout')) : null));
+      user
+        ? h('button', { type: 'button', class: 'link-button', on: { click: handleLogout } }, t('nav.logout'))
+        : null));
 }
 
 async function handleLogout() {
