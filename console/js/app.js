@@ -80,10 +80,11 @@ function renderTopbar(activeNav) {
     href: `#${item.path}`, class: ['nav-link', item.key === activeNav ? 'active' : null],
     'aria-current': item.key === activeNav ? 'page' : null,
   }, t(`nav.${item.key}`))) : [];
+  const nav = h('nav', { class: 'nav', 'aria-label': t('nav.label') }, links);
   mount(topbar,
     h('a', { class: 'brand', href: user ? `#${homePath()}` : '#/login' },
       h('span', { class: 'brand-name' }, 'Sidak'), h('span', { class: 'brand-sub' }, t('app.console'))),
-    h('nav', { class: 'nav', 'aria-label': t('nav.label') }, links),
+    nav,
     h('div', { class: 'topbar-end' },
       languageSwitch,
       user ? h('span', { class: 'whoami' }, h('span', { class: 'whoami-name' }, user.display_name),
@@ -91,6 +92,15 @@ function renderTopbar(activeNav) {
       user
         ? h('button', { type: 'button', class: 'link-button', on: { click: handleLogout } }, t('nav.logout'))
         : null));
+  revealActiveLink(nav);
+}
+
+/** On a phone the links scroll sideways in one row: bring the current page's link into view. */
+function revealActiveLink(nav) {
+  const active = nav.querySelector('.nav-link.active');
+  if (!active || nav.scrollWidth <= nav.clientWidth) return;
+  const offset_px = active.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+  nav.scrollLeft += offset_px - (nav.clientWidth - active.offsetWidth) / 2;
 }
 
 async function handleLogout() {

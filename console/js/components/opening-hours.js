@@ -23,24 +23,28 @@ function spanText(span) {
   return `${t('hours.time', { h: startHour, m: startMinute })}–${t('hours.time', { h: endHour, m: endMinute })}`;
 }
 
-/** The stored text in the current language; null when it is not in the stored form. '' for none (always open). */
-export function openingHoursText(stored) {
-  const text = (stored || '').trim();
-  if (!text) return '';
+/** Each rule of the stored text in the current language; null when the text is not in the stored form. */
+function readableRules(stored) {
   const rules = [];
-  for (const rule of text.split(';').map((part) => part.trim()).filter(Boolean)) {
+  for (const rule of (stored || '').split(';').map((part) => part.trim()).filter(Boolean)) {
     const found = RULE.exec(rule);
     if (!found) return null;
     const spans = found[2].split(',').map(spanText);
     if (spans.includes(null)) return null;
     rules.push(`${found[1].split(',').map(dayRangeText).join(', ')} ${spans.join(', ')}`);
   }
-  return rules.join('; ');
+  return rules;
 }
 
-/** A <span> with the hours in words and the stored text as its tooltip. */
+/** The stored text in the current language; null when it is not in the stored form. '' for none (always open). */
+export function openingHoursText(stored) {
+  return readableRules(stored)?.join('; ') ?? null;
+}
+
+/** A <span> with the hours in words (a line breaks between rules, never inside one), the stored text as tooltip. */
 export function openingHours(stored) {
-  const readable = openingHoursText(stored);
-  return h('span', { class: 'opening-hours', title: readable ? stored : null, dataset: { hours: stored || '' } },
-    readable ?? stored ?? '');
+  const rules = readableRules(stored);
+  if (!rules) return h('span', { class: 'opening-hours', dataset: { hours: stored || '' } }, stored || '');
+  return h('span', { class: 'opening-hours', title: stored, dataset: { hours: stored } },
+    rules.map((rule, i) => [i ? '; ' : '', h('span', { class: 'nowrap' }, rule)]));
 }
