@@ -50,7 +50,8 @@ export function formatTimeIn(iso, timeZone) {
   return formatIn(iso, timeZone, { timeStyle: 'short' });
 }
 
-/** "5 Jul 2019" as the calendar reads in the zone (a visit finished at 06.30 WIB is on that day, not the one before). */
+/** "5 Jul 2019" as the calendar reads in the zone (a visit that finished at 06.30 WIB is on that day, not the one
+ * before). */
 export function formatDateIn(iso, timeZone) {
   return formatIn(iso, timeZone, { dateStyle: 'medium' }, { named: false });
 }

@@ -69,5 +69,6 @@ export function tabs(items, { onShow } = {}) {
     onShow?.(key);
   }
   select(items[0].key);
-  return { element: h('div', { class: 'tabs' }, h('div', { class: 'tab-list', role: 'tablist' }, buttons), panels), select };
+  const tabList = h('div', { class: 'tab-list', role: 'tablist' }, buttons);
+  return { element: h('div', { class: 'tabs' }, tabList, panels), select };
 }

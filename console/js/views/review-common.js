@@ -99,7 +99,9 @@ const MEASUREMENTS = {
 
 /** A reason's local times and opening hours as the console writes them (the server keeps them in its own form). */
 function windowReasonWords(reason) {
-  const bound = reason.reason === 'closed' ? openingHoursText(reason.bound) ?? reason.bound : localStampText(reason.bound);
+  const bound = reason.reason === 'closed'
+    ? openingHoursText(reason.bound) ?? reason.bound
+    : localStampText(reason.bound);
   return { ...reason, at: localStampText(reason.at), bound };
 }
 
@@ -155,7 +157,7 @@ export function rememberQueue(search, visitIds) {
 
 /** Where "back to the queue" and "next visit" lead from `visitId`. */
 export function queueContext(visitId) {
-  let saved = null;
+  let saved;
   try { saved = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || 'null'); } catch { saved = null; }
   const search = saved?.search ?? '';
   const ids = Array.isArray(saved?.ids) ? saved.ids : [];

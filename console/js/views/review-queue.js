@@ -83,7 +83,9 @@ export async function render(main, { query }) {
       wave: filters.wave, region: filters.region, agency: filters.agency, status: filters.status,
       flag: filters.flag, limit: PAGE_SIZE, offset: filters.offset,
     });
-    places = filters.wave ? await placesOf(filters.wave).catch(() => placesOfRows(page.items)) : placesOfRows(page.items);
+    places = filters.wave
+      ? await placesOf(filters.wave).catch(() => placesOfRows(page.items))
+      : placesOfRows(page.items);
   } catch (error) {
     mount(body, filterBar(filters, waves, placesOfRows([])), h('div', {}));
     showLoadError(body.lastChild, error);

@@ -78,10 +78,12 @@ class VisitPage {
     const subtitle = [visit.agency.name, visit.region.name, visit.wave.name].join(' · ');
     const actions = [];
     if (this.context.previousId) {
-      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.previousId}` }, `← ${t('review.previous_visit')}`));
+      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.previousId}` },
+        `← ${t('review.previous_visit')}`));
     }
     if (this.context.nextId) {
-      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.nextId}` }, `${t('review.next_visit')} →`));
+      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.nextId}` },
+        `${t('review.next_visit')} →`));
     }
     const headerElement = pageHeader(visit.unit.name, { back, subtitle, actions });
     headerElement.querySelector('h1').append(' ', visitStatusBadge(visit.status));
@@ -140,7 +142,8 @@ class VisitPage {
     const measured = occurrences.map((flag) => {
       const photoAt = flag.photo_id ? this.lightboxItems.findIndex((item) => item.photo.id === flag.photo_id) : -1;
       return h('li', {}, flagMeasurement(flag),
-        photoAt >= 0 ? [' ', h('button', { type: 'button', class: 'link-button small', dataset: { photo: flag.photo_id },
+        photoAt >= 0 ? [' ', h('button', {
+          type: 'button', class: 'link-button small', dataset: { photo: flag.photo_id },
           on: { click: () => this.openPhoto(photoAt) } },
         t('review.flag_photo', { indicator: this.lightboxItems[photoAt].photo.indicator }))] : null);
     });
@@ -208,7 +211,9 @@ class VisitPage {
 
   photoCaption({ photo, answer }) {
     const text = answer ? tx(answer.text, this.language) : t('review.unknown_indicator');
-    return answer ? `${photo.indicator} — ${text} · ${answerText(answer, this.language)}` : `${photo.indicator} — ${text}`;
+    return answer
+      ? `${photo.indicator} — ${text} · ${answerText(answer, this.language)}`
+      : `${photo.indicator} — ${text}`;
   }
 
   photoDetails({ photo }) {
@@ -227,8 +232,9 @@ class VisitPage {
   thumbFor(photo) {
     const index = this.lightboxItems.findIndex((item) => item.photo.id === photo.id);
     const serious = photo.flags.filter((code) => this.flagSeverity(code, photo.id) !== 'info');
-    return thumbnail(photo, this.loader, { onOpen: () => this.openPhoto(index), label: this.lightboxItems[index].caption,
-      flagLabels: serious.map(flagLabel) });
+    return thumbnail(photo, this.loader, {
+      onOpen: () => this.openPhoto(index), label: this.lightboxItems[index].caption, flagLabels: serious.map(flagLabel),
+    });
   }
 
   flagSeverity(code, photoId) {
@@ -251,7 +257,8 @@ class VisitPage {
             h('span', { class: 'muted small' }, t('instrument.weight', { w: formatNumber(dimension.weight) }),
               dimensionScore !== undefined && dimensionScore !== null
                 ? h('strong', { class: 'dimension-score' }, ` · ${formatScore(dimensionScore)}`) : null)),
-          answers.map((answer) => this.answerRow(answer, changed.has(answer.indicator), earlier.get(answer.indicator))));
+          answers.map((answer) => this.answerRow(answer, changed.has(answer.indicator),
+            earlier.get(answer.indicator))));
       }));
   }
 
@@ -259,7 +266,8 @@ class VisitPage {
     const tone = answerTone(answer);
     const box = h('textarea', {
       class: 'comment-box', rows: '1', id: `comment-${answer.indicator}`, dataset: { indicator: answer.indicator },
-      'aria-label': t('review.comment_for', { indicator: answer.indicator }), placeholder: t('review.comment_placeholder'),
+      'aria-label': t('review.comment_for', { indicator: answer.indicator }),
+      placeholder: t('review.comment_placeholder'),
       disabled: !this.visit.allowed_decisions.length,
       on: { input: () => this.updateCommentCount(), keydown: blurOnEscape },
     });
@@ -274,14 +282,18 @@ class VisitPage {
         h('span', { class: 'answer-text-label' }, tx(answer.text, this.language)),
         isChanged ? badge(t('review.changed'), 'info') : null),
       h('div', { class: 'answer-value-line' },
-        h('span', { class: ['answer-value', tone ? `tone-${tone}` : null], dataset: { value: JSON.stringify(answer.value) } },
-          answerText(answer, this.language)),
+        h('span', {
+          class: ['answer-value', tone ? `tone-${tone}` : null], dataset: { value: JSON.stringify(answer.value) },
+        }, answerText(answer, this.language)),
         answer.score !== null && answer.score !== undefined
-          ? h('span', { class: 'muted small' }, t('review.indicator_score', { score: formatScore(answer.score) })) : null,
+          ? h('span', { class: 'muted small' }, t('review.indicator_score', { score: formatScore(answer.score) }))
+          : null,
         answer.weight === 0 ? h('span', { class: 'muted small' }, t('review.not_scored')) : null,
         answer.guidance ? h('details', { class: 'answer-guidance small' }, h('summary', {}, t('review.guidance')),
           h('p', {}, tx(answer.guidance, this.language))) : null),
-      answer.note ? h('p', { class: 'answer-note' }, h('span', { class: 'muted' }, `${t('review.note')}: `), answer.note) : null),
+      answer.note
+        ? h('p', { class: 'answer-note' }, h('span', { class: 'muted' }, `${t('review.note')}: `), answer.note)
+        : null),
     h('div', { class: 'answer-photos' },
       answer.photos.map((photo) => this.thumbFor(photo)),
       missingPhoto ? h('span', { class: 'photo-missing-note small' }, t('review.photo_required_missing')) : null,
@@ -305,7 +317,8 @@ class VisitPage {
   revisionsPanel() {
     const { revisions } = this.visit;
     return h('section', { class: 'panel', id: 'visit-revisions' }, h('h2', {}, t('review.revisions')),
-      h('ol', { class: 'history' }, revisions.map((revision) => h('li', { dataset: { revision: String(revision.revision) } },
+      h('ol', { class: 'history' }, revisions.map((revision) => h('li',
+        { dataset: { revision: String(revision.revision) } },
         h('strong', {}, t('review.revision_n', { n: revision.revision })), ' · ',
         h('span', { class: 'muted' }, formatDateTimeIn(revision.received_at, this.timeZone)),
         revision.changed_indicators === null ? h('span', { class: 'muted small' }, ` · ${t('review.first_revision')}`)
@@ -380,7 +393,9 @@ class VisitPage {
 
   updateCommentCount() {
     const n = this.indicatorComments().length;
-    for (const [, box] of this.commentBoxes) box.closest('.answer-row')?.classList.toggle('has-comment', Boolean(box.value.trim()));
+    for (const [, box] of this.commentBoxes) {
+      box.closest('.answer-row')?.classList.toggle('has-comment', Boolean(box.value.trim()));
+    }
     if (this.commentCount) this.commentCount.textContent = n ? t('review.indicator_comment_count', { n }) : '';
   }
 
@@ -418,7 +433,8 @@ class VisitPage {
 
   async send({ decision, comment, indicatorComments }) {
     const { visit } = this;
-    const wereDisabled = Object.fromEntries(Object.entries(this.buttons).map(([key, button]) => [key, button.disabled]));
+    const wereDisabled = Object.fromEntries(
+      Object.entries(this.buttons).map(([key, button]) => [key, button.disabled]));
     this.sending = true;
     Object.values(this.buttons).forEach((button) => { button.disabled = true; });
     try {
@@ -478,7 +494,8 @@ function groupFlags(flags) {
   const groups = new Map();
   for (const flag of flags) {
     if (!groups.has(flag.code)) {
-      groups.set(flag.code, { code: flag.code, severity: flag.severity, explanation: flag.explanation, occurrences: [] });
+      groups.set(flag.code,
+        { code: flag.code, severity: flag.severity, explanation: flag.explanation, occurrences: [] });
     }
     groups.get(flag.code).occurrences.push(flag);
   }

@@ -83,7 +83,8 @@ export async function render(main) {
       { key: 'region', label: t('units.region'), value: (u) => `${u.region.code} ${u.region.name}`,
         cell: (u) => h('span', {}, u.region.name, h('span', { class: 'muted small' }, ` ${u.region.code}`)) },
       { key: 'address', label: t('units.address') },
-      { key: 'coordinates', label: t('units.coordinates'), value: (u) => (hasCoordinates(u) ? `${u.lat}, ${u.lon}` : ''),
+      { key: 'coordinates', label: t('units.coordinates'),
+        value: (u) => (hasCoordinates(u) ? `${u.lat}, ${u.lon}` : ''),
         cell: (u) => (hasCoordinates(u)
           ? h('span', { class: 'mono' }, formatCoordinates(u))
           : badge(t('units.no_coordinates'), 'warning')) },
@@ -173,8 +174,9 @@ function unitDialog(unit, data, reload) {
       await reload();
     },
   });
-  const dialog = openDialog({ title: unit ? t('units.edit', { name: unit.name }) : t('units.add'), content: form.element,
-    wide: true });
+  const dialog = openDialog({
+    title: unit ? t('units.edit', { name: unit.name }) : t('units.add'), content: form.element, wide: true,
+  });
 }
 
 function regionDialog(reload) {
