@@ -64,6 +64,30 @@ def test_the_admins_navigation_holds_on_one_line_at_1366_px(console_as, shoot, l
     problems.expect_none()
 
 
+def test_no_page_is_wider_than_a_360_px_phone_and_the_navigation_is_one_row(console_as, live_server, shoot):
+    wave = _demo_wave(live_server)
+    published = next(w for w in live_server.api("GET", "/api/admin/waves").json() if w["status"] == "published")
+    unit_id = live_server.api("GET", f"/api/waves/{published['id']}/results").json()["units"][0]["id"]
+    pages = {
+        "units": ("#/units", ".data-table"),
+        "instrument": ("#/instruments/ombudsman-kepatuhan/1", ".indicator"),
+        "assignments": (f"#/waves/{wave['id']}/assignments", "#assignment-list tbody tr[data-unit]"),
+        "results": (f"#/results/{published['id']}", ".level-table tbody tr"),
+        "trend": (f"#/trend/unit/{unit_id}", ".trend-table tbody tr"),
+        "comparison": ("#/comparison", ".data-table"),
+    }
+    page, problems = console_as("admin", width=360, height=740)
+
+    for name, (hash_path, ready) in pages.items():
+        page.goto(live_server.url(f"/console/{hash_path}"))
+        page.wait_for_selector(ready)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+        tops = page.locator(".topbar .nav-link").evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
+        assert len(set(tops)) == 1, name
+        shoot(page, f"phone-{name}", full_page=False)
+    problems.expect_none()
+
+
 def test_the_dialogs_and_the_draw_tab_render_without_script_errors(console_as, live_server, shoot):
     page, problems = console_as("admin")
     for hash_path, opener, name in [
