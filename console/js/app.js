@@ -99,8 +99,8 @@ function renderTopbar(activeNav) {
 function revealActiveLink(nav) {
   const active = nav.querySelector('.nav-link.active');
   if (!active || nav.scrollWidth <= nav.clientWidth) return;
-  const offset_px = active.getBoundingClientRect().left - nav.getBoundingClientRect().left;
-  nav.scrollLeft += offset_px - (nav.clientWidth - active.offsetWidth) / 2;
+  const offsetPx = active.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+  nav.scrollLeft += offsetPx - (nav.clientWidth - active.offsetWidth) / 2;
 }
 
 async function handleLogout() {
