@@ -21,6 +21,7 @@ from server.db.engine import create_engine, create_session_factory
 from server.lib.auth import BearerTokenMiddleware
 from server.lib.http import StaticFileSystem, add_security_headers, provide_db_session, provide_principal
 from server.lib.openapi import document_problems
+from server.lib.openapi_page import SwaggerUiPage
 from server.lib.problems import EXCEPTION_HANDLERS
 from server.domain.audit.services import AuditSealer
 from server.domain.photos.decoders import PhotoDecoders
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1",
             description="Unannounced compliance visits: sync contract, admin, review and results.",
             path="/schema",
+            # /schema/swagger too: the address Litestar's own Swagger page had.
+            render_plugins=[SwaggerUiPage(path=["/", "/swagger"])],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

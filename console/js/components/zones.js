@@ -21,7 +21,8 @@ export function formatScore(value, digits = 2) {
   if (value === null || value === undefined || value === '') return '–';
   const number = Number(value);
   if (!Number.isFinite(number)) return '–';
-  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(number);
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    .format(number);
 }
 
 export function gradeSlug(grade) {
