@@ -2,7 +2,8 @@
 // here, window, and each visit's sync state. Opens straight from IndexedDB, with or without a network.
 
 import * as db from '../db.js';
-import { h, icon, replaceChildren } from '../dom.js';
+import { h, replaceChildren } from '../../shared/dom.js';
+import { icon } from '../icons.js';
 import { formatBytes, formatDateRange, formatDateTime, formatDistance, hasString, t } from '../i18n.js';
 import * as storage from '../storage.js';
 import { distance_m, isoWithOffset, isValidLatLon, newUuid } from '../util.js';

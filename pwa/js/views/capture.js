@@ -4,7 +4,8 @@
 // The same screen shows a sent visit read-only, and a returned one with the supervisor's comments for correction.
 
 import * as db from '../db.js';
-import { h, icon, replaceChildren } from '../dom.js';
+import { h, replaceChildren } from '../../shared/dom.js';
+import { icon } from '../icons.js';
 import { formatDateTime, formatDistance, hasString, t, tx } from '../i18n.js';
 import { preparePhoto, PhotoUnreadableError } from '../photo.js';
 import * as storage from '../storage.js';

@@ -3,7 +3,7 @@
 
 import { NetworkError, ProblemError } from '../api.js';
 import * as db from '../db.js';
-import { h } from '../dom.js';
+import { h } from '../../shared/dom.js';
 import { t } from '../i18n.js';
 import { STATE } from '../visit.js';
 

@@ -1,7 +1,7 @@
 // Settings: language, storage (persistence and free space), app version, signing out.
 
 import * as db from '../db.js';
-import { h } from '../dom.js';
+import { h } from '../../shared/dom.js';
 import { formatBytes, getLanguage, LANGUAGES, setLanguage, t } from '../i18n.js';
 import * as storage from '../storage.js';
 import { isPending } from './labels.js';
