@@ -34,6 +34,8 @@ const SHELL = [
   'js/util.js',
   'js/visit.js',
   'js/views/assignments.js',
+  'js/views/capture-indicator.js',
+  'js/views/capture-missing.js',
   'js/views/capture.js',
   'js/views/labels.js',
   'js/views/login.js',
