@@ -14,7 +14,7 @@ export const { LANGUAGES, DEFAULT_LANGUAGE, getLanguage, locale, t, tIn, hasStri
 
 export function loadLanguage() {
   let stored = null;
-  try { stored = localStorage.getItem(STORAGE_KEY); } catch { stored = null; }
+  try { stored = localStorage.getItem(STORAGE_KEY); } catch { /* private mode: nothing remembered */ }
   setLanguage(stored || DEFAULT_LANGUAGE, { remember: false });
 }
 

@@ -78,7 +78,7 @@ export function createI18n({ catalogues, locales }) {
 
   /** A number in the current language's digits and separators (10.290,3 in Bahasa Indonesia); '–' for none. */
   function formatNumber(value, maximumFractionDigits = 2) {
-    if (value === null || value === undefined || value === '' || !Number.isFinite(Number(value))) return '–';
+    if (value === null || value === undefined || !Number.isFinite(Number(value))) return '–';
     return new Intl.NumberFormat(locale(), { maximumFractionDigits }).format(Number(value));
   }
 
