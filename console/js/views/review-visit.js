@@ -515,7 +515,7 @@ export function answerText(answer, language) {
 
 /**
  * How compliant an answer looks, for colour only: the stored indicator score once approved, else the same reading
- * of the value the scoring uses (DESIGN.md, "Scoring"). 'good' | 'partial' | 'bad' | null (not scored).
+ * of the value the scoring uses (docs/contract.md, "Scoring"). 'good' | 'partial' | 'bad' | null (not scored).
  */
 export function answerTone(answer) {
   if (!answer.is_answered) return answer.required ? 'bad' : null;
