@@ -1,4 +1,5 @@
-// ESLint for the phone app (pwa/) and the console (console/): plain ES modules run by the browser as written.
+// ESLint for the phone app (pwa/), the console (console/) and the modules both load (web/shared/): plain ES modules
+// run by the browser as written; and for the phone's module tests (tests/js/), run by Node.
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -6,7 +7,7 @@ export default [
   { ignores: ["**/vendor/**", "node_modules/**", ".venv/**"] },
   js.configs.recommended,
   {
-    files: ["pwa/**/*.js", "console/**/*.js"],
+    files: ["pwa/**/*.js", "console/**/*.js", "web/**/*.js", "tests/js/**/*.js"],
     languageOptions: {
       ecmaVersion: 2024,
       sourceType: "module",
@@ -23,5 +24,9 @@ export default [
   {
     files: ["pwa/sw.js", "pwa/sw-shell.js"],
     languageOptions: { globals: { ...globals.serviceworker } },
+  },
+  {
+    files: ["tests/js/**/*.js"],
+    languageOptions: { globals: { ...globals.node } },
   },
 ];

@@ -32,6 +32,7 @@ from server.routes import ROUTE_HANDLERS
 REPO_DIR = Path(__file__).resolve().parent.parent
 PWA_DIR = REPO_DIR / "pwa"
 CONSOLE_DIR = REPO_DIR / "console"
+SHARED_WEB_DIR = REPO_DIR / "web" / "shared"
 PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/"]
 
 
@@ -64,29 +65,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
     handlers = list(ROUTE_HANDLERS)
-    # The supervisors' and admins' console (desktop) and the surveyors' phone app are static files.
-    if CONSOLE_DIR.is_dir():
-        handlers.append(
-            create_static_files_router(
-                path="/console",
-                directories=[CONSOLE_DIR],
-                html_mode=True,
-                include_in_schema=False,
-                name="console",
-                file_system=StaticFileSystem(),
+    # The supervisors' and admins' console (desktop), the surveyors' phone app and the modules both load (/shared/:
+    # DOM building, the translation core) are static files.
+    for path, directory, name in (
+        ("/shared", SHARED_WEB_DIR, "shared"),
+        ("/console", CONSOLE_DIR, "console"),
+        ("/", PWA_DIR, "pwa"),
+    ):
+        if directory.is_dir():
+            handlers.append(
+                create_static_files_router(
+                    path=path,
+                    directories=[directory],
+                    html_mode=True,
+                    include_in_schema=False,
+                    name=name,
+                    file_system=StaticFileSystem(),
+                )
             )
-        )
-    if PWA_DIR.is_dir():
-        handlers.append(
-            create_static_files_router(
-                path="/",
-                directories=[PWA_DIR],
-                html_mode=True,
-                include_in_schema=False,
-                name="pwa",
-                file_system=StaticFileSystem(),
-            )
-        )
     app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
