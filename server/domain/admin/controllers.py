@@ -6,14 +6,12 @@ Unknown ids in the path are 404; unknown ids in a body are 422 naming the field;
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.datastructures import UploadFile
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,10 +28,7 @@ from server.domain.admin.services import (
 )
 from server.domain.results.profiles import profile_to_dict
 from server.lib.auth import Principal, admin_only
-from server.lib.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType
-
-# Litestar's own cap on a body read for an upload route; the setting (e.g. max_csv_bytes) is checked below it.
-UPLOAD_HARD_LIMIT_BYTES = 64 * 1024 * 1024
+from server.lib.uploads import FILE_FORM_SCHEMA, UPLOAD_HARD_LIMIT_BYTES, raw_body_operation, read_upload
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]
@@ -52,63 +47,8 @@ CSV_KINDS = {
         "application/vnd.ms-excel",  # what browsers label a .csv with
     )
 }
-CSV_SCHEMA = Schema(type="string")  # type: ignore[arg-type]
-FILE_FORM_SCHEMA = Schema(
-    type="object",  # type: ignore[arg-type]
-    properties={"file": Schema(type="string", format="binary")},
-)  # type: ignore[arg-type]
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
-
-
-async def read_upload(
-    request: Request[Any, Any, Any], *, kinds: dict[str, str], file_kinds: dict[str, str], max_bytes: int
-) -> tuple[bytes, str]:
-    """An uploaded file, sent either as the raw body with its content type or as the one file of a multipart form;
-    returns its bytes and its kind (looked up in ``kinds`` by content type, else in ``file_kinds`` by extension)."""
-    announced = request.headers.get("content-length", "")
-    if announced.isdigit() and int(announced) > max_bytes:
-        raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")
-    content_type, _ = request.content_type
-    if content_type == "multipart/form-data":
-        upload = next(
-            (value for _, value in (await request.form()).multi_items() if isinstance(value, UploadFile)), None
-        )
-        if upload is None:
-            raise MalformedRequest("The form holds no file; send the file as a form field such as `file`.")
-        body = await upload.read()
-        kind = kinds.get(upload.content_type) or _kind_by_extension(upload.filename, file_kinds)
-    else:
-        body = await request.body()
-        kind = kinds.get(content_type)
-    if kind is None:
-        raise UnsupportedMediaType(
-            f"Send one of: {', '.join(sorted(set(kinds)))}, or a multipart form with a "
-            f"{'/'.join(sorted(file_kinds))} file."
-        )
-    if len(body) > max_bytes:
-        raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")
-    return body, kind
-
-
-def _kind_by_extension(filename: str | None, file_kinds: dict[str, str]) -> str | None:
-    name = (filename or "").lower()
-    return next((kind for extension, kind in file_kinds.items() if name.endswith(extension)), None)
-
-
-def _raw_body_operation(description: str, content: dict[str, Schema]) -> type[Operation]:
-    """An OpenAPI operation whose request body is documented by hand (the handler reads the raw body itself)."""
-
-    @dataclass
-    class RawBodyOperation(Operation):
-        def __post_init__(self) -> None:
-            self.request_body = RequestBody(
-                required=True,
-                description=description,
-                content={media_type: OpenAPIMediaType(schema=schema) for media_type, schema in content.items()},
-            )
-
-    return RawBodyOperation
 
 
 # --- bodies and answers -------------------------------------------------------------------------------------------
@@ -649,10 +589,10 @@ class UnitController(Controller):
         status_code=200,
         request_max_body_size=UPLOAD_HARD_LIMIT_BYTES,
         summary="Import units from CSV (all or nothing)",
-        operation_class=_raw_body_operation(
+        operation_class=raw_body_operation(
             "CSV with the columns region_code, region_name, agency, unit, address, lat, lon, geofence_m, "
             "opening_hours (UTF-8, ',' or ';'), as the raw body (text/csv) or the one file of a multipart form.",
-            {"text/csv": CSV_SCHEMA, "multipart/form-data": FILE_FORM_SCHEMA},
+            {"text/csv": Schema(type=OpenAPIType.STRING), "multipart/form-data": FILE_FORM_SCHEMA},
         ),
         description="Regions and agencies named in the file are created when missing; a unit already stored (same "
         "region code, agency and unit name, ignoring case) is updated. With `dry_run=true` nothing is "

@@ -1,21 +1,20 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, RequestBody, Schema
+from litestar.openapi.spec import Reference
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Instrument as InstrumentRow
-from server.domain.admin.controllers import read_upload
 from server.domain.instruments.documents import Instrument, Text
 from server.domain.instruments.services import InstrumentService
 from server.lib.auth import Principal, admin_only, anyone_logged_in
+from server.lib.uploads import BINARY_SCHEMA, FILE_FORM_SCHEMA, raw_body_operation, read_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KINDS = {"application/json": "json", XLSX: "xlsform"}
@@ -26,23 +25,15 @@ KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", descri
 VersionParam = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="instrument version")]
 
 
-@dataclass
-class _InstrumentUploadOperation(Operation):
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            required=True,
-            description=(
-                "An instrument document as JSON, or an XLSForm workbook (.xlsx), sent as the raw body with its content "
-                "type or as the one file of a multipart/form-data upload."
-            ),
-            content={
-                "application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Instrument")),
-                XLSX: OpenAPIMediaType(schema=Schema(type="string", format="binary")),  # type: ignore[arg-type]
-                "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(type="object", properties={"file": Schema(type="string", format="binary")})
-                ),  # type: ignore[arg-type]
-            },
-        )
+_UPLOAD_OPERATION = raw_body_operation(
+    "An instrument document as JSON, or an XLSForm workbook (.xlsx), sent as the raw body with its content "
+    "type or as the one file of a multipart/form-data upload.",
+    {
+        "application/json": Reference(ref="#/components/schemas/Instrument"),
+        XLSX: BINARY_SCHEMA,
+        "multipart/form-data": FILE_FORM_SCHEMA,
+    },
+)
 
 
 class InstrumentVersion(msgspec.Struct):
@@ -121,7 +112,7 @@ class AdminInstrumentController(Controller):
     @post(
         "/",
         summary="Store an instrument version (JSON document or XLSForm .xlsx)",
-        operation_class=_InstrumentUploadOperation,
+        operation_class=_UPLOAD_OPERATION,
         description="201 with the stored version. Sending the same key, version and content again is a harmless "
         "replay (200); other content under a stored key and version is refused with 409 "
         "`instrument.immutable` naming the next free version. Problems are listed in `errors` "
