@@ -152,8 +152,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _createuser(args: argparse.Namespace) -> int:
     from server.db import migrate
-    from server.domain.admin.services import create_user_from_cli
-
+    from server.domain.admin.users.services import create_user_from_cli
     from server.lib.errors import DomainError
 
     password = os.environ.get("SIDAK_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")

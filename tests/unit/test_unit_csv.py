@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.admin.unit_csv import parse_units_csv, read_units_csv
+from server.domain.admin.places.unit_csv import parse_units_csv, read_units_csv
 from server.lib.errors import InvalidInput
 
 HEADER = "region_code,region_name,agency,unit,address,lat,lon,geofence_m,opening_hours"

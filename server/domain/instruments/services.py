@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Assignment, Instrument, Wave
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.documents import Instrument as InstrumentDocument
+from server.domain.instruments.queries import find_instrument
 from server.domain.instruments.rules import check_instrument
 from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
 from server.lib import clock
@@ -172,7 +173,3 @@ class InstrumentService:
 
     def _actor_id(self) -> uuid.UUID | None:
         return self.principal.id if self.principal else None
-
-
-async def find_instrument(session: AsyncSession, key: str, version: int) -> Instrument | None:
-    return await session.scalar(select(Instrument).where(Instrument.key == key, Instrument.version == version))
