@@ -3,8 +3,9 @@ and documented in OpenAPI by hand, since the handler reads the body itself."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -25,11 +26,12 @@ UPLOAD_HARD_LIMIT_BYTES = 64 * 1024 * 1024
 
 BINARY_SCHEMA = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
 FILE_FORM_SCHEMA = Schema(type=OpenAPIType.OBJECT, properties={"file": BINARY_SCHEMA})
+Kind = TypeVar("Kind", bound=str)
 
 
 async def read_upload(
-    request: Request[Any, Any, Any], *, kinds: dict[str, str], file_kinds: dict[str, str], max_bytes: int
-) -> tuple[bytes, str]:
+    request: Request[Any, Any, Any], *, kinds: Mapping[str, Kind], file_kinds: Mapping[str, Kind], max_bytes: int
+) -> tuple[bytes, Kind]:
     """An uploaded file, sent either as the raw body with its content type or as the one file of a multipart form;
     returns its bytes and its kind (looked up in ``kinds`` by content type, else in ``file_kinds`` by extension)."""
     announced = request.headers.get("content-length", "")
@@ -57,7 +59,7 @@ async def read_upload(
     return body, kind
 
 
-def _kind_by_extension(filename: str | None, file_kinds: dict[str, str]) -> str | None:
+def _kind_by_extension(filename: str | None, file_kinds: Mapping[str, Kind]) -> Kind | None:
     name = (filename or "").lower()
     return next((kind for extension, kind in file_kinds.items() if name.endswith(extension)), None)
 

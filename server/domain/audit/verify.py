@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import AuditEvent, AuditHead
+from server.domain.audit import queries
 from server.domain.audit.chain import ChainLink, verify_chain
 from server.domain.audit.services import audit_content
 
@@ -22,11 +21,9 @@ class ChainReport:
 
 async def verify_stored_chain(session: AsyncSession) -> ChainReport:
     """Check the sealed events; seal the pending ones first (``seal_pending``) for a verdict on all of them."""
-    events = (
-        await session.scalars(select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq))
-    ).all()
-    unsealed = await session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
-    head_hash = await session.scalar(select(AuditHead.hash).where(AuditHead.id == 1))
+    events = await queries.sealed_events(session)
+    unsealed = await queries.unsealed_count(session)
+    head_hash = await queries.head_hash(session)
     links = [
         ChainLink(
             seq=event.seq,
