@@ -282,29 +282,8 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
         username="admin", display_name=admin_name, role="admin", password=passwords["admin"]
     )
     actor = Principal(id=admin.user.id, username="admin", role="admin")
-    places, users = PlaceService(session, actor), UserService(session, actor)
-
-    region_ids, agency_ids = {}, {}
-    units_by_region: dict[str, list[tuple[uuid.UUID, str, float, float]]] = {}
-    for code, region_name, agencies in REGIONS:
-        region = await places.create_region(code=code, name=region_name)
-        region_ids[code] = region.id
-        for agency_name, units in agencies.items():
-            agency = await places.create_agency(
-                region_id=region.id, name=agency_name, kind=AGENCY_KINDS.get(agency_name, "Dinas")
-            )
-            agency_ids[agency_name] = agency.agency.id
-            for name, address, lat, lon, geofence_m, hours in units:
-                unit = await places.create_unit(
-                    agency_id=agency.agency.id,
-                    name=name,
-                    address=address,
-                    lat=lat,
-                    lon=lon,
-                    geofence_m=geofence_m,
-                    opening_hours=hours,
-                )
-                units_by_region.setdefault(code, []).append((unit.unit.id, name, lat, lon))
+    users = UserService(session, actor)
+    region_ids, agency_ids, units_by_region = await _create_places(PlaceService(session, actor))
 
     surveyor_ids, supervisor_of_region = [], {}
     for username, (display_name, role, codes) in USERS.items():
@@ -335,6 +314,35 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
     await load_history(session, actor, instrument, document, demo_places, surveyor_ids)
     await _open_wave(session, actor, instrument.key, instrument.version, surveyor_ids)
     return passwords
+
+
+async def _create_places(
+    places: PlaceService,
+) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID], dict[str, list[tuple[uuid.UUID, str, float, float]]]]:
+    """The demo's regions, agencies and units; their ids (regions by code, agencies by name) and each region's
+    units as ``(id, name, lat, lon)``."""
+    region_ids, agency_ids = {}, {}
+    units_by_region: dict[str, list[tuple[uuid.UUID, str, float, float]]] = {}
+    for code, region_name, agencies in REGIONS:
+        region = await places.create_region(code=code, name=region_name)
+        region_ids[code] = region.id
+        for agency_name, units in agencies.items():
+            agency = await places.create_agency(
+                region_id=region.id, name=agency_name, kind=AGENCY_KINDS.get(agency_name, "Dinas")
+            )
+            agency_ids[agency_name] = agency.agency.id
+            for name, address, lat, lon, geofence_m, hours in units:
+                unit = await places.create_unit(
+                    agency_id=agency.agency.id,
+                    name=name,
+                    address=address,
+                    lat=lat,
+                    lon=lon,
+                    geofence_m=geofence_m,
+                    opening_hours=hours,
+                )
+                units_by_region.setdefault(code, []).append((unit.unit.id, name, lat, lon))
+    return region_ids, agency_ids, units_by_region
 
 
 async def _open_wave(

@@ -25,7 +25,7 @@ import msgspec
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Answer, Position, Review, Visit, VisitRevision, VisitScore, Wave
+from server.db.models import Answer, Base, Position, Review, Visit, VisitRevision, VisitScore, Wave
 from server.domain.admin.assignments.services import AssignmentService, DrawOrder
 from server.domain.admin.waves.services import WaveService
 from server.domain.audit.services import AuditLog
@@ -202,8 +202,8 @@ def _visits(
     courses: dict[uuid.UUID, _UnitCourse],
     assignments: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
     rng: random.Random,
-) -> dict[type, list[dict[str, Any]]]:
-    rows: dict[type, list[dict[str, Any]]] = {
+) -> dict[type[Base], list[dict[str, Any]]]:
+    rows: dict[type[Base], list[dict[str, Any]]] = {
         Visit: [],
         VisitRevision: [],
         Answer: [],

@@ -1,5 +1,7 @@
 """Every route handler of the API, by context."""
 
+from litestar.types import ControllerRouterHandler
+
 from server.domain.admin.assignments.controllers import WaveAssignmentController
 from server.domain.admin.places.controllers import AgencyController, RegionController, UnitController
 from server.domain.admin.users.controllers import UserController
@@ -14,7 +16,7 @@ from server.domain.review.controllers import ReviewController
 from server.domain.settings.controllers import SettingsController
 from server.domain.visits.controllers import VisitController
 
-ROUTE_HANDLERS: list[object] = [
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AuthController,
     VisitController,
     PhotoController,

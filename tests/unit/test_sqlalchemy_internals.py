@@ -35,6 +35,7 @@ INTERNALS = [
     ("sqlalchemy.dialects.sqlite.aiosqlite", "AsyncAdapt_aiosqlite_connection"),
     ("sqlalchemy.util", "parse_version_string"),
     ("sqlalchemy.dialects", "registry"),
+    ("sqlalchemy.connectors.asyncio", "AsyncIODBAPIConnection"),
 ]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, Assignment, Instrument, Region, Unit, Visit, Wave
 
-OpenAssignmentRow = Row[tuple[Assignment, Wave, Unit, Agency, Region, Instrument]]
+OpenAssignmentRow = Row[Assignment, Wave, Unit, Agency, Region, Instrument]
 
 
 async def assignments_in_waves(

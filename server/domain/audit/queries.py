@@ -40,7 +40,7 @@ _MOVE_HEAD = (
 )
 
 
-async def locked_head(session: AsyncSession) -> Row[tuple[int, str]]:
+async def locked_head(session: AsyncSession) -> Row[int, str]:
     """The chain's last ``seq`` and ``hash``, its row locked until the caller's transaction ends."""
     return (await session.execute(_LOCKED_HEAD)).one()
 

@@ -95,7 +95,8 @@ def _drop_pending_events(session: Session) -> None:
 @event.listens_for(Session, "after_commit")
 def _nudge_the_sealer(session: Session) -> None:
     if session.info.pop(_WRITTEN, False):
-        sealer = AuditSealer.registered.get(session.get_bind())
+        bind = session.get_bind()
+        sealer = AuditSealer.registered.get(bind) if isinstance(bind, Engine) else None
         if sealer is not None:
             sealer.nudge()
 

@@ -25,11 +25,11 @@ class UnitView:
     region: Region
 
 
-def _agencies_with_regions() -> Select[tuple[Agency, Region]]:
+def _agencies_with_regions() -> Select[Agency, Region]:
     return select(Agency, Region).join(Region, Agency.region_id == Region.id)
 
 
-def _units_with_places() -> Select[tuple[Unit, Agency, Region]]:
+def _units_with_places() -> Select[Unit, Agency, Region]:
     return (
         select(Unit, Agency, Region)
         .join(Agency, Unit.agency_id == Agency.id)
