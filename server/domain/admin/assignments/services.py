@@ -218,12 +218,12 @@ class AssignmentService(AdminUseCases):
     ) -> Draw:
         conflicts = await users.conflict_places(self.session, surveyors)
         return draw_assignments(
-            [DrawUnit(view.unit.id, view.agency.id) for view in units.values()],
+            [DrawUnit(id=view.unit.id, agency_id=view.agency.id) for view in units.values()],
             [
                 DrawSurveyor(
-                    s_id,
-                    frozenset(u for u, _ in conflicts.get(s_id, ()) if u is not None),
-                    frozenset(a for _, a in conflicts.get(s_id, ()) if a is not None),
+                    id=s_id,
+                    conflict_unit_ids=frozenset(u for u, _ in conflicts.get(s_id, ()) if u is not None),
+                    conflict_agency_ids=frozenset(a for _, a in conflicts.get(s_id, ()) if a is not None),
                 )
                 for s_id in surveyors
             ],

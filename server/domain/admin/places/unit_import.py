@@ -82,9 +82,9 @@ class ImportPlan:
         region = self.regions.get(row.region_code)
         if region is not None and region.name != row.region_name:
             problem = RowProblem(
-                read.line,
-                "region_name",
-                f"region {row.region_code} is stored as {region.name!r}, not {row.region_name!r}",
+                row=read.line,
+                field="region_name",
+                message=f"region {row.region_code} is stored as {region.name!r}, not {row.region_name!r}",
             )
             return ImportedRow(read=read, action=None, unit_id=None, problems=(problem,))
         agency = self.agencies.get((region.id, row.agency.lower())) if region else None
