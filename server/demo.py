@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Instrument, Region, User
 from server.demo_history import DemoPlace, load_history
-from server.domain.admin.assignments.services import AssignmentService, DrawOrder
+from server.domain.admin.assignments.services import DrawOrder, WaveAssignmentService
 from server.domain.admin.places.services import PlaceService
 from server.domain.admin.users.services import UserService
 from server.domain.admin.waves.services import WaveService
@@ -363,7 +363,7 @@ async def _open_wave(
         integrity_settings=None,
     )
     await waves.move_wave(wave.wave.id, "fieldwork")
-    await AssignmentService(session, actor).draw(
+    await WaveAssignmentService(session, actor).draw(
         wave.wave.id,
         DrawOrder(
             seed=DRAW_SEED,

@@ -26,7 +26,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Answer, Base, Position, Review, Visit, VisitRevision, VisitScore, Wave
-from server.domain.admin.assignments.services import AssignmentService, DrawOrder
+from server.domain.admin.assignments.services import DrawOrder, WaveAssignmentService
 from server.domain.admin.waves.services import WaveService
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.documents import Indicator, Instrument
@@ -123,7 +123,7 @@ async def load_history(
     """Create, fill and publish the past waves; returns them in period order."""
     rng = random.Random(HISTORY_SEED)
     courses = {place.unit_id: _course(place.name, instrument, rng) for place in places}
-    wave_service, assignment_service = WaveService(session, actor), AssignmentService(session, actor)
+    wave_service, assignment_service = WaveService(session, actor), WaveAssignmentService(session, actor)
     waves = []
     for past in PAST_WAVES:
         wave = await _past_wave(wave_service, past, instrument_row)
@@ -179,7 +179,7 @@ async def _past_wave(waves: WaveService, past: PastWave, instrument_row: Any) ->
 
 
 async def _draw(
-    assignments: AssignmentService, wave: Wave, past: PastWave, surveyor_ids: list[uuid.UUID]
+    assignments: WaveAssignmentService, wave: Wave, past: PastWave, surveyor_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
     """unit id → (assignment id, surveyor id), from the seeded draw an admin would have run."""
     batch = await assignments.draw(

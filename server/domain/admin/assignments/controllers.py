@@ -9,7 +9,7 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from server.domain.admin.assignments.schemas import AssignmentsOut, AssignmentsRequest, assignments_out
-from server.domain.admin.assignments.services import AssignmentService
+from server.domain.admin.assignments.services import WaveAssignmentService
 from server.lib.auth import admin_only
 from server.lib.http import Caller, DbSession
 
@@ -33,7 +33,7 @@ class WaveAssignmentController(Controller):
         db_session: DbSession,
         principal: Caller,
     ) -> Response[AssignmentsOut]:
-        batch = await AssignmentService(db_session, principal).add_assignments(
+        batch = await WaveAssignmentService(db_session, principal).add_assignments(
             wave_id, explicit=data.explicit(), draw=data.draw_order()
         )
         return Response(assignments_out(batch), status_code=200 if batch.dry_run else 201)
@@ -42,7 +42,7 @@ class WaveAssignmentController(Controller):
     async def list_assignments(
         self, wave_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
     ) -> AssignmentsOut:
-        return assignments_out(await AssignmentService(db_session, principal).wave_assignments(wave_id))
+        return assignments_out(await WaveAssignmentService(db_session, principal).wave_assignments(wave_id))
 
     @delete(
         "/{assignment_id:uuid}",
@@ -58,4 +58,4 @@ class WaveAssignmentController(Controller):
         db_session: DbSession,
         principal: Caller,
     ) -> None:
-        await AssignmentService(db_session, principal).delete_assignment(wave_id, assignment_id)
+        await WaveAssignmentService(db_session, principal).delete_assignment(wave_id, assignment_id)

@@ -50,7 +50,7 @@ class AssignmentBatch:
     seed: Seed | None = None
 
 
-class AssignmentService(AdminUseCases):
+class WaveAssignmentService(AdminUseCases):
     async def wave_assignments(self, wave_id: uuid.UUID) -> AssignmentBatch:
         wave = await find_wave(self.session, wave_id)
         views = await queries.assignment_views(self.session, wave.id)
