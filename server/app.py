@@ -18,14 +18,14 @@ from litestar.static_files import create_static_files_router
 
 from server.config import Settings, load_settings
 from server.db.engine import create_engine, create_session_factory
+from server.domain.audit.services import AuditSealer
+from server.domain.photos.decoders import PhotoDecoders
+from server.domain.photos.spool import remove_stale_spool_files
 from server.lib.auth import BearerTokenMiddleware
 from server.lib.http import StaticFileSystem, add_security_headers, provide_db_session, provide_principal
 from server.lib.openapi import document_problems
 from server.lib.openapi_page import SwaggerUiPage
 from server.lib.problems import EXCEPTION_HANDLERS
-from server.domain.audit.services import AuditSealer
-from server.domain.photos.decoders import PhotoDecoders
-from server.domain.photos.spool import remove_stale_spool_files
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
 

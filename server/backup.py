@@ -490,7 +490,8 @@ def _parents_first(table: Table, rows: Iterable[dict[str, Any]]) -> Iterable[dic
 
     pending, ordered = list(rows), []
     while pending:
-        ready, waiting = [], []
+        ready: list[Any] = []
+        waiting: list[Any] = []
         for row in pending:
             (ready if is_ready(row) else waiting).append(row)
         if not ready:
@@ -514,8 +515,8 @@ async def _advance_sequences(connection: AsyncConnection) -> None:
             if sequence:
                 await connection.execute(
                     text(
-                        f"SELECT setval(:sequence, COALESCE((SELECT MAX({quote(column.name)}) FROM {quote(table.name)}), 0)"
-                        " + 1, false)"
+                        f"SELECT setval(:sequence, COALESCE((SELECT MAX({quote(column.name)})"
+                        f" FROM {quote(table.name)}), 0) + 1, false)"
                     ),
                     {"sequence": sequence},
                 )
@@ -576,7 +577,7 @@ class _SqliteSnapshot(_RowSource):
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:
             return {
-                table.name: connection.scalar(select(func.count()).select_from(table))
+                table.name: connection.scalar(select(func.count()).select_from(table)) or 0
                 for table in Base.metadata.sorted_tables
             }
 
@@ -657,7 +658,8 @@ class _HashingWriter:
     """A new file, written and hashed in one pass, flushed to disk on close."""
 
     def __init__(self, path: Path) -> None:
-        self.file: BinaryIO = open(path, "xb")
+        # Closed by __exit__, after the flush to disk that a plain ``with open(...)`` would not make.
+        self.file: BinaryIO = open(path, "xb")  # noqa: SIM115
         self._digest = hashlib.sha256()
         self.size = 0
         self.sha256 = ""

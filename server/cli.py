@@ -144,7 +144,7 @@ def _demo(args: argparse.Namespace) -> int:
     path = settings.data_dir / "demo-logins.json"
     path.write_text(json.dumps(logins, indent=2) + "\n")
     path.chmod(0o600)
-    print("Demo data loaded. Logins (also in %s):" % path)
+    print(f"Demo data loaded. Logins (also in {path}):")
     for username, password in logins.items():
         print(f"  {username:<12} {password}")
     return 0
@@ -152,8 +152,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _createuser(args: argparse.Namespace) -> int:
     from server.db import migrate
-    from server.domain.admin.services import create_user_from_cli
-
+    from server.domain.admin.users.services import create_user_from_cli
     from server.lib.errors import DomainError
 
     password = os.environ.get("SIDAK_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")

@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Instrument, Region, User
 from server.demo_history import DemoPlace, load_history
-from server.domain.admin.services import AdminService, DrawOrder
+from server.domain.admin.assignments.services import DrawOrder, WaveAssignmentService
+from server.domain.admin.places.services import PlaceService
+from server.domain.admin.users.services import UserService
+from server.domain.admin.waves.services import WaveService
 from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.services import InstrumentService
 from server.lib import clock
@@ -275,39 +278,18 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
     passwords = {username: secrets.token_urlsafe(9) for username in USERS}
 
     admin_name, _, _ = USERS["admin"]
-    admin = await AdminService(session, None).create_user(
+    admin = await UserService(session, None).create_user(
         username="admin", display_name=admin_name, role="admin", password=passwords["admin"]
     )
     actor = Principal(id=admin.user.id, username="admin", role="admin")
-    service = AdminService(session, actor)
-
-    region_ids, agency_ids = {}, {}
-    units_by_region: dict[str, list[tuple[uuid.UUID, str, float, float]]] = {}
-    for code, region_name, agencies in REGIONS:
-        region = await service.create_region(code=code, name=region_name)
-        region_ids[code] = region.id
-        for agency_name, units in agencies.items():
-            agency = await service.create_agency(
-                region_id=region.id, name=agency_name, kind=AGENCY_KINDS.get(agency_name, "Dinas")
-            )
-            agency_ids[agency_name] = agency.agency.id
-            for name, address, lat, lon, geofence_m, hours in units:
-                unit = await service.create_unit(
-                    agency_id=agency.agency.id,
-                    name=name,
-                    address=address,
-                    lat=lat,
-                    lon=lon,
-                    geofence_m=geofence_m,
-                    opening_hours=hours,
-                )
-                units_by_region.setdefault(code, []).append((unit.unit.id, name, lat, lon))
+    users = UserService(session, actor)
+    region_ids, agency_ids, units_by_region = await _create_places(PlaceService(session, actor))
 
     surveyor_ids, supervisor_of_region = [], {}
     for username, (display_name, role, codes) in USERS.items():
         if username == "admin":
             continue
-        user = await service.create_user(
+        user = await users.create_user(
             username=username,
             display_name=display_name,
             role=role,
@@ -320,26 +302,56 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
             supervisor_of_region[code] = user.user.id
         if username in CONFLICTS:
             agency_name, note = CONFLICTS[username]
-            await service.add_conflict(user.user.id, unit_id=None, agency_id=agency_ids[agency_name], note=note)
+            await users.add_conflict(user.user.id, unit_id=None, agency_id=agency_ids[agency_name], note=note)
 
     document = load_default_instrument()
     instrument, _ = await InstrumentService(session, actor).store(document, source="json")
-    places = [
+    demo_places = [
         DemoPlace(unit_id, name, lat, lon, supervisor_of_region[code])
         for code, units in units_by_region.items()
         for unit_id, name, lat, lon in units
     ]
-    await load_history(session, service, instrument, document, places, surveyor_ids)
-    await _open_wave(service, instrument.key, instrument.version, surveyor_ids)
+    await load_history(session, actor, instrument, document, demo_places, surveyor_ids)
+    await _open_wave(session, actor, instrument.key, instrument.version, surveyor_ids)
     return passwords
 
 
+async def _create_places(
+    places: PlaceService,
+) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID], dict[str, list[tuple[uuid.UUID, str, float, float]]]]:
+    """The demo's regions, agencies and units; their ids (regions by code, agencies by name) and each region's
+    units as ``(id, name, lat, lon)``."""
+    region_ids, agency_ids = {}, {}
+    units_by_region: dict[str, list[tuple[uuid.UUID, str, float, float]]] = {}
+    for code, region_name, agencies in REGIONS:
+        region = await places.create_region(code=code, name=region_name)
+        region_ids[code] = region.id
+        for agency_name, units in agencies.items():
+            agency = await places.create_agency(
+                region_id=region.id, name=agency_name, kind=AGENCY_KINDS.get(agency_name, "Dinas")
+            )
+            agency_ids[agency_name] = agency.agency.id
+            for name, address, lat, lon, geofence_m, hours in units:
+                unit = await places.create_unit(
+                    agency_id=agency.agency.id,
+                    name=name,
+                    address=address,
+                    lat=lat,
+                    lon=lon,
+                    geofence_m=geofence_m,
+                    opening_hours=hours,
+                )
+                units_by_region.setdefault(code, []).append((unit.unit.id, name, lat, lon))
+    return region_ids, agency_ids, units_by_region
+
+
 async def _open_wave(
-    service: AdminService, instrument_key: str, instrument_version: int, surveyor_ids: list[uuid.UUID]
+    session: AsyncSession, actor: Principal, instrument_key: str, instrument_version: int, surveyor_ids: list[uuid.UUID]
 ) -> None:
     today = clock.now().astimezone(WIB).date()
     period_start, period_end = today - timedelta(days=14), today + timedelta(days=45)
-    wave = await service.create_wave(
+    waves = WaveService(session, actor)
+    wave = await waves.create_wave(
         name=WAVE_NAME,
         kind="external",
         instrument_key=instrument_key,
@@ -350,8 +362,8 @@ async def _open_wave(
         period_end=period_end,
         integrity_settings=None,
     )
-    await service.move_wave(wave.wave.id, "fieldwork")
-    await service.draw(
+    await waves.move_wave(wave.wave.id, "fieldwork")
+    await WaveAssignmentService(session, actor).draw(
         wave.wave.id,
         DrawOrder(
             seed=DRAW_SEED,

@@ -25,8 +25,9 @@ import msgspec
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Answer, Position, Review, Visit, VisitRevision, VisitScore, Wave
-from server.domain.admin.services import AdminService, DrawOrder
+from server.db.models import Answer, Base, Position, Review, Visit, VisitRevision, VisitScore, Wave
+from server.domain.admin.assignments.services import DrawOrder, WaveAssignmentService
+from server.domain.admin.waves.services import WaveService
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.documents import Indicator, Instrument
 from server.domain.results.scoring import score_visit
@@ -35,6 +36,7 @@ from server.domain.visits.documents import Answer as AnswerDocument
 from server.domain.visits.documents import Position as PositionDocument
 from server.domain.visits.documents import VisitDocument
 from server.domain.visits.sync_rules import canonical_visit_hash
+from server.lib.auth import Principal
 
 WIB = ZoneInfo("Asia/Jakarta")
 HISTORY_SEED = 2019
@@ -112,7 +114,7 @@ class DemoPlace:
 
 async def load_history(
     session: AsyncSession,
-    service: AdminService,
+    actor: Principal,
     instrument_row: Any,
     instrument: Instrument,
     places: list[DemoPlace],
@@ -121,16 +123,17 @@ async def load_history(
     """Create, fill and publish the past waves; returns them in period order."""
     rng = random.Random(HISTORY_SEED)
     courses = {place.unit_id: _course(place.name, instrument, rng) for place in places}
+    wave_service, assignment_service = WaveService(session, actor), WaveAssignmentService(session, actor)
     waves = []
     for past in PAST_WAVES:
-        wave = await _past_wave(session, service, past, instrument_row, surveyor_ids)
-        assignments = await _draw(service, wave, past, surveyor_ids)
+        wave = await _past_wave(wave_service, past, instrument_row)
+        assignments = await _draw(assignment_service, wave, past, surveyor_ids)
         rows = _visits(past, wave, instrument, places, courses, assignments, random.Random(past.seed))
         for model, values in rows.items():
             if values:
                 await session.execute(insert(model.__table__), values)
-        await service.move_wave(wave.id, "review")
-        await ResultsService(session, service.actor).publish(wave.id)
+        await wave_service.move_wave(wave.id, "review")
+        await ResultsService(session, actor).publish(wave.id)
         published_at = datetime.combine(past.published_on, time(10, 0), WIB)
         await session.execute(
             update(Wave)
@@ -142,7 +145,7 @@ async def load_history(
             "demo.history_loaded",
             entity_type="wave",
             entity_id=wave.id,
-            actor_id=service.actor.id if service.actor else None,
+            actor_id=actor.id,
             data={"name": past.name, "approved_visits": len(rows[Visit])},
         )
         waves.append(wave)
@@ -159,10 +162,8 @@ def _course(name: str, instrument: Instrument, rng: random.Random) -> _UnitCours
     return _UnitCourse(quality, drift, kindness, order, not_applicable, noise)
 
 
-async def _past_wave(
-    session: AsyncSession, service: AdminService, past: PastWave, instrument_row: Any, surveyor_ids: list[uuid.UUID]
-) -> Wave:
-    view = await service.create_wave(
+async def _past_wave(waves: WaveService, past: PastWave, instrument_row: Any) -> Wave:
+    view = await waves.create_wave(
         name=past.name,
         kind=past.kind,
         instrument_key=instrument_row.key,
@@ -173,15 +174,15 @@ async def _past_wave(
         period_end=past.period_end,
         integrity_settings=None,
     )
-    await service.move_wave(view.wave.id, "fieldwork")
+    await waves.move_wave(view.wave.id, "fieldwork")
     return view.wave
 
 
 async def _draw(
-    service: AdminService, wave: Wave, past: PastWave, surveyor_ids: list[uuid.UUID]
+    assignments: WaveAssignmentService, wave: Wave, past: PastWave, surveyor_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
     """unit id → (assignment id, surveyor id), from the seeded draw an admin would have run."""
-    batch = await service.draw(
+    batch = await assignments.draw(
         wave.id,
         DrawOrder(
             seed=past.seed,
@@ -201,8 +202,8 @@ def _visits(
     courses: dict[uuid.UUID, _UnitCourse],
     assignments: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
     rng: random.Random,
-) -> dict[type, list[dict[str, Any]]]:
-    rows: dict[type, list[dict[str, Any]]] = {
+) -> dict[type[Base], list[dict[str, Any]]]:
+    rows: dict[type[Base], list[dict[str, Any]]] = {
         Visit: [],
         VisitRevision: [],
         Answer: [],

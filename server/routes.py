@@ -1,6 +1,11 @@
 """Every route handler of the API, by context."""
 
-from server.domain.admin.controllers import ADMIN_CONTROLLERS
+from litestar.types import ControllerRouterHandler
+
+from server.domain.admin.assignments.controllers import WaveAssignmentController
+from server.domain.admin.places.controllers import AgencyController, RegionController, UnitController
+from server.domain.admin.users.controllers import UserController
+from server.domain.admin.waves.controllers import ProfileController, WaveController
 from server.domain.assignments.controllers import MyAssignmentsController
 from server.domain.auth.controllers import AuthController
 from server.domain.insights.controllers import INSIGHTS_CONTROLLERS
@@ -11,14 +16,20 @@ from server.domain.review.controllers import ReviewController
 from server.domain.settings.controllers import SettingsController
 from server.domain.visits.controllers import VisitController
 
-ROUTE_HANDLERS: list[object] = [
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AuthController,
     VisitController,
     PhotoController,
     MyAssignmentsController,
     InstrumentController,
     AdminInstrumentController,
-    *ADMIN_CONTROLLERS,
+    RegionController,
+    AgencyController,
+    UnitController,
+    UserController,
+    WaveController,
+    WaveAssignmentController,
+    ProfileController,
     ReviewController,
     ResultsController,
     PublishController,

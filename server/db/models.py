@@ -8,10 +8,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -28,7 +26,13 @@ from sqlalchemy import (
     Uuid,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from server.db.types import UtcDateTime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,7 +61,12 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: DateTimeUTC(timezone=True), dict[str, Any]: JsonDocument, list[Any]: JsonDocument}
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JsonDocument, list[Any]: JsonDocument}
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to one table; SQLAlchemy types the attribute as any FromClause, which Core's
+        # insert(), update() and delete() refuse.
+        __table__: ClassVar[Table]
 
 
 def new_id() -> uuid.UUID:

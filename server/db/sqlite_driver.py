@@ -23,8 +23,9 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
+from sqlalchemy.connectors.asyncio import AsyncIODBAPIConnection
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -37,6 +38,7 @@ DRIVER = "sidak"
 SQLITE_BUSY = 5
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 T = TypeVar("T")
+IsolationLevel = Literal["DEFERRED", "EXCLUSIVE", "IMMEDIATE"]
 
 
 class InlineCursor:
@@ -147,7 +149,7 @@ class InlineConnection:
         return self._conn.isolation_level
 
     @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
+    def isolation_level(self, value: IsolationLevel | None) -> None:
         self._conn.isolation_level = value
 
     def cursor(self) -> InlineCursor:
@@ -197,7 +199,10 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
         self.has_stop = True
 
     def connect(self, *args: Any, **kwargs: Any) -> InlineAdaptedConnection:
-        return InlineAdaptedConnection(self, await_(connect(*args, **kwargs)))
+        # InlineConnection is aiosqlite-shaped, which is what the adapter calls; SQLAlchemy's protocol for any asyncio
+        # driver's connection asks for more (a catch-all __getattr__) than the adapter uses.
+        connection = cast(AsyncIODBAPIConnection, await_(connect(*args, **kwargs)))
+        return InlineAdaptedConnection(self, connection)
 
 
 class SQLiteDialectInline(SQLiteDialect_aiosqlite):
@@ -205,7 +210,7 @@ class SQLiteDialectInline(SQLiteDialect_aiosqlite):
     supports_statement_cache = True
 
     @classmethod
-    def import_dbapi(cls) -> InlineDBAPI:  # type: ignore[override]
+    def import_dbapi(cls) -> InlineDBAPI:
         return InlineDBAPI()
 
     def retrieve_dbapi_version(self, dbapi: Any) -> Any:

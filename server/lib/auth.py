@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Guard
 
 from server.lib import clock
 from server.lib.errors import Forbidden, NotAuthenticated, TokenInvalid
@@ -114,7 +115,8 @@ def _verify_access_token(token: str, secret: str) -> tuple[Principal, int]:
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
-    """Every /api route needs `Authorization: Bearer <token>` except those excluded in the app (login, refresh, public)."""
+    """Every /api route needs `Authorization: Bearer <token>` except those excluded in the app (login, refresh,
+    public)."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         if not connection.scope["path"].startswith("/api/"):
@@ -130,7 +132,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=token)
 
 
-def requires_role(*roles: str):  # noqa: ANN201 - a Litestar guard
+def requires_role(*roles: str) -> Guard:
     # async although it never awaits: Litestar runs a plain function guard in a worker thread, a hand-off per request.
     async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         principal = connection.scope.get("user")

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.datastructures.state import State
+from litestar.di import NamedDependency
 from litestar.file_system import BaseLocalFileSystem
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.lib.auth import Principal
 from server.lib.errors import NotAuthenticated
+
+DbSession: TypeAlias = NamedDependency[AsyncSession]
+"""A handler's ``db_session: DbSession``: the request's session, one transaction (``provide_db_session``)."""
+Caller: TypeAlias = NamedDependency[Principal]
+"""A handler's ``principal: Caller``: who is logged in (``provide_principal``)."""
 
 # No inline scripts anywhere in Sidak's pages, the OpenAPI documentation at /schema included (its viewer is vendored).
 APP_CSP = (

@@ -84,7 +84,8 @@ RAW_ANSWERS: dict[tuple[str, str], dict[str, OpenAPIResponse]] = {
     },
     ("GET", "/api/waves/{wave_id}/results.geojson"): {
         "200": OpenAPIResponse(
-            description="An attachment: a GeoJSON FeatureCollection, one Point per located unit with its score and zone",
+            description="An attachment: a GeoJSON FeatureCollection, one Point per located unit with its score and "
+            "zone",
             content={
                 "application/geo+json": OpenAPIMediaType(
                     schema=Schema(

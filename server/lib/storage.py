@@ -16,7 +16,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import obstore
@@ -25,6 +25,9 @@ from obstore.exceptions import AlreadyExistsError
 from obstore.store import S3Store
 
 from server.lib.tempfiles import MAX_WRITE_AGE_S, create_owned, remove_orphans
+
+if TYPE_CHECKING:
+    from obstore.store import S3Config
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _EXTENSIONS = {
@@ -284,15 +287,15 @@ class S3PhotoStore:
         region: str = "us-east-1",
         allow_http: bool = False,
     ) -> None:
-        credentials = {
-            name: value
-            for name, value in (("access_key_id", access_key_id), ("secret_access_key", secret_access_key))
-            if value
-        }
+        config: S3Config = {"region": region}
+        if access_key_id:
+            config["access_key_id"] = access_key_id
+        if secret_access_key:
+            config["secret_access_key"] = secret_access_key
         if endpoint:
-            credentials["endpoint"] = endpoint
+            config["endpoint"] = endpoint
         self.bucket = bucket
-        self._store = S3Store(bucket, region=region, client_options={"allow_http": allow_http}, **credentials)
+        self._store = S3Store(bucket, config=config, client_options={"allow_http": allow_http})
 
     async def put_file(self, key: str, path: Path) -> bool:
         return await self._create(key, Path(path))

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from litestar import Litestar
-import httpx
 from sqlalchemy import delete, update
 
 from server.db.models import AuditHead, Base

@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.domain.admin.draw import DrawSurveyor, DrawUnit, draw_assignments
+from server.domain.admin.assignments.draw import DrawSurveyor, DrawUnit, draw_assignments
 
 
 def ids(n: int, salt: int = 0) -> list[uuid.UUID]:

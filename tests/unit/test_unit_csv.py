@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.admin.unit_csv import parse_units_csv, read_units_csv
+from server.domain.admin.places.unit_csv import parse_units_csv, read_units_csv
 from server.lib.errors import InvalidInput
 
 HEADER = "region_code,region_name,agency,unit,address,lat,lon,geofence_m,opening_hours"
@@ -133,7 +133,7 @@ def test_a_value_spanning_lines_is_reported_at_its_first_line():
 
 
 def test_a_file_that_is_not_utf8_is_refused_at_the_line_of_the_bad_byte():
-    data = csv_bytes(GOOD, GOOD.replace("Sumber", "Sumber2")).replace("Sumber2".encode(), "Sümber".encode("latin-1"))
+    data = csv_bytes(GOOD, GOOD.replace("Sumber", "Sumber2")).replace(b"Sumber2", "Sümber".encode("latin-1"))
 
     assert problems_of(data) == [(3, "file")]
 

@@ -34,6 +34,8 @@ async def run_async_migrations(url: str) -> None:
 
 def run() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("server.db.migrate sets sqlalchemy.url before running the migrations")
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():

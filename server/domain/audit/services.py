@@ -17,45 +17,18 @@ import uuid
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from server.db.models import AuditEvent, AuditHead
+from server.domain.audit import queries
 from server.domain.audit.chain import event_hash
 from server.lib import clock
 
 log = logging.getLogger("sidak.audit")
 _PENDING = "sidak.audit.pending"
 _WRITTEN = "sidak.audit.written"
-SEAL_BATCH = 1000
-_INSERT_EVENTS = insert(AuditEvent.__table__)
-_LOCKED_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-_UNSEALED_EVENTS = (
-    select(
-        AuditEvent.id,
-        AuditEvent.at,
-        AuditEvent.actor_id,
-        AuditEvent.action,
-        AuditEvent.entity_type,
-        AuditEvent.entity_id,
-        AuditEvent.data,
-    )
-    .where(AuditEvent.seq.is_(None))
-    .order_by(AuditEvent.id)
-    .limit(SEAL_BATCH)
-)
-_SEAL_EVENT = (
-    update(AuditEvent.__table__)
-    .where(AuditEvent.__table__.c.id == bindparam("event_id"))
-    .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
-)
-_MOVE_HEAD = (
-    update(AuditHead.__table__)
-    .where(AuditHead.__table__.c.id == 1)
-    .values(seq=bindparam("seq"), hash=bindparam("hash"))
-)
 
 
 def audit_content(
@@ -110,7 +83,7 @@ def _insert_pending_events(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         # Core on the session's connection: the ORM's bulk insert path cost more than the insert itself.
-        session.connection().execute(_INSERT_EVENTS, pending)
+        session.connection().execute(queries.INSERT_EVENTS, pending)
         session.info[_WRITTEN] = True
 
 
@@ -122,15 +95,16 @@ def _drop_pending_events(session: Session) -> None:
 @event.listens_for(Session, "after_commit")
 def _nudge_the_sealer(session: Session) -> None:
     if session.info.pop(_WRITTEN, False):
-        sealer = AuditSealer.registered.get(session.get_bind())
+        bind = session.get_bind()
+        sealer = AuditSealer.registered.get(bind) if isinstance(bind, Engine) else None
         if sealer is not None:
             sealer.nudge()
 
 
 async def seal_pending(session: AsyncSession) -> int:
     """Chain every committed, unsealed event in the caller's transaction (the caller commits); the number sealed."""
-    head = (await session.execute(_LOCKED_HEAD)).one()
-    events = (await session.execute(_UNSEALED_EVENTS)).all()
+    head = await queries.locked_head(session)
+    events = await queries.unsealed_events(session)
     if not events:
         return 0
     seq, prev_hash = head.seq, head.hash
@@ -151,8 +125,7 @@ async def seal_pending(session: AsyncSession) -> int:
         )
         links.append({"event_id": row.id, "seq": seq, "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
-    await session.execute(_SEAL_EVENT, links)
-    await session.execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash})
+    await queries.seal_events(session, links, seq=seq, head_hash=prev_hash)
     return len(links)
 
 
@@ -162,7 +135,7 @@ async def seal_all(session_factory: async_sessionmaker[AsyncSession]) -> int:
         async with session_factory() as session, session.begin():
             sealed = await seal_pending(session)
         sealed_total += sealed
-        if sealed < SEAL_BATCH:
+        if sealed < queries.SEAL_BATCH:
             return sealed_total
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import anyio.to_thread
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.config import Settings
 from server.db.models import LoginAttempt, RefreshToken, User
 from server.domain.audit.services import AuditLog
+from server.domain.auth import queries
 from server.domain.auth.throttle import retry_after_s
 from server.lib import clock
 from server.lib.auth import (
@@ -26,7 +26,6 @@ from server.lib.auth import (
     verify_password,
 )
 from server.lib.errors import InvalidCredentials, TokenInvalid, TooManyAttempts
-
 
 _hashing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
@@ -63,7 +62,7 @@ class AuthService:
     async def login(self, username: str, password: str, ip: str) -> IssuedTokens:
         username = username.strip().lower()
         await self._refuse_if_throttled(username, ip)
-        user = await self.session.scalar(select(User).where(User.username == username))
+        user = await queries.user_by_username(self.session, username)
         user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
         # Hashing takes a tenth of a second of CPU: hold no transaction meanwhile. On SQLite a transaction holds the
         # one write lock, and 200 phones logging in at once queued behind each other's hashing past the busy timeout.
@@ -84,9 +83,7 @@ class AuthService:
         return await self._issue(user, family_id=uuid.uuid4())
 
     async def refresh(self, token: str) -> IssuedTokens:
-        stored = await self.session.scalar(
-            select(RefreshToken).where(RefreshToken.token_hash == refresh_token_hash(token)).with_for_update()
-        )
+        stored = await queries.refresh_token_by_hash(self.session, refresh_token_hash(token), for_update=True)
         now = clock.now()
         if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
             raise TokenInvalid("The refresh token is not valid any more; log in again.")
@@ -96,24 +93,15 @@ class AuthService:
         user = await self.session.get(User, stored.user_id)
         if user is None or not user.is_active:
             raise TokenInvalid("The account is no longer active.")
-        claimed = await self.session.execute(
-            update(RefreshToken).where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None)).values(used_at=now)
-        )
-        if claimed.rowcount != 1:  # another refresh with the same token won the race
+        if not await queries.claim_refresh_token(self.session, stored.id, now):  # another refresh won the race
             raise TokenInvalid("This refresh token was already used; log in again.")
         return await self._issue(user, family_id=stored.family_id)
 
     async def logout(self, token: str) -> None:
-        stored = await self.session.scalar(
-            select(RefreshToken).where(RefreshToken.token_hash == refresh_token_hash(token))
-        )
+        stored = await queries.refresh_token_by_hash(self.session, refresh_token_hash(token))
         if stored is None:
             return
-        await self.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=clock.now())
-        )
+        await queries.revoke_token_family(self.session, stored.family_id, clock.now())
         await AuditLog(self.session).record(
             "auth.logout", entity_type="user", entity_id=stored.user_id, actor_id=stored.user_id
         )
@@ -138,19 +126,13 @@ class AuthService:
     async def _refuse_if_throttled(self, username: str, ip: str) -> None:
         now = clock.now()
         since = now - timedelta(seconds=self.settings.login_window_s)
-        waits = []
-        for column, value, limit in (
-            (LoginAttempt.username, username, self.settings.login_failures_per_user),
-            (LoginAttempt.ip, ip, self.settings.login_failures_per_ip),
-        ):
-            failures = (
-                await self.session.scalars(
-                    select(LoginAttempt.at).where(
-                        column == value, LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
-                    )
-                )
-            ).all()
-            waits.append(retry_after_s(failures, limit=limit, window_s=self.settings.login_window_s, now=now))
+        window_s = self.settings.login_window_s
+        by_username = await queries.failed_login_times(self.session, username=username, since=since)
+        by_ip = await queries.failed_login_times(self.session, ip=ip, since=since)
+        waits = [
+            retry_after_s(by_username, limit=self.settings.login_failures_per_user, window_s=window_s, now=now),
+            retry_after_s(by_ip, limit=self.settings.login_failures_per_ip, window_s=window_s, now=now),
+        ]
         wait_s = max((w for w in waits if w is not None), default=None)
         if wait_s is not None:
             await self._record_failure(username, ip, None, "throttled", counts=False)
@@ -177,11 +159,7 @@ class AuthService:
     async def _revoke_family_after_reuse(self, family_id: uuid.UUID, user_id: uuid.UUID) -> None:
         await self.session.rollback()  # release the request's locks first: the request fails anyway
         async with self.session_factory() as session, session.begin():
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=clock.now())
-            )
+            await queries.revoke_token_family(session, family_id, clock.now())
             await AuditLog(session).record(
                 "auth.refresh_reused", entity_type="user", entity_id=user_id, data={"family_id": str(family_id)}
             )

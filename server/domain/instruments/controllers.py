@@ -1,98 +1,38 @@
+"""The instrument routes: the document a surveyor fills in, and the admin's stored versions (JSON or XLSForm)."""
+
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Annotated
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, RequestBody, Schema
+from litestar.openapi.spec import Reference
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Instrument as InstrumentRow
-from server.domain.admin.controllers import read_upload
-from server.domain.instruments.documents import Instrument, Text
-from server.domain.instruments.services import InstrumentService
-from server.lib.auth import Principal, admin_only, anyone_logged_in
+from server.domain.instruments.documents import Instrument
+from server.domain.instruments.schemas import InstrumentVersion, InstrumentVersionDetail, detail_out, version_out
+from server.domain.instruments.services import InstrumentService, Source
+from server.lib.auth import admin_only, anyone_logged_in
+from server.lib.http import Caller, DbSession
+from server.lib.uploads import BINARY_SCHEMA, FILE_FORM_SCHEMA, raw_body_operation, read_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-UPLOAD_KINDS = {"application/json": "json", XLSX: "xlsform"}
-FILE_KINDS = {".json": "json", ".xlsx": "xlsform"}
+UPLOAD_KINDS: dict[str, Source] = {"application/json": "json", XLSX: "xlsform"}
+FILE_KINDS: dict[str, Source] = {".json": "json", ".xlsx": "xlsform"}
 
 KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="instrument key")]
 # A 32-bit column: a larger number can name no stored version (and must not reach the driver).
 VersionParam = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="instrument version")]
 
 
-@dataclass
-class _InstrumentUploadOperation(Operation):
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            required=True,
-            description=(
-                "An instrument document as JSON, or an XLSForm workbook (.xlsx), sent as the raw body with its content "
-                "type or as the one file of a multipart/form-data upload."
-            ),
-            content={
-                "application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Instrument")),
-                XLSX: OpenAPIMediaType(schema=Schema(type="string", format="binary")),  # type: ignore[arg-type]
-                "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(type="object", properties={"file": Schema(type="string", format="binary")})
-                ),  # type: ignore[arg-type]
-            },
-        )
-
-
-class InstrumentVersion(msgspec.Struct):
-    id: uuid.UUID
-    key: str
-    version: int
-    title: Text
-    content_hash: str
-    indicator_count: int
-    created_at: datetime
-    wave_count: int
-
-
-class WaveUsingInstrument(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    status: str
-
-
-class InstrumentVersionDetail(msgspec.Struct):
-    id: uuid.UUID
-    key: str
-    version: int
-    title: Text
-    content_hash: str
-    indicator_count: int
-    created_at: datetime
-    waves: list[WaveUsingInstrument]
-    document: Instrument
-
-
-def _version(row: InstrumentRow, wave_count: int) -> InstrumentVersion:
-    return InstrumentVersion(
-        id=row.id,
-        key=row.key,
-        version=row.version,
-        title=_title(row),
-        created_at=row.created_at,
-        content_hash=row.content_hash,
-        indicator_count=_indicator_count(row),
-        wave_count=wave_count,
-    )
-
-
-def _title(row: InstrumentRow) -> Text:
-    return msgspec.convert(row.document["title"], type=Text)
-
-
-def _indicator_count(row: InstrumentRow) -> int:
-    return sum(len(dimension["indicators"]) for dimension in row.document["dimensions"])
+_UPLOAD_OPERATION = raw_body_operation(
+    "An instrument document as JSON, or an XLSForm workbook (.xlsx), sent as the raw body with its content "
+    "type or as the one file of a multipart/form-data upload.",
+    {
+        "application/json": Reference(ref="#/components/schemas/Instrument"),
+        XLSX: BINARY_SCHEMA,
+        "multipart/form-data": FILE_FORM_SCHEMA,
+    },
+)
 
 
 class InstrumentController(Controller):
@@ -108,7 +48,7 @@ class InstrumentController(Controller):
         "changes, so the phone may keep it.",
     )
     async def document(
-        self, key: KeyParam, version: VersionParam, db_session: AsyncSession, principal: Principal
+        self, key: KeyParam, version: VersionParam, db_session: DbSession, principal: Caller
     ) -> Instrument:
         return await InstrumentService(db_session, principal).document_for_caller(key, version)
 
@@ -121,33 +61,30 @@ class AdminInstrumentController(Controller):
     @post(
         "/",
         summary="Store an instrument version (JSON document or XLSForm .xlsx)",
-        operation_class=_InstrumentUploadOperation,
+        operation_class=_UPLOAD_OPERATION,
         description="201 with the stored version. Sending the same key, version and content again is a harmless "
         "replay (200); other content under a stored key and version is refused with 409 "
         "`instrument.immutable` naming the next free version. Problems are listed in `errors` "
         "(for an XLSForm, with the sheet and row).",
     )
     async def store(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal
+        self, request: Request[Any, Any, Any], db_session: DbSession, principal: Caller
     ) -> Response[InstrumentVersionDetail]:
         body, kind = await read_upload(
             request, kinds=UPLOAD_KINDS, file_kinds=FILE_KINDS, max_bytes=request.app.state.settings.max_json_bytes
         )
-        service = InstrumentService(db_session, principal)
-        row, created = await service.store_upload(body, kind)
-        detail = await service.detail(row.key, row.version)
-        return Response(_detail(detail.row, detail.waves), status_code=201 if created else 200)
+        detail, created = await InstrumentService(db_session, principal).store_upload(body, kind)
+        return Response(detail_out(detail), status_code=201 if created else 200)
 
     @get("/", summary="Every stored instrument version")
-    async def list_versions(self, db_session: AsyncSession, principal: Principal) -> list[InstrumentVersion]:
-        return [_version(item.row, item.wave_count) for item in await InstrumentService(db_session, principal).list()]
+    async def list_versions(self, db_session: DbSession, principal: Caller) -> list[InstrumentVersion]:
+        return [version_out(summary) for summary in await InstrumentService(db_session, principal).list()]
 
     @get("/{key:str}/{version:int}", summary="One instrument version with its document and the waves using it")
     async def version_detail(
-        self, key: KeyParam, version: VersionParam, db_session: AsyncSession, principal: Principal
+        self, key: KeyParam, version: VersionParam, db_session: DbSession, principal: Caller
     ) -> InstrumentVersionDetail:
-        detail = await InstrumentService(db_session, principal).detail(key, version)
-        return _detail(detail.row, detail.waves)
+        return detail_out(await InstrumentService(db_session, principal).detail(key, version))
 
     # A path parameter is a whole segment in Litestar, and `/{key}/{version}.xlsx` would be one segment with the
     # JSON route's `/{key}/{version}`, so the workbook is a segment below the version.
@@ -159,7 +96,7 @@ class AdminInstrumentController(Controller):
         "is a harmless replay: it reads back to the same content hash.",
     )
     async def xlsform(
-        self, key: KeyParam, version: VersionParam, db_session: AsyncSession, principal: Principal
+        self, key: KeyParam, version: VersionParam, db_session: DbSession, principal: Caller
     ) -> Response[bytes]:
         workbook = await InstrumentService(db_session, principal).xlsform(key, version)
         return Response(
@@ -167,17 +104,3 @@ class AdminInstrumentController(Controller):
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.xlsx"'},
         )
-
-
-def _detail(row: InstrumentRow, waves: list[Any]) -> InstrumentVersionDetail:
-    return InstrumentVersionDetail(
-        id=row.id,
-        key=row.key,
-        version=row.version,
-        title=_title(row),
-        content_hash=row.content_hash,
-        indicator_count=_indicator_count(row),
-        created_at=row.created_at,
-        waves=[WaveUsingInstrument(wave.id, wave.name, wave.status) for wave in waves],
-        document=msgspec.convert(row.document, type=Instrument),
-    )

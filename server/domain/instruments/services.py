@@ -9,13 +9,14 @@ from typing import Literal
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Assignment, Instrument, Wave
+from server.db.models import Instrument, Wave
 from server.domain.audit.services import AuditLog
+from server.domain.instruments import queries
 from server.domain.instruments.documents import Instrument as InstrumentDocument
+from server.domain.instruments.queries import find_instrument
 from server.domain.instruments.rules import check_instrument
 from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
 from server.lib import clock
@@ -70,12 +71,13 @@ class InstrumentService:
         self.session = session
         self.principal = principal
 
-    async def store_upload(self, body: bytes, source: Source) -> tuple[Instrument, bool]:
+    async def store_upload(self, body: bytes, source: Source) -> tuple[InstrumentDetail, bool]:
         """Read an uploaded JSON document or XLSForm workbook (in a worker thread: pyxform takes its time), then
-        store it."""
+        store it; the stored version, and whether it is new (see ``store``)."""
         read = instrument_from_json if source == "json" else instrument_from_xlsform
         document = await anyio.to_thread.run_sync(read, body)
-        return await self.store(document, source=source)
+        row, created = await self.store(document, source=source)
+        return await self.detail(row.key, row.version), created
 
     async def store(self, document: InstrumentDocument, *, source: Source) -> tuple[Instrument, bool]:
         """Store a new version; ``(stored, True)``. The same key, version and content again is a harmless replay,
@@ -114,22 +116,12 @@ class InstrumentService:
         return row, True
 
     async def list(self) -> list[InstrumentSummary]:
-        wave_count = (
-            select(func.count())
-            .select_from(Wave)
-            .where(Wave.instrument_id == Instrument.id)
-            .correlate(Instrument)
-            .scalar_subquery()
-        )
-        rows = await self.session.execute(select(Instrument, wave_count).order_by(Instrument.key, Instrument.version))
-        return [InstrumentSummary(row, count) for row, count in rows.all()]
+        rows = await queries.instruments_with_wave_counts(self.session)
+        return [InstrumentSummary(row=row, wave_count=count) for row, count in rows]
 
     async def detail(self, key: str, version: int) -> InstrumentDetail:
         row = await self._get(key, version)
-        waves = (
-            await self.session.scalars(select(Wave).where(Wave.instrument_id == row.id).order_by(Wave.created_at))
-        ).all()
-        return InstrumentDetail(row, list(waves))
+        return InstrumentDetail(row=row, waves=await queries.waves_using(self.session, row.id))
 
     async def xlsform(self, key: str, version: int) -> bytes:
         """The stored version as an XLSForm workbook that the upload reads back to the same content hash."""
@@ -141,18 +133,13 @@ class InstrumentService:
     async def document_for_caller(self, key: str, version: int) -> InstrumentDocument:
         """The document, for any reviewer; a surveyor only gets instruments of waves they are assigned in."""
         row = await self._get(key, version)
-        if self.principal is not None and self.principal.role == "surveyor":
-            is_assigned = await self.session.scalar(
-                select(
-                    exists().where(
-                        Assignment.surveyor_id == self.principal.id,
-                        Assignment.wave_id == Wave.id,
-                        Wave.instrument_id == row.id,
-                    )
-                )
-            )
-            if not is_assigned:
-                raise Forbidden("This instrument belongs to no wave you are assigned in.")
+        caller = self.principal
+        if (
+            caller is not None
+            and caller.role == "surveyor"
+            and not await queries.is_assigned_in_a_wave_using(self.session, caller.id, row.id)
+        ):
+            raise Forbidden("This instrument belongs to no wave you are assigned in.")
         return msgspec.convert(row.document, type=InstrumentDocument)
 
     async def _get(self, key: str, version: int) -> Instrument:
@@ -162,7 +149,7 @@ class InstrumentService:
         return row
 
     async def _immutable(self, document: InstrumentDocument) -> InstrumentImmutable:
-        latest = await self.session.scalar(select(func.max(Instrument.version)).where(Instrument.key == document.key))
+        latest = await queries.latest_version(self.session, document.key)
         return InstrumentImmutable(
             f"Instrument {document.key} version {document.version} is already stored with other content, and a stored"
             f" version never changes; store your edit as version {(latest or 0) + 1}.",
@@ -172,7 +159,3 @@ class InstrumentService:
 
     def _actor_id(self) -> uuid.UUID | None:
         return self.principal.id if self.principal else None
-
-
-async def find_instrument(session: AsyncSession, key: str, version: int) -> Instrument | None:
-    return await session.scalar(select(Instrument).where(Instrument.key == key, Instrument.version == version))

@@ -414,16 +414,16 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
         if cells.get(column) is not None:
             reader.refuse("survey", number, f"column '{column}' is not supported (it would change what is collected)")
     if row_type in _END_GROUP:
-        if state.refused_groups_open:
-            state.refused_groups_open -= 1
-        elif state.open_group is None:
-            reader.refuse("survey", number, "'end group' without a group to close")
-        else:
-            _close_group(state, reader)
+        _end_group(number, state, reader)
         return
     if row_type in _REPEAT_TYPES:
         reader.refuse("survey", number, f"type '{raw_type}' is not supported: repeats cannot be scored")
         return
+    _read_named_row(cells, row_type, str(raw_type), state, reader)
+
+
+def _read_named_row(cells: _Cells, row_type: str, raw_type: str, state: _SurveyState, reader: _Reader) -> None:
+    """A group, a photo or an indicator: each needs a name no other row has."""
     if row_type in _BEGIN_GROUP:
         if _is_unique_name(cells, state, reader):
             _begin_group(cells, state, reader)
@@ -431,9 +431,18 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
         if _is_unique_name(cells, state, reader):
             _read_image(cells, state, reader)
     else:
-        indicator_type, list_name = _indicator_type(row_type, str(raw_type), number, reader)
+        indicator_type, list_name = _indicator_type(row_type, raw_type, cells.row.number, reader)
         if indicator_type is not None and _is_unique_name(cells, state, reader):
             _read_indicator(cells, indicator_type, list_name, state, reader)
+
+
+def _end_group(number: int, state: _SurveyState, reader: _Reader) -> None:
+    if state.refused_groups_open:
+        state.refused_groups_open -= 1
+    elif state.open_group is None:
+        reader.refuse("survey", number, "'end group' without a group to close")
+    else:
+        _close_group(state, reader)
 
 
 def _is_unique_name(cells: _Cells, state: _SurveyState, reader: _Reader) -> bool:

@@ -22,7 +22,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-import imagehash
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -140,7 +139,8 @@ def perceptual_hash(image: Image.Image) -> str:
     grey = image.convert("L").resize((_PHASH_SIDE, _PHASH_SIDE), Image.Resampling.LANCZOS)
     coefficients = (_DCT_II @ np.asarray(grey, dtype=np.float64) @ _DCT_II.T).round(6)
     low = coefficients[:_PHASH_BITS_SIDE, :_PHASH_BITS_SIDE]
-    return str(imagehash.ImageHash(low > np.median(low)))
+    bits = "".join("1" if bit else "0" for bit in (low > np.median(low)).flat)
+    return f"{int(bits, 2):0{len(bits) // 4}x}"
 
 
 def render_to_files(path: Path, directory: Path, *, max_pixels: int) -> RenderedPhoto:

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, get
 
+from server.domain.settings.schemas import MapSettingsOut
 from server.domain.settings.services import map_settings_for
 from server.lib.auth import anyone_logged_in
-
-
-class MapSettingsOut(msgspec.Struct):
-    tile_url: str
-    """A Leaflet/XYZ template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"""
-    attribution: str | None
 
 
 class SettingsController(Controller):

@@ -1,4 +1,5 @@
-"""GET /api/admin/instruments/{key}/{version}/xlsform.xlsx: a stored version as an XLSForm that uploads back unchanged."""
+"""GET /api/admin/instruments/{key}/{version}/xlsform.xlsx: a stored version as an XLSForm that uploads back
+unchanged."""
 
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy.dialects import postgresql
+
+from server.db.types import UtcDateTime
 
 revision = "0001"
 down_revision = None
@@ -23,7 +24,7 @@ def upgrade() -> None:
         "audit_events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=True),
-        sa.Column("at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
         sa.Column("actor_id", sa.Uuid(), nullable=True),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("entity_type", sa.String(length=32), nullable=False),
@@ -62,7 +63,7 @@ def upgrade() -> None:
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("ip", sa.String(length=64), nullable=False),
         sa.Column("succeeded", sa.Boolean(), nullable=False),
-        sa.Column("at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempts")),
     )
     with op.batch_alter_table("login_attempts", schema=None) as batch_op:
@@ -77,7 +78,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("parent_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("kind IN ('province', 'regency', 'city')", name=op.f("ck_regions_kind")),
         sa.ForeignKeyConstraint(
             ["parent_id"], ["regions.id"], name=op.f("fk_regions_parent_id_regions"), ondelete="RESTRICT"
@@ -93,8 +94,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("password_changed_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("password_changed_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("role IN ('admin', 'supervisor', 'surveyor')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
@@ -105,7 +106,7 @@ def upgrade() -> None:
         sa.Column("region_id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=True),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["region_id"], ["regions.id"], name=op.f("fk_agencies_region_id_regions"), ondelete="RESTRICT"
         ),
@@ -125,7 +126,7 @@ def upgrade() -> None:
             "document", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.CheckConstraint("version >= 1", name=op.f("ck_instruments_version_positive")),
         sa.ForeignKeyConstraint(
@@ -140,10 +141,10 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("family_id", sa.Uuid(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("issued_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("expires_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("used_at", DateTimeUTC(timezone=True), nullable=True),
-        sa.Column("revoked_at", DateTimeUTC(timezone=True), nullable=True),
+        sa.Column("issued_at", UtcDateTime(), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.Column("used_at", UtcDateTime(), nullable=True),
+        sa.Column("revoked_at", UtcDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_refresh_tokens_user_id_users"), ondelete="CASCADE"
         ),
@@ -176,7 +177,7 @@ def upgrade() -> None:
         sa.Column("lon", sa.Double(), nullable=True),
         sa.Column("geofence_m", sa.Integer(), nullable=False),
         sa.Column("opening_hours", sa.String(length=200), nullable=False),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("(lat IS NULL) = (lon IS NULL)", name=op.f("ck_units_lat_lon_together")),
         sa.CheckConstraint("geofence_m > 0", name=op.f("ck_units_geofence_positive")),
         sa.CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name=op.f("ck_units_lat_range")),
@@ -208,8 +209,8 @@ def upgrade() -> None:
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("published_at", DateTimeUTC(timezone=True), nullable=True),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("kind IN ('external', 'internal')", name=op.f("ck_waves_kind")),
         sa.CheckConstraint("status IN ('draft', 'fieldwork', 'review', 'published')", name=op.f("ck_waves_status")),
         sa.CheckConstraint("period_end >= period_start", name=op.f("ck_waves_period_order")),
@@ -227,9 +228,9 @@ def upgrade() -> None:
         sa.Column("wave_id", sa.Uuid(), nullable=False),
         sa.Column("unit_id", sa.Uuid(), nullable=False),
         sa.Column("surveyor_id", sa.Uuid(), nullable=False),
-        sa.Column("window_start", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("window_end", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("window_start", UtcDateTime(), nullable=False),
+        sa.Column("window_end", UtcDateTime(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("window_end > window_start", name=op.f("ck_assignments_window_order")),
         sa.ForeignKeyConstraint(
             ["surveyor_id"], ["users.id"], name=op.f("fk_assignments_surveyor_id_users"), ondelete="RESTRICT"
@@ -257,7 +258,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Uuid(), nullable=True),
         sa.Column("agency_id", sa.Uuid(), nullable=True),
         sa.Column("note", sa.String(length=500), nullable=False),
-        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint(
             "(unit_id IS NULL) <> (agency_id IS NULL)", name=op.f("ck_surveyor_conflicts_unit_or_agency")
         ),
@@ -285,11 +286,11 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("started_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("finished_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("first_received_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("updated_at", DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("submitted_at", DateTimeUTC(timezone=True), nullable=True),
+        sa.Column("started_at", UtcDateTime(), nullable=False),
+        sa.Column("finished_at", UtcDateTime(), nullable=False),
+        sa.Column("first_received_at", UtcDateTime(), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("submitted_at", UtcDateTime(), nullable=True),
         sa.CheckConstraint(
             "status IN ('incomplete', 'submitted', 'approved', 'returned', 'rejected')", name=op.f("ck_visits_status")
         ),
@@ -320,7 +321,7 @@ def upgrade() -> None:
         ),
         sa.Column("not_applicable", sa.Boolean(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("answered_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("answered_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["visit_id"], ["visits.id"], name=op.f("fk_answers_visit_id_visits"), ondelete="CASCADE"
         ),
@@ -334,7 +335,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("photo_id", sa.Uuid(), nullable=True),
-        sa.Column("computed_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("computed_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("severity IN ('info', 'warning', 'critical')", name=op.f("ck_flags_severity")),
         sa.ForeignKeyConstraint(["visit_id"], ["visits.id"], name=op.f("fk_flags_visit_id_visits"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_flags")),
@@ -351,17 +352,17 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("content_type", sa.String(length=32), nullable=False),
-        sa.Column("taken_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("taken_at", UtcDateTime(), nullable=False),
         sa.Column("lat", sa.Double(), nullable=True),
         sa.Column("lon", sa.Double(), nullable=True),
         sa.Column("accuracy_m", sa.Double(), nullable=True),
         sa.Column("declared_revision", sa.Integer(), nullable=False),
-        sa.Column("stored_at", DateTimeUTC(timezone=True), nullable=True),
+        sa.Column("stored_at", UtcDateTime(), nullable=True),
         sa.Column("original_key", sa.String(length=200), nullable=True),
         sa.Column("width", sa.Integer(), nullable=True),
         sa.Column("height", sa.Integer(), nullable=True),
         sa.Column("phash", sa.String(length=32), nullable=True),
-        sa.Column("exif_taken_at", DateTimeUTC(timezone=True), nullable=True),
+        sa.Column("exif_taken_at", UtcDateTime(), nullable=True),
         sa.Column("exif_lat", sa.Double(), nullable=True),
         sa.Column("exif_lon", sa.Double(), nullable=True),
         sa.Column("exif_make", sa.String(length=100), nullable=True),
@@ -384,7 +385,7 @@ def upgrade() -> None:
         sa.Column("lat", sa.Double(), nullable=False),
         sa.Column("lon", sa.Double(), nullable=False),
         sa.Column("accuracy_m", sa.Double(), nullable=False),
-        sa.Column("at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["visit_id"], ["visits.id"], name=op.f("fk_positions_visit_id_visits"), ondelete="CASCADE"
         ),
@@ -403,7 +404,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("reviewer_id", sa.Uuid(), nullable=False),
-        sa.Column("decided_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("decided_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("decision IN ('approve', 'return', 'reject')", name=op.f("ck_reviews_decision")),
         sa.ForeignKeyConstraint(
             ["reviewer_id"], ["users.id"], name=op.f("fk_reviews_reviewer_id_users"), ondelete="RESTRICT"
@@ -424,7 +425,7 @@ def upgrade() -> None:
         sa.Column(
             "document", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
-        sa.Column("received_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("received_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["visit_id"], ["visits.id"], name=op.f("fk_visit_revisions_visit_id_visits"), ondelete="CASCADE"
         ),
@@ -443,7 +444,7 @@ def upgrade() -> None:
         sa.Column(
             "indicators", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
-        sa.Column("scored_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("scored_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["units.id"], name=op.f("fk_visit_scores_unit_id_units"), ondelete="RESTRICT"
         ),

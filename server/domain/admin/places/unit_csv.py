@@ -155,7 +155,7 @@ def _header_problems(header: list[str], line: int) -> list[RowProblem]:
 
 
 def _read_rows(reader: Any, header: list[str], *, decimal_comma: bool) -> list[ReadRow]:
-    rows = []
+    rows: list[ReadRow] = []
     while True:
         line = reader.line_num + 1
         try:
@@ -171,9 +171,9 @@ def _read_rows(reader: Any, header: list[str], *, decimal_comma: bool) -> list[R
 
 def _read_row(line: int, record: list[str], header: list[str], *, decimal_comma: bool) -> ReadRow:
     if len(record) != len(header):
-        problem = RowProblem(line, "row", f"{len(record)} values where the header has {len(header)} columns")
-        return ReadRow(line, dict(zip(header, record)), None, (problem,))
-    values = dict(zip(header, (value.strip() for value in record)))
+        mismatch = RowProblem(line, "row", f"{len(record)} values where the header has {len(header)} columns")
+        return ReadRow(line, dict(zip(header, record, strict=False)), None, (mismatch,))
+    values = dict(zip(header, (value.strip() for value in record), strict=True))
     problems: list[RowProblem] = []
 
     def problem(field: str, message: str) -> None:

@@ -1,0 +1,153 @@
+"""The plan of a units CSV import: what each read row does to what the database holds (create, update, unchanged,
+or a problem), and writing it. Reading the file itself is ``unit_csv``; the use case is ``PlaceService.import_units``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Agency, Region, Unit
+from server.domain.admin.places import queries
+from server.domain.admin.places.unit_csv import ReadRow, RowProblem, UnitRow
+from server.lib import clock
+
+ImportAction = Literal["create", "update", "unchanged"]
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    read: ReadRow
+    action: ImportAction | None
+    unit_id: uuid.UUID | None
+    problems: tuple[RowProblem, ...]
+
+
+@dataclass(frozen=True)
+class UnitImport:
+    dry_run: bool
+    rows: list[ImportedRow]
+    regions_created: list[str]
+    agencies_created: list[str]
+    file_problems: list[RowProblem] = field(default_factory=list)
+    """Problems of the whole file (encoding, header, no rows): then there are no rows to show."""
+
+    @property
+    def problems(self) -> list[RowProblem]:
+        return [*self.file_problems, *(problem for row in self.rows for problem in row.problems)]
+
+    def count(self, action: ImportAction) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+
+def region_kind_from_name(name: str) -> str:
+    lowered = name.lower()
+    if lowered.startswith(("kota ", "kota adm")):
+        return "city"
+    if lowered.startswith("provinsi "):
+        return "province"
+    return "regency"
+
+
+class ImportPlan:
+    """What the database already holds for the regions, agencies and units named in a file."""
+
+    def __init__(
+        self,
+        regions: dict[str, Region],
+        agencies: dict[tuple[uuid.UUID, str], Agency],
+        units: dict[tuple[uuid.UUID, str], Unit],
+    ) -> None:
+        self.regions = regions
+        self.agencies = agencies
+        self.units = units
+        self.unit_ids: dict[int, uuid.UUID] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession, rows: Sequence[ReadRow]) -> ImportPlan:
+        regions = await queries.regions_by_code(session, {row.row.region_code for row in rows if row.row is not None})
+        agencies = await queries.agencies_by_name(session, [region.id for region in regions.values()])
+        units = await queries.units_by_name(session, [agency.id for agency in agencies.values()])
+        return cls(regions, agencies, units)
+
+    def row(self, read: ReadRow) -> ImportedRow:
+        row = read.row
+        if row is None:
+            return ImportedRow(read=read, action=None, unit_id=None, problems=read.problems)
+        region = self.regions.get(row.region_code)
+        if region is not None and region.name != row.region_name:
+            problem = RowProblem(
+                row=read.line,
+                field="region_name",
+                message=f"region {row.region_code} is stored as {region.name!r}, not {row.region_name!r}",
+            )
+            return ImportedRow(read=read, action=None, unit_id=None, problems=(problem,))
+        agency = self.agencies.get((region.id, row.agency.lower())) if region else None
+        unit = self.units.get((agency.id, row.unit.lower())) if agency else None
+        if unit is None:
+            return ImportedRow(read=read, action="create", unit_id=None, problems=())
+        stored = (unit.address, unit.lat, unit.lon, unit.geofence_m, unit.opening_hours)
+        is_same = stored == (row.address, row.lat, row.lon, row.geofence_m, row.opening_hours)
+        return ImportedRow(read=read, action="unchanged" if is_same else "update", unit_id=unit.id, problems=())
+
+    def new_region_codes(self, rows: Sequence[ImportedRow]) -> list[str]:
+        return sorted({row.region_code for row in _rows_to_write(rows) if row.region_code not in self.regions})
+
+    def new_agency_names(self, rows: Sequence[ImportedRow]) -> list[str]:
+        names: dict[tuple[str, str], str] = {}
+        for row in _rows_to_write(rows):
+            region = self.regions.get(row.region_code)
+            if region is None or (region.id, row.agency.lower()) not in self.agencies:
+                names.setdefault((row.region_code, row.agency.lower()), f"{row.agency} ({row.region_code})")
+        return sorted(names.values())
+
+    async def write(self, session: AsyncSession, rows: Sequence[ImportedRow]) -> dict[str, list[str]]:
+        """Create or update the units of the rows (and the regions and agencies they name); the ids written, by
+        action."""
+        now = clock.now()
+        written: dict[str, list[str]] = {"create": [], "update": []}
+        for imported in rows:
+            row = imported.read.row
+            if row is None or imported.action == "unchanged":
+                continue
+            region = await self._region(session, row, now)
+            agency = await self._agency(session, region, row, now)
+            unit = self.units.get((agency.id, row.unit.lower()))
+            if unit is None:
+                unit = Unit(agency_id=agency.id, name=row.unit, created_at=now)
+                session.add(unit)
+                self.units[(agency.id, row.unit.lower())] = unit
+            unit.address, unit.lat, unit.lon = row.address, row.lat, row.lon
+            unit.geofence_m, unit.opening_hours = row.geofence_m, row.opening_hours
+            await session.flush()
+            self.unit_ids[imported.read.line] = unit.id
+            written[imported.action or "create"].append(str(unit.id))
+        return written
+
+    async def _region(self, session: AsyncSession, row: UnitRow, now: datetime) -> Region:
+        region = self.regions.get(row.region_code)
+        if region is None:
+            kind = region_kind_from_name(row.region_name)
+            region = Region(code=row.region_code, name=row.region_name, kind=kind, created_at=now)
+            session.add(region)
+            await session.flush()
+            self.regions[row.region_code] = region
+        return region
+
+    async def _agency(self, session: AsyncSession, region: Region, row: UnitRow, now: datetime) -> Agency:
+        agency = self.agencies.get((region.id, row.agency.lower()))
+        if agency is None:
+            agency = Agency(region_id=region.id, name=row.agency, created_at=now)
+            session.add(agency)
+            await session.flush()
+            self.agencies[(region.id, row.agency.lower())] = agency
+        return agency
+
+
+def _rows_to_write(rows: Sequence[ImportedRow]) -> list[UnitRow]:
+    return [imported.read.row for imported in rows if imported.action and imported.read.row is not None]
