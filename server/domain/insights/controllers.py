@@ -21,7 +21,6 @@ from litestar.params import FromPath, FromQuery, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Wave
-from server.domain.instruments.documents import Text
 from server.domain.insights.exports import (
     indicator_score_text,
     photo_url,
@@ -30,11 +29,12 @@ from server.domain.insights.exports import (
     rankings_csv,
 )
 from server.domain.insights.rankings import Standing
-from server.domain.insights.services import (
+from server.domain.insights.services import InsightsService
+from server.domain.insights.trends import IndicatorChange
+from server.domain.insights.values import (
     ChangedIndicators,
     Comparison,
     ImprovementPlan,
-    InsightsService,
     Level,
     LevelRanking,
     RankEntry,
@@ -44,9 +44,9 @@ from server.domain.insights.services import (
     UnitInfo,
     WaveResult,
 )
-from server.domain.insights.trends import IndicatorChange
+from server.domain.instruments.documents import Text
 from server.domain.results.controllers import IdText, PlaceRef, ResultDimension, ResultLabel
-from server.domain.results.services import Result
+from server.domain.results.values import Result
 from server.domain.results.zoning import zone_name_id
 from server.lib.auth import Principal, reviewers
 

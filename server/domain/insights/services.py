@@ -18,20 +18,17 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, Answer, Photo, Region, Review, Unit, Visit, VisitScore, Wave
-from server.domain.instruments.documents import Dimension, Indicator, Instrument
-from server.domain.insights.comparison import Agreement, agreement
-from server.domain.insights.plans import Plan, PlanComment, improvement_plan
-from server.domain.insights.rankings import Standing, competition_ranking, most_improved, points_gained
+from server.domain.insights.comparison import agreement
+from server.domain.insights.plans import PlanComment, improvement_plan
+from server.domain.insights.rankings import competition_ranking, most_improved, points_gained
 from server.domain.insights.trends import (
-    IndicatorChanges,
     changes_since_previous_of_same_kind,
     in_period_order,
     indicator_changes,
@@ -40,163 +37,45 @@ from server.domain.insights.trends import (
     period_key,
     previous_of_same_kind,
 )
+from server.domain.insights.values import (
+    ChangedIndicators,
+    Comparison,
+    ComparisonRow,
+    ImprovementPlan,
+    Level,
+    LevelRanking,
+    PlanVisit,
+    RankEntry,
+    RankingFilters,
+    Rankings,
+    Subject,
+    Trend,
+    TrendPoint,
+    UnitInfo,
+    WaveResult,
+)
+from server.domain.instruments.documents import Instrument
 from server.domain.results.profiles import Profile, profile_from_dict
 from server.domain.results.rollup import mean_score
-from server.domain.results.services import (
+from server.domain.results.services import ResultsService
+from server.domain.results.values import (
     AgencyResult,
     ApprovedScore,
     DimensionInfo,
     Result,
-    ResultsService,
     UnitPlace,
     UnitResult,
     WaveResults,
-    build_results,
 )
+from server.domain.results.wave_results import build_results
 from server.domain.results.zoning import Classification, classify
 from server.domain.review.services import in_scope, load_instrument, region_scope
 from server.lib.auth import Principal
 from server.lib.errors import NotFound
 
-Level = Literal["unit", "agency", "region"]
 WAVE_KINDS = ("internal", "external")
 VISIBLE_TO_PUBLIC = ("published",)
 VISIBLE_TO_REVIEWERS = ("fieldwork", "review", "published")
-
-
-# --- what the service hands to controllers ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class UnitInfo:
-    id: uuid.UUID
-    name: str
-    address: str
-    agency_id: uuid.UUID
-    agency_name: str
-    agency_kind: str | None
-    region_id: uuid.UUID
-    region_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class WaveResult:
-    wave: Wave
-    result: Result
-
-
-@dataclass(frozen=True, slots=True)
-class ComparisonRow:
-    unit: UnitInfo
-    internal: WaveResult | None
-    """The unit's result in the latest internal wave in which it has an approved visit."""
-    external: WaveResult | None
-    agreement: Agreement
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    rows: list[ComparisonRow]
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    level: Level
-    id: uuid.UUID
-    name: str
-    agency: Agency | None
-    region: Region
-    address: str = ""
-    """A unit's address; empty for an agency or region."""
-
-
-@dataclass(frozen=True, slots=True)
-class TrendPoint:
-    wave: Wave
-    result: Result
-    change: Decimal | None
-    """Reported score minus that of the previous point of the same wave kind; None for the first of its kind."""
-
-
-@dataclass(frozen=True, slots=True)
-class Trend:
-    subject: Subject
-    dimensions: list[DimensionInfo]
-    """The dimensions of the newest point's instrument (empty without points)."""
-    points: list[TrendPoint]
-
-
-@dataclass(frozen=True, slots=True)
-class ChangedIndicators:
-    unit: UnitInfo
-    before: WaveResult | None
-    after: WaveResult | None
-    changes: IndicatorChanges | None
-    """None unless the unit was scored in two waves."""
-    indicators: dict[str, tuple[Dimension, Indicator]]
-    """Every indicator of the later wave's instrument, with its dimension."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlanVisit:
-    visit: Visit
-    wave: Wave
-    classification: Classification | None
-    approved_at: datetime | None
-    approval_comment: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ImprovementPlan:
-    unit: UnitInfo
-    source: PlanVisit | None
-    """The approved visit the plan comes from; None when the unit has none yet (and the plan is empty)."""
-    plan: Plan | None
-
-
-@dataclass(frozen=True, slots=True)
-class RankingFilters:
-    region_id: uuid.UUID | None = None
-    agency_kind: str | None = None
-    compare_to: uuid.UUID | None = None
-    """The wave to measure improvement against; default: the previous wave of the same kind."""
-
-
-@dataclass(frozen=True, slots=True)
-class RankEntry:
-    id: str
-    name: str
-    agency_id: str | None
-    agency_name: str | None
-    agency_kind: str | None
-    region_id: str
-    region_name: str
-    result: Result | None
-    previous: Result | None
-    change: Decimal | None
-    """Reported score minus the reported score in the wave compared with; None unless scored in both."""
-
-
-@dataclass(frozen=True, slots=True)
-class LevelRanking:
-    ranked: list[Standing[RankEntry]]
-    unscored: list[RankEntry]
-    """In the wave (and the filters) but without an approved visit yet."""
-    most_improved: list[Standing[RankEntry]]
-    """Entries that gained points since the wave compared with, most points first (ranked like scores)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rankings:
-    wave: Wave
-    previous_wave: Wave | None
-    filters: RankingFilters
-    regions: list[tuple[str, str]]
-    """(id, name) of every region in the wave the caller may see, for a filter."""
-    agency_kinds: list[str]
-    """Every agency kind in the wave the caller may see, for a filter."""
-    units: LevelRanking
-    agencies: LevelRanking
 
 
 # --- the service ---------------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Wave
 from server.domain.instruments.documents import Text
 from server.domain.results.exports import results_csv, results_geojson, results_xlsx
-from server.domain.results.services import Publication, Result, ResultsService, WaveResults
+from server.domain.results.services import Publication, ResultsService
+from server.domain.results.values import Result, WaveResults
 from server.domain.results.zoning import zone_name_id
 from server.lib.auth import Principal, admin_only, reviewers
 

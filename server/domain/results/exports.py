@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from server.domain.results.services import AgencyResult, RegionResult, Result, UnitResult, WaveResults
+from server.domain.results.values import AgencyResult, RegionResult, Result, UnitResult, WaveResults
 from server.domain.results.zoning import zone_name_id
 
 LEVELS = ("unit", "agency", "region")
