@@ -29,7 +29,6 @@ from server.db.models import (
     Answer,
     Assignment,
     Flag,
-    Instrument as InstrumentRow,
     Photo,
     Position,
     Region,
@@ -41,6 +40,9 @@ from server.db.models import (
     VisitRevision,
     VisitScore,
     Wave,
+)
+from server.db.models import (
+    Instrument as InstrumentRow,
 )
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.documents import Instrument
