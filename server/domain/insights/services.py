@@ -69,7 +69,7 @@ from server.domain.results.values import (
 )
 from server.domain.results.wave_results import build_results
 from server.domain.results.zoning import Classification, classify
-from server.domain.review.services import in_scope, load_instrument, region_scope
+from server.domain.review.queries import in_scope, load_instrument, region_scope
 from server.lib.auth import Principal
 from server.lib.errors import NotFound
 

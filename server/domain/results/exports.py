@@ -59,7 +59,7 @@ def results_csv(results: WaveResults) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns(results), lineterminator="\r\n")
     writer.writeheader()
-    for level, rows in rows_by_level(results).items():
+    for rows in rows_by_level(results).values():
         for row in rows:
             writer.writerow({key: _csv_safe(_text(value)) for key, value in row.items()})
     return out.getvalue().encode("utf-8")

@@ -319,6 +319,12 @@ def _wave_out(entry: ReviewableWave) -> ReviewableWaveOut:
     )
 
 
+_STATUS = Parameter(default=None, description="default: every status but incomplete")
+_FLAG = Parameter(default=None, max_length=64, description="a flag code such as geo.outside")
+_LIMIT = Parameter(default=QUEUE_DEFAULT_LIMIT, ge=1, le=QUEUE_MAX_LIMIT)
+_OFFSET = Parameter(default=0, ge=0)
+
+
 # --- routes -------------------------------------------------------------------------------------------------------
 
 
@@ -335,10 +341,10 @@ class ReviewController(Controller):
         wave: FromQuery[uuid.UUID | None] = None,
         region: FromQuery[uuid.UUID | None] = None,
         agency: FromQuery[uuid.UUID | None] = None,
-        status: VisitStatusParam | None = Parameter(default=None, description="default: every status but incomplete"),
-        flag: str | None = Parameter(default=None, max_length=64, description="a flag code such as geo.outside"),
-        limit: int = Parameter(default=QUEUE_DEFAULT_LIMIT, ge=1, le=QUEUE_MAX_LIMIT),
-        offset: int = Parameter(default=0, ge=0),
+        status: VisitStatusParam | None = _STATUS,
+        flag: str | None = _FLAG,
+        limit: int = _LIMIT,
+        offset: int = _OFFSET,
     ) -> QueueOut:
         filters = QueueFilters(
             wave_id=wave, region_id=region, agency_id=agency, status=status, flag=flag, limit=limit, offset=offset
