@@ -14,6 +14,7 @@ region outside the caller's scope is answered exactly like one that does not exi
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,10 +22,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, Answer, Photo, Region, Review, Unit, Visit, VisitScore, Wave
+from server.db.models import Agency, Region, Review, Wave
+from server.domain.insights import queries
 from server.domain.insights.comparison import agreement
 from server.domain.insights.plans import PlanComment, improvement_plan
 from server.domain.insights.rankings import competition_ranking, most_improved, points_gained
@@ -69,7 +70,7 @@ from server.domain.results.values import (
 )
 from server.domain.results.wave_results import build_results
 from server.domain.results.zoning import Classification, classify
-from server.domain.review.queries import in_scope, load_instrument, region_scope
+from server.domain.review.queries import load_instrument, region_scope
 from server.lib.auth import Principal
 from server.lib.errors import NotFound
 
@@ -133,10 +134,10 @@ class InsightsService:
                 continue
             rows.append(
                 ComparisonRow(
-                    units[unit_id],
-                    internal,
-                    external,
-                    agreement(
+                    unit=units[unit_id],
+                    internal=internal,
+                    external=external,
+                    agreement=agreement(
                         internal.result.score if internal else None,
                         internal.result.zone if internal else None,
                         external.result.score if external else None,
@@ -145,7 +146,7 @@ class InsightsService:
                 )
             )
         rows.sort(key=lambda r: (r.unit.region_name, r.unit.agency_name, r.unit.name, str(r.unit.id)))
-        return Comparison(rows)
+        return Comparison(rows=rows)
 
     # --- trends ----------------------------------------------------------------------------------------------
 
@@ -164,12 +165,15 @@ class InsightsService:
             if result is not None:
                 found.append((wave, result))
         changes = changes_since_previous_of_same_kind([(wave.kind, result.score) for wave, result in found])
-        points = [TrendPoint(wave, result, change) for (wave, result), change in zip(found, changes, strict=True)]
+        points = [
+            TrendPoint(wave=wave, result=result, change=change)
+            for (wave, result), change in zip(found, changes, strict=True)
+        ]
         dimensions: list[DimensionInfo] = []
         if points:
             instrument = await self._instrument(points[-1].wave.instrument_id)
-            dimensions = [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions]
-        return Trend(subject, dimensions, points)
+            dimensions = [DimensionInfo(id=d.id, title=d.title, weight=d.weight) for d in instrument.dimensions]
+        return Trend(subject=subject, dimensions=dimensions, points=points)
 
     async def changed_indicators(
         self, unit_id: uuid.UUID, *, before_wave_id: uuid.UUID | None = None, after_wave_id: uuid.UUID | None = None
@@ -189,12 +193,14 @@ class InsightsService:
         if before_wave_id is None and after is not None:
             before = max((w for w in order if period_key(w) < period_key(after)), key=period_key, default=None)
         if after is None:
-            return ChangedIndicators(unit, None, None, None, {})
+            return ChangedIndicators(unit=unit, before=None, after=None, changes=None, indicators={})
         instrument = await self._instrument(after.instrument_id)
         indicators = {i.id: (d, i) for d in instrument.dimensions for i in d.indicators}
         after_result = self._unit_result(after, {r.visit_id: r.total for r in by_wave[after.id]})
         if before is None:
-            return ChangedIndicators(unit, None, _wave_result(after, after_result), None, indicators)
+            return ChangedIndicators(
+                unit=unit, before=None, after=_wave_result(after, after_result), changes=None, indicators=indicators
+            )
         before_result = self._unit_result(before, {r.visit_id: r.total for r in by_wave[before.id]})
         changes = indicator_changes(
             mean_indicator_scores(r.indicators for r in by_wave[before.id]),
@@ -202,7 +208,11 @@ class InsightsService:
             list(indicators),
         )
         return ChangedIndicators(
-            unit, _wave_result(before, before_result), _wave_result(after, after_result), changes, indicators
+            unit=unit,
+            before=_wave_result(before, before_result),
+            after=_wave_result(after, after_result),
+            changes=changes,
+            indicators=indicators,
         )
 
     # --- rankings --------------------------------------------------------------------------------------------
@@ -246,47 +256,29 @@ class InsightsService:
         its evidence photos, the supervisors' comments and the points it would recover."""
         scope = await self._scope()
         unit = _unit_info(await self._subject("unit", unit_id, scope))
-        statement = (
-            select(Visit, Wave)
-            .join(Wave, Wave.id == Visit.wave_id)
-            .where(Visit.unit_id == unit_id, Visit.status == "approved")
-            .order_by(Visit.finished_at.desc(), Visit.id.desc())
-            .limit(1)
-        )
-        if wave_id is not None:
-            statement = statement.where(Visit.wave_id == wave_id)
-        row = (await self.session.execute(statement)).one_or_none()
+        row = await queries.latest_approved_visit(self.session, unit_id, wave_id)
         if row is None:
-            return ImprovementPlan(unit, None, None)
+            return ImprovementPlan(unit=unit, source=None, plan=None)
         visit, wave = row
         instrument = await self._instrument(wave.instrument_id)
-        answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
-        photos = await self.session.execute(
-            select(Photo.id, Photo.indicator)
-            .where(Photo.visit_id == visit.id, Photo.stored_at.is_not(None))
-            .order_by(Photo.taken_at, Photo.id)
-        )
+        answers = await queries.answers(self.session, visit.id)
         photo_ids: dict[str, list[str]] = defaultdict(list)
-        for photo_id, indicator in photos.all():
+        for photo_id, indicator in await queries.stored_photo_indicators(self.session, visit.id):
             photo_ids[indicator].append(str(photo_id))
-        reviews = (
-            await self.session.scalars(
-                select(Review).where(Review.visit_id == visit.id).order_by(Review.decided_at, Review.id)
-            )
-        ).all()
+        reviews = await queries.reviews(self.session, visit.id)
         plan = improvement_plan(instrument, answers, photo_ids, _comments_by_indicator(reviews))
         approval = next((r for r in reversed(reviews) if r.decision == "approve"), None)
         classification = None if plan.total is None else classify(plan.total, self._profile(wave))
         return ImprovementPlan(
-            unit,
-            PlanVisit(
+            unit=unit,
+            source=PlanVisit(
                 visit=visit,
                 wave=wave,
                 classification=classification,
                 approved_at=approval.decided_at if approval else None,
                 approval_comment=approval.comment if approval else None,
             ),
-            plan,
+            plan=plan,
         )
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -296,21 +288,16 @@ class InsightsService:
 
     async def _visible_waves(self, published_only: bool) -> dict[uuid.UUID, Wave]:
         statuses = VISIBLE_TO_PUBLIC if self.principal is None or published_only else VISIBLE_TO_REVIEWERS
-        waves = (await self.session.scalars(select(Wave).where(Wave.status.in_(statuses)))).all()
-        return {wave.id: wave for wave in waves}
+        return {wave.id: wave for wave in await queries.waves_in(self.session, statuses)}
 
     async def _region(self, region_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> Region:
-        region = await self.session.get(Region, region_id)
+        region = await queries.region(self.session, region_id)
         if region is None or (scope is not None and region.id not in scope):
             raise NotFound("There is no region with this id that you may see.")
         return region
 
     async def _agency(self, agency_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> tuple[Agency, Region]:
-        row = (
-            await self.session.execute(
-                select(Agency, Region).join(Region, Region.id == Agency.region_id).where(Agency.id == agency_id)
-            )
-        ).one_or_none()
+        row = await queries.agency_with_region(self.session, agency_id)
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no agency with this id that you may see.")
         return row.Agency, row.Region
@@ -318,21 +305,21 @@ class InsightsService:
     async def _subject(self, level: Level, entity_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> Subject:
         if level == "region":
             region = await self._region(entity_id, scope)
-            return Subject(level, region.id, region.name, None, region)
+            return Subject(level=level, id=region.id, name=region.name, agency=None, region=region)
         if level == "agency":
             agency, region = await self._agency(entity_id, scope)
-            return Subject(level, agency.id, agency.name, agency, region)
-        row = (
-            await self.session.execute(
-                select(Unit, Agency, Region)
-                .join(Agency, Agency.id == Unit.agency_id)
-                .join(Region, Region.id == Agency.region_id)
-                .where(Unit.id == entity_id)
-            )
-        ).one_or_none()
+            return Subject(level=level, id=agency.id, name=agency.name, agency=agency, region=region)
+        row = await queries.unit_with_places(self.session, entity_id)
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no unit with this id that you may see.")
-        return Subject(level, row.Unit.id, row.Unit.name, row.Agency, row.Region, row.Unit.address)
+        return Subject(
+            level=level,
+            id=row.Unit.id,
+            name=row.Unit.name,
+            agency=row.Agency,
+            region=row.Region,
+            address=row.Unit.address,
+        )
 
     async def _scored_visits(
         self,
@@ -349,46 +336,50 @@ class InsightsService:
         dimension and indicator scores only when asked for (they are most of each row)."""
         if not waves:
             return []
-        empty = null()
-        columns: list[Any] = [
-            VisitScore.wave_id,
-            VisitScore.visit_id,
-            VisitScore.total,
-            Unit.id,
-            Unit.name,
-            Unit.address,
-            Agency.id,
-            Agency.name,
-            Agency.kind,
-            Region.id,
-            Region.name,
-            VisitScore.dimensions if with_dimensions else empty,
-            VisitScore.indicators if with_indicators else empty,
-        ]
-        statement = (
-            select(*columns)
-            .join(Visit, Visit.id == VisitScore.visit_id)
-            .join(Unit, Unit.id == VisitScore.unit_id)
-            .join(Agency, Agency.id == Unit.agency_id)
-            .join(Region, Region.id == Agency.region_id)
-            .where(Visit.status == "approved", VisitScore.wave_id.in_(list(waves)), *in_scope(Agency.region_id, scope))
+        rows = await queries.approved_score_rows(
+            self.session,
+            list(waves),
+            scope,
+            unit_id=unit_id,
+            agency_id=agency_id,
+            region_id=region_id,
+            with_dimensions=with_dimensions,
+            with_indicators=with_indicators,
         )
-        for column, value in ((Unit.id, unit_id), (Agency.id, agency_id), (Region.id, region_id)):
-            if value is not None:
-                statement = statement.where(column == value)
-        found = []
-        for row in (await self.session.execute(statement)).all():
-            found.append(
-                _ScoredVisit(
-                    row[0],
-                    row[1],
-                    None if row[2] is None else Decimal(row[2]),
-                    UnitInfo(*row[3:11]),
-                    _decimals(row[11]),
-                    _decimals(row[12]),
-                )
+        return [
+            _ScoredVisit(
+                wave_id=wave_id,
+                visit_id=visit_id,
+                total=None if total is None else Decimal(total),
+                unit=UnitInfo(
+                    id=row_unit_id,
+                    name=unit_name,
+                    address=address,
+                    agency_id=row_agency_id,
+                    agency_name=agency_name,
+                    agency_kind=agency_kind,
+                    region_id=row_region_id,
+                    region_name=region_name,
+                ),
+                dimensions=_decimals(dimensions),
+                indicators=_decimals(indicators),
             )
-        return found
+            for (
+                wave_id,
+                visit_id,
+                total,
+                row_unit_id,
+                unit_name,
+                address,
+                row_agency_id,
+                agency_name,
+                agency_kind,
+                row_region_id,
+                region_name,
+                dimensions,
+                indicators,
+            ) in rows
+        ]
 
     def _profile(self, wave: Wave) -> Profile:
         if wave.id not in self._profiles:
@@ -403,7 +394,7 @@ class InsightsService:
     @staticmethod
     def _latest_of_kind(kind: str, results: dict[uuid.UUID, Result], waves: dict[uuid.UUID, Wave]) -> WaveResult | None:
         wave = latest(waves[wave_id] for wave_id in results if waves[wave_id].kind == kind)
-        return None if wave is None else WaveResult(wave, results[wave.id])
+        return None if wave is None else WaveResult(wave=wave, result=results[wave.id])
 
     def _unit_result(self, wave: Wave, visit_totals: dict[uuid.UUID, Decimal | None]) -> Result | None:
         scored = {visit_id: total for visit_id, total in visit_totals.items() if total is not None}
@@ -417,25 +408,30 @@ class InsightsService:
         instrument = await self._instrument(wave.instrument_id)
         places = {
             row.unit.id: UnitPlace(
-                str(row.unit.id),
-                row.unit.name,
-                row.unit.address,
-                None,
-                None,
-                str(row.unit.agency_id),
-                row.unit.agency_name,
-                str(row.unit.region_id),
-                row.unit.region_name,
-                "",
+                unit_id=str(row.unit.id),
+                unit_name=row.unit.name,
+                address=row.unit.address,
+                lat=None,
+                lon=None,
+                agency_id=str(row.unit.agency_id),
+                agency_name=row.unit.agency_name,
+                region_id=str(row.unit.region_id),
+                region_name=row.unit.region_name,
+                region_code="",
             )
             for row in rows
         }
         results = build_results(
             wave,
             self._profile(wave),
-            [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions],
+            [DimensionInfo(id=d.id, title=d.title, weight=d.weight) for d in instrument.dimensions],
             list(places.values()),
-            [ApprovedScore(str(row.visit_id), str(row.unit.id), row.total, row.dimensions) for row in rows],
+            [
+                ApprovedScore(
+                    visit_id=str(row.visit_id), unit_id=str(row.unit.id), total=row.total, dimensions=row.dimensions
+                )
+                for row in rows
+            ],
         )
         level_rows = {"unit": results.units, "agency": results.agencies, "region": results.regions}[subject.level]
         return next((row.result for row in level_rows if row.id == str(subject.id)), None)
@@ -465,21 +461,20 @@ class InsightsService:
         ids = [uuid.UUID(agency_id) for agency_id in agency_ids]
         if not ids:
             return {}
-        rows = await self.session.execute(select(Agency.id, Agency.kind).where(Agency.id.in_(ids)))
-        return {str(agency_id): kind for agency_id, kind in rows.all()}
+        return await queries.agency_kinds(self.session, ids)
 
 
 def _unit_info(subject: Subject) -> UnitInfo:
     assert subject.agency is not None  # a unit's subject always carries its agency
     return UnitInfo(
-        subject.id,
-        subject.name,
-        subject.address,
-        subject.agency.id,
-        subject.agency.name,
-        subject.agency.kind,
-        subject.region.id,
-        subject.region.name,
+        id=subject.id,
+        name=subject.name,
+        address=subject.address,
+        agency_id=subject.agency.id,
+        agency_name=subject.agency.name,
+        agency_kind=subject.agency.kind,
+        region_id=subject.region.id,
+        region_name=subject.region.name,
     )
 
 
@@ -503,7 +498,7 @@ def _result(
 
 
 def _wave_result(wave: Wave, result: Result | None) -> WaveResult | None:
-    return None if result is None else WaveResult(wave, result)
+    return None if result is None else WaveResult(wave=wave, result=result)
 
 
 def _comments_by_indicator(reviews: Sequence[Review]) -> dict[str, list[PlanComment]]:
@@ -511,7 +506,9 @@ def _comments_by_indicator(reviews: Sequence[Review]) -> dict[str, list[PlanComm
     for review in reviews:
         for comment in review.indicator_comments or []:
             if isinstance(comment, dict) and comment.get("indicator") and comment.get("text"):
-                comments[comment["indicator"]].append(PlanComment(comment["text"], review.decision, review.decided_at))
+                comments[comment["indicator"]].append(
+                    PlanComment(text=comment["text"], decision=review.decision, decided_at=review.decided_at)
+                )
     return comments
 
 
@@ -526,31 +523,31 @@ def _passes(region_id: str, agency_kind: str | None, filters: RankingFilters) ->
 
 def _unit_entry(unit: UnitResult, kinds: dict[str, str | None]) -> RankEntry:
     return RankEntry(
-        unit.id,
-        unit.name,
-        unit.agency_id,
-        unit.agency_name,
-        kinds.get(unit.agency_id),
-        unit.region_id,
-        unit.region_name,
-        unit.result,
-        None,
-        None,
+        id=unit.id,
+        name=unit.name,
+        agency_id=unit.agency_id,
+        agency_name=unit.agency_name,
+        agency_kind=kinds.get(unit.agency_id),
+        region_id=unit.region_id,
+        region_name=unit.region_name,
+        result=unit.result,
+        previous=None,
+        change=None,
     )
 
 
 def _agency_entry(agency: AgencyResult, kinds: dict[str, str | None]) -> RankEntry:
     return RankEntry(
-        agency.id,
-        agency.name,
-        None,
-        None,
-        kinds.get(agency.id),
-        agency.region_id,
-        agency.region_name,
-        agency.result,
-        None,
-        None,
+        id=agency.id,
+        name=agency.name,
+        agency_id=None,
+        agency_name=None,
+        agency_kind=kinds.get(agency.id),
+        region_id=agency.region_id,
+        region_name=agency.region_name,
+        result=agency.result,
+        previous=None,
+        change=None,
     )
 
 
@@ -566,21 +563,7 @@ def _level_ranking(entries: list[RankEntry], previous: dict[str, Result]) -> Lev
     gains = points_gained(
         {e.id: e.result.score for e in scored if e.result}, {key: result.score for key, result in previous.items()}
     )
-    compared = {
-        e.id: RankEntry(
-            e.id,
-            e.name,
-            e.agency_id,
-            e.agency_name,
-            e.agency_kind,
-            e.region_id,
-            e.region_name,
-            e.result,
-            previous.get(e.id),
-            gains.get(e.id),
-        )
-        for e in scored
-    }
+    compared = {e.id: dataclasses.replace(e, previous=previous.get(e.id), change=gains.get(e.id)) for e in scored}
 
     def by_name(entry: RankEntry) -> tuple[str, ...]:
         return entry.name, entry.id
