@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ import msgspec
 from sqlalchemy import Integer, String, case, cast, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sync_ingest import scratch_database  # noqa: E402 - the bench scripts share one
 
 from server.db.engine import create_engine  # noqa: E402
 from server.db.models import (  # noqa: E402
@@ -62,7 +64,6 @@ from server.domain.instruments.rules import check_instrument  # noqa: E402
 from server.domain.results.profiles import OMBUDSMAN_2021, profile_to_dict  # noqa: E402
 from server.domain.results.scoring import score_visit  # noqa: E402
 from server.lib.auth import Principal, issue_access_token  # noqa: E402
-from sync_ingest import scratch_database  # noqa: E402 - the bench scripts share one
 
 SECRET_KEY = secrets.token_urlsafe(48)
 REGIONS, AGENCIES_PER_REGION = 5, 10
@@ -137,7 +138,7 @@ async def seed(url: str, unit_count: int) -> tuple[uuid.UUID, uuid.UUID]:
     """Write the wave; returns (wave id, admin id)."""
     engine = create_engine(url)
     instrument = bench_instrument()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rng = random.Random(20210601)
     admin_id, surveyor_id, instrument_id, wave_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     regions = [
@@ -170,7 +171,10 @@ async def seed(url: str, unit_count: int) -> tuple[uuid.UUID, uuid.UUID]:
         }
         for n in range(unit_count)
     ]
-    assignments, visits, answers, scores = [], [], [], []
+    assignments: list[dict[str, Any]] = []
+    visits: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    scores: list[dict[str, Any]] = []
     for unit in units:
         assignment_id, visit_id = uuid.uuid4(), uuid.uuid4()
         assignments.append(

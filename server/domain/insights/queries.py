@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Row, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, Answer, Photo, Region, Review, Unit, Visit, VisitScore, Wave
 from server.domain.review.queries import in_scope
+from server.domain.visits.queries import AnyRow
 
 
 async def waves_in(session: AsyncSession, statuses: Sequence[str]) -> Sequence[Wave]:
@@ -22,7 +22,7 @@ async def region(session: AsyncSession, region_id: uuid.UUID) -> Region | None:
     return await session.get(Region, region_id)
 
 
-async def agency_with_region(session: AsyncSession, agency_id: uuid.UUID) -> Row[tuple[Agency, Region]] | None:
+async def agency_with_region(session: AsyncSession, agency_id: uuid.UUID) -> Row[Agency, Region] | None:
     return (
         await session.execute(
             select(Agency, Region).join(Region, Region.id == Agency.region_id).where(Agency.id == agency_id)
@@ -30,7 +30,7 @@ async def agency_with_region(session: AsyncSession, agency_id: uuid.UUID) -> Row
     ).one_or_none()
 
 
-async def unit_with_places(session: AsyncSession, unit_id: uuid.UUID) -> Row[tuple[Unit, Agency, Region]] | None:
+async def unit_with_places(session: AsyncSession, unit_id: uuid.UUID) -> Row[Unit, Agency, Region] | None:
     return (
         await session.execute(
             select(Unit, Agency, Region)
@@ -57,7 +57,7 @@ async def approved_score_rows(
     region_id: uuid.UUID | None = None,
     with_dimensions: bool = False,
     with_indicators: bool = False,
-) -> Sequence[Row[Any]]:
+) -> Sequence[AnyRow]:
     """The approved visits' stored scores in these waves and the scope, narrowed to a unit, agency or region, with
     the unit's places: (wave_id, visit_id, total, unit id, name, address, agency id, name, kind, region id, name,
     dimensions, indicators). Dimension and indicator scores only when asked for (they are most of each row)."""
@@ -92,7 +92,7 @@ async def approved_score_rows(
 
 async def latest_approved_visit(
     session: AsyncSession, unit_id: uuid.UUID, wave_id: uuid.UUID | None
-) -> Row[tuple[Visit, Wave]] | None:
+) -> Row[Visit, Wave] | None:
     """The unit's approved visit finished last (in ``wave_id`` when given), with its wave."""
     statement = (
         select(Visit, Wave)
@@ -110,7 +110,7 @@ async def answers(session: AsyncSession, visit_id: uuid.UUID) -> Sequence[Answer
     return (await session.scalars(select(Answer).where(Answer.visit_id == visit_id))).all()
 
 
-async def stored_photo_indicators(session: AsyncSession, visit_id: uuid.UUID) -> Sequence[Row[tuple[uuid.UUID, str]]]:
+async def stored_photo_indicators(session: AsyncSession, visit_id: uuid.UUID) -> Sequence[Row[uuid.UUID, str]]:
     """(photo id, indicator) of the visit's stored photos, in the order they were taken."""
     rows = await session.execute(
         select(Photo.id, Photo.indicator)

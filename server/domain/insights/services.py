@@ -63,9 +63,11 @@ from server.domain.results.values import (
     AgencyResult,
     ApprovedScore,
     DimensionInfo,
+    RegionResult,
     Result,
     UnitPlace,
     UnitResult,
+    WaveRecord,
     WaveResults,
 )
 from server.domain.results.wave_results import build_results
@@ -155,7 +157,14 @@ class InsightsService:
         scope = await self._scope()
         subject = await self._subject(level, entity_id, scope)
         waves = await self._visible_waves(published_only)
-        scored = await self._scored_visits(waves, scope, with_dimensions=True, **{f"{level}_id": entity_id})
+        scored = await self._scored_visits(
+            waves,
+            scope,
+            with_dimensions=True,
+            unit_id=entity_id if level == "unit" else None,
+            agency_id=entity_id if level == "agency" else None,
+            region_id=entity_id if level == "region" else None,
+        )
         by_wave: dict[uuid.UUID, list[_ScoredVisit]] = defaultdict(list)
         for row in scored:
             by_wave[row.wave_id].append(row)
@@ -433,7 +442,12 @@ class InsightsService:
                 for row in rows
             ],
         )
-        level_rows = {"unit": results.units, "agency": results.agencies, "region": results.regions}[subject.level]
+        by_level: dict[str, Sequence[UnitResult | AgencyResult | RegionResult]] = {
+            "unit": results.units,
+            "agency": results.agencies,
+            "region": results.regions,
+        }
+        level_rows = by_level[subject.level]
         return next((row.result for row in level_rows if row.id == str(subject.id)), None)
 
     def _chosen_wave(
@@ -449,7 +463,7 @@ class InsightsService:
             raise NotFound("The unit has no approved visit in this wave.", field=field_name)
         return waves[wave_id]
 
-    async def _wave_compared_with(self, wave: Wave, compare_to: uuid.UUID | None) -> Wave | None:
+    async def _wave_compared_with(self, wave: WaveRecord, compare_to: uuid.UUID | None) -> Wave | None:
         visible = await self._visible_waves(False)
         if compare_to is None:
             return previous_of_same_kind(wave, visible.values())

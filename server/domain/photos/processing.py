@@ -95,7 +95,7 @@ def process_photo(
     """
     data = Path(path).read_bytes()
     with _opened(data) as image:
-        content_type = CONTENT_TYPES[image.format]
+        content_type = CONTENT_TYPES[str(image.format)]
         _refuse_too_many_pixels(image.size, max_pixels)
         jpeg = _jpeg_layout(data) if content_type == "image/jpeg" else None
         if jpeg is not None and jpeg.is_damaged():

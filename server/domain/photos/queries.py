@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Row, Table, bindparam, select, update
+from sqlalchemy import CursorResult, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, Assignment, Photo, Region, Unit, Visit
-from server.domain.visits.queries import visit_context_query
+from server.domain.visits.queries import AnyRow, visit_context_query
 
 _visits, _photos = cast(Table, Visit.__table__), cast(Table, Photo.__table__)
 _units, _agencies, _regions = cast(Table, Unit.__table__), cast(Table, Agency.__table__), cast(Table, Region.__table__)
@@ -51,6 +51,7 @@ _LOCKED_VISIT_WITH_CONTEXT = (
     .where(_visits.c.id == bindparam("visit_id"))
     .with_for_update(of=_visits)
 )
+
 STORED_FIELDS = (
     "stored_at",
     "original_key",
@@ -97,12 +98,12 @@ _STORED_PHOTO = (
 )
 
 
-async def declaration(session: AsyncSession, visit_id: uuid.UUID, photo_id: uuid.UUID) -> Row[Any] | None:
+async def declaration(session: AsyncSession, visit_id: uuid.UUID, photo_id: uuid.UUID) -> AnyRow | None:
     """The visit's surveyor and region's timezone, with the photo's declaration (null columns when it has none)."""
     return (await session.execute(_DECLARATION, {"visit_id": visit_id, "photo_id": photo_id})).one_or_none()
 
 
-async def locked_visit_with_context(session: AsyncSession, visit_id: uuid.UUID) -> Row[Any]:
+async def locked_visit_with_context(session: AsyncSession, visit_id: uuid.UUID) -> AnyRow:
     """The visit's head and its assignment's context, the visit row locked until the transaction ends."""
     return (await session.execute(_LOCKED_VISIT_WITH_CONTEXT, {"visit_id": visit_id})).one()
 
@@ -118,6 +119,6 @@ async def set_visit_status(session: AsyncSession, visit_id: uuid.UUID, values: d
     await session.execute(_SUBMIT, {"visit_id": visit_id, **values})
 
 
-async def stored_photo(session: AsyncSession, photo_id: uuid.UUID) -> Row[Any] | None:
+async def stored_photo(session: AsyncSession, photo_id: uuid.UUID) -> AnyRow | None:
     """Where a photo is stored, with whose visit and which region it belongs to."""
     return (await session.execute(_STORED_PHOTO, {"photo_id": photo_id})).one_or_none()

@@ -31,7 +31,7 @@ from server.domain.photos.decoded import PhotoExif, RenderedPhoto, exif_taken_at
 from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.spool import SpooledUpload, spool_to_file
 from server.domain.visits import queries as visit_queries
-from server.domain.visits.documents import Receipt
+from server.domain.visits.documents import Receipt, VisitStatus
 from server.domain.visits.flags_service import (
     refresh_photo_flags,
     stored_flags,
@@ -232,7 +232,7 @@ class PhotoService:
         if not marked:
             return None
         missing = (await visit_queries.missing_photo_ids(self.session, [visit_id]))[visit_id]
-        status = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
+        status: VisitStatus = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
         if status != visit.visit_status:
             await queries.set_visit_status(
                 self.session, visit_id, {"status": status, "submitted_at": now, "updated_at": now}

@@ -66,8 +66,9 @@ def results_csv(results: WaveResults) -> bytes:
 
 
 def results_xlsx(results: WaveResults) -> bytes:
-    from openpyxl import Workbook  # only when a workbook is written: it is ~6 MB in every app process otherwise
-    from openpyxl.utils import get_column_letter
+    # only when a workbook is written: it is ~6 MB in every app process otherwise
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     workbook = Workbook()
     workbook.remove(workbook.active)

@@ -3,7 +3,7 @@ by region (DESIGN.md, "Scoring": roll-up). Pure: the use case reads the rows, th
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from server.domain.results.profiles import Profile
@@ -34,7 +34,7 @@ def build_results(
     place_by_unit = {place.unit_id: place for place in places}
     agency_by_unit = {place.unit_id: place.agency_id for place in places}
     region_by_agency = {place.agency_id: place.region_id for place in places}
-    totals: dict[Hashable, dict[Hashable, Decimal | None]] = {}
+    totals: dict[Id, dict[Id, Decimal | None]] = {}
     visit_dimensions: dict[Id, list[dict[str, Decimal | None]]] = {}
     for score in scores:
         if score.unit_id not in place_by_unit:
@@ -122,29 +122,26 @@ def _mean_per_dimension(
 
 
 def _mean_per_dimension_by_parent(
-    children: dict[Id, dict[str, Decimal | None]], parent_of: dict[Hashable, Hashable], dimension_ids: list[str]
+    children: dict[Id, dict[str, Decimal | None]], parent_of: dict[Id, Id], dimension_ids: list[str]
 ) -> dict[Id, dict[str, Decimal | None]]:
     """Dimension by dimension, the same mean of means as ``roll_up`` does for totals (without tracking visits,
     which the totals' roll-up already does; four more roll-ups made a 5,000-unit wave twice as slow)."""
-    grouped: dict[Hashable, list[dict[str, Decimal | None]]] = {}
+    grouped: dict[Id, list[dict[str, Decimal | None]]] = {}
     for child_id, values in children.items():
         grouped.setdefault(parent_of[child_id], []).append(values)
-    return {
-        parent_id: _mean_per_dimension(rows, dimension_ids)  # type: ignore[misc]
-        for parent_id, rows in grouped.items()
-    }
+    return {parent_id: _mean_per_dimension(rows, dimension_ids) for parent_id, rows in grouped.items()}
 
 
 class _Classifier:
     def __init__(
-        self, profile: Profile, overall: RollUp, dimensions: dict[str, dict[Id, dict[str, Decimal | None]]]
+        self, profile: Profile, overall: RollUp[Id], dimensions: dict[str, dict[Id, dict[str, Decimal | None]]]
     ) -> None:
         self.profile = profile
         self.rolled = {"units": overall.units, "agencies": overall.agencies, "regions": overall.regions}
         self.dimensions = dimensions
 
     def result(self, level: str, entity_id: Id) -> Result | None:
-        rolled: RolledScore | None = self.rolled[level].get(entity_id)
+        rolled: RolledScore[Id] | None = self.rolled[level].get(entity_id)
         if rolled is None:
             return None
         classification = classify(rolled.score, self.profile)
@@ -158,5 +155,5 @@ class _Classifier:
                 d_id: None if value is None else round_score(value)
                 for d_id, value in self.dimensions[level][entity_id].items()
             },
-            visit_ids=rolled.visit_ids,  # type: ignore[arg-type]
+            visit_ids=rolled.visit_ids,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVarTuple, cast
 
 import msgspec
 from sqlalchemy import ColumnElement, CursorResult, Row, Select, delete, distinct, exists, func, select, update
@@ -34,6 +34,7 @@ from server.db.models import (
 )
 from server.db.models import Instrument as InstrumentRow
 from server.domain.instruments.documents import Instrument
+from server.domain.visits.queries import AnyRow
 from server.lib.auth import Principal
 from server.lib.errors import NotFound
 
@@ -67,7 +68,10 @@ async def load_instrument(session: AsyncSession, instrument_id: uuid.UUID) -> In
 # --- the queue --------------------------------------------------------------------------------------------------
 
 
-def _visit_join(statement: Select[Any], *, with_wave: bool = True) -> Select[Any]:
+Columns = TypeVarTuple("Columns")
+
+
+def _visit_join(statement: Select[*Columns], *, with_wave: bool = True) -> Select[*Columns]:
     """Join a statement on visits to the unit, agency and region (and wave) a visit belongs to."""
     statement = (
         statement.join(Unit, Unit.id == Visit.unit_id)
@@ -108,7 +112,7 @@ class QueueConditions:
 
 async def queue_page(
     session: AsyncSession, conditions: QueueConditions, *, limit: int, offset: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[AnyRow]:
     """Rows of (Visit, Wave, Unit, Agency, Region, display_name), oldest submission first."""
     statement = (
         _visit_join(select(Visit, Wave, Unit, Agency, Region, User.display_name))
@@ -149,7 +153,7 @@ async def flag_counts(session: AsyncSession, conditions: QueueConditions) -> dic
     return {code: count for code, count in rows.all()}
 
 
-async def flag_rows(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+async def flag_rows(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> Sequence[AnyRow]:
     """(visit_id, code, severity) of every flag of the visits."""
     rows = await session.execute(select(Flag.visit_id, Flag.code, Flag.severity).where(Flag.visit_id.in_(visit_ids)))
     return rows.all()
@@ -170,7 +174,7 @@ async def photo_counts(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) ->
 
 async def visit_with_places(
     session: AsyncSession, visit_id: uuid.UUID
-) -> Row[tuple[Visit, Wave, Unit, Agency, Region]] | None:
+) -> Row[Visit, Wave, Unit, Agency, Region] | None:
     return (
         await session.execute(_visit_join(select(Visit, Wave, Unit, Agency, Region)).where(Visit.id == visit_id))
     ).one_or_none()
@@ -281,7 +285,7 @@ async def reviewable_waves(session: AsyncSession, scope: frozenset[uuid.UUID] | 
 
 async def visit_counts(
     session: AsyncSession, wave_ids: Sequence[uuid.UUID], scope: frozenset[uuid.UUID] | None
-) -> Sequence[Row[tuple[uuid.UUID, str, int]]]:
+) -> Sequence[Row[uuid.UUID, str, int]]:
     """(wave_id, status, count) of the visits of the waves in the scope."""
     return (
         await session.execute(

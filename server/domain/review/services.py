@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from geopy.distance import geodesic
+from geopy.distance import geodesic  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import (
@@ -34,6 +34,7 @@ from server.db.models import (
     Unit,
     User,
     Visit,
+    VisitRevision,
     VisitScore,
     Wave,
 )
@@ -382,7 +383,8 @@ class ReviewService:
         return {visit_id: sorted(by_code.values(), key=_most_severe_first) for visit_id, by_code in found.items()}
 
     async def _revisions(self, visit_id: uuid.UUID) -> list[RevisionEntry]:
-        entries, previous = [], None
+        entries: list[RevisionEntry] = []
+        previous: VisitRevision | None = None
         for revision in await queries.revisions(self.session, visit_id):
             changed = None if previous is None else changed_indicators(previous.document, revision.document)
             entries.append(RevisionEntry(revision.revision, revision.received_at, revision.content_hash, changed))

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
-from geopy.distance import geodesic
+from geopy.distance import geodesic  # type: ignore[import-untyped]
 
 from server.domain.admin.opening_hours import OpeningHours
 from server.domain.visits.documents import Flag, Position
@@ -74,9 +74,10 @@ class IntegritySettings:
             if isinstance(value, bool) or not isinstance(value, allowed) or not math.isfinite(value) or value < 0:
                 kind = "a whole number" if wants_int else "a number"
                 raise InvalidInput(f"Integrity setting {name} must be {kind} ≥ 0, not {value!r}", field=name)
-        return cls(
-            **{name: value if isinstance(known[name].default, int) else float(value) for name, value in data.items()}
-        )
+        values: dict[str, Any] = {
+            name: value if isinstance(known[name].default, int) else float(value) for name, value in data.items()
+        }
+        return cls(**values)
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)

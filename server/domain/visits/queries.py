@@ -39,12 +39,16 @@ from server.db.models import (
 )
 from server.domain.visits.documents import IndicatorComment, ReviewSummary, VisitDocument
 
+AnyRow = Row[*tuple[Any, ...]]
+"""A row of any columns, read by their names."""
+
 _visits, _photos, _flags = cast(Table, Visit.__table__), cast(Table, Photo.__table__), cast(Table, Flag.__table__)
 _assignments, _waves, _units = (
     cast(Table, Assignment.__table__),
     cast(Table, Wave.__table__),
     cast(Table, Unit.__table__),
 )
+
 _agencies, _regions = cast(Table, Agency.__table__), cast(Table, Region.__table__)
 _answers, _positions = cast(Table, Answer.__table__), cast(Table, Position.__table__)
 _revisions, _reviews = cast(Table, VisitRevision.__table__), cast(Table, Review.__table__)
@@ -102,7 +106,7 @@ _ASSIGNMENT_AND_STORED_VISIT = (
 
 async def assignment_and_stored_visit(
     session: AsyncSession, assignment_id: uuid.UUID, visit_id: uuid.UUID
-) -> Row[Any] | None:
+) -> AnyRow | None:
     """The assignment's context and the stored visit's head (null columns when it is new) in one round trip."""
     result = await session.execute(_ASSIGNMENT_AND_STORED_VISIT, {"assignment_id": assignment_id, "visit_id": visit_id})
     return result.one_or_none()
@@ -114,7 +118,7 @@ _STORED_VISIT = select(
 _STORED_VISIT_FOR_UPDATE = _STORED_VISIT.with_for_update()
 
 
-async def stored_visit(session: AsyncSession, visit_id: uuid.UUID, *, for_update: bool = False) -> Row[Any] | None:
+async def stored_visit(session: AsyncSession, visit_id: uuid.UUID, *, for_update: bool = False) -> AnyRow | None:
     statement = _STORED_VISIT_FOR_UPDATE if for_update else _STORED_VISIT
     return (await session.execute(statement, {"visit_id": visit_id})).one_or_none()
 
@@ -289,12 +293,12 @@ async def missing_photo_ids(session: AsyncSession, visit_ids: Sequence[uuid.UUID
 _RECEIPT_HEAD = select(_visits.c.revision, _visits.c.status).where(_visits.c.id == bindparam("visit_id"))
 
 
-async def receipt_head(session: AsyncSession, visit_id: uuid.UUID) -> Row[Any]:
+async def receipt_head(session: AsyncSession, visit_id: uuid.UUID) -> AnyRow:
     """The stored visit's revision and status."""
     return (await session.execute(_RECEIPT_HEAD, {"visit_id": visit_id})).one()
 
 
-async def visit_with_region(session: AsyncSession, visit_id: uuid.UUID) -> Row[Any] | None:
+async def visit_with_region(session: AsyncSession, visit_id: uuid.UUID) -> AnyRow | None:
     return (
         await session.execute(
             select(
@@ -312,7 +316,7 @@ async def visit_with_region(session: AsyncSession, visit_id: uuid.UUID) -> Row[A
     ).one_or_none()
 
 
-async def visits_of_surveyor(session: AsyncSession, surveyor_id: uuid.UUID, status: str) -> Sequence[Row[Any]]:
+async def visits_of_surveyor(session: AsyncSession, surveyor_id: uuid.UUID, status: str) -> Sequence[AnyRow]:
     return (
         await session.execute(
             select(_visits.c.id, _visits.c.assignment_id, _visits.c.revision, _visits.c.status)
@@ -436,12 +440,12 @@ _STORED_FLAGS = (
 )
 
 
-async def photo_fact_rows(session: AsyncSession, visit_id: uuid.UUID) -> Sequence[Row[Any]]:
+async def photo_fact_rows(session: AsyncSession, visit_id: uuid.UUID) -> Sequence[AnyRow]:
     """What integrity needs to know of each photo of a visit, received or not, in the order they were taken."""
     return (await session.execute(_PHOTO_FACTS, {"visit_id": visit_id})).all()
 
 
-async def same_file_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[Row[Any]]:
+async def same_file_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
     """(visit_id, sha256) of other visits' photos with one of ``sha256s``, anywhere."""
     return (await session.execute(_SAME_FILE, parameters)).all()
 
@@ -451,7 +455,7 @@ async def look_alike_hashes(session: AsyncSession, parameters: dict[str, Any]) -
     return (await session.execute(_LOOK_ALIKE_HASHES, parameters)).scalars().all()
 
 
-async def look_alike_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[Row[Any]]:
+async def look_alike_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
     """(visit_id, sha256, phash) of those photos whose hash is one of ``phashes``."""
     return (await session.execute(_LOOK_ALIKES, parameters)).all()
 
@@ -468,6 +472,6 @@ async def insert_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     await session.execute(_INSERT_FLAGS, rows)
 
 
-async def stored_flag_rows(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+async def stored_flag_rows(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> Sequence[AnyRow]:
     """The stored flags of the visits, in the order they were computed."""
     return (await session.execute(_STORED_FLAGS, {"visit_ids": list(visit_ids)})).all()
