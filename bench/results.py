@@ -355,7 +355,7 @@ async def measure(
 
     async def bare_sql() -> list[Any]:
         async with engine.connect() as connection:
-            return (await connection.execute(aggregate)).all()
+            return list((await connection.execute(aggregate)).all())
 
     sql_times, rows = await timed_s(bare_sql, repeat)
     await engine.dispose()

@@ -162,7 +162,8 @@ def phash_distance(a_hex: str, b_hex: str) -> int:
 
 
 def distance_to_unit_m(unit: UnitFacts, lat: float, lon: float) -> float:
-    return geodesic((unit.lat, unit.lon), (lat, lon)).meters
+    meters: float = geodesic((unit.lat, unit.lon), (lat, lon)).meters
+    return meters
 
 
 # --- positions ---------------------------------------------------------------------------------------------------
