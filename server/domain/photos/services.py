@@ -125,7 +125,7 @@ class PhotoService:
     ) -> StoreOutcome:
         declared = await self._declaration(visit_id, photo_id, principal)
         if declared.stored:
-            return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
+            return await self._already_stored(visit_id)
         _refuse_other_family(content_type, declared.content_type)
         if content_length is not None and content_length > self.settings.max_photo_bytes:
             raise PhotoTooLarge(
@@ -151,8 +151,12 @@ class PhotoService:
             spooled.path.unlink(missing_ok=True)
         receipt = await self._mark_stored(visit_id, photo_id, declared, processed, principal)
         if receipt is None:  # a racing upload of the same photo recorded it first
-            return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
-        return StoreOutcome(receipt, True)
+            return await self._already_stored(visit_id)
+        return StoreOutcome(receipt=receipt, stored_now=True)
+
+    async def _already_stored(self, visit_id: uuid.UUID) -> StoreOutcome:
+        receipt = await VisitService(self.session).receipt(visit_id, surveyor_view=True)
+        return StoreOutcome(receipt=receipt, stored_now=False)
 
     async def _declaration(self, visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Principal) -> _Declaration:
         # A short transaction of its own, ended before the body is read (see the module notes).

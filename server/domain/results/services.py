@@ -86,7 +86,7 @@ class ResultsService:
 
     async def _compute(self, wave: Wave, scope: frozenset[uuid.UUID] | None) -> WaveResults:
         instrument = await load_instrument(self.session, wave.instrument_id)
-        dimensions = [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions]
+        dimensions = [DimensionInfo(id=d.id, title=d.title, weight=d.weight) for d in instrument.dimensions]
         places = await queries.unit_places(self.session, wave.id, scope)
         scores = await queries.approved_scores(self.session, wave.id, scope)
         return build_results(wave, profile_from_dict(wave.profile), dimensions, places, scores)

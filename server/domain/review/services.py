@@ -249,7 +249,7 @@ class ReviewService:
             positions=_positions(unit, await queries.positions(self.session, visit.id)),
             revisions=await self._revisions(visit.id),
             reviews=await self._reviews(visit.id),
-            score=None if score is None else StoredScore(score, _classify(score.total, wave)),
+            score=None if score is None else StoredScore(score=score, classification=_classify(score.total, wave)),
             allowed_decisions=sorted(allowed_decisions(visit.status)) if wave.status != "published" else [],
         )
 
@@ -366,7 +366,7 @@ class ReviewService:
             scored_at=now,
         )
         self.session.add(row)
-        return StoredScore(row, _classify(scored.total, wave))
+        return StoredScore(score=row, classification=_classify(scored.total, wave))
 
     async def _flag_summaries(self, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[FlagSummary]]:
         if not visit_ids:
@@ -379,7 +379,7 @@ class ReviewService:
                 if before is None or SEVERITY_ORDER[severity] > SEVERITY_ORDER[before.severity]
                 else before.severity
             )
-            found[visit_id][code] = FlagSummary(code, worst, (before.count if before else 0) + 1)
+            found[visit_id][code] = FlagSummary(code=code, severity=worst, count=(before.count if before else 0) + 1)
         return {visit_id: sorted(by_code.values(), key=_most_severe_first) for visit_id, by_code in found.items()}
 
     async def _revisions(self, visit_id: uuid.UUID) -> list[RevisionEntry]:
@@ -387,13 +387,20 @@ class ReviewService:
         previous: VisitRevision | None = None
         for revision in await queries.revisions(self.session, visit_id):
             changed = None if previous is None else changed_indicators(previous.document, revision.document)
-            entries.append(RevisionEntry(revision.revision, revision.received_at, revision.content_hash, changed))
+            entries.append(
+                RevisionEntry(
+                    revision=revision.revision,
+                    received_at=revision.received_at,
+                    content_hash=revision.content_hash,
+                    changed_indicators=changed,
+                )
+            )
             previous = revision
         return entries
 
     async def _reviews(self, visit_id: uuid.UUID) -> list[ReviewEntry]:
         return [
-            ReviewEntry(review, name)
+            ReviewEntry(review=review, reviewer_name=name)
             for review, name in await queries.reviews_with_reviewer_names(self.session, visit_id)
         ]
 
@@ -407,11 +414,19 @@ def _most_severe_first(flag: Any) -> tuple[int, str]:
 
 def _positions(unit: Unit, positions: Iterable[Position]) -> list[PositionEntry]:
     if unit.lat is None or unit.lon is None:
-        return [PositionEntry(position, None, None) for position in positions]
+        return [
+            PositionEntry(position=position, distance_to_unit_m=None, is_within_geofence=None) for position in positions
+        ]
     entries = []
     for position in positions:
         distance_m = geodesic((unit.lat, unit.lon), (position.lat, position.lon)).meters
-        entries.append(PositionEntry(position, distance_m, distance_m - position.accuracy_m <= unit.geofence_m))
+        entries.append(
+            PositionEntry(
+                position=position,
+                distance_to_unit_m=distance_m,
+                is_within_geofence=distance_m - position.accuracy_m <= unit.geofence_m,
+            )
+        )
     return entries
 
 

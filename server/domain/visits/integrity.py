@@ -148,7 +148,7 @@ def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Measur
 def flags_for_surveyor(flags: Iterable[Flag]) -> list[Flag]:
     """The flags a receipt shows, with the contract's fields only (a ``MeasuredFlag``'s facts stay with reviewers)."""
     return [
-        Flag(flag.code, flag.severity, flag.detail, photo_id=flag.photo_id)
+        Flag(code=flag.code, severity=flag.severity, detail=flag.detail, photo_id=flag.photo_id)
         for flag in flags
         if flag.code in SURVEYOR_VISIBLE_CODES
     ]

@@ -106,7 +106,7 @@ class VisitService:
             now = clock.now()
             if await self._insert_visit_if_new(visit_id, doc, incoming, context, principal, now):
                 receipt = await self._create(visit_id, doc, incoming, context, instrument, principal, now)
-                return PutOutcome(receipt, created=True)
+                return PutOutcome(receipt=receipt, created=True)
             # A racing PUT of the same visit committed first (PostgreSQL waited for it): decide against its row.
             log.info("visit %s: lost an insert race; deciding against what the winner stored", visit_id)
             stored = await self._stored(visit_id)
@@ -118,9 +118,8 @@ class VisitService:
             stored = await self._stored(visit_id, for_update=True)
             assert stored is not None  # visits are never deleted while their assignment exists
             decision = decide(stored.as_stored_visit(), incoming)
-        return PutOutcome(
-            await self._apply(decision, visit_id, doc, incoming, stored, context, instrument, principal), created=False
-        )
+        receipt = await self._apply(decision, visit_id, doc, incoming, stored, context, instrument, principal)
+        return PutOutcome(receipt=receipt, created=False)
 
     async def _apply(
         self,
@@ -158,7 +157,13 @@ class VisitService:
         stored = (
             None
             if row.revision is None
-            else _StoredRow(row.visit_assignment_id, row.revision, row.status, row.content_hash, row.first_received_at)
+            else _StoredRow(
+                assignment_id=row.visit_assignment_id,
+                revision=row.revision,
+                status=row.status,
+                content_hash=row.content_hash,
+                first_received_at=row.first_received_at,
+            )
         )
         return visit_context_from_row(row), stored
 
@@ -166,7 +171,13 @@ class VisitService:
         row = await queries.stored_visit(self.session, visit_id, for_update=for_update)
         if row is None:
             return None
-        return _StoredRow(row.assignment_id, row.revision, row.status, row.content_hash, row.first_received_at)
+        return _StoredRow(
+            assignment_id=row.assignment_id,
+            revision=row.revision,
+            status=row.status,
+            content_hash=row.content_hash,
+            first_received_at=row.first_received_at,
+        )
 
     async def _insert_visit_if_new(
         self,
