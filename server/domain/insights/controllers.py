@@ -67,6 +67,7 @@ from server.domain.insights.values import (
     RankingFilters,
     Rankings,
     Trend,
+    TrendPoint,
     UnitInfo,
     WaveResult,
 )
@@ -97,8 +98,16 @@ def _wave_summary(wave: WaveRecord) -> WaveSummary:
 def _wave_result_out(found: WaveResult | None, shape: ClassifiedShaper) -> WaveResultOut | None:
     if found is None:
         return None
+    c = shape.scored_fields(found.result)
     return WaveResultOut(
-        wave=_wave_summary(found.wave), visit_ids=list(found.result.visit_ids), **shape.scored_fields(found.result)
+        wave=_wave_summary(found.wave),
+        visit_ids=list(found.result.visit_ids),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 
@@ -162,21 +171,43 @@ def _trend_dimensions(trend: Trend) -> list[ResultDimension]:
     return [ResultDimension(id=d.id, title=d.title, weight=d.weight) for d in trend.dimensions]
 
 
+def _trend_point_out(point: TrendPoint, shape: ClassifiedShaper) -> TrendPointOut:
+    c = shape.scored_fields(point.result)
+    return TrendPointOut(
+        wave=_wave_summary(point.wave),
+        dimensions=dimension_texts(point.result.dimensions),
+        change=points_text(point.change),
+        visit_ids=list(point.result.visit_ids),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _public_trend_point_out(point: TrendPoint, shape: ClassifiedShaper) -> PublicTrendPointOut:
+    c = shape.scored_fields(point.result)
+    return PublicTrendPointOut(
+        wave=_wave_summary(point.wave),
+        dimensions=dimension_texts(point.result.dimensions),
+        change=points_text(point.change),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
 def _trend_out(trend: Trend) -> TrendOut:
     shape = ClassifiedShaper()
     return TrendOut(
         subject=_subject_out(trend),
         dimensions=_trend_dimensions(trend),
-        points=[
-            TrendPointOut(
-                wave=_wave_summary(p.wave),
-                dimensions=dimension_texts(p.result.dimensions),
-                change=points_text(p.change),
-                visit_ids=list(p.result.visit_ids),
-                **shape.scored_fields(p.result),
-            )
-            for p in trend.points
-        ],
+        points=[_trend_point_out(p, shape) for p in trend.points],
     )
 
 
@@ -185,15 +216,7 @@ def _public_trend_out(trend: Trend) -> PublicTrendOut:
     return PublicTrendOut(
         subject=_subject_out(trend),
         dimensions=_trend_dimensions(trend),
-        points=[
-            PublicTrendPointOut(
-                wave=_wave_summary(p.wave),
-                dimensions=dimension_texts(p.result.dimensions),
-                change=points_text(p.change),
-                **shape.scored_fields(p.result),
-            )
-            for p in trend.points
-        ],
+        points=[_public_trend_point_out(p, shape) for p in trend.points],
     )
 
 
@@ -237,22 +260,14 @@ def _scored(standing: Standing[RankEntry]) -> Result:
     return result
 
 
-class _RankedFields(TypedDict):
-    rank: int
-    tied: bool
-    id: str
-    name: str
-    agency: PlaceRef | None
-    agency_kind: str | None
-    region: PlaceRef
-    previous_score: str | None
-    change: str | None
+def _previous_score(entry: RankEntry) -> str | None:
+    return None if entry.previous is None else str(entry.previous.score)
 
 
-def _ranked_fields(standing: Standing[RankEntry]) -> _RankedFields:
-    """What the reviewers' and the public ranked entries both say, besides the classified fields."""
-    entry = standing.entry
-    return _RankedFields(
+def _ranked_out(standing: Standing[RankEntry], shape: ClassifiedShaper) -> RankedOut:
+    entry, result = standing.entry, _scored(standing)
+    c = shape.scored_fields(result)
+    return RankedOut(
         rank=standing.rank,
         tied=standing.tied,
         id=entry.id,
@@ -260,20 +275,40 @@ def _ranked_fields(standing: Standing[RankEntry]) -> _RankedFields:
         agency=_agency_of(entry),
         agency_kind=entry.agency_kind,
         region=_region_of(entry),
-        previous_score=None if entry.previous is None else str(entry.previous.score),
+        previous_score=_previous_score(entry),
         change=points_text(entry.change),
+        visit_ids=list(result.visit_ids),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 
-def _ranked_out(standing: Standing[RankEntry], shape: ClassifiedShaper) -> RankedOut:
-    result = _scored(standing)
-    return RankedOut(visit_ids=list(result.visit_ids), **_ranked_fields(standing), **shape.scored_fields(result))
-
-
 def _public_ranked_out(standing: Standing[RankEntry], shape: ClassifiedShaper) -> PublicRankedOut:
-    # Built from the fields both answers share, never by removing fields from the reviewers' entry, so that evidence
-    # added there later cannot leak here by accident.
-    return PublicRankedOut(**_ranked_fields(standing), **shape.scored_fields(_scored(standing)))
+    # Built field by field, never by removing fields from the reviewers' entry, so that evidence added there later
+    # cannot leak here by accident.
+    entry = standing.entry
+    c = shape.scored_fields(_scored(standing))
+    return PublicRankedOut(
+        rank=standing.rank,
+        tied=standing.tied,
+        id=entry.id,
+        name=entry.name,
+        agency=_agency_of(entry),
+        agency_kind=entry.agency_kind,
+        region=_region_of(entry),
+        previous_score=_previous_score(entry),
+        change=points_text(entry.change),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
 
 
 def _unscored_out(entry: RankEntry) -> UnscoredOut:
@@ -361,13 +396,19 @@ def _public_rankings_out(rankings: Rankings) -> PublicRankingsOut:
 
 
 def _plan_visit_out(source: PlanVisit) -> PlanVisitOut:
+    c = ClassifiedShaper().result_fields(source.classification)
     return PlanVisitOut(
         id=source.visit.id,
         wave=_wave_summary(source.wave),
         finished_at=source.visit.finished_at,
         approved_at=source.approved_at,
         approval_comment=source.approval_comment,
-        **ClassifiedShaper().result_fields(source.classification),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 

@@ -34,7 +34,7 @@ from server.domain.results.schemas import (
     dimension_texts,
 )
 from server.domain.results.services import Publication, ResultsService
-from server.domain.results.values import Result, WaveRecord, WaveResults
+from server.domain.results.values import AgencyResult, RegionResult, Result, UnitResult, WaveRecord, WaveResults
 from server.lib.auth import Principal, admin_only, reviewers
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,89 +68,137 @@ def _dimensions(result: Result | None) -> dict[str, str | None]:
     return {} if result is None else dimension_texts(result.dimensions)
 
 
+def _unit_out(unit: UnitResult, shape: ClassifiedShaper) -> UnitResultOut:
+    c = shape.result_fields(unit.result)
+    return UnitResultOut(
+        id=unit.id,
+        name=unit.name,
+        address=unit.address,
+        lat=unit.lat,
+        lon=unit.lon,
+        agency=PlaceRef(id=unit.agency_id, name=unit.agency_name),
+        region=PlaceRef(id=unit.region_id, name=unit.region_name),
+        dimensions=_dimensions(unit.result),
+        visit_ids=_visit_ids(unit.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _agency_out(agency: AgencyResult, shape: ClassifiedShaper) -> AgencyResultOut:
+    c = shape.result_fields(agency.result)
+    return AgencyResultOut(
+        id=agency.id,
+        name=agency.name,
+        region=PlaceRef(id=agency.region_id, name=agency.region_name),
+        unit_ids=list(agency.unit_ids),
+        dimensions=_dimensions(agency.result),
+        visit_ids=_visit_ids(agency.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _region_out(region: RegionResult, shape: ClassifiedShaper) -> RegionResultOut:
+    c = shape.result_fields(region.result)
+    return RegionResultOut(
+        id=region.id,
+        name=region.name,
+        code=region.code,
+        agency_ids=list(region.agency_ids),
+        dimensions=_dimensions(region.result),
+        visit_ids=_visit_ids(region.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
 def _results_out(results: WaveResults) -> ResultsOut:
     shape = ClassifiedShaper()
     return ResultsOut(
         wave=_wave_out(results.wave, results.profile.kind),
         dimensions=_dimensions_out(results),
-        units=[
-            UnitResultOut(
-                id=u.id,
-                name=u.name,
-                address=u.address,
-                lat=u.lat,
-                lon=u.lon,
-                agency=PlaceRef(id=u.agency_id, name=u.agency_name),
-                region=PlaceRef(id=u.region_id, name=u.region_name),
-                dimensions=_dimensions(u.result),
-                visit_ids=_visit_ids(u.result),
-                **shape.result_fields(u.result),
-            )
-            for u in results.units
-        ],
-        agencies=[
-            AgencyResultOut(
-                id=a.id,
-                name=a.name,
-                region=PlaceRef(id=a.region_id, name=a.region_name),
-                unit_ids=list(a.unit_ids),
-                dimensions=_dimensions(a.result),
-                visit_ids=_visit_ids(a.result),
-                **shape.result_fields(a.result),
-            )
-            for a in results.agencies
-        ],
-        regions=[
-            RegionResultOut(
-                id=r.id,
-                name=r.name,
-                code=r.code,
-                agency_ids=list(r.agency_ids),
-                dimensions=_dimensions(r.result),
-                visit_ids=_visit_ids(r.result),
-                **shape.result_fields(r.result),
-            )
-            for r in results.regions
-        ],
+        units=[_unit_out(u, shape) for u in results.units],
+        agencies=[_agency_out(a, shape) for a in results.agencies],
+        regions=[_region_out(r, shape) for r in results.regions],
+    )
+
+
+# The public answers are built field by field from the results, never by removing fields from the reviewers'
+# answer, so that evidence added there later cannot leak here by accident.
+
+
+def _public_unit_out(unit: UnitResult, shape: ClassifiedShaper) -> PublicUnitOut:
+    c = shape.result_fields(unit.result)
+    return PublicUnitOut(
+        id=unit.id,
+        name=unit.name,
+        lat=unit.lat,
+        lon=unit.lon,
+        agency=PlaceRef(id=unit.agency_id, name=unit.agency_name),
+        region=PlaceRef(id=unit.region_id, name=unit.region_name),
+        dimensions=_dimensions(unit.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _public_agency_out(agency: AgencyResult, shape: ClassifiedShaper) -> PublicAgencyOut:
+    c = shape.result_fields(agency.result)
+    return PublicAgencyOut(
+        id=agency.id,
+        name=agency.name,
+        region=PlaceRef(id=agency.region_id, name=agency.region_name),
+        dimensions=_dimensions(agency.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _public_region_out(region: RegionResult, shape: ClassifiedShaper) -> PublicRegionOut:
+    c = shape.result_fields(region.result)
+    return PublicRegionOut(
+        id=region.id,
+        name=region.name,
+        code=region.code,
+        dimensions=_dimensions(region.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 
 def _public_results_out(results: WaveResults) -> PublicResultsOut:
-    # Built field by field from the results, never by removing fields from the reviewers' answer, so that evidence
-    # added there later cannot leak here by accident.
     shape = ClassifiedShaper()
     return PublicResultsOut(
         wave=_wave_out(results.wave, results.profile.kind),
         dimensions=_dimensions_out(results),
-        units=[
-            PublicUnitOut(
-                id=u.id,
-                name=u.name,
-                lat=u.lat,
-                lon=u.lon,
-                agency=PlaceRef(id=u.agency_id, name=u.agency_name),
-                region=PlaceRef(id=u.region_id, name=u.region_name),
-                dimensions=_dimensions(u.result),
-                **shape.result_fields(u.result),
-            )
-            for u in results.units
-        ],
-        agencies=[
-            PublicAgencyOut(
-                id=a.id,
-                name=a.name,
-                region=PlaceRef(id=a.region_id, name=a.region_name),
-                dimensions=_dimensions(a.result),
-                **shape.result_fields(a.result),
-            )
-            for a in results.agencies
-        ],
-        regions=[
-            PublicRegionOut(
-                id=r.id, name=r.name, code=r.code, dimensions=_dimensions(r.result), **shape.result_fields(r.result)
-            )
-            for r in results.regions
-        ],
+        units=[_public_unit_out(u, shape) for u in results.units],
+        agencies=[_public_agency_out(a, shape) for a in results.agencies],
+        regions=[_public_region_out(r, shape) for r in results.regions],
     )
 
 

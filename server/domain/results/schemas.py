@@ -6,8 +6,8 @@ its Indonesian name.
 
 A classified figure is one base struct, ``ClassificationOut``, that every answer carrying a zone builds on. Its
 fields are keyword-only and come after the fields of the struct built on it; they are filled by keyword from
-``classification_fields`` / ``result_fields`` / ``scored_fields`` (typed dictionaries), never by position, so a
-field in the wrong place cannot pass silently (msgspec does not check types when a struct is built).
+``ClassifiedShaper.result_fields`` / ``scored_fields``, never by position, so a field in the wrong place cannot pass
+silently (msgspec does not check types when a struct is built).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Protocol, TypedDict
+from typing import Annotated, Protocol
 
 import msgspec
 
@@ -68,7 +68,13 @@ class ScoredResultOut(ClassifiedResultOut, kw_only=True):
     label: ResultLabel
 
 
-class ClassificationFields(TypedDict):
+class ResultFields(msgspec.Struct, frozen=True, gc=False):
+    """The classified fields of a result as the answers spell them, null while nothing is classified.
+
+    The answer structs take them by keyword, one by one (``score=fields.score, …``): unpacking a dictionary into a
+    msgspec struct (``**fields``) costs a microsecond more per entry, a third of the shaping of a 5,000-unit wave."""
+
+    score: str | None
     zone: str | None
     zone_name: str | None
     grade: str | None
@@ -76,17 +82,15 @@ class ClassificationFields(TypedDict):
     label: ResultLabel | None
 
 
-class ResultFields(ClassificationFields):
-    score: str | None
+class ScoredFields(msgspec.Struct, frozen=True, gc=False):
+    """The classified fields of a result that is always scored."""
 
-
-class ScoredFields(TypedDict):
+    score: str
     zone: str | None
     zone_name: str | None
     grade: str | None
     index: str | None
     label: ResultLabel
-    score: str
 
 
 class Classified(Protocol):
@@ -104,11 +108,11 @@ class Classified(Protocol):
     def label(self) -> Label: ...
 
 
-UNCLASSIFIED = ResultFields(zone=None, zone_name=None, grade=None, index=None, label=None, score=None)
+UNCLASSIFIED = ResultFields(score=None, zone=None, zone_name=None, grade=None, index=None, label=None)
 
 
 class ClassifiedShaper:
-    """Fills the classified fields; one ``ResultLabel`` per profile label, not one per unit of a large wave."""
+    """Shapes the classified fields; one ``ResultLabel`` per profile label, not one per unit of a large wave."""
 
     def __init__(self) -> None:
         self._labels: dict[Label, ResultLabel] = {}
@@ -119,10 +123,11 @@ class ClassifiedShaper:
             shaped = self._labels[label] = ResultLabel(id=label.id, en=label.en)
         return shaped
 
-    def classification_fields(self, classified: Classified | None) -> ClassificationFields:
+    def result_fields(self, classified: Classified | None) -> ResultFields:
         if classified is None:
-            return ClassificationFields(zone=None, zone_name=None, grade=None, index=None, label=None)
-        return ClassificationFields(
+            return UNCLASSIFIED
+        return ResultFields(
+            score=str(classified.score),
             zone=classified.zone,
             zone_name=zone_name_id(classified.zone),
             grade=classified.grade,
@@ -131,19 +136,14 @@ class ClassifiedShaper:
             label=self.label(classified.label),
         )
 
-    def result_fields(self, classified: Classified | None) -> ResultFields:
-        if classified is None:
-            return UNCLASSIFIED
-        return ResultFields(**self.classification_fields(classified), score=str(classified.score))
-
     def scored_fields(self, classified: Classified) -> ScoredFields:
         return ScoredFields(
+            score=str(classified.score),
             zone=classified.zone,
             zone_name=zone_name_id(classified.zone),
             grade=classified.grade,
             index=None if classified.index is None else str(classified.index),
             label=self.label(classified.label),
-            score=str(classified.score),
         )
 
 

@@ -142,10 +142,15 @@ def _decimal_text(value: Any, places: Decimal | None = None) -> str | None:
 
 def _score_out(stored: StoredScore) -> ScoreOut:
     score = stored.score
+    c = ClassifiedShaper().result_fields(stored.classification)
     return ScoreOut(
         total=_decimal_text(score.total),
         dimensions={k: _decimal_text(v) for k, v in score.dimensions.items()},
-        **ClassifiedShaper().classification_fields(stored.classification),
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 
