@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from server.lib.errors import (
     DomainError,
     DuplicateKey,
-    InvalidInput,
     Forbidden,
+    InvalidInput,
     MalformedRequest,
     MethodNotAllowed,
     NotAuthenticated,
@@ -67,6 +67,7 @@ def _validation_error(exc: ValidationException) -> DomainError:
 
 
 _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+_PATH_SUFFIX = re.compile(r"\s*-\s*at `(?P<path>\$[^`]*)`$")
 
 
 def _field_path(key: Any, message: str) -> str | None:
@@ -78,6 +79,13 @@ def _field_path(key: Any, message: str) -> str | None:
     if named:
         return f"{parent}.{named.group(1)}" if parent else named.group(1)
     return parent or None
+
+
+def message_and_field(validation_error: str) -> tuple[str, str | None]:
+    """Split msgspec's "Expected `int`, got `str` - at `$.answers[0].value`" into message and field path."""
+    suffix = _PATH_SUFFIX.search(validation_error)
+    message = validation_error[: suffix.start()] if suffix else validation_error
+    return message, _field_path(suffix.group("path") if suffix else "", message)
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:

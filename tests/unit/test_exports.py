@@ -11,12 +11,8 @@ from server.db.models import Wave
 from server.domain.instruments.documents import Text
 from server.domain.results.exports import results_csv, results_geojson, results_xlsx
 from server.domain.results.profiles import OMBUDSMAN_2021, profile_to_dict
-from server.domain.results.services import (
-    ApprovedScore,
-    DimensionInfo,
-    UnitPlace,
-    build_results,
-)
+from server.domain.results.values import ApprovedScore, DimensionInfo, UnitPlace
+from server.domain.results.wave_results import build_results
 
 REGION, AGENCY = uuid.uuid4(), uuid.uuid4()
 

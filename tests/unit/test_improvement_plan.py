@@ -21,8 +21,8 @@ from typing import Any
 
 import msgspec
 
-from server.domain.instruments.documents import Instrument
 from server.domain.insights.plans import PlanComment, answer_text, improvement_plan
+from server.domain.instruments.documents import Instrument
 
 CHECKLIST = msgspec.convert(
     {

@@ -8,12 +8,15 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import jsonschema
 import msgspec
 import pytest
 
 from server.domain.instruments.documents import Instrument
 from server.domain.instruments.rules import check_instrument
+from server.domain.instruments.xlsform import instrument_from_xlsform
 from server.domain.visits.documents import Receipt, VisitDocument
+from server.domain.visits.validation import validate_visit
 from server.schemas import EXAMPLE_TYPES, XLSFORM_EXAMPLE, Problem, published_files, schema_files
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -70,14 +73,11 @@ def test_each_example_decodes_strictly_into_its_struct(relative: str, struct: ty
     ],
 )
 def test_each_example_validates_against_its_published_json_schema(relative: str, schema_name: str) -> None:
-    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed; msgspec decoding still runs")
     schema = json.loads(committed(f"{schema_name}.schema.json"))
     jsonschema.Draft202012Validator(schema).validate(json.loads(committed(relative)))
 
 
 def test_the_instrument_example_follows_the_rules_and_matches_its_xlsform() -> None:
-    from server.domain.instruments.xlsform import instrument_from_xlsform
-
     instrument = msgspec.json.decode(committed("examples/instrument.json"), type=Instrument)
     check_instrument(instrument)
     assert instrument_from_xlsform(committed(XLSFORM_EXAMPLE)) == instrument
@@ -92,10 +92,6 @@ def test_the_visit_example_answers_all_48_indicators_with_photos() -> None:
 
 
 def test_the_visit_example_passes_the_servers_visit_validation() -> None:
-    try:
-        from server.domain.visits.validation import validate_visit
-    except ImportError:
-        pytest.skip("server.domain.visits.validation is not written yet; msgspec decoding of the example still runs")
     visit = msgspec.json.decode(committed("examples/visit.json"), type=VisitDocument)
     instrument = msgspec.json.decode(committed("examples/instrument.json"), type=Instrument)
     validate_visit(visit, instrument, now=visit.finished_at + timedelta(hours=1))

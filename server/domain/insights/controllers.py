@@ -12,400 +12,77 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
-from typing import Annotated
+from typing import TypedDict
 
-import msgspec
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Wave
-from server.domain.instruments.documents import Text
-from server.domain.insights.exports import (
-    indicator_score_text,
-    photo_url,
-    plan_csv,
-    points_text,
-    rankings_csv,
-)
+from server.domain.insights.exports import indicator_score_text, photo_url, plan_csv, points_text, rankings_csv
+from server.domain.insights.plans import PlanDimension, PlanItem
 from server.domain.insights.rankings import Standing
-from server.domain.insights.services import (
+from server.domain.insights.schemas import (
+    AgencyWithKind,
+    ChangesOut,
+    ComparisonOut,
+    ComparisonSummaryOut,
+    ComparisonUnitOut,
+    ImprovedOut,
+    IndicatorChangeOut,
+    LevelRankingOut,
+    PlanAnswerOut,
+    PlanCommentOut,
+    PlanDimensionOut,
+    PlanItemOut,
+    PlanOut,
+    PlanPhotoOut,
+    PlanVisitOut,
+    PublicLevelRankingOut,
+    PublicRankedOut,
+    PublicRankingsOut,
+    PublicTrendOut,
+    PublicTrendPointOut,
+    RankedOut,
+    RankingFiltersOut,
+    RankingsOut,
+    TrendOut,
+    TrendPointOut,
+    TrendSubjectOut,
+    UnitRef,
+    UnscoredOut,
+    WaveResultOut,
+    WaveSummary,
+)
+from server.domain.insights.services import InsightsService
+from server.domain.insights.trends import IndicatorChange
+from server.domain.insights.values import (
     ChangedIndicators,
     Comparison,
     ImprovementPlan,
-    InsightsService,
     Level,
     LevelRanking,
+    PlanVisit,
     RankEntry,
     RankingFilters,
     Rankings,
     Trend,
+    TrendPoint,
     UnitInfo,
     WaveResult,
 )
-from server.domain.insights.trends import IndicatorChange
-from server.domain.results.controllers import IdText, PlaceRef, ResultDimension, ResultLabel
-from server.domain.results.services import Result
-from server.domain.results.zoning import zone_name_id
+from server.domain.results.schemas import ClassifiedShaper, PlaceRef, ResultDimension, dimension_texts
+from server.domain.results.values import Result, WaveRecord
 from server.lib.auth import Principal, reviewers
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 PUBLISHED_ONLY = Parameter(default=False, description="only published waves (the public sees nothing else)")
 
 
-# --- answer shapes -----------------------------------------------------------------------------------------------
-
-
-class WaveSummary(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    kind: Annotated[
-        str, msgspec.Meta(description="internal (the region's own assessment team) or external (the assessor's survey)")
-    ]
-    status: str
-    profile_key: str
-    period_start: date
-    period_end: date
-    published_at: datetime | None
-
-
-class AgencyWithKind(msgspec.Struct):
-    id: IdText
-    name: str
-    kind: str | None
-
-
-class UnitRef(msgspec.Struct):
-    id: IdText
-    name: str
-    address: str
-    agency: AgencyWithKind
-    region: PlaceRef
-
-
-class WaveResultOut(msgspec.Struct):
-    wave: WaveSummary
-    score: str
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel
-    visit_ids: list[IdText]
-
-
-class ComparisonUnitOut(msgspec.Struct):
-    id: IdText
-    name: str
-    agency: AgencyWithKind
-    region: PlaceRef
-    internal: Annotated[
-        WaveResultOut | None,
-        msgspec.Meta(description="the latest internal wave in which the unit has an approved visit"),
-    ]
-    external: WaveResultOut | None
-    difference: Annotated[
-        str | None,
-        msgspec.Meta(description="internal minus external score in points; positive when the unit rated itself higher"),
-    ]
-    zone_steps: Annotated[
-        int | None,
-        msgspec.Meta(
-            description="how many zone steps (red < yellow < green) apart the two results are; null unless both have a "
-            "zone"
-        ),
-    ]
-    disagrees: Annotated[
-        bool, msgspec.Meta(description="the zones are more than one step apart: one green, the other red")
-    ]
-
-
-class ComparisonSummaryOut(msgspec.Struct):
-    units: int
-    with_both: Annotated[int, msgspec.Meta(description="units with an internal and an external result")]
-    disagreeing: int
-
-
-class ComparisonOut(msgspec.Struct):
-    units: list[ComparisonUnitOut]
-    summary: ComparisonSummaryOut
-
-
-class TrendSubjectOut(msgspec.Struct):
-    level: Annotated[str, msgspec.Meta(description="unit, agency or region")]
-    id: IdText
-    name: str
-    agency: Annotated[
-        AgencyWithKind | None, msgspec.Meta(description="the unit's agency; for an agency, itself; null for a region")
-    ]
-    region: PlaceRef
-
-
-class TrendPointOut(msgspec.Struct):
-    wave: WaveSummary
-    score: str
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel
-    dimensions: dict[str, str | None]
-    change: Annotated[
-        str | None,
-        msgspec.Meta(
-            description="score minus the previous point of the same wave kind; null for the first of its kind"
-        ),
-    ]
-    visit_ids: list[IdText]
-
-
-class TrendOut(msgspec.Struct):
-    subject: TrendSubjectOut
-    dimensions: Annotated[
-        list[ResultDimension], msgspec.Meta(description="the dimensions of the newest point's instrument")
-    ]
-    points: Annotated[
-        list[TrendPointOut],
-        msgspec.Meta(
-            description="every wave the subject was scored in, in period order (internal and external together)"
-        ),
-    ]
-
-
-class PublicTrendPointOut(msgspec.Struct):
-    wave: WaveSummary
-    score: str
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel
-    dimensions: dict[str, str | None]
-    change: str | None
-
-
-class PublicTrendOut(msgspec.Struct):
-    subject: TrendSubjectOut
-    dimensions: list[ResultDimension]
-    points: list[PublicTrendPointOut]
-
-
-class IndicatorChangeOut(msgspec.Struct):
-    indicator: str
-    dimension: str
-    text: Text
-    before: Annotated[
-        str,
-        msgspec.Meta(description="0–1 indicator score in the earlier wave (mean of the unit's approved visits there)"),
-    ]
-    after: str
-
-
-class ChangesOut(msgspec.Struct):
-    unit: UnitRef
-    from_wave: WaveResultOut | None
-    to_wave: WaveResultOut | None
-    newly_compliant: Annotated[
-        list[IndicatorChangeOut], msgspec.Meta(description="below 1 before, fully met (1) after")
-    ]
-    newly_failing: Annotated[list[IndicatorChangeOut], msgspec.Meta(description="fully met before, below 1 after")]
-    improved: Annotated[list[IndicatorChangeOut], msgspec.Meta(description="better but still not fully met")]
-    declined: Annotated[list[IndicatorChangeOut], msgspec.Meta(description="worse, and not fully met before either")]
-    unchanged: int
-
-
-class RankedOut(msgspec.Struct):
-    rank: Annotated[
-        int,
-        msgspec.Meta(
-            description='standard competition ranking: tied entries share a rank, the next rank skips ("1, 2, 2, 4")'
-        ),
-    ]
-    tied: bool
-    id: IdText
-    name: str
-    agency: Annotated[PlaceRef | None, msgspec.Meta(description="a unit's agency; null for an agency")]
-    agency_kind: str | None
-    region: PlaceRef
-    score: str
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel
-    previous_score: Annotated[
-        str | None, msgspec.Meta(description="the score in the wave compared with (``previous_wave``)")
-    ]
-    change: str | None
-    visit_ids: list[IdText]
-
-
-class PublicRankedOut(msgspec.Struct):
-    rank: int
-    tied: bool
-    id: IdText
-    name: str
-    agency: PlaceRef | None
-    agency_kind: str | None
-    region: PlaceRef
-    score: str
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel
-    previous_score: str | None
-    change: str | None
-
-
-class UnscoredOut(msgspec.Struct):
-    id: IdText
-    name: str
-    agency: PlaceRef | None
-    agency_kind: str | None
-    region: PlaceRef
-
-
-class ImprovedOut(msgspec.Struct):
-    rank: Annotated[int, msgspec.Meta(description="rank by points gained, ties shared as for scores")]
-    tied: bool
-    id: IdText
-    name: str
-    agency: PlaceRef | None
-    agency_kind: str | None
-    region: PlaceRef
-    previous_score: str
-    score: str
-    change: Annotated[str, msgspec.Meta(description="points gained (always positive here)")]
-
-
-class LevelRankingOut(msgspec.Struct):
-    ranked: list[RankedOut]
-    unscored: list[UnscoredOut]
-    most_improved: list[ImprovedOut]
-
-
-class PublicLevelRankingOut(msgspec.Struct):
-    ranked: list[PublicRankedOut]
-    unscored: list[UnscoredOut]
-    most_improved: list[ImprovedOut]
-
-
-class RankingFiltersOut(msgspec.Struct):
-    region: IdText | None
-    agency_kind: str | None
-    compare_to: IdText | None
-
-
-class RankingsOut(msgspec.Struct):
-    wave: WaveSummary
-    previous_wave: Annotated[
-        WaveSummary | None,
-        msgspec.Meta(
-            description="the wave improvement is measured against: ``compare_to``, else the previous wave of the same "
-            "kind"
-        ),
-    ]
-    filters: RankingFiltersOut
-    regions: Annotated[
-        list[PlaceRef], msgspec.Meta(description="regions of the wave (that the caller may see), for the region filter")
-    ]
-    agency_kinds: list[str]
-    units: LevelRankingOut
-    agencies: LevelRankingOut
-
-
-class PublicRankingsOut(msgspec.Struct):
-    wave: WaveSummary
-    previous_wave: WaveSummary | None
-    filters: RankingFiltersOut
-    regions: list[PlaceRef]
-    agency_kinds: list[str]
-    units: PublicLevelRankingOut
-    agencies: PublicLevelRankingOut
-
-
-class PlanPhotoOut(msgspec.Struct):
-    id: uuid.UUID
-    thumb: str
-    display: str
-
-
-class PlanCommentOut(msgspec.Struct):
-    text: str
-    decision: Annotated[str, msgspec.Meta(description="the review the comment was made in: approve, return or reject")]
-    decided_at: datetime
-
-
-class PlanAnswerOut(msgspec.Struct):
-    value: bool | int | float | str | None
-    not_applicable: bool
-    note: str | None
-    text: Annotated[
-        Text, msgspec.Meta(description='the answer in words ("Tidak", "1 dari 3", a choice\'s label, "45 min")')
-    ]
-
-
-class PlanItemOut(msgspec.Struct):
-    indicator: str
-    text: Text
-    guidance: Annotated[Text | None, msgspec.Meta(description="what counts as compliant, from the instrument")]
-    type: str
-    weight: float
-    answer: PlanAnswerOut
-    score: Annotated[str, msgspec.Meta(description="0–1, as scored")]
-    points_recoverable: Annotated[
-        str, msgspec.Meta(description="points of the 0–100 total the unit would gain by meeting this indicator fully")
-    ]
-    photos: list[PlanPhotoOut]
-    comments: list[PlanCommentOut]
-
-
-class PlanDimensionOut(msgspec.Struct):
-    id: str
-    title: Text
-    weight: float
-    score: str | None
-    points_recoverable: str
-    items: Annotated[list[PlanItemOut], msgspec.Meta(description="most points first")]
-
-
-class PlanVisitOut(msgspec.Struct):
-    id: uuid.UUID
-    wave: WaveSummary
-    finished_at: datetime
-    approved_at: datetime | None
-    approval_comment: str | None
-    score: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel | None
-
-
-class PlanOut(msgspec.Struct):
-    unit: UnitRef
-    visit: Annotated[
-        PlanVisitOut | None,
-        msgspec.Meta(
-            description="the unit's latest approved visit, which the plan comes from; null when it has none (no items "
-            "then)"
-        ),
-    ]
-    points_recoverable: Annotated[
-        str | None, msgspec.Meta(description="all items together: 100 minus the visit's score (before rounding)")
-    ]
-    dimensions: Annotated[
-        list[PlanDimensionOut], msgspec.Meta(description="dimensions with something to improve, most points first")
-    ]
-
-
 # --- shaping ------------------------------------------------------------------------------------------------------
 
 
-def _wave_summary(wave: Wave) -> WaveSummary:
+def _wave_summary(wave: WaveRecord) -> WaveSummary:
     return WaveSummary(
         id=wave.id,
         name=wave.name,
@@ -418,28 +95,24 @@ def _wave_summary(wave: Wave) -> WaveSummary:
     )
 
 
-def _label(result: Result) -> ResultLabel:
-    return ResultLabel(result.label.id, result.label.en)
-
-
-def _index(result: Result) -> str | None:
-    return None if result.index is None else str(result.index)
-
-
-def _wave_result_out(found: WaveResult | None) -> WaveResultOut | None:
+def _wave_result_out(found: WaveResult | None, shape: ClassifiedShaper) -> WaveResultOut | None:
     if found is None:
         return None
-    result = found.result
+    c = shape.scored_fields(found.result)
     return WaveResultOut(
         wave=_wave_summary(found.wave),
-        score=str(result.score),
-        zone=result.zone,
-        zone_name=zone_name_id(result.zone),
-        grade=result.grade,
-        index=_index(result),
-        label=_label(result),
-        visit_ids=list(result.visit_ids),
+        visit_ids=list(found.result.visit_ids),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
+
+
+def _agency_with_kind(unit: UnitInfo) -> AgencyWithKind:
+    return AgencyWithKind(id=str(unit.agency_id), name=unit.agency_name, kind=unit.agency_kind)
 
 
 def _unit_ref(unit: UnitInfo) -> UnitRef:
@@ -447,20 +120,21 @@ def _unit_ref(unit: UnitInfo) -> UnitRef:
         id=str(unit.id),
         name=unit.name,
         address=unit.address,
-        agency=AgencyWithKind(str(unit.agency_id), unit.agency_name, unit.agency_kind),
-        region=PlaceRef(str(unit.region_id), unit.region_name),
+        agency=_agency_with_kind(unit),
+        region=PlaceRef(id=str(unit.region_id), name=unit.region_name),
     )
 
 
 def _comparison_out(comparison: Comparison) -> ComparisonOut:
+    shape = ClassifiedShaper()
     units = [
         ComparisonUnitOut(
             id=str(row.unit.id),
             name=row.unit.name,
-            agency=AgencyWithKind(str(row.unit.agency_id), row.unit.agency_name, row.unit.agency_kind),
-            region=PlaceRef(str(row.unit.region_id), row.unit.region_name),
-            internal=_wave_result_out(row.internal),
-            external=_wave_result_out(row.external),
+            agency=_agency_with_kind(row.unit),
+            region=PlaceRef(id=str(row.unit.region_id), name=row.unit.region_name),
+            internal=_wave_result_out(row.internal, shape),
+            external=_wave_result_out(row.external, shape),
             difference=points_text(row.agreement.difference),
             zone_steps=row.agreement.zone_steps,
             disagrees=row.agreement.disagrees,
@@ -468,8 +142,8 @@ def _comparison_out(comparison: Comparison) -> ComparisonOut:
         for row in comparison.rows
     ]
     return ComparisonOut(
-        units,
-        ComparisonSummaryOut(
+        units=units,
+        summary=ComparisonSummaryOut(
             units=len(units),
             with_both=sum(1 for u in units if u.internal and u.external),
             disagreeing=sum(1 for u in units if u.disagrees),
@@ -482,51 +156,67 @@ def _subject_out(trend: Trend) -> TrendSubjectOut:
     agency = (
         None
         if subject.agency is None
-        else AgencyWithKind(str(subject.agency.id), subject.agency.name, subject.agency.kind)
+        else AgencyWithKind(id=str(subject.agency.id), name=subject.agency.name, kind=subject.agency.kind)
     )
     return TrendSubjectOut(
         level=subject.level,
         id=str(subject.id),
         name=subject.name,
         agency=agency,
-        region=PlaceRef(str(subject.region.id), subject.region.name),
+        region=PlaceRef(id=str(subject.region.id), name=subject.region.name),
     )
 
 
-def _point_fields(result: Result) -> tuple[object, ...]:
-    """score, zone, zone_name, grade, index, label, dimensions — in the order of the point structs."""
-    return (
-        str(result.score),
-        result.zone,
-        zone_name_id(result.zone),
-        result.grade,
-        _index(result),
-        _label(result),
-        {key: None if value is None else str(value) for key, value in result.dimensions.items()},
+def _trend_dimensions(trend: Trend) -> list[ResultDimension]:
+    return [ResultDimension(id=d.id, title=d.title, weight=d.weight) for d in trend.dimensions]
+
+
+def _trend_point_out(point: TrendPoint, shape: ClassifiedShaper) -> TrendPointOut:
+    c = shape.scored_fields(point.result)
+    return TrendPointOut(
+        wave=_wave_summary(point.wave),
+        dimensions=dimension_texts(point.result.dimensions),
+        change=points_text(point.change),
+        visit_ids=list(point.result.visit_ids),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _public_trend_point_out(point: TrendPoint, shape: ClassifiedShaper) -> PublicTrendPointOut:
+    c = shape.scored_fields(point.result)
+    return PublicTrendPointOut(
+        wave=_wave_summary(point.wave),
+        dimensions=dimension_texts(point.result.dimensions),
+        change=points_text(point.change),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 
 def _trend_out(trend: Trend) -> TrendOut:
+    shape = ClassifiedShaper()
     return TrendOut(
         subject=_subject_out(trend),
-        dimensions=[ResultDimension(d.id, d.title, d.weight) for d in trend.dimensions],
-        points=[
-            TrendPointOut(
-                _wave_summary(p.wave), *_point_fields(p.result), points_text(p.change), list(p.result.visit_ids)
-            )
-            for p in trend.points
-        ],
+        dimensions=_trend_dimensions(trend),
+        points=[_trend_point_out(p, shape) for p in trend.points],
     )
 
 
 def _public_trend_out(trend: Trend) -> PublicTrendOut:
+    shape = ClassifiedShaper()
     return PublicTrendOut(
         subject=_subject_out(trend),
-        dimensions=[ResultDimension(d.id, d.title, d.weight) for d in trend.dimensions],
-        points=[
-            PublicTrendPointOut(_wave_summary(p.wave), *_point_fields(p.result), points_text(p.change))
-            for p in trend.points
-        ],
+        dimensions=_trend_dimensions(trend),
+        points=[_public_trend_point_out(p, shape) for p in trend.points],
     )
 
 
@@ -543,11 +233,11 @@ def _changes_out(found: ChangedIndicators) -> ChangesOut:
             for c in changes
         ]
 
-    changes = found.changes
+    changes, shape = found.changes, ClassifiedShaper()
     return ChangesOut(
         unit=_unit_ref(found.unit),
-        from_wave=_wave_result_out(found.before),
-        to_wave=_wave_result_out(found.after),
+        from_wave=_wave_result_out(found.before, shape),
+        to_wave=_wave_result_out(found.after, shape),
         newly_compliant=shaped(changes.newly_compliant) if changes else [],
         newly_failing=shaped(changes.newly_failing) if changes else [],
         improved=shaped(changes.improved) if changes else [],
@@ -557,35 +247,77 @@ def _changes_out(found: ChangedIndicators) -> ChangesOut:
 
 
 def _agency_of(entry: RankEntry) -> PlaceRef | None:
-    return None if entry.agency_id is None else PlaceRef(entry.agency_id, entry.agency_name or "")
+    return None if entry.agency_id is None else PlaceRef(id=entry.agency_id, name=entry.agency_name or "")
 
 
-def _ranked_fields(standing: Standing[RankEntry]) -> tuple[object, ...]:
-    """rank … change — the fields shared by the reviewers' and the public ranked entries, in their order."""
-    entry, result = standing.entry, standing.entry.result
+def _region_of(entry: RankEntry) -> PlaceRef:
+    return PlaceRef(id=entry.region_id, name=entry.region_name)
+
+
+def _scored(standing: Standing[RankEntry]) -> Result:
+    result = standing.entry.result
     assert result is not None  # only scored entries are ranked
-    return (
-        standing.rank,
-        standing.tied,
-        entry.id,
-        entry.name,
-        _agency_of(entry),
-        entry.agency_kind,
-        PlaceRef(entry.region_id, entry.region_name),
-        str(result.score),
-        result.zone,
-        zone_name_id(result.zone),
-        result.grade,
-        _index(result),
-        _label(result),
-        None if entry.previous is None else str(entry.previous.score),
-        points_text(entry.change),
+    return result
+
+
+def _previous_score(entry: RankEntry) -> str | None:
+    return None if entry.previous is None else str(entry.previous.score)
+
+
+def _ranked_out(standing: Standing[RankEntry], shape: ClassifiedShaper) -> RankedOut:
+    entry, result = standing.entry, _scored(standing)
+    c = shape.scored_fields(result)
+    return RankedOut(
+        rank=standing.rank,
+        tied=standing.tied,
+        id=entry.id,
+        name=entry.name,
+        agency=_agency_of(entry),
+        agency_kind=entry.agency_kind,
+        region=_region_of(entry),
+        previous_score=_previous_score(entry),
+        change=points_text(entry.change),
+        visit_ids=list(result.visit_ids),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _public_ranked_out(standing: Standing[RankEntry], shape: ClassifiedShaper) -> PublicRankedOut:
+    # Built field by field, never by removing fields from the reviewers' entry, so that evidence added there later
+    # cannot leak here by accident.
+    entry = standing.entry
+    c = shape.scored_fields(_scored(standing))
+    return PublicRankedOut(
+        rank=standing.rank,
+        tied=standing.tied,
+        id=entry.id,
+        name=entry.name,
+        agency=_agency_of(entry),
+        agency_kind=entry.agency_kind,
+        region=_region_of(entry),
+        previous_score=_previous_score(entry),
+        change=points_text(entry.change),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 
 def _unscored_out(entry: RankEntry) -> UnscoredOut:
     return UnscoredOut(
-        entry.id, entry.name, _agency_of(entry), entry.agency_kind, PlaceRef(entry.region_id, entry.region_name)
+        id=entry.id,
+        name=entry.name,
+        agency=_agency_of(entry),
+        agency_kind=entry.agency_kind,
+        region=_region_of(entry),
     )
 
 
@@ -593,125 +325,134 @@ def _improved_out(standing: Standing[RankEntry]) -> ImprovedOut:
     entry = standing.entry
     assert entry.result is not None and entry.previous is not None  # only entries scored in both improve
     return ImprovedOut(
-        standing.rank,
-        standing.tied,
-        entry.id,
-        entry.name,
-        _agency_of(entry),
-        entry.agency_kind,
-        PlaceRef(entry.region_id, entry.region_name),
-        str(entry.previous.score),
-        str(entry.result.score),
-        points_text(entry.change) or "",
+        rank=standing.rank,
+        tied=standing.tied,
+        id=entry.id,
+        name=entry.name,
+        agency=_agency_of(entry),
+        agency_kind=entry.agency_kind,
+        region=_region_of(entry),
+        previous_score=str(entry.previous.score),
+        score=str(entry.result.score),
+        change=points_text(entry.change) or "",
     )
 
 
-def _level_out(ranking: LevelRanking) -> LevelRankingOut:
+def _level_out(ranking: LevelRanking, shape: ClassifiedShaper) -> LevelRankingOut:
     return LevelRankingOut(
-        ranked=[
-            RankedOut(*_ranked_fields(s), list(s.entry.result.visit_ids) if s.entry.result else [])
-            for s in ranking.ranked
-        ],
+        ranked=[_ranked_out(s, shape) for s in ranking.ranked],
         unscored=[_unscored_out(e) for e in ranking.unscored],
         most_improved=[_improved_out(s) for s in ranking.most_improved],
     )
 
 
-def _public_level_out(ranking: LevelRanking) -> PublicLevelRankingOut:
+def _public_level_out(ranking: LevelRanking, shape: ClassifiedShaper) -> PublicLevelRankingOut:
     return PublicLevelRankingOut(
-        ranked=[PublicRankedOut(*_ranked_fields(s)) for s in ranking.ranked],
+        ranked=[_public_ranked_out(s, shape) for s in ranking.ranked],
         unscored=[_unscored_out(e) for e in ranking.unscored],
         most_improved=[_improved_out(s) for s in ranking.most_improved],
     )
 
 
-def _rankings_head(rankings: Rankings) -> tuple[object, ...]:
+class _RankingsHead(TypedDict):
+    wave: WaveSummary
+    previous_wave: WaveSummary | None
+    filters: RankingFiltersOut
+    regions: list[PlaceRef]
+    agency_kinds: list[str]
+
+
+def _rankings_head(rankings: Rankings) -> _RankingsHead:
     filters = rankings.filters
-    return (
-        _wave_summary(rankings.wave),
-        None if rankings.previous_wave is None else _wave_summary(rankings.previous_wave),
-        RankingFiltersOut(
-            None if filters.region_id is None else str(filters.region_id),
-            filters.agency_kind,
-            None if filters.compare_to is None else str(filters.compare_to),
+    return _RankingsHead(
+        wave=_wave_summary(rankings.wave),
+        previous_wave=None if rankings.previous_wave is None else _wave_summary(rankings.previous_wave),
+        filters=RankingFiltersOut(
+            region=None if filters.region_id is None else str(filters.region_id),
+            agency_kind=filters.agency_kind,
+            compare_to=None if filters.compare_to is None else str(filters.compare_to),
         ),
-        [PlaceRef(region_id, name) for region_id, name in rankings.regions],
-        rankings.agency_kinds,
+        regions=[PlaceRef(id=region_id, name=name) for region_id, name in rankings.regions],
+        agency_kinds=rankings.agency_kinds,
     )
 
 
 def _rankings_out(rankings: Rankings) -> RankingsOut:
-    return RankingsOut(*_rankings_head(rankings), _level_out(rankings.units), _level_out(rankings.agencies))
+    shape = ClassifiedShaper()
+    return RankingsOut(
+        units=_level_out(rankings.units, shape),
+        agencies=_level_out(rankings.agencies, shape),
+        **_rankings_head(rankings),
+    )
 
 
 def _public_rankings_out(rankings: Rankings) -> PublicRankingsOut:
-    # Built field by field, never by removing fields from the reviewers' answer, so that evidence added there later
-    # cannot leak here by accident.
+    shape = ClassifiedShaper()
     return PublicRankingsOut(
-        *_rankings_head(rankings), _public_level_out(rankings.units), _public_level_out(rankings.agencies)
+        units=_public_level_out(rankings.units, shape),
+        agencies=_public_level_out(rankings.agencies, shape),
+        **_rankings_head(rankings),
+    )
+
+
+def _plan_visit_out(source: PlanVisit) -> PlanVisitOut:
+    c = ClassifiedShaper().result_fields(source.classification)
+    return PlanVisitOut(
+        id=source.visit.id,
+        wave=_wave_summary(source.wave),
+        finished_at=source.visit.finished_at,
+        approved_at=source.approved_at,
+        approval_comment=source.approval_comment,
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _plan_item_out(item: PlanItem) -> PlanItemOut:
+    return PlanItemOut(
+        indicator=item.indicator.id,
+        text=item.indicator.text,
+        guidance=item.indicator.guidance,
+        type=item.indicator.type,
+        weight=item.indicator.weight,
+        answer=PlanAnswerOut(
+            value=None if item.answer is None else item.answer.value,
+            not_applicable=bool(item.answer and item.answer.not_applicable),
+            note=getattr(item.answer, "note", None),
+            text=item.answer_text,
+        ),
+        score=indicator_score_text(item.score) or "",
+        points_recoverable=points_text(item.points) or "",
+        photos=[
+            PlanPhotoOut(id=uuid.UUID(p), thumb=photo_url(p, "thumb"), display=photo_url(p, "display"))
+            for p in item.photo_ids
+        ],
+        comments=[PlanCommentOut(text=c.text, decision=c.decision, decided_at=c.decided_at) for c in item.comments],
+    )
+
+
+def _plan_dimension_out(dimension: PlanDimension) -> PlanDimensionOut:
+    return PlanDimensionOut(
+        id=dimension.dimension.id,
+        title=dimension.dimension.title,
+        weight=dimension.dimension.weight,
+        score=points_text(dimension.score),
+        points_recoverable=points_text(dimension.points) or "",
+        items=[_plan_item_out(item) for item in dimension.items],
     )
 
 
 def _plan_out(found: ImprovementPlan) -> PlanOut:
-    source, plan = found.source, found.plan
-    visit = None
-    if source is not None:
-        c = source.classification
-        visit = PlanVisitOut(
-            id=source.visit.id,
-            wave=_wave_summary(source.wave),
-            finished_at=source.visit.finished_at,
-            approved_at=source.approved_at,
-            approval_comment=source.approval_comment,
-            score=None if c is None else str(c.score),
-            zone=None if c is None else c.zone,
-            zone_name=None if c is None else zone_name_id(c.zone),
-            grade=None if c is None else c.grade,
-            index=None if c is None or c.index is None else str(c.index),
-            label=None if c is None else ResultLabel(c.label.id, c.label.en),
-        )
-    dimensions = (
-        []
-        if plan is None
-        else [
-            PlanDimensionOut(
-                id=d.dimension.id,
-                title=d.dimension.title,
-                weight=d.dimension.weight,
-                score=points_text(d.score),
-                points_recoverable=points_text(d.points) or "",
-                items=[
-                    PlanItemOut(
-                        indicator=item.indicator.id,
-                        text=item.indicator.text,
-                        guidance=item.indicator.guidance,
-                        type=item.indicator.type,
-                        weight=item.indicator.weight,
-                        answer=PlanAnswerOut(
-                            value=None if item.answer is None else item.answer.value,
-                            not_applicable=bool(item.answer and item.answer.not_applicable),
-                            note=getattr(item.answer, "note", None),
-                            text=item.answer_text,
-                        ),
-                        score=indicator_score_text(item.score) or "",
-                        points_recoverable=points_text(item.points) or "",
-                        photos=[
-                            PlanPhotoOut(uuid.UUID(p), photo_url(p, "thumb"), photo_url(p, "display"))
-                            for p in item.photo_ids
-                        ],
-                        comments=[PlanCommentOut(c.text, c.decision, c.decided_at) for c in item.comments],
-                    )
-                    for item in d.items
-                ],
-            )
-            for d in plan.dimensions
-        ]
-    )
+    plan = found.plan
     return PlanOut(
         unit=_unit_ref(found.unit),
-        visit=visit,
+        visit=None if found.source is None else _plan_visit_out(found.source),
         points_recoverable=None if plan is None else points_text(plan.points),
-        dimensions=dimensions,
+        dimensions=[] if plan is None else [_plan_dimension_out(d) for d in plan.dimensions],
     )
 
 
@@ -755,8 +496,8 @@ class InsightsController(Controller):
     )
     async def comparison(
         self,
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         region: FromQuery[uuid.UUID | None] = None,
         agency: FromQuery[uuid.UUID | None] = None,
         published_only: bool = PUBLISHED_ONLY,
@@ -771,8 +512,8 @@ class InsightsController(Controller):
     async def unit_trend(
         self,
         unit_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         published_only: bool = PUBLISHED_ONLY,
     ) -> TrendOut:
         return await self._trend("unit", unit_id, db_session, principal, published_only)
@@ -781,8 +522,8 @@ class InsightsController(Controller):
     async def agency_trend(
         self,
         agency_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         published_only: bool = PUBLISHED_ONLY,
     ) -> TrendOut:
         return await self._trend("agency", agency_id, db_session, principal, published_only)
@@ -791,8 +532,8 @@ class InsightsController(Controller):
     async def region_trend(
         self,
         region_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         published_only: bool = PUBLISHED_ONLY,
     ) -> TrendOut:
         return await self._trend("region", region_id, db_session, principal, published_only)
@@ -807,8 +548,8 @@ class InsightsController(Controller):
     async def changes(
         self,
         unit_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         from_wave: FromQuery[uuid.UUID | None] = None,
         to_wave: FromQuery[uuid.UUID | None] = None,
     ) -> ChangesOut:
@@ -828,8 +569,8 @@ class InsightsController(Controller):
     async def plan(
         self,
         unit_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         wave: FromQuery[uuid.UUID | None] = None,
     ) -> PlanOut:
         return _plan_out(await InsightsService(db_session, principal).improvement_plan(unit_id, wave_id=wave))
@@ -842,15 +583,20 @@ class InsightsController(Controller):
     async def plan_csv(
         self,
         unit_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         wave: FromQuery[uuid.UUID | None] = None,
     ) -> Response[bytes]:
         found = await InsightsService(db_session, principal).improvement_plan(unit_id, wave_id=wave)
         return _csv_attachment(plan_csv(found), f"rencana-perbaikan-{_slug(found.unit.name)}.csv")
 
     async def _trend(
-        self, level: Level, entity_id: uuid.UUID, db_session: AsyncSession, principal: Principal, published_only: bool
+        self,
+        level: Level,
+        entity_id: uuid.UUID,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        published_only: bool,
     ) -> TrendOut:
         return _trend_out(
             await InsightsService(db_session, principal).trend(level, entity_id, published_only=published_only)
@@ -872,8 +618,8 @@ class RankingsController(Controller):
     async def rankings(
         self,
         wave_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         region: uuid.UUID | None = _REGION,
         agency_kind: str | None = _AGENCY_KIND,
         compare_to: uuid.UUID | None = _COMPARE_TO,
@@ -890,8 +636,8 @@ class RankingsController(Controller):
     async def rankings_csv(
         self,
         wave_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         region: uuid.UUID | None = _REGION,
         agency_kind: str | None = _AGENCY_KIND,
         compare_to: uuid.UUID | None = _COMPARE_TO,
@@ -916,7 +662,7 @@ class PublicInsightsController(Controller):
     async def rankings(
         self,
         wave_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
+        db_session: NamedDependency[AsyncSession],
         region: uuid.UUID | None = _REGION,
         agency_kind: str | None = _AGENCY_KIND,
         compare_to: uuid.UUID | None = _COMPARE_TO,
@@ -929,7 +675,7 @@ class PublicInsightsController(Controller):
     async def rankings_csv(
         self,
         wave_id: FromPath[uuid.UUID],
-        db_session: AsyncSession,
+        db_session: NamedDependency[AsyncSession],
         region: uuid.UUID | None = _REGION,
         agency_kind: str | None = _AGENCY_KIND,
         compare_to: uuid.UUID | None = _COMPARE_TO,
@@ -938,15 +684,21 @@ class PublicInsightsController(Controller):
         return _csv_attachment(rankings_csv(rankings, with_visits=False), f"peringkat-{_slug(rankings.wave.name)}.csv")
 
     @get("/units/{unit_id:uuid}/trend", summary="A unit's score and zone in every published wave")
-    async def unit_trend(self, unit_id: FromPath[uuid.UUID], db_session: AsyncSession) -> PublicTrendOut:
+    async def unit_trend(
+        self, unit_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> PublicTrendOut:
         return _public_trend_out(await InsightsService(db_session).trend("unit", unit_id))
 
     @get("/agencies/{agency_id:uuid}/trend", summary="An agency's score and zone in every published wave")
-    async def agency_trend(self, agency_id: FromPath[uuid.UUID], db_session: AsyncSession) -> PublicTrendOut:
+    async def agency_trend(
+        self, agency_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> PublicTrendOut:
         return _public_trend_out(await InsightsService(db_session).trend("agency", agency_id))
 
     @get("/regions/{region_id:uuid}/trend", summary="A region's score and zone in every published wave")
-    async def region_trend(self, region_id: FromPath[uuid.UUID], db_session: AsyncSession) -> PublicTrendOut:
+    async def region_trend(
+        self, region_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> PublicTrendOut:
         return _public_trend_out(await InsightsService(db_session).trend("region", region_id))
 
 

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from server.domain.insights.rankings import Standing
-from server.domain.insights.services import ImprovementPlan, LevelRanking, RankEntry, Rankings
+from server.domain.insights.values import ImprovementPlan, LevelRanking, RankEntry, Rankings
 from server.domain.results.scoring import round_score
 from server.domain.results.zoning import zone_name_id
 

@@ -96,7 +96,10 @@ def improvement_plan(
                 (
                     position,
                     PlanDimension(
-                        dimension, scored.dimensions.get(dimension.id), points, tuple(item for _, item in items)
+                        dimension=dimension,
+                        score=scored.dimensions.get(dimension.id),
+                        points=points,
+                        items=tuple(item for _, item in items),
                     ),
                 )
             )

@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 from server.domain.results.scoring import round_score
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ def competition_ranking(
     return standings
 
 
-def points_gained(current: Mapping[Hashable, Decimal], previous: Mapping[Hashable, Decimal]) -> dict[Hashable, Decimal]:
+def points_gained(current: Mapping[K, Decimal], previous: Mapping[K, Decimal]) -> dict[K, Decimal]:
     """Reported score now minus reported score before, for everything scored in both; positive means improved.
 
     Both scores are rounded first so that the gain is exactly the difference of the two figures a reader sees."""
@@ -55,8 +56,8 @@ def points_gained(current: Mapping[Hashable, Decimal], previous: Mapping[Hashabl
 
 
 def most_improved(
-    gains: Mapping[Hashable, Decimal],
-    entries: Mapping[Hashable, T],
+    gains: Mapping[K, Decimal],
+    entries: Mapping[K, T],
     tiebreak: Callable[[T], tuple[str, ...]] = lambda _: (),
 ) -> list[Standing[T]]:
     """The entries that gained points, most points first, ranked like scores (ties share a rank)."""

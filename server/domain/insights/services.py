@@ -14,24 +14,22 @@ region outside the caller's scope is answered exactly like one that does not exi
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, Answer, Photo, Region, Review, Unit, Visit, VisitScore, Wave
-from server.domain.instruments.documents import Dimension, Indicator, Instrument
-from server.domain.insights.comparison import Agreement, agreement
-from server.domain.insights.plans import Plan, PlanComment, improvement_plan
-from server.domain.insights.rankings import Standing, competition_ranking, most_improved, points_gained
+from server.db.models import Agency, Region, Review, Wave
+from server.domain.insights import queries
+from server.domain.insights.comparison import agreement
+from server.domain.insights.plans import PlanComment, improvement_plan
+from server.domain.insights.rankings import competition_ranking, most_improved, points_gained
 from server.domain.insights.trends import (
-    IndicatorChanges,
     changes_since_previous_of_same_kind,
     in_period_order,
     indicator_changes,
@@ -40,163 +38,47 @@ from server.domain.insights.trends import (
     period_key,
     previous_of_same_kind,
 )
+from server.domain.insights.values import (
+    ChangedIndicators,
+    Comparison,
+    ComparisonRow,
+    ImprovementPlan,
+    Level,
+    LevelRanking,
+    PlanVisit,
+    RankEntry,
+    RankingFilters,
+    Rankings,
+    Subject,
+    Trend,
+    TrendPoint,
+    UnitInfo,
+    WaveResult,
+)
+from server.domain.instruments.documents import Instrument
 from server.domain.results.profiles import Profile, profile_from_dict
 from server.domain.results.rollup import mean_score
-from server.domain.results.services import (
+from server.domain.results.services import ResultsService
+from server.domain.results.values import (
     AgencyResult,
     ApprovedScore,
     DimensionInfo,
+    RegionResult,
     Result,
-    ResultsService,
     UnitPlace,
     UnitResult,
+    WaveRecord,
     WaveResults,
-    build_results,
 )
+from server.domain.results.wave_results import build_results
 from server.domain.results.zoning import Classification, classify
-from server.domain.review.services import in_scope, load_instrument, region_scope
+from server.domain.review.queries import load_instrument, region_scope
 from server.lib.auth import Principal
 from server.lib.errors import NotFound
 
-Level = Literal["unit", "agency", "region"]
 WAVE_KINDS = ("internal", "external")
 VISIBLE_TO_PUBLIC = ("published",)
 VISIBLE_TO_REVIEWERS = ("fieldwork", "review", "published")
-
-
-# --- what the service hands to controllers ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class UnitInfo:
-    id: uuid.UUID
-    name: str
-    address: str
-    agency_id: uuid.UUID
-    agency_name: str
-    agency_kind: str | None
-    region_id: uuid.UUID
-    region_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class WaveResult:
-    wave: Wave
-    result: Result
-
-
-@dataclass(frozen=True, slots=True)
-class ComparisonRow:
-    unit: UnitInfo
-    internal: WaveResult | None
-    """The unit's result in the latest internal wave in which it has an approved visit."""
-    external: WaveResult | None
-    agreement: Agreement
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    rows: list[ComparisonRow]
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    level: Level
-    id: uuid.UUID
-    name: str
-    agency: Agency | None
-    region: Region
-    address: str = ""
-    """A unit's address; empty for an agency or region."""
-
-
-@dataclass(frozen=True, slots=True)
-class TrendPoint:
-    wave: Wave
-    result: Result
-    change: Decimal | None
-    """Reported score minus that of the previous point of the same wave kind; None for the first of its kind."""
-
-
-@dataclass(frozen=True, slots=True)
-class Trend:
-    subject: Subject
-    dimensions: list[DimensionInfo]
-    """The dimensions of the newest point's instrument (empty without points)."""
-    points: list[TrendPoint]
-
-
-@dataclass(frozen=True, slots=True)
-class ChangedIndicators:
-    unit: UnitInfo
-    before: WaveResult | None
-    after: WaveResult | None
-    changes: IndicatorChanges | None
-    """None unless the unit was scored in two waves."""
-    indicators: dict[str, tuple[Dimension, Indicator]]
-    """Every indicator of the later wave's instrument, with its dimension."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlanVisit:
-    visit: Visit
-    wave: Wave
-    classification: Classification | None
-    approved_at: datetime | None
-    approval_comment: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ImprovementPlan:
-    unit: UnitInfo
-    source: PlanVisit | None
-    """The approved visit the plan comes from; None when the unit has none yet (and the plan is empty)."""
-    plan: Plan | None
-
-
-@dataclass(frozen=True, slots=True)
-class RankingFilters:
-    region_id: uuid.UUID | None = None
-    agency_kind: str | None = None
-    compare_to: uuid.UUID | None = None
-    """The wave to measure improvement against; default: the previous wave of the same kind."""
-
-
-@dataclass(frozen=True, slots=True)
-class RankEntry:
-    id: str
-    name: str
-    agency_id: str | None
-    agency_name: str | None
-    agency_kind: str | None
-    region_id: str
-    region_name: str
-    result: Result | None
-    previous: Result | None
-    change: Decimal | None
-    """Reported score minus the reported score in the wave compared with; None unless scored in both."""
-
-
-@dataclass(frozen=True, slots=True)
-class LevelRanking:
-    ranked: list[Standing[RankEntry]]
-    unscored: list[RankEntry]
-    """In the wave (and the filters) but without an approved visit yet."""
-    most_improved: list[Standing[RankEntry]]
-    """Entries that gained points since the wave compared with, most points first (ranked like scores)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rankings:
-    wave: Wave
-    previous_wave: Wave | None
-    filters: RankingFilters
-    regions: list[tuple[str, str]]
-    """(id, name) of every region in the wave the caller may see, for a filter."""
-    agency_kinds: list[str]
-    """Every agency kind in the wave the caller may see, for a filter."""
-    units: LevelRanking
-    agencies: LevelRanking
 
 
 # --- the service ---------------------------------------------------------------------------------------------
@@ -254,10 +136,10 @@ class InsightsService:
                 continue
             rows.append(
                 ComparisonRow(
-                    units[unit_id],
-                    internal,
-                    external,
-                    agreement(
+                    unit=units[unit_id],
+                    internal=internal,
+                    external=external,
+                    agreement=agreement(
                         internal.result.score if internal else None,
                         internal.result.zone if internal else None,
                         external.result.score if external else None,
@@ -266,7 +148,7 @@ class InsightsService:
                 )
             )
         rows.sort(key=lambda r: (r.unit.region_name, r.unit.agency_name, r.unit.name, str(r.unit.id)))
-        return Comparison(rows)
+        return Comparison(rows=rows)
 
     # --- trends ----------------------------------------------------------------------------------------------
 
@@ -275,7 +157,14 @@ class InsightsService:
         scope = await self._scope()
         subject = await self._subject(level, entity_id, scope)
         waves = await self._visible_waves(published_only)
-        scored = await self._scored_visits(waves, scope, with_dimensions=True, **{f"{level}_id": entity_id})
+        scored = await self._scored_visits(
+            waves,
+            scope,
+            with_dimensions=True,
+            unit_id=entity_id if level == "unit" else None,
+            agency_id=entity_id if level == "agency" else None,
+            region_id=entity_id if level == "region" else None,
+        )
         by_wave: dict[uuid.UUID, list[_ScoredVisit]] = defaultdict(list)
         for row in scored:
             by_wave[row.wave_id].append(row)
@@ -285,12 +174,15 @@ class InsightsService:
             if result is not None:
                 found.append((wave, result))
         changes = changes_since_previous_of_same_kind([(wave.kind, result.score) for wave, result in found])
-        points = [TrendPoint(wave, result, change) for (wave, result), change in zip(found, changes, strict=True)]
+        points = [
+            TrendPoint(wave=wave, result=result, change=change)
+            for (wave, result), change in zip(found, changes, strict=True)
+        ]
         dimensions: list[DimensionInfo] = []
         if points:
             instrument = await self._instrument(points[-1].wave.instrument_id)
-            dimensions = [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions]
-        return Trend(subject, dimensions, points)
+            dimensions = [DimensionInfo(id=d.id, title=d.title, weight=d.weight) for d in instrument.dimensions]
+        return Trend(subject=subject, dimensions=dimensions, points=points)
 
     async def changed_indicators(
         self, unit_id: uuid.UUID, *, before_wave_id: uuid.UUID | None = None, after_wave_id: uuid.UUID | None = None
@@ -310,12 +202,14 @@ class InsightsService:
         if before_wave_id is None and after is not None:
             before = max((w for w in order if period_key(w) < period_key(after)), key=period_key, default=None)
         if after is None:
-            return ChangedIndicators(unit, None, None, None, {})
+            return ChangedIndicators(unit=unit, before=None, after=None, changes=None, indicators={})
         instrument = await self._instrument(after.instrument_id)
         indicators = {i.id: (d, i) for d in instrument.dimensions for i in d.indicators}
         after_result = self._unit_result(after, {r.visit_id: r.total for r in by_wave[after.id]})
         if before is None:
-            return ChangedIndicators(unit, None, _wave_result(after, after_result), None, indicators)
+            return ChangedIndicators(
+                unit=unit, before=None, after=_wave_result(after, after_result), changes=None, indicators=indicators
+            )
         before_result = self._unit_result(before, {r.visit_id: r.total for r in by_wave[before.id]})
         changes = indicator_changes(
             mean_indicator_scores(r.indicators for r in by_wave[before.id]),
@@ -323,7 +217,11 @@ class InsightsService:
             list(indicators),
         )
         return ChangedIndicators(
-            unit, _wave_result(before, before_result), _wave_result(after, after_result), changes, indicators
+            unit=unit,
+            before=_wave_result(before, before_result),
+            after=_wave_result(after, after_result),
+            changes=changes,
+            indicators=indicators,
         )
 
     # --- rankings --------------------------------------------------------------------------------------------
@@ -367,47 +265,29 @@ class InsightsService:
         its evidence photos, the supervisors' comments and the points it would recover."""
         scope = await self._scope()
         unit = _unit_info(await self._subject("unit", unit_id, scope))
-        statement = (
-            select(Visit, Wave)
-            .join(Wave, Wave.id == Visit.wave_id)
-            .where(Visit.unit_id == unit_id, Visit.status == "approved")
-            .order_by(Visit.finished_at.desc(), Visit.id.desc())
-            .limit(1)
-        )
-        if wave_id is not None:
-            statement = statement.where(Visit.wave_id == wave_id)
-        row = (await self.session.execute(statement)).one_or_none()
+        row = await queries.latest_approved_visit(self.session, unit_id, wave_id)
         if row is None:
-            return ImprovementPlan(unit, None, None)
+            return ImprovementPlan(unit=unit, source=None, plan=None)
         visit, wave = row
         instrument = await self._instrument(wave.instrument_id)
-        answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
-        photos = await self.session.execute(
-            select(Photo.id, Photo.indicator)
-            .where(Photo.visit_id == visit.id, Photo.stored_at.is_not(None))
-            .order_by(Photo.taken_at, Photo.id)
-        )
+        answers = await queries.answers(self.session, visit.id)
         photo_ids: dict[str, list[str]] = defaultdict(list)
-        for photo_id, indicator in photos.all():
+        for photo_id, indicator in await queries.stored_photo_indicators(self.session, visit.id):
             photo_ids[indicator].append(str(photo_id))
-        reviews = (
-            await self.session.scalars(
-                select(Review).where(Review.visit_id == visit.id).order_by(Review.decided_at, Review.id)
-            )
-        ).all()
+        reviews = await queries.reviews(self.session, visit.id)
         plan = improvement_plan(instrument, answers, photo_ids, _comments_by_indicator(reviews))
         approval = next((r for r in reversed(reviews) if r.decision == "approve"), None)
         classification = None if plan.total is None else classify(plan.total, self._profile(wave))
         return ImprovementPlan(
-            unit,
-            PlanVisit(
+            unit=unit,
+            source=PlanVisit(
                 visit=visit,
                 wave=wave,
                 classification=classification,
                 approved_at=approval.decided_at if approval else None,
                 approval_comment=approval.comment if approval else None,
             ),
-            plan,
+            plan=plan,
         )
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -417,21 +297,16 @@ class InsightsService:
 
     async def _visible_waves(self, published_only: bool) -> dict[uuid.UUID, Wave]:
         statuses = VISIBLE_TO_PUBLIC if self.principal is None or published_only else VISIBLE_TO_REVIEWERS
-        waves = (await self.session.scalars(select(Wave).where(Wave.status.in_(statuses)))).all()
-        return {wave.id: wave for wave in waves}
+        return {wave.id: wave for wave in await queries.waves_in(self.session, statuses)}
 
     async def _region(self, region_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> Region:
-        region = await self.session.get(Region, region_id)
+        region = await queries.region(self.session, region_id)
         if region is None or (scope is not None and region.id not in scope):
             raise NotFound("There is no region with this id that you may see.")
         return region
 
     async def _agency(self, agency_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> tuple[Agency, Region]:
-        row = (
-            await self.session.execute(
-                select(Agency, Region).join(Region, Region.id == Agency.region_id).where(Agency.id == agency_id)
-            )
-        ).one_or_none()
+        row = await queries.agency_with_region(self.session, agency_id)
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no agency with this id that you may see.")
         return row.Agency, row.Region
@@ -439,21 +314,21 @@ class InsightsService:
     async def _subject(self, level: Level, entity_id: uuid.UUID, scope: frozenset[uuid.UUID] | None) -> Subject:
         if level == "region":
             region = await self._region(entity_id, scope)
-            return Subject(level, region.id, region.name, None, region)
+            return Subject(level=level, id=region.id, name=region.name, agency=None, region=region)
         if level == "agency":
             agency, region = await self._agency(entity_id, scope)
-            return Subject(level, agency.id, agency.name, agency, region)
-        row = (
-            await self.session.execute(
-                select(Unit, Agency, Region)
-                .join(Agency, Agency.id == Unit.agency_id)
-                .join(Region, Region.id == Agency.region_id)
-                .where(Unit.id == entity_id)
-            )
-        ).one_or_none()
+            return Subject(level=level, id=agency.id, name=agency.name, agency=agency, region=region)
+        row = await queries.unit_with_places(self.session, entity_id)
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no unit with this id that you may see.")
-        return Subject(level, row.Unit.id, row.Unit.name, row.Agency, row.Region, row.Unit.address)
+        return Subject(
+            level=level,
+            id=row.Unit.id,
+            name=row.Unit.name,
+            agency=row.Agency,
+            region=row.Region,
+            address=row.Unit.address,
+        )
 
     async def _scored_visits(
         self,
@@ -470,46 +345,50 @@ class InsightsService:
         dimension and indicator scores only when asked for (they are most of each row)."""
         if not waves:
             return []
-        empty = null()
-        columns: list[Any] = [
-            VisitScore.wave_id,
-            VisitScore.visit_id,
-            VisitScore.total,
-            Unit.id,
-            Unit.name,
-            Unit.address,
-            Agency.id,
-            Agency.name,
-            Agency.kind,
-            Region.id,
-            Region.name,
-            VisitScore.dimensions if with_dimensions else empty,
-            VisitScore.indicators if with_indicators else empty,
-        ]
-        statement = (
-            select(*columns)
-            .join(Visit, Visit.id == VisitScore.visit_id)
-            .join(Unit, Unit.id == VisitScore.unit_id)
-            .join(Agency, Agency.id == Unit.agency_id)
-            .join(Region, Region.id == Agency.region_id)
-            .where(Visit.status == "approved", VisitScore.wave_id.in_(list(waves)), *in_scope(Agency.region_id, scope))
+        rows = await queries.approved_score_rows(
+            self.session,
+            list(waves),
+            scope,
+            unit_id=unit_id,
+            agency_id=agency_id,
+            region_id=region_id,
+            with_dimensions=with_dimensions,
+            with_indicators=with_indicators,
         )
-        for column, value in ((Unit.id, unit_id), (Agency.id, agency_id), (Region.id, region_id)):
-            if value is not None:
-                statement = statement.where(column == value)
-        found = []
-        for row in (await self.session.execute(statement)).all():
-            found.append(
-                _ScoredVisit(
-                    row[0],
-                    row[1],
-                    None if row[2] is None else Decimal(row[2]),
-                    UnitInfo(*row[3:11]),
-                    _decimals(row[11]),
-                    _decimals(row[12]),
-                )
+        return [
+            _ScoredVisit(
+                wave_id=wave_id,
+                visit_id=visit_id,
+                total=None if total is None else Decimal(total),
+                unit=UnitInfo(
+                    id=row_unit_id,
+                    name=unit_name,
+                    address=address,
+                    agency_id=row_agency_id,
+                    agency_name=agency_name,
+                    agency_kind=agency_kind,
+                    region_id=row_region_id,
+                    region_name=region_name,
+                ),
+                dimensions=_decimals(dimensions),
+                indicators=_decimals(indicators),
             )
-        return found
+            for (
+                wave_id,
+                visit_id,
+                total,
+                row_unit_id,
+                unit_name,
+                address,
+                row_agency_id,
+                agency_name,
+                agency_kind,
+                row_region_id,
+                region_name,
+                dimensions,
+                indicators,
+            ) in rows
+        ]
 
     def _profile(self, wave: Wave) -> Profile:
         if wave.id not in self._profiles:
@@ -524,7 +403,7 @@ class InsightsService:
     @staticmethod
     def _latest_of_kind(kind: str, results: dict[uuid.UUID, Result], waves: dict[uuid.UUID, Wave]) -> WaveResult | None:
         wave = latest(waves[wave_id] for wave_id in results if waves[wave_id].kind == kind)
-        return None if wave is None else WaveResult(wave, results[wave.id])
+        return None if wave is None else WaveResult(wave=wave, result=results[wave.id])
 
     def _unit_result(self, wave: Wave, visit_totals: dict[uuid.UUID, Decimal | None]) -> Result | None:
         scored = {visit_id: total for visit_id, total in visit_totals.items() if total is not None}
@@ -538,27 +417,37 @@ class InsightsService:
         instrument = await self._instrument(wave.instrument_id)
         places = {
             row.unit.id: UnitPlace(
-                str(row.unit.id),
-                row.unit.name,
-                row.unit.address,
-                None,
-                None,
-                str(row.unit.agency_id),
-                row.unit.agency_name,
-                str(row.unit.region_id),
-                row.unit.region_name,
-                "",
+                unit_id=str(row.unit.id),
+                unit_name=row.unit.name,
+                address=row.unit.address,
+                lat=None,
+                lon=None,
+                agency_id=str(row.unit.agency_id),
+                agency_name=row.unit.agency_name,
+                region_id=str(row.unit.region_id),
+                region_name=row.unit.region_name,
+                region_code="",
             )
             for row in rows
         }
         results = build_results(
             wave,
             self._profile(wave),
-            [DimensionInfo(d.id, d.title, d.weight) for d in instrument.dimensions],
+            [DimensionInfo(id=d.id, title=d.title, weight=d.weight) for d in instrument.dimensions],
             list(places.values()),
-            [ApprovedScore(str(row.visit_id), str(row.unit.id), row.total, row.dimensions) for row in rows],
+            [
+                ApprovedScore(
+                    visit_id=str(row.visit_id), unit_id=str(row.unit.id), total=row.total, dimensions=row.dimensions
+                )
+                for row in rows
+            ],
         )
-        level_rows = {"unit": results.units, "agency": results.agencies, "region": results.regions}[subject.level]
+        by_level: dict[str, Sequence[UnitResult | AgencyResult | RegionResult]] = {
+            "unit": results.units,
+            "agency": results.agencies,
+            "region": results.regions,
+        }
+        level_rows = by_level[subject.level]
         return next((row.result for row in level_rows if row.id == str(subject.id)), None)
 
     def _chosen_wave(
@@ -574,7 +463,7 @@ class InsightsService:
             raise NotFound("The unit has no approved visit in this wave.", field=field_name)
         return waves[wave_id]
 
-    async def _wave_compared_with(self, wave: Wave, compare_to: uuid.UUID | None) -> Wave | None:
+    async def _wave_compared_with(self, wave: WaveRecord, compare_to: uuid.UUID | None) -> Wave | None:
         visible = await self._visible_waves(False)
         if compare_to is None:
             return previous_of_same_kind(wave, visible.values())
@@ -586,21 +475,20 @@ class InsightsService:
         ids = [uuid.UUID(agency_id) for agency_id in agency_ids]
         if not ids:
             return {}
-        rows = await self.session.execute(select(Agency.id, Agency.kind).where(Agency.id.in_(ids)))
-        return {str(agency_id): kind for agency_id, kind in rows.all()}
+        return await queries.agency_kinds(self.session, ids)
 
 
 def _unit_info(subject: Subject) -> UnitInfo:
     assert subject.agency is not None  # a unit's subject always carries its agency
     return UnitInfo(
-        subject.id,
-        subject.name,
-        subject.address,
-        subject.agency.id,
-        subject.agency.name,
-        subject.agency.kind,
-        subject.region.id,
-        subject.region.name,
+        id=subject.id,
+        name=subject.name,
+        address=subject.address,
+        agency_id=subject.agency.id,
+        agency_name=subject.agency.name,
+        agency_kind=subject.agency.kind,
+        region_id=subject.region.id,
+        region_name=subject.region.name,
     )
 
 
@@ -624,7 +512,7 @@ def _result(
 
 
 def _wave_result(wave: Wave, result: Result | None) -> WaveResult | None:
-    return None if result is None else WaveResult(wave, result)
+    return None if result is None else WaveResult(wave=wave, result=result)
 
 
 def _comments_by_indicator(reviews: Sequence[Review]) -> dict[str, list[PlanComment]]:
@@ -632,7 +520,9 @@ def _comments_by_indicator(reviews: Sequence[Review]) -> dict[str, list[PlanComm
     for review in reviews:
         for comment in review.indicator_comments or []:
             if isinstance(comment, dict) and comment.get("indicator") and comment.get("text"):
-                comments[comment["indicator"]].append(PlanComment(comment["text"], review.decision, review.decided_at))
+                comments[comment["indicator"]].append(
+                    PlanComment(text=comment["text"], decision=review.decision, decided_at=review.decided_at)
+                )
     return comments
 
 
@@ -647,31 +537,31 @@ def _passes(region_id: str, agency_kind: str | None, filters: RankingFilters) ->
 
 def _unit_entry(unit: UnitResult, kinds: dict[str, str | None]) -> RankEntry:
     return RankEntry(
-        unit.id,
-        unit.name,
-        unit.agency_id,
-        unit.agency_name,
-        kinds.get(unit.agency_id),
-        unit.region_id,
-        unit.region_name,
-        unit.result,
-        None,
-        None,
+        id=unit.id,
+        name=unit.name,
+        agency_id=unit.agency_id,
+        agency_name=unit.agency_name,
+        agency_kind=kinds.get(unit.agency_id),
+        region_id=unit.region_id,
+        region_name=unit.region_name,
+        result=unit.result,
+        previous=None,
+        change=None,
     )
 
 
 def _agency_entry(agency: AgencyResult, kinds: dict[str, str | None]) -> RankEntry:
     return RankEntry(
-        agency.id,
-        agency.name,
-        None,
-        None,
-        kinds.get(agency.id),
-        agency.region_id,
-        agency.region_name,
-        agency.result,
-        None,
-        None,
+        id=agency.id,
+        name=agency.name,
+        agency_id=None,
+        agency_name=None,
+        agency_kind=kinds.get(agency.id),
+        region_id=agency.region_id,
+        region_name=agency.region_name,
+        result=agency.result,
+        previous=None,
+        change=None,
     )
 
 
@@ -687,21 +577,7 @@ def _level_ranking(entries: list[RankEntry], previous: dict[str, Result]) -> Lev
     gains = points_gained(
         {e.id: e.result.score for e in scored if e.result}, {key: result.score for key, result in previous.items()}
     )
-    compared = {
-        e.id: RankEntry(
-            e.id,
-            e.name,
-            e.agency_id,
-            e.agency_name,
-            e.agency_kind,
-            e.region_id,
-            e.region_name,
-            e.result,
-            previous.get(e.id),
-            gains.get(e.id),
-        )
-        for e in scored
-    }
+    compared = {e.id: dataclasses.replace(e, previous=previous.get(e.id), change=gains.get(e.id)) for e in scored}
 
     def by_name(entry: RankEntry) -> tuple[str, ...]:
         return entry.name, entry.id

@@ -112,7 +112,7 @@ def indicator_changes(
         old, new = before.get(indicator_id), after.get(indicator_id)
         if old is None or new is None:
             continue
-        change = IndicatorChange(indicator_id, old, new)
+        change = IndicatorChange(indicator=indicator_id, before=old, after=new)
         if old == new:
             unchanged += 1
         elif new == ONE:
@@ -123,4 +123,10 @@ def indicator_changes(
             improved.append(change)
         else:
             declined.append(change)
-    return IndicatorChanges(newly_compliant, newly_failing, improved, declined, unchanged)
+    return IndicatorChanges(
+        newly_compliant=newly_compliant,
+        newly_failing=newly_failing,
+        improved=improved,
+        declined=declined,
+        unchanged=unchanged,
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, put
 from litestar.datastructures.state import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,9 +55,9 @@ class PhotoController(Controller):
         visit_id: FromPath[uuid.UUID],
         photo_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        db_session: NamedDependency[AsyncSession],
         state: State,
-        principal: Principal,
+        principal: NamedDependency[Principal],
     ) -> Response[Receipt]:
         outcome = await _service(db_session, state).put_photo(
             visit_id,
@@ -78,9 +79,9 @@ class PhotoController(Controller):
         photo_id: FromPath[uuid.UUID],
         variant: FromPath[str],
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
+        db_session: NamedDependency[AsyncSession],
         state: State,
-        principal: Principal,
+        principal: NamedDependency[Principal],
     ) -> Response[Any]:
         service = _service(db_session, state)
         photo = await service.locate(photo_id, variant, principal)

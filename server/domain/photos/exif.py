@@ -99,7 +99,8 @@ def _local_datetime(value: Any) -> datetime | None:
     if match is None:
         return None
     try:
-        return datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 
@@ -137,12 +138,12 @@ def _coordinate(value: Any, ref: Any, positive: str, negative: str, limit: float
     hemisphere = (_text(ref) or "")[:1].upper()
     if hemisphere not in (positive, negative):
         return None
-    parts = _tolerantly(lambda: [float(part) for part in value])
+    parts: list[float] | None = _tolerantly(lambda: [float(part) for part in value])
     if not parts or len(parts) > 3 or not all(math.isfinite(part) and part >= 0 for part in parts):
         return None
     if any(part > 60 for part in parts[1:]):
         return None
-    degrees = sum(part / 60**index for index, part in enumerate(parts))
+    degrees: float = sum(part / 60**index for index, part in enumerate(parts))
     if degrees > limit:
         return None
     return degrees if hemisphere == positive else -degrees

@@ -94,7 +94,7 @@ def process_photo(
     """
     data = Path(path).read_bytes()
     with _opened(data) as image:
-        content_type = CONTENT_TYPES[image.format]
+        content_type = CONTENT_TYPES[str(image.format)]
         _refuse_too_many_pixels(image.size, max_pixels)
         jpeg = _jpeg_layout(data) if content_type == "image/jpeg" else None
         if jpeg is not None and jpeg.is_damaged():
@@ -400,11 +400,11 @@ def _first_scan(data: bytes) -> _FirstScan | None:
             sof_marker, mcus, frame_components = marker, *_frame_mcus(data, segment, length - 2)
         elif marker == 0xDA and length >= 3:
             return _FirstScan(
-                position + 2 + length,
-                restart_interval,
-                sof_marker,
-                mcus,
-                frame_components,
+                data_offset=position + 2 + length,
+                restart_interval=restart_interval,
+                sof_marker=sof_marker,
+                mcus=mcus,
+                frame_components=frame_components,
                 scan_components=data[segment],
             )
         position += 2 + length

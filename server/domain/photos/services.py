@@ -22,25 +22,23 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.config import Settings
-from server.db.models import Agency, Assignment, Region, SupervisorRegion, Unit, Visit
-from server.db.models import Photo as PhotoRow
 from server.domain.audit.services import AuditLog
+from server.domain.photos import queries
 from server.domain.photos.decoded import PhotoExif, RenderedPhoto, exif_taken_at
 from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.spool import SpooledUpload, spool_to_file
-from server.domain.visits.documents import Receipt
+from server.domain.visits import queries as visit_queries
+from server.domain.visits.documents import Receipt, VisitStatus
 from server.domain.visits.flags_service import (
     refresh_photo_flags,
     stored_flags,
     visit_context_from_row,
-    visit_context_query,
 )
 from server.domain.visits.integrity import PhotoFacts, flags_for_surveyor
-from server.domain.visits.services import VisitService, missing_photo_ids
+from server.domain.visits.services import VisitService, may_see_visit
 from server.lib import clock
 from server.lib.auth import Principal
 from server.lib.errors import (
@@ -54,73 +52,6 @@ from server.lib.storage import Move, PhotoStore, display_key, original_key, thum
 
 Variant = Literal["original", "display", "thumb"]
 VARIANTS: tuple[Variant, ...] = ("original", "display", "thumb")
-
-# The statements of every upload, built once (building them per request costs more CPU than running some), on the
-# tables rather than the mapped classes, as in flags_service.
-_visits, _photos = Visit.__table__, PhotoRow.__table__
-_units, _agencies, _regions = Unit.__table__, Agency.__table__, Region.__table__
-_DECLARATION = (
-    select(
-        _visits.c.surveyor_id,
-        _photos.c.visit_id,
-        _photos.c.sha256,
-        _photos.c.content_type,
-        _photos.c.stored_at,
-        _photos.c.taken_at,
-        _photos.c.lat,
-        _photos.c.lon,
-        _photos.c.accuracy_m,
-        _regions.c.timezone,
-    )
-    .select_from(_visits)
-    .join(_units, _units.c.id == _visits.c.unit_id)
-    .join(_agencies, _agencies.c.id == _units.c.agency_id)
-    .join(_regions, _regions.c.id == _agencies.c.region_id)
-    .outerjoin(_photos, (_photos.c.visit_id == _visits.c.id) & (_photos.c.id == bindparam("photo_id")))
-    .where(_visits.c.id == bindparam("visit_id"))
-)
-# Locking the visit row (not the rows joined to it) serialises the arrivals of one visit's photos only.
-_LOCKED_VISIT_WITH_CONTEXT = (
-    visit_context_query(None)
-    .add_columns(
-        _visits.c.revision,
-        _visits.c.status.label("visit_status"),
-        _visits.c.first_received_at,
-        _visits.c.started_at,
-        _visits.c.finished_at,
-    )
-    .join(_visits, _visits.c.assignment_id == Assignment.__table__.c.id)
-    .where(_visits.c.id == bindparam("visit_id"))
-    .with_for_update(of=_visits)
-)
-_STORED_FIELDS = (
-    "stored_at",
-    "original_key",
-    "content_type",
-    "width",
-    "height",
-    "phash",
-    "exif_taken_at",
-    "exif_lat",
-    "exif_lon",
-    "exif_make",
-    "exif_model",
-    "has_exif",
-)
-_MARK_STORED = (
-    update(_photos)
-    .where(
-        _photos.c.id == bindparam("where_photo_id"),
-        _photos.c.visit_id == bindparam("where_visit_id"),
-        _photos.c.stored_at.is_(None),
-    )
-    .values({name: bindparam(name) for name in _STORED_FIELDS})
-)
-_SUBMIT = (
-    update(_visits)
-    .where(_visits.c.id == bindparam("visit_id"))
-    .values({name: bindparam(name) for name in ("status", "submitted_at", "updated_at")})
-)
 
 # One family per kind of image a phone may send; HEIC files are labelled either way by different phones.
 _FAMILIES = {
@@ -194,7 +125,7 @@ class PhotoService:
     ) -> StoreOutcome:
         declared = await self._declaration(visit_id, photo_id, principal)
         if declared.stored:
-            return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
+            return await self._already_stored(visit_id)
         _refuse_other_family(content_type, declared.content_type)
         if content_length is not None and content_length > self.settings.max_photo_bytes:
             raise PhotoTooLarge(
@@ -220,13 +151,17 @@ class PhotoService:
             spooled.path.unlink(missing_ok=True)
         receipt = await self._mark_stored(visit_id, photo_id, declared, processed, principal)
         if receipt is None:  # a racing upload of the same photo recorded it first
-            return StoreOutcome(await VisitService(self.session).receipt(visit_id, surveyor_view=True), False)
-        return StoreOutcome(receipt, True)
+            return await self._already_stored(visit_id)
+        return StoreOutcome(receipt=receipt, stored_now=True)
+
+    async def _already_stored(self, visit_id: uuid.UUID) -> StoreOutcome:
+        receipt = await VisitService(self.session).receipt(visit_id, surveyor_view=True)
+        return StoreOutcome(receipt=receipt, stored_now=False)
 
     async def _declaration(self, visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Principal) -> _Declaration:
         # A short transaction of its own, ended before the body is read (see the module notes).
         async with self.session_factory() as session:
-            row = (await session.execute(_DECLARATION, {"visit_id": visit_id, "photo_id": photo_id})).one_or_none()
+            row = await queries.declaration(session, visit_id, photo_id)
             await session.rollback()
         if row is None or row.surveyor_id != principal.id:
             raise NotFound(f"No visit {visit_id} of yours is stored; send the visit document first.")
@@ -262,7 +197,7 @@ class PhotoService:
         principal: Principal,
     ) -> Receipt | None:
         """Record the photo as stored and answer the visit's receipt; None if a racing upload recorded it first."""
-        visit = (await self.session.execute(_LOCKED_VISIT_WITH_CONTEXT, {"visit_id": visit_id})).one()
+        visit = await queries.locked_visit_with_context(self.session, visit_id)
         now = clock.now()
         exif = processed.exif
         photo = PhotoFacts(
@@ -279,11 +214,11 @@ class PhotoService:
             stored=True,
             phash=processed.phash,
         )
-        marked = await self.session.execute(
-            _MARK_STORED,
+        marked = await queries.mark_stored(
+            self.session,
+            visit_id,
+            photo_id,
             {
-                "where_photo_id": photo_id,
-                "where_visit_id": visit_id,
                 "stored_at": now,
                 "original_key": original_key(declared.sha256, processed.content_type),
                 "content_type": processed.content_type,
@@ -298,13 +233,13 @@ class PhotoService:
                 "has_exif": photo.has_exif,
             },
         )
-        if marked.rowcount != 1:
+        if not marked:
             return None
-        missing = (await missing_photo_ids(self.session, [visit_id]))[visit_id]
-        status = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
+        missing = (await visit_queries.missing_photo_ids(self.session, [visit_id]))[visit_id]
+        status: VisitStatus = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
         if status != visit.visit_status:
-            await self.session.execute(
-                _SUBMIT, {"visit_id": visit_id, "status": status, "submitted_at": now, "updated_at": now}
+            await queries.set_visit_status(
+                self.session, visit_id, {"status": status, "submitted_at": now, "updated_at": now}
             )
         own_flags = await refresh_photo_flags(
             self.session,
@@ -341,28 +276,12 @@ class PhotoService:
         """Where a stored photo's variant is, for the surveyor who took it, admins and supervisors of its region.
 
         Everybody else is told it does not exist, so photo ids reveal nothing."""
-        row = (
-            await self.session.execute(
-                select(
-                    PhotoRow.sha256,
-                    PhotoRow.content_type,
-                    PhotoRow.size,
-                    PhotoRow.stored_at,
-                    PhotoRow.original_key,
-                    Visit.surveyor_id,
-                    Agency.region_id,
-                )
-                .join(Visit, Visit.id == PhotoRow.visit_id)
-                .join(Unit, Unit.id == Visit.unit_id)
-                .join(Agency, Agency.id == Unit.agency_id)
-                .where(PhotoRow.id == photo_id)
-            )
-        ).one_or_none()
+        row = await queries.stored_photo(self.session, photo_id)
         if (
             variant not in VARIANTS
             or row is None
             or row.stored_at is None
-            or not await self._may_see(principal, row.surveyor_id, row.region_id)
+            or not await may_see_visit(self.session, principal, row.surveyor_id, row.region_id)
         ):
             raise NotFound(f"No photo {photo_id} ({variant}) that you may see.")
         etag = f'"{row.sha256}-{variant}"'
@@ -405,18 +324,6 @@ class PhotoService:
                 rendered.remove_files()
         finally:
             spooled.path.unlink(missing_ok=True)
-
-    async def _may_see(self, principal: Principal, surveyor_id: uuid.UUID, region_id: uuid.UUID) -> bool:
-        if principal.is_admin or principal.id == surveyor_id:
-            return True
-        if principal.role != "supervisor":
-            return False
-        covered = await self.session.scalar(
-            select(SupervisorRegion.region_id).where(
-                SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id
-            )
-        )
-        return covered is not None
 
 
 def _rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:

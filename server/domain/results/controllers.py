@@ -9,211 +9,44 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
-from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Wave
-from server.domain.instruments.documents import Text
 from server.domain.results.exports import results_csv, results_geojson, results_xlsx
-from server.domain.results.services import Publication, Result, ResultsService, WaveResults
-from server.domain.results.zoning import zone_name_id
+from server.domain.results.schemas import (
+    AgencyResultOut,
+    ClassifiedShaper,
+    PlaceRef,
+    PublicAgencyOut,
+    PublicationOut,
+    PublicRegionOut,
+    PublicResultsOut,
+    PublicUnitOut,
+    PublicWaveOut,
+    RegionResultOut,
+    ResultDimension,
+    ResultsOut,
+    ResultsWave,
+    UnitResultOut,
+    dimension_texts,
+)
+from server.domain.results.services import Publication, ResultsService
+from server.domain.results.values import AgencyResult, RegionResult, Result, UnitResult, WaveRecord, WaveResults
 from server.lib.auth import Principal, admin_only, reviewers
 
-IdText = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uuid"})]
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-class ResultLabel(msgspec.Struct, gc=False):
-    id: str
-    en: str
-
-
-class PlaceRef(msgspec.Struct, gc=False):
-    id: IdText
-    name: str
-
-
-class ResultsWave(msgspec.Struct, gc=False):
-    id: uuid.UUID
-    name: str
-    kind: str
-    status: str
-    profile_key: str
-    profile_kind: str
-    period_start: date
-    period_end: date
-    published_at: datetime | None
-
-
-class ResultDimension(msgspec.Struct, gc=False):
-    id: str
-    title: Text
-    weight: float
-
-
-class UnitResultOut(msgspec.Struct, gc=False):
-    id: IdText
-    name: str
-    address: str
-    lat: float | None
-    lon: float | None
-    agency: PlaceRef
-    region: PlaceRef
-    score: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel | None
-    dimensions: dict[str, str | None]
-    visit_ids: list[IdText]
-
-
-class AgencyResultOut(msgspec.Struct, gc=False):
-    id: IdText
-    name: str
-    region: PlaceRef
-    unit_ids: list[IdText]
-    score: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel | None
-    dimensions: dict[str, str | None]
-    visit_ids: list[IdText]
-
-
-class RegionResultOut(msgspec.Struct, gc=False):
-    id: IdText
-    name: str
-    code: str
-    agency_ids: list[IdText]
-    score: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel | None
-    dimensions: dict[str, str | None]
-    visit_ids: list[IdText]
-
-
-class ResultsOut(msgspec.Struct, gc=False):
-    wave: ResultsWave
-    dimensions: list[ResultDimension]
-    units: list[UnitResultOut]
-    agencies: list[AgencyResultOut]
-    regions: list[RegionResultOut]
-
-
-class PublicUnitOut(msgspec.Struct, gc=False):
-    id: IdText
-    name: str
-    lat: float | None
-    lon: float | None
-    agency: PlaceRef
-    region: PlaceRef
-    score: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel | None
-    dimensions: dict[str, str | None]
-
-
-class PublicAgencyOut(msgspec.Struct, gc=False):
-    id: IdText
-    name: str
-    region: PlaceRef
-    score: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel | None
-    dimensions: dict[str, str | None]
-
-
-class PublicRegionOut(msgspec.Struct, gc=False):
-    id: IdText
-    name: str
-    code: str
-    score: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ResultLabel | None
-    dimensions: dict[str, str | None]
-
-
-class PublicResultsOut(msgspec.Struct, gc=False):
-    wave: ResultsWave
-    dimensions: list[ResultDimension]
-    units: list[PublicUnitOut]
-    agencies: list[PublicAgencyOut]
-    regions: list[PublicRegionOut]
-
-
-class PublicWaveOut(msgspec.Struct, gc=False):
-    id: uuid.UUID
-    name: str
-    profile_key: str
-    period_start: date
-    period_end: date
-    published_at: datetime | None
-
-
-class PublicationOut(msgspec.Struct, gc=False):
-    wave: ResultsWave
-    unreviewed_visits: int
-    """Visits still incomplete or submitted when the wave was frozen; they do not count."""
-
-
 # --- shaping ------------------------------------------------------------------------------------------------------
-
-
-def _text(value: object) -> str | None:
-    # Every figure here is already quantized to 2 decimals, so str() prints exactly two (and is much cheaper).
-    return None if value is None else str(value)
-
-
-class _Shaper:
-    """Turns results into answer structs; one ResultLabel struct per profile label, not one per unit."""
-
-    def __init__(self) -> None:
-        self._labels: dict[object, ResultLabel] = {}
-
-    def fields(self, result: Result | None) -> tuple[object, ...]:
-        """score, zone, zone_name, grade, index, label, dimensions — in the order of the answer structs."""
-        if result is None:
-            return None, None, None, None, None, None, {}
-        label = self._labels.get(result.label)
-        if label is None:
-            label = self._labels[result.label] = ResultLabel(result.label.id, result.label.en)
-        return (
-            str(result.score),
-            result.zone,
-            zone_name_id(result.zone),
-            result.grade,
-            _text(result.index),
-            label,
-            {key: None if value is None else str(value) for key, value in result.dimensions.items()},
-        )
 
 
 def _visit_ids(result: Result | None) -> list[str]:
     return list(result.visit_ids) if result else []
 
 
-def _wave_out(wave: Wave, profile_kind: str) -> ResultsWave:
+def _wave_out(wave: WaveRecord, profile_kind: str) -> ResultsWave:
     return ResultsWave(
         id=wave.id,
         name=wave.name,
@@ -228,70 +61,144 @@ def _wave_out(wave: Wave, profile_kind: str) -> ResultsWave:
 
 
 def _dimensions_out(results: WaveResults) -> list[ResultDimension]:
-    return [ResultDimension(d.id, d.title, d.weight) for d in results.dimensions]
+    return [ResultDimension(id=d.id, title=d.title, weight=d.weight) for d in results.dimensions]
+
+
+def _dimensions(result: Result | None) -> dict[str, str | None]:
+    return {} if result is None else dimension_texts(result.dimensions)
+
+
+def _unit_out(unit: UnitResult, shape: ClassifiedShaper) -> UnitResultOut:
+    c = shape.result_fields(unit.result)
+    return UnitResultOut(
+        id=unit.id,
+        name=unit.name,
+        address=unit.address,
+        lat=unit.lat,
+        lon=unit.lon,
+        agency=PlaceRef(id=unit.agency_id, name=unit.agency_name),
+        region=PlaceRef(id=unit.region_id, name=unit.region_name),
+        dimensions=_dimensions(unit.result),
+        visit_ids=_visit_ids(unit.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _agency_out(agency: AgencyResult, shape: ClassifiedShaper) -> AgencyResultOut:
+    c = shape.result_fields(agency.result)
+    return AgencyResultOut(
+        id=agency.id,
+        name=agency.name,
+        region=PlaceRef(id=agency.region_id, name=agency.region_name),
+        unit_ids=list(agency.unit_ids),
+        dimensions=_dimensions(agency.result),
+        visit_ids=_visit_ids(agency.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _region_out(region: RegionResult, shape: ClassifiedShaper) -> RegionResultOut:
+    c = shape.result_fields(region.result)
+    return RegionResultOut(
+        id=region.id,
+        name=region.name,
+        code=region.code,
+        agency_ids=list(region.agency_ids),
+        dimensions=_dimensions(region.result),
+        visit_ids=_visit_ids(region.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
 
 
 def _results_out(results: WaveResults) -> ResultsOut:
-    shape = _Shaper()
+    shape = ClassifiedShaper()
     return ResultsOut(
         wave=_wave_out(results.wave, results.profile.kind),
         dimensions=_dimensions_out(results),
-        units=[
-            UnitResultOut(
-                u.id,
-                u.name,
-                u.address,
-                u.lat,
-                u.lon,
-                PlaceRef(u.agency_id, u.agency_name),
-                PlaceRef(u.region_id, u.region_name),
-                *shape.fields(u.result),
-                _visit_ids(u.result),
-            )
-            for u in results.units
-        ],
-        agencies=[
-            AgencyResultOut(
-                a.id,
-                a.name,
-                PlaceRef(a.region_id, a.region_name),
-                list(a.unit_ids),
-                *shape.fields(a.result),
-                _visit_ids(a.result),
-            )
-            for a in results.agencies
-        ],
-        regions=[
-            RegionResultOut(r.id, r.name, r.code, list(r.agency_ids), *shape.fields(r.result), _visit_ids(r.result))
-            for r in results.regions
-        ],
+        units=[_unit_out(u, shape) for u in results.units],
+        agencies=[_agency_out(a, shape) for a in results.agencies],
+        regions=[_region_out(r, shape) for r in results.regions],
+    )
+
+
+# The public answers are built field by field from the results, never by removing fields from the reviewers'
+# answer, so that evidence added there later cannot leak here by accident.
+
+
+def _public_unit_out(unit: UnitResult, shape: ClassifiedShaper) -> PublicUnitOut:
+    c = shape.result_fields(unit.result)
+    return PublicUnitOut(
+        id=unit.id,
+        name=unit.name,
+        lat=unit.lat,
+        lon=unit.lon,
+        agency=PlaceRef(id=unit.agency_id, name=unit.agency_name),
+        region=PlaceRef(id=unit.region_id, name=unit.region_name),
+        dimensions=_dimensions(unit.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _public_agency_out(agency: AgencyResult, shape: ClassifiedShaper) -> PublicAgencyOut:
+    c = shape.result_fields(agency.result)
+    return PublicAgencyOut(
+        id=agency.id,
+        name=agency.name,
+        region=PlaceRef(id=agency.region_id, name=agency.region_name),
+        dimensions=_dimensions(agency.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
+    )
+
+
+def _public_region_out(region: RegionResult, shape: ClassifiedShaper) -> PublicRegionOut:
+    c = shape.result_fields(region.result)
+    return PublicRegionOut(
+        id=region.id,
+        name=region.name,
+        code=region.code,
+        dimensions=_dimensions(region.result),
+        score=c.score,
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
 
 
 def _public_results_out(results: WaveResults) -> PublicResultsOut:
-    # Built field by field from the results, never by removing fields from the reviewers' answer, so that evidence
-    # added there later cannot leak here by accident.
-    shape = _Shaper()
+    shape = ClassifiedShaper()
     return PublicResultsOut(
         wave=_wave_out(results.wave, results.profile.kind),
         dimensions=_dimensions_out(results),
-        units=[
-            PublicUnitOut(
-                u.id,
-                u.name,
-                u.lat,
-                u.lon,
-                PlaceRef(u.agency_id, u.agency_name),
-                PlaceRef(u.region_id, u.region_name),
-                *shape.fields(u.result),
-            )
-            for u in results.units
-        ],
-        agencies=[
-            PublicAgencyOut(a.id, a.name, PlaceRef(a.region_id, a.region_name), *shape.fields(a.result))
-            for a in results.agencies
-        ],
-        regions=[PublicRegionOut(r.id, r.name, r.code, *shape.fields(r.result)) for r in results.regions],
+        units=[_public_unit_out(u, shape) for u in results.units],
+        agencies=[_public_agency_out(a, shape) for a in results.agencies],
+        regions=[_public_region_out(r, shape) for r in results.regions],
     )
 
 
@@ -313,7 +220,12 @@ class ResultsController(Controller):
     guards = [reviewers]
 
     @get("/results", summary="Scores and zones of units, agencies and regions, with the visits behind each")
-    async def results(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal) -> ResultsOut:
+    async def results(
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+    ) -> ResultsOut:
         return _results_out(await ResultsService(db_session, principal).results(wave_id))
 
     @get(
@@ -322,21 +234,30 @@ class ResultsController(Controller):
         media_type="text/csv; charset=utf-8",
     )
     async def results_csv(
-        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> Response[bytes]:
         results = await ResultsService(db_session, principal).results(wave_id)
         return _attachment(results_csv(results), "text/csv; charset=utf-8", results, "csv")
 
     @get("/results.xlsx", summary="The results as a workbook: one sheet per level", media_type=XLSX_MEDIA_TYPE)
     async def results_xlsx(
-        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> Response[bytes]:
         results = await ResultsService(db_session, principal).results(wave_id)
         return _attachment(results_xlsx(results), XLSX_MEDIA_TYPE, results, "xlsx")
 
     @get("/results.geojson", summary="Units as GeoJSON points with score and zone", media_type="application/geo+json")
     async def results_geojson(
-        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> Response[bytes]:
         results = await ResultsService(db_session, principal).results(wave_id)
         return _attachment(results_geojson(results), "application/geo+json", results, "geojson")
@@ -353,7 +274,10 @@ class PublishController(Controller):
         summary="Publish a wave under review: freezes its reviews and visits and makes its results public",
     )
     async def publish(
-        self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+        self,
+        wave_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> PublicationOut:
         publication: Publication = await ResultsService(db_session, principal).publish(wave_id)
         return PublicationOut(
@@ -368,7 +292,7 @@ class PublicResultsController(Controller):
     security = [{}]  # no login
 
     @get("/", summary="Published waves")
-    async def waves(self, db_session: AsyncSession) -> list[PublicWaveOut]:
+    async def waves(self, db_session: NamedDependency[AsyncSession]) -> list[PublicWaveOut]:
         waves = await ResultsService(db_session).published_waves()
         return [
             PublicWaveOut(
@@ -383,5 +307,7 @@ class PublicResultsController(Controller):
         ]
 
     @get("/{wave_id:uuid}/results", summary="Scores and zones of a published wave; no evidence, no names")
-    async def results(self, wave_id: FromPath[uuid.UUID], db_session: AsyncSession) -> PublicResultsOut:
+    async def results(
+        self, wave_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> PublicResultsOut:
         return _public_results_out(await ResultsService(db_session).public_results(wave_id))

@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from server.domain.results.services import AgencyResult, RegionResult, Result, UnitResult, WaveResults
+from server.domain.results.values import AgencyResult, RegionResult, Result, UnitResult, WaveResults
 from server.domain.results.zoning import zone_name_id
 
 LEVELS = ("unit", "agency", "region")
@@ -59,14 +59,15 @@ def results_csv(results: WaveResults) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns(results), lineterminator="\r\n")
     writer.writeheader()
-    for level, rows in rows_by_level(results).items():
+    for rows in rows_by_level(results).values():
         for row in rows:
             writer.writerow({key: _csv_safe(_text(value)) for key, value in row.items()})
     return out.getvalue().encode("utf-8")
 
 
 def results_xlsx(results: WaveResults) -> bytes:
-    from openpyxl import Workbook  # only when a workbook is written: it is ~6 MB in every app process otherwise
+    # only when a workbook is written: it is ~6 MB in every app process otherwise
+    from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()

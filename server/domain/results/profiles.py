@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeGuard, get_args
 
 from server.lib.errors import InvalidInput
 
@@ -177,7 +177,7 @@ def _cutoff_from_dict(raw: Any, kind: str, where: str) -> Cutoff:
     )
 
 
-def _is_text(value: Any, max_length: int) -> bool:
+def _is_text(value: Any, max_length: int) -> TypeGuard[str]:
     return isinstance(value, str) and 0 < len(value.strip()) <= max_length
 
 

@@ -13,9 +13,13 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 from server.domain.results.scoring import round_score
 from server.lib.errors import InvalidInput
+
+K = TypeVar("K", bound=Hashable)
+"""An id: of a visit, unit, agency or region (all of one kind, such as str or UUID, in one roll-up)."""
 
 
 def mean_score(values: Iterable[Decimal]) -> Decimal | None:
@@ -28,12 +32,12 @@ def mean_score(values: Iterable[Decimal]) -> Decimal | None:
 
 
 @dataclass(frozen=True)
-class RolledScore:
+class RolledScore(Generic[K]):
     score: Decimal
     """Full precision; use ``reported`` (or zoning.classify) for the 2-decimal figure."""
-    visit_ids: tuple[Hashable, ...]
+    visit_ids: tuple[K, ...]
     """Every visit whose total went into this score, sorted."""
-    members: tuple[Hashable, ...]
+    members: tuple[K, ...]
     """What was averaged: visit ids for a unit, unit ids for an agency, agency ids for a region; sorted."""
 
     @property
@@ -42,17 +46,17 @@ class RolledScore:
 
 
 @dataclass(frozen=True)
-class RollUp:
-    units: dict[Hashable, RolledScore]
-    agencies: dict[Hashable, RolledScore]
-    regions: dict[Hashable, RolledScore]
+class RollUp(Generic[K]):
+    units: dict[K, RolledScore[K]]
+    agencies: dict[K, RolledScore[K]]
+    regions: dict[K, RolledScore[K]]
 
 
 def roll_up(
-    visit_totals_by_unit: Mapping[Hashable, Mapping[Hashable, Decimal | None]],
-    agency_by_unit: Mapping[Hashable, Hashable],
-    region_by_agency: Mapping[Hashable, Hashable],
-) -> RollUp:
+    visit_totals_by_unit: Mapping[K, Mapping[K, Decimal | None]],
+    agency_by_unit: Mapping[K, K],
+    region_by_agency: Mapping[K, K],
+) -> RollUp[K]:
     """``visit_totals_by_unit`` maps unit id → {approved visit id → visit total}; pass approved visits only."""
     units = _unit_scores(visit_totals_by_unit)
     agencies = _parent_scores(units, _parent_map(units, agency_by_unit, "unit", "agency"))
@@ -60,15 +64,15 @@ def roll_up(
     return RollUp(units=units, agencies=agencies, regions=regions)
 
 
-def _sorted_ids(ids: Iterable[Hashable]) -> tuple[Hashable, ...]:
+def _sorted_ids(ids: Iterable[K]) -> tuple[K, ...]:
     # ids may be UUIDs or strings; str() gives one deterministic order for either.
     return tuple(sorted(ids, key=str))
 
 
 def _unit_scores(
-    visit_totals_by_unit: Mapping[Hashable, Mapping[Hashable, Decimal | None]],
-) -> dict[Hashable, RolledScore]:
-    units: dict[Hashable, RolledScore] = {}
+    visit_totals_by_unit: Mapping[K, Mapping[K, Decimal | None]],
+) -> dict[K, RolledScore[K]]:
+    units: dict[K, RolledScore[K]] = {}
     for unit_id, totals in visit_totals_by_unit.items():
         scored = {visit_id: total for visit_id, total in totals.items() if total is not None}
         score = mean_score(scored.values())
@@ -79,12 +83,12 @@ def _unit_scores(
 
 
 def _parent_map(
-    children: Mapping[Hashable, RolledScore],
-    parent_by_child: Mapping[Hashable, Hashable],
+    children: Mapping[K, RolledScore[K]],
+    parent_by_child: Mapping[K, K],
     child_word: str,
     parent_word: str,
-) -> dict[Hashable, list[Hashable]]:
-    children_by_parent: dict[Hashable, list[Hashable]] = defaultdict(list)
+) -> dict[K, list[K]]:
+    children_by_parent: dict[K, list[K]] = defaultdict(list)
     for child_id in children:
         if child_id not in parent_by_child:
             raise InvalidInput(f"The {child_word} {child_id} belongs to no {parent_word}.", field=child_word)
@@ -93,9 +97,9 @@ def _parent_map(
 
 
 def _parent_scores(
-    children: Mapping[Hashable, RolledScore], children_by_parent: Mapping[Hashable, list[Hashable]]
-) -> dict[Hashable, RolledScore]:
-    parents: dict[Hashable, RolledScore] = {}
+    children: Mapping[K, RolledScore[K]], children_by_parent: Mapping[K, list[K]]
+) -> dict[K, RolledScore[K]]:
+    parents: dict[K, RolledScore[K]] = {}
     for parent_id, child_ids in children_by_parent.items():
         score = mean_score(children[child_id].score for child_id in child_ids)
         assert score is not None  # a parent appears here only through at least one scored child

@@ -224,7 +224,7 @@ def _is_equal_answer(value: Any, expected: Any) -> bool:
     # In Python True == 1; a yes/no answer must not satisfy "equals 1", nor a 1 satisfy "equals true".
     if isinstance(value, bool) or isinstance(expected, bool):
         return isinstance(value, bool) and isinstance(expected, bool) and value is expected
-    return value == expected
+    return bool(value == expected)
 
 
 def _counting(dimension: Dimension, outcomes: dict[str, _Outcome]) -> list[tuple[str, Decimal, Decimal]]:

@@ -7,20 +7,47 @@ scores on 0–1 with 4 decimals ("0.6667"); strings, because a float would turn 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
-import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Photo, Review
-from server.domain.instruments.documents import Band, Choice, Text
+from server.domain.results.schemas import ClassifiedShaper
 from server.domain.results.scoring import round_score
-from server.domain.results.zoning import Classification, zone_name_id
 from server.domain.review.explanations import explain_flag
+from server.domain.review.schemas import (
+    AnswerOut,
+    DecisionIn,
+    DecisionOut,
+    Explanation,
+    FlagOut,
+    FlagSummaryOut,
+    NamedRef,
+    Person,
+    PhotoCounts,
+    PhotoOut,
+    PhotoUrls,
+    PositionOut,
+    QueueCounts,
+    QueueOut,
+    QueueRegion,
+    QueueRowOut,
+    ReviewableWaveOut,
+    ReviewOut,
+    RevisionOut,
+    ScoreOut,
+    VisitAssignment,
+    VisitDetailOut,
+    VisitDimension,
+    VisitRegion,
+    VisitStatusParam,
+    VisitUnit,
+    VisitWave,
+)
 from server.domain.review.services import (
     QUEUE_DEFAULT_LIMIT,
     QUEUE_MAX_LIMIT,
@@ -37,286 +64,7 @@ from server.domain.review.services import (
 from server.domain.visits.documents import IndicatorComment
 from server.lib.auth import Principal, reviewers
 
-VisitStatusParam = Literal["incomplete", "submitted", "approved", "returned", "rejected"]
 _INDICATOR_PLACES = Decimal("0.0001")
-
-
-# --- bodies ------------------------------------------------------------------------------------------------------
-
-
-class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
-    decision: Literal["approve", "return", "reject"]
-    revision: Annotated[int, msgspec.Meta(ge=1, description="the revision the reviewer looked at")]
-    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
-    indicator_comments: Annotated[list[IndicatorComment], msgspec.Meta(max_length=500)] = msgspec.field(
-        default_factory=list
-    )
-    seen_status: Annotated[
-        VisitStatusParam | None,
-        msgspec.Meta(
-            description="the status the reviewer saw; when given and the visit is now in another (another reviewer "
-            "decided meanwhile), the decision is refused with 409"
-        ),
-    ] = None
-
-
-class NamedRef(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-
-
-class QueueRegion(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    code: str
-    timezone: Annotated[str, msgspec.Meta(description="the region's IANA time zone, the one its units' times read in")]
-
-
-class Person(msgspec.Struct):
-    id: uuid.UUID
-    display_name: str
-
-
-class FlagSummaryOut(msgspec.Struct):
-    code: str
-    severity: str
-    count: int
-
-
-class PhotoCounts(msgspec.Struct):
-    declared: int
-    stored: int
-
-
-class QueueRowOut(msgspec.Struct):
-    id: uuid.UUID
-    wave: NamedRef
-    unit: NamedRef
-    agency: NamedRef
-    region: QueueRegion
-    surveyor: Person
-    status: str
-    revision: int
-    started_at: datetime
-    finished_at: datetime
-    submitted_at: datetime | None
-    updated_at: datetime
-    time_on_site_s: float
-    flags: list[FlagSummaryOut]
-    photos: PhotoCounts
-
-
-class QueueCounts(msgspec.Struct):
-    status: dict[str, int]
-    """Visits per status under every other filter."""
-    flags: dict[str, int]
-    """Visits per flag code under every other filter."""
-
-
-class QueueOut(msgspec.Struct):
-    items: list[QueueRowOut]
-    total: int
-    limit: int
-    offset: int
-    counts: QueueCounts
-
-
-class ScoreLabel(msgspec.Struct):
-    id: str
-    en: str
-
-
-class ScoreOut(msgspec.Struct):
-    total: str | None
-    zone: str | None
-    zone_name: str | None
-    grade: str | None
-    index: str | None
-    label: ScoreLabel | None
-    dimensions: dict[str, str | None]
-
-
-class PhotoUrls(msgspec.Struct):
-    thumb: str
-    display: str
-    original: str
-
-
-class PhotoOut(msgspec.Struct):
-    id: uuid.UUID
-    indicator: str
-    content_type: str
-    size: int
-    sha256: str
-    taken_at: datetime
-    lat: float | None
-    lon: float | None
-    accuracy_m: float | None
-    declared_revision: int
-    is_stored: bool
-    width: int | None
-    height: int | None
-    has_exif: bool | None
-    exif_taken_at: datetime | None
-    exif_lat: float | None
-    exif_lon: float | None
-    exif_make: str | None
-    exif_model: str | None
-    flags: list[str]
-    urls: PhotoUrls | None
-
-
-class AnswerOut(msgspec.Struct):
-    indicator: str
-    dimension: str
-    text: Text
-    guidance: Text | None
-    type: str
-    weight: float
-    required: bool
-    allow_na: bool
-    reverse: bool
-    photo_requirement: str
-    choices: list[Choice] | None
-    bands: list[Band] | None
-    unit: str | None
-    is_answered: bool
-    value: Any
-    not_applicable: bool
-    note: str | None
-    answered_at: datetime | None
-    score: str | None
-    """0–1 with 4 decimals, once the visit is approved; null when the indicator does not count."""
-    photos: list[PhotoOut]
-
-
-class VisitDimension(msgspec.Struct):
-    id: str
-    title: Text
-    weight: float
-
-
-class Explanation(msgspec.Struct):
-    id: str
-    en: str
-
-
-class FlagOut(msgspec.Struct):
-    code: str
-    severity: str
-    detail: str
-    """In English; ``facts`` holds what it says, for words in the reader's own language."""
-    facts: dict[str, Any] | None
-    photo_id: uuid.UUID | None
-    computed_at: datetime
-    explanation: Explanation
-
-
-class PositionOut(msgspec.Struct):
-    seq: int
-    lat: float
-    lon: float
-    accuracy_m: float
-    at: datetime
-    distance_to_unit_m: float | None
-    is_within_geofence: bool | None
-
-
-class RevisionOut(msgspec.Struct):
-    revision: int
-    received_at: datetime
-    content_hash: str
-    changed_indicators: list[str] | None
-
-
-class ReviewOut(msgspec.Struct):
-    id: uuid.UUID
-    revision: int
-    decision: str
-    comment: str | None
-    indicator_comments: list[IndicatorComment]
-    reviewer: Person
-    decided_at: datetime
-
-
-class VisitWave(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    status: str
-    profile_key: str
-
-
-class VisitAssignment(msgspec.Struct):
-    id: uuid.UUID
-    window_start: datetime
-    window_end: datetime
-
-
-class VisitUnit(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    address: str
-    lat: float | None
-    lon: float | None
-    geofence_m: int
-    opening_hours: str
-
-
-class VisitRegion(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    code: str
-    timezone: str
-
-
-class VisitDetailOut(msgspec.Struct):
-    id: uuid.UUID
-    status: str
-    revision: int
-    allowed_decisions: list[str]
-    wave: VisitWave
-    assignment: VisitAssignment
-    unit: VisitUnit
-    agency: NamedRef
-    region: VisitRegion
-    surveyor: Person
-    started_at: datetime
-    finished_at: datetime
-    time_on_site_s: float
-    first_received_at: datetime
-    submitted_at: datetime | None
-    updated_at: datetime
-    nearest_distance_m: float | None
-    dimensions: list[VisitDimension]
-    answers: list[AnswerOut]
-    other_photos: list[PhotoOut]
-    """Photos declared for an indicator the instrument does not have (kept, never hidden)."""
-    flags: list[FlagOut]
-    positions: list[PositionOut]
-    revisions: list[RevisionOut]
-    reviews: list[ReviewOut]
-    score: ScoreOut | None
-
-
-class DecisionOut(msgspec.Struct):
-    visit_id: uuid.UUID
-    status: str
-    revision: int
-    review: ReviewOut
-    score: ScoreOut | None
-
-
-class ReviewableWaveOut(msgspec.Struct):
-    id: uuid.UUID
-    name: str
-    kind: str
-    status: str
-    profile_key: str
-    period_start: date
-    period_end: date
-    published_at: datetime | None
-    visit_counts: dict[str, int]
-    """Visits per status in the caller's regions."""
 
 
 # --- shaping ----------------------------------------------------------------------------------------------------
@@ -326,11 +74,11 @@ def _queue_row_out(row: QueueRow) -> QueueRowOut:
     visit = row.visit
     return QueueRowOut(
         id=visit.id,
-        wave=NamedRef(row.wave.id, row.wave.name),
-        unit=NamedRef(row.unit.id, row.unit.name),
-        agency=NamedRef(row.agency.id, row.agency.name),
-        region=QueueRegion(row.region.id, row.region.name, row.region.code, row.region.timezone),
-        surveyor=Person(visit.surveyor_id, row.surveyor_name),
+        wave=NamedRef(id=row.wave.id, name=row.wave.name),
+        unit=NamedRef(id=row.unit.id, name=row.unit.name),
+        agency=NamedRef(id=row.agency.id, name=row.agency.name),
+        region=QueueRegion(id=row.region.id, name=row.region.name, code=row.region.code, timezone=row.region.timezone),
+        surveyor=Person(id=visit.surveyor_id, display_name=row.surveyor_name),
         status=visit.status,
         revision=visit.revision,
         started_at=visit.started_at,
@@ -338,8 +86,8 @@ def _queue_row_out(row: QueueRow) -> QueueRowOut:
         submitted_at=visit.submitted_at,
         updated_at=visit.updated_at,
         time_on_site_s=(visit.finished_at - visit.started_at).total_seconds(),
-        flags=[FlagSummaryOut(f.code, f.severity, f.count) for f in row.flags],
-        photos=PhotoCounts(row.photos_declared, row.photos_stored),
+        flags=[FlagSummaryOut(code=f.code, severity=f.severity, count=f.count) for f in row.flags],
+        photos=PhotoCounts(declared=row.photos_declared, stored=row.photos_stored),
     )
 
 
@@ -393,20 +141,17 @@ def _decimal_text(value: Any, places: Decimal | None = None) -> str | None:
 
 
 def _score_out(stored: StoredScore) -> ScoreOut:
-    score, classification = stored.score, stored.classification
+    score = stored.score
+    c = ClassifiedShaper().result_fields(stored.classification)
     return ScoreOut(
         total=_decimal_text(score.total),
-        zone=classification.zone if classification else None,
-        zone_name=zone_name_id(classification.zone) if classification else None,
-        grade=classification.grade if classification else None,
-        index=_decimal_text(classification.index) if classification else None,
-        label=_label(classification),
         dimensions={k: _decimal_text(v) for k, v in score.dimensions.items()},
+        zone=c.zone,
+        zone_name=c.zone_name,
+        grade=c.grade,
+        index=c.index,
+        label=c.label,
     )
-
-
-def _label(classification: Classification | None) -> ScoreLabel | None:
-    return None if classification is None else ScoreLabel(classification.label.id, classification.label.en)
 
 
 def _review_out(review: Review, reviewer_name: str) -> ReviewOut:
@@ -418,7 +163,7 @@ def _review_out(review: Review, reviewer_name: str) -> ReviewOut:
         indicator_comments=[
             IndicatorComment(indicator=c["indicator"], text=c["text"]) for c in review.indicator_comments
         ],
-        reviewer=Person(review.reviewer_id, reviewer_name),
+        reviewer=Person(id=review.reviewer_id, display_name=reviewer_name),
         decided_at=review.decided_at,
     )
 
@@ -473,12 +218,34 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
         status=visit.status,
         revision=visit.revision,
         allowed_decisions=detail.allowed_decisions,
-        wave=VisitWave(detail.wave.id, detail.wave.name, detail.wave.status, detail.wave.profile_key),
-        assignment=VisitAssignment(detail.assignment.id, detail.assignment.window_start, detail.assignment.window_end),
-        unit=VisitUnit(unit.id, unit.name, unit.address, unit.lat, unit.lon, unit.geofence_m, unit.opening_hours),
-        agency=NamedRef(detail.agency.id, detail.agency.name),
-        region=VisitRegion(detail.region.id, detail.region.name, detail.region.code, detail.region.timezone),
-        surveyor=Person(detail.surveyor.id, detail.surveyor.display_name),
+        wave=VisitWave(
+            id=detail.wave.id,
+            name=detail.wave.name,
+            status=detail.wave.status,
+            profile_key=detail.wave.profile_key,
+        ),
+        assignment=VisitAssignment(
+            id=detail.assignment.id,
+            window_start=detail.assignment.window_start,
+            window_end=detail.assignment.window_end,
+        ),
+        unit=VisitUnit(
+            id=unit.id,
+            name=unit.name,
+            address=unit.address,
+            lat=unit.lat,
+            lon=unit.lon,
+            geofence_m=unit.geofence_m,
+            opening_hours=unit.opening_hours,
+        ),
+        agency=NamedRef(id=detail.agency.id, name=detail.agency.name),
+        region=VisitRegion(
+            id=detail.region.id,
+            name=detail.region.name,
+            code=detail.region.code,
+            timezone=detail.region.timezone,
+        ),
+        surveyor=Person(id=detail.surveyor.id, display_name=detail.surveyor.display_name),
         started_at=visit.started_at,
         finished_at=visit.finished_at,
         time_on_site_s=detail.time_on_site_s,
@@ -486,7 +253,7 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
         submitted_at=visit.submitted_at,
         updated_at=visit.updated_at,
         nearest_distance_m=detail.nearest_distance_m,
-        dimensions=[VisitDimension(d.id, d.title, d.weight) for d in detail.instrument.dimensions],
+        dimensions=[VisitDimension(id=d.id, title=d.title, weight=d.weight) for d in detail.instrument.dimensions],
         answers=_answers_out(detail, photo_flags),
         other_photos=[_photo_out(p, photo_flags.get(p.id, [])) for p in detail.photos if p.indicator not in known],
         flags=[
@@ -514,7 +281,13 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
             for p in detail.positions
         ],
         revisions=[
-            RevisionOut(r.revision, r.received_at, r.content_hash, r.changed_indicators) for r in detail.revisions
+            RevisionOut(
+                revision=r.revision,
+                received_at=r.received_at,
+                content_hash=r.content_hash,
+                changed_indicators=r.changed_indicators,
+            )
+            for r in detail.revisions
         ],
         reviews=[_review_out(entry.review, entry.reviewer_name) for entry in detail.reviews],
         score=_score_out(detail.score) if detail.score else None,
@@ -551,6 +324,12 @@ def _wave_out(entry: ReviewableWave) -> ReviewableWaveOut:
     )
 
 
+_STATUS = Parameter(default=None, description="default: every status but incomplete")
+_FLAG = Parameter(default=None, max_length=64, description="a flag code such as geo.outside")
+_LIMIT = Parameter(default=QUEUE_DEFAULT_LIMIT, ge=1, le=QUEUE_MAX_LIMIT)
+_OFFSET = Parameter(default=0, ge=0)
+
+
 # --- routes -------------------------------------------------------------------------------------------------------
 
 
@@ -562,15 +341,15 @@ class ReviewController(Controller):
     @get("/visits", summary="The review queue: visits in the caller's regions, with flags and counts per filter")
     async def queue(
         self,
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         wave: FromQuery[uuid.UUID | None] = None,
         region: FromQuery[uuid.UUID | None] = None,
         agency: FromQuery[uuid.UUID | None] = None,
-        status: VisitStatusParam | None = Parameter(default=None, description="default: every status but incomplete"),
-        flag: str | None = Parameter(default=None, max_length=64, description="a flag code such as geo.outside"),
-        limit: int = Parameter(default=QUEUE_DEFAULT_LIMIT, ge=1, le=QUEUE_MAX_LIMIT),
-        offset: int = Parameter(default=0, ge=0),
+        status: VisitStatusParam | None = _STATUS,
+        flag: str | None = _FLAG,
+        limit: int = _LIMIT,
+        offset: int = _OFFSET,
     ) -> QueueOut:
         filters = QueueFilters(
             wave_id=wave, region_id=region, agency_id=agency, status=status, flag=flag, limit=limit, offset=offset
@@ -582,7 +361,10 @@ class ReviewController(Controller):
         summary="The whole visit: answers beside photos, flags explained, positions, revisions and reviews",
     )
     async def visit(
-        self, visit_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+        self,
+        visit_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> VisitDetailOut:
         return _detail_out(await ReviewService(db_session, principal).visit_detail(visit_id))
 
@@ -592,7 +374,11 @@ class ReviewController(Controller):
         summary="Approve, return or reject the revision the reviewer looked at",
     )
     async def decide(
-        self, visit_id: FromPath[uuid.UUID], data: DecisionIn, db_session: AsyncSession, principal: Principal
+        self,
+        visit_id: FromPath[uuid.UUID],
+        data: JSONBody[DecisionIn],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> DecisionOut:
         request = DecisionRequest(
             decision=data.decision,
@@ -604,5 +390,7 @@ class ReviewController(Controller):
         return _decision_out(await ReviewService(db_session, principal).decide(visit_id, request))
 
     @get("/waves", summary="Waves the caller can review, with visit counts per status")
-    async def waves(self, db_session: AsyncSession, principal: Principal) -> list[ReviewableWaveOut]:
+    async def waves(
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> list[ReviewableWaveOut]:
         return [_wave_out(entry) for entry in await ReviewService(db_session, principal).reviewable_waves()]

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import msgspec
-from geopy.distance import geodesic
-from sqlalchemy import ColumnElement, Select, delete, distinct, exists, func, select, update
+from geopy.distance import geodesic  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import (
@@ -29,12 +27,10 @@ from server.db.models import (
     Answer,
     Assignment,
     Flag,
-    Instrument as InstrumentRow,
     Photo,
     Position,
     Region,
     Review,
-    SupervisorRegion,
     Unit,
     User,
     Visit,
@@ -47,6 +43,7 @@ from server.domain.instruments.documents import Instrument
 from server.domain.results.profiles import profile_from_dict
 from server.domain.results.scoring import score_visit
 from server.domain.results.zoning import Classification, classify
+from server.domain.review import queries
 from server.domain.review.transitions import allowed_decisions, decide_review
 from server.domain.visits.documents import IndicatorComment
 from server.lib import clock
@@ -56,31 +53,6 @@ from server.lib.errors import NotFound, ReviewConflict, ReviewInvalid, WaveState
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
 QUEUE_DEFAULT_LIMIT = 50
 QUEUE_MAX_LIMIT = 200
-# Until no photo is missing a visit is not ready for review (docs/contract.md); the queue shows it only when asked.
-_NOT_IN_QUEUE_BY_DEFAULT = "incomplete"
-
-
-# --- scope -----------------------------------------------------------------------------------------------------
-
-
-async def region_scope(session: AsyncSession, principal: Principal) -> frozenset[uuid.UUID] | None:
-    """The regions whose units ``principal`` may review; None means every region (admin)."""
-    if principal.is_admin:
-        return None
-    rows = await session.scalars(select(SupervisorRegion.region_id).where(SupervisorRegion.user_id == principal.id))
-    return frozenset(rows.all())
-
-
-def in_scope(region_column: Any, scope: frozenset[uuid.UUID] | None) -> list[ColumnElement[bool]]:
-    """The WHERE condition keeping rows of regions in ``scope`` (none for an admin)."""
-    return [] if scope is None else [region_column.in_(sorted(scope, key=str))]
-
-
-async def load_instrument(session: AsyncSession, instrument_id: uuid.UUID) -> Instrument:
-    document = await session.scalar(select(InstrumentRow.document).where(InstrumentRow.id == instrument_id))
-    if document is None:
-        raise NotFound("The wave's instrument is missing.")
-    return msgspec.convert(document, Instrument)
 
 
 # --- what the service hands to controllers ----------------------------------------------------------------------
@@ -224,21 +196,18 @@ class ReviewService:
         self.principal = principal
 
     async def queue(self, filters: QueueFilters) -> QueuePage:
-        scope = await region_scope(self.session, self.principal)
-        conditions = _QueueConditions(filters, scope)
-        statement = (
-            _visit_join(select(Visit, Wave, Unit, Agency, Region, User.display_name))
-            .join(User, User.id == Visit.surveyor_id)
-            .where(*conditions.all())
-            .order_by(func.coalesce(Visit.submitted_at, Visit.first_received_at), Visit.id)
-            .limit(filters.limit)
-            .offset(filters.offset)
+        conditions = queries.QueueConditions(
+            await queries.region_scope(self.session, self.principal),
+            wave_id=filters.wave_id,
+            region_id=filters.region_id,
+            agency_id=filters.agency_id,
+            status=filters.status,
+            flag=filters.flag,
         )
-        page = (await self.session.execute(statement)).all()
-        total = await self.session.scalar(_visit_join(select(func.count(Visit.id))).where(*conditions.all()))
+        page = await queries.queue_page(self.session, conditions, limit=filters.limit, offset=filters.offset)
         visit_ids = [row.Visit.id for row in page]
         flags = await self._flag_summaries(visit_ids)
-        photo_counts = await self._photo_counts(visit_ids)
+        photo_counts = await queries.photo_counts(self.session, visit_ids) if visit_ids else {}
         rows = [
             QueueRow(
                 visit=row.Visit,
@@ -255,60 +224,40 @@ class ReviewService:
         ]
         return QueuePage(
             rows=rows,
-            total=total or 0,
-            status_counts=await self._status_counts(conditions),
-            flag_counts=await self._flag_counts(conditions),
+            total=await queries.queue_total(self.session, conditions),
+            status_counts=await queries.status_counts(self.session, conditions),
+            flag_counts=await queries.flag_counts(self.session, conditions),
             limit=filters.limit,
             offset=filters.offset,
         )
 
     async def visit_detail(self, visit_id: uuid.UUID) -> VisitDetail:
         visit, wave, unit, agency, region = await self._visit_in_scope(visit_id)
-        assignment = await self.session.get_one(Assignment, visit.assignment_id)
-        surveyor = await self.session.get_one(User, visit.surveyor_id)
-        instrument = await load_instrument(self.session, wave.instrument_id)
-        answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
-        photos = (
-            await self.session.scalars(
-                select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.taken_at, Photo.id)
-            )
-        ).all()
-        flags = (await self.session.scalars(select(Flag).where(Flag.visit_id == visit.id).order_by(Flag.id))).all()
-        positions = (
-            await self.session.scalars(select(Position).where(Position.visit_id == visit.id).order_by(Position.seq))
-        ).all()
-        score = await self.session.get(VisitScore, visit.id)
+        score = await queries.score(self.session, visit.id)
         return VisitDetail(
             visit=visit,
             wave=wave,
-            assignment=assignment,
+            assignment=await queries.assignment(self.session, visit.assignment_id),
             unit=unit,
             agency=agency,
             region=region,
-            surveyor=surveyor,
-            instrument=instrument,
-            answers={answer.indicator: answer for answer in answers},
-            photos=list(photos),
-            flags=sorted(flags, key=_most_severe_first),
-            positions=_positions(unit, positions),
+            surveyor=await queries.user(self.session, visit.surveyor_id),
+            instrument=await queries.load_instrument(self.session, wave.instrument_id),
+            answers={answer.indicator: answer for answer in await queries.answers(self.session, visit.id)},
+            photos=list(await queries.photos(self.session, visit.id)),
+            flags=sorted(await queries.flags(self.session, visit.id), key=_most_severe_first),
+            positions=_positions(unit, await queries.positions(self.session, visit.id)),
             revisions=await self._revisions(visit.id),
             reviews=await self._reviews(visit.id),
-            score=None if score is None else StoredScore(score, _classify(score.total, wave)),
+            score=None if score is None else StoredScore(score=score, classification=_classify(score.total, wave)),
             allowed_decisions=sorted(allowed_decisions(visit.status)) if wave.status != "published" else [],
         )
 
     async def decide(self, visit_id: uuid.UUID, request: DecisionRequest) -> DecisionOutcome:
         visit, _, _, _, _ = await self._visit_in_scope(visit_id)
         seen_status, seen_revision = visit.status, visit.revision
-        # FOR SHARE on PostgreSQL: a publish waits for this decision, or this decision sees the published wave.
-        wave = await self.session.scalar(
-            select(Wave)
-            .where(Wave.id == visit.wave_id)
-            .with_for_update(read=True)
-            .execution_options(populate_existing=True)
-        )
-        assert wave is not None  # visits.wave_id is a foreign key
-        instrument = await load_instrument(self.session, wave.instrument_id)
+        wave = await queries.wave_for_share(self.session, visit.wave_id)
+        instrument = await queries.load_instrument(self.session, wave.instrument_id)
         _refuse_unknown_indicators(request.indicator_comments, instrument)
         if wave.status == "published":
             raise WaveStateConflict(
@@ -353,7 +302,7 @@ class ReviewService:
                 "total": None if score is None or score.score.total is None else str(score.score.total),
             },
         )
-        reviewer_name = await self.session.scalar(select(User.display_name).where(User.id == self.principal.id))
+        reviewer_name = await queries.display_name(self.session, self.principal.id)
         return DecisionOutcome(
             visit_id=visit_id,
             status=new_status,
@@ -365,38 +314,18 @@ class ReviewService:
 
     async def reviewable_waves(self) -> list[ReviewableWave]:
         """Waves past draft with at least one assignment the caller may review (every such wave for an admin)."""
-        scope = await region_scope(self.session, self.principal)
-        statement = select(Wave).where(Wave.status != "draft").order_by(Wave.period_start.desc(), Wave.name)
-        if scope is not None:
-            statement = statement.where(
-                exists(
-                    select(Assignment.id)
-                    .join(Unit, Unit.id == Assignment.unit_id)
-                    .join(Agency, Agency.id == Unit.agency_id)
-                    .where(Assignment.wave_id == Wave.id, *in_scope(Agency.region_id, scope))
-                )
-            )
-        waves = (await self.session.scalars(statement)).all()
+        scope = await queries.region_scope(self.session, self.principal)
+        waves = await queries.reviewable_waves(self.session, scope)
         counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-        for wave_id, status, count in (
-            await self.session.execute(
-                _visit_join(select(Visit.wave_id, Visit.status, func.count(Visit.id)), with_wave=False)
-                .where(Visit.wave_id.in_([wave.id for wave in waves]), *in_scope(Agency.region_id, scope))
-                .group_by(Visit.wave_id, Visit.status)
-            )
-        ).all():
+        for wave_id, status, count in await queries.visit_counts(self.session, [wave.id for wave in waves], scope):
             counts[wave_id][status] = count
         return [ReviewableWave(wave=wave, status_counts=counts.get(wave.id, {})) for wave in waves]
 
     # --- helpers ---------------------------------------------------------------------------------------------
 
     async def _visit_in_scope(self, visit_id: uuid.UUID) -> tuple[Visit, Wave, Unit, Agency, Region]:
-        scope = await region_scope(self.session, self.principal)
-        row = (
-            await self.session.execute(
-                _visit_join(select(Visit, Wave, Unit, Agency, Region)).where(Visit.id == visit_id)
-            )
-        ).one_or_none()
+        scope = await queries.region_scope(self.session, self.principal)
+        row = await queries.visit_with_places(self.session, visit_id)
         if row is None or (scope is not None and row.Region.id not in scope):
             raise NotFound("There is no visit with this id that you may review.")
         return row.Visit, row.Wave, row.Unit, row.Agency, row.Region
@@ -404,13 +333,15 @@ class ReviewService:
     async def _compare_and_set_status(
         self, visit_id: uuid.UUID, seen_status: str, seen_revision: int, new_status: str
     ) -> None:
-        changed = await self.session.execute(
-            update(Visit)
-            .where(Visit.id == visit_id, Visit.status == seen_status, Visit.revision == seen_revision)
-            .values(status=new_status, updated_at=clock.now())
-            .execution_options(synchronize_session=False)
+        changed = await queries.compare_and_set_status(
+            self.session,
+            visit_id,
+            seen_status=seen_status,
+            seen_revision=seen_revision,
+            new_status=new_status,
+            now=clock.now(),
         )
-        if changed.rowcount != 1:
+        if not changed:
             raise ReviewConflict(
                 "Someone else decided on this visit, or the surveyor sent a new revision, while "
                 "you were looking at it. Reload it before deciding.",
@@ -420,11 +351,10 @@ class ReviewService:
     async def _rescore(
         self, visit: Visit, wave: Wave, instrument: Instrument, new_status: str, now: Any
     ) -> StoredScore | None:
-        await self.session.execute(delete(VisitScore).where(VisitScore.visit_id == visit.id))
+        await queries.delete_score(self.session, visit.id)
         if new_status != "approved":
             return None
-        answers = (await self.session.scalars(select(Answer).where(Answer.visit_id == visit.id))).all()
-        scored = score_visit(instrument, answers)
+        scored = score_visit(instrument, await queries.answers(self.session, visit.id))
         row = VisitScore(
             visit_id=visit.id,
             wave_id=wave.id,
@@ -436,110 +366,46 @@ class ReviewService:
             scored_at=now,
         )
         self.session.add(row)
-        return StoredScore(row, _classify(scored.total, wave))
+        return StoredScore(score=row, classification=_classify(scored.total, wave))
 
     async def _flag_summaries(self, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[FlagSummary]]:
         if not visit_ids:
             return {}
         found: dict[uuid.UUID, dict[str, FlagSummary]] = defaultdict(dict)
-        for visit_id, code, severity in (
-            await self.session.execute(
-                select(Flag.visit_id, Flag.code, Flag.severity).where(Flag.visit_id.in_(visit_ids))
-            )
-        ).all():
+        for visit_id, code, severity in await queries.flag_rows(self.session, visit_ids):
             before = found[visit_id].get(code)
             worst = (
                 severity
                 if before is None or SEVERITY_ORDER[severity] > SEVERITY_ORDER[before.severity]
                 else before.severity
             )
-            found[visit_id][code] = FlagSummary(code, worst, (before.count if before else 0) + 1)
+            found[visit_id][code] = FlagSummary(code=code, severity=worst, count=(before.count if before else 0) + 1)
         return {visit_id: sorted(by_code.values(), key=_most_severe_first) for visit_id, by_code in found.items()}
 
-    async def _photo_counts(self, visit_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
-        if not visit_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Photo.visit_id, func.count(Photo.id), func.count(Photo.stored_at))
-            .where(Photo.visit_id.in_(visit_ids))
-            .group_by(Photo.visit_id)
-        )
-        return {visit_id: (declared, stored) for visit_id, declared, stored in rows.all()}
-
-    async def _status_counts(self, conditions: _QueueConditions) -> dict[str, int]:
-        rows = await self.session.execute(
-            _visit_join(select(Visit.status, func.count(Visit.id)))
-            .where(*conditions.all(but="status"))
-            .group_by(Visit.status)
-        )
-        return dict(rows.all())
-
-    async def _flag_counts(self, conditions: _QueueConditions) -> dict[str, int]:
-        rows = await self.session.execute(
-            _visit_join(
-                select(Flag.code, func.count(distinct(Flag.visit_id)))
-                .select_from(Flag)
-                .join(Visit, Visit.id == Flag.visit_id)
-            )
-            .where(*conditions.all(but="flag"))
-            .group_by(Flag.code)
-        )
-        return dict(rows.all())
-
     async def _revisions(self, visit_id: uuid.UUID) -> list[RevisionEntry]:
-        revisions = (
-            await self.session.scalars(
-                select(VisitRevision).where(VisitRevision.visit_id == visit_id).order_by(VisitRevision.revision)
-            )
-        ).all()
-        entries, previous = [], None
-        for revision in revisions:
+        entries: list[RevisionEntry] = []
+        previous: VisitRevision | None = None
+        for revision in await queries.revisions(self.session, visit_id):
             changed = None if previous is None else changed_indicators(previous.document, revision.document)
-            entries.append(RevisionEntry(revision.revision, revision.received_at, revision.content_hash, changed))
+            entries.append(
+                RevisionEntry(
+                    revision=revision.revision,
+                    received_at=revision.received_at,
+                    content_hash=revision.content_hash,
+                    changed_indicators=changed,
+                )
+            )
             previous = revision
         return entries
 
     async def _reviews(self, visit_id: uuid.UUID) -> list[ReviewEntry]:
-        rows = await self.session.execute(
-            select(Review, User.display_name)
-            .join(User, User.id == Review.reviewer_id)
-            .where(Review.visit_id == visit_id)
-            .order_by(Review.decided_at, Review.id)
-        )
-        return [ReviewEntry(review, name) for review, name in rows.all()]
+        return [
+            ReviewEntry(review=review, reviewer_name=name)
+            for review, name in await queries.reviews_with_reviewer_names(self.session, visit_id)
+        ]
 
 
-# --- queries and small pure helpers -------------------------------------------------------------------------------
-
-
-def _visit_join(statement: Select[Any], *, with_wave: bool = True) -> Select[Any]:
-    """Join a statement on visits to the unit, agency and region (and wave) a visit belongs to."""
-    statement = (
-        statement.join(Unit, Unit.id == Visit.unit_id)
-        .join(Agency, Agency.id == Unit.agency_id)
-        .join(Region, Region.id == Agency.region_id)
-    )
-    return statement.join(Wave, Wave.id == Visit.wave_id) if with_wave else statement
-
-
-class _QueueConditions:
-    def __init__(self, filters: QueueFilters, scope: frozenset[uuid.UUID] | None) -> None:
-        status_condition = (
-            Visit.status == filters.status if filters.status is not None else Visit.status != _NOT_IN_QUEUE_BY_DEFAULT
-        )
-        self._named: dict[str, list[ColumnElement[bool]]] = {
-            "scope": in_scope(Agency.region_id, scope),
-            "wave": [] if filters.wave_id is None else [Visit.wave_id == filters.wave_id],
-            "region": [] if filters.region_id is None else [Agency.region_id == filters.region_id],
-            "agency": [] if filters.agency_id is None else [Unit.agency_id == filters.agency_id],
-            "status": [status_condition],
-            "flag": []
-            if filters.flag is None
-            else [exists(select(Flag.id).where(Flag.visit_id == Visit.id, Flag.code == filters.flag))],
-        }
-
-    def all(self, *, but: str | None = None) -> list[ColumnElement[bool]]:
-        return [condition for name, conditions in self._named.items() if name != but for condition in conditions]
+# --- small pure helpers -------------------------------------------------------------------------------
 
 
 def _most_severe_first(flag: Any) -> tuple[int, str]:
@@ -548,11 +414,19 @@ def _most_severe_first(flag: Any) -> tuple[int, str]:
 
 def _positions(unit: Unit, positions: Iterable[Position]) -> list[PositionEntry]:
     if unit.lat is None or unit.lon is None:
-        return [PositionEntry(position, None, None) for position in positions]
+        return [
+            PositionEntry(position=position, distance_to_unit_m=None, is_within_geofence=None) for position in positions
+        ]
     entries = []
     for position in positions:
         distance_m = geodesic((unit.lat, unit.lon), (position.lat, position.lon)).meters
-        entries.append(PositionEntry(position, distance_m, distance_m - position.accuracy_m <= unit.geofence_m))
+        entries.append(
+            PositionEntry(
+                position=position,
+                distance_to_unit_m=distance_m,
+                is_within_geofence=distance_m - position.accuracy_m <= unit.geofence_m,
+            )
+        )
     return entries
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,9 +21,7 @@ from server.domain.visits.documents import (
 from server.domain.visits.services import VisitService
 from server.lib.auth import Principal, anyone_logged_in, surveyors
 from server.lib.errors import MalformedRequest, VisitInvalid
-
-_PATH_SUFFIX = re.compile(r"\s*-\s*at `\$(?P<path>[^`]*)`$")
-_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field) `(?P<name>[^`]+)`")
+from server.lib.problems import message_and_field
 
 
 def decode_visit_document(body: bytes) -> VisitDocument:
@@ -31,22 +29,11 @@ def decode_visit_document(body: bytes) -> VisitDocument:
     try:
         return msgspec.json.decode(body, type=VisitDocument)
     except msgspec.ValidationError as error:
-        message, field = _message_and_field(str(error))
+        message, field = message_and_field(str(error))
         problem = {"field": field, "message": message} if field else {"message": message}
         raise VisitInvalid(f"{field}: {message}" if field else message, field=field, errors=[problem]) from None
     except msgspec.DecodeError as error:
         raise MalformedRequest(f"The request body is not valid JSON: {error}") from None
-
-
-def _message_and_field(text: str) -> tuple[str, str | None]:
-    """Split msgspec's "Expected `int`, got `str` - at `$.answers[0].value`" into message and field path."""
-    suffix = _PATH_SUFFIX.search(text)
-    message = text[: suffix.start()] if suffix else text
-    path = suffix.group("path").lstrip(".") if suffix else ""
-    named = _NAMED_FIELD.search(message)
-    if named:
-        path = f"{path}.{named.group('name')}" if path else named.group("name")
-    return message, path or None
 
 
 class VisitController(Controller):
@@ -66,8 +53,8 @@ class VisitController(Controller):
         self,
         visit_id: FromPath[uuid.UUID],
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        principal: Principal,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> Response[Receipt]:
         doc = decode_visit_document(await request.body())
         outcome = await VisitService(db_session).put_visit(visit_id, doc, principal)
@@ -75,12 +62,18 @@ class VisitController(Controller):
 
     @get("/visits/{visit_id:uuid}", guards=[anyone_logged_in], summary="A visit's receipt and its latest review")
     async def get_visit(
-        self, visit_id: FromPath[uuid.UUID], db_session: AsyncSession, principal: Principal
+        self,
+        visit_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> VisitWithReview:
         return await VisitService(db_session).visit_for_viewer(visit_id, principal)
 
     @get("/me/visits", guards=[surveyors], summary="The caller's visits with a status (default: returned)")
     async def my_visits(
-        self, db_session: AsyncSession, principal: Principal, status: FromQuery[VisitStatus] = "returned"
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        status: FromQuery[VisitStatus] = "returned",
     ) -> list[VisitForCorrection]:
         return await VisitService(db_session).my_visits(principal, status)

@@ -22,15 +22,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import Select, bindparam, delete, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, Assignment, Region, Unit, Visit, Wave
-from server.db.models import Flag as FlagRow
-from server.db.models import Instrument as InstrumentRow
-from server.db.models import Photo as PhotoRow
 from server.domain.admin.opening_hours import OpeningHours, parse_opening_hours
 from server.domain.instruments.documents import Instrument
+from server.domain.visits import queries
 from server.domain.visits.documents import Flag, VisitDocument
 from server.domain.visits.integrity import (
     IntegritySettings,
@@ -49,70 +45,6 @@ from server.lib.errors import DomainError
 
 # Without coordinates a unit has no geofence: these flags would measure the distance to (0, 0).
 _DISTANCE_CODES = frozenset({"geo.outside", "photo.far"})
-
-# Statements run on every visit PUT and photo arrival, built once (building them costs more than running some), and
-# built on the tables rather than the mapped classes: a statement that names mapped attributes goes through the ORM's
-# execution layer each time it runs, which cost 114 µs of CPU per small statement against 67 µs (SQLite, in-process).
-_photos, _visits, _flags = PhotoRow.__table__, Visit.__table__, FlagRow.__table__
-_PHOTO_FACTS = (
-    select(
-        _photos.c.id,
-        _photos.c.sha256,
-        _photos.c.lat,
-        _photos.c.lon,
-        _photos.c.accuracy_m,
-        _photos.c.taken_at,
-        _photos.c.exif_taken_at,
-        _photos.c.exif_lat,
-        _photos.c.exif_lon,
-        _photos.c.has_exif,
-        _photos.c.stored_at,
-        _photos.c.phash,
-    )
-    .where(_photos.c.visit_id == bindparam("visit_id"))
-    .order_by(_photos.c.taken_at, _photos.c.id)
-)
-_SAME_FILE = select(_photos.c.visit_id, _photos.c.sha256).where(
-    _photos.c.visit_id != bindparam("visit_id"), _photos.c.sha256.in_(bindparam("sha256s", expanding=True))
-)
-
-
-def _look_alike_candidates(*columns: Any, also: Sequence[Any] = ()) -> Any:
-    """Stored photos of the surveyor's and the unit's other visits: a union of two index lookups, not one OR, which
-    made the database read every photo ever stored on each arrival."""
-    return union(
-        *(
-            select(*columns)
-            .select_from(_photos)
-            .join(_visits, _visits.c.id == _photos.c.visit_id)
-            .where(
-                _photos.c.visit_id != bindparam("visit_id"),
-                _photos.c.phash.is_not(None),
-                owner == bindparam(name),
-                *also,
-            )
-            for owner, name in ((_visits.c.surveyor_id, "surveyor_id"), (_visits.c.unit_id, "unit_id"))
-        )
-    )
-
-
-# Look-alikes in two steps: the distinct hashes first (short strings, however many photos a surveyor has taken),
-# then the photos behind the few hashes close enough, which is usually none.
-_LOOK_ALIKE_HASHES = _look_alike_candidates(_photos.c.phash)
-_LOOK_ALIKES = _look_alike_candidates(
-    _photos.c.visit_id,
-    _photos.c.sha256,
-    _photos.c.phash,
-    also=[_photos.c.phash.in_(bindparam("phashes", expanding=True))],
-)
-_DELETE_FLAGS = delete(_flags).where(_flags.c.visit_id == bindparam("visit_id"))
-_DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(_flags.c.photo_id == bindparam("photo_id"))
-_INSERT_FLAGS = insert(_flags)
-_STORED_FLAGS = (
-    select(_flags.c.visit_id, _flags.c.code, _flags.c.severity, _flags.c.detail, _flags.c.photo_id)
-    .where(_flags.c.visit_id.in_(bindparam("visit_ids", expanding=True)))
-    .order_by(_flags.c.id)
-)
 
 
 @dataclass(frozen=True)
@@ -138,38 +70,6 @@ class VisitContext:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-def visit_context_query(assignment_id: uuid.UUID | None) -> Select[Any]:
-    """The columns ``visit_context_from_row`` reads, for one assignment (or, with None, for the assignments the
-    caller picks with joins and conditions of its own, on the tables like these)."""
-    assignments, waves, units = Assignment.__table__, Wave.__table__, Unit.__table__
-    agencies, regions = Agency.__table__, Region.__table__
-    query = (
-        select(
-            assignments.c.id,
-            assignments.c.surveyor_id,
-            assignments.c.window_start,
-            assignments.c.window_end,
-            waves.c.id.label("wave_id"),
-            waves.c.status.label("wave_status"),
-            waves.c.instrument_id,
-            waves.c.integrity_settings,
-            units.c.id.label("unit_id"),
-            units.c.lat.label("unit_lat"),
-            units.c.lon.label("unit_lon"),
-            units.c.geofence_m,
-            units.c.opening_hours,
-            regions.c.id.label("region_id"),
-            regions.c.timezone,
-        )
-        .select_from(assignments)
-        .join(waves, waves.c.id == assignments.c.wave_id)
-        .join(units, units.c.id == assignments.c.unit_id)
-        .join(agencies, agencies.c.id == units.c.agency_id)
-        .join(regions, regions.c.id == agencies.c.region_id)
-    )
-    return query if assignment_id is None else query.where(assignments.c.id == assignment_id)
 
 
 def visit_context_from_row(row: Any) -> VisitContext:
@@ -200,8 +100,7 @@ _INSTRUMENT_CACHE_SIZE = 32
 async def load_instrument(session: AsyncSession, instrument_id: uuid.UUID) -> Instrument:
     instrument = _instruments.get(instrument_id)
     if instrument is None:
-        document = await session.scalar(select(InstrumentRow.document).where(InstrumentRow.id == instrument_id))
-        instrument = msgspec.convert(document, Instrument)
+        instrument = msgspec.convert(await queries.instrument_document(session, instrument_id), Instrument)
         if len(_instruments) >= _INSTRUMENT_CACHE_SIZE:
             _instruments.clear()
         _instruments[instrument_id] = instrument
@@ -241,7 +140,7 @@ async def recompute_flags(
     )
     flags = _without_distances_to_nowhere(compute_flags(facts, settings), context)
     if not is_new:
-        await session.execute(_DELETE_FLAGS, {"visit_id": visit_id})
+        await queries.delete_flags(session, visit_id)
     await _insert_flags(session, visit_id, flags)
     return flags
 
@@ -281,7 +180,7 @@ async def refresh_photo_flags(
         reuse_matches=await _reuse_matches(session, visit_id, context, [photo], settings),
     )
     flags = _without_distances_to_nowhere(photo_flags(facts, settings), context)
-    await session.execute(_DELETE_PHOTO_FLAGS, {"visit_id": visit_id, "photo_id": photo.id})
+    await queries.delete_flags(session, visit_id, photo_id=photo.id)
     await _insert_flags(session, visit_id, flags)
     return flags
 
@@ -291,7 +190,7 @@ async def stored_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) ->
     by_visit: dict[uuid.UUID, list[Flag]] = {visit_id: [] for visit_id in visit_ids}
     if not visit_ids:
         return by_visit
-    for row in await session.execute(_STORED_FLAGS, {"visit_ids": list(visit_ids)}):
+    for row in await queries.stored_flag_rows(session, visit_ids):
         by_visit[row.visit_id].append(
             Flag(code=row.code, severity=row.severity, detail=row.detail, photo_id=row.photo_id)
         )
@@ -338,7 +237,7 @@ def _declared_photo_facts(doc: VisitDocument) -> list[PhotoFacts]:
 
 async def photo_facts(session: AsyncSession, visit_id: uuid.UUID) -> list[PhotoFacts]:
     """What integrity needs to know of each photo of a visit, received or not."""
-    rows = await session.execute(_PHOTO_FACTS, {"visit_id": visit_id})
+    rows = await queries.photo_fact_rows(session, visit_id)
     return [
         PhotoFacts(
             id=row.id,
@@ -383,12 +282,12 @@ async def _reuse_matches(
     }
     same_file_pairs = {
         (photo_id, row.visit_id)
-        for row in await session.execute(_SAME_FILE, parameters)
+        for row in await queries.same_file_rows(session, parameters)
         for photo_id in ours_by_sha[row.sha256]
     }
     closest: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     if ours_by_phash:
-        hashes = (await session.execute(_LOOK_ALIKE_HASHES, parameters)).scalars()
+        hashes = await queries.look_alike_hashes(session, parameters)
         near = [
             theirs
             for theirs in hashes
@@ -396,7 +295,7 @@ async def _reuse_matches(
                 _distance(ours, length, theirs) <= settings.phash_max_distance for _, _, ours, length in ours_by_phash
             )
         ]
-        rows = await session.execute(_LOOK_ALIKES, {**parameters, "phashes": near}) if near else ()
+        rows = await queries.look_alike_rows(session, {**parameters, "phashes": near}) if near else ()
         for row in rows:
             for photo_id, sha256, ours, length in ours_by_phash:
                 distance = _distance(ours, length, row.phash)
@@ -432,8 +331,8 @@ def _in_id_order(pair: tuple[uuid.UUID, uuid.UUID]) -> tuple[str, str]:
 async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Sequence[MeasuredFlag]) -> None:
     if flags:
         computed_at = clock.now()
-        await session.execute(
-            _INSERT_FLAGS,
+        await queries.insert_flags(
+            session,
             [
                 {
                     "visit_id": visit_id,

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
-from geopy.distance import geodesic
+from geopy.distance import geodesic  # type: ignore[import-untyped]
 
 from server.domain.admin.opening_hours import OpeningHours
 from server.domain.visits.documents import Flag, Position
@@ -74,9 +74,10 @@ class IntegritySettings:
             if isinstance(value, bool) or not isinstance(value, allowed) or not math.isfinite(value) or value < 0:
                 kind = "a whole number" if wants_int else "a number"
                 raise InvalidInput(f"Integrity setting {name} must be {kind} ≥ 0, not {value!r}", field=name)
-        return cls(
-            **{name: value if isinstance(known[name].default, int) else float(value) for name, value in data.items()}
-        )
+        values: dict[str, Any] = {
+            name: value if isinstance(known[name].default, int) else float(value) for name, value in data.items()
+        }
+        return cls(**values)
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -147,7 +148,7 @@ def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Measur
 def flags_for_surveyor(flags: Iterable[Flag]) -> list[Flag]:
     """The flags a receipt shows, with the contract's fields only (a ``MeasuredFlag``'s facts stay with reviewers)."""
     return [
-        Flag(flag.code, flag.severity, flag.detail, photo_id=flag.photo_id)
+        Flag(code=flag.code, severity=flag.severity, detail=flag.detail, photo_id=flag.photo_id)
         for flag in flags
         if flag.code in SURVEYOR_VISIBLE_CODES
     ]
@@ -161,7 +162,8 @@ def phash_distance(a_hex: str, b_hex: str) -> int:
 
 
 def distance_to_unit_m(unit: UnitFacts, lat: float, lon: float) -> float:
-    return geodesic((unit.lat, unit.lon), (lat, lon)).meters
+    meters: float = geodesic((unit.lat, unit.lon), (lat, lon)).meters
+    return meters
 
 
 # --- positions ---------------------------------------------------------------------------------------------------

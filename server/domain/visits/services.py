@@ -30,32 +30,15 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, delete, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.engine import json_text
-from server.db.models import (
-    Agency,
-    Answer,
-    Assignment,
-    Position,
-    Review,
-    SupervisorRegion,
-    Unit,
-    Visit,
-    VisitRevision,
-)
-from server.db.models import Photo as PhotoRow
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.documents import Instrument
+from server.domain.visits import queries
 from server.domain.visits.documents import (
-    IndicatorComment,
     PhotoDeclaration,
     Receipt,
-    ReviewSummary,
     VisitDocument,
     VisitForCorrection,
     VisitStatus,
@@ -67,7 +50,6 @@ from server.domain.visits.flags_service import (
     recompute_flags,
     stored_flags,
     visit_context_from_row,
-    visit_context_query,
 )
 from server.domain.visits.integrity import flags_for_surveyor
 from server.domain.visits.sync_rules import (
@@ -87,51 +69,6 @@ from server.lib.errors import AssignmentForbidden, NotFound, VisitConflict, Visi
 
 OPEN_WAVE_STATUSES = ("fieldwork", "review")
 
-# The statements of every PUT, built once: building them per request (coercing values, computing cache keys) cost
-# more CPU than executing some of them. Like flags_service's, they name table columns, not mapped attributes.
-_visits, _photos = Visit.__table__, PhotoRow.__table__
-_ASSIGNMENT_AND_STORED_VISIT = (
-    visit_context_query(None)
-    .add_columns(
-        _visits.c.assignment_id.label("visit_assignment_id"),
-        _visits.c.revision,
-        _visits.c.status,
-        _visits.c.content_hash,
-        _visits.c.first_received_at,
-    )
-    .outerjoin(_visits, _visits.c.id == bindparam("visit_id"))
-    .where(Assignment.__table__.c.id == bindparam("assignment_id"))
-)
-_INSERT_VISIT_IF_NEW = {
-    "sqlite": sqlite_insert(Visit.__table__).on_conflict_do_nothing(index_elements=["id"]),
-    "postgresql": postgresql_insert(Visit.__table__).on_conflict_do_nothing(index_elements=["id"]),
-}
-_INSERT_REVISION = insert(VisitRevision.__table__)
-_INSERT_ANSWERS = insert(Answer.__table__)
-_INSERT_POSITIONS = insert(Position.__table__)
-# PostgreSQL takes a revision's document, answers and positions in one statement, the answers and positions as
-# arrays: INSERT … SELECT FROM unnest(…), the first two inserts in WITH clauses. asyncpg's executemany sends a Bind and
-# an Execute message per row, and PostgreSQL runs the statement once per row. For 60 answers and 20 positions (300
-# transactions in a row) the arrays took 0.8–1.0 ms of the app's CPU against 1.2–1.9 ms with executemany, and 1.6–2.0
-# ms of wall time against 2.3–3.4; the revision joined them to save one more round trip per visit.
-_INSERT_REVISION_ANSWERS_AND_POSITIONS = text(
-    "WITH revision_row AS ("
-    " INSERT INTO visit_revisions (visit_id, revision, content_hash, document, received_at)"
-    " VALUES (CAST(:visit_id AS uuid), :revision, :content_hash, CAST(:document AS jsonb), :received_at)), "
-    "answer_rows AS ("
-    " INSERT INTO answers (visit_id, indicator, value, not_applicable, note, answered_at)"
-    " SELECT CAST(:visit_id AS uuid), * FROM unnest(CAST(:indicator AS varchar[]), CAST(:value AS jsonb[]),"
-    " CAST(:not_applicable AS boolean[]), CAST(:note AS text[]), CAST(:answered_at AS timestamptz[]))) "
-    "INSERT INTO positions (visit_id, seq, lat, lon, accuracy_m, at) "
-    "SELECT CAST(:visit_id AS uuid), ordinality - 1, lat, lon, accuracy_m, at "
-    "FROM unnest(CAST(:lat AS float8[]), CAST(:lon AS float8[]), CAST(:accuracy_m AS float8[]), "
-    "CAST(:at AS timestamptz[])) WITH ORDINALITY AS position(lat, lon, accuracy_m, at)"
-)
-_INSERT_PHOTOS = insert(PhotoRow.__table__)
-_MISSING_PHOTOS = select(_photos.c.visit_id, _photos.c.id).where(
-    _photos.c.visit_id.in_(bindparam("visit_ids", expanding=True)), _photos.c.stored_at.is_(None)
-)
-_RECEIPT_HEAD = select(_visits.c.revision, _visits.c.status).where(_visits.c.id == bindparam("visit_id"))
 log = logging.getLogger("sidak.sync")
 
 
@@ -169,7 +106,7 @@ class VisitService:
             now = clock.now()
             if await self._insert_visit_if_new(visit_id, doc, incoming, context, principal, now):
                 receipt = await self._create(visit_id, doc, incoming, context, instrument, principal, now)
-                return PutOutcome(receipt, created=True)
+                return PutOutcome(receipt=receipt, created=True)
             # A racing PUT of the same visit committed first (PostgreSQL waited for it): decide against its row.
             log.info("visit %s: lost an insert race; deciding against what the winner stored", visit_id)
             stored = await self._stored(visit_id)
@@ -181,9 +118,8 @@ class VisitService:
             stored = await self._stored(visit_id, for_update=True)
             assert stored is not None  # visits are never deleted while their assignment exists
             decision = decide(stored.as_stored_visit(), incoming)
-        return PutOutcome(
-            await self._apply(decision, visit_id, doc, incoming, stored, context, instrument, principal), created=False
-        )
+        receipt = await self._apply(decision, visit_id, doc, incoming, stored, context, instrument, principal)
+        return PutOutcome(receipt=receipt, created=False)
 
     async def _apply(
         self,
@@ -213,11 +149,7 @@ class VisitService:
         self, assignment_id: uuid.UUID, visit_id: uuid.UUID, principal: Principal
     ) -> tuple[VisitContext, _StoredRow | None]:
         """The assignment's context and the stored visit (if any) in one round trip."""
-        row = (
-            await self.session.execute(
-                _ASSIGNMENT_AND_STORED_VISIT, {"assignment_id": assignment_id, "visit_id": visit_id}
-            )
-        ).one_or_none()
+        row = await queries.assignment_and_stored_visit(self.session, assignment_id, visit_id)
         if row is None:
             raise VisitInvalid(f"assignment_id: no assignment {assignment_id} exists", field="assignment_id")
         if row.surveyor_id != principal.id:
@@ -225,16 +157,27 @@ class VisitService:
         stored = (
             None
             if row.revision is None
-            else _StoredRow(row.visit_assignment_id, row.revision, row.status, row.content_hash, row.first_received_at)
+            else _StoredRow(
+                assignment_id=row.visit_assignment_id,
+                revision=row.revision,
+                status=row.status,
+                content_hash=row.content_hash,
+                first_received_at=row.first_received_at,
+            )
         )
         return visit_context_from_row(row), stored
 
     async def _stored(self, visit_id: uuid.UUID, *, for_update: bool = False) -> _StoredRow | None:
-        query = select(
-            Visit.assignment_id, Visit.revision, Visit.status, Visit.content_hash, Visit.first_received_at
-        ).where(Visit.id == visit_id)
-        row = (await self.session.execute(query.with_for_update() if for_update else query)).one_or_none()
-        return _StoredRow(*row) if row is not None else None
+        row = await queries.stored_visit(self.session, visit_id, for_update=for_update)
+        if row is None:
+            return None
+        return _StoredRow(
+            assignment_id=row.assignment_id,
+            revision=row.revision,
+            status=row.status,
+            content_hash=row.content_hash,
+            first_received_at=row.first_received_at,
+        )
 
     async def _insert_visit_if_new(
         self,
@@ -262,8 +205,7 @@ class VisitService:
             updated_at=now,
             submitted_at=now if status == "submitted" else None,
         )
-        insert_if_new = _INSERT_VISIT_IF_NEW[self.session.get_bind().dialect.name]
-        return (await self.session.execute(insert_if_new, values)).rowcount == 1
+        return await queries.insert_visit_if_new(self.session, values)
 
     async def _create(
         self,
@@ -276,7 +218,7 @@ class VisitService:
         now: datetime,
     ) -> Receipt:
         """Everything of a new visit but its row, which ``_insert_visit_if_new`` wrote."""
-        await self._insert_revision_answers_and_positions(visit_id, doc, incoming, now)
+        await queries.insert_revision_answers_and_positions(self.session, visit_id, doc, incoming.content_hash, now)
         if doc.photos:
             await self._insert_photos([_photo_row(visit_id, photo, doc.revision) for photo in doc.photos])
         flags = await recompute_flags(
@@ -314,7 +256,7 @@ class VisitService:
 
     async def _insert_photos(self, rows: list[dict[str, Any]]) -> None:
         try:
-            await self.session.execute(_INSERT_PHOTOS, rows)
+            await queries.insert_photos(self.session, rows)
         except IntegrityError:
             # The request fails as a whole (its transaction is rolled back), so no savepoint is needed here.
             raise VisitConflict(
@@ -334,24 +276,23 @@ class VisitService:
     ) -> Receipt:
         _require_open_wave(context)
         now = clock.now()
-        await self.session.execute(delete(Answer.__table__).where(Answer.visit_id == visit_id))
-        await self.session.execute(delete(Position.__table__).where(Position.visit_id == visit_id))
-        await self._insert_revision_answers_and_positions(visit_id, doc, incoming, now)
+        await queries.delete_answers_and_positions(self.session, visit_id)
+        await queries.insert_revision_answers_and_positions(self.session, visit_id, doc, incoming.content_hash, now)
         removed = await self._redeclare_photos(visit_id, doc)
         missing = await self._missing_photo_ids(visit_id)
         status: VisitStatus = "incomplete" if missing else "submitted"
-        await self.session.execute(
-            update(Visit.__table__)
-            .where(Visit.id == visit_id)
-            .values(
-                revision=doc.revision,
-                status=status,
-                content_hash=incoming.content_hash,
-                started_at=doc.started_at,
-                finished_at=doc.finished_at,
-                updated_at=now,
-                submitted_at=now if status == "submitted" else None,
-            )
+        await queries.update_visit(
+            self.session,
+            visit_id,
+            {
+                "revision": doc.revision,
+                "status": status,
+                "content_hash": incoming.content_hash,
+                "started_at": doc.started_at,
+                "finished_at": doc.finished_at,
+                "updated_at": now,
+                "submitted_at": now if status == "submitted" else None,
+            },
         )
         flags = await recompute_flags(
             self.session,
@@ -379,114 +320,45 @@ class VisitService:
             id=visit_id, revision=doc.revision, status=status, missing_photos=missing, flags=flags_for_surveyor(flags)
         )
 
-    async def _insert_revision_answers_and_positions(
-        self, visit_id: uuid.UUID, doc: VisitDocument, incoming: IncomingVisit, received_at: datetime
-    ) -> None:
-        revision = {
-            "visit_id": visit_id,
-            "revision": doc.revision,
-            "content_hash": incoming.content_hash,
-            "document": msgspec.to_builtins(doc),
-            "received_at": received_at,
-        }
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self._insert_revision_with_arrays(revision, doc)
-            return
-        await self.session.execute(_INSERT_REVISION, revision)
-        if doc.answers:
-            await self.session.execute(
-                _INSERT_ANSWERS,
-                [
-                    {
-                        "visit_id": visit_id,
-                        "indicator": answer.indicator,
-                        "value": answer.value,
-                        "not_applicable": answer.not_applicable,
-                        "note": answer.note,
-                        "answered_at": answer.answered_at,
-                    }
-                    for answer in doc.answers
-                ],
-            )
-        if doc.positions:
-            await self.session.execute(
-                _INSERT_POSITIONS,
-                [
-                    {
-                        "visit_id": visit_id,
-                        "seq": seq,
-                        "lat": position.lat,
-                        "lon": position.lon,
-                        "accuracy_m": position.accuracy_m,
-                        "at": position.at,
-                    }
-                    for seq, position in enumerate(doc.positions)
-                ],
-            )
-
-    async def _insert_revision_with_arrays(self, revision: dict[str, Any], doc: VisitDocument) -> None:
-        await self.session.execute(
-            _INSERT_REVISION_ANSWERS_AND_POSITIONS,
-            {
-                **revision,
-                "document": json_text(revision["document"]),
-                "indicator": [answer.indicator for answer in doc.answers],
-                # as the JSON column stores it: None is JSON null, not SQL NULL
-                "value": [json_text(answer.value) for answer in doc.answers],
-                "not_applicable": [answer.not_applicable for answer in doc.answers],
-                "note": [answer.note for answer in doc.answers],
-                "answered_at": [answer.answered_at for answer in doc.answers],
-                "lat": [position.lat for position in doc.positions],
-                "lon": [position.lon for position in doc.positions],
-                "accuracy_m": [position.accuracy_m for position in doc.positions],
-                "at": [position.at for position in doc.positions],
-            },
-        )
-
     async def _redeclare_photos(self, visit_id: uuid.UUID, doc: VisitDocument) -> list[str]:
         """Keep the rows of photos declared again, add new ones, drop the rest; return the dropped ids."""
-        existing = {
-            row.id: row
-            for row in await self.session.execute(
-                select(PhotoRow.id, PhotoRow.sha256).where(PhotoRow.visit_id == visit_id)
-            )
-        }
+        existing = await queries.photo_hashes(self.session, visit_id)
         for i, photo in enumerate(doc.photos):
-            kept = existing.get(photo.id)
-            if kept is None:
+            kept_sha256 = existing.get(photo.id)
+            if kept_sha256 is None:
                 continue
-            if kept.sha256 != photo.sha256:
+            if kept_sha256 != photo.sha256:
                 raise VisitConflict(
                     f"photos[{i}].sha256: photo {photo.id} was declared with other content; "
                     "a changed picture needs a new photo id.",
                     field=f"photos[{i}].sha256",
                 )
-            await self.session.execute(
-                update(PhotoRow.__table__)
-                .where(PhotoRow.id == photo.id)
-                .values(
-                    indicator=photo.indicator,
-                    taken_at=photo.taken_at,
-                    lat=photo.lat,
-                    lon=photo.lon,
-                    accuracy_m=photo.accuracy_m,
-                )
+            await queries.redeclare_photo(
+                self.session,
+                photo.id,
+                {
+                    "indicator": photo.indicator,
+                    "taken_at": photo.taken_at,
+                    "lat": photo.lat,
+                    "lon": photo.lon,
+                    "accuracy_m": photo.accuracy_m,
+                },
             )
         new_rows = [_photo_row(visit_id, photo, doc.revision) for photo in doc.photos if photo.id not in existing]
         if new_rows:
             await self._insert_photos(new_rows)
         removed = sorted(set(existing) - {photo.id for photo in doc.photos}, key=str)
         if removed:
-            await self.session.execute(delete(PhotoRow.__table__).where(PhotoRow.id.in_(removed)))
+            await queries.delete_photos(self.session, removed)
         return [str(photo_id) for photo_id in removed]
 
     async def _missing_photo_ids(self, visit_id: uuid.UUID) -> list[uuid.UUID]:
-        return (await missing_photo_ids(self.session, [visit_id]))[visit_id]
+        return (await queries.missing_photo_ids(self.session, [visit_id]))[visit_id]
 
     # --- GET /api/visits/{id}, GET /api/me/visits ----------------------------------------------------------------
 
     async def receipt(self, visit_id: uuid.UUID, *, surveyor_view: bool) -> Receipt:
-        row = (await self.session.execute(_RECEIPT_HEAD, {"visit_id": visit_id})).one()
+        row = await queries.receipt_head(self.session, visit_id)
         flags = (await stored_flags(self.session, [visit_id]))[visit_id]
         return Receipt(
             id=visit_id,
@@ -498,52 +370,27 @@ class VisitService:
 
     async def visit_for_viewer(self, visit_id: uuid.UUID, principal: Principal) -> VisitWithReview:
         """The receipt and latest review, for the surveyor who made the visit or a reviewer of its region."""
-        visit = (
-            await self.session.execute(
-                select(Visit.id, Visit.assignment_id, Visit.surveyor_id, Visit.revision, Visit.status, Agency.region_id)
-                .join(Unit, Unit.id == Visit.unit_id)
-                .join(Agency, Agency.id == Unit.agency_id)
-                .where(Visit.id == visit_id)
-            )
-        ).one_or_none()
-        if visit is None or not await self._may_view(principal, visit.surveyor_id, visit.region_id):
+        visit = await queries.visit_with_region(self.session, visit_id)
+        if visit is None or not await may_see_visit(self.session, principal, visit.surveyor_id, visit.region_id):
             raise NotFound(f"No visit {visit_id} that you may see.")
         is_surveyor = principal.id == visit.surveyor_id
         return (await self._with_reviews([visit], surveyor_view=is_surveyor))[0]
 
     async def my_visits(self, principal: Principal, status: VisitStatus) -> list[VisitForCorrection]:
         """The caller's visits in ``status``, each with its current document so a phone can restore a lost copy."""
-        visits = (
-            await self.session.execute(
-                select(Visit.id, Visit.assignment_id, Visit.revision, Visit.status)
-                .where(Visit.surveyor_id == principal.id, Visit.status == status)
-                .order_by(Visit.updated_at, Visit.id)
-            )
-        ).all()
+        visits = await queries.visits_of_surveyor(self.session, principal.id, status)
         with_reviews = await self._with_reviews(visits, surveyor_view=True)
-        documents = await _documents(self.session, visits)
+        documents = await queries.current_documents(self.session, visits)
         return [
             VisitForCorrection(**msgspec.structs.asdict(visit), document=documents.get(visit.id))
             for visit in with_reviews
         ]
 
-    async def _may_view(self, principal: Principal, surveyor_id: uuid.UUID, region_id: uuid.UUID) -> bool:
-        if principal.is_admin or principal.id == surveyor_id:
-            return True
-        if principal.role != "supervisor":
-            return False
-        covered = await self.session.scalar(
-            select(SupervisorRegion.region_id).where(
-                SupervisorRegion.user_id == principal.id, SupervisorRegion.region_id == region_id
-            )
-        )
-        return covered is not None
-
     async def _with_reviews(self, visits: Sequence[Any], *, surveyor_view: bool) -> list[VisitWithReview]:
         ids = [visit.id for visit in visits]
         flags = await stored_flags(self.session, ids)
-        missing = await missing_photo_ids(self.session, ids)
-        reviews = await _latest_reviews(self.session, ids)
+        missing = await queries.missing_photo_ids(self.session, ids)
+        reviews = await queries.latest_reviews(self.session, ids)
         return [
             VisitWithReview(
                 id=visit.id,
@@ -558,50 +405,15 @@ class VisitService:
         ]
 
 
-async def missing_photo_ids(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """Declared photos not yet received, per visit, in id order."""
-    missing: dict[uuid.UUID, list[uuid.UUID]] = {visit_id: [] for visit_id in visit_ids}
-    if visit_ids:
-        for row in await session.execute(_MISSING_PHOTOS, {"visit_ids": list(visit_ids)}):
-            missing[row.visit_id].append(row.id)
-    for photo_ids in missing.values():
-        photo_ids.sort(key=str)
-    return missing
-
-
-async def _latest_reviews(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ReviewSummary]:
-    if not visit_ids:
-        return {}
-    rows = await session.execute(
-        select(Review.visit_id, Review.decision, Review.comment, Review.indicator_comments, Review.decided_at)
-        .where(Review.visit_id.in_(visit_ids))
-        .order_by(Review.decided_at, Review.id)
-    )
-    latest = {}
-    for row in rows:  # ascending: the last one seen per visit is the latest
-        latest[row.visit_id] = ReviewSummary(
-            decision=row.decision,
-            comment=row.comment,
-            decided_at=row.decided_at,
-            indicator_comments=msgspec.convert(row.indicator_comments or [], list[IndicatorComment]),
-        )
-    return latest
-
-
-async def _documents(session: AsyncSession, visits: Sequence[Any]) -> dict[uuid.UUID, VisitDocument]:
-    if not visits:
-        return {}
-    current = {(visit.id, visit.revision) for visit in visits}
-    rows = await session.execute(
-        select(VisitRevision.visit_id, VisitRevision.revision, VisitRevision.document).where(
-            VisitRevision.visit_id.in_([visit.id for visit in visits])
-        )
-    )
-    return {
-        row.visit_id: msgspec.convert(row.document, VisitDocument)
-        for row in rows
-        if (row.visit_id, row.revision) in current
-    }
+async def may_see_visit(
+    session: AsyncSession, principal: Principal, surveyor_id: uuid.UUID, region_id: uuid.UUID
+) -> bool:
+    """A visit and its photos are seen by the surveyor who made it, admins and the supervisors of its region."""
+    if principal.is_admin or principal.id == surveyor_id:
+        return True
+    if principal.role != "supervisor":
+        return False
+    return await queries.supervisor_covers_region(session, principal.id, region_id)
 
 
 def _status_of_new(doc: VisitDocument) -> VisitStatus:

@@ -2,7 +2,9 @@
 
 Modelled on ODK Central's instanceID rule ("stored and identical → harmless replay; stored and different →
 conflict"), stricter where it bit users: a phone may only send a new revision of a visit a supervisor has returned.
-``decide`` is the whole rule; the service turns its answer into a transaction and an HTTP status.
+``decide`` is the whole rule for a visit id the server already holds; the service turns its answer into a
+transaction and an HTTP status. A visit id never seen is simply stored: the service's insert-if-new decides that by
+the primary key, and a PUT that loses the race to insert it is decided here against what the winner stored.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
 
 import msgspec
 
@@ -31,24 +32,13 @@ class IncomingVisit:
 
 
 @dataclass(frozen=True)
-class Accept:
-    """A visit id the server has never seen: store it."""
-
-    http_status: ClassVar[int] = 201
-
-
-@dataclass(frozen=True)
 class Replay:
     """The phone re-sent what is already stored (it lost our answer): store nothing, answer the same receipt."""
-
-    http_status: ClassVar[int] = 200
 
 
 @dataclass(frozen=True)
 class Revise:
     """A corrected revision of a returned visit: replace the document, review starts again."""
-
-    http_status: ClassVar[int] = 200
 
 
 @dataclass(frozen=True)
@@ -56,15 +46,12 @@ class Conflict:
     """Refuse and keep what is stored; ``reason`` is shown to the person whose phone sent it."""
 
     reason: str
-    http_status: ClassVar[int] = 409
 
 
-Decision = Accept | Replay | Revise | Conflict
+Decision = Replay | Revise | Conflict
 
 
-def decide(stored: StoredVisit | None, incoming: IncomingVisit) -> Decision:
-    if stored is None:
-        return Accept()
+def decide(stored: StoredVisit, incoming: IncomingVisit) -> Decision:
     if incoming.revision == stored.revision:
         if incoming.content_hash == stored.content_hash:
             return Replay()

@@ -15,8 +15,10 @@ required.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from server.domain.instruments.documents import Indicator, Instrument
 from server.domain.visits.documents import Answer, AnswerValue, VisitDocument
@@ -133,27 +135,36 @@ def _value_problems(answer: Answer, indicator: Indicator, path: str) -> list[Pro
     return [Problem(f"{path}.value", message)] if message else []
 
 
+def _is_number(value: AnswerValue) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# Per indicator type: whether a value fits, and what the value must be when it does not.
+_VALUE_RULES: dict[str, tuple[Callable[[AnswerValue], bool], str]] = {
+    "yes_no": (lambda value: isinstance(value, bool), "is yes/no: the value must be true or false"),
+    "scale_0_3": (
+        lambda value: isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3,
+        "is a 0–3 scale: the value must be the integer 0, 1, 2 or 3",
+    ),
+    "number": (
+        lambda value: _is_number(value) and math.isfinite(value),
+        "is a number: the value must be a finite number",
+    ),
+    "text": (lambda value: isinstance(value, str), "is text: the value must be a string"),
+}
+
+
 def _wrong_value_message(value: AnswerValue, indicator: Indicator) -> str | None:
     """Why ``value`` does not fit ``indicator``, or None when it does."""
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    match indicator.type:
-        case "yes_no":
-            if not isinstance(value, bool):
-                return f"indicator {indicator.id!r} is yes/no: the value must be true or false"
-        case "scale_0_3":
-            if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3):
-                return f"indicator {indicator.id!r} is a 0–3 scale: the value must be the integer 0, 1, 2 or 3"
-        case "choice":
-            allowed = [choice.value for choice in indicator.choices or []]
-            if not isinstance(value, str) or value not in allowed:
-                return f"indicator {indicator.id!r} is a choice: the value must be one of {', '.join(allowed)}"
-        case "number":
-            if not (is_number and math.isfinite(value)):
-                return f"indicator {indicator.id!r} is a number: the value must be a finite number"
-        case "text":
-            if not isinstance(value, str):
-                return f"indicator {indicator.id!r} is text: the value must be a string"
-    return None
+    if indicator.type == "choice":
+        allowed = [choice.value for choice in indicator.choices or []]
+        if not isinstance(value, str) or value not in allowed:
+            return f"indicator {indicator.id!r} is a choice: the value must be one of {', '.join(allowed)}"
+        return None
+    rule = _VALUE_RULES.get(indicator.type)
+    if rule is None or rule[0](value):
+        return None
+    return f"indicator {indicator.id!r} {rule[1]}"
 
 
 def _photo_problems(doc: VisitDocument, indicators: dict[str, Indicator], latest_allowed_at: datetime) -> list[Problem]:
