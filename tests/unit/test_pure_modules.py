@@ -99,7 +99,7 @@ def test_the_rule_finds_the_pure_modules_of_every_context() -> None:
         "server.domain.visits.sync_rules",
         "server.domain.results.exports",
         "server.domain.insights.exports",
-        "server.domain.admin.draw",
+        "server.domain.admin.assignments.draw",
         "server.domain.instruments.xlsform",
     } <= set(PURE_MODULES)
 

@@ -5,17 +5,73 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from server.db.models import User, Wave
-from server.domain.admin.assignments.queries import AssignmentView
-from server.domain.admin.places.queries import UnitView
-from server.domain.admin.users.queries import ConflictPlace
 from server.lib.errors import InvalidInput
+
+ConflictPlace = tuple[uuid.UUID | None, uuid.UUID | None]
+"""A declared conflict of interest: the unit's id or the agency's id (the other is None)."""
+
+
+# What the checks read of the stored rows (the database's rows have these and more).
+class SurveyorRecord(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def username(self) -> str: ...
+
+
+class NamedRecord(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+
+
+class UnitRecord(NamedRecord, Protocol):
+    @property
+    def lat(self) -> float | None: ...
+
+
+class RegionRecord(Protocol):
+    @property
+    def timezone(self) -> str: ...
+
+
+class PlacedUnit(Protocol):
+    """A unit with its agency and region."""
+
+    @property
+    def unit(self) -> UnitRecord: ...
+    @property
+    def agency(self) -> NamedRecord: ...
+    @property
+    def region(self) -> RegionRecord: ...
+
+
+class AssignmentRecord(Protocol):
+    @property
+    def unit(self) -> PlacedUnit: ...
+    @property
+    def surveyor(self) -> SurveyorRecord: ...
+    @property
+    def window_start(self) -> datetime: ...
+    @property
+    def window_end(self) -> datetime: ...
+
+
+class WavePeriod(Protocol):
+    @property
+    def period_start(self) -> date: ...
+    @property
+    def period_end(self) -> date: ...
+
+
+Surveyor = TypeVar("Surveyor", bound=SurveyorRecord)
 
 
 @dataclass(frozen=True)
@@ -35,8 +91,8 @@ class AssignmentWarning:
 
 def assignment_problems(
     wanted: Sequence[NewAssignment],
-    units: dict[uuid.UUID, UnitView],
-    surveyors: dict[uuid.UUID, User],
+    units: Mapping[uuid.UUID, PlacedUnit],
+    surveyors: Mapping[uuid.UUID, SurveyorRecord],
     conflicts: dict[uuid.UUID, list[ConflictPlace]],
 ) -> list[dict[str, str]]:
     """Every problem of an explicit list, as ``{field, message}`` naming the item (``assignments[i]...``)."""
@@ -54,8 +110,8 @@ def assignment_problems(
 def _item_problems(
     where: str,
     item: NewAssignment,
-    units: dict[uuid.UUID, UnitView],
-    surveyors: dict[uuid.UUID, User],
+    units: Mapping[uuid.UUID, PlacedUnit],
+    surveyors: Mapping[uuid.UUID, SurveyorRecord],
     seen: set[tuple[uuid.UUID, uuid.UUID]],
 ) -> list[dict[str, str]]:
     problems = []
@@ -71,7 +127,7 @@ def _item_problems(
 
 
 def _conflict_problems(
-    where: str, item: NewAssignment, unit: UnitView, conflicts: dict[uuid.UUID, list[ConflictPlace]]
+    where: str, item: NewAssignment, unit: PlacedUnit, conflicts: dict[uuid.UUID, list[ConflictPlace]]
 ) -> list[dict[str, str]]:
     return [
         {
@@ -91,14 +147,14 @@ def refuse_unknown(ids: Sequence[uuid.UUID], found: dict[uuid.UUID, Any], field_
             raise InvalidInput(f"There is no {what}{extra} {wanted_id}.", field=f"{field_name}[{i}]")
 
 
-def loads(views: Sequence[AssignmentView]) -> list[tuple[User, int]]:
-    """How many of the batch's assignments each surveyor got, by username."""
-    counts = Counter(view.surveyor.id for view in views)
-    surveyors = {view.surveyor.id: view.surveyor for view in views}
+def loads(assigned: Sequence[Surveyor]) -> list[tuple[Surveyor, int]]:
+    """How many of a batch's assignments each surveyor got (``assigned``: the surveyor of each), by username."""
+    counts = Counter(surveyor.id for surveyor in assigned)
+    surveyors = {surveyor.id: surveyor for surveyor in assigned}
     return sorted(((surveyors[s_id], n) for s_id, n in counts.items()), key=lambda pair: pair[0].username)
 
 
-def batch_warnings(wave: Wave, views: Sequence[AssignmentView]) -> list[AssignmentWarning]:
+def batch_warnings(wave: WavePeriod, views: Sequence[AssignmentRecord]) -> list[AssignmentWarning]:
     """Units without coordinates (no geofence check), and windows that reach outside the wave's period."""
     warnings = [
         AssignmentWarning(
@@ -125,7 +181,7 @@ def batch_warnings(wave: Wave, views: Sequence[AssignmentView]) -> list[Assignme
     return warnings
 
 
-def unassignable_warnings(units: Sequence[UnitView]) -> list[AssignmentWarning]:
+def unassignable_warnings(units: Sequence[PlacedUnit]) -> list[AssignmentWarning]:
     return [
         AssignmentWarning(
             code="unit.unassignable",

@@ -18,9 +18,9 @@ from server.domain.admin.assignments import checks, queries
 from server.domain.admin.assignments.checks import AssignmentWarning, NewAssignment
 from server.domain.admin.assignments.draw import Draw, DrawSurveyor, DrawUnit, Seed, draw_assignments
 from server.domain.admin.assignments.queries import AssignmentView
-from server.domain.admin.base import AdminUseCases
 from server.domain.admin.places import queries as places
 from server.domain.admin.places.queries import UnitView
+from server.domain.admin.services import AdminUseCases
 from server.domain.admin.users import queries as users
 from server.domain.admin.waves.services import find_wave
 from server.lib import clock
@@ -55,7 +55,10 @@ class WaveAssignmentService(AdminUseCases):
         wave = await find_wave(self.session, wave_id)
         views = await queries.assignment_views(self.session, wave.id)
         return AssignmentBatch(
-            wave=wave, assignments=views, loads=checks.loads(views), warnings=checks.batch_warnings(wave, views)
+            wave=wave,
+            assignments=views,
+            loads=checks.loads([view.surveyor for view in views]),
+            warnings=checks.batch_warnings(wave, views),
         )
 
     async def add_assignments(
@@ -101,7 +104,10 @@ class WaveAssignmentService(AdminUseCases):
         )
         await self.record("wave.assigned", "wave", wave.id, {"assignment_ids": [view.id for view in views]})
         return AssignmentBatch(
-            wave=wave, assignments=views, loads=checks.loads(views), warnings=checks.batch_warnings(wave, views)
+            wave=wave,
+            assignments=views,
+            loads=checks.loads([view.surveyor for view in views]),
+            warnings=checks.batch_warnings(wave, views),
         )
 
     async def draw(self, wave_id: uuid.UUID, order: DrawOrder) -> AssignmentBatch:

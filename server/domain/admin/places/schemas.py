@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from server.db.models import Region
+from server.domain.admin.places.import_service import UnitImport
 from server.domain.admin.places.queries import AgencyView, UnitView
-from server.domain.admin.places.unit_import import UnitImport
 from server.domain.admin.schemas import UNSET, Name, Unset
 
 ShortText = Annotated[str, msgspec.Meta(max_length=64)]

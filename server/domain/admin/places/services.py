@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import anyio.to_thread
 
 from server.db.models import REGION_KINDS, Agency, Region, Unit
-from server.domain.admin.base import AdminUseCases, clean_name, plain
 from server.domain.admin.opening_hours import parse_opening_hours
 from server.domain.admin.places import queries
+from server.domain.admin.places.import_service import ImportedRow, ImportPlan, UnitImport, region_kind_from_name
 from server.domain.admin.places.queries import AgencyView, UnitView
 from server.domain.admin.places.unit_csv import MAX_GEOFENCE_M, invalid_units_csv, read_units_csv
-from server.domain.admin.places.unit_import import ImportedRow, ImportPlan, UnitImport, region_kind_from_name
+from server.domain.admin.services import AdminUseCases, clean_name, plain
 from server.lib import clock
 from server.lib.errors import DuplicateKey, InvalidInput, NotFound
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Region, SupervisorRegion, SurveyorConflict, User
+from server.domain.admin.assignments.checks import ConflictPlace
 
-ConflictPlace = tuple[uuid.UUID | None, uuid.UUID | None]
 """``(unit id, agency id)`` of a declared conflict: exactly one of them is set."""
 
 

@@ -12,8 +12,8 @@ import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ROLES, Agency, Region, SupervisorRegion, SurveyorConflict, Unit, User
-from server.domain.admin.base import AdminUseCases, clean_name
 from server.domain.admin.places.queries import region_id_by_code
+from server.domain.admin.services import AdminUseCases, clean_name
 from server.domain.admin.users import queries
 from server.domain.admin.users.queries import UserView
 from server.domain.auth.queries import revoke_user_tokens

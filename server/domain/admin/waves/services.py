@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import WAVE_KINDS, Instrument, Wave
-from server.domain.admin.base import AdminUseCases, clean_name, plain
+from server.domain.admin.services import AdminUseCases, clean_name, plain
 from server.domain.admin.waves import queries
 from server.domain.admin.waves.queries import WaveView
 from server.domain.instruments.queries import find_instrument

@@ -1,5 +1,5 @@
-"""The plan of a units CSV import: what each read row does to what the database holds (create, update, unchanged,
-or a problem), and writing it. Reading the file itself is ``unit_csv``; the use case is ``PlaceService.import_units``.
+"""The units CSV import: what each read row does to what the database holds (create, update, unchanged, or a
+problem), and writing it. Reading the file itself is ``unit_csv``; the use case is ``PlaceService.import_units``.
 """
 
 from __future__ import annotations
