@@ -49,7 +49,7 @@ from server.lib import clock
 from server.lib.storage import LocalPhotoStore, display_key, original_key, thumb_key
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import Factory
-from tests.fixtures import fixture_photo
+from tests.photos import photo_path
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,12 @@ async def world(app: Litestar, make: Factory) -> World:
     assignment = await make.assignment(wave=wave, unit=unit, surveyor=surveyor)
     await make.assignment(wave=wave, unit=other_unit, surveyor=surveyor)
 
-    photo_path = fixture_photo("DSCN0010.jpg")
-    sha256 = hashlib.sha256(photo_path.read_bytes()).hexdigest()
+    original = photo_path("DSCN0010.jpg")
+    sha256 = hashlib.sha256(original.read_bytes()).hexdigest()
     store = app.state.photo_store
-    await store.put_file(original_key(sha256, "image/jpeg"), photo_path)
-    await store.put_file(display_key(sha256), fixture_photo("DSCN0012.jpg"))
-    await store.put_file(thumb_key(sha256), fixture_photo("portrait_6.jpg"))
+    await store.put_file(original_key(sha256, "image/jpeg"), original)
+    await store.put_file(display_key(sha256), photo_path("DSCN0012.jpg"))
+    await store.put_file(thumb_key(sha256), photo_path("portrait_6.jpg"))
 
     visit_id, stored_photo_id = uuid.uuid4(), uuid.uuid4()
     started_at = now - timedelta(hours=2)
@@ -147,7 +147,7 @@ async def world(app: Litestar, make: Factory) -> World:
             visit_id=visit_id,
             indicator="A01",
             sha256=sha256,
-            size=photo_path.stat().st_size,
+            size=original.stat().st_size,
             content_type="image/jpeg",
             taken_at=started_at,
             lat=-6.7616,
