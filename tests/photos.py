@@ -9,7 +9,7 @@ header segments in the real photo's order (EXIF, XMP, ICC profile, Photoshop), a
 thumbnail where the real photo has them, the damage of the damaged one. The pictures are street scenes drawn from a
 seed: the two shots of one place 70 s apart share a scene, panned and lit differently, so their perceptual hashes are
 close without being look-alikes, and every other photo shows a scene of its own. The same name always gives the same
-bytes; each photo is made once per process, on first use (about 4 s of CPU for all of them, the 12 MP HEIC half).
+bytes; each photo is made once per process, on first use (3 s of CPU for all nine, the 12 MP HEIC half of it).
 
 The tests take the stand-ins from the ``photos`` fixture (``GENERATED``); ``tests/unit/test_real_photo_corpus.py``
 runs the same tests with the real photos (``REAL_PHOTOS``) when they are there.
