@@ -2,7 +2,7 @@
 
 The pipeline is ``process_photo``: header checks, draft decode, EXIF, orientation, the 1600 px display JPEG, the
 320 px thumbnail and the perceptual hash. Inputs: a generated 4000×3000 q90 camera JPEG with EXIF GPS and
-Orientation 6 (the photo of measured-limits.md), the 1600 px JPEG a phone sends after resizing on a canvas, the
+Orientation 6 (the photo of docs/performance.md), the 1600 px JPEG a phone sends after resizing on a canvas, the
 stand-ins of the tests for a 9 MP Nokia JPEG and a 12 MP iPhone HEIC (tests/photos.py), and the real Nokia and
 iPhone HEIC photos too when ``../shared/fixtures/photos`` is beside the clone. Each photo is timed as
 the server processes it and rendered anew (``keep_fitting_jpeg=False``: what the phone's JPEG costs when it is not

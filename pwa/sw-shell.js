@@ -9,7 +9,7 @@
 // Bump VERSION whenever any file below changes, here and in sw.js's import of this file: the byte change of the
 // registered script is what makes browsers update.
 
-const VERSION = '2026.11.29-3';
+const VERSION = '2026.12.08-1';
 const CACHE_PREFIX = 'sidak-shell-';
 const CACHE_NAME = `${CACHE_PREFIX}${VERSION}`;
 
@@ -20,9 +20,9 @@ const SHELL = [
   'js/api.js',
   'js/app.js',
   'js/db.js',
-  'js/dom.js',
   'js/exif-write.js',
   'js/geo.js',
+  'js/icons.js',
   'js/i18n.js',
   'js/i18n/en.js',
   'js/i18n/id.js',
@@ -34,11 +34,15 @@ const SHELL = [
   'js/util.js',
   'js/visit.js',
   'js/views/assignments.js',
+  'js/views/capture-indicator.js',
+  'js/views/capture-missing.js',
   'js/views/capture.js',
   'js/views/labels.js',
   'js/views/login.js',
   'js/views/settings.js',
   'vendor/exifr-7.1.3/lite.esm.js',
+  'shared/dom.js',
+  'shared/i18n.js',
   'icons/icon-192.png',
   'icons/icon-512.png',
   'icons/maskable-192.png',
@@ -50,6 +54,8 @@ const scopeUrl = new URL(self.registration.scope);
 const shellUrls = new Set(SHELL.map((path) => new URL(path, scopeUrl).href));
 const apiPrefix = new URL('api/', scopeUrl).pathname;
 const rootUrl = new URL('./', scopeUrl).href;
+const indexUrl = new URL('index.html', scopeUrl).href;
+const sharedPrefix = new URL('shared/', scopeUrl).href;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -88,11 +94,25 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== scopeUrl.origin) return;
   if (url.pathname.startsWith(apiPrefix)) return; // the network, always
   if (request.mode === 'navigate') {
-    // Only the app's own start page: other pages on this origin (the supervisors' web app) are not ours.
-    const isAppPage = url.href.split(/[?#]/)[0] === rootUrl || url.pathname === new URL('index.html', scopeUrl).pathname;
-    if (isAppPage) event.respondWith(fromShell(request, rootUrl));
+    // Only the app's own start page: other pages on this origin (the supervisors' console) are not ours.
+    if (isAppPage(url.href)) event.respondWith(fromShell(request, rootUrl));
     return;
   }
   const key = url.href.split(/[?#]/)[0];
-  if (shellUrls.has(key)) event.respondWith(fromShell(request, key));
+  if (!shellUrls.has(key)) return;
+  if (key.startsWith(sharedPrefix)) event.respondWith(sharedFile(event, key));
+  else event.respondWith(fromShell(request, key));
 });
+
+function isAppPage(href) {
+  const page = href.split(/[?#]/)[0];
+  return page === rootUrl || page === indexUrl;
+}
+
+// The console loads the shared modules too, and its pages are in this worker's scope: they get the files from the
+// network, at the server's version, not the copy this phone precached for its own version.
+async function sharedFile(event, key) {
+  const client = event.clientId ? await self.clients.get(event.clientId) : null;
+  if (client && !isAppPage(client.url)) return fetch(event.request);
+  return fromShell(event.request, key);
+}

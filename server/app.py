@@ -21,6 +21,7 @@ from server.db.engine import create_engine, create_session_factory
 from server.lib.auth import BearerTokenMiddleware
 from server.lib.http import StaticFileSystem, add_security_headers, provide_db_session, provide_principal
 from server.lib.openapi import document_problems
+from server.lib.openapi_page import SwaggerUiPage
 from server.lib.problems import EXCEPTION_HANDLERS
 from server.domain.audit.services import AuditSealer
 from server.domain.photos.decoders import PhotoDecoders
@@ -31,6 +32,7 @@ from server.routes import ROUTE_HANDLERS
 REPO_DIR = Path(__file__).resolve().parent.parent
 PWA_DIR = REPO_DIR / "pwa"
 CONSOLE_DIR = REPO_DIR / "console"
+SHARED_WEB_DIR = REPO_DIR / "web" / "shared"
 PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/"]
 
 
@@ -63,29 +65,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
     handlers = list(ROUTE_HANDLERS)
-    # The supervisors' and admins' console (desktop) and the surveyors' phone app are static files.
-    if CONSOLE_DIR.is_dir():
-        handlers.append(
-            create_static_files_router(
-                path="/console",
-                directories=[CONSOLE_DIR],
-                html_mode=True,
-                include_in_schema=False,
-                name="console",
-                file_system=StaticFileSystem(),
+    # The supervisors' and admins' console (desktop), the surveyors' phone app and the modules both load (/shared/:
+    # DOM building, the translation core) are static files.
+    for path, directory, name in (
+        ("/shared", SHARED_WEB_DIR, "shared"),
+        ("/console", CONSOLE_DIR, "console"),
+        ("/", PWA_DIR, "pwa"),
+    ):
+        if directory.is_dir():
+            handlers.append(
+                create_static_files_router(
+                    path=path,
+                    directories=[directory],
+                    html_mode=True,
+                    include_in_schema=False,
+                    name=name,
+                    file_system=StaticFileSystem(),
+                )
             )
-        )
-    if PWA_DIR.is_dir():
-        handlers.append(
-            create_static_files_router(
-                path="/",
-                directories=[PWA_DIR],
-                html_mode=True,
-                include_in_schema=False,
-                name="pwa",
-                file_system=StaticFileSystem(),
-            )
-        )
     app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
@@ -108,6 +105,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1",
             description="Unannounced compliance visits: sync contract, admin, review and results.",
             path="/schema",
+            # /schema/swagger too: the address Litestar's own Swagger page had.
+            render_plugins=[SwaggerUiPage(path=["/", "/swagger"])],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),

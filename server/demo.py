@@ -1,4 +1,4 @@
-"""Demo data (DESIGN.md, "Running"): Kabupaten Cirebon and Kota Cirebon, their agencies and units, a user for every
+"""Demo data (README.md, "Try it"): Kabupaten Cirebon and Kota Cirebon, their agencies and units, a user for every
 role, a history of past published waves (``server.demo_history``: two external surveys and an internal
 self-assessment between them) and an open wave in which every demo surveyor has assignments today.
 

@@ -26,7 +26,8 @@ export default {
   'login.username': 'Username',
   'login.password': 'Password',
   'login.submit': 'Log in',
-  'login.surveyor_detail': 'Surveyor accounts cannot open the console. Open the Sidak phone app at this server\'s main address.',
+  'login.surveyor_detail':
+    'Surveyor accounts cannot open the console. Open the Sidak phone app at this server\'s main address.',
 
   'error.generic': 'The request did not succeed',
   'error.network': 'The server cannot be reached',
@@ -91,6 +92,14 @@ export default {
   'units.geofence_hint': 'The radius around the unit within which a visit counts as on site.',
   'units.opening_hours': 'Opening hours',
   'units.opening_hours_hint': 'E.g. Mo-Th 08:00-15:30; Fr 08:00-11:00. Empty means not restricted.',
+  'hours.time': '{h}:{m}',
+  'day.short.Mo': 'Mon',
+  'day.short.Tu': 'Tue',
+  'day.short.We': 'Wed',
+  'day.short.Th': 'Thu',
+  'day.short.Fr': 'Fri',
+  'day.short.Sa': 'Sat',
+  'day.short.Su': 'Sun',
   'units.no_coordinates': 'no coordinates',
   'units.without_coordinates': '{n} units have no coordinates and are not on the map: {names}',
   'units.empty': 'No units yet. Add them one by one or import a CSV.',
@@ -124,7 +133,9 @@ export default {
   'import.step_file': '1. Choose a file',
   'import.step_preview': '2. Preview',
   'import.columns_intro': 'The file\'s first line names these columns (any order):',
-  'import.format_hint': 'UTF-8, comma or semicolon separated. With semicolons, coordinates may use a decimal comma. A unit already stored (same region code, agency and unit name) is updated.',
+  'import.format_hint':
+    'UTF-8, comma or semicolon separated. With semicolons, coordinates may use a decimal comma. A unit already '
+    + 'stored (same region code, agency and unit name) is updated.',
   'import.file': 'CSV file',
   'import.template': 'Download an example CSV',
   'import.preview': 'Preview',
@@ -199,9 +210,12 @@ export default {
   'conflicts.added': 'Conflict of interest of {name} recorded.',
 
   'instruments.title': 'Instruments',
-  'instruments.subtitle': 'Versioned checklists. A version a wave uses never changes; an edit becomes the next version.',
+  'instruments.subtitle':
+    'Versioned checklists. A version a wave uses never changes; an edit becomes the next version.',
   'instruments.upload_title': 'Upload a new version',
-  'instruments.upload_hint': 'An instrument JSON document, or an XLSForm (.xlsx) as used by ODK, KoboToolbox and SurveyCTO. Rows that cannot be mapped are refused one by one.',
+  'instruments.upload_hint':
+    'An instrument JSON document, or an XLSForm (.xlsx) as used by ODK, KoboToolbox and SurveyCTO. Rows that '
+    + 'cannot be mapped are refused one by one.',
   'instruments.file': 'File',
   'instruments.upload': 'Upload',
   'instruments.stored': 'Instrument {key} version {version} stored.',
@@ -286,7 +300,8 @@ export default {
   'wave.move_to.published': 'Publish results',
   'wave.confirm.fieldwork': 'Start fieldwork for {name}? Surveyors will see their assignments on their phones.',
   'wave.confirm.review': 'End the fieldwork of {name} and start the review?',
-  'wave.confirm.published': 'Publish the results of {name}? The wave is frozen and its scores and zones become public. This cannot be undone.',
+  'wave.confirm.published':
+    'Publish the results of {name}? The wave is frozen and its scores and zones become public. This cannot be undone.',
   'wave.moved': 'The wave is now in {status}.',
   'wave.unreviewed': '{n} visits were not reviewed when it was published.',
   'wave.built_on': 'Built on',
@@ -296,11 +311,14 @@ export default {
   'wave.cutoff_label': 'Label',
   'wave.cutoff_zone': 'Zone',
   'wave.integrity_fixed': 'These settings can no longer change.',
-  'wave.editable_hint': 'Name, period and integrity settings can change until the review starts; instrument and profile only in draft.',
+  'wave.editable_hint':
+    'Name, period and integrity settings can change until the review starts; instrument and profile only in draft.',
   'wave.edit': 'Edit wave',
   'wave.saved': 'Changes to {name} saved.',
   'wave.draft_only': 'The wave is in fieldwork: its instrument and scoring profile can no longer change.',
-  'cutoffs.hint': 'Change a minimum when a published cut-off needs correcting; the correction applies to this wave only. The last cut-off stays at 0.',
+  'cutoffs.hint':
+    'Change a minimum when a published cut-off needs correcting; the correction applies to this wave only. The '
+    + 'last cut-off stays at 0.',
   'cutoffs.min_for': 'Minimum for {label}',
   'wave.no_assignments_yet': 'No assignments yet. Make them before starting fieldwork.',
   'zone.green': 'green',
@@ -336,7 +354,9 @@ export default {
   'assign.window': 'Visit window',
   'assign.window_start': 'Window starts',
   'assign.window_end': 'Window ends',
-  'assign.window_hint': 'Times in this computer\'s time zone.',
+  'assign.window_hint': 'The unit\'s local time (WIB, WITA or WIT).',
+  'draw.window_hint':
+    'Local time of the regions drawn (WIB, WITA or WIT); where their zones differ, this computer\'s.',
   'assign.warnings': '{n} warnings',
   'assign.warning.unit.no_coordinates': 'Unit without coordinates',
   'assign.warning.window.outside_period': 'Window outside the period',
@@ -349,9 +369,12 @@ export default {
   'assign.delete': 'Remove',
   'assign.delete_named': 'Remove the assignment of {unit} to {surveyor}',
   'assign.delete_title': 'Remove assignment',
-  'assign.delete_confirm': 'Remove the assignment of {unit} to {surveyor}? An assignment already visited cannot be removed.',
+  'assign.delete_confirm':
+    'Remove the assignment of {unit} to {surveyor}? An assignment already visited cannot be removed.',
   'assign.deleted': 'Assignment of {unit} removed.',
-  'draw.intro': 'Each unit goes to one surveyor, loads balanced, conflicts of interest respected. The same seed gives the same draw.',
+  'draw.intro':
+    'Each unit goes to one surveyor, loads balanced, conflicts of interest respected. The same seed gives the same '
+    + 'draw.',
   'draw.seed': 'Seed',
   'draw.seed_hint': 'Write this seed down: anyone can repeat and check the draw.',
   'draw.new_seed': 'New seed',
@@ -391,7 +414,8 @@ export default {
   'facts.geo.outside': 'Nearest position {distance} from the unit (geofence {geofence}, accuracy {accuracy}).',
   'facts.geo.inaccurate': 'Best position accuracy {accuracy} (limit {limit}).',
   'facts.photo.far.exif': "Photo taken {distance} from the unit (GPS in the photo's EXIF; geofence {geofence}).",
-  'facts.photo.far.phone': 'Photo taken {distance} from the unit (phone position, accuracy {accuracy}; geofence {geofence}).',
+  'facts.photo.far.phone':
+    'Photo taken {distance} from the unit (phone position, accuracy {accuracy}; geofence {geofence}).',
   'facts.photo.time.before': 'Photo taken {at} ({source}), {gap} before the visit started (tolerance {tolerance}).',
   'facts.photo.time.after': 'Photo taken {at} ({source}), {gap} after the visit finished (tolerance {tolerance}).',
   'facts.source.exif': 'EXIF',
@@ -400,7 +424,8 @@ export default {
   'facts.photo.reused.look_alike': 'Nearly the same picture as a photo in visit',
   'facts.photo.reused.distance': '(perceptual hash distance {distance}, limit {limit})',
   'facts.photo.no_exif': 'The photo has no EXIF data: its time and position come from the phone alone.',
-  'facts.visit.too_fast': 'Visit took {duration} for {count} answered indicators (at least {expected} expected, {per} s each).',
+  'facts.visit.too_fast':
+    'Visit took {duration} for {count} answered indicators (at least {expected} expected, {per} s each).',
   'facts.visit.outside_window.before_window': 'Started {at}, before the assignment window opened ({bound}).',
   'facts.visit.outside_window.after_window': 'Finished {at}, after the assignment window closed ({bound}).',
   'facts.visit.outside_window.closed': 'Started {at} while the unit is closed (opening hours {bound}).',
@@ -426,7 +451,8 @@ export default {
   'unit.min': 'min',
 
   'review.title': 'Visit review',
-  'review.subtitle': 'Visits in your regions with their integrity flags. Open a visit to check the evidence and decide.',
+  'review.subtitle':
+    'Visits in your regions with their integrity flags. Open a visit to check the evidence and decide.',
   'review.filters': 'Queue filters',
   'review.wave': 'Wave',
   'review.region': 'Region',
@@ -482,7 +508,8 @@ export default {
   'review.unknown_indicator': 'unknown indicator',
   'review.photo_taken': 'Taken {time}',
   'review.answers': 'Answers and evidence',
-  'review.answers_hint': 'Click a photo to enlarge it (← → next photo, + − zoom). Write a comment beside an answer that needs correcting.',
+  'review.answers_hint':
+    'Click a photo to enlarge it (← → next photo, + − zoom). Write a comment beside an answer that needs correcting.',
   'review.changed': 'changed',
   'review.guidance': 'Guidance',
   'review.indicator_score': 'score {score}',
@@ -503,19 +530,28 @@ export default {
   'review.no_reviews': 'Not reviewed yet.',
   'review.decision': 'Decision',
   'review.general_comment': 'General comment',
-  'review.general_comment_placeholder': 'Comment for the surveyor (required to return, unless an indicator has a comment)…',
+  'review.general_comment_placeholder':
+    'Comment for the surveyor (required to return, unless an indicator has a comment)…',
   'review.indicator_comment_count': '+ {n} indicator comments',
-  'review.decision_hint': 'The decision applies to revision {revision}, which you are looking at. Shortcuts: a approve, r return, x reject (Esc leaves a comment box).',
+  'review.decision_hint':
+    'The decision applies to revision {revision}, which you are looking at. Shortcuts: a approve, r return, x '
+    + 'reject (Esc leaves a comment box).',
   'review.decisions_frozen': 'The wave is published: decisions are frozen.',
   'review.no_decision_allowed': 'The visit is {status}; no decision can be taken.',
   'review.decision_not_allowed': '"{decision}" is not possible for this visit.',
-  'review.return_needs_comment': 'To return a visit, write at least one comment — a general one or on the indicators to correct. Nothing was sent.',
+  'review.return_needs_comment':
+    'To return a visit, write at least one comment — a general one or on the indicators to correct. Nothing was sent.',
   'review.reject_title': 'Reject the visit?',
-  'review.reject_confirm': 'Reject the visit to {unit}? A rejected visit is not scored and cannot be corrected by the surveyor.',
-  'review.conflict_generic': 'This visit changed since you opened it. Reload it to see where it stands; your decision was not saved.',
+  'review.reject_confirm':
+    'Reject the visit to {unit}? A rejected visit is not scored and cannot be corrected by the surveyor.',
+  'review.conflict_generic':
+    'This visit changed since you opened it. Reload it to see where it stands; your decision was not saved.',
   'review.conflict_published': 'This wave is published, so decisions are frozen. Your decision was not saved.',
-  'review.conflict_revision': 'The surveyor sent a new revision (rev. {now}) after you opened rev. {seen}. Reload and check the new revision; your decision was not saved.',
-  'review.conflict_status': 'Another reviewer has already decided this visit (now: {status}). Reload to see it; your decision was not saved.',
+  'review.conflict_revision':
+    'The surveyor sent a new revision (rev. {now}) after you opened rev. {seen}. Reload and check the new '
+    + 'revision; your decision was not saved.',
+  'review.conflict_status':
+    'Another reviewer has already decided this visit (now: {status}). Reload to see it; your decision was not saved.',
   'review.reload': 'Reload the visit',
   'review.unanswered': 'not answered',
   'review.scale_value': '{value} of 3',
@@ -582,9 +618,12 @@ export default {
   'public.intro': 'Results of published assessment waves.',
   'public.no_waves': 'No results have been published yet.',
   'public.all_waves': 'All published results',
-  'public.method': 'Scores (0–100) come from unannounced visits approved by a supervisor; units are averaged per agency, agencies per region.',
+  'public.method':
+    'Scores (0–100) come from unannounced visits approved by a supervisor; units are averaged per agency, agencies '
+    + 'per region.',
   'public.not_published_title': 'Results not published',
-  'public.not_published': 'This wave has not been published, or does not exist. Its results appear here once an admin publishes them.',
+  'public.not_published':
+    'This wave has not been published, or does not exist. Its results appear here once an admin publishes them.',
   'public.see_published': 'See the published results',
 
   'nav.comparison': 'Internal vs external',
@@ -644,7 +683,8 @@ export default {
   'plan.decision.return': 'returned',
   'plan.decision.reject': 'rejected',
   'plan.no_photo': 'no photo',
-  'plan.footer': 'Printed from Sidak {when}. Points are what meeting each indicator fully would add to the 0–100 score.',
+  'plan.footer':
+    'Printed from Sidak {when}. Points are what meeting each indicator fully would add to the 0–100 score.',
   'comparison.title': 'Internal vs external',
   'comparison.subtitle': 'Each unit’s latest self-assessment against its latest external assessment.',
   'comparison.units': 'Units',

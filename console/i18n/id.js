@@ -26,7 +26,8 @@ export default {
   'login.username': 'Nama pengguna',
   'login.password': 'Kata sandi',
   'login.submit': 'Masuk',
-  'login.surveyor_detail': 'Akun petugas penilai tidak dapat membuka konsol. Buka aplikasi ponsel Sidak di alamat utama server ini.',
+  'login.surveyor_detail':
+    'Akun petugas penilai tidak dapat membuka konsol. Buka aplikasi ponsel Sidak di alamat utama server ini.',
 
   'error.generic': 'Permintaan tidak berhasil',
   'error.network': 'Server tidak dapat dihubungi',
@@ -90,7 +91,17 @@ export default {
   'units.geofence_m': 'Geofence (m)',
   'units.geofence_hint': 'Radius di sekitar unit tempat kunjungan dianggap berada di lokasi.',
   'units.opening_hours': 'Jam layanan',
-  'units.opening_hours_hint': 'Misalnya: Mo-Th 08:00-15:30; Fr 08:00-11:00. Kosong berarti tidak dibatasi.',
+  'units.opening_hours_hint':
+    'Misalnya: Sen-Kam 08.00-15.30; Jum 08.00-11.00 (disimpan sebagai Mo-Th 08:00-15:30; Fr 08:00-11:00). Kosong '
+    + 'berarti tidak dibatasi.',
+  'hours.time': '{h}.{m}',
+  'day.short.Mo': 'Sen',
+  'day.short.Tu': 'Sel',
+  'day.short.We': 'Rab',
+  'day.short.Th': 'Kam',
+  'day.short.Fr': 'Jum',
+  'day.short.Sa': 'Sab',
+  'day.short.Su': 'Min',
   'units.no_coordinates': 'tanpa koordinat',
   'units.without_coordinates': '{n} unit belum punya koordinat dan tidak tampil di peta: {names}',
   'units.empty': 'Belum ada unit. Tambahkan satu per satu atau impor dari CSV.',
@@ -124,7 +135,9 @@ export default {
   'import.step_file': '1. Pilih berkas',
   'import.step_preview': '2. Pratinjau',
   'import.columns_intro': 'Baris pertama berkas menyebut kolom-kolom berikut (urutan bebas):',
-  'import.format_hint': 'UTF-8, pemisah koma atau titik koma. Dengan titik koma, koordinat boleh memakai koma desimal. Unit yang sudah ada (kode wilayah, perangkat daerah dan nama unit sama) akan diperbarui.',
+  'import.format_hint':
+    'UTF-8, pemisah koma atau titik koma. Dengan titik koma, koordinat boleh memakai koma desimal. Unit yang sudah '
+    + 'ada (kode wilayah, perangkat daerah dan nama unit sama) akan diperbarui.',
   'import.file': 'Berkas CSV',
   'import.template': 'Unduh contoh CSV',
   'import.preview': 'Pratinjau',
@@ -180,7 +193,8 @@ export default {
   'users.reset_password_for': 'Atur ulang kata sandi {name}',
   'users.deactivate': 'Nonaktifkan',
   'users.reactivate': 'Aktifkan',
-  'users.deactivate_confirm': 'Nonaktifkan {name}? Semua sesinya diakhiri dan ia tidak dapat masuk lagi sampai diaktifkan kembali.',
+  'users.deactivate_confirm':
+    'Nonaktifkan {name}? Semua sesinya diakhiri dan ia tidak dapat masuk lagi sampai diaktifkan kembali.',
   'users.reactivate_confirm': 'Aktifkan kembali {name}?',
   'users.deactivated': '{name} dinonaktifkan.',
   'users.reactivated': '{name} diaktifkan kembali.',
@@ -188,7 +202,8 @@ export default {
   'users.saved': 'Perubahan {name} disimpan.',
   'users.password_reset': 'Kata sandi {name} diatur ulang.',
   'conflicts.title': 'Konflik kepentingan {name}',
-  'conflicts.intro': 'Petugas yang (atau keluarganya) bekerja di suatu unit atau perangkat daerah tidak akan pernah ditugaskan ke sana.',
+  'conflicts.intro':
+    'Petugas yang (atau keluarganya) bekerja di suatu unit atau perangkat daerah tidak akan pernah ditugaskan ke sana.',
   'conflicts.add': 'Catat konflik',
   'conflicts.target': 'Unit atau perangkat daerah',
   'conflicts.choose': '— pilih —',
@@ -199,9 +214,12 @@ export default {
   'conflicts.added': 'Konflik kepentingan {name} dicatat.',
 
   'instruments.title': 'Instrumen',
-  'instruments.subtitle': 'Daftar periksa berversi. Versi yang dipakai gelombang tidak pernah berubah; perubahan menjadi versi berikutnya.',
+  'instruments.subtitle':
+    'Daftar periksa berversi. Versi yang dipakai gelombang tidak pernah berubah; perubahan menjadi versi berikutnya.',
   'instruments.upload_title': 'Unggah versi baru',
-  'instruments.upload_hint': 'Dokumen instrumen JSON, atau XLSForm (.xlsx) seperti di ODK, KoboToolbox dan SurveyCTO. Baris yang tidak dapat dipetakan ditolak satu per satu.',
+  'instruments.upload_hint':
+    'Dokumen instrumen JSON, atau XLSForm (.xlsx) seperti di ODK, KoboToolbox dan SurveyCTO. Baris yang tidak '
+    + 'dapat dipetakan ditolak satu per satu.',
   'instruments.file': 'Berkas',
   'instruments.upload': 'Unggah',
   'instruments.stored': 'Instrumen {key} versi {version} tersimpan.',
@@ -217,7 +235,8 @@ export default {
   'instrument.dimensions': 'Dimensi',
   'instrument.hash': 'Sidik isi',
   'instrument.no_waves': 'belum dipakai',
-  'instrument.immutable': 'Versi ini dipakai gelombang dan tidak dapat diubah. Unggah versi berikutnya untuk perubahan.',
+  'instrument.immutable':
+    'Versi ini dipakai gelombang dan tidak dapat diubah. Unggah versi berikutnya untuk perubahan.',
   'instrument.show': 'Tampilkan',
   'instrument.mode.both': 'Berdampingan',
   'instrument.mode.id': 'Bahasa Indonesia',
@@ -270,7 +289,8 @@ export default {
   'waves.created': 'Gelombang dibuat: {name}.',
   'waves.need_instrument': 'Unggah instrumen lebih dahulu.',
   'waves.integrity': 'Pengaturan integritas',
-  'waves.integrity_hint': 'Batas yang dipakai server untuk menandai kunjungan. Nilai bawaan sudah sesuai untuk sebagian besar gelombang.',
+  'waves.integrity_hint':
+    'Batas yang dipakai server untuk menandai kunjungan. Nilai bawaan sudah sesuai untuk sebagian besar gelombang.',
   'wave.kind.external': 'Eksternal (penilai dari luar)',
   'wave.kind.internal': 'Internal (penilaian mandiri)',
   'wave.status.draft': 'draf',
@@ -286,7 +306,9 @@ export default {
   'wave.move_to.published': 'Terbitkan hasil',
   'wave.confirm.fieldwork': 'Mulai kerja lapangan untuk {name}? Petugas penilai akan melihat penugasannya di ponsel.',
   'wave.confirm.review': 'Akhiri kerja lapangan {name} dan mulai tinjauan?',
-  'wave.confirm.published': 'Terbitkan hasil {name}? Gelombang dibekukan dan skor serta zona terbuka untuk publik. Langkah ini tidak dapat dibatalkan.',
+  'wave.confirm.published':
+    'Terbitkan hasil {name}? Gelombang dibekukan dan skor serta zona terbuka untuk publik. Langkah ini tidak dapat '
+    + 'dibatalkan.',
   'wave.moved': 'Status gelombang kini: {status}.',
   'wave.unreviewed': '{n} kunjungan belum ditinjau saat diterbitkan.',
   'wave.built_on': 'Dasar gelombang',
@@ -296,11 +318,15 @@ export default {
   'wave.cutoff_label': 'Predikat',
   'wave.cutoff_zone': 'Zona',
   'wave.integrity_fixed': 'Pengaturan ini tidak dapat diubah lagi.',
-  'wave.editable_hint': 'Nama, periode dan pengaturan integritas dapat diubah sampai tinjauan dimulai; instrumen dan profil hanya saat draf.',
+  'wave.editable_hint':
+    'Nama, periode dan pengaturan integritas dapat diubah sampai tinjauan dimulai; instrumen dan profil hanya saat '
+    + 'draf.',
   'wave.edit': 'Ubah gelombang',
   'wave.saved': 'Perubahan {name} disimpan.',
   'wave.draft_only': 'Gelombang sudah dalam kerja lapangan: instrumen dan profil penilaiannya tidak dapat diubah lagi.',
-  'cutoffs.hint': 'Ubah nilai minimal bila batas yang diterbitkan perlu dikoreksi; koreksi hanya berlaku untuk gelombang ini. Batas terakhir tetap 0.',
+  'cutoffs.hint':
+    'Ubah nilai minimal bila batas yang diterbitkan perlu dikoreksi; koreksi hanya berlaku untuk gelombang ini. '
+    + 'Batas terakhir tetap 0.',
   'cutoffs.min_for': 'Nilai minimal untuk {label}',
   'wave.no_assignments_yet': 'Belum ada penugasan. Buat penugasan sebelum memulai kerja lapangan.',
   'zone.green': 'hijau',
@@ -320,7 +346,8 @@ export default {
   'integrity.late_sync_after_h': 'Sinkron terlambat setelah (jam)',
   'integrity.late_sync_after_h.hint': 'Kunjungan yang baru diterima selama ini setelah selesai ditandai.',
   'integrity.phash_max_distance': 'Jarak maksimal kemiripan foto',
-  'integrity.phash_max_distance.hint': 'Hash persepsi; makin kecil makin ketat dalam mengenali foto yang dipakai ulang.',
+  'integrity.phash_max_distance.hint':
+    'Hash persepsi; makin kecil makin ketat dalam mengenali foto yang dipakai ulang.',
 
   'assign.title': 'Penugasan',
   'assign.title_for': 'Penugasan — {name}',
@@ -336,7 +363,9 @@ export default {
   'assign.window': 'Jendela kunjungan',
   'assign.window_start': 'Jendela mulai',
   'assign.window_end': 'Jendela selesai',
-  'assign.window_hint': 'Waktu menurut zona waktu komputer ini.',
+  'assign.window_hint': 'Waktu setempat unit (WIB, WITA atau WIT).',
+  'draw.window_hint':
+    'Waktu setempat wilayah yang diundi (WIB, WITA atau WIT); bila wilayahnya berbeda zona, zona komputer ini.',
   'assign.warnings': '{n} peringatan',
   'assign.warning.unit.no_coordinates': 'Unit tanpa koordinat',
   'assign.warning.window.outside_period': 'Jendela di luar periode',
@@ -349,9 +378,12 @@ export default {
   'assign.delete': 'Hapus',
   'assign.delete_named': 'Hapus penugasan {unit} untuk {surveyor}',
   'assign.delete_title': 'Hapus penugasan',
-  'assign.delete_confirm': 'Hapus penugasan {unit} untuk {surveyor}? Penugasan yang sudah dikunjungi tidak dapat dihapus.',
+  'assign.delete_confirm':
+    'Hapus penugasan {unit} untuk {surveyor}? Penugasan yang sudah dikunjungi tidak dapat dihapus.',
   'assign.deleted': 'Penugasan {unit} dihapus.',
-  'draw.intro': 'Setiap unit diberikan kepada satu petugas, beban diseimbangkan, konflik kepentingan dihormati. Benih yang sama menghasilkan undian yang sama.',
+  'draw.intro':
+    'Setiap unit diberikan kepada satu petugas, beban diseimbangkan, konflik kepentingan dihormati. Benih yang '
+    + 'sama menghasilkan undian yang sama.',
   'draw.seed': 'Benih (seed)',
   'draw.seed_hint': 'Catat benih ini: siapa pun dapat mengulang dan memeriksa undiannya.',
   'draw.new_seed': 'Benih baru',
@@ -391,7 +423,8 @@ export default {
   'facts.geo.outside': 'Posisi terdekat {distance} dari unit (geofence {geofence}, akurasi {accuracy}).',
   'facts.geo.inaccurate': 'Akurasi posisi terbaik {accuracy} (batas {limit}).',
   'facts.photo.far.exif': 'Foto diambil {distance} dari unit (GPS di EXIF foto; geofence {geofence}).',
-  'facts.photo.far.phone': 'Foto diambil {distance} dari unit (posisi ponsel, akurasi {accuracy}; geofence {geofence}).',
+  'facts.photo.far.phone':
+    'Foto diambil {distance} dari unit (posisi ponsel, akurasi {accuracy}; geofence {geofence}).',
   'facts.photo.time.before': 'Foto diambil {at} ({source}), {gap} sebelum kunjungan dimulai (toleransi {tolerance}).',
   'facts.photo.time.after': 'Foto diambil {at} ({source}), {gap} sesudah kunjungan selesai (toleransi {tolerance}).',
   'facts.source.exif': 'EXIF',
@@ -400,7 +433,9 @@ export default {
   'facts.photo.reused.look_alike': 'Gambar hampir sama dengan foto pada kunjungan',
   'facts.photo.reused.distance': '(jarak hash perseptual {distance}, batas {limit})',
   'facts.photo.no_exif': 'Foto tidak membawa data EXIF: waktu dan posisinya hanya berasal dari ponsel.',
-  'facts.visit.too_fast': 'Kunjungan berlangsung {duration} untuk {count} indikator terjawab (diharapkan minimal {expected}, {per} detik per indikator).',
+  'facts.visit.too_fast':
+    'Kunjungan berlangsung {duration} untuk {count} indikator terjawab (diharapkan minimal {expected}, {per} detik '
+    + 'per indikator).',
   'facts.visit.outside_window.before_window': 'Dimulai {at}, sebelum jendela penugasan dibuka ({bound}).',
   'facts.visit.outside_window.after_window': 'Selesai {at}, sesudah jendela penugasan ditutup ({bound}).',
   'facts.visit.outside_window.closed': 'Dimulai {at} saat unit tutup (jam layanan {bound}).',
@@ -426,7 +461,8 @@ export default {
   'unit.min': 'menit',
 
   'review.title': 'Tinjauan kunjungan',
-  'review.subtitle': 'Kunjungan di wilayah Anda beserta tanda integritasnya. Buka satu kunjungan untuk memeriksa bukti dan memutuskan.',
+  'review.subtitle':
+    'Kunjungan di wilayah Anda beserta tanda integritasnya. Buka satu kunjungan untuk memeriksa bukti dan memutuskan.',
   'review.filters': 'Saringan antrean',
   'review.wave': 'Gelombang',
   'review.region': 'Wilayah',
@@ -482,7 +518,9 @@ export default {
   'review.unknown_indicator': 'indikator tidak dikenal',
   'review.photo_taken': 'Diambil {time}',
   'review.answers': 'Jawaban dan bukti',
-  'review.answers_hint': 'Klik foto untuk memperbesar (← → berpindah foto, + − memperbesar). Tulis komentar di samping jawaban yang perlu diperbaiki.',
+  'review.answers_hint':
+    'Klik foto untuk memperbesar (← → berpindah foto, + − memperbesar). Tulis komentar di samping jawaban yang '
+    + 'perlu diperbaiki.',
   'review.changed': 'berubah',
   'review.guidance': 'Petunjuk',
   'review.indicator_score': 'nilai {score}',
@@ -503,19 +541,32 @@ export default {
   'review.no_reviews': 'Belum pernah ditinjau.',
   'review.decision': 'Keputusan',
   'review.general_comment': 'Komentar umum',
-  'review.general_comment_placeholder': 'Komentar untuk petugas (wajib bila dikembalikan, kecuali ada komentar indikator)…',
+  'review.general_comment_placeholder':
+    'Komentar untuk petugas (wajib bila dikembalikan, kecuali ada komentar indikator)…',
   'review.indicator_comment_count': '+ {n} komentar indikator',
-  'review.decision_hint': 'Keputusan berlaku untuk revisi {revision} yang Anda lihat. Pintasan: a setujui, r kembalikan, x tolak (Esc keluar dari kotak komentar).',
+  'review.decision_hint':
+    'Keputusan berlaku untuk revisi {revision} yang Anda lihat. Pintasan: a setujui, r kembalikan, x tolak (Esc '
+    + 'keluar dari kotak komentar).',
   'review.decisions_frozen': 'Gelombang sudah terbit: keputusan dibekukan.',
   'review.no_decision_allowed': 'Kunjungan berstatus {status}; tidak ada keputusan yang dapat diambil.',
   'review.decision_not_allowed': '"{decision}" tidak dapat dipilih untuk kunjungan ini.',
-  'review.return_needs_comment': 'Untuk mengembalikan kunjungan, tulis minimal satu komentar — komentar umum atau pada indikator yang perlu diperbaiki. Belum ada yang dikirim.',
+  'review.return_needs_comment':
+    'Untuk mengembalikan kunjungan, tulis minimal satu komentar — komentar umum atau pada indikator yang perlu '
+    + 'diperbaiki. Belum ada yang dikirim.',
   'review.reject_title': 'Tolak kunjungan?',
-  'review.reject_confirm': 'Tolak kunjungan ke {unit}? Kunjungan yang ditolak tidak dinilai dan tidak dapat diperbaiki petugas.',
-  'review.conflict_generic': 'Kunjungan ini berubah sejak Anda membukanya. Muat ulang untuk melihat keadaannya sekarang; keputusan Anda belum disimpan.',
-  'review.conflict_published': 'Gelombang ini sudah terbit, sehingga keputusan dibekukan. Keputusan Anda tidak disimpan.',
-  'review.conflict_revision': 'Petugas mengirim revisi baru (rev. {now}) setelah Anda membuka rev. {seen}. Muat ulang dan periksa revisi baru; keputusan Anda tidak disimpan.',
-  'review.conflict_status': 'Peninjau lain sudah memutuskan kunjungan ini (kini: {status}). Muat ulang untuk melihatnya; keputusan Anda tidak disimpan.',
+  'review.reject_confirm':
+    'Tolak kunjungan ke {unit}? Kunjungan yang ditolak tidak dinilai dan tidak dapat diperbaiki petugas.',
+  'review.conflict_generic':
+    'Kunjungan ini berubah sejak Anda membukanya. Muat ulang untuk melihat keadaannya sekarang; keputusan Anda '
+    + 'belum disimpan.',
+  'review.conflict_published':
+    'Gelombang ini sudah terbit, sehingga keputusan dibekukan. Keputusan Anda tidak disimpan.',
+  'review.conflict_revision':
+    'Petugas mengirim revisi baru (rev. {now}) setelah Anda membuka rev. {seen}. Muat ulang dan periksa revisi '
+    + 'baru; keputusan Anda tidak disimpan.',
+  'review.conflict_status':
+    'Peninjau lain sudah memutuskan kunjungan ini (kini: {status}). Muat ulang untuk melihatnya; keputusan Anda '
+    + 'tidak disimpan.',
   'review.reload': 'Muat ulang kunjungan',
   'review.unanswered': 'tidak dijawab',
   'review.scale_value': '{value} dari 3',
@@ -582,9 +633,12 @@ export default {
   'public.intro': 'Hasil gelombang penilaian yang sudah diterbitkan.',
   'public.no_waves': 'Belum ada hasil yang diterbitkan.',
   'public.all_waves': 'Semua hasil terbit',
-  'public.method': 'Skor 0–100 dihitung dari kunjungan tanpa pemberitahuan yang disetujui supervisor; unit dirata-ratakan per perangkat daerah, perangkat daerah per wilayah.',
+  'public.method':
+    'Skor 0–100 dihitung dari kunjungan tanpa pemberitahuan yang disetujui supervisor; unit dirata-ratakan per '
+    + 'perangkat daerah, perangkat daerah per wilayah.',
   'public.not_published_title': 'Hasil belum diterbitkan',
-  'public.not_published': 'Gelombang ini belum diterbitkan atau tidak ada. Hasil tampil di sini setelah admin menerbitkannya.',
+  'public.not_published':
+    'Gelombang ini belum diterbitkan atau tidak ada. Hasil tampil di sini setelah admin menerbitkannya.',
   'public.see_published': 'Lihat hasil yang sudah terbit',
 
   'nav.comparison': 'Internal vs eksternal',
@@ -592,7 +646,8 @@ export default {
   'rankings.open': 'Peringkat',
   'rankings.title': 'Peringkat',
   'rankings.title_for': 'Peringkat — {wave}',
-  'rankings.ties_note': 'Nilai yang sama berbagi peringkat, ditulis "2="; peringkat berikutnya dilewati (1, 2=, 2=, 4).',
+  'rankings.ties_note':
+    'Nilai yang sama berbagi peringkat, ditulis "2="; peringkat berikutnya dilewati (1, 2=, 2=, 4).',
   'rankings.tied_title': 'Seri: nilainya sama dengan peserta lain',
   'rankings.rank': 'Peringkat',
   'rankings.name.units': 'Unit',

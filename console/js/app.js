@@ -70,23 +70,37 @@ function homePath() {
 function renderTopbar(activeNav) {
   const user = currentUser();
   const languageSwitch = h('div', { class: 'language-switch', role: 'group', 'aria-label': t('nav.language') },
+    // "ID" and "EN" on the buttons (the whole names as their accessible names): the bar holds every link at 1366 px.
     LANGUAGES.map((language) => h('button', {
       type: 'button', class: 'language-button', lang: language, 'aria-pressed': String(language === getLanguage()),
+      'aria-label': t(`language.${language}`), title: t(`language.${language}`),
       on: { click: () => setLanguage(language) },
-    }, t(`language.${language}`))));
+    }, language.toUpperCase())));
   const links = user ? NAV.filter((item) => !item.admin || isAdmin()).map((item) => h('a', {
     href: `#${item.path}`, class: ['nav-link', item.key === activeNav ? 'active' : null],
     'aria-current': item.key === activeNav ? 'page' : null,
   }, t(`nav.${item.key}`))) : [];
+  const nav = h('nav', { class: 'nav', 'aria-label': t('nav.label') }, links);
   mount(topbar,
     h('a', { class: 'brand', href: user ? `#${homePath()}` : '#/login' },
       h('span', { class: 'brand-name' }, 'Sidak'), h('span', { class: 'brand-sub' }, t('app.console'))),
-    h('nav', { class: 'nav', 'aria-label': t('nav.label') }, links),
+    nav,
     h('div', { class: 'topbar-end' },
       languageSwitch,
       user ? h('span', { class: 'whoami' }, h('span', { class: 'whoami-name' }, user.display_name),
         h('span', { class: 'role-badge' }, t(`role.${user.role}`))) : null,
-      user ? h('button', { type: 'button', class: 'link-button', on: { click: handleLogout } }, t('nav.logout')) : null));
+      user
+        ? h('button', { type: 'button', class: 'link-button', on: { click: handleLogout } }, t('nav.logout'))
+        : null));
+  revealActiveLink(nav);
+}
+
+/** On a phone the links scroll sideways in one row: bring the current page's link into view. */
+function revealActiveLink(nav) {
+  const active = nav.querySelector('.nav-link.active');
+  if (!active || nav.scrollWidth <= nav.clientWidth) return;
+  const offsetPx = active.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+  nav.scrollLeft += offsetPx - (nav.clientWidth - active.offsetWidth) / 2;
 }
 
 async function handleLogout() {

@@ -6,7 +6,9 @@ import { ApiError, getPublic } from './api.js';
 import { errorAlert, noticeAlert } from './components/alert.js';
 import { createMap } from './components/map.js';
 import { h, mount } from './dom.js';
-import { LANGUAGE_EVENT, LANGUAGES, formatDate, formatDateTime, getLanguage, loadLanguage, setLanguage, t } from './i18n.js';
+import {
+  LANGUAGE_EVENT, LANGUAGES, formatDate, formatDateTime, getLanguage, loadLanguage, setLanguage, t,
+} from './i18n.js';
 import { tabs } from './views/common.js';
 import { rankingFilters, rankingSections } from './views/rankings-tables.js';
 import {
@@ -69,7 +71,7 @@ async function renderWave(waveId) {
   try {
     results = indexResults(await publicGet(`waves/${encodeURIComponent(waveId)}/results`));
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 422 || error.status === 400)) notPublished();
+    if (error instanceof ApiError && [400, 404, 422].includes(error.status)) notPublished();
     else mount(main, h('h1', {}, t('public.title')), errorAlert(error));
     return;
   }
@@ -87,7 +89,8 @@ async function renderWave(waveId) {
       h('a', { class: 'back-link', href: '/console/public.html' }, `← ${t('public.all_waves')}`),
       h('h1', {}, wave.name),
       h('p', { class: 'page-subtitle' }, `${t(`profile.${wave.profile_key}`)} · ${formatDate(wave.period_start)} – `
-        + `${formatDate(wave.period_end)} · ${t('results.published_at', { when: formatDateTime(wave.published_at) })}`))),
+        + `${formatDate(wave.period_end)} · `
+        + t('results.published_at', { when: formatDateTime(wave.published_at) })))),
     h('div', { class: 'results-page public-results', dataset: { wave: wave.id, profile: profileKind } },
       h('p', { class: 'muted' }, t('public.method')),
       summaryFigures(results, profileKind),
@@ -98,7 +101,7 @@ async function renderWave(waveId) {
         h('section', { class: 'panel' }, h('h2', {}, t('results.map_title')), mapHost, mapLegend(profileKind))),
       rankingsHost));
   showRankings(rankingsHost, wave.id, {});
-  map = await createMap(mapHost, { points: unitPoints(results.units, profileKind) });
+  map = await createMap(mapHost, { points: unitPoints(results.units) });
 }
 
 /** The wave's rankings (units and agencies only, no visits), asked again of the server when a filter changes. */

@@ -4,7 +4,10 @@
 export function parseHash(hash) {
   const raw = (hash || '').replace(/^#/, '') || '/';
   const [path, queryString = ''] = raw.split('?');
-  return { path: path.startsWith('/') ? path : `/${path}`, query: Object.fromEntries(new URLSearchParams(queryString)) };
+  return {
+    path: path.startsWith('/') ? path : `/${path}`,
+    query: Object.fromEntries(new URLSearchParams(queryString)),
+  };
 }
 
 function compile(pattern) {

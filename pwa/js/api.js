@@ -1,4 +1,4 @@
-// The only module that calls fetch. It speaks the sync contract of DESIGN.md and turns every failure into one of
+// The only module that calls fetch. It speaks the sync contract of docs/contract.md and turns every failure into one of
 // two errors: NetworkError (no answer worth reading: offline, timeout, a proxy's HTML page) or ProblemError
 // (the server answered with an RFC 9457 problem; switch on `code`).
 

@@ -1,7 +1,7 @@
 // Boots the phone app: language, session, service worker, outbox, and a small hash router over the views.
 
 import * as db from './db.js';
-import { h, replaceChildren } from './dom.js';
+import { h, replaceChildren } from '../shared/dom.js';
 import { PositionTracker } from './geo.js';
 import { getLanguage, setLanguage, t } from './i18n.js';
 import { BACKGROUND_SYNC_TAG, Outbox } from './outbox.js';
@@ -67,15 +67,14 @@ function parseRoute() {
   return { name, param: decodeURIComponent(param) };
 }
 
+const VIEWS = { '': assignmentsView, login: loginView, visit: captureView, settings: settingsView };
+const viewFor = (name) => VIEWS[name] || assignmentsView;
+
 async function route() {
-  let { name, param } = parseRoute();
-  if (!session.user && name !== 'login' && name !== 'settings') {
-    name = 'login';
-    if (location.hash !== '#/login') history.replaceState(null, '', '#/login');
-  }
-  const view = { '': assignmentsView, login: loginView, visit: captureView, settings: settingsView }[name]
-    || assignmentsView;
-  await mount(view, param, `${name}/${param}`);
+  const { name: asked, param } = parseRoute();
+  const name = session.user || asked === 'login' || asked === 'settings' ? asked : 'login';
+  if (name !== asked && location.hash !== '#/login') history.replaceState(null, '', '#/login');
+  await mount(viewFor(name), param, `${name}/${param}`);
 }
 
 async function mount(view, param, routeKey) {
@@ -101,9 +100,7 @@ async function mount(view, param, routeKey) {
 function rerender() {
   const { name, param } = parseRoute();
   if (currentRoute === null) return route();
-  const view = { '': assignmentsView, login: loginView, visit: captureView, settings: settingsView }[name]
-    || assignmentsView;
-  return mount(view, param, currentRoute);
+  return mount(viewFor(name), param, currentRoute);
 }
 
 // ---- header ---------------------------------------------------------------------------------------------------
@@ -137,13 +134,15 @@ function renderBanners() {
   if (bannerState.update) {
     items.push(h('div', { class: 'banner banner-info', 'data-testid': 'update-banner', role: 'status' },
       h('p', {}, t('update.ready')),
-      h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'update-reload', on: { click: applyUpdate } },
-        t('update.reload'))));
+      h('button', {
+        type: 'button', class: 'btn btn-primary', 'data-testid': 'update-reload', on: { click: applyUpdate },
+      }, t('update.reload'))));
   }
   if (bannerState.reload) {
     items.push(h('div', { class: 'banner banner-info', role: 'status' },
       h('p', {}, t('update.reload_needed')),
-      h('button', { type: 'button', class: 'btn btn-primary', on: { click: () => location.reload() } }, t('update.reload'))));
+      h('button', { type: 'button', class: 'btn btn-primary', on: { click: () => location.reload() } },
+        t('update.reload'))));
   }
   if (bannerState.signin && !(currentRoute || '').startsWith('login')) {
     items.push(h('div', { class: 'banner banner-warn', 'data-testid': 'signin-banner', role: 'status' },
@@ -208,7 +207,9 @@ async function registerServiceWorker() {
   });
   const checkForUpdate = () => { if (navigator.onLine) registration.update().catch(() => {}); };
   window.addEventListener('online', checkForUpdate);
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') checkForUpdate(); });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') checkForUpdate();
+  });
 }
 
 // ---- session and outbox wiring --------------------------------------------------------------------------------
@@ -264,16 +265,22 @@ document.addEventListener('visibilitychange', () => {
 });
 window.addEventListener('pagehide', () => { ctx.flush().catch(() => {}); });
 
+/** Replaces the screen with a message the surveyor cannot work past (`fatal`, `insecure`). */
+function showStop(kind) {
+  replaceChildren(main, h('div', { class: 'card', role: 'alert' }, h('h2', {}, t(`${kind}.title`)),
+    h('p', {}, t(`${kind}.body`))));
+}
+
 function showFatal(error) {
   console.error(error);
-  replaceChildren(main, h('div', { class: 'card', role: 'alert' }, h('h2', {}, t('fatal.title')), h('p', {}, t('fatal.body'))));
+  showStop('fatal');
 }
 
 async function boot() {
   setLanguage((await db.getMeta('lang')) || 'id');
   renderHeaderTexts();
   if (!(globalThis.crypto && crypto.subtle)) {
-    replaceChildren(main, h('div', { class: 'card', role: 'alert' }, h('h2', {}, t('insecure.title')), h('p', {}, t('insecure.body'))));
+    showStop('insecure');
     return;
   }
   await session.load();

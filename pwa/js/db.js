@@ -45,7 +45,9 @@ function open() {
     const request = indexedDB.open(DB_NAME, DB_VERSION);
     request.onupgradeneeded = (event) => {
       const db = request.result;
-      for (let version = event.oldVersion; version < DB_VERSION; version += 1) MIGRATIONS[version](db, request.transaction);
+      for (let version = event.oldVersion; version < DB_VERSION; version += 1) {
+        MIGRATIONS[version](db, request.transaction);
+      }
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -142,7 +144,8 @@ export function replaceAssignments(userId, assignments) {
 }
 
 export function listAssignments(userId) {
-  return transact(['assignments'], 'readonly', ({ assignments }) => settle(assignments.index('by_user').getAll(userId)));
+  return transact(['assignments'], 'readonly',
+    ({ assignments }) => settle(assignments.index('by_user').getAll(userId)));
 }
 
 export function getAssignment(id) {
@@ -175,13 +178,17 @@ export function listVisits(userId) {
   return transact(['visits'], 'readonly', ({ visits }) => settle(visits.index('by_user').getAll(userId)));
 }
 
-/** Reads, changes (`mutate(visit)` edits in place) and writes one visit atomically; resolves with the new visit. */
-export function updateVisit(id, mutate) {
+/**
+ * Reads, changes and writes one visit atomically; resolves with the visit as written. `change(visit)` edits the
+ * record in place or returns the new record (the pure changes of visit.js); returning null leaves it as it was.
+ */
+export function updateVisit(id, change) {
   return transact(['visits'], 'readwrite', async ({ visits }) => {
-    const visit = await settle(visits.get(id));
-    if (!visit) throw new Error(`no visit ${id}`);
-    mutate(visit);
-    visit.updated_at = new Date().toISOString();
+    const stored = await settle(visits.get(id));
+    if (!stored) throw new Error(`no visit ${id}`);
+    const changed = change(stored);
+    if (changed === null) return stored;
+    const visit = { ...(changed || stored), updated_at: new Date().toISOString() };
     await settle(visits.put(visit));
     return visit;
   });

@@ -99,7 +99,9 @@ export function exifSegment(facts) {
     ascii(TAG.GPSLongitudeRef, facts.lon >= 0 ? 'E' : 'W'),
     rationals(TAG.GPSLongitude, degreesToRationals(facts.lon)),
   ] : null;
-  if (gps && Number.isFinite(facts.hpe_m)) gps.push(rationals(TAG.GPSHPositioningError, [[Math.round(facts.hpe_m * 100), 100]]));
+  if (gps && Number.isFinite(facts.hpe_m)) {
+    gps.push(rationals(TAG.GPSHPositioningError, [[Math.round(facts.hpe_m * 100), 100]]));
+  }
 
   // Pointer entries need the offsets of the IFDs they point to; their sizes do not depend on the values.
   ifd0.push(long(TAG.ExifIFD, 0));

@@ -1,15 +1,14 @@
 // The outbox: sends finished visits, one at a time, the document first and then only the photos the receipt says
 // are missing (a retry starts from the last receipt of the same revision); drops a local photo Blob only once a
-// receipt shows the server holds it. Knows nothing of the DOM:
-// views listen to its events.
+// receipt shows the server holds it. Knows nothing of the DOM: views listen to its events.
 //
 // Events: 'status' {state, next_attempt_at, last_sync_at, detail} — state ∈ idle | running | offline | retrying |
 //         signin | error;  'visit' {visit_id, state, photos_done, photos_total};  'pulled' {assignments, returned}.
 //
 // Runs on start, on `online`, on a backoff timer (1 s doubling, capped at 5 min, reset by any success) and on
-// kick('manual'); in the service worker, once per background sync (sendOnce). A network failure or a busy server waits for the timer; 401 that a refresh cannot cure waits for
-// the password; 403/404/409/413/415/422 mark the visit refused with the server's reason and are not retried until
-// the surveyor asks.
+// kick('manual'); in the service worker, once per background sync (sendOnce). A network failure or a busy server
+// waits for the timer; 401 that a refresh cannot cure waits for the password; 403/404/409/413/415/422 mark the visit
+// refused with the server's reason and are not retried until the surveyor asks.
 
 import * as api from './api.js';
 import * as db from './db.js';
@@ -49,15 +48,25 @@ function isWaitable(error) {
 
 export class Outbox extends EventTarget {
   #session;
+  #server;
+  #store;
+  #pull;
   #running = false;
   #again = false;
   #timer = null;
   #failures = 0;
   #status = { state: 'idle', next_attempt_at: null, last_sync_at: null, detail: null };
 
-  constructor({ session }) {
+  /**
+   * `server`, `store` and `pull` are the modules it works through (api.js, db.js, pull.js's pullAll); a test passes
+   * fakes of them.
+   */
+  constructor({ session, server = api, store = db, pull = pullAll }) {
     super();
     this.#session = session;
+    this.#server = server;
+    this.#store = store;
+    this.#pull = pull;
   }
 
   get status() {
@@ -65,7 +74,7 @@ export class Outbox extends EventTarget {
   }
 
   async start() {
-    this.#status.last_sync_at = (await db.getMeta('last_sync_at')) || null;
+    this.#status.last_sync_at = (await this.#store.getMeta('last_sync_at')) || null;
     globalThis.addEventListener('online', () => this.kick('online'));
     globalThis.addEventListener('offline', () => this.#setStatus({ state: 'offline', next_attempt_at: null }));
     this.kick('start');
@@ -98,10 +107,10 @@ export class Outbox extends EventTarget {
 
   /** The surveyor asks to send a refused visit again as it is. */
   async retry(visitId) {
-    await db.updateVisit(visitId, (visit) => {
+    await this.#store.updateVisit(visitId, (visit) => {
       if (visit.state === STATE.refused) visit.state = STATE.waiting;
     });
-    this.#emitVisit(await db.getVisit(visitId));
+    this.#emitVisit(await this.#store.getVisit(visitId));
     this.kick('manual');
   }
 
@@ -145,11 +154,11 @@ export class Outbox extends EventTarget {
         tried.add(visit.id);
         await this.#send(visit);
       }
-      const pulled = await pullAll(this.#session);
+      const pulled = await this.#pull(this.#session);
       this.dispatchEvent(new CustomEvent('pulled', { detail: pulled }));
       this.#failures = 0;
       const now = new Date().toISOString();
-      await db.setMeta('last_sync_at', now);
+      await this.#store.setMeta('last_sync_at', now);
       this.#setStatus({ state: 'idle', last_sync_at: now, detail: null });
     } catch (error) {
       if (error instanceof SignInRequired) return this.#needSignIn();
@@ -162,7 +171,7 @@ export class Outbox extends EventTarget {
   }
 
   async #nextVisit(userId, tried) {
-    const visits = await db.listVisits(userId);
+    const visits = await this.#store.listVisits(userId);
     const queued = visits
       .filter((visit) => (visit.state === STATE.waiting || visit.state === STATE.uploading) && !tried.has(visit.id))
       .sort((a, b) => (a.finished_at || '').localeCompare(b.finished_at || ''));
@@ -175,7 +184,7 @@ export class Outbox extends EventTarget {
     } catch (error) {
       if (error instanceof VisitRefused) return this.#refuse(visit.id, error.problem);
       if (error instanceof api.ProblemError && !error.isTransient) return this.#refuse(visit.id, problemOf(error));
-      const waiting = await db.updateVisit(visit.id, (stored) => {
+      const waiting = await this.#store.updateVisit(visit.id, (stored) => {
         if (stored.state === STATE.uploading) stored.state = STATE.waiting;
         stored.sync.last_error = { kind: error instanceof SignInRequired ? 'signin' : 'network' };
       });
@@ -186,13 +195,13 @@ export class Outbox extends EventTarget {
   }
 
   async #upload(visit) {
-    const instrument = await db.getInstrument(visit.instrument.key, visit.instrument.version);
+    const instrument = await this.#store.getInstrument(visit.instrument.key, visit.instrument.version);
     if (!instrument) throw new VisitRefused({ code: 'local.instrument_missing', detail: null });
-    const photos = await db.listPhotos(visit.id);
+    const photos = await this.#store.listPhotos(visit.id);
     const document = visitDocument(visit, photos, instrument);
     const unsentIds = photos.filter((photo) => !photo.stored_at).map((photo) => photo.id);
 
-    this.#emitVisit(await db.updateVisit(visit.id, (stored) => {
+    this.#emitVisit(await this.#store.updateVisit(visit.id, (stored) => {
       stored.state = STATE.uploading;
       stored.sync.photos_total = unsentIds.length;
       stored.sync.photos_done = 0;
@@ -203,7 +212,7 @@ export class Outbox extends EventTarget {
     // (on a flaky link, resending the whole document before every photo would multiply the traffic).
     let receipt = visit.sync.receipt && visit.sync.receipt.revision === visit.revision ? visit.sync.receipt : null;
     if (!receipt) {
-      ({ receipt } = await this.#session.call((token) => api.putVisit(token, visit.id, document)));
+      ({ receipt } = await this.#session.call((token) => this.#server.putVisit(token, visit.id, document)));
       await this.#applyReceipt(visit.id, receipt, unsentIds);
     }
     const sent = new Set();
@@ -213,14 +222,15 @@ export class Outbox extends EventTarget {
       const photoId = missing.find((id) => !sent.has(id));
       if (!photoId) throw new VisitRefused({ code: 'local.photo_not_accepted', detail: null, errors: missing });
       sent.add(photoId);
-      const photo = await db.getPhoto(photoId);
+      const photo = await this.#store.getPhoto(photoId);
       if (!photo || !photo.blob) throw new VisitRefused({ code: 'local.photo_lost', detail: null, errors: [photoId] });
-      receipt = await this.#session.call((token) => api.putPhoto(token, visit.id, photoId, photo.blob, photo.content_type));
+      receipt = await this.#session.call(
+        (token) => this.#server.putPhoto(token, visit.id, photoId, photo.blob, photo.content_type));
       this.#failures = 0; // progress on a flaky link: the next failure waits the shortest time again
       await this.#applyReceipt(visit.id, receipt, unsentIds);
     }
 
-    const done = await db.updateVisit(visit.id, (stored) => {
+    const done = await this.#store.updateVisit(visit.id, (stored) => {
       stored.state = receipt.status === 'returned' ? STATE.returned : STATE.synced;
       if (receipt.status === 'returned') stored.review_revision = receipt.revision;
       stored.sync.server_status = receipt.status;
@@ -231,7 +241,7 @@ export class Outbox extends EventTarget {
 
   async #applyReceipt(visitId, receipt, unsentIds) {
     const missing = new Set(receipt.missing_photos.map(String));
-    const visit = await db.applyReceipt(visitId, receipt, (stored) => {
+    const visit = await this.#store.applyReceipt(visitId, receipt, (stored) => {
       stored.sync.receipt = receipt;
       stored.sync.server_status = receipt.status;
       stored.sync.photos_done = unsentIds.filter((id) => !missing.has(id)).length;
@@ -240,7 +250,7 @@ export class Outbox extends EventTarget {
   }
 
   async #refuse(visitId, problem) {
-    const visit = await db.updateVisit(visitId, (stored) => {
+    const visit = await this.#store.updateVisit(visitId, (stored) => {
       stored.state = STATE.refused;
       stored.sync.last_error = { kind: 'refused', ...problem };
     });

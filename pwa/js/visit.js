@@ -1,5 +1,9 @@
 // What a visit needs and what it sends: relevance, completeness, progress and the visit document of the sync
-// contract. Pure functions on plain values (the visit record, its photo records, the instrument document).
+// contract, and every change the capture screen makes to a visit (an answer, a position, a photo, finishing). Pure
+// functions on plain values (the visit record, its photo records, the instrument document): a change returns a new
+// record and leaves its argument as it was; the caller writes it (db.js) and draws it.
+
+import { distance_m, isValidLatLon } from './util.js';
 
 /** Local visit states; the outbox moves finished visits along them. */
 export const STATE = Object.freeze({
@@ -47,9 +51,28 @@ export function missingItems(visit, photos, instrument) {
     if (!isRelevant(indicator, visit.answers)) continue;
     const answer = visit.answers[indicator.id];
     if (indicator.required && !hasValue(answer)) missing.push({ indicator: indicator.id, kind: 'answer' });
-    if (needsPhoto(indicator, answer) && !photoCount[indicator.id]) missing.push({ indicator: indicator.id, kind: 'photo' });
+    if (needsPhoto(indicator, answer) && !photoCount[indicator.id]) {
+      missing.push({ indicator: indicator.id, kind: 'photo' });
+    }
   }
   return missing;
+}
+
+/**
+ * The missing items of `missingItems` by dimension, in instrument order, dimensions with nothing missing left out:
+ * `[{dimension, indicators: [{indicator, kinds: ['answer', 'photo']}]}]` (an indicator once, with all it lacks).
+ */
+export function missingByDimension(missing, instrument) {
+  const kindsOf = new Map();
+  for (const item of missing) kindsOf.set(item.indicator, [...(kindsOf.get(item.indicator) || []), item.kind]);
+  const groups = [];
+  for (const dimension of instrument.dimensions) {
+    const indicators = dimension.indicators
+      .filter((indicator) => kindsOf.has(indicator.id))
+      .map((indicator) => ({ indicator, kinds: kindsOf.get(indicator.id) }));
+    if (indicators.length) groups.push({ dimension, indicators });
+  }
+  return groups;
 }
 
 export function countPhotosByIndicator(photos) {
@@ -211,6 +234,128 @@ function stripReview(item) {
     id: item.id, revision: item.revision, status: item.status,
     missing_photos: item.missing_photos || [], flags: item.flags || [],
   };
+}
+
+// ---- changes the capture screen makes ------------------------------------------------------------------------
+
+/** True while the surveyor may change the visit: being captured, or returned for correction. */
+export function isEditable(visit) {
+  return visit.state === STATE.draft || visit.state === STATE.returned;
+}
+
+/**
+ * The visit with one indicator's answer changed by `change` (`value`, `not_applicable`, `note`; a `value` of
+ * undefined clears it). `answered_at` records when the answer itself last changed, not its note.
+ */
+export function withAnswer(visit, indicatorId, change, at) {
+  const answer = { ...visit.answers[indicatorId], ...change };
+  if ('value' in change || 'not_applicable' in change) answer.answered_at = at;
+  if (answer.value === undefined) delete answer.value;
+  return { ...visit, answers: { ...visit.answers, [indicatorId]: answer } };
+}
+
+/** The visit with a position sample added when it is worth keeping (`shouldKeepPosition`), else the same visit. */
+export function withPosition(visit, sample) {
+  if (!shouldKeepPosition(visit.positions, sample)) return visit;
+  return { ...visit, positions: [...visit.positions, sample] };
+}
+
+/**
+ * The record of a photo just taken for an indicator: what photo.js prepared, and where the phone was (`position`,
+ * null when unknown). A photo taken while correcting belongs to the revision being made.
+ */
+export function newPhoto({ id, visit, indicatorId, prepared, position, at }) {
+  return {
+    id,
+    visit_id: visit.id,
+    indicator: indicatorId,
+    blob: prepared.blob,
+    thumb: prepared.thumb,
+    sha256: prepared.sha256,
+    size: prepared.size,
+    content_type: prepared.content_type,
+    taken_at: prepared.taken_at,
+    lat: position ? position.lat : null,
+    lon: position ? position.lon : null,
+    accuracy_m: position ? position.accuracy_m : null,
+    exif: prepared.exif,
+    exif_taken_at: prepared.exif_taken_at,
+    width: prepared.width,
+    height: prepared.height,
+    created_at: at,
+    stored_at: null,
+    added_in_revision: visit.revision + (visit.state === STATE.returned ? 1 : 0),
+  };
+}
+
+const PHOTO_TIME_TOLERANCE_MS = 15 * 60_000;
+const PHOTO_PLACE_TOLERANCE_M = 100;
+
+/**
+ * What the surveyor should know about a photo just prepared, as the reviewer will see it: `{kind: 'time', at}` when
+ * the camera's own time is outside the visit (15 min either way), `{kind: 'place', distance_m}` when the camera's
+ * own position is well outside the unit's geofence.
+ */
+export function photoWarnings(prepared, visit, unit, now_ms) {
+  const warnings = [];
+  if (prepared.exif_taken_at) {
+    const taken_ms = Date.parse(prepared.exif_taken_at);
+    const from_ms = Date.parse(visit.started_at) - PHOTO_TIME_TOLERANCE_MS;
+    if (taken_ms < from_ms || taken_ms > now_ms + PHOTO_TIME_TOLERANCE_MS) {
+      warnings.push({ kind: 'time', at: prepared.exif_taken_at });
+    }
+  }
+  const { lat, lon } = prepared.exif || {};
+  if (isValidLatLon(lat, lon) && isValidLatLon(unit.lat, unit.lon)) {
+    const far_m = distance_m({ lat, lon }, unit);
+    if (far_m > (unit.geofence_m || 0) + PHOTO_PLACE_TOLERANCE_M) warnings.push({ kind: 'place', distance_m: far_m });
+  }
+  return warnings;
+}
+
+/**
+ * The visit finished and queued for the outbox: a draft with its finishing time, a correction as the revision after
+ * the returned one. Null when the visit is in no state to finish (already finished elsewhere, e.g. another tab).
+ */
+export function finishedVisit(visit, at) {
+  const queued = { ...visit, state: STATE.waiting, sync: { ...visit.sync, last_error: null, photos_done: 0 } };
+  if (visit.state === STATE.draft) return { ...queued, finished_at: at };
+  if (visit.state === STATE.returned) return { ...queued, revision: (visit.review_revision || visit.revision) + 1 };
+  return null;
+}
+
+/** The editable state a refused visit can go back to, or null when only "send again" makes sense. */
+export function editStateAfterRefusal(visit) {
+  if (visit.state !== STATE.refused) return null;
+  if (!visit.sync.receipt) return STATE.draft; // the server never accepted this document
+  if (visit.review_revision && visit.revision > visit.review_revision) return STATE.returned;
+  return null;
+}
+
+/** A refused visit open for changes again (`editStateAfterRefusal`), or null when it cannot be. */
+export function reopenedVisit(visit) {
+  const state = editStateAfterRefusal(visit);
+  if (state === STATE.draft) return { ...visit, state, finished_at: null, sync: { ...visit.sync, last_error: null } };
+  if (state === STATE.returned) {
+    return { ...visit, state, revision: visit.review_revision, sync: { ...visit.sync, last_error: null } };
+  }
+  return null;
+}
+
+/**
+ * What of the surveyor's work the server does not hold yet, counted one way for every screen: `queued` (finished,
+ * sent by the outbox by itself), `drafts` (not finished), `refused` (the server refused them; the surveyor must act)
+ * and `returned` (sent back for correction, not corrected yet); `total` is their sum.
+ */
+export function unsentWork(visits) {
+  const count = (...states) => visits.filter((visit) => states.includes(visit.state)).length;
+  const work = {
+    queued: count(STATE.waiting, STATE.uploading),
+    drafts: count(STATE.draft),
+    refused: count(STATE.refused),
+    returned: count(STATE.returned),
+  };
+  return { ...work, total: work.queued + work.drafts + work.refused + work.returned };
 }
 
 /** Keeps a position sample when it is the first, 10 s after the last kept one, or clearly more accurate. */

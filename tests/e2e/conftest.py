@@ -5,8 +5,9 @@ Chromium the tests are skipped with the reason printed.
 Fixtures shared by the console's and the phone app's browser tests:
   live_server  — the running server: base_url, data_dir, logins {username: password}
   browser      — one headless Chromium for the session
-  new_page     — a factory for pages that record console errors, page errors and CSP violations, and that cannot
-                 reach anything but the live server (map tiles and the like fail, as on a closed network)
+  new_page     — a factory for pages (in Asia/Jakarta unless told another timezone_id) that record console errors,
+                 page errors and CSP violations, and that cannot reach anything but the live server (map tiles and
+                 the like fail, as on a closed network)
   screenshot   — save a PNG into artifacts/screenshots/<folder>/ (git-ignored) and return its path
 and, for suites that need a server of their own (the phone app's stops and restarts one): run_demo, ServerProcess.
 """
@@ -193,9 +194,11 @@ def _is_problem(message: Any) -> bool:
 def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., tuple[Any, PageProblems]]]:
     contexts = []
 
-    def open_page(width: int = 1366, height: int = 768, locale: str = "id-ID") -> tuple[Any, PageProblems]:
+    def open_page(
+        width: int = 1366, height: int = 768, locale: str = "id-ID", timezone_id: str = "Asia/Jakarta"
+    ) -> tuple[Any, PageProblems]:
         context = browser.new_context(
-            viewport={"width": width, "height": height}, locale=locale, timezone_id="Asia/Jakarta"
+            viewport={"width": width, "height": height}, locale=locale, timezone_id=timezone_id
         )
         contexts.append(context)
         # Only the live server is reachable: map tiles and any other outside request fail at once.

@@ -1,6 +1,6 @@
 """Reliability tests run against the real server: `sidak serve --workers 2` in a subprocess over a data dir filled by
 `sidak demo`, on SQLite — or, when SIDAK_TEST_DATABASE_URL names a PostgreSQL server, on a scratch database of its
-own there. Short in CI; SIDAK_RELIABILITY_FULL=1 runs them long (the README's Reliability figures).
+own there. Short in CI; SIDAK_RELIABILITY_FULL=1 runs them long (docs/operations.md, "Reliability").
 
 Fixtures:
   field        — the server the sync tests share (faults, disconnects, the photo fuzz), with surveyors to spare

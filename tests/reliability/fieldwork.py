@@ -41,7 +41,7 @@ ANSWER_SAMPLES: dict[str, list[Any]] = {
 
 
 def is_full_mode() -> bool:
-    """SIDAK_RELIABILITY_FULL=1: the long runs whose figures go in the README; otherwise the short CI runs."""
+    """SIDAK_RELIABILITY_FULL=1: the long runs whose figures go in docs/operations.md; otherwise the short CI runs."""
     return os.environ.get("SIDAK_RELIABILITY_FULL") == "1"
 
 

@@ -3,7 +3,7 @@ a phone that vanishes halfway through a photo. Phones retry as the app's outbox 
 afterwards nothing a phone was told is stored may be missing, nothing may be stored twice, every stored photo's bytes
 must hash to its sha256, and no temporary file may outlive the process that wrote it.
 
-CI runs a few faults; SIDAK_RELIABILITY_FULL=1 runs many (the README's figures).
+CI runs a few faults; SIDAK_RELIABILITY_FULL=1 runs many (docs/operations.md's figures).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The default instrument ``ombudsman-kepatuhan`` v1 against the draft checklist it comes from.
 
-REFERENCE is section 4 of shared/reference/compliance-methods.md as a table (id, type, weight, photo): the
+REFERENCE is the draft checklist (docs/contract.md, "The default instrument") as a table (id, type, weight, photo): the
 instrument must say the same thing, whatever wording its texts use.
 """
 

@@ -20,3 +20,19 @@ def test_the_shell_runs_as_a_classic_worker_too():
     # Browsers without module service workers register sw-shell.js alone: an import or export would stop it.
     source = (PWA / "sw-shell.js").read_text()
     assert not re.search(r"^\s*(import|export)\b", source, re.MULTILINE)
+
+
+def test_the_shell_precaches_every_file_the_app_loads():
+    # A file missing here is missing on a cold start without signal, and the app would not open.
+    source = (PWA / "sw-shell.js").read_text()
+    shell = set(re.findall(r"^  '([^']+)',$", source, re.MULTILINE))
+    shared = PWA.parent / "web" / "shared"
+    loaded = {
+        path.relative_to(PWA).as_posix()
+        for folder in ("js", "css", "icons", "vendor")
+        for path in (PWA / folder).rglob("*")
+        if path.is_file() and path.suffix in {".js", ".css", ".png"}
+    }
+    loaded |= {f"shared/{path.relative_to(shared).as_posix()}" for path in shared.rglob("*.js")}
+    assert sorted(loaded - shell) == []
+    assert sorted(shell - loaded - {"./", "manifest.webmanifest"}) == []

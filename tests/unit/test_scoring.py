@@ -1,4 +1,4 @@
-"""Scoring a visit against an instrument (DESIGN.md, "Scoring"), on small instruments built here."""
+"""Scoring a visit against an instrument (docs/contract.md, "Scoring"), on small instruments built here."""
 
 from __future__ import annotations
 

@@ -23,6 +23,6 @@ export function openDialog({ title, content, wide = false, onClose }) {
 
 /** A cancel button that closes the dialog it is in. */
 export function cancelButton(label = t('form.cancel')) {
-  return h('button', { type: 'button', class: 'secondary', on: { click: (event) => event.target.closest('dialog')?.close() } },
-    label);
+  const close = (event) => event.target.closest('dialog')?.close();
+  return h('button', { type: 'button', class: 'secondary', on: { click: close } }, label);
 }

@@ -90,7 +90,8 @@ export function createForm({ fields, submitLabel, onSubmit, onSuccess, aliases =
     const error = h('p', { class: 'field-error', id: errorId, hidden: true });
     const label = field.type === 'checkbox'
       ? h('label', { class: 'checkbox-label', for: id }, input, ' ', field.label)
-      : h(field.type === 'checkboxes' ? 'span' : 'label', { class: 'field-label', for: field.type === 'checkboxes' ? null : id },
+      : h(field.type === 'checkboxes' ? 'span' : 'label',
+        { class: 'field-label', for: field.type === 'checkboxes' ? null : id },
         field.label, field.required ? h('span', { class: 'required-mark', 'aria-hidden': 'true' }, ' *') : null);
     const row = h('div', { class: ['field', `field-${field.type || 'text'}`, field.wide ? 'field-wide' : null],
       dataset: { field: field.name } },
@@ -137,7 +138,8 @@ export function createForm({ fields, submitLabel, onSubmit, onSuccess, aliases =
       first ??= input;
     }
     const allPlaced = placed.length > 0 && placed.length === problems.length;
-    alertHost.replaceChildren(errorAlert(apiError, { omitErrors: placed, detail: allPlaced ? t('form.fix_marked') : null }));
+    alertHost.replaceChildren(
+      errorAlert(apiError, { omitErrors: placed, detail: allPlaced ? t('form.fix_marked') : null }));
     (first || alertHost).focus?.();
   }
 

@@ -27,7 +27,8 @@ export function openLightbox(items, start, loader) {
   }, text);
   const previous = toolButton(t('lightbox.previous'), '←', () => show(index - 1), { dataset: { action: 'previous' } });
   const next = toolButton(t('lightbox.next'), '→', () => show(index + 1), { dataset: { action: 'next' } });
-  const zoomOut = toolButton(t('lightbox.zoom_out'), '−', () => zoomTo(zoomStep - 1), { dataset: { action: 'zoom-out' } });
+  const zoomOut = toolButton(t('lightbox.zoom_out'), '−', () => zoomTo(zoomStep - 1),
+    { dataset: { action: 'zoom-out' } });
   const zoomIn = toolButton(t('lightbox.zoom_in'), '+', () => zoomTo(zoomStep + 1), { dataset: { action: 'zoom-in' } });
   const fit = toolButton(t('lightbox.fit'), '⤢', () => zoomTo(0), { dataset: { action: 'fit' } });
   const original = h('button', { type: 'button', class: 'lightbox-tool lightbox-original',

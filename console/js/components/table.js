@@ -90,7 +90,8 @@ export function createTable({ columns, rows = [], caption, empty, rowKey = (row)
       column.cell ? column.cell(row) : formatCell(valueOf(column, row)))))));
     if (!shown.length) {
       tbody.append(h('tr', { class: 'empty-row' },
-        h('td', { colspan: String(columns.length) }, allRows.length ? t('table.no_match') : (empty || t('table.empty')))));
+        h('td', { colspan: String(columns.length) },
+          allRows.length ? t('table.no_match') : (empty || t('table.empty')))));
     }
     count.textContent = shown.length === allRows.length
       ? t(allRows.length === 1 ? 'table.count_one' : 'table.count', { n: allRows.length })

@@ -1,14 +1,19 @@
 // A score's course over the waves as a small SVG line chart: one point per wave in period order, external waves as
-// filled dots on a solid line, internal waves as hollow dots on a dashed line, and the profile's zones as bands
-// behind them. Drawn with SVG elements and CSS classes only (no style attributes: CSP), and no chart library.
+// filled dots on a solid line, internal waves as hollow dots on a dashed line, the profile's zones as bands behind
+// them, and each wave's name under its point. Drawn with SVG elements and CSS classes only (no style attributes:
+// CSP), and no chart library.
 
 import { t } from '../i18n.js';
 import { formatScore } from './zones.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 640;
-const HEIGHT = 220;
-const PAD = { left: 36, right: 16, top: 12, bottom: 28 };
+const HEIGHT = 244;
+// Wide side margins, so that the first and the last wave's names fit centred under their points.
+const PAD = { left: 72, right: 72, top: 16, bottom: 48 };
+const LABEL_LINE_HEIGHT = 13;
+// Average width of a character of the 11px axis text, to wrap and shorten names without measuring them.
+const LABEL_CHAR_WIDTH = 6.2;
 // The zone cut-offs of the published profiles (server/domain/results/profiles.py) on the 0–100 scale; a wave with
 // edited cut-offs is still drawn against these, which is why the chart's bands are a background, not a verdict.
 const ZONE_BANDS = {
@@ -33,6 +38,27 @@ export function zoneBands(profileKey) {
   return cutoffs.map((cutoff, i) => ({ zone: cutoff.zone, from: cutoff.min, to: i === 0 ? 100 : cutoffs[i - 1].min }));
 }
 
+/** A wave's name on at most two lines of at most `maxChars` characters each; what does not fit ends in "…". */
+export function labelLines(name, maxChars) {
+  const lines = [];
+  for (const word of String(name).split(/\s+/).filter(Boolean)) {
+    const last = lines.at(-1);
+    if (last !== undefined && `${last} ${word}`.length <= maxChars) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  const shown = lines.length > 2 ? [lines[0], lines.slice(1).join(' ')] : lines;
+  return shown.map((line) => (line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line));
+}
+
+function waveLabel(name, cx, maxChars) {
+  const label = svg('text', { class: 'trend-axis trend-wave-label', x: cx, y: HEIGHT - PAD.bottom + 18,
+    'text-anchor': 'middle', 'data-name': name }, svg('title', {}, document.createTextNode(name)));
+  labelLines(name, maxChars).forEach((line, i) => {
+    label.append(svg('tspan', { x: cx, dy: i ? LABEL_LINE_HEIGHT : 0 }, document.createTextNode(line)));
+  });
+  return label;
+}
+
 /** points: the trend API's points (wave.kind, wave.name, score). Returns an <svg> with a <title>. */
 export function trendChart(points, { profileKey, title }) {
   const plotWidth = WIDTH - PAD.left - PAD.right;
@@ -51,6 +77,9 @@ export function trendChart(points, { profileKey, title }) {
         document.createTextNode(String(tick))));
   }
   const placed = points.map((point, i) => ({ point, cx: x(i), cy: y(Number(point.score)) }));
+  // Each name gets the room between its neighbours' points, and no more than the margins give the first and the last.
+  const slotWidth = Math.min(points.length > 1 ? plotWidth / (points.length - 1) : plotWidth, 2 * PAD.left);
+  const maxChars = Math.max(6, Math.floor((slotWidth - 8) / LABEL_CHAR_WIDTH));
   for (const kind of ['external', 'internal']) {
     const ofKind = placed.filter(({ point }) => point.wave.kind === kind);
     if (ofKind.length > 1) {
@@ -58,15 +87,14 @@ export function trendChart(points, { profileKey, title }) {
         points: ofKind.map(({ cx, cy }) => `${cx},${cy}`).join(' ') }));
     }
   }
-  placed.forEach(({ point, cx, cy }, i) => {
+  placed.forEach(({ point, cx, cy }) => {
     const label = `${point.wave.name}: ${formatScore(point.score)} (${t(`wave.kind.${point.wave.kind}`)})`;
     chart.append(
       svg('circle', { class: `trend-point point-${point.wave.kind}`, cx, cy, r: 5, 'data-wave': point.wave.id,
         'data-score': point.score, 'data-kind': point.wave.kind }, svg('title', {}, document.createTextNode(label))),
       svg('text', { class: 'trend-value', x: cx, y: cy - 9, 'text-anchor': 'middle' },
         document.createTextNode(formatScore(point.score))),
-      svg('text', { class: 'trend-axis', x: cx, y: HEIGHT - 8, 'text-anchor': 'middle' },
-        document.createTextNode(String(i + 1))));
+      waveLabel(point.wave.name, cx, maxChars));
   });
   return chart;
 }

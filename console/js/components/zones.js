@@ -1,6 +1,6 @@
 // How a result reads: the score with its two decimals, the zone as a hijau/kuning/merah badge, the grade (and the IPP
-// index) for profiles that have them. `panrb-ipp` has no zones, so its results are coloured by grade (DESIGN.md,
-// "Scoring"). Shared by the results pages, the report card and the public page.
+// index) for profiles that have them. `panrb-ipp` has no zones, so its results are coloured by grade (docs/contract.md,
+// "Profiles"). Shared by the results pages, the report card and the public page.
 
 import { h } from '../dom.js';
 import { locale, t } from '../i18n.js';
@@ -21,7 +21,8 @@ export function formatScore(value, digits = 2) {
   if (value === null || value === undefined || value === '') return '–';
   const number = Number(value);
   if (!Number.isFinite(number)) return '–';
-  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(number);
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    .format(number);
 }
 
 export function gradeSlug(grade) {

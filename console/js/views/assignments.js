@@ -9,8 +9,9 @@ import { cancelButton, openDialog } from '../components/dialog.js';
 import { createForm } from '../components/form.js';
 import { createTable } from '../components/table.js';
 import { h, mount } from '../dom.js';
-import { formatDateTime, t } from '../i18n.js';
-import { badge, button, loading, localInputToIso, pageHeader, showLoadError, tabs, waveStatusBadge } from './common.js';
+import { t } from '../i18n.js';
+import { formatSpanIn, zonedInputToIso } from '../times.js';
+import { badge, button, loading, pageHeader, showLoadError, tabs, waveStatusBadge } from './common.js';
 
 const ASSIGNABLE_STATUSES = ['draft', 'fieldwork'];
 
@@ -43,10 +44,11 @@ export async function render(main, { params }) {
     return;
   }
   data.surveyors = data.surveyors.filter((user) => user.is_active);
+  data.zoneOfUnit = unitZones(data);
   const wave = data.wave;
   const canAssign = ASSIGNABLE_STATUSES.includes(wave.status);
   const summary = h('section', { class: 'panel', id: 'assignment-summary' });
-  const listTable = assignmentTable(data.batch.assignments, 'assignment-list',
+  const listTable = assignmentTable(data.batch.assignments, 'assignment-list', data.zoneOfUnit,
     canAssign ? (assignment) => confirmDelete(wave, assignment, reload) : null);
 
   async function reload() {
@@ -89,8 +91,21 @@ function hasCoordinates(unit) {
   return Number.isFinite(unit.lat) && Number.isFinite(unit.lon);
 }
 
+/** unit id → its region's time zone, the one its window is typed and shown in. */
+function unitZones(data) {
+  const zoneOfRegion = new Map(data.regions.map((region) => [region.id, region.timezone]));
+  return new Map(data.units.map((unit) => [unit.id, zoneOfRegion.get(unit.region.id)]));
+}
+
+/** The zone a draw's window is typed in: the chosen region's, or the one zone all regions share (else none). */
+function drawZone(data, regionId) {
+  const regions = regionId ? data.regions.filter((region) => region.id === regionId) : data.regions;
+  const zones = new Set(regions.map((region) => region.timezone));
+  return zones.size === 1 ? [...zones][0] : undefined;
+}
+
 /** The assignments as a table; with `onDelete`, each stored row gets a button that takes it back. */
-function assignmentTable(rows, id, onDelete = null) {
+function assignmentTable(rows, id, zoneOfUnit, onDelete = null) {
   const deleteColumn = { key: 'actions', label: t('table.actions'), sortable: false, filterable: false,
     cell: (a) => (a.id ? h('button', { type: 'button', class: 'small danger', dataset: { delete: a.id },
       'aria-label': t('assign.delete_named', { unit: a.unit.name, surveyor: surveyorName(a.surveyor) }),
@@ -108,7 +123,7 @@ function assignmentTable(rows, id, onDelete = null) {
       { key: 'agency', label: t('units.agency'), value: (a) => a.unit.agency },
       { key: 'region', label: t('units.region'), value: (a) => a.unit.region },
       { key: 'window', label: t('assign.window'), value: (a) => a.window.start,
-        cell: (a) => `${formatDateTime(a.window.start)} – ${formatDateTime(a.window.end)}` },
+        cell: (a) => formatSpanIn(a.window.start, a.window.end, zoneOfUnit.get(a.unit.id)) },
       { key: 'coordinates', label: t('units.coordinates'), value: (a) => (hasCoordinates(a.unit) ? 'ok' : ''),
         cell: (a) => (hasCoordinates(a.unit) ? '✓' : badge(t('units.no_coordinates'), 'warning')) },
       ...(onDelete ? [deleteColumn] : []),
@@ -121,7 +136,8 @@ function assignmentTable(rows, id, onDelete = null) {
 function confirmDelete(wave, assignment, reload) {
   const form = createForm({
     fields: [],
-    extra: h('p', {}, t('assign.delete_confirm', { unit: assignment.unit.name, surveyor: surveyorName(assignment.surveyor) })),
+    extra: h('p', {},
+      t('assign.delete_confirm', { unit: assignment.unit.name, surveyor: surveyorName(assignment.surveyor) })),
     submitLabel: t('assign.delete'),
     cancel: cancelButton(),
     onSubmit: () => api.request('DELETE', `admin/waves/${wave.id}/assignments/${assignment.id}`),
@@ -138,7 +154,9 @@ function confirmDelete(wave, assignment, reload) {
 function loadBars(loads) {
   const most = Math.max(1, ...loads.map((load) => load.assignments));
   return h('table', { class: 'load-table' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('assign.surveyor')), h('th', { scope: 'col', class: 'numeric' }, t('assign.load')),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('assign.surveyor')),
+      h('th', { scope: 'col', class: 'numeric' }, t('assign.load')),
       h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('assign.load'))))),
     h('tbody', {}, loads.map((load) => {
       const bar = h('span', { class: 'load-bar' });
@@ -173,10 +191,12 @@ function drawPanel(data, canAssign, reload, showList) {
       { name: 'seed', label: t('draw.seed'), required: true, value: newSeed(), hint: t('draw.seed_hint') },
       { name: 'region', label: t('draw.units'), type: 'select', value: '',
         options: [{ value: '', label: t('draw.all_unassigned') },
-          ...data.regions.map((region) => ({ value: region.id, label: t('draw.unassigned_in', { name: region.name }) }))] },
-      { name: 'window_start', label: t('assign.window_start'), type: 'datetime-local', required: true, value: defaults.start },
+          ...data.regions.map((region) => ({
+            value: region.id, label: t('draw.unassigned_in', { name: region.name }) }))] },
+      { name: 'window_start', label: t('assign.window_start'), type: 'datetime-local', required: true,
+        value: defaults.start },
       { name: 'window_end', label: t('assign.window_end'), type: 'datetime-local', required: true, value: defaults.end,
-        hint: t('assign.window_hint') },
+        hint: t('draw.window_hint') },
       { name: 'surveyor_ids', label: t('draw.surveyors'), type: 'checkboxes', wide: true,
         value: data.surveyors.map((s) => s.id), emptyText: t('draw.no_surveyors'),
         options: data.surveyors.map((s) => ({ value: s.id, label: surveyorName(s) })) },
@@ -184,7 +204,8 @@ function drawPanel(data, canAssign, reload, showList) {
     aliases: { 'draw.seed': 'seed', 'draw.window_start': 'window_start', 'draw.window_end': 'window_end',
       'draw.surveyor_ids': 'surveyor_ids', 'draw.unit_ids': 'region', draw: 'seed' },
     submitLabel: t('draw.preview'),
-    onSubmit: (values) => api.post(`admin/waves/${wave.id}/assignments`, { draw: { ...drawBody(values), dry_run: true } }),
+    onSubmit: (values) => api.post(`admin/waves/${wave.id}/assignments`,
+      { draw: { ...drawBody(values), dry_run: true } }),
     onSuccess(preview) {
       previewedKey = JSON.stringify(drawBody(form.values()));
       showResult(preview);
@@ -205,11 +226,12 @@ function drawPanel(data, canAssign, reload, showList) {
   form.element.addEventListener('change', invalidate);
 
   function drawBody(values) {
+    const zone = drawZone(data, values.region);
     const body = {
       seed: seedValue(values.seed),
       surveyor_ids: values.surveyor_ids,
-      window_start: localInputToIso(values.window_start),
-      window_end: localInputToIso(values.window_end),
+      window_start: zonedInputToIso(values.window_start, zone),
+      window_end: zonedInputToIso(values.window_end, zone),
     };
     if (values.region) {
       // Read from the stored list each time: saving a draw or taking an assignment back changes it.
@@ -257,7 +279,7 @@ function drawPanel(data, canAssign, reload, showList) {
           h('p', { class: 'alert-title' }, t('draw.unassigned', { n: preview.unassigned.length })),
           h('ul', { class: 'alert-list' }, preview.unassigned.map((u) => h('li', {}, `${u.name} — ${u.agency}`))))
         : null,
-      assignmentTable(preview.assignments, 'draw-preview-table').element);
+      assignmentTable(preview.assignments, 'draw-preview-table', data.zoneOfUnit).element);
   }
 
   return h('div', { class: 'panel' },
@@ -277,11 +299,16 @@ function explicitPanel(data, canAssign, reload) {
     fields: [
       { name: 'unit_id', label: t('units.name'), type: 'select', required: true, value: '',
         options: [{ value: '', label: t('assign.choose_unit') }, ...data.units.map((u) => ({
-          value: u.id, label: `${u.name} — ${u.agency.name}${hasCoordinates(u) ? '' : ` (${t('units.no_coordinates')})`}` }))] },
+          value: u.id,
+          label: `${u.name} — ${u.agency.name}${hasCoordinates(u) ? '' : ` (${t('units.no_coordinates')})`}`,
+        }))] },
       { name: 'surveyor_id', label: t('assign.surveyor'), type: 'select', required: true, value: '',
-        options: [{ value: '', label: t('assign.choose_surveyor') }, ...data.surveyors.map((s) => ({ value: s.id, label: surveyorName(s) }))] },
-      { name: 'window_start', label: t('assign.window_start'), type: 'datetime-local', required: true, value: defaults.start },
-      { name: 'window_end', label: t('assign.window_end'), type: 'datetime-local', required: true, value: defaults.end },
+        options: [{ value: '', label: t('assign.choose_surveyor') },
+          ...data.surveyors.map((s) => ({ value: s.id, label: surveyorName(s) }))] },
+      { name: 'window_start', label: t('assign.window_start'), type: 'datetime-local', required: true,
+        value: defaults.start },
+      { name: 'window_end', label: t('assign.window_end'), type: 'datetime-local', required: true, value: defaults.end,
+        hint: t('assign.window_hint') },
     ],
     aliases: {
       'assignments[0].unit_id': 'unit_id', 'assignments[0].surveyor_id': 'surveyor_id',
@@ -289,10 +316,13 @@ function explicitPanel(data, canAssign, reload) {
       'assignments[0]': 'unit_id', assignments: 'unit_id',
     },
     submitLabel: t('assign.add'),
-    onSubmit: (values) => api.post(`admin/waves/${wave.id}/assignments`, { assignments: [{
-      unit_id: values.unit_id || null, surveyor_id: values.surveyor_id || null,
-      window_start: localInputToIso(values.window_start), window_end: localInputToIso(values.window_end),
-    }] }),
+    onSubmit: (values) => {
+      const zone = data.zoneOfUnit.get(values.unit_id);
+      return api.post(`admin/waves/${wave.id}/assignments`, { assignments: [{
+        unit_id: values.unit_id || null, surveyor_id: values.surveyor_id || null,
+        window_start: zonedInputToIso(values.window_start, zone), window_end: zonedInputToIso(values.window_end, zone),
+      }] });
+    },
     async onSuccess(stored) {
       toast(t('assign.added', { n: stored.assignments.length }));
       await reload();

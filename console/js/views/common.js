@@ -69,18 +69,6 @@ export function tabs(items, { onShow } = {}) {
     onShow?.(key);
   }
   select(items[0].key);
-  return { element: h('div', { class: 'tabs' }, h('div', { class: 'tab-list', role: 'tablist' }, buttons), panels), select };
-}
-
-/** "2025-05-01T08:00" typed in a datetime-local box → RFC 3339 with this browser's UTC offset. */
-export function localInputToIso(value) {
-  if (!value) return null;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return null;
-  const offset_min = -date.getTimezoneOffset();
-  const sign = offset_min >= 0 ? '+' : '-';
-  const abs = Math.abs(offset_min);
-  const pad = (n) => String(n).padStart(2, '0');
-  const seconds = value.length === 16 ? ':00' : '';
-  return `${value}${seconds}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  const tabList = h('div', { class: 'tab-list', role: 'tablist' }, buttons);
+  return { element: h('div', { class: 'tabs' }, tabList, panels), select };
 }

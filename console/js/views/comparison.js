@@ -29,7 +29,8 @@ export async function render(main) {
     initialSort: { key: 'disagrees', direction: -1 },
     columns: [
       { key: 'disagrees', label: t('comparison.flag'), value: (row) => row.disagrees,
-        cell: (row) => (row.disagrees ? h('span', { class: 'badge badge-danger disagree-mark' }, t('comparison.disagrees'))
+        cell: (row) => (row.disagrees
+          ? h('span', { class: 'badge badge-danger disagree-mark' }, t('comparison.disagrees'))
           : '') },
       { key: 'name', label: t('results.unit'), value: (row) => row.name,
         cell: (row) => h('a', { href: `#/trend/unit/${row.id}` }, row.name) },

@@ -19,7 +19,8 @@ export async function render(main, { params }) {
   try {
     detail = await api.get(`admin/instruments/${encodeURIComponent(params.key)}/${encodeURIComponent(params.version)}`);
   } catch (error) {
-    mount(main, pageHeader(`${params.key} v${params.version}`, { back: { href: '#/instruments', label: t('instruments.title') } }), body);
+    const back = { href: '#/instruments', label: t('instruments.title') };
+    mount(main, pageHeader(`${params.key} v${params.version}`, { back }), body);
     showLoadError(body, error);
     return;
   }
@@ -104,7 +105,7 @@ function indicatorCard(indicator, languages, doc) {
 function adminBadges(indicator, doc) {
   const items = [badge(t(`indicator.type.${indicator.type}`), 'info')];
   if (indicator.type !== 'text') items.push(badge(t('instrument.weight', { w: formatNumber(indicator.weight) })));
-  items.push(indicator.required ? badge(t('indicator.required'), 'neutral') : badge(t('indicator.optional'), 'neutral'));
+  items.push(badge(t(indicator.required ? 'indicator.required' : 'indicator.optional'), 'neutral'));
   if (indicator.photo !== 'none') {
     items.push(badge(t(`indicator.photo.${indicator.photo}`), indicator.photo === 'required' ? 'warning' : 'neutral'));
   }
@@ -144,7 +145,10 @@ function phoneView(indicator, lang) {
     missing ? h('p', { class: 'untranslated-note small' }, t('instrument.untranslated')) : null,
     guidance ? h('p', { class: 'phone-guidance small' }, guidance) : null,
     h('div', { class: 'phone-answer' }, answerControls(indicator, lang)),
-    indicator.photo !== 'none' ? h('p', { class: `phone-photo phone-photo-${indicator.photo} small` }, tIn(lang, `phone.photo.${indicator.photo}`)) : null);
+    indicator.photo !== 'none'
+      ? h('p', { class: `phone-photo phone-photo-${indicator.photo} small` },
+        tIn(lang, `phone.photo.${indicator.photo}`))
+      : null);
 }
 
 function answerControls(indicator, lang) {

@@ -14,10 +14,12 @@ export async function render(main) {
   const body = h('div', { class: 'page-body' }, loading());
   const alerts = alertSlot();
   const fileInput = h('input', {
-    type: 'file', id: 'instrument-file', accept: '.json,.xlsx,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    type: 'file', id: 'instrument-file',
+    accept: '.json,.xlsx,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     on: { change: () => { uploadButton.disabled = !fileInput.files?.length; alerts.clear(); } },
   });
-  const uploadButton = button(t('instruments.upload'), upload, { kind: 'primary', disabled: true, id: 'instrument-upload-button' });
+  const uploadButton = button(t('instruments.upload'), upload,
+    { kind: 'primary', disabled: true, id: 'instrument-upload-button' });
   mount(main,
     pageHeader(t('instruments.title'), { subtitle: t('instruments.subtitle') }),
     h('section', { class: 'panel' },
@@ -74,7 +76,8 @@ export async function render(main) {
         cell: (v) => (v.wave_count ? badge(t('instruments.in_use', { n: v.wave_count }), 'info') : '0') },
       { key: 'created_at', label: t('instruments.created'), cell: (v) => formatDateTime(v.created_at) },
       { key: 'actions', label: t('table.actions'), sortable: false, filterable: false,
-        cell: (v) => h('a', { class: 'button small', href: `#/instruments/${v.key}/${v.version}` }, t('instruments.view')) },
+        cell: (v) => h('a', { class: 'button small', href: `#/instruments/${v.key}/${v.version}` },
+          t('instruments.view')) },
     ],
   });
   mount(body, table.element);

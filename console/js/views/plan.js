@@ -65,7 +65,9 @@ function planBody(plan, loader) {
   const language = getLanguage();
   const items = plan.dimensions.flatMap((dimension) => dimension.items);
   const gallery = items.flatMap((item) => item.photos.map((photo) => ({
-    photo: asPhoto(photo), caption: `${item.indicator} — ${tx(item.text, language)}`, details: tx(item.answer.text, language),
+    photo: asPhoto(photo),
+    caption: `${item.indicator} — ${tx(item.text, language)}`,
+    details: tx(item.answer.text, language),
   })));
   const open = (photo) => openLightbox(gallery, gallery.findIndex((entry) => entry.photo.id === photo.id), loader);
   return [
@@ -91,7 +93,8 @@ function planItem(item, loader, open, language) {
         item.answer.note ? h('p', { class: 'small muted' }, item.answer.note) : null,
         item.guidance ? h('div', { class: 'plan-guidance' }, h('strong', {}, t('plan.guidance')), ' ',
           tx(item.guidance, language)) : null,
-        item.comments.map((comment) => h('blockquote', { class: 'plan-comment', dataset: { decision: comment.decision } },
+        item.comments.map((comment) => h('blockquote',
+          { class: 'plan-comment', dataset: { decision: comment.decision } },
           h('span', { class: 'muted small' }, `${t('plan.comment')} (${t(`plan.decision.${comment.decision}`)}, `
             + `${formatDateTime(comment.decided_at)}): `), comment.text))),
       h('div', { class: 'card-evidence' }, item.photos.length

@@ -62,7 +62,8 @@ function rankedTable(level, ranking, links) {
 
 function improvedList(level, ranking, links) {
   if (!ranking.most_improved.length) return h('p', { class: 'muted' }, t('rankings.no_improved'));
-  return h('ol', { class: 'improved-list', dataset: { level } }, ranking.most_improved.slice(0, 5).map((row) => h('li', {
+  const shown = ranking.most_improved.slice(0, 5);
+  return h('ol', { class: 'improved-list', dataset: { level } }, shown.map((row) => h('li', {
     dataset: { id: row.id, rank: String(row.rank), tied: String(row.tied) },
   }, h('span', { class: ['rank', row.tied ? 'rank-tied' : null] }, rankText(row)), ' ',
   links ? h('a', { href: links.trend(level, row) }, row.name) : h('strong', {}, row.name), ' ',
@@ -78,7 +79,8 @@ export function rankingFilters(rankings, onFilter) {
     h('select', { class: 'level-filter', dataset: { filter: name },
       on: { change: (event) => { state[name] = event.target.value; onFilter({ ...state }); } } },
     h('option', { value: '' }, allLabel),
-    options.map((option) => h('option', { value: option.value, selected: option.value === state[name] }, option.label))));
+    options.map((option) => h('option', { value: option.value, selected: option.value === state[name] },
+      option.label))));
   return h('div', { class: 'filter-bar' },
     select('region', t('review.region'), t('review.all_regions'),
       rankings.regions.map((region) => ({ value: region.id, label: region.name }))),

@@ -8,6 +8,7 @@ import { createPhotoLoader, thumbnail } from '../components/photos.js';
 import { formatScore, resultBadges, resultLabel } from '../components/zones.js';
 import { h, mount } from '../dom.js';
 import { formatDate, formatDateTime, formatNumber, getLanguage, t, tx } from '../i18n.js';
+import { formatDateTimeIn } from '../times.js';
 import { button, linkButton, loading, pageHeader, showLoadError } from './common.js';
 import { answerText, answerTone } from './review-visit.js';
 
@@ -32,8 +33,11 @@ export async function render(main, { params }) {
   const profileKind = results.wave.profile_kind;
   mount(main,
     pageHeader(t('card.title_for', { name: unit.name }), {
-      back, actions: [linkButton(t('trend.open'), `#/trend/unit/${unit.id}`), linkButton(t('plan.open'), `#/plan/${unit.id}`),
-        button(t('card.print'), () => globalThis.print(), { kind: 'primary', id: 'print-card' })],
+      back,
+      actions: [
+        linkButton(t('trend.open'), `#/trend/unit/${unit.id}`), linkButton(t('plan.open'), `#/plan/${unit.id}`),
+        button(t('card.print'), () => globalThis.print(), { kind: 'primary', id: 'print-card' }),
+      ],
     }),
     h('article', { class: 'report-card', dataset: { unit: unit.id, score: unit.score ?? '' } },
       cardHead(results, unit, profileKind, language),
@@ -49,7 +53,8 @@ function cardHead(results, unit, profileKind, language) {
   const { wave } = results;
   return h('header', { class: 'card-head' },
     h('div', { class: 'card-identity' },
-      h('p', { class: 'card-kicker' }, `${wave.name} · ${formatDate(wave.period_start)} – ${formatDate(wave.period_end)}`),
+      h('p', { class: 'card-kicker' },
+        `${wave.name} · ${formatDate(wave.period_start)} – ${formatDate(wave.period_end)}`),
       h('h2', { class: 'card-unit' }, unit.name),
       h('p', { class: 'muted' }, `${unit.agency.name} · ${unit.region.name}`),
       unit.address ? h('p', { class: 'muted small' }, unit.address) : null),
@@ -63,9 +68,11 @@ function cardHead(results, unit, profileKind, language) {
 function dimensionTable(dimensions, unit, language) {
   return h('section', { class: 'card-section' }, h('h3', {}, t('card.dimensions')),
     h('table', { class: 'compact-table card-dimensions' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('instrument.dimensions')), h('th', { class: 'numeric' }, t('card.weight')),
-        h('th', { class: 'numeric' }, t('results.score')), h('th', { class: 'bar-cell' }, h('span', { class: 'visually-hidden' },
-          t('results.score'))))),
+      h('thead', {}, h('tr', {},
+        h('th', {}, t('instrument.dimensions')),
+        h('th', { class: 'numeric' }, t('card.weight')),
+        h('th', { class: 'numeric' }, t('results.score')),
+        h('th', { class: 'bar-cell' }, h('span', { class: 'visually-hidden' }, t('results.score'))))),
       h('tbody', {}, dimensions.map((dimension) => {
         const score = unit.dimensions?.[dimension.id];
         const bar = h('span', { class: 'score-bar' });
@@ -79,27 +86,32 @@ function dimensionTable(dimensions, unit, language) {
 }
 
 function visitSection(visit, loader, language) {
+  const timeZone = visit.region.timezone;
   const items = visit.answers.flatMap((answer) => answer.photos.map((photo) => ({
     photo, caption: `${answer.indicator} — ${tx(answer.text, language)} · ${answerText(answer, language)}`,
-    details: formatDateTime(photo.exif_taken_at || photo.taken_at),
+    details: formatDateTimeIn(photo.exif_taken_at || photo.taken_at, timeZone),
   })));
   const open = (photo) => openLightbox(items, items.findIndex((item) => item.photo.id === photo.id), loader);
   return h('section', { class: 'card-section card-visit', dataset: { visit: visit.id } },
-    h('h3', {}, h('a', { href: `#/review/${visit.id}` }, t('card.visit', { when: formatDateTime(visit.started_at) })),
-      h('span', { class: 'muted small' }, ` · ${visit.surveyor.display_name} · ${t('review.revision_n', { n: visit.revision })}`)),
+    h('h3', {},
+      h('a', { href: `#/review/${visit.id}` }, t('card.visit', { when: formatDateTimeIn(visit.started_at, timeZone) })),
+      h('span', { class: 'muted small' },
+        ` · ${visit.surveyor.display_name} · ${t('review.revision_n', { n: visit.revision })}`)),
     visit.dimensions.map((dimension) => h('div', { class: 'card-dimension' },
       h('h4', {}, `${dimension.id}. ${tx(dimension.title, language)}`,
         visit.score?.dimensions?.[dimension.id] != null
           ? h('span', { class: 'muted' }, ` · ${formatScore(visit.score.dimensions[dimension.id])}`) : null),
       h('table', { class: 'compact-table card-indicators' },
-        h('colgroup', {}, ['indicator', 'answer', 'result', 'evidence'].map((name) => h('col', { class: `col-${name}` }))),
+        h('colgroup', {},
+          ['indicator', 'answer', 'result', 'evidence'].map((name) => h('col', { class: `col-${name}` }))),
         h('thead', {}, h('tr', {}, h('th', {}, t('card.indicator')), h('th', {}, t('card.answer')),
           h('th', { class: 'numeric' }, t('card.result')), h('th', {}, t('card.evidence')))),
         h('tbody', {}, visit.answers.filter((answer) => answer.dimension === dimension.id).map((answer) => {
           const tone = answerTone(answer);
           return h('tr', { class: tone ? `answer-${tone}` : null, dataset: { indicator: answer.indicator } },
             h('td', {}, h('strong', {}, answer.indicator), ' ', tx(answer.text, language)),
-            h('td', {}, h('span', { class: ['answer-value', tone ? `tone-${tone}` : null] }, answerText(answer, language)),
+            h('td', {},
+              h('span', { class: ['answer-value', tone ? `tone-${tone}` : null] }, answerText(answer, language)),
               answer.note ? h('div', { class: 'small muted' }, answer.note) : null),
             h('td', { class: 'numeric' }, answer.score === null || answer.score === undefined ? '–'
               : formatScore(Number(answer.score) * 100, 0)),

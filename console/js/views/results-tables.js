@@ -31,7 +31,8 @@ export function levelTable(level, rows, { profileKind, dimensions, links = null,
     columns: columnsFor(level, { profileKind, dimensions, links, results }),
   });
   const categorySelect = h('select', { class: 'level-filter', dataset: { filter: 'category' },
-    'aria-label': t('results.filter_zone'), on: { change: (event) => { state.category = event.target.value; apply(); } } },
+    'aria-label': t('results.filter_zone'),
+    on: { change: (event) => { state.category = event.target.value; apply(); } } },
   h('option', { value: '' }, t('results.all_zones')),
   categoriesFor(profileKind).map((category) => h('option', { value: category.key }, category.label)));
   const filters = [h('label', { class: 'filter' }, h('span', { class: 'filter-label' },
@@ -59,10 +60,13 @@ export function levelTable(level, rows, { profileKind, dimensions, links = null,
   }
 
   return {
-    element: h('div', { class: 'level-table', dataset: { level } }, h('div', { class: 'filter-bar' }, filters), table.element),
+    element: h('div', { class: 'level-table', dataset: { level } },
+      h('div', { class: 'filter-bar' }, filters), table.element),
     filterBy(changes) {
       Object.assign(state, changes);
-      for (const select of this.element.querySelectorAll('select[data-filter]')) select.value = state[select.dataset.filter] ?? '';
+      for (const select of this.element.querySelectorAll('select[data-filter]')) {
+        select.value = state[select.dataset.filter] ?? '';
+      }
       apply();
     },
   };
@@ -79,7 +83,8 @@ function columnsFor(level, { profileKind, dimensions, links, results }) {
   }
   if (level === 'agencies') {
     const scoredUnits = (row) => row.unit_ids.filter((id) => results.unitsById.get(id)?.score != null).length;
-    columns.push({ key: 'units', label: t('results.units_scored'), numeric: true, value: (row) => row.unit_ids?.length ?? null,
+    columns.push({ key: 'units', label: t('results.units_scored'), numeric: true,
+      value: (row) => row.unit_ids?.length ?? null,
       cell: (row) => (row.unit_ids ? `${scoredUnits(row)} / ${row.unit_ids.length}` : '–') });
   }
   columns.push(
@@ -100,7 +105,8 @@ function columnsFor(level, { profileKind, dimensions, links, results }) {
   if (links) {
     columns.push({ key: 'visits', label: t('results.visits'), numeric: true, filterable: false,
       value: (row) => row.visit_ids.length,
-      cell: (row) => numberCell(String(row.visit_ids.length), row.visit_ids.length ? links.visits(level, row) : null) });
+      cell: (row) => numberCell(String(row.visit_ids.length),
+        row.visit_ids.length ? links.visits(level, row) : null) });
   }
   if (links?.trend) {
     columns.push({ key: 'insights', label: t('results.between_waves'), sortable: false, filterable: false,
@@ -153,7 +159,7 @@ export function agencyChart(results, profileKind, { hrefFor = null } = {}) {
 }
 
 /** Map points for units, coloured by their zone (or grade); grey when nothing approved is behind them yet. */
-export function unitPoints(units, profileKind) {
+export function unitPoints(units) {
   return units.filter((unit) => unit.lat !== null && unit.lon !== null).map((unit) => {
     const category = categoryOf(unit);
     return {

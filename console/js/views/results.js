@@ -40,13 +40,16 @@ export async function render(main, { params }) {
   const tables = Object.fromEntries(LEVELS.map((level) => [level, levelTable(level, results[level], {
     profileKind, dimensions: results.dimensions, links, results })]));
   const levelTabs = tabs(LEVELS.map((level) => ({
-    key: `level-${level}`, label: `${t(`results.level.${level}`)} (${results[level].length})`, panel: tables[level].element,
+    key: `level-${level}`,
+    label: `${t(`results.level.${level}`)} (${results[level].length})`,
+    panel: tables[level].element,
   })));
   const mapHost = h('div', { class: 'map-results', id: 'results-map' });
   mount(main,
     pageHeader(wave.name, {
       back,
-      subtitle: `${t(`profile.${wave.profile_key}`)} · ${formatDate(wave.period_start)} – ${formatDate(wave.period_end)}`,
+      subtitle: `${t(`profile.${wave.profile_key}`)} · `
+        + `${formatDate(wave.period_start)} – ${formatDate(wave.period_end)}`,
       actions: [
         ...DOWNLOADS.map(({ format, label }) => h('button', {
           type: 'button', class: 'secondary', dataset: { download: format },
@@ -70,7 +73,7 @@ export async function render(main, { params }) {
           agencyChart(results, profileKind, { hrefFor: (agency) => links.visits('agencies', agency) })),
         h('section', { class: 'panel' }, h('h2', {}, t('results.map_title')), mapHost, mapLegend(profileKind)))));
   const map = await createMap(mapHost, {
-    points: unitPoints(results.units, profileKind),
+    points: unitPoints(results.units),
     onSelect: (point) => navigate(`/results/${wave.id}/units/${point.id}`),
   });
   return () => map.destroy();

@@ -1,12 +1,16 @@
 // What the review pages share: status and flag badges, and the queue a supervisor came from (its filters and the
 // order of its visits), kept in sessionStorage so the visit page can go back to it or on to the next visit.
 
+import { openingHoursText } from '../components/opening-hours.js';
 import { h } from '../dom.js';
 import { formatNumber, hasString, t } from '../i18n.js';
+import { localStampText } from '../times.js';
 import { badge } from './common.js';
 
 export const VISIT_STATUSES = ['submitted', 'approved', 'returned', 'rejected', 'incomplete'];
-const STATUS_TONES = { submitted: 'info', approved: 'success', returned: 'warning', rejected: 'danger', incomplete: 'neutral' };
+const STATUS_TONES = {
+  submitted: 'info', approved: 'success', returned: 'warning', rejected: 'danger', incomplete: 'neutral',
+};
 export const SEVERITIES = ['critical', 'warning', 'info'];
 // The severity a flag code usually has, for the filter chips (the counts carry codes only); rows carry their own.
 const USUAL_SEVERITY = {
@@ -76,7 +80,7 @@ const MEASUREMENTS = {
     accuracy: formatDistance(f.accuracy_m), limit: formatDistance(f.limit_m) })],
   'photo.far': (f) => [t(`facts.photo.far.${f.source}`, distances(f))],
   'photo.time': (f) => [t(`facts.photo.time.${f.side}`, {
-    at: f.taken_at, source: t(`facts.source.${f.source}`), gap: formatDuration(f.gap_s),
+    at: localStampText(f.taken_at), source: t(`facts.source.${f.source}`), gap: formatDuration(f.gap_s),
     tolerance: formatDuration(f.tolerance_s),
   })],
   'photo.reused': reuseMeasurement,
@@ -85,13 +89,21 @@ const MEASUREMENTS = {
     duration: formatDuration(f.duration_s), count: f.answered, expected: formatDuration(f.expected_s),
     per: formatNumber(f.per_indicator_s),
   })],
-  'visit.outside_window': (f) => [f.reasons.map((reason) => t(`facts.visit.outside_window.${reason.reason}`, reason))
-    .join(' ')],
+  'visit.outside_window': (f) => [f.reasons.map((reason) => t(`facts.visit.outside_window.${reason.reason}`,
+    windowReasonWords(reason))).join(' ')],
   'visit.late_sync': (f) => [t('facts.visit.late_sync', {
     delay: formatDuration(f.delay_s), limit: formatDuration(f.limit_s) })],
   'visit.incomplete_answers': (f) => [t('facts.visit.incomplete_answers', {
     count: f.indicators.length, indicators: f.indicators.join(', ') })],
 };
+
+/** A reason's local times and opening hours as the console writes them (the server keeps them in its own form). */
+function windowReasonWords(reason) {
+  const bound = reason.reason === 'closed'
+    ? openingHoursText(reason.bound) ?? reason.bound
+    : localStampText(reason.bound);
+  return { ...reason, at: localStampText(reason.at), bound };
+}
 
 function distances(f) {
   return {
@@ -145,7 +157,7 @@ export function rememberQueue(search, visitIds) {
 
 /** Where "back to the queue" and "next visit" lead from `visitId`. */
 export function queueContext(visitId) {
-  let saved = null;
+  let saved;
   try { saved = JSON.parse(sessionStorage.getItem(QUEUE_KEY) || 'null'); } catch { saved = null; }
   const search = saved?.search ?? '';
   const ids = Array.isArray(saved?.ids) ? saved.ids : [];

@@ -5,8 +5,9 @@
 import * as api from '../api.js';
 import { createTable } from '../components/table.js';
 import { h, mount } from '../dom.js';
-import { formatDateTime, locale, t } from '../i18n.js';
+import { t } from '../i18n.js';
 import { navigate } from '../router.js';
+import { formatDateTimeIn, formatShortDateTimeIn } from '../times.js';
 import { loading, pageHeader, showLoadError } from './common.js';
 import {
   VISIT_STATUSES, flagChip, flagLabel, isTypingTarget, queueSearch, rememberQueue, usualSeverity, visitStatusBadge,
@@ -82,7 +83,9 @@ export async function render(main, { query }) {
       wave: filters.wave, region: filters.region, agency: filters.agency, status: filters.status,
       flag: filters.flag, limit: PAGE_SIZE, offset: filters.offset,
     });
-    places = filters.wave ? await placesOf(filters.wave).catch(() => placesOfRows(page.items)) : placesOfRows(page.items);
+    places = filters.wave
+      ? await placesOf(filters.wave).catch(() => placesOfRows(page.items))
+      : placesOfRows(page.items);
   } catch (error) {
     mount(body, filterBar(filters, waves, placesOfRows([])), h('div', {}));
     showLoadError(body.lastChild, error);
@@ -179,11 +182,14 @@ function queueTable(rows) {
       { key: 'surveyor', label: t('review.surveyor'), value: (row) => row.surveyor.display_name,
         cell: (row) => h('span', { class: 'nowrap' }, row.surveyor.display_name) },
       { key: 'started_at', label: t('review.started'), value: (row) => row.started_at,
-        cell: (row) => h('span', { class: 'nowrap', title: formatDateTime(row.started_at) }, shortDateTime(row.started_at)) },
+        // In the unit's own zone: a queue can hold regions of different zones.
+        cell: (row) => h('span', { class: 'nowrap', title: formatDateTimeIn(row.started_at, row.region.timezone) },
+          formatShortDateTimeIn(row.started_at, row.region.timezone)) },
       { key: 'status', label: t('review.status'), value: (row) => t(`visit.status.${row.status}`),
         cell: (row) => visitStatusBadge(row.status) },
       { key: 'revision', label: t('review.revision'), numeric: true, value: (row) => row.revision,
-        cell: (row) => (row.revision > 1 ? h('span', { class: 'badge badge-info' }, t('review.revision_n', { n: row.revision }))
+        cell: (row) => (row.revision > 1
+          ? h('span', { class: 'badge badge-info' }, t('review.revision_n', { n: row.revision }))
           : String(row.revision)) },
       { key: 'flags', label: t('review.flags'), sortable: true, filterable: true,
         value: (row) => row.flags.map((f) => flagLabel(f.code)).join(' '),
@@ -191,14 +197,6 @@ function queueTable(rows) {
           row.flags.map((f) => flagChip(f.code, f.severity, f.count))) : h('span', { class: 'muted' }, '–')) },
     ],
   });
-}
-
-/** "29 Nov 15.18": the year only when it is not this year's, so the column stays narrow. */
-function shortDateTime(iso) {
-  const date = new Date(iso);
-  const sameYear = date.getFullYear() === new Date().getFullYear();
-  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric',
-    hour: '2-digit', minute: '2-digit' }).format(date);
 }
 
 function pager(filters, page) {

@@ -10,11 +10,13 @@ import { alertSlot, errorAlert, toast } from '../components/alert.js';
 import { cancelButton, openDialog } from '../components/dialog.js';
 import { openLightbox } from '../components/lightbox.js';
 import { createMap } from '../components/map.js';
+import { openingHours } from '../components/opening-hours.js';
 import { createPhotoLoader, thumbnail } from '../components/photos.js';
 import { formatScore, resultBadges } from '../components/zones.js';
 import { h, mount } from '../dom.js';
-import { formatDateTime, formatNumber, getLanguage, hasString, locale, t, tx } from '../i18n.js';
+import { formatNumber, getLanguage, hasString, t, tx } from '../i18n.js';
 import { navigate } from '../router.js';
+import { formatDateTimeIn, formatSpanIn, formatTimeIn } from '../times.js';
 import { badge, loading, pageHeader, showLoadError } from './common.js';
 import {
   flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext, severityBadge,
@@ -54,6 +56,8 @@ class VisitPage {
     this.loader = loader;
     this.context = context;
     this.language = getLanguage();
+    // Every moment of the visit reads in its unit's zone (the region's), next to the unit's local opening hours.
+    this.timeZone = visit.region.timezone;
     this.commentBoxes = new Map();
     this.lightboxItems = this.collectPhotos();
     this.slot = alertSlot();
@@ -74,10 +78,12 @@ class VisitPage {
     const subtitle = [visit.agency.name, visit.region.name, visit.wave.name].join(' · ');
     const actions = [];
     if (this.context.previousId) {
-      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.previousId}` }, `← ${t('review.previous_visit')}`));
+      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.previousId}` },
+        `← ${t('review.previous_visit')}`));
     }
     if (this.context.nextId) {
-      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.nextId}` }, `${t('review.next_visit')} →`));
+      actions.push(h('a', { class: 'button small', href: `#/review/${this.context.nextId}` },
+        `${t('review.next_visit')} →`));
     }
     const headerElement = pageHeader(visit.unit.name, { back, subtitle, actions });
     headerElement.querySelector('h1').append(' ', visitStatusBadge(visit.status));
@@ -96,19 +102,25 @@ class VisitPage {
     return h('section', { class: 'panel visit-summary' },
       h('dl', { class: 'facts' },
         fact(t('review.surveyor'), visit.surveyor.display_name),
-        fact(t('review.when'), `${formatDateTime(visit.started_at)} – ${formatTime(visit.finished_at)}`),
+        fact(t('review.when'), formatSpanIn(visit.started_at, visit.finished_at, this.timeZone),
+          { dataset: { fact: 'when' } }),
         fact(t('review.time_on_site'), formatDuration(visit.time_on_site_s), { dataset: { fact: 'time-on-site' } }),
         fact(t('review.distance'), visit.nearest_distance_m === null ? t('review.no_position')
           : t('review.distance_value', { distance: formatDistance(visit.nearest_distance_m),
             geofence: formatDistance(visit.unit.geofence_m) }), { bad: outside, dataset: { fact: 'distance' } }),
-        fact(t('review.photos'), t('review.photos_value', { stored: storedPhotos, declared: this.lightboxItems.length })),
+        fact(t('review.photos'),
+          t('review.photos_value', { stored: storedPhotos, declared: this.lightboxItems.length })),
         fact(t('review.revision'), String(visit.revision)),
-        fact(t('review.received'), formatDateTime(visit.first_received_at)),
-        fact(t('review.window'), `${formatDateTime(visit.assignment.window_start)} – ${formatDateTime(visit.assignment.window_end)}`),
-        visit.unit.opening_hours ? fact(t('units.opening_hours'), h('span', { class: 'mono' }, visit.unit.opening_hours)) : null,
+        fact(t('review.received'), formatDateTimeIn(visit.first_received_at, this.timeZone),
+          { dataset: { fact: 'received' } }),
+        fact(t('review.window'), formatSpanIn(visit.assignment.window_start, visit.assignment.window_end,
+          this.timeZone), { dataset: { fact: 'window' } }),
+        visit.unit.opening_hours ? fact(t('units.opening_hours'), openingHours(visit.unit.opening_hours),
+          { dataset: { fact: 'opening-hours' } }) : null,
         visit.score ? fact(t('review.score'), h('span', { class: 'score-line' },
           h('strong', {}, formatScore(visit.score.total)), ' ',
-          resultBadges({ score: visit.score.total, ...visit.score }, visit.wave.profile_key === 'panrb-ipp' ? 'ipp' : 'zones')))
+          resultBadges({ score: visit.score.total, ...visit.score },
+            visit.wave.profile_key === 'panrb-ipp' ? 'ipp' : 'zones')))
           : null));
   }
 
@@ -130,7 +142,8 @@ class VisitPage {
     const measured = occurrences.map((flag) => {
       const photoAt = flag.photo_id ? this.lightboxItems.findIndex((item) => item.photo.id === flag.photo_id) : -1;
       return h('li', {}, flagMeasurement(flag),
-        photoAt >= 0 ? [' ', h('button', { type: 'button', class: 'link-button small', dataset: { photo: flag.photo_id },
+        photoAt >= 0 ? [' ', h('button', {
+          type: 'button', class: 'link-button small', dataset: { photo: flag.photo_id },
           on: { click: () => this.openPhoto(photoAt) } },
         t('review.flag_photo', { indicator: this.lightboxItems[photoAt].photo.indicator }))] : null);
     });
@@ -166,13 +179,14 @@ class VisitPage {
       const lon = photo.exif_lon ?? photo.lon;
       if (lat === null || lat === undefined || lon === null || lon === undefined) continue;
       points.push({ lat, lon, tone: 'photo', kind: 'photo', size: 9,
-        label: t('review.photo_label', { indicator: photo.indicator, time: formatTime(photo.exif_taken_at || photo.taken_at) }) });
+        label: t('review.photo_label', { indicator: photo.indicator,
+          time: formatTimeIn(photo.exif_taken_at || photo.taken_at, this.timeZone) }) });
     }
     for (const position of visit.positions) {
       points.push({
         lat: position.lat, lon: position.lon, tone: position.is_within_geofence === false ? 'warning' : 'position',
         kind: 'position',
-        label: t('review.position_label', { n: position.seq + 1, time: formatTime(position.at),
+        label: t('review.position_label', { n: position.seq + 1, time: formatTimeIn(position.at, this.timeZone),
           accuracy: formatDistance(position.accuracy_m), distance: formatDistance(position.distance_to_unit_m) }),
       });
     }
@@ -197,11 +211,14 @@ class VisitPage {
 
   photoCaption({ photo, answer }) {
     const text = answer ? tx(answer.text, this.language) : t('review.unknown_indicator');
-    return answer ? `${photo.indicator} — ${text} · ${answerText(answer, this.language)}` : `${photo.indicator} — ${text}`;
+    return answer
+      ? `${photo.indicator} — ${text} · ${answerText(answer, this.language)}`
+      : `${photo.indicator} — ${text}`;
   }
 
   photoDetails({ photo }) {
-    const parts = [t('review.photo_taken', { time: formatDateTime(photo.exif_taken_at || photo.taken_at) })];
+    const takenAt = photo.exif_taken_at || photo.taken_at;
+    const parts = [t('review.photo_taken', { time: formatDateTimeIn(takenAt, this.timeZone) })];
     if (photo.exif_make || photo.exif_model) parts.push([photo.exif_make, photo.exif_model].filter(Boolean).join(' '));
     if (photo.width && photo.height) parts.push(`${photo.width}×${photo.height}`);
     if (photo.flags.length) parts.push(photo.flags.map(flagLabel).join(', '));
@@ -215,8 +232,9 @@ class VisitPage {
   thumbFor(photo) {
     const index = this.lightboxItems.findIndex((item) => item.photo.id === photo.id);
     const serious = photo.flags.filter((code) => this.flagSeverity(code, photo.id) !== 'info');
-    return thumbnail(photo, this.loader, { onOpen: () => this.openPhoto(index), label: this.lightboxItems[index].caption,
-      flagLabels: serious.map(flagLabel) });
+    return thumbnail(photo, this.loader, {
+      onOpen: () => this.openPhoto(index), label: this.lightboxItems[index].caption, flagLabels: serious.map(flagLabel),
+    });
   }
 
   flagSeverity(code, photoId) {
@@ -239,7 +257,8 @@ class VisitPage {
             h('span', { class: 'muted small' }, t('instrument.weight', { w: formatNumber(dimension.weight) }),
               dimensionScore !== undefined && dimensionScore !== null
                 ? h('strong', { class: 'dimension-score' }, ` · ${formatScore(dimensionScore)}`) : null)),
-          answers.map((answer) => this.answerRow(answer, changed.has(answer.indicator), earlier.get(answer.indicator))));
+          answers.map((answer) => this.answerRow(answer, changed.has(answer.indicator),
+            earlier.get(answer.indicator))));
       }));
   }
 
@@ -247,7 +266,8 @@ class VisitPage {
     const tone = answerTone(answer);
     const box = h('textarea', {
       class: 'comment-box', rows: '1', id: `comment-${answer.indicator}`, dataset: { indicator: answer.indicator },
-      'aria-label': t('review.comment_for', { indicator: answer.indicator }), placeholder: t('review.comment_placeholder'),
+      'aria-label': t('review.comment_for', { indicator: answer.indicator }),
+      placeholder: t('review.comment_placeholder'),
       disabled: !this.visit.allowed_decisions.length,
       on: { input: () => this.updateCommentCount(), keydown: blurOnEscape },
     });
@@ -262,14 +282,18 @@ class VisitPage {
         h('span', { class: 'answer-text-label' }, tx(answer.text, this.language)),
         isChanged ? badge(t('review.changed'), 'info') : null),
       h('div', { class: 'answer-value-line' },
-        h('span', { class: ['answer-value', tone ? `tone-${tone}` : null], dataset: { value: JSON.stringify(answer.value) } },
-          answerText(answer, this.language)),
+        h('span', {
+          class: ['answer-value', tone ? `tone-${tone}` : null], dataset: { value: JSON.stringify(answer.value) },
+        }, answerText(answer, this.language)),
         answer.score !== null && answer.score !== undefined
-          ? h('span', { class: 'muted small' }, t('review.indicator_score', { score: formatScore(answer.score) })) : null,
+          ? h('span', { class: 'muted small' }, t('review.indicator_score', { score: formatScore(answer.score) }))
+          : null,
         answer.weight === 0 ? h('span', { class: 'muted small' }, t('review.not_scored')) : null,
         answer.guidance ? h('details', { class: 'answer-guidance small' }, h('summary', {}, t('review.guidance')),
           h('p', {}, tx(answer.guidance, this.language))) : null),
-      answer.note ? h('p', { class: 'answer-note' }, h('span', { class: 'muted' }, `${t('review.note')}: `), answer.note) : null),
+      answer.note
+        ? h('p', { class: 'answer-note' }, h('span', { class: 'muted' }, `${t('review.note')}: `), answer.note)
+        : null),
     h('div', { class: 'answer-photos' },
       answer.photos.map((photo) => this.thumbFor(photo)),
       missingPhoto ? h('span', { class: 'photo-missing-note small' }, t('review.photo_required_missing')) : null,
@@ -293,9 +317,10 @@ class VisitPage {
   revisionsPanel() {
     const { revisions } = this.visit;
     return h('section', { class: 'panel', id: 'visit-revisions' }, h('h2', {}, t('review.revisions')),
-      h('ol', { class: 'history' }, revisions.map((revision) => h('li', { dataset: { revision: String(revision.revision) } },
+      h('ol', { class: 'history' }, revisions.map((revision) => h('li',
+        { dataset: { revision: String(revision.revision) } },
         h('strong', {}, t('review.revision_n', { n: revision.revision })), ' · ',
-        h('span', { class: 'muted' }, formatDateTime(revision.received_at)),
+        h('span', { class: 'muted' }, formatDateTimeIn(revision.received_at, this.timeZone)),
         revision.changed_indicators === null ? h('span', { class: 'muted small' }, ` · ${t('review.first_revision')}`)
           : h('div', { class: 'small' }, revision.changed_indicators.length
             ? [t('review.changed_indicators'), ' ', revision.changed_indicators.map((indicator) => h('button', {
@@ -310,7 +335,8 @@ class VisitPage {
       reviews.length ? null : h('p', { class: 'muted' }, t('review.no_reviews')),
       h('ol', { class: 'history' }, reviews.map((review) => h('li', { dataset: { decision: review.decision } },
         h('div', {}, decisionBadge(review.decision), ' ', h('strong', {}, review.reviewer.display_name), ' · ',
-          h('span', { class: 'muted' }, `${formatDateTime(review.decided_at)} · ${t('review.revision_n', { n: review.revision })}`)),
+          h('span', { class: 'muted' }, `${formatDateTimeIn(review.decided_at, this.timeZone)} · `
+            + t('review.revision_n', { n: review.revision }))),
         review.comment ? h('p', { class: 'review-comment' }, review.comment) : null,
         review.indicator_comments.length ? h('ul', { class: 'indicator-comments small' },
           review.indicator_comments.map((comment) => h('li', {}, h('button', { type: 'button', class: 'link-button',
@@ -367,7 +393,9 @@ class VisitPage {
 
   updateCommentCount() {
     const n = this.indicatorComments().length;
-    for (const [, box] of this.commentBoxes) box.closest('.answer-row')?.classList.toggle('has-comment', Boolean(box.value.trim()));
+    for (const [, box] of this.commentBoxes) {
+      box.closest('.answer-row')?.classList.toggle('has-comment', Boolean(box.value.trim()));
+    }
     if (this.commentCount) this.commentCount.textContent = n ? t('review.indicator_comment_count', { n }) : '';
   }
 
@@ -405,7 +433,8 @@ class VisitPage {
 
   async send({ decision, comment, indicatorComments }) {
     const { visit } = this;
-    const wereDisabled = Object.fromEntries(Object.entries(this.buttons).map(([key, button]) => [key, button.disabled]));
+    const wereDisabled = Object.fromEntries(
+      Object.entries(this.buttons).map(([key, button]) => [key, button.disabled]));
     this.sending = true;
     Object.values(this.buttons).forEach((button) => { button.disabled = true; });
     try {
@@ -451,11 +480,6 @@ class VisitPage {
 
 // --- pure helpers ----------------------------------------------------------------------------------------------
 
-function formatTime(iso) {
-  if (!iso) return '–';
-  return new Intl.DateTimeFormat(locale(), { timeStyle: 'short' }).format(new Date(iso));
-}
-
 function blurOnEscape(event) {
   // Escape leaves the comment box, so the decision shortcuts work again without reaching for the mouse.
   if (event.key === 'Escape') event.target.blur();
@@ -470,7 +494,8 @@ function groupFlags(flags) {
   const groups = new Map();
   for (const flag of flags) {
     if (!groups.has(flag.code)) {
-      groups.set(flag.code, { code: flag.code, severity: flag.severity, explanation: flag.explanation, occurrences: [] });
+      groups.set(flag.code,
+        { code: flag.code, severity: flag.severity, explanation: flag.explanation, occurrences: [] });
     }
     groups.get(flag.code).occurrences.push(flag);
   }
@@ -515,7 +540,7 @@ export function answerText(answer, language) {
 
 /**
  * How compliant an answer looks, for colour only: the stored indicator score once approved, else the same reading
- * of the value the scoring uses (DESIGN.md, "Scoring"). 'good' | 'partial' | 'bad' | null (not scored).
+ * of the value the scoring uses (docs/contract.md, "Scoring"). 'good' | 'partial' | 'bad' | null (not scored).
  */
 export function answerTone(answer) {
   if (!answer.is_answered) return answer.required ? 'bad' : null;

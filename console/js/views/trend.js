@@ -22,7 +22,7 @@ export async function render(main, { params }) {
     return;
   }
   let trend;
-  let changes = null;
+  let changes;
   try {
     [trend, changes] = await Promise.all([
       api.get(`insights/${path}/${params.id}/trend`),
@@ -45,11 +45,13 @@ export async function render(main, { params }) {
     h('div', { class: 'trend-page', dataset: { level: subject.level, id: subject.id, points: String(points.length) } },
       points.length ? [
         h('section', { class: 'panel trend-chart-panel' }, h('h2', {}, t('trend.chart_title')),
-          trendChart(points, { profileKey: newest.wave.profile_key, title: t('trend.chart_title') }),
+          // Scrolls sideways on a phone rather than shrink the wave names below reading size.
+          h('div', { class: 'chart-scroll' },
+            trendChart(points, { profileKey: newest.wave.profile_key, title: t('trend.chart_title') })),
           h('ul', { class: 'chart-legend trend-legend' },
             h('li', {}, h('span', { class: 'legend-line line-external' }), t('wave.kind.external')),
             h('li', {}, h('span', { class: 'legend-line line-internal' }), t('wave.kind.internal')))),
-        h('section', { class: 'panel' }, pointTable(trend)),
+        h('section', { class: 'panel' }, h('div', { class: 'table-scroll' }, pointTable(trend))),
       ] : h('p', { class: 'muted' }, t('trend.no_points')),
       changes ? changesSection(changes) : null));
 }
@@ -63,7 +65,8 @@ function pointTable(trend) {
       trend.dimensions.map((dimension) => h('th', { class: 'numeric', title: tx(dimension.title, language) },
         dimension.id)))),
     h('tbody', {}, trend.points.map((point, i) => h('tr', {
-      class: `point-row kind-${point.wave.kind}`, dataset: { wave: point.wave.id, score: point.score, kind: point.wave.kind },
+      class: `point-row kind-${point.wave.kind}`,
+      dataset: { wave: point.wave.id, score: point.score, kind: point.wave.kind },
     }, h('td', { class: 'numeric' }, String(i + 1)),
     h('td', {}, h('a', { href: `#/results/${point.wave.id}` }, point.wave.name)),
     h('td', {}, h('span', { class: `kind-mark kind-mark-${point.wave.kind}` }, t(`wave.kind.${point.wave.kind}`))),
@@ -71,7 +74,8 @@ function pointTable(trend) {
     h('td', { class: 'numeric' }, formatScore(point.score)),
     h('td', {}, resultBadges(point, point.zone ? 'zones' : 'grades')),
     h('td', { class: 'numeric' }, changeText(point.change)),
-    trend.dimensions.map((dimension) => h('td', { class: 'numeric' }, formatScore(point.dimensions?.[dimension.id])))))));
+    trend.dimensions.map((dimension) => h('td', { class: 'numeric' },
+      formatScore(point.dimensions?.[dimension.id])))))));
 }
 
 function changesSection(changes) {

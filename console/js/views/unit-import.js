@@ -9,7 +9,9 @@ import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { badge, button, linkButton, pageHeader } from './common.js';
 
-const COLUMNS = ['region_code', 'region_name', 'agency', 'unit', 'address', 'lat', 'lon', 'geofence_m', 'opening_hours'];
+const COLUMNS = [
+  'region_code', 'region_name', 'agency', 'unit', 'address', 'lat', 'lon', 'geofence_m', 'opening_hours',
+];
 const TEMPLATE = `${COLUMNS.join(',')}\n`
   + '32.09,Kabupaten Cirebon,Dinas Kependudukan dan Pencatatan Sipil,Kantor Disdukcapil Sumber,'
   + '"Jl. Sunan Drajat No. 1, Sumber",-6.7616,108.4823,100,Mo-Th 08:00-15:30; Fr 08:00-11:00\n';
@@ -18,7 +20,8 @@ const ACTION_TONES = { create: 'success', update: 'info', unchanged: 'neutral' }
 export function render(main) {
   const alerts = alertSlot();
   const fileInput = h('input', { type: 'file', id: 'csv-file', accept: '.csv,text/csv', on: { change: reset } });
-  const previewButton = button(t('import.preview'), preview, { kind: 'primary', disabled: true, id: 'import-preview-button' });
+  const previewButton = button(t('import.preview'), preview,
+    { kind: 'primary', disabled: true, id: 'import-preview-button' });
   const importButton = button(t('import.run'), runImport, { kind: 'primary', disabled: true, id: 'import-run-button' });
   const summary = h('div', { class: 'import-summary' });
   const rowsHost = h('div', { class: 'import-rows' });
@@ -26,7 +29,8 @@ export function render(main) {
   let previewed = null;
 
   mount(main,
-    pageHeader(t('import.title'), { back: { href: '#/units', label: t('units.title') }, subtitle: t('import.subtitle') }),
+    pageHeader(t('import.title'),
+      { back: { href: '#/units', label: t('units.title') }, subtitle: t('import.subtitle') }),
     h('section', { class: 'panel' },
       h('h2', {}, t('import.step_file')),
       h('p', {}, t('import.columns_intro')),
@@ -96,13 +100,17 @@ export function render(main) {
     ];
     mount(summary,
       result.dry_run
-        ? (result.ok ? noticeAlert(t('import.preview_ok'), 'success') : noticeAlert(t('import.preview_bad', { n: s.rows_with_problems }), 'warning'))
+        ? (result.ok
+          ? noticeAlert(t('import.preview_ok'), 'success')
+          : noticeAlert(t('import.preview_bad', { n: s.rows_with_problems }), 'warning'))
         : null,
       h('dl', { class: 'figures' }, figures.map(([key, value]) => h('div', {
         class: ['figure', key === 'rows_with_problems' && value ? 'figure-bad' : null], dataset: { figure: key },
       }, h('dt', {}, t(`import.${key}`)), h('dd', {}, String(value))))),
-      s.regions_created.length ? h('p', {}, t('import.regions_created', { names: s.regions_created.join(', ') })) : null,
-      s.agencies_created.length ? h('p', {}, t('import.agencies_created', { names: s.agencies_created.join(', ') })) : null);
+      s.regions_created.length
+        ? h('p', {}, t('import.regions_created', { names: s.regions_created.join(', ') })) : null,
+      s.agencies_created.length
+        ? h('p', {}, t('import.agencies_created', { names: s.agencies_created.join(', ') })) : null);
     const table = createTable({
       caption: t('import.step_preview'),
       rows: result.rows,
@@ -118,10 +126,12 @@ export function render(main) {
             : badge(t(`import.action.${row.action}`), ACTION_TONES[row.action])) },
         { key: 'unit', label: t('units.name'), value: (row) => row.values.unit },
         { key: 'agency', label: t('units.agency'), value: (row) => row.values.agency },
-        { key: 'region', label: t('units.region'), value: (row) => [row.values.region_code, row.values.region_name].filter(Boolean).join(' ') },
+        { key: 'region', label: t('units.region'),
+          value: (row) => [row.values.region_code, row.values.region_name].filter(Boolean).join(' ') },
         { key: 'coordinates', label: t('units.coordinates'),
           value: (row) => [row.values.lat, row.values.lon].filter(Boolean).join(', ') },
-        { key: 'problems', label: t('import.problems'), value: (row) => row.problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+        { key: 'problems', label: t('import.problems'),
+          value: (row) => row.problems.map((p) => `${p.field}: ${p.message}`).join('; '),
           cell: (row) => (row.problems.length
             ? h('ul', { class: 'problem-list' }, row.problems.map((p) => h('li', {},
               h('span', { class: 'mono' }, p.field), ` ${p.message}`)))

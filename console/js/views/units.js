@@ -6,6 +6,7 @@ import { noticeAlert, toast } from '../components/alert.js';
 import { cancelButton, openDialog } from '../components/dialog.js';
 import { createForm } from '../components/form.js';
 import { createMap } from '../components/map.js';
+import { openingHours, openingHoursText } from '../components/opening-hours.js';
 import { createTable } from '../components/table.js';
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
@@ -82,14 +83,19 @@ export async function render(main) {
       { key: 'region', label: t('units.region'), value: (u) => `${u.region.code} ${u.region.name}`,
         cell: (u) => h('span', {}, u.region.name, h('span', { class: 'muted small' }, ` ${u.region.code}`)) },
       { key: 'address', label: t('units.address') },
-      { key: 'coordinates', label: t('units.coordinates'), value: (u) => (hasCoordinates(u) ? `${u.lat}, ${u.lon}` : ''),
+      { key: 'coordinates', label: t('units.coordinates'),
+        value: (u) => (hasCoordinates(u) ? `${u.lat}, ${u.lon}` : ''),
         cell: (u) => (hasCoordinates(u)
           ? h('span', { class: 'mono' }, formatCoordinates(u))
           : badge(t('units.no_coordinates'), 'warning')) },
       { key: 'geofence_m', label: t('units.geofence_m'), numeric: true },
-      { key: 'opening_hours', label: t('units.opening_hours') },
+      // Filtering finds the hours as shown ("Jum") and as stored ("Fr").
+      { key: 'opening_hours', label: t('units.opening_hours'),
+        value: (u) => `${openingHoursText(u.opening_hours) ?? ''} ${u.opening_hours}`.trim(),
+        cell: (u) => openingHours(u.opening_hours) },
       { key: 'actions', label: t('table.actions'), sortable: false, filterable: false,
-        cell: (u) => button(t('form.edit'), () => unitDialog(u, data, reload), { kind: 'small', 'aria-label': `${t('form.edit')} ${u.name}` }) },
+        cell: (u) => button(t('form.edit'), () => unitDialog(u, data, reload),
+          { kind: 'small', 'aria-label': `${t('form.edit')} ${u.name}` }) },
     ],
   });
   const mapHost = h('div', { class: 'map-large' });
@@ -168,8 +174,9 @@ function unitDialog(unit, data, reload) {
       await reload();
     },
   });
-  const dialog = openDialog({ title: unit ? t('units.edit', { name: unit.name }) : t('units.add'), content: form.element,
-    wide: true });
+  const dialog = openDialog({
+    title: unit ? t('units.edit', { name: unit.name }) : t('units.add'), content: form.element, wide: true,
+  });
 }
 
 function regionDialog(reload) {

@@ -46,12 +46,16 @@ export async function render(main) {
     columns: [
       { key: 'username', label: t('users.username'), cell: (u) => h('span', { class: 'mono' }, u.username) },
       { key: 'display_name', label: t('users.display_name') },
-      { key: 'role', label: t('users.role'), value: (u) => t(`role.${u.role}`), cell: (u) => badge(t(`role.${u.role}`), ROLE_TONES[u.role]) },
-      { key: 'is_active', label: t('users.status'), value: (u) => (u.is_active ? t('users.active') : t('users.inactive')),
+      { key: 'role', label: t('users.role'), value: (u) => t(`role.${u.role}`),
+        cell: (u) => badge(t(`role.${u.role}`), ROLE_TONES[u.role]) },
+      { key: 'is_active', label: t('users.status'),
+        value: (u) => (u.is_active ? t('users.active') : t('users.inactive')),
         cell: (u) => (u.is_active ? badge(t('users.active'), 'success') : badge(t('users.inactive'), 'neutral')) },
       { key: 'scope', label: t('users.scope'), value: (u) => scopeText(u, data), cell: (u) => scopeCell(u, data) },
-      { key: 'created_at', label: t('users.created'), value: (u) => u.created_at, cell: (u) => formatDateTime(u.created_at) },
-      { key: 'actions', label: t('table.actions'), sortable: false, filterable: false, cell: (u) => userActions(u, actions) },
+      { key: 'created_at', label: t('users.created'), value: (u) => u.created_at,
+        cell: (u) => formatDateTime(u.created_at) },
+      { key: 'actions', label: t('table.actions'), sortable: false, filterable: false,
+        cell: (u) => userActions(u, actions) },
     ],
   });
   mount(body, table.element);
@@ -94,7 +98,9 @@ function userActions(user, { reload, data }) {
   return h('div', { class: 'row-actions' },
     button(t('form.edit'), () => editDialog(user, data, reload), { kind: 'small' }),
     button(t('users.reset_password'), () => passwordDialog(user, reload), { kind: 'small' }),
-    user.role === 'surveyor' ? button(t('users.conflicts'), () => conflictsDialog(user, data, reload), { kind: 'small' }) : null,
+    user.role === 'surveyor'
+      ? button(t('users.conflicts'), () => conflictsDialog(user, data, reload), { kind: 'small' })
+      : null,
     isMe ? null : button(user.is_active ? t('users.deactivate') : t('users.reactivate'),
       () => activeDialog(user, reload), { kind: user.is_active ? 'small danger' : 'small' }));
 }
@@ -116,7 +122,8 @@ function createDialog(data, reload) {
   const form = createForm({
     className: 'form-grid',
     fields: [
-      { name: 'username', label: t('users.username'), required: true, hint: t('users.username_hint'), autocomplete: 'off' },
+      { name: 'username', label: t('users.username'), required: true, hint: t('users.username_hint'),
+        autocomplete: 'off' },
       { name: 'display_name', label: t('users.display_name'), required: true },
       { name: 'role', label: t('users.role'), type: 'select', value: 'surveyor',
         options: ROLES.map((role) => ({ value: role, label: t(`role.${role}`) })) },
@@ -205,8 +212,10 @@ function conflictsDialog(user, data, reload) {
     fields: [
       { name: 'target', label: t('conflicts.target'), type: 'select', value: '',
         options: [{ value: '', label: t('conflicts.choose') },
-          ...data.agencies.map((a) => ({ value: `agency:${a.id}`, label: `${t('conflicts.agency')}: ${a.name} — ${a.region.name}` })),
-          ...data.units.map((u) => ({ value: `unit:${u.id}`, label: `${t('conflicts.unit')}: ${u.name} — ${u.agency.name}` }))] },
+          ...data.agencies.map((a) => ({
+            value: `agency:${a.id}`, label: `${t('conflicts.agency')}: ${a.name} — ${a.region.name}` })),
+          ...data.units.map((u) => ({
+            value: `unit:${u.id}`, label: `${t('conflicts.unit')}: ${u.name} — ${u.agency.name}` }))] },
       { name: 'note', label: t('conflicts.note'), hint: t('conflicts.note_hint') },
     ],
     aliases: { unit_id: 'target', agency_id: 'target' },

@@ -107,7 +107,8 @@ export async function render(main) {
     empty: t('waves.empty'),
     columns: [
       { key: 'name', label: t('waves.name'), cell: (w) => h('a', { href: `#/waves/${w.id}` }, w.name) },
-      { key: 'status', label: t('waves.status'), value: (w) => t(`wave.status.${w.status}`), cell: (w) => waveStatusBadge(w.status) },
+      { key: 'status', label: t('waves.status'), value: (w) => t(`wave.status.${w.status}`),
+        cell: (w) => waveStatusBadge(w.status) },
       { key: 'instrument', label: t('waves.instrument'), value: (w) => `${w.instrument.key} v${w.instrument.version}`,
         cell: (w) => h('a', { class: 'mono', href: `#/instruments/${w.instrument.key}/${w.instrument.version}` },
           `${w.instrument.key} v${w.instrument.version}`) },
@@ -115,10 +116,12 @@ export async function render(main) {
       { key: 'period', label: t('waves.period'), value: (w) => w.period.start,
         cell: (w) => `${formatDate(w.period.start)} – ${formatDate(w.period.end)}` },
       { key: 'assignment_count', label: t('waves.assignments'), numeric: true },
-      { key: 'actions', label: t('table.actions'), sortable: false, filterable: false, cell: (w) => h('div', { class: 'row-actions' },
+      { key: 'actions', label: t('table.actions'), sortable: false, filterable: false,
+        cell: (w) => h('div', { class: 'row-actions' },
         h('a', { class: 'button small', href: `#/waves/${w.id}` }, t('waves.open')),
         h('a', { class: 'button small', href: `#/waves/${w.id}/assignments` }, t('waves.assign')),
-        w.status === 'draft' ? null : h('a', { class: 'button small', href: `#/results/${w.id}` }, t('results.open'))) },
+        w.status === 'draft'
+          ? null : h('a', { class: 'button small', href: `#/results/${w.id}` }, t('results.open'))) },
     ],
   });
   mount(body, table.element);
@@ -144,15 +147,18 @@ function createDialog(data) {
     className: 'form-grid',
     fields: [
       { name: 'name', label: t('waves.name'), required: true, wide: true, hint: t('waves.name_hint') },
-      { name: 'instrument', label: t('waves.instrument'), type: 'select', required: true, value: `${latest.key}@${latest.version}`,
-        options: data.instruments.map((v) => ({ value: `${v.key}@${v.version}`, label: `${tx(v.title)} — ${v.key} v${v.version}` })) },
+      { name: 'instrument', label: t('waves.instrument'), type: 'select', required: true,
+        value: `${latest.key}@${latest.version}`,
+        options: data.instruments.map((v) => ({
+          value: `${v.key}@${v.version}`, label: `${tx(v.title)} — ${v.key} v${v.version}` })) },
       { name: 'kind', label: t('waves.kind'), type: 'select', value: 'external',
         options: ['external', 'internal'].map((kind) => ({ value: kind, label: t(`wave.kind.${kind}`) })) },
       { name: 'period_start', label: t('waves.period_start'), type: 'date', required: true, value: isoDate(today) },
       { name: 'period_end', label: t('waves.period_end'), type: 'date', required: true, value: isoDate(inAMonth) },
       // The profile spans the form so that its cut-offs can sit right under it.
       { name: 'profile_key', label: t('waves.profile'), type: 'select', value: firstProfile, wide: true,
-        options: data.profiles.map((p) => ({ value: p.key, label: profileLabel(p.key) })), hint: t('waves.profile_hint') },
+        options: data.profiles.map((p) => ({ value: p.key, label: profileLabel(p.key) })),
+        hint: t('waves.profile_hint') },
       ...integrityFormFields(null),
     ],
     aliases: { 'period.start': 'period_start', 'period.end': 'period_end', 'instrument.key': 'instrument',

@@ -10,7 +10,8 @@ export default {
   'fatal.title': 'Aplikasi gagal dimuat',
   'fatal.body': 'Tutup lalu buka lagi aplikasi. Data yang sudah tersimpan di ponsel tidak hilang.',
   'insecure.title': 'Perlu sambungan aman (HTTPS)',
-  'insecure.body': 'Buka Sidak melalui alamat https:// yang diberikan admin. Tanpa HTTPS ponsel tidak dapat menyimpan foto dengan aman.',
+  'insecure.body': 'Buka Sidak melalui alamat https:// yang diberikan admin. '
+    + 'Tanpa HTTPS ponsel tidak dapat menyimpan foto dengan aman.',
 
   'update.ready': 'Versi baru tersedia. Data Anda aman; muat ulang saat siap.',
   'update.reload': 'Muat ulang',
@@ -23,7 +24,7 @@ export default {
   'login.relogin_title': 'Masuk lagi',
   'login.intro': 'Masuk sekali saat ada internet. Setelah itu Sidak bisa dipakai tanpa sinyal.',
   'login.relogin_intro': 'Server meminta kata sandi {name} lagi sebelum mengirim data.',
-  'login.relogin_pending': '{n} kunjungan menunggu dikirim. Semuanya tetap tersimpan di ponsel.',
+  'login.relogin_pending': '{unsent} Semuanya tetap tersimpan di ponsel.',
   'login.username': 'Nama pengguna',
   'login.password': 'Kata sandi',
   'login.submit': 'Masuk',
@@ -41,12 +42,14 @@ export default {
   'sync.running': 'Sedang mengirim dan mengunduh…',
   'sync.idle': 'Belum pernah sinkron.',
   'sync.all_sent_at': 'Semua terkirim. Sinkron terakhir {time}.',
+  'sync.finished_sent_at': 'Kunjungan yang sudah selesai terkirim. Sinkron terakhir {time}.',
   'sync.pending': '{n} kunjungan menunggu dikirim.',
   'sync.offline': 'Tidak ada sinyal. Data tersimpan di ponsel.',
   'sync.offline_pending': 'Tidak ada sinyal. {n} kunjungan menunggu dan akan dikirim otomatis.',
   'sync.retrying': 'Belum tersambung ke server. {n} kunjungan menunggu; coba lagi pukul {time}.',
   'sync.retrying_none': 'Server belum terjangkau. Dicoba lagi pukul {time}.',
   'sync.signin': 'Masuk lagi agar {n} kunjungan terkirim.',
+  'sync.signin_none': 'Masuk lagi agar kunjungan berikutnya bisa terkirim.',
   'sync.error': 'Ada kesalahan saat sinkron. Dicoba lagi pukul {time}.',
 
   'storage.free': 'Ruang kosong untuk Sidak: {free}',
@@ -58,7 +61,8 @@ export default {
   'storage.persist_unknown': 'Penyimpanan permanen: tidak didukung browser ini',
   'storage.persist_hint': 'Pasang Sidak ke layar utama agar browser lebih mungkin menyimpan data secara permanen.',
   'storage.request': 'Minta penyimpanan permanen',
-  'storage.full_banner': 'Penyimpanan ponsel penuh: perubahan terakhir belum tersimpan. Kosongkan ruang (hapus video/aplikasi), lalu ulangi. Data sebelumnya aman.',
+  'storage.full_banner': 'Penyimpanan ponsel penuh: perubahan terakhir belum tersimpan. '
+    + 'Kosongkan ruang (hapus video/aplikasi), lalu ulangi. Data sebelumnya aman.',
   'storage.full_visit': 'Penyimpanan ponsel penuh. Kosongkan ruang lalu coba lagi.',
 
   'position.here': 'Posisi Anda diketahui (±{accuracy}).',
@@ -173,7 +177,8 @@ export default {
   'photo.saved': 'Foto tersimpan.',
   'photo.warn_time': 'Perhatian: kamera mencatat foto ini diambil {time}, bukan saat kunjungan.',
   'photo.warn_place': 'Perhatian: lokasi di foto {distance} dari unit.',
-  'photo.storage_full': 'Penyimpanan ponsel penuh: foto TIDAK disimpan. Kosongkan ruang, lalu ambil lagi. Foto dan jawaban sebelumnya aman.',
+  'photo.storage_full': 'Penyimpanan ponsel penuh: foto TIDAK disimpan. Kosongkan ruang, lalu ambil lagi. '
+    + 'Foto dan jawaban sebelumnya aman.',
   'photo.unreadable': 'Foto tidak dapat dibaca (rusak atau bukan gambar). Ambil lagi.',
   'photo.failed': 'Foto gagal disimpan. Coba ambil lagi.',
 
@@ -183,7 +188,11 @@ export default {
 
   'finish.button': 'Selesai dan kirim',
   'finish.resubmit': 'Kirim perbaikan',
-  'finish.missing_title': 'Belum bisa selesai: {n} hal masih kurang',
+  'finish.missing_title': 'Belum bisa selesai: {n} indikator belum lengkap',
+  'finish.missing_hint': 'Ketuk indikator untuk langsung mengisinya.',
+  'finish.missing_group': '{dimension} ({n})',
+  'finish.missing_more': 'Tampilkan {n} lainnya',
+  'finish.missing_lacks': 'Kurang:',
   'finish.missing_answer': 'jawaban',
   'finish.missing_photo': 'foto',
   'finish.no_gps_title': 'Belum ada posisi GPS',
@@ -199,10 +208,17 @@ export default {
   'settings.storage': 'Penyimpanan',
   'settings.account': 'Akun',
   'settings.logout': 'Keluar',
-  'settings.logout_keeps': '{n} kunjungan belum terkirim tetap di ponsel dan dikirim setelah Anda masuk lagi.',
-  'settings.logout_confirm': '{n} kunjungan belum terkirim. Kunjungan tetap di ponsel dan dikirim setelah Anda masuk lagi. Keluar?',
+  'settings.logout_keeps': 'Semuanya tetap tersimpan di ponsel saat Anda keluar.',
+  'settings.logout_confirm': '{unsent} Semuanya tetap tersimpan di ponsel. Keluar?',
+  'settings.all_sent': 'Semua kunjungan sudah terkirim.',
   'settings.version': 'Versi aplikasi: {version}',
   'settings.version_none': 'belum terpasang',
+
+  'unsent.summary': 'Belum terkirim: {parts}.',
+  'unsent.queued': '{n} kunjungan menunggu dikirim',
+  'unsent.drafts': '{n} kunjungan belum selesai',
+  'unsent.refused': '{n} kunjungan ditolak server',
+  'unsent.returned': '{n} kunjungan perlu diperbaiki',
 
   'unit.m': '{n} m',
   'unit.km': '{n} km',

@@ -2,12 +2,13 @@
 // here, window, and each visit's sync state. Opens straight from IndexedDB, with or without a network.
 
 import * as db from '../db.js';
-import { h, icon, replaceChildren } from '../dom.js';
+import { h, replaceChildren } from '../../shared/dom.js';
+import { icon } from '../icons.js';
 import { formatBytes, formatDateRange, formatDateTime, formatDistance, hasString, t } from '../i18n.js';
 import * as storage from '../storage.js';
 import { distance_m, isoWithOffset, isValidLatLon, newUuid } from '../util.js';
-import { STATE } from '../visit.js';
-import { isPending, outboxStatusText, visitStateText } from './labels.js';
+import { STATE, unsentWork } from '../visit.js';
+import { outboxStatusText, unsentWorkText, visitStateText } from './labels.js';
 
 function isWithinWindow(assignment, now = Date.now()) {
   const start = Date.parse(assignment.window && assignment.window.start);
@@ -39,6 +40,7 @@ export async function mount(root, ctx) {
   const distanceEls = new Map();
 
   const statusLine = h('p', { class: 'sync-status', 'data-testid': 'sync-status', role: 'status' });
+  const unsentLine = h('p', { class: 'unsent-work', 'data-testid': 'unsent-work' });
   const syncButton = h('button', {
     type: 'button', class: 'btn btn-primary', 'data-testid': 'sync-now',
     on: { click: () => { ctx.outbox.kick('manual'); } },
@@ -57,7 +59,7 @@ export async function mount(root, ctx) {
   const view = h('section', { class: 'view view-assignments' },
     h('section', { class: 'card sync-panel', 'aria-label': t('sync.panel_label') },
       h('p', { class: 'user-line' }, t('list.signed_in_as', { name: user.display_name || user.username })),
-      statusLine, syncButton, h('p', { class: 'meta storage-line' }, freeLine, ' · ', persistLine)),
+      statusLine, unsentLine, syncButton, h('p', { class: 'meta storage-line' }, freeLine, ' · ', persistLine)),
     heading, positionLine, positionButton, list, others);
 
   async function renderStorage() {
@@ -70,10 +72,13 @@ export async function mount(root, ctx) {
 
   function renderStatus() {
     const status = ctx.outbox.status;
-    const pending = visits.filter(isPending).length;
-    statusLine.textContent = outboxStatusText(status, pending);
+    const work = unsentWork(visits);
+    statusLine.textContent = outboxStatusText(status, work);
     statusLine.dataset.state = status.state;
-    statusLine.dataset.pending = String(pending);
+    statusLine.dataset.pending = String(work.queued);
+    // The outbox's line speaks of the visits it sends; drafts, refused and returned ones need the surveyor.
+    unsentLine.textContent = work.total > work.queued ? unsentWorkText(work) : '';
+    unsentLine.hidden = !unsentLine.textContent;
     syncButton.disabled = status.state === 'running';
   }
 
@@ -136,7 +141,9 @@ export async function mount(root, ctx) {
           'data-server-status': visit.sync && visit.sync.server_status,
         }, visitStateText(visit)),
         receiptFlags(visit)),
-      h('button', { type: 'button', class: `btn ${action[2]}`, 'data-testid': `${action[0]}-${visit.id}`, on: { click: open } },
+      h('button', {
+        type: 'button', class: `btn ${action[2]}`, 'data-testid': `${action[0]}-${visit.id}`, on: { click: open },
+      },
         t(action[1])));
   }
 
@@ -165,7 +172,9 @@ export async function mount(root, ctx) {
     const distanceEl = h('span', { class: 'distance', 'data-testid': `assignment-distance-${assignment.id}` });
     distanceEls.set(assignment.id, distanceEl);
     showDistance(distanceEl, distance);
-    return h('li', { class: 'card assignment', 'data-testid': `assignment-${assignment.id}`, 'data-assignment-id': assignment.id },
+    return h('li', {
+      class: 'card assignment', 'data-testid': `assignment-${assignment.id}`, 'data-assignment-id': assignment.id,
+    },
       h('div', { class: 'assignment-head' }, h('h3', { class: 'unit-name' }, unit.name), distanceEl),
       h('p', { class: 'meta' }, [unit.agency, unit.region].filter(Boolean).join(' · ')),
       unit.address ? h('p', { class: 'meta' }, unit.address) : null,

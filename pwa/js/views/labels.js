@@ -45,8 +45,9 @@ export function refusalReason(problem) {
   return problem.detail || problem.title || t('refused.http', { status: problem.status ?? '?' });
 }
 
-/** The outbox's overall state in one line. */
-export function outboxStatusText(status, pending) {
+/** The outbox's overall state in one line; `work` is `unsentWork` of the surveyor's visits. */
+export function outboxStatusText(status, work) {
+  const pending = work.queued;
   switch (status.state) {
     case 'running':
       return t('sync.running');
@@ -57,15 +58,24 @@ export function outboxStatusText(status, pending) {
         ? t('sync.retrying', { n: pending, time: formatTime(status.next_attempt_at) })
         : t('sync.retrying_none', { time: formatTime(status.next_attempt_at) });
     case 'signin':
-      return t('sync.signin', { n: pending });
+      return pending ? t('sync.signin', { n: pending }) : t('sync.signin_none');
     case 'error':
       return t('sync.error', { time: formatTime(status.next_attempt_at) });
     default:
       if (pending) return t('sync.pending', { n: pending });
-      return status.last_sync_at ? t('sync.all_sent_at', { time: formatTime(status.last_sync_at) }) : t('sync.idle');
+      if (!status.last_sync_at) return t('sync.idle');
+      // "Everything sent" only when it is: a draft or a refused visit is evidence the server does not hold.
+      return t(work.total ? 'sync.finished_sent_at' : 'sync.all_sent_at', { time: formatTime(status.last_sync_at) });
   }
 }
 
-export function isPending(visit) {
-  return [STATE.waiting, STATE.uploading].includes(visit.state);
+/**
+ * What the server does not hold yet, in one sentence ("Belum terkirim: 1 kunjungan belum selesai."), or null when
+ * it holds everything. Every screen that speaks of unsent visits says this same sentence.
+ */
+export function unsentWorkText(work) {
+  const parts = ['queued', 'drafts', 'refused', 'returned']
+    .filter((kind) => work[kind])
+    .map((kind) => t(`unsent.${kind}`, { n: work[kind] }));
+  return parts.length ? t('unsent.summary', { parts: parts.join('; ') }) : null;
 }

@@ -3,9 +3,10 @@
 
 import { NetworkError, ProblemError } from '../api.js';
 import * as db from '../db.js';
-import { h } from '../dom.js';
+import { h } from '../../shared/dom.js';
 import { t } from '../i18n.js';
-import { STATE } from '../visit.js';
+import { unsentWork } from '../visit.js';
+import { unsentWorkText } from './labels.js';
 
 function errorText(error) {
   if (error instanceof NetworkError) return t('login.error_network');
@@ -17,10 +18,6 @@ function errorText(error) {
   return t('login.error_server', { detail: String(error) });
 }
 
-async function pendingCount(userId) {
-  const visits = await db.listVisits(userId);
-  return visits.filter((visit) => [STATE.waiting, STATE.uploading, STATE.refused].includes(visit.state)).length;
-}
 
 export async function mount(root, ctx) {
   const known = ctx.session.user;
@@ -36,21 +33,32 @@ export async function mount(root, ctx) {
     id: 'login-password', name: 'password', type: 'password', 'data-testid': 'login-password',
     autocomplete: 'current-password', required: true,
   });
-  const error = h('p', { id: 'login-error', class: 'form-error', 'data-testid': 'login-error', role: 'alert', hidden: true });
+  const error = h('p', {
+    id: 'login-error', class: 'form-error', 'data-testid': 'login-error', role: 'alert', hidden: true,
+  });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', 'data-testid': 'login-submit' },
     t('login.submit'));
   const switchUser = isRelogin
     ? h('button', {
       type: 'button', class: 'btn btn-quiet btn-block', 'data-testid': 'login-switch-user',
-      on: { click: () => { username.readOnly = false; username.value = ''; username.focus(); switchUser.hidden = true; } },
+      on: {
+        click: () => {
+          username.readOnly = false;
+          username.value = '';
+          username.focus();
+          switchUser.hidden = true;
+        },
+      },
     }, t('login.switch_user'))
     : null;
 
   const intro = [];
   if (isRelogin) {
     intro.push(h('p', {}, t('login.relogin_intro', { name: known.display_name || known.username })));
-    const count = await pendingCount(known.id);
-    if (count) intro.push(h('p', { class: 'notice' }, t('login.relogin_pending', { n: count })));
+    const unsent = unsentWorkText(unsentWork(await db.listVisits(known.id)));
+    if (unsent) {
+      intro.push(h('p', { class: 'notice', 'data-testid': 'unsent-work' }, t('login.relogin_pending', { unsent })));
+    }
   } else {
     intro.push(h('p', {}, t('login.intro')));
   }

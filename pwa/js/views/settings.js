@@ -1,10 +1,11 @@
 // Settings: language, storage (persistence and free space), app version, signing out.
 
 import * as db from '../db.js';
-import { h } from '../dom.js';
+import { h } from '../../shared/dom.js';
 import { formatBytes, getLanguage, LANGUAGES, setLanguage, t } from '../i18n.js';
 import * as storage from '../storage.js';
-import { isPending } from './labels.js';
+import { unsentWork } from '../visit.js';
+import { unsentWorkText } from './labels.js';
 
 async function appVersion() {
   const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
@@ -25,7 +26,8 @@ export async function mount(root, ctx) {
     h('legend', {}, t('settings.language')),
     h('div', { class: 'options options-column' }, LANGUAGES.map((lang) => h('label', { class: 'option' },
       h('input', {
-        type: 'radio', name: 'language', value: lang, checked: getLanguage() === lang, 'data-testid': `language-${lang}`,
+        type: 'radio', name: 'language', value: lang, checked: getLanguage() === lang,
+        'data-testid': `language-${lang}`,
         on: {
           change: async () => {
             setLanguage(lang);
@@ -61,25 +63,28 @@ export async function mount(root, ctx) {
       h('p', { class: 'meta' }, t('storage.persist_hint'))),
   ];
   if (user) {
-    const pending = (await db.listVisits(user.id)).filter((visit) => isPending(visit) || visit.state === 'draft').length;
+    const unsent = unsentWorkText(unsentWork(await db.listVisits(user.id)));
     const logout = h('button', {
       type: 'button', class: 'btn btn-secondary btn-block', 'data-testid': 'logout',
       on: {
         click: async () => {
-          if (pending && !window.confirm(t('settings.logout_confirm', { n: pending }))) return;
+          if (unsent && !window.confirm(t('settings.logout_confirm', { unsent }))) return;
           await ctx.session.logout();
         },
       },
     }, t('settings.logout'));
     sections.push(h('section', { class: 'card' }, h('h2', {}, t('settings.account')),
       h('p', {}, t('list.signed_in_as', { name: user.display_name || user.username })),
-      pending ? h('p', { class: 'meta' }, t('settings.logout_keeps', { n: pending })) : null,
+      h('p', { class: 'unsent-work', 'data-testid': 'unsent-work' }, unsent || t('settings.all_sent')),
+      unsent ? h('p', { class: 'meta' }, t('settings.logout_keeps')) : null,
       logout));
   }
   sections.push(h('section', { class: 'card' }, version));
   root.append(h('section', { class: 'view view-settings' }, sections));
 
   renderStorage();
-  appVersion().then((value) => { version.textContent = t('settings.version', { version: value || t('settings.version_none') }); });
+  appVersion().then((value) => {
+    version.textContent = t('settings.version', { version: value || t('settings.version_none') });
+  });
   return { unmount() {} };
 }

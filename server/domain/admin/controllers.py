@@ -1,4 +1,4 @@
-"""The admin API (DESIGN.md, "Admin, review and results"): regions, agencies, units, users, waves, assignments.
+"""The admin API (docs/contract.md, "Other routes"): regions, agencies, units, users, waves, assignments.
 
 Unknown ids in the path are 404; unknown ids in a body are 422 naming the field; duplicates are 409 ``duplicate``.
 """

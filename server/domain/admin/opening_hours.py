@@ -1,4 +1,4 @@
-"""A unit's opening hours, written as a short text in the unit CSV (DESIGN.md, "Admin") and checked by integrity.
+"""A unit's opening hours, written as a short text in the unit CSV (docs/contract.md) and checked by integrity.
 
 Canonical form, a small subset of OpenStreetMap's ``opening_hours``::
 

@@ -1,4 +1,4 @@
-"""Reading the units CSV (DESIGN.md, "Admin"): ``region_code, region_name, agency, unit, address, lat, lon,
+"""Reading the units CSV (docs/contract.md): ``region_code, region_name, agency, unit, address, lat, lon,
 geofence_m, opening_hours``.
 
 Pure: bytes in, rows and problems out. The import is all-or-nothing, so this reads the whole file and lists *every*

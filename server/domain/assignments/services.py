@@ -1,4 +1,4 @@
-"""A surveyor's own assignments, as the phone downloads them (DESIGN.md, "The sync contract")."""
+"""A surveyor's own assignments, as the phone downloads them (docs/contract.md, "Assignments")."""
 
 from __future__ import annotations
 

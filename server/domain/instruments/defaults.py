@@ -1,8 +1,8 @@
 """The instrument Sidak ships with: ``ombudsman-kepatuhan`` v1, kept as data beside this module.
 
-Its content (48 indicators in four dimensions, texts and guidance in both languages) comes from
-/work/shared/reference/compliance-methods.md, section 4; the choices made where the reference left room are written
-in the instrument's own ``description``.
+Its content (48 indicators in four dimensions, texts and guidance in both languages) and where it comes from are in
+docs/contract.md, "The default instrument"; the choices made where the sources left room are written in the
+instrument's own ``description``.
 """
 
 from __future__ import annotations

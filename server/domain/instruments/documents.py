@@ -1,4 +1,4 @@
-"""The instrument document: a versioned checklist of dimensions and indicators (DESIGN.md, "The instrument document").
+"""The instrument document: a versioned checklist of dimensions and indicators (docs/contract.md, "The instrument").
 
 These msgspec structs are the published contract: ``schemas/instrument.schema.json`` is generated from them.
 Structural rules that a type cannot express (unique ids, choices present for ``choice``…) live in

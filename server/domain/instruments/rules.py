@@ -1,4 +1,4 @@
-"""Structural rules of an instrument that its msgspec types cannot express (DESIGN.md, "The instrument document").
+"""Structural rules of an instrument that its msgspec types cannot express (docs/contract.md, "The instrument").
 
 ``check_instrument`` lists every problem at once, each with the path of the offending field, so that an admin can fix
 a checklist in one pass. Decisions taken here, beyond the obvious ones:

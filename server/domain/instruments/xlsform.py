@@ -46,7 +46,7 @@ from server.lib.errors import InstrumentInvalid
 LANGUAGE_NAMES = {"id": "Indonesian (id)", "en": "English (en)"}
 YES_NO_LIST = "yes_no"
 SCALE_LIST = "scale_0_3"
-PHOTO_MAX_PIXELS = 1600  # the phone resizes photos to a long side of ~1600 px (DESIGN.md)
+PHOTO_MAX_PIXELS = 1600  # the phone resizes photos to a long side of ~1600 px (docs/contract.md)
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 _KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")

@@ -2,7 +2,7 @@
 
 ``process_photo`` is synchronous and CPU-bound; callers run it in a worker thread or process. It decides what the
 bytes are from their content (never from the declared Content-Type), refuses anything over the pixel limit before
-decoding a single pixel, decodes JPEGs at reduced scale (``Image.draft``; measured-limits.md), and renders a
+decoding a single pixel, decodes JPEGs at reduced scale (``Image.draft``; docs/performance.md), and renders a
 display JPEG and a thumbnail that carry no metadata at all, so no GPS position leaves through them.
 
 Resampling is HAMMING after an integer box reduction: on 12 MP camera JPEGs it costs what BILINEAR costs (about half

@@ -1,4 +1,4 @@
-"""Scoring profiles as data (DESIGN.md, "Scoring"): which cut-offs turn a total into a zone and/or a grade.
+"""Scoring profiles as data (docs/contract.md, "Profiles"): which cut-offs turn a total into a zone and/or a grade.
 
 A wave picks one profile by key, or stores an edited copy as JSON (``profile_to_dict`` / ``profile_from_dict``),
 because the 2022 Ombudsman cut-offs are as reported in the press, not from a regulation, and may need correcting.
@@ -69,7 +69,7 @@ OMBUDSMAN_2021 = Profile(
     ),
 )
 
-# Cut-offs as reported in 2022 press, not from the regulation (reference/compliance-methods.md): editable per wave.
+# Cut-offs as reported in 2022 press, not from the regulation (docs/contract.md, "Profiles"): editable per wave.
 OMBUDSMAN_2022 = Profile(
     key="ombudsman-2022",
     kind="grades",

@@ -1,4 +1,4 @@
-"""Roll approved visit totals up to units, agencies and regions (DESIGN.md, "Scoring": roll-up).
+"""Roll approved visit totals up to units, agencies and regions (docs/contract.md, "Roll-up and results").
 
 unit = mean of its approved visits' totals; agency = mean of its units; region = mean of its agencies. Means are
 kept in full precision and rounded (half-up, 2 decimals) only when reported or classified, so that rounding once

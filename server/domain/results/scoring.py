@@ -1,4 +1,4 @@
-"""Score one visit against its instrument (DESIGN.md, "Scoring"). Pure: plain values in, decimals out.
+"""Score one visit against its instrument (docs/contract.md, "Scoring"). Pure: plain values in, decimals out.
 
 Indicator score s in [0, 1]: yes/no → 1/0; 0–3 scale → v/3; choice → index/(n − 1) in the order of ``choices``
 (worst first); number → the score of the first band whose ``max`` ≥ value (a band without ``max`` catches all);

@@ -1,4 +1,4 @@
-"""Results of a wave and its publication (DESIGN.md, "Scoring": roll-up; "Admin, review and results").
+"""Results of a wave and its publication (docs/contract.md, "Roll-up and results").
 
 Results are computed on each request from the scores stored when visits were approved (``visit_scores``), never
 cached: approving, returning or rejecting a visit changes its unit, agency and region at the next read. A unit's

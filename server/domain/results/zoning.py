@@ -1,4 +1,4 @@
-"""Classify a score with a profile (DESIGN.md, "Scoring"): round first, then compare with the cut-offs.
+"""Classify a score with a profile (docs/contract.md, "Profiles"): round first, then compare with the cut-offs.
 
 Rounding before comparing is what makes 80.995 green under ``ombudsman-2021``: the published score is 81.00, and a
 reader who sees 81.00 next to a yellow zone would rightly call it a mistake. For ``panrb-ipp`` the index is

@@ -69,6 +69,7 @@ class QueueRegion(msgspec.Struct):
     id: uuid.UUID
     name: str
     code: str
+    timezone: Annotated[str, msgspec.Meta(description="the region's IANA time zone, the one its units' times read in")]
 
 
 class Person(msgspec.Struct):
@@ -328,7 +329,7 @@ def _queue_row_out(row: QueueRow) -> QueueRowOut:
         wave=NamedRef(row.wave.id, row.wave.name),
         unit=NamedRef(row.unit.id, row.unit.name),
         agency=NamedRef(row.agency.id, row.agency.name),
-        region=QueueRegion(row.region.id, row.region.name, row.region.code),
+        region=QueueRegion(row.region.id, row.region.name, row.region.code, row.region.timezone),
         surveyor=Person(visit.surveyor_id, row.surveyor_name),
         status=visit.status,
         revision=visit.revision,

@@ -1,5 +1,5 @@
-"""Supervisor review: the queue, the whole visit with its evidence, and decisions (DESIGN.md, "Admin, review and
-results").
+"""Supervisor review: the queue, the whole visit with its evidence, and decisions (docs/contract.md, "Review
+decisions").
 
 Scope: an admin sees every visit; a supervisor sees visits of units whose agency lies in one of their regions
 (``supervisor_regions``, the region itself, not its children). A visit outside the caller's scope is answered exactly
@@ -56,7 +56,7 @@ from server.lib.errors import NotFound, ReviewConflict, ReviewInvalid, WaveState
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
 QUEUE_DEFAULT_LIMIT = 50
 QUEUE_MAX_LIMIT = 200
-# Until no photo is missing a visit is not ready for review (DESIGN.md); the queue shows it only when asked.
+# Until no photo is missing a visit is not ready for review (docs/contract.md); the queue shows it only when asked.
 _NOT_IN_QUEUE_BY_DEFAULT = "incomplete"
 
 

@@ -1,4 +1,4 @@
-"""Which review decisions a visit's status allows (DESIGN.md, "statuses"), as one table on plain values.
+"""Which review decisions a visit's status allows (docs/contract.md, "Review decisions"), as one table on plain values.
 
     submitted --approve--> approved      approved --return--> returned
     submitted --return---> returned      approved --reject--> rejected

@@ -1,4 +1,4 @@
-"""The visit document a phone PUTs, and the receipt the server answers with (DESIGN.md, "The sync contract").
+"""The visit document a phone PUTs, and the receipt the server answers with (docs/contract.md, "The visit document").
 
 These msgspec structs are the published contract: ``schemas/visit.schema.json`` and ``schemas/receipt.schema.json``
 are generated from them. Rules that need the instrument (known indicators, value types) live in

@@ -1,4 +1,4 @@
-"""Integrity flags: automatic findings about a visit, computed on the server (DESIGN.md, "Integrity flags").
+"""Integrity flags: automatic findings about a visit, computed on the server (docs/contract.md, "Integrity flags").
 
 Flags never refuse anything; they point a reviewer at what deserves a second look, and reviewers always see all of
 them. The surveyor's receipt shows only the flags a surveyor can act on (``SURVEYOR_VISIBLE_CODES``): where the

@@ -1,4 +1,4 @@
-"""Receiving visits from phones and answering what the server holds (DESIGN.md, "The sync contract").
+"""Receiving visits from phones and answering what the server holds (docs/contract.md, "Visit PUT").
 
 A visit PUT is one transaction: validate, decide (``sync_rules.decide``), write the visit with bulk Core inserts,
 compute its flags, record the audit event, answer the receipt. Duplicate safety comes from the primary keys: two

@@ -1,4 +1,4 @@
-"""What the server does with a visit document a phone PUTs (DESIGN.md, "Visit PUT semantics").
+"""What the server does with a visit document a phone PUTs (docs/contract.md, "Visit PUT").
 
 Modelled on ODK Central's instanceID rule ("stored and identical → harmless replay; stored and different →
 conflict"), stricter where it bit users: a phone may only send a new revision of a visit a supervisor has returned.

@@ -1,4 +1,4 @@
-"""Rules of a visit document that need its instrument (DESIGN.md, "Visit PUT semantics").
+"""Rules of a visit document that need its instrument (docs/contract.md, "Visit PUT").
 
 Shapes and ranges (lat/lon, sha256 pattern, aware times) are enforced when msgspec decodes the document; this module
 checks what only the instrument and the clock can tell.

@@ -34,8 +34,11 @@ def test_every_admin_page_renders_without_script_errors(console_as, live_server,
         page.click(".language-button[lang=en]")
         page.wait_for_selector("html[lang=en]")
     wave = _demo_wave(live_server)
-    pages = dict(ADMIN_PAGES, wave=(f"#/waves/{wave['id']}", ".stepper"),
-                 assignments=(f"#/waves/{wave['id']}/assignments", "#assignment-list tbody tr[data-unit]"))
+    pages = dict(
+        ADMIN_PAGES,
+        wave=(f"#/waves/{wave['id']}", ".stepper"),
+        assignments=(f"#/waves/{wave['id']}/assignments", "#assignment-list tbody tr[data-unit]"),
+    )
 
     for name, (hash_path, ready) in pages.items():
         page.goto(live_server.url(f"/console/{hash_path}"))
@@ -43,6 +46,45 @@ def test_every_admin_page_renders_without_script_errors(console_as, live_server,
         assert page.locator(".alert-error").count() == 0, f"{name}: {page.locator('.alert-error').inner_text()}"
         shoot(page, f"{language}-{name}", full_page=name != "instrument")
 
+    problems.expect_none()
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_admins_navigation_holds_on_one_line_at_1366_px(console_as, shoot, language):
+    page, problems = console_as("admin", width=1366, height=850)
+    if language == "en":
+        page.click(".language-button[lang=en]")
+        page.wait_for_selector("html[lang=en]")
+
+    links = page.locator(".topbar .nav-link")
+    tops = links.evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert len(tops) == 7 and len(set(tops)) == 1, tops
+    assert page.locator(".topbar").bounding_box()["height"] <= 56
+    shoot(page, f"{language}-topbar-1366", full_page=False)
+    problems.expect_none()
+
+
+def test_no_page_is_wider_than_a_360_px_phone_and_the_navigation_is_one_row(console_as, live_server, shoot):
+    wave = _demo_wave(live_server)
+    published = next(w for w in live_server.api("GET", "/api/admin/waves").json() if w["status"] == "published")
+    unit_id = live_server.api("GET", f"/api/waves/{published['id']}/results").json()["units"][0]["id"]
+    pages = {
+        "units": ("#/units", ".data-table"),
+        "instrument": ("#/instruments/ombudsman-kepatuhan/1", ".indicator"),
+        "assignments": (f"#/waves/{wave['id']}/assignments", "#assignment-list tbody tr[data-unit]"),
+        "results": (f"#/results/{published['id']}", ".level-table tbody tr"),
+        "trend": (f"#/trend/unit/{unit_id}", ".trend-table tbody tr"),
+        "comparison": ("#/comparison", ".data-table"),
+    }
+    page, problems = console_as("admin", width=360, height=740)
+
+    for name, (hash_path, ready) in pages.items():
+        page.goto(live_server.url(f"/console/{hash_path}"))
+        page.wait_for_selector(ready)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+        tops = page.locator(".topbar .nav-link").evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
+        assert len(set(tops)) == 1, name
+        shoot(page, f"phone-{name}", full_page=False)
     problems.expect_none()
 
 
@@ -96,7 +138,11 @@ def test_a_tablet_sees_the_units_and_the_wave_usable(console_as, live_server, sh
 def test_a_supervisor_is_shown_no_admin_pages(console_as, live_server, shoot):
     page, problems = console_as("supervisor1")
 
-    assert [link.get_attribute("href") for link in page.locator(".nav-link").all()] == ["#/review", "#/results", "#/comparison"]
+    assert [link.get_attribute("href") for link in page.locator(".nav-link").all()] == [
+        "#/review",
+        "#/results",
+        "#/comparison",
+    ]
     page.goto(live_server.url("/console/#/units"))
     page.wait_for_selector("main h1")
     assert page.locator("main h1").inner_text() == "Khusus admin"

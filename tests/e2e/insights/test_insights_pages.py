@@ -43,6 +43,12 @@ def test_a_units_trend_shows_one_point_per_published_wave(
     published_shown = [wave for wave in shown if wave in published]
     assert published_shown == [point["wave"]["id"] for point in trend["points"]]
     assert len(published_shown) == len(published)
+    # The x-axis names the waves (on up to two lines each), in the order of the points.
+    shown_names = page.locator(".trend-chart .trend-wave-label").evaluate_all(
+        "els => els.map(e => [...e.querySelectorAll('tspan')].map(line => line.textContent).join(' '))"
+    )
+    named = {point["wave"]["id"]: point["wave"]["name"] for point in trend["points"]}
+    assert [name for wave, name in zip(shown, shown_names, strict=True) if wave in named] == list(named.values())
     shoot(page, "insights-trend")
     problems.expect_none()
 

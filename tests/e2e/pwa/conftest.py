@@ -2,8 +2,8 @@
 
   pwa_server — a demo server of the phone tests' own (they stop and restart it; other suites share live_server),
                with `stopped()` to take it down for a while on the same port
-  phone      — a factory for surveyors' phones: a persistent Chromium profile in tmp at 360×640, geolocation granted
-               and overridden, closable and relaunchable on the same profile directory, offline at will;
+  phone      — a factory for surveyors' phones: a persistent Chromium profile in tmp at 360×640 (or `viewport`),
+               geolocation granted and overridden, closable and relaunchable on the same profile, offline at will;
                `background_sync=True` grants Background Sync as Chrome does for every site (Playwright denies it).
                Without it the service worker never sends: Chromium fires a sync at once whatever the emulated
                network says, and its attempt would change the records a test compares across a restart.
@@ -126,14 +126,25 @@ def instrument(pwa_server: PwaServer) -> dict[str, Any]:
 class Phone:
     """One surveyor's phone. Closing it and opening it again keeps its profile: service worker, caches, IndexedDB."""
 
-    def __init__(self, browser_type: Any, chromium_path: Path, profile_dir: Path, server: PwaServer,
-                 shoot: Callable[..., Path], name: str, *, background_sync: bool = False) -> None:
+    def __init__(
+        self,
+        browser_type: Any,
+        chromium_path: Path,
+        profile_dir: Path,
+        server: PwaServer,
+        shoot: Callable[..., Path],
+        name: str,
+        *,
+        background_sync: bool = False,
+        viewport: dict[str, int] | None = None,
+    ) -> None:
         self._browser_type = browser_type
         self._chromium_path = chromium_path
         self._profile_dir = profile_dir
         self._shoot = shoot
         self._name = name
         self._permissions = ["geolocation", "background-sync"] if background_sync else ["geolocation"]
+        self.viewport = viewport or PHONE_VIEWPORT
         self.server = server
         self.position = {"latitude": -6.7, "longitude": 108.5, "accuracy": 20.0}
         self.is_offline = False
@@ -147,16 +158,28 @@ class Phone:
         if offline is not None:
             self.is_offline = offline
         self.context = self._browser_type.launch_persistent_context(
-            str(self._profile_dir), executable_path=str(self._chromium_path), headless=True, args=CHROMIUM_ARGS,
-            viewport=PHONE_VIEWPORT, locale="id-ID", timezone_id="Asia/Jakarta",
-            permissions=self._permissions, geolocation=self.position, service_workers="allow")
+            str(self._profile_dir),
+            executable_path=str(self._chromium_path),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=self.viewport,
+            locale="id-ID",
+            timezone_id="Asia/Jakarta",
+            permissions=self._permissions,
+            geolocation=self.position,
+            service_workers="allow",
+        )
         self.context.set_offline(self.is_offline)
         if init_script is not None:
             self.context.add_init_script(init_script)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.page.set_default_timeout(20_000)
-        self.page.on("console", lambda message: self.problems.errors.append(f"console {message.type}: {message.text}")
-                     if _is_problem(message) else None)
+        self.page.on(
+            "console",
+            lambda message: (
+                self.problems.errors.append(f"console {message.type}: {message.text}") if _is_problem(message) else None
+            ),
+        )
         self.page.on("pageerror", lambda error: self.problems.errors.append(f"page error: {error}"))
         self.page.goto(self.server.base_url + "/")
         return self.page
@@ -199,7 +222,8 @@ class Phone:
             log_tail = self.server.process.log_path.read_text(errors="replace")[-3000:]
             raise AssertionError(
                 f"visit {visit_id} never became {state}: it is {visit['state']}, sync {visit['sync']}; outbox says "
-                f"{status.text_content() if status.count() else '?'}\nserver log:\n{log_tail}") from None
+                f"{status.text_content() if status.count() else '?'}\nserver log:\n{log_tail}"
+            ) from None
 
     def records(self, store: str) -> list[dict[str, Any]]:
         return list(self.page.evaluate(READ_STORE_JS, store))
@@ -208,23 +232,34 @@ class Phone:
         return next(visit for visit in self.records("visits") if visit["id"] == visit_id)
 
     def photo_records(self, visit_id: str) -> list[dict[str, Any]]:
-        return sorted((photo for photo in self.records("photos") if photo["visit_id"] == visit_id),
-                      key=lambda photo: str(photo["id"]))
+        return sorted(
+            (photo for photo in self.records("photos") if photo["visit_id"] == visit_id),
+            key=lambda photo: str(photo["id"]),
+        )
 
     def shoot(self, name: str, *, full_page: bool = False) -> Path:
         return self._shoot(self.page, SHOTS, f"{self._name}-{name}", full_page=full_page)
 
 
 @pytest.fixture
-def phone(browser: Any, chromium_path: Path, pwa_server: PwaServer, tmp_path: Path,
-          screenshot: Callable[..., Path]) -> Iterator[Callable[..., Phone]]:
+def phone(
+    browser: Any, chromium_path: Path, pwa_server: PwaServer, tmp_path: Path, screenshot: Callable[..., Path]
+) -> Iterator[Callable[..., Phone]]:
     """phone("geo") → a phone with a fresh profile; its screenshots are artifacts/screenshots/pwa/geo-*.png."""
     phones: list[Phone] = []
 
-    def make(name: str, *, background_sync: bool = False) -> Phone:
+    def make(name: str, *, background_sync: bool = False, viewport: dict[str, int] | None = None) -> Phone:
         profile_dir = tmp_path / f"profile-{len(phones)}"
-        made = Phone(browser.browser_type, chromium_path, profile_dir, pwa_server, screenshot, name,
-                     background_sync=background_sync)
+        made = Phone(
+            browser.browser_type,
+            chromium_path,
+            profile_dir,
+            pwa_server,
+            screenshot,
+            name,
+            background_sync=background_sync,
+            viewport=viewport,
+        )
         phones.append(made)
         return made
 
@@ -240,8 +275,9 @@ def drawn_photo(label: str, seed: int) -> bytes:
     draw = ImageDraw.Draw(image)
     for _ in range(12):
         x, y = rng.randint(0, 360), rng.randint(0, 260)
-        draw.rectangle((x, y, x + rng.randint(20, 160), y + rng.randint(8, 80)),
-                       fill=tuple(rng.randint(0, 255) for _ in range(3)))
+        draw.rectangle(
+            (x, y, x + rng.randint(20, 160), y + rng.randint(8, 80)), fill=tuple(rng.randint(0, 255) for _ in range(3))
+        )
     draw.text((20, 20), label, fill=(0, 0, 0))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
@@ -254,7 +290,7 @@ def photo_file(request: pytest.FixtureRequest) -> Callable[[str], dict[str, Any]
     base_seed = random.Random(request.node.nodeid).randrange(1 << 30)
 
     def make(label: str) -> dict[str, Any]:
-        seed = base_seed + sum(ord(ch) * 31 ** i for i, ch in enumerate(label))
+        seed = base_seed + sum(ord(ch) * 31**i for i, ch in enumerate(label))
         return {"name": f"{label}.jpg", "mimeType": "image/jpeg", "buffer": drawn_photo(label, seed)}
 
     return make

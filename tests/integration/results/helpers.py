@@ -30,6 +30,6 @@ def two_decimals(value: Decimal) -> str:
 
 
 def ombudsman_2021_zone(score: str) -> str:
-    """DESIGN.md: green ≥ 81.00, yellow ≥ 51.00, red below — written out here, not taken from the code under test."""
+    """docs/contract.md: green ≥ 81.00, yellow ≥ 51.00, red below — written out, not taken from the code under test."""
     value = Decimal(score)
     return "green" if value >= Decimal("81.00") else "yellow" if value >= Decimal("51.00") else "red"
