@@ -5,8 +5,8 @@ made through the admin API. Every surveyor's phone (an httpx client of its own, 
 its assignments and the instrument; once all have, each syncs visits back to back (or ``--pause-s`` apart) for
 ``--seconds``, in the contract's order: the visit document (every indicator answered), then each photo its receipt
 lists as missing (``--photos-per-visit`` JPEGs of ~290 KB at 1600 px, as the phone app sends them, made once from
-real photos, each with bytes of its own). A visit under way at the deadline is finished. The phones do not retry: any transport
-error or unexpected answer is counted as an error (target: zero).
+the tests' phone photos, tests/photos.py, each with bytes of its own). A visit under way at the deadline is finished.
+The phones do not retry: any transport error or unexpected answer is counted as an error (target: zero).
 
 Afterwards the server is stopped and the database and the photo store are checked: every visit stored exactly once
 with the content sent (one revision, its answers and positions once, one audit event), every photo's original hashing

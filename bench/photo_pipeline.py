@@ -2,8 +2,9 @@
 
 The pipeline is ``process_photo``: header checks, draft decode, EXIF, orientation, the 1600 px display JPEG, the
 320 px thumbnail and the perceptual hash. Inputs: a generated 4000×3000 q90 camera JPEG with EXIF GPS and
-Orientation 6 (the photo of docs/performance.md), the 1600 px JPEG a phone sends after resizing on a canvas, and the
-real Nokia and iPhone HEIC fixtures when ``../shared/fixtures/photos`` is beside the clone. Each photo is timed as
+Orientation 6 (the photo of docs/performance.md), the 1600 px JPEG a phone sends after resizing on a canvas, the
+stand-ins of the tests for a 9 MP Nokia JPEG and a 12 MP iPhone HEIC (tests/photos.py), and the real Nokia and
+iPhone HEIC photos too when ``../shared/fixtures/photos`` is beside the clone. Each photo is timed as
 the server processes it and rendered anew (``keep_fitting_jpeg=False``: what the phone's JPEG costs when it is not
 taken as its own display image, the pipeline issue 3 names).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -27,10 +29,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from server.domain.photos.decoders import keep_freed_memory
-from server.domain.photos.processing import process_photo
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-FIXTURE_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "photos"
+from server.domain.photos.decoders import keep_freed_memory  # noqa: E402
+from server.domain.photos.processing import process_photo  # noqa: E402
+from tests.photos import REAL_PHOTOS, photo_path  # noqa: E402
+
+PHONE_PHOTOS = ("HMD_Nokia_8.3_5G.jpg", "iphone_13_pro_max.HEIC")
+FILTER_PHOTOS = ("HMD_Nokia_8.3_5G.jpg", "42_IndexError.jpg")  # real ones, whose detail tells filters apart
 
 
 def bare_pipeline_rate(paths: Sequence[Path], seconds: float, *, keep_fitting_jpeg: bool = True) -> float:
@@ -88,13 +94,13 @@ def phone_app_exif() -> Image.Exif:
     return exif
 
 
-def compare_filters(path: Path, long_side: int = 1600, runs: int = 5) -> None:
+def compare_filters(label: str, path: Path, long_side: int = 1600, runs: int = 5) -> None:
     with Image.open(path) as full:
         full.load()
         scale = long_side / max(full.size)
         target = (round(full.width * scale), round(full.height * scale))
         reference = np.asarray(full.resize(target, Image.Resampling.LANCZOS), dtype=np.float64)
-    print(f"\ndisplay resize after draft decode, {path.name} → {target[0]}×{target[1]}")
+    print(f"\ndisplay resize after draft decode, {label} → {target[0]}×{target[1]}")
     for name in ("LANCZOS", "BICUBIC", "HAMMING", "BILINEAR", "BOX"):
         resampling = Image.Resampling[name]
         timings = []
@@ -118,36 +124,32 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="sidak-bench-") as folder:
         camera = camera_jpeg(Path(folder) / "camera-4000x3000.jpg")
-        photos = [camera, phone_jpeg(Path(folder) / "phone-1600.jpg", camera)]
-        photos += [
-            FIXTURE_PHOTOS / name
-            for name in ("HMD_Nokia_8.3_5G.jpg", "iphone_13_pro_max.HEIC")
-            if (FIXTURE_PHOTOS / name).is_file()
-        ]
+        photos = {camera.name: camera, "phone-1600.jpg": phone_jpeg(Path(folder) / "phone-1600.jpg", camera)}
+        photos |= {f"{name} (made)": photo_path(name) for name in PHONE_PHOTOS}
+        photos |= real_photos(PHONE_PHOTOS)
         print(f"bare photo pipeline, one thread, {arguments.seconds:g} s per photo and way")
         print(
-            f"  {'photo':<28} {'pixels':>11} {'MB':>6} {'photos/s':>9} {'ms/photo':>9} {'rendered anew/s':>16} "
+            f"  {'photo':<32} {'pixels':>11} {'MB':>6} {'photos/s':>9} {'ms/photo':>9} {'rendered anew/s':>16} "
             f"{'ms/photo':>9}"
         )
-        for path in photos:
+        for label, path in photos.items():
             with Image.open(path) as image:
                 pixels = f"{image.width}×{image.height}"
             rate = bare_pipeline_rate([path], arguments.seconds)
             anew = bare_pipeline_rate([path], arguments.seconds, keep_fitting_jpeg=False)
             print(
-                f"  {path.name:<28} {pixels:>11} {path.stat().st_size / 1e6:6.2f} {rate:9.1f} {1000 / rate:9.1f} "
+                f"  {label:<32} {pixels:>11} {path.stat().st_size / 1e6:6.2f} {rate:9.1f} {1000 / rate:9.1f} "
                 f"{anew:16.1f} {1000 / anew:9.1f}"
             )
         if arguments.filters:
-            for path in [
-                camera,
-                *(
-                    FIXTURE_PHOTOS / name
-                    for name in ("HMD_Nokia_8.3_5G.jpg", "42_IndexError.jpg")
-                    if (FIXTURE_PHOTOS / name).is_file()
-                ),
-            ]:
-                compare_filters(path)
+            filtered = {"HMD_Nokia_8.3_5G.jpg (made)": photo_path("HMD_Nokia_8.3_5G.jpg")}
+            for label, path in {camera.name: camera, **filtered, **real_photos(FILTER_PHOTOS)}.items():
+                compare_filters(label, path)
+
+
+def real_photos(names: Sequence[str]) -> dict[str, Path]:
+    """The real photos of these names, when they are beside the clone."""
+    return {f"{name} (real)": REAL_PHOTOS.path(name) for name in names if REAL_PHOTOS.path(name).is_file()}
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from server.config import Settings, load_settings
 from server.db import migrate
 from server.lib import clock
+from tests.photos import GENERATED, PhotoSet
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("SIDAK_TEST_DATABASE_URL", "")
@@ -100,6 +101,12 @@ async def running(app: Litestar) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
+
+
+@pytest.fixture(scope="session")
+def photos() -> PhotoSet:
+    """The camera and phone photos, made here (tests/photos.py); the real ones in test_real_photo_corpus.py."""
+    return GENERATED
 
 
 @pytest.fixture(autouse=True)

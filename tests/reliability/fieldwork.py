@@ -32,15 +32,6 @@ from tests.servers import free_port, server_env, wait_until_serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_TIMEOUT_S = 120
-# CI lays shared/ beside the clone; a developer's machine has it at /work/shared.
-FIXTURE_PHOTOS = next(
-    (
-        path
-        for path in (REPO_ROOT.parent / "shared" / "fixtures" / "photos", Path("/work/shared/fixtures/photos"))
-        if path.is_dir()
-    ),
-    Path("/work/shared/fixtures/photos"),
-)
 ANSWER_SAMPLES: dict[str, list[Any]] = {
     "yes_no": [True, False],
     "scale_0_3": [0, 1, 2, 3],
@@ -249,17 +240,19 @@ async def add_surveyors(
 
 
 class PhotoPool:
-    """Phone-sized JPEGs (the phone app sends upright ~1600 px re-encodes; these carry no EXIF), made once from real
-    photos; each photo a phone takes is one of them with a unique comment segment, so every photo has bytes of its
-    own."""
+    """Phone-sized JPEGs (the phone app sends upright ~1600 px re-encodes; these carry no EXIF), made once from two
+    phone photos (tests/photos.py); each photo a phone takes is one of them with a unique comment segment, so every
+    photo has bytes of its own."""
 
     def __init__(self, *, count: int = 16, long_side: int = 1600, quality: int = 85, seed: int = 7) -> None:
         from PIL import Image
 
+        from tests.photos import photo_bytes
+
         rng = random.Random(seed)
         sources = []
         for name in ("iphone_hdr_YES.jpg", "HMD_Nokia_8.3_5G.jpg"):
-            with Image.open(FIXTURE_PHOTOS / name) as image:
+            with Image.open(io.BytesIO(photo_bytes(name))) as image:
                 image.draft("RGB", (image.width // 2, image.height // 2))
                 sources.append(image.convert("RGB"))
         self.bases: list[bytes] = []

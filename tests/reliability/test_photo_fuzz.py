@@ -1,8 +1,9 @@
-"""Damaged and hostile images through the real photo PUT route: real camera and phone photos truncated, bit-flipped,
-given impossible dimensions, wrapped around decompression bombs and looping or garbage EXIF, and things that are no
-image at all. Each is declared honestly (its sha256 and size), so it reaches the decoder. Every case must end in a
-stored photo (whose original comes back byte for byte) or a 4xx problem that leaves nothing stored, within a
-per-case timeout: never a 5xx, never a hang, never a dead worker.
+"""Damaged and hostile images through the real photo PUT route: camera and phone photos (stand-ins for real ones,
+tests/photos.py) truncated, bit-flipped, given impossible dimensions, wrapped around decompression bombs and looping or
+garbage EXIF, and things that are no image at all; the real photos as taken too, when they are beside the clone. Each
+is declared honestly (its sha256 and size), so it reaches the decoder. Every case must end in a stored photo (whose
+original comes back byte for byte) or a 4xx problem that leaves nothing stored, within a per-case timeout: never a
+5xx, never a hang, never a dead worker.
 
 CI: a fixed set of cases; SIDAK_RELIABILITY_FULL=1: many more random mutations (a new seed each run, printed).
 """
@@ -22,8 +23,9 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.photos import PHOTO_NAMES, REAL_PHOTOS, photo_bytes
 from tests.reliability.conftest import FULL, Field
-from tests.reliability.fieldwork import FIXTURE_PHOTOS, Phone, PhotoPool, Traffic, temp_files
+from tests.reliability.fieldwork import Phone, PhotoPool, Traffic, temp_files
 
 pytestmark = pytest.mark.reliability
 
@@ -143,20 +145,24 @@ def webp_of(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def fixture(name: str) -> bytes:
-    return (FIXTURE_PHOTOS / name).read_bytes()
+def content_type_of(name: str) -> str:
+    return "image/heic" if name.endswith(".HEIC") else "image/jpeg"
 
 
 def chosen_cases() -> Iterator[Case]:
     """The named hostile cases: each a kind of damage a real upload path meets."""
-    small = fixture("DSCN0010.jpg")
+    small = photo_bytes("DSCN0010.jpg")
+    heic = photo_bytes("iphone_13_pro_max.HEIC")
     for name in (*SMALL_PHOTOS, "42_IndexError.jpg"):
-        yield Case(f"as taken: {name}", fixture(name))
-    yield Case("as taken: iphone_13_pro_max.HEIC", fixture("iphone_13_pro_max.HEIC"), "image/heic")
-    yield Case("corrupted.jpg (a real damaged photo)", fixture("corrupted.jpg"))
+        yield Case(f"as taken: {name}", photo_bytes(name))
+    yield Case("as taken: iphone_13_pro_max.HEIC", heic, "image/heic")
+    yield Case("corrupted.jpg (a damaged photo)", photo_bytes("corrupted.jpg"))
+    if REAL_PHOTOS.is_there():  # what real cameras wrote, EXIF quirks and all
+        for name in PHOTO_NAMES:
+            yield Case(f"as taken, the real {name}", REAL_PHOTOS.data(name), content_type_of(name))
     for cut in (2, 20, 200, len(small) // 3, len(small) - 2):
         yield Case(f"truncated to {cut} bytes", small[:cut])
-    yield Case("truncated HEIC", fixture("iphone_13_pro_max.HEIC")[:300_000], "image/heic")
+    yield Case("truncated HEIC", heic[: len(heic) // 7], "image/heic")
     for width, height in ((65535, 65535), (65000, 1), (1, 65000), (0, 480), (640, 0), (30000, 3000)):
         yield Case(f"JPEG declaring {width}×{height}", with_dimensions(small, width, height))
     yield Case("PNG pixel bomb 100000×100000, header only", png(100_000, 100_000))
@@ -197,7 +203,7 @@ def chosen_cases() -> Iterator[Case]:
 
 def random_cases(rng: random.Random, count: int) -> Iterator[Case]:
     """Mutations of real photos: truncation, bit flips (anywhere or in the headers), overwritten runs, dimensions."""
-    sources = {name: fixture(name) for name in (*SMALL_PHOTOS, *(LARGE_PHOTOS if FULL else ()))}
+    sources = {name: photo_bytes(name) for name in (*SMALL_PHOTOS, *(LARGE_PHOTOS if FULL else ()))}
     mutations: list[tuple[str, Callable[[bytes], bytes]]] = [
         ("truncated", lambda data: data[: rng.randrange(2, len(data))]),
         ("bit-flipped", lambda data: flip_bits(data, rng, rng.choice((1, 4, 32, 256)), len(data))),

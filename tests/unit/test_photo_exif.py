@@ -1,4 +1,5 @@
-"""Reading when, where and with what a photo was taken, checked against the facts in the fixtures' NOTICE.md."""
+"""Reading when, where and with what a photo was taken, checked against the camera and phone photos' published facts
+(NOTICE.md of the real photos; their stand-ins, tests/photos.py, carry the same)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from PIL import Image
 
 from server.domain.photos.decoded import PhotoExif, exif_taken_at
 from server.domain.photos.exif import read_exif
-from tests.fixtures import fixture_photo
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -46,40 +46,40 @@ def exif_with(
         ("iphone_hdr_YES.jpg", datetime(2015, 4, 10, 20, 12, 23), 40.44697, -3.72475),
     ],
 )
-def test_time_and_position_of_real_photos_match_their_published_facts(name, taken_at, lat, lon):
-    exif = read_exif(fixture_photo(name))
+def test_time_and_position_of_camera_and_phone_photos_match_their_published_facts(photos, name, taken_at, lat, lon):
+    exif = read_exif(photos.path(name))
 
     assert exif.taken_at_local == taken_at
     assert exif.lat == pytest.approx(lat, abs=1e-5)
     assert exif.lon == pytest.approx(lon, abs=1e-5)
 
 
-def test_camera_make_and_model_are_read():
-    exif = read_exif(fixture_photo("DSCN0010.jpg"))
+def test_camera_make_and_model_are_read(photos):
+    exif = read_exif(photos.path("DSCN0010.jpg"))
 
     assert (exif.make, exif.model, exif.orientation, exif.offset) == ("NIKON", "COOLPIX P6000", 1, None)
 
 
-def test_a_phone_writes_its_utc_offset_which_is_kept():
-    exif = read_exif(fixture_photo("HMD_Nokia_8.3_5G.jpg"))
+def test_a_phone_writes_its_utc_offset_which_is_kept(photos):
+    exif = read_exif(photos.path("HMD_Nokia_8.3_5G.jpg"))
 
     assert (exif.make, exif.model, exif.offset) == ("HMD Global", "Nokia 8.3 5G", "+03:00")
 
 
-def test_heic_exif_is_read():
-    exif = read_exif(fixture_photo("iphone_13_pro_max.HEIC"))
+def test_heic_exif_is_read(photos):
+    exif = read_exif(photos.path("iphone_13_pro_max.HEIC"))
 
     assert exif.taken_at_local == datetime(2022, 2, 16, 12, 55, 41)
     assert (exif.offset, exif.make, exif.model) == ("+01:00", "Apple", "iPhone 13 Pro Max")
     assert (exif.lat, exif.lon) == (None, None)
 
 
-def test_orientation_of_a_sideways_photo_is_read_without_inventing_time_or_place():
-    assert read_exif(fixture_photo("portrait_6.jpg")) == PhotoExif(orientation=6)
+def test_orientation_of_a_sideways_photo_is_read_without_inventing_time_or_place(photos):
+    assert read_exif(photos.path("portrait_6.jpg")) == PhotoExif(orientation=6)
 
 
-def test_a_photo_without_camera_exif_has_no_time_place_or_camera():
-    exif = read_exif(fixture_photo("no_exif.jpg"))
+def test_a_photo_without_camera_exif_has_no_time_place_or_camera(photos):
+    exif = read_exif(photos.path("no_exif.jpg"))
 
     # Photoshop left an EXIF block with only an image description and orientation 1 in this file.
     assert (exif.taken_at_local, exif.offset, exif.lat, exif.lon, exif.make, exif.model) == (None,) * 6
@@ -93,8 +93,8 @@ def test_an_image_with_no_exif_at_all_gives_all_none(tmp_path):
     assert read_exif(str(path)) == PhotoExif()
 
 
-def test_malformed_maker_notes_do_not_hide_the_time():
-    exif = read_exif(fixture_photo("42_IndexError.jpg"))
+def test_malformed_maker_notes_do_not_hide_the_time(photos):
+    exif = read_exif(photos.path("42_IndexError.jpg"))
 
     assert exif.taken_at_local == datetime(2014, 8, 23, 13, 5, 43)
     assert exif.model == "E-P3"
@@ -211,15 +211,15 @@ def test_the_digitized_time_stands_in_when_the_original_time_is_missing():
     assert (exif.taken_at_local, exif.offset) == (datetime(2024, 5, 6, 7, 8, 9), "+08:00")
 
 
-def test_taken_at_uses_the_cameras_own_offset_when_it_wrote_one():
-    taken_at = exif_taken_at(read_exif(fixture_photo("HMD_Nokia_8.3_5G.jpg")), JAKARTA)
+def test_taken_at_uses_the_cameras_own_offset_when_it_wrote_one(photos):
+    taken_at = exif_taken_at(read_exif(photos.path("HMD_Nokia_8.3_5G.jpg")), JAKARTA)
 
     assert taken_at.utcoffset() == timedelta(hours=3)
     assert taken_at.isoformat() == "2022-08-14T14:12:31+03:00"
 
 
-def test_taken_at_falls_back_to_the_regions_zone():
-    taken_at = exif_taken_at(read_exif(fixture_photo("DSCN0010.jpg")), JAKARTA)
+def test_taken_at_falls_back_to_the_regions_zone(photos):
+    taken_at = exif_taken_at(read_exif(photos.path("DSCN0010.jpg")), JAKARTA)
 
     assert taken_at.isoformat() == "2008-10-22T16:28:39+07:00"
 

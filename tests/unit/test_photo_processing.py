@@ -1,4 +1,5 @@
-"""The photo pipeline on real camera and phone photos (../shared/fixtures/photos) and on images made here."""
+"""The photo pipeline on camera and phone photos (stand-ins for real ones, tests/photos.py; the real ones in
+test_real_photo_corpus.py) and on images made here."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from server.domain.photos.processing import perceptual_hash, process_photo
 from server.domain.photos.spool import spool_to_file
 from server.domain.visits.integrity import phash_distance
 from server.lib.errors import PhotoNotAnImage, PhotoTooLarge, PhotoUnreadable
-from tests.fixtures import fixture_photo
+from tests.photos import photo_bytes, photo_path
 
 
 def an_image_file(tmp_path: Path, image: Image.Image, format: str, name: str = "upload", **options: object) -> Path:
@@ -73,23 +74,23 @@ def jpeg_segments(data: bytes) -> list[int]:
 # --- rendering --------------------------------------------------------------------------------------------------
 
 
-def test_a_large_phone_photo_is_reduced_to_1600_on_its_long_side_with_a_320_thumbnail():
-    photo = process_photo(fixture_photo("HMD_Nokia_8.3_5G.jpg"))
+def test_a_large_phone_photo_is_reduced_to_1600_on_its_long_side_with_a_320_thumbnail(photos):
+    photo = process_photo(photos.path("HMD_Nokia_8.3_5G.jpg"))
 
     assert (photo.content_type, photo.width, photo.height) == ("image/jpeg", 4608, 1976)
     assert Image.open(io.BytesIO(photo.display_jpeg)).size == (1600, 686)
     assert Image.open(io.BytesIO(photo.thumb_jpeg)).size == (320, 137)
 
 
-def test_a_photo_smaller_than_the_display_size_is_not_enlarged():
-    photo = process_photo(fixture_photo("DSCN0010.jpg"))
+def test_a_photo_smaller_than_the_display_size_is_not_enlarged(photos):
+    photo = process_photo(photos.path("DSCN0010.jpg"))
 
     assert Image.open(io.BytesIO(photo.display_jpeg)).size == (640, 480)
     assert Image.open(io.BytesIO(photo.thumb_jpeg)).size == (320, 240)
 
 
-def test_a_photo_taken_sideways_is_shown_upright_and_measured_upright():
-    photo = process_photo(fixture_photo("portrait_6.jpg"))
+def test_a_photo_taken_sideways_is_shown_upright_and_measured_upright(photos):
+    photo = process_photo(photos.path("portrait_6.jpg"))
 
     assert (photo.width, photo.height) == (450, 600)
     assert Image.open(io.BytesIO(photo.display_jpeg)).size == (450, 600)
@@ -113,8 +114,8 @@ def test_every_exif_orientation_is_turned_the_way_pillow_shows_it(tmp_path, orie
         assert all(abs(a - b) <= 12 for a, b in zip(seen, wanted)), (seen, wanted)
 
 
-def test_an_iphone_heic_is_accepted_and_rendered_as_jpeg():
-    photo = process_photo(fixture_photo("iphone_13_pro_max.HEIC"))
+def test_an_iphone_heic_is_accepted_and_rendered_as_jpeg(photos):
+    photo = process_photo(photos.path("iphone_13_pro_max.HEIC"))
 
     assert (photo.content_type, photo.width, photo.height) == ("image/heic", 3024, 4032)
     display = Image.open(io.BytesIO(photo.display_jpeg))
@@ -122,8 +123,8 @@ def test_an_iphone_heic_is_accepted_and_rendered_as_jpeg():
     assert photo.exif.model == "iPhone 13 Pro Max"
 
 
-def test_display_and_thumbnail_carry_no_exif_or_other_metadata():
-    photo = process_photo(fixture_photo("DSCN0010.jpg"))  # has GPS, maker notes and a thumbnail in its EXIF
+def test_display_and_thumbnail_carry_no_exif_or_other_metadata(photos):
+    photo = process_photo(photos.path("DSCN0010.jpg"))  # has GPS, maker notes and a thumbnail in its EXIF
 
     assert photo.exif.lat is not None
     for rendered in (photo.display_jpeg, photo.thumb_jpeg):
@@ -145,7 +146,7 @@ def phone_app_jpeg(
     exif[0x010F] = "Phone Maker"
     exif.get_ifd(0x8769)[0x9003] = "2026:11:02 09:41:07"
     exif.get_ifd(0x8825).update({1: "S", 2: (6.0, 42.0, 25.3), 3: "E", 4: (108.0, 33.0, 7.9)})
-    picture = Image.open(fixture_photo("HMD_Nokia_8.3_5G.jpg"))
+    picture = Image.open(photo_path("HMD_Nokia_8.3_5G.jpg"))
     picture.draft("RGB", size)
     picture = picture.convert("RGB").resize(size)
     return an_image_file(tmp_path, picture, "JPEG", exif=exif, quality=90, **options)
@@ -237,18 +238,18 @@ def test_a_webp_is_accepted(tmp_path):
     assert Image.open(io.BytesIO(photo.display_jpeg)).size == (1600, 800)
 
 
-def test_the_perceptual_hash_of_two_shots_of_one_place_is_closer_than_of_another_place():
-    first = process_photo(fixture_photo("DSCN0010.jpg")).phash
-    seventy_seconds_later = process_photo(fixture_photo("DSCN0012.jpg")).phash
-    elsewhere = process_photo(fixture_photo("HMD_Nokia_8.3_5G.jpg")).phash
+def test_the_perceptual_hash_of_two_shots_of_one_place_is_closer_than_of_another_place(photos):
+    first = process_photo(photos.path("DSCN0010.jpg")).phash
+    seventy_seconds_later = process_photo(photos.path("DSCN0012.jpg")).phash
+    elsewhere = process_photo(photos.path("HMD_Nokia_8.3_5G.jpg")).phash
 
     assert len(first) == 16 and int(first, 16) >= 0
     assert phash_distance(first, seventy_seconds_later) < phash_distance(first, elsewhere)
 
 
 @pytest.mark.parametrize("name", ["DSCN0010.jpg", "HMD_Nokia_8.3_5G.jpg", "no_exif.jpg", "portrait_6.jpg"])
-def test_the_perceptual_hash_is_imagehashs_phash(name):
-    with Image.open(fixture_photo(name)) as photo:
+def test_the_perceptual_hash_is_imagehashs_phash(photos, name):
+    with Image.open(photos.path(name)) as photo:
         photo.draft("RGB", (400, 300))
         assert perceptual_hash(photo) == str(imagehash.phash(photo))
 
@@ -265,16 +266,16 @@ def test_a_flat_picture_has_no_detail_bits():
     assert perceptual_hash(Image.new("RGB", (320, 240), (200, 30, 30))) == "8000000000000000"
 
 
-def test_the_perceptual_hash_survives_recompression_and_resizing(tmp_path):
-    original = fixture_photo("DSCN0010.jpg")
+def test_the_perceptual_hash_survives_recompression_and_resizing(photos, tmp_path):
+    original = photos.path("DSCN0010.jpg")
     resaved = an_image_file(tmp_path, Image.open(original).resize((480, 360)), "JPEG", quality=60)
 
     assert phash_distance(process_photo(original).phash, process_photo(resaved).phash) <= 6
 
 
-def test_a_corrupted_jpeg_is_refused_as_unreadable():
+def test_a_corrupted_jpeg_is_refused_as_unreadable(photos):
     with pytest.raises(PhotoUnreadable) as refusal:
-        process_photo(fixture_photo("corrupted.jpg"))
+        process_photo(photos.path("corrupted.jpg"))
 
     assert (refusal.value.code, refusal.value.status) == ("photo.unreadable", 422)
 
@@ -315,8 +316,8 @@ def test_overwritten_jpeg_data_is_refused_even_though_the_decoder_only_warns(tmp
         "portrait_6.jpg",
     ],
 )
-def test_intact_camera_jpegs_are_not_mistaken_for_damaged_ones(name):
-    assert process_photo(fixture_photo(name)).content_type == "image/jpeg"
+def test_intact_camera_jpegs_are_not_mistaken_for_damaged_ones(photos, name):
+    assert process_photo(photos.path(name)).content_type == "image/jpeg"
 
 
 @pytest.mark.parametrize(
@@ -395,7 +396,7 @@ async def chunks_of(data: bytes, size: int = 65_536) -> AsyncIterator[bytes]:
 
 
 async def test_spooling_writes_the_whole_body_and_hashes_it(tmp_path):
-    body = fixture_photo("DSCN0010.jpg").read_bytes()
+    body = photo_bytes("DSCN0010.jpg")
 
     spooled = await spool_to_file(chunks_of(body), tmp_path, max_bytes=len(body))
 

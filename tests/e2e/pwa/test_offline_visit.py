@@ -21,13 +21,14 @@ from tests.e2e.pwa.capture import (
     take_photo,
 )
 from tests.e2e.pwa.conftest import SYNC_TIMEOUT_MS, PwaServer, wait_until
-from tests.fixtures import fixture_photo
+from tests.photos import photo_path
 
 pytestmark = pytest.mark.e2e
 
-# Real camera files on the first photo indicators: EXIF GPS in Italy and Finland (so photo.far), none at all, and an
-# EXIF orientation of 6 that the phone must turn upright. Every other required photo is drawn per test.
-REAL_PHOTOS = {"A01": "DSCN0010.jpg", "A02": "no_exif.jpg", "A03": "portrait_6.jpg", "A05": "HMD_Nokia_8.3_5G.jpg"}
+# Camera files on the first photo indicators (stand-ins for real ones, tests/photos.py): EXIF GPS in Italy and
+# Finland (so photo.far), none at all, and an EXIF orientation of 6 that the phone must turn upright. Every other
+# required photo is drawn per test.
+CAMERA_FILES = {"A01": "DSCN0010.jpg", "A02": "no_exif.jpg", "A03": "portrait_6.jpg", "A05": "HMD_Nokia_8.3_5G.jpg"}
 FAR_AWAY_EXIF = {"A01", "A05"}
 BACKGROUND_SYNC_TAG = "sidak-outbox"  # pwa/js/outbox.js
 TWO_KM_DEG = 0.018  # of latitude: ~2.0 km north of the unit
@@ -154,7 +155,7 @@ def test_a_visit_captured_offline_survives_a_restart_and_reaches_the_server_once
     device.shoot("capture-missing")
 
     def photo_for(ident: str) -> Any:
-        return fixture_photo(REAL_PHOTOS[ident]) if ident in REAL_PHOTOS else photo_file(ident)
+        return photo_path(CAMERA_FILES[ident]) if ident in CAMERA_FILES else photo_file(ident)
 
     values = capture_everything(page, instrument, photo_for, not_applicable={"A04"},
                                 notes={"B01": "Papan persyaratan di balik pintu."})

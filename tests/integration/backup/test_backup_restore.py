@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
 from server.cli import main
@@ -49,7 +49,7 @@ from server.lib import clock
 from server.lib.storage import LocalPhotoStore, display_key, original_key, thumb_key
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import Factory
-from tests.fixtures import fixture_photo
+from tests.photos import photo_path
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ async def save(app: Litestar, *rows: Any) -> None:
 
 
 @pytest.fixture
-async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
+async def world(app: Litestar, make: Factory) -> World:
     """Regions (a regency under its province), units, users, a wave, assignments, an approved visit with answers,
     positions, a stored photo and one declared but never sent, its review, score and flag, and audit events."""
     now = clock.now()
@@ -93,12 +93,12 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
     assignment = await make.assignment(wave=wave, unit=unit, surveyor=surveyor)
     await make.assignment(wave=wave, unit=other_unit, surveyor=surveyor)
 
-    photo_path = fixture_photo("DSCN0010.jpg")
-    sha256 = hashlib.sha256(photo_path.read_bytes()).hexdigest()
+    original = photo_path("DSCN0010.jpg")
+    sha256 = hashlib.sha256(original.read_bytes()).hexdigest()
     store = app.state.photo_store
-    await store.put_file(original_key(sha256, "image/jpeg"), photo_path)
-    await store.put_file(display_key(sha256), fixture_photo("DSCN0012.jpg"))
-    await store.put_file(thumb_key(sha256), fixture_photo("portrait_6.jpg"))
+    await store.put_file(original_key(sha256, "image/jpeg"), original)
+    await store.put_file(display_key(sha256), photo_path("DSCN0012.jpg"))
+    await store.put_file(thumb_key(sha256), photo_path("portrait_6.jpg"))
 
     visit_id, stored_photo_id = uuid.uuid4(), uuid.uuid4()
     started_at = now - timedelta(hours=2)
@@ -147,7 +147,7 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
             visit_id=visit_id,
             indicator="A01",
             sha256=sha256,
-            size=photo_path.stat().st_size,
+            size=original.stat().st_size,
             content_type="image/jpeg",
             taken_at=started_at,
             lat=-6.7616,
@@ -233,13 +233,10 @@ async def world(app: Litestar, make: Factory) -> AsyncIterator[World]:
         )
         await audit.record("user.created", entity_type="user", entity_id=admin.id, actor_id=admin.id, data={})
     await app.state.audit_sealer.idle()  # the running server seals the chain right after each commit
-    yield World(
+    return World(
         photo_keys=[original_key(sha256, "image/jpeg"), display_key(sha256), thumb_key(sha256)],
         stored_photo_id=stored_photo_id,
     )
-    # The suite's cleanup deletes a table's rows all at once, which a regency's reference to its province forbids.
-    async with app.state.session_factory() as session, session.begin():
-        await session.execute(update(Region).values(parent_id=None))
 
 
 # --- running the command line against one setup or another ------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.processing import process_photo
 from server.lib.errors import PhotoUnreadable
-from tests.fixtures import fixture_photo
+from tests.photos import photo_path
 
 MAX_PIXELS = 60_000_000
 
@@ -42,7 +42,7 @@ def decoders() -> PhotoDecoders:
 
 
 def an_upload(spool: Path, name: str) -> Path:
-    return Path(shutil.copy(fixture_photo(name), spool / f"{name}.upload"))
+    return Path(shutil.copy(photo_path(name), spool / f"{name}.upload"))
 
 
 def spool_files(spool: Path) -> set[str]:

@@ -1,4 +1,5 @@
-"""What the sync tests share: visit documents that read like a surveyor's day, real photos, and a real HTTP server.
+"""What the sync tests share: visit documents that read like a surveyor's day, camera and phone photos (stand-ins for
+real ones, tests/photos.py), and a real HTTP server.
 
 Documents are plain dicts (the JSON a phone sends), so a test can spoil exactly one field.
 """
@@ -30,7 +31,7 @@ from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.documents import Instrument
 from server.lib import clock
 from tests.factories import Factory
-from tests.fixtures import fixture_photo
+from tests.photos import photo_path
 from tests.servers import free_port
 
 
@@ -94,7 +95,7 @@ class PhotoFile:
 
 
 def photo_file(name: str, content_type: str = "image/jpeg") -> PhotoFile:
-    path = fixture_photo(name)  # real camera and phone photos; see NOTICE.md beside them
+    path = photo_path(name)
     data = path.read_bytes()
     return PhotoFile(path, data, hashlib.sha256(data).hexdigest(), content_type)
 
