@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from PIL import Image, ImageOps
 from photo_pipeline import bare_pipeline_rate, camera_jpeg, phone_jpeg
+from PIL import Image, ImageOps
 from sync_ingest import (
     Run,
     Seeded,

@@ -37,7 +37,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -124,7 +124,7 @@ async def seed(url: str, clients: int, *, photo_indicators: int = 0) -> Seeded:
     """A region, a 60-indicator instrument, a wave in fieldwork, and per client a surveyor assigned to a unit of
     their own (all units at the same place)."""
     engine = create_engine(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     password_hash = hash_password(secrets.token_urlsafe(12))
     try:
         async with engine.begin() as connection:
@@ -221,7 +221,7 @@ async def seed(url: str, clients: int, *, photo_indicators: int = 0) -> Seeded:
 
 def visit_document(assignment_id: uuid.UUID, variant: int, *, photos: list[dict[str, Any]] = ()) -> dict[str, Any]:
     """A 60-answer, 20-position visit at the unit, finished ten minutes ago."""
-    started_at = datetime.now(timezone.utc) - timedelta(minutes=40)
+    started_at = datetime.now(UTC) - timedelta(minutes=40)
     return {
         "assignment_id": str(assignment_id),
         "revision": 1,
@@ -470,7 +470,7 @@ def visit_rows(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     surveyor_id, assignment_id, _ = seeded.surveyors[index]
     doc = visit_document(assignment_id, variant)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     visit_id = uuid.uuid4()
     visit = {
         "id": visit_id,

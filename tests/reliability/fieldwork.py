@@ -20,9 +20,9 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -175,10 +175,8 @@ class SidakServer:
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def temp_files(data_dir: Path) -> list[Path]:
@@ -222,7 +220,7 @@ async def add_surveyors(
         surveyor_ids = await asyncio.gather(*(create(name, password) for name, password in logins.items()))
         wave = next(w for w in (await http.get("/api/admin/waves")).json() if w["status"] == "fieldwork")
         units = (await http.get("/api/admin/units")).json()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         window = {
             "window_start": (now - timedelta(days=2)).isoformat(),
             "window_end": (now + timedelta(days=30)).isoformat(),
@@ -397,7 +395,7 @@ class Phone:
         """A visit done just now at one of the phone's units: every indicator answered, ``photos`` declared."""
         assignment = self._rng.choice(self.assignments)
         unit = assignment["unit"]
-        finished = datetime.now(timezone.utc) - timedelta(minutes=1)
+        finished = datetime.now(UTC) - timedelta(minutes=1)
         started = finished - timedelta(minutes=35)
         indicators = [ind for dim in self.instrument["dimensions"] for ind in dim["indicators"]]
         answers = [
@@ -491,10 +489,11 @@ class Holdings:
 async def check_holdings(
     database_url: str, data_dir: Path, visits: list[LocalVisit], surveyors: Collection[str]
 ) -> Holdings:
-    """Of the visits made by ``surveyors`` (the demo's history has visits of its own): every visit a phone holds a receipt for is stored exactly once with the content sent: one revision, its
-    answers and positions once each, one `visit.received` event; every photo stored once, its original's bytes
-    hashing to the declared sha256, its display and thumbnail present, one `photo.stored` event; the store holds
-    no original that no photo row names, and no temporary file."""
+    """Of the visits made by ``surveyors`` (the demo's history has visits of its own): every visit a phone holds a
+    receipt for is stored exactly once with the content sent: one revision, its answers and positions once each, one
+    `visit.received` event; every photo stored once, its original's bytes hashing to the declared sha256, its display
+    and thumbnail present, one `photo.stored` event; the store holds no original that no photo row names, and no
+    temporary file."""
     import msgspec
     from sqlalchemy import func, select
 

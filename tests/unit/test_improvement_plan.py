@@ -15,7 +15,7 @@ The checklist below weighs dimension P 60 and dimension Q 40. Worked out by hand
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -132,7 +132,7 @@ def test_met_not_applicable_and_unscored_indicators_are_not_in_the_plan():
 
 
 def test_each_item_carries_its_photos_and_comments():
-    comment = PlanComment("Maklumat belum dipasang.", "return", datetime(2020, 8, 1, tzinfo=timezone.utc))
+    comment = PlanComment("Maklumat belum dipasang.", "return", datetime(2020, 8, 1, tzinfo=UTC))
 
     plan = improvement_plan(CHECKLIST, ANSWERS, photo_ids={"P1": ["photo-1", "photo-2"]}, comments={"P1": [comment]})
 

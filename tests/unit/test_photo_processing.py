@@ -35,6 +35,7 @@ def quadrants(size: tuple[int, int] = (400, 300)) -> Image.Image:
     for (left, top), colour in zip(
         [(0, 0), (width // 2, 0), (0, height // 2), (width // 2, height // 2)],
         [(220, 30, 30), (30, 200, 30), (30, 30, 220), (240, 240, 30)],
+        strict=True,
     ):
         image.paste(colour, (left, top, left + width // 2, top + height // 2))
     return image
@@ -110,8 +111,8 @@ def test_every_exif_orientation_is_turned_the_way_pillow_shows_it(tmp_path, orie
     display = Image.open(io.BytesIO(photo.display_jpeg))
     assert (photo.width, photo.height) == expected.size
     assert max(display.size) == 1600
-    for seen, wanted in zip(corner_colours(display), corner_colours(expected)):
-        assert all(abs(a - b) <= 12 for a, b in zip(seen, wanted)), (seen, wanted)
+    for seen, wanted in zip(corner_colours(display), corner_colours(expected), strict=True):
+        assert all(abs(a - b) <= 12 for a, b in zip(seen, wanted, strict=True)), (seen, wanted)
 
 
 def test_an_iphone_heic_is_accepted_and_rendered_as_jpeg(photos):

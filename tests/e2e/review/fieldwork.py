@@ -12,7 +12,7 @@ import io
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -120,7 +120,7 @@ def submit_visit(
         assignment = _free_assignment(client, region, wave_id)
         instrument = client.get(INSTRUMENT_PATH).json()
         unit = assignment["unit"]
-        started_at = datetime.now(timezone.utc) - timedelta(minutes=minutes + 5)
+        started_at = datetime.now(UTC) - timedelta(minutes=minutes + 5)
         finished_at = started_at + timedelta(minutes=minutes)
         shift = FAR_AWAY_DEG if far_away else 0.0
         positions = [

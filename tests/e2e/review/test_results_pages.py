@@ -4,7 +4,7 @@ published wave shows scores and zones with no evidence and no names, while an un
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -37,7 +37,7 @@ def _indonesian_score(score: str) -> str:
 
 def _published_wave_with_one_approved_visit(live_server: LiveServer) -> tuple[str, SubmittedVisit]:
     """A wave of its own (so the demo wave stays open for the other tests): one unit, one approved visit, published."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     wave = live_server.api(
         "POST",
         "/api/admin/waves",

@@ -26,7 +26,7 @@ Waves in period order, with each unit's answers:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from server.db.models import Agency, Instrument, Region, Unit, User, Wave
@@ -125,7 +125,7 @@ async def an_approved_visit(
 ):
     """A visit made ``day`` days into the wave's period, approved through the API (which scores it)."""
     assignment = await make.assignment(wave=wave, unit=unit, surveyor=surveyor)
-    finished_at = datetime.combine(wave.period_start + timedelta(days=day), time(3, 0), timezone.utc)
+    finished_at = datetime.combine(wave.period_start + timedelta(days=day), time(3, 0), UTC)
     visit = await a_submitted_visit(make, assignment, answers=answers, finished_at=finished_at)
     response = await client.post(
         f"/api/review/visits/{visit.id}/decision",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -30,7 +30,7 @@ PLANNED = {"A1": False, "A2": True, "B1": False, "B2": 1}
 async def a_planned_visit(client, make, h):
     """U3's visit in W4: first returned with a comment on B1, then (revision 2) approved with a comment on A1."""
     assignment = await make.assignment(wave=h.w4, unit=h.u3, surveyor=h.surveyor)
-    finished_at = datetime.combine(h.w4.period_start + timedelta(days=12), time(3, 0), timezone.utc)
+    finished_at = datetime.combine(h.w4.period_start + timedelta(days=12), time(3, 0), UTC)
     visit = await a_submitted_visit(make, assignment, answers=PLANNED, revision=2, finished_at=finished_at)
     async with make.app.state.session_factory() as session, session.begin():
         session.add(

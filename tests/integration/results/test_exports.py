@@ -69,10 +69,10 @@ async def test_the_workbook_has_one_sheet_per_level_with_the_same_figures(client
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Unit Layanan", "Perangkat Daerah", "Wilayah"]
     parsed = {}
-    for level, sheet in zip(("unit", "agency", "region"), workbook.worksheets):
+    for level, sheet in zip(("unit", "agency", "region"), workbook.worksheets, strict=True):
         header, *rows = list(sheet.iter_rows(values_only=True))
         for values in rows:
-            row = dict(zip(header, values))
+            row = dict(zip(header, values, strict=True))
             score = None if row["score"] is None else f"{Decimal(str(row['score'])):.2f}"
             dimension_b = None if row["dimension_B"] is None else f"{Decimal(str(row['dimension_B'])):.2f}"
             parsed[(level, row["id"])] = (

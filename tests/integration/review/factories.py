@@ -19,7 +19,6 @@ from server.db.models import (
     Answer,
     Assignment,
     Flag,
-    Instrument as InstrumentRow,
     Photo,
     Position,
     Region,
@@ -28,6 +27,9 @@ from server.db.models import (
     Visit,
     VisitRevision,
     Wave,
+)
+from server.db.models import (
+    Instrument as InstrumentRow,
 )
 from server.domain.instruments.documents import Indicator, Instrument
 from server.lib import clock

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import update
 from litestar import Litestar
 from PIL import Image
+from sqlalchemy import update
 
 from server.app import create_app
 from server.config import Settings
@@ -33,7 +33,6 @@ from server.lib import clock
 from tests.factories import Factory
 from tests.photos import photo_path
 from tests.servers import free_port
-
 
 SAMPLE_VALUES = {"yes_no": True, "scale_0_3": 3, "number": 10, "text": "Pelayanan baik."}
 
