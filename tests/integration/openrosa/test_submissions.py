@@ -182,3 +182,13 @@ async def test_a_returned_collect_visit_is_corrected_in_the_pwa(collect: Collect
     assert response.status_code == 200, response.text
     assert response.json()["revision"] == 2
     assert (await collect.post(xml, files)).status_code == 409  # Collect's old copy no longer matches
+
+
+async def test_the_review_page_names_the_client_that_sent_each_visit(collect: Collect, field, client, make):
+    filled, xml, files = await a_submission(collect, field)
+    assert (await collect.post(xml, files)).status_code == 201
+    admin = make.headers(await make.user(role="admin"))
+
+    detail = (await client.get(f"/api/review/visits/{filled.instance_id}", headers=admin)).json()
+
+    assert detail["client"] == "ODK Collect v2024.3.1"
