@@ -290,13 +290,18 @@ class OpenRosaService:
             )
         xml_sha256 = hashlib.sha256(xml).hexdigest()
         stored_sha256 = await queries.submission_xml_hash(self.session, submission.instance_id)
-        if stored_sha256 is not None and stored_sha256 != xml_sha256:
-            raise VisitConflict(
-                f"A different submission with instanceID {submission.instance_id} is already stored; "
-                "a change needs a new form."
-            )
         instrument = await self._instrument_for(submission, surveyor)
         files = {upload.filename: upload for upload in uploads}
+        if stored_sha256 is not None:
+            # Central's rule: a stored instance sent again with other XML is a conflict; with the same XML it is a
+            # replay that may bring photos still missing (Collect resends when it lost an answer).
+            if stored_sha256 != xml_sha256:
+                raise VisitConflict(
+                    f"A different submission with instanceID {submission.instance_id} is already stored; "
+                    "a change needs a new form."
+                )
+            await self._store_missing_photos(submission, instrument, files, surveyor)
+            return "Visit already received."
         photo_names = referenced_files(submission, instrument)
         audit_name = submission.value("audit")
         wanted = set(photo_names) | ({audit_name} if audit_name else set())
@@ -315,24 +320,45 @@ class OpenRosaService:
         audit = parse_audit_log(files[audit_name].data) if audit_name else []
         doc = visit_document(submission, instrument, attached, audit)
         outcome = await VisitService(self.session).put_visit(submission.instance_id, doc, surveyor)
-        if stored_sha256 is None:
-            await queries.insert_submission(
-                self.session,
-                {
-                    "visit_id": submission.instance_id,
-                    "xml_sha256": xml_sha256,
-                    "client": client,
-                    "received_at": clock.now(),
-                },
-            )
+        await queries.insert_submission(
+            self.session,
+            {
+                "visit_id": submission.instance_id,
+                "xml_sha256": xml_sha256,
+                "client": client,
+                "received_at": clock.now(),
+            },
+        )
         await queries.drop_staged_files(self.session, submission.instance_id, surveyor.id)
         await self.session.commit()
-        waiting = set(outcome.receipt.missing_photos)
+        await self._store_photos(submission, photo_names, files, set(outcome.receipt.missing_photos), surveyor)
+        return "Visit received." if outcome.created else "Visit already received."
+
+    async def _store_missing_photos(
+        self, submission: SubmissionXml, instrument: Instrument, files: dict[str, Upload], surveyor: Principal
+    ) -> None:
+        """A replay's photos that the stored visit still misses, each through the photo service."""
+        receipt = await VisitService(self.session).receipt(submission.instance_id, surveyor_view=True)
+        names = {
+            name: indicator for name, indicator in referenced_files(submission, instrument).items() if name in files
+        }
+        for name in names:
+            self._attached(files[name])  # refused before anything is stored, as for a first submission
+        await self.session.commit()
+        await self._store_photos(submission, names, files, set(receipt.missing_photos), surveyor)
+
+    async def _store_photos(
+        self,
+        submission: SubmissionXml,
+        photo_names: dict[str, str],
+        files: dict[str, Upload],
+        waiting: set[uuid.UUID],
+        surveyor: Principal,
+    ) -> None:
         for name in photo_names:
             declared_id = photo_id(submission.instance_id, name)
             if declared_id in waiting:
                 await self._store_photo(submission.instance_id, declared_id, files[name], surveyor)
-        return "Visit received." if outcome.created else "Visit already received."
 
     async def _instrument_for(self, submission: SubmissionXml, surveyor: Principal) -> Instrument:
         """The instrument of the assignment the submission names, checked against the form it was filled in."""

@@ -139,3 +139,19 @@ async def test_a_supervisor_issues_keys_only_for_surveyors_of_their_regions(clie
     assert refused.status_code == 403
     assert [row["surveyor_id"] for row in listed.json()] == [str(field.surveyor.id)]
     assert listed.json()[0]["key_issued_at"] is not None
+
+
+async def test_head_submission_with_an_unknown_key_is_refused(collect: Collect):
+    response = await collect.client.head(f"{collect.base.replace(collect.key, 'y' * 43)}/submission")
+    assert response.status_code == 403
+
+
+async def test_collects_device_id_query_is_accepted(collect: Collect, field):
+    filled = Filled(assignment_id=field.assignment.id, audit=None)
+    xml = submission_xml(await collect.xform("uji-foto-opsional-v1"), filled)
+    response = await collect.client.post(
+        f"{collect.base}/submission?deviceID=collect%3Aa1b2c3",
+        files=[("xml_submission_file", ("submission.xml", xml, "text/xml"))],
+        headers=collect_headers(),
+    )
+    assert response.status_code == 201, response.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server.db.models import AuditEvent, OpenRosaStagedFile, OpenRosaSubmission, Photo, Visit
 from tests.integration.openrosa.helpers import (
@@ -15,7 +15,7 @@ from tests.integration.openrosa.helpers import (
     every_answer,
     submission_xml,
 )
-from tests.integration.visits.helpers import return_for_correction, scalars, unique_jpeg
+from tests.integration.visits.helpers import execute, return_for_correction, scalars, unique_jpeg
 
 FORM = "uji-foto-opsional-v1"
 RESPONSE = "{http://openrosa.org/http/response}"
@@ -112,6 +112,31 @@ async def test_attachments_split_over_several_posts_assemble_into_one_visit(coll
     assert await scalars(app, select(OpenRosaStagedFile.filename)) == []
 
 
+async def test_a_resent_last_part_of_a_stored_split_submission_is_a_replay(collect: Collect, field, app):
+    filled, xml, files = await a_submission(collect, field)
+    first_part = {"a01.jpg": files["a01.jpg"], "audit.csv": files["audit.csv"]}
+    assert (await collect.post(xml, first_part, is_incomplete=True)).status_code == 201
+    assert (await collect.post(xml, {"b01.jpg": files["b01.jpg"]})).status_code == 201
+
+    again = await collect.post(xml, {"b01.jpg": files["b01.jpg"]})
+
+    assert again.status_code == 201 and message(again) == "Visit already received."
+    assert await scalars(app, select(func.count()).select_from(Photo)) == [2]
+
+
+async def test_a_replay_brings_a_photo_the_stored_visit_still_misses(collect: Collect, field, client, app):
+    filled, xml, files = await a_submission(collect, field)
+    assert (await collect.post(xml, files)).status_code == 201
+    stored = await scalars(app, select(Photo).where(Photo.indicator == "B01"))
+    await execute(app, update(Photo).where(Photo.id == stored[0].id).values(stored_at=None))  # as if it had failed
+
+    again = await collect.post(xml, {"b01.jpg": files["b01.jpg"]})
+
+    assert again.status_code == 201
+    visit = (await client.get(f"/api/visits/{filled.instance_id}", headers=field.headers)).json()
+    assert visit["missing_photos"] == [] and visit["status"] == "submitted"
+
+
 async def test_a_named_photo_that_never_arrives_is_refused_and_nothing_is_stored(collect: Collect, field, app):
     filled, xml, files = await a_submission(collect, field)
     del files["b01.jpg"]
@@ -181,7 +206,10 @@ async def test_a_returned_collect_visit_is_corrected_in_the_pwa(collect: Collect
 
     assert response.status_code == 200, response.text
     assert response.json()["revision"] == 2
-    assert (await collect.post(xml, files)).status_code == 409  # Collect's old copy no longer matches
+    resent = await collect.post(xml, files)  # Collect's copy, sent again: received already, changes nothing
+    assert resent.status_code == 201 and message(resent) == "Visit already received."
+    (visit,) = await scalars(app, select(Visit))
+    assert visit.revision == 2
 
 
 async def test_the_review_page_names_the_client_that_sent_each_visit(collect: Collect, field, client, make):
