@@ -16,7 +16,7 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +42,7 @@ from server.domain.openrosa.mapping import (
     referenced_files,
     visit_document,
 )
-from server.domain.openrosa.xform import ASSIGNMENTS_FILE, collect_xform, form_id
+from server.domain.openrosa.xform import ASSIGNMENTS_FILE, collect_xform, form_id, form_id_of
 from server.domain.photos.services import PhotoService
 from server.domain.visits.flags_service import load_instrument
 from server.domain.visits.services import OPEN_WAVE_STATUSES, VisitService
@@ -62,6 +62,7 @@ from server.lib.errors import (
 )
 
 PROJECT_NAME = "Sidak"
+STAGED_FILES_KEPT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ class OpenRosaService:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["name", "label", "address", "lat", "lon", "geometry"])
         for row in rows:
-            if form_id(_instrument_of(row)) != name:
+            if form_id_of(row.Instrument.key, row.Instrument.version) != name:
                 continue
             unit = row.Unit
             has_place = unit.lat is not None and unit.lon is not None
@@ -264,9 +265,9 @@ class OpenRosaService:
         surveyor = await self.surveyor()
         forms: dict[str, _CollectForm] = {}
         for row in await assignments_in_waves(self.session, surveyor.id, OPEN_WAVE_STATUSES):
-            instrument = _instrument_of(row)
-            name = form_id(instrument)
+            name = form_id_of(row.Instrument.key, row.Instrument.version)
             if name not in forms:
+                instrument = _instrument_of(row)
                 xform, md5 = _xform_of(instrument)
                 forms[name] = _CollectForm(instrument=instrument, xform=xform, md5=md5)
         return forms
@@ -387,6 +388,8 @@ class OpenRosaService:
     async def _stage(self, instance_id: uuid.UUID, user_id: uuid.UUID, uploads: list[Upload], wanted: set[str]) -> None:
         already = set(await queries.staged_files(self.session, instance_id, user_id))
         now = clock.now()
+        # A split submission whose last part never came (the form was deleted on the phone) is forgotten in time.
+        await queries.drop_staged_files_before(self.session, now - STAGED_FILES_KEPT)
         await queries.stage_files(
             self.session,
             [

@@ -52,7 +52,11 @@ _COLLECT_ROWS: list[dict[str, str]] = [
 
 
 def form_id(instrument: Instrument) -> str:
-    return f"{instrument.key}-v{instrument.version}"
+    return form_id_of(instrument.key, instrument.version)
+
+
+def form_id_of(key: str, version: int) -> str:
+    return f"{key}-v{version}"
 
 
 def collect_xform(instrument: Instrument) -> str:
