@@ -33,7 +33,8 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 PWA_DIR = REPO_DIR / "pwa"
 CONSOLE_DIR = REPO_DIR / "console"
 SHARED_WEB_DIR = REPO_DIR / "web" / "shared"
-PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/"]
+# The OpenRosa routes carry their credential, a Collect key, in the path (OpenRosaService.surveyor checks it).
+PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/", "^/api/openrosa/"]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

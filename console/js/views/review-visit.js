@@ -111,6 +111,7 @@ class VisitPage {
         fact(t('review.photos'),
           t('review.photos_value', { stored: storedPhotos, declared: this.lightboxItems.length })),
         fact(t('review.revision'), String(visit.revision)),
+        fact(t('review.client'), visit.client ?? t('review.client_pwa'), { dataset: { fact: 'client' } }),
         fact(t('review.received'), formatDateTimeIn(visit.first_received_at, this.timeZone),
           { dataset: { fact: 'received' } }),
         fact(t('review.window'), formatSpanIn(visit.assignment.window_start, visit.assignment.window_end,
@@ -382,6 +383,8 @@ class VisitPage {
         this.generalComment, this.commentCount),
       h('div', { class: 'decision-side' },
         h('p', { class: 'muted small' }, t('review.decision_hint', { revision: visit.revision })),
+        visit.client ? h('p', { class: 'muted small', dataset: { note: 'collect-return' } },
+          t('review.collect_return_note')) : null,
         h('div', { class: 'decision-buttons' }, buttons),
         this.slot.element));
   }
