@@ -34,6 +34,7 @@ class Settings:
     max_photo_pixels: int = 60_000_000
     photo_decoders: int = os.cpu_count() or 2
     max_csv_bytes: int = 5 * 1024 * 1024
+    max_csv_rows: int = 20_000
     login_failures_per_user: int = 5
     login_failures_per_ip: int = 30
     login_window_s: int = 15 * 60
@@ -105,6 +106,8 @@ def load_settings(**overrides: object) -> Settings:
         "max_photo_bytes": _int("SIDAK_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
         "max_photo_pixels": _int("SIDAK_MAX_PHOTO_PIXELS", 60_000_000),
         "photo_decoders": _int("SIDAK_PHOTO_DECODERS", Settings.photo_decoders),
+        "max_csv_bytes": _int("SIDAK_MAX_CSV_BYTES", Settings.max_csv_bytes),
+        "max_csv_rows": _int("SIDAK_MAX_CSV_ROWS", Settings.max_csv_rows),
         "trusted_proxies": trusted_networks(os.environ.get("SIDAK_TRUSTED_PROXIES", LOOPBACK)),
         "map_tile_url": os.environ.get("SIDAK_MAP_TILE_URL") or Settings.map_tile_url,
         "map_attribution": os.environ.get("SIDAK_MAP_ATTRIBUTION") or None,
