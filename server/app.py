@@ -26,6 +26,7 @@ from server.lib.http import StaticFileSystem, add_security_headers, provide_db_s
 from server.lib.openapi import document_problems
 from server.lib.openapi_page import SwaggerUiPage
 from server.lib.problems import EXCEPTION_HANDLERS
+from server.lib.sessions import SessionVersions
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(settings.database_url, echo=settings.echo_sql)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        app.state.session_versions = SessionVersions(engine)
         app.state.photo_store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
         await app.state.photo_store.cleanup_temp()
         for spool_dir in (settings.photo_spool_dir, settings.photo_render_dir):
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await app.state.audit_sealer.stop()
             app.state.photo_decoders.close()
+            await app.state.session_versions.close()
             await engine.dispose()
 
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
