@@ -14,7 +14,7 @@ from pyxform.xls2xform import convert
 from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.documents import Instrument
 from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
-from server.lib.errors import InstrumentInvalid
+from server.lib.errors import InstrumentInvalid, UnsupportedMediaType
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_EXAMPLE = REPO_ROOT / "schemas" / "examples" / "ombudsman-kepatuhan.xlsx"
@@ -373,8 +373,13 @@ def test_every_problem_of_a_broken_form_is_listed_at_once() -> None:
     assert error.detail.startswith("survey row 3: type 'geopoint' is not supported (and 3 more)")
 
 
-def test_a_file_that_is_not_a_workbook_is_refused() -> None:
-    assert messages(refusal(b"type,name,label\ntext,a,A\n")) == ["file: the file is not a readable .xlsx workbook"]
+def test_a_file_that_is_not_a_workbook_is_refused_naming_the_accepted_formats() -> None:
+    with pytest.raises(UnsupportedMediaType) as caught:
+        instrument_from_xlsform(b"type,name,label\ntext,a,A\n")
+    assert caught.value.status == 415
+    assert caught.value.errors == [
+        {"field": "file", "message": "accepted: an Excel workbook (.xlsx), a legacy Excel workbook (.xls)"}
+    ]
 
 
 def test_a_workbook_without_a_survey_sheet_is_refused() -> None:
@@ -393,9 +398,18 @@ def test_a_value_the_instrument_cannot_hold_is_refused_on_its_row() -> None:
     assert messages(refusal(form)) == ["survey row 3: unit: Expected `str` of length <= 16"]
 
 
-def test_a_form_that_pyxform_refuses_is_refused_even_when_sidak_could_read_it() -> None:
-    # Two 'weight' columns: we would read one of them, ODK tools refuse the whole form.
+def test_a_header_written_twice_is_refused_at_the_header_row() -> None:
+    # Two 'weight' columns: reading either would be a guess, and ODK tools refuse the whole form.
     form = an_xlsform(a_group("A", [*a_question("A1"), 3]), header=[*SURVEY_HEADER, "weight"])
+    assert messages(refusal(form)) == [
+        "survey row 1: column 'weight' appears twice in the header row; keep one of them"
+    ]
+
+
+def test_a_form_that_pyxform_refuses_is_refused_at_the_row_pyxform_names() -> None:
+    # Sidak keeps a label as text; pyxform refuses one that refers to a question that does not exist.
+    form = an_xlsform(a_group("A", a_question("A1"), ["select_one yes_no", "A2", "Lihat ${A9}", None, "yes"]))
     error = refusal(form)
-    assert error.field == "file"
-    assert "pyxform refuses the form" in error.detail and "Duplicate column header" in error.detail
+    assert error.errors is not None
+    assert error.errors[0]["sheet"] == "survey" and error.errors[0]["row"] == 4
+    assert "pyxform" in error.errors[0]["message"] and "A9" in error.errors[0]["message"]

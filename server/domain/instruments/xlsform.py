@@ -1,7 +1,8 @@
 """XLSForm (the spreadsheet convention of ODK, KoboToolbox and SurveyCTO) to and from our instrument document.
 
-Field teams author checklists in Excel, so an admin may upload an ``.xlsx`` XLSForm instead of a JSON document. The
-mapping, both ways:
+Field teams author checklists in Excel, so an admin may upload an XLSForm instead of a JSON document. Reading the
+file within bounds is ``workbook``'s job, writing one is ``xlsform_export``'s; this module maps the rows read to an
+instrument. The mapping, both ways:
 
 survey sheet
   ``begin group`` / ``end group``  → a dimension (``name`` → id, label → title, ``weight`` column; when no group has
@@ -29,24 +30,19 @@ that ODK tools accept too.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from server.domain.instruments.documents import Band, Condition, Indicator, Instrument
+from server.domain.instruments.documents import Instrument
 from server.domain.instruments.rules import instrument_problems
+from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
+from server.domain.instruments.xlsform_export import LANGUAGE_NAMES, SCALE_LIST, YES_NO_LIST, instrument_to_xlsform
 from server.lib.errors import InstrumentInvalid
 
-LANGUAGE_NAMES = {"id": "Indonesian (id)", "en": "English (en)"}
-YES_NO_LIST = "yes_no"
-SCALE_LIST = "scale_0_3"
-PHOTO_MAX_PIXELS = 1600  # the phone resizes photos to a long side of ~1600 px (docs/contract.md)
+__all__ = ["XlsformImport", "instrument_from_xlsform", "instrument_to_xlsform", "read_xlsform"]
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 _KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -81,42 +77,6 @@ _END_GROUP = {"end group", "end_group"}
 _REPEAT_TYPES = {"begin repeat", "begin_repeat", "end repeat", "end_repeat", "begin loop", "end loop"}
 # Columns that change what a form collects or computes; ignoring them would change the form behind the author's back.
 _REFUSED_COLUMNS = ("constraint", "calculation", "choice_filter", "repeat_count", "default", "trigger")
-_FIXED_TIME = datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-_SURVEY_COLUMNS = [
-    "type",
-    "name",
-    "label::Indonesian (id)",
-    "label::English (en)",
-    "hint::Indonesian (id)",
-    "hint::English (en)",
-    "required",
-    "relevant",
-    "parameters",
-    "weight",
-    "reverse",
-    "allow_na",
-    "bands",
-    "unit",
-]
-_CHOICE_COLUMNS = ["list_name", "name", "label::Indonesian (id)", "label::English (en)"]
-_SETTINGS_COLUMNS = [
-    "form_id",
-    "version",
-    "form_title",
-    "form_title_en",
-    "description",
-    "description_en",
-    "default_language",
-]
-_YES_NO_LABELS = [("yes", "Ya", "Yes"), ("no", "Tidak", "No")]
-_SCALE_LABELS = [
-    ("0", "0 — tidak ada", "0 — absent"),
-    ("1", "1 — ada, tidak lengkap atau tidak terlihat", "1 — present but incomplete or not visible"),
-    ("2", "2 — terlihat, sebagian besar lengkap", "2 — visible and mostly complete"),
-    ("3", "3 — terlihat, lengkap dan mutakhir", "3 — visible, complete and current"),
-]
 
 
 # --- import -----------------------------------------------------------------------------------------------------
@@ -136,19 +96,6 @@ class RowProblem:
 
 
 @dataclass
-class _Row:
-    number: int
-    cells: dict[str, Any]  # column header as written (normalised) → non-empty value
-
-
-@dataclass
-class _Sheet:
-    name: str
-    rows: list[_Row]
-    columns: list[str]
-
-
-@dataclass
 class _Column:
     base: str
     language: str | None  # "id", "en", None (no language given) or the unknown language as written
@@ -157,9 +104,19 @@ class _Column:
 @dataclass
 class _Reader:
     problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
 
     def refuse(self, sheet: str | None, row: int | None, message: str) -> None:
         self.problems.append(RowProblem(sheet, row, message))
+
+    def warn(self, sheet: str | None, row: int | None, message: str) -> None:
+        self.warnings.append(RowProblem(sheet, row, message))
+
+
+@dataclass(frozen=True)
+class XlsformImport:
+    instrument: Instrument
+    warnings: list[dict[str, Any]]  # what the form says that Sidak keeps or skips without acting on it, by sheet row
 
 
 def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int | None = None) -> Instrument:
@@ -167,13 +124,19 @@ def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int
 
     Raises ``InstrumentInvalid`` listing every problem with its sheet and row.
     """
+    return read_xlsform(data, key=key, version=version).instrument
+
+
+def read_xlsform(
+    data: bytes, *, key: str | None = None, version: int | None = None, limits: WorkbookLimits = DEFAULT_LIMITS
+) -> XlsformImport:
+    """The instrument of an XLSForm workbook (``.xlsx`` or ``.xls``) and the warnings of its reading."""
+    sheets = read_workbook(data, limits)
+    if "survey" not in sheets:
+        raise _invalid([RowProblem(None, None, "the workbook has no 'survey' sheet")])
     reader = _Reader()
-    sheets = _read_workbook(data, reader)
-    doc: dict[str, Any] | None = None
-    rows_by_path: dict[str, int] = {}
-    if sheets is not None:
-        doc, rows_by_path = _instrument_dict(sheets, reader, key=key, version=version)
-    if reader.problems or doc is None:
+    doc, rows_by_path = _instrument_dict(sheets, reader, key=key, version=version)
+    if reader.problems:
         raise _invalid(reader.problems)
     try:
         instrument = msgspec.convert(doc, type=Instrument)
@@ -186,8 +149,8 @@ def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int
     ]
     if rule_problems:
         raise _invalid(rule_problems)
-    _check_with_pyxform(data)
-    return instrument
+    _check_with_pyxform(sheets)
+    return XlsformImport(instrument, [_error_entry(warning) for warning in reader.warnings])
 
 
 def _invalid(problems: list[RowProblem]) -> InstrumentInvalid:
@@ -221,52 +184,44 @@ def _problem_at(path: str, message: str, rows_by_path: dict[str, int], *, names_
     return RowProblem("survey", rows_by_path.get(match.group(0)), message)
 
 
-def _check_with_pyxform(data: bytes) -> None:
+def _check_with_pyxform(sheets: dict[str, Sheet]) -> None:
+    """Run the rows already read (never the file again: pyxform would read it unbounded) through pyxform, the
+    reference XLSForm converter, so that what Sidak accepts is an XLSForm that ODK tools accept too."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2xform import convert
 
     try:
-        convert(data, file_type=".xlsx", warnings=[])
+        convert(_pyxform_definition(sheets), warnings=[])
     except PyXFormError as error:
-        raise _invalid([RowProblem(None, None, f"pyxform refuses the form: {error}")]) from error
+        raise _invalid([_pyxform_problem(str(error))]) from error
 
 
-def _read_workbook(data: bytes, reader: _Reader) -> dict[str, _Sheet] | None:
-    import openpyxl  # only when a workbook is read or written: it is ~6 MB in every app process otherwise
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many unrelated types for a file that is not a workbook
-        reader.refuse(None, None, "the file is not a readable .xlsx workbook")
-        return None
-    try:
-        sheets = {}
-        for worksheet in workbook.worksheets:
-            name = worksheet.title.strip().lower()
-            if name in ("survey", "choices", "settings"):
-                sheets[name] = _read_sheet(name, worksheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
-    if "survey" not in sheets:
-        reader.refuse(None, None, "the workbook has no 'survey' sheet")
-        return None
-    return sheets
+def _pyxform_definition(sheets: dict[str, Sheet]) -> dict[str, Any]:
+    definition: dict[str, Any] = {"sheet_names": list(sheets)}
+    for name, sheet in sheets.items():
+        # pyxform numbers rows by position, so the empty rows between are kept: its messages then name the row the
+        # author sees.
+        rows: list[dict[str, str]] = [{} for _ in range(max((row.number for row in sheet.rows), default=1) - 1)]
+        for row in sheet.rows:
+            rows[row.number - 2] = {column: _pyxform_text(value) for column, value in row.cells.items()}
+        definition[name] = rows
+        definition[f"{name}_header"] = [dict.fromkeys(sheet.columns)] if sheet.columns else []
+    return definition
 
 
-def _read_sheet(name: str, rows: Iterator[tuple[Any, ...]]) -> _Sheet:
-    header = next(rows, ())
-    columns = [re.sub(r"\s+", " ", str(value).strip()) if value is not None else "" for value in header]
-    sheet_rows = []
-    for number, values in enumerate(rows, start=2):
-        cells = {}
-        for column, value in zip(columns, values, strict=False):
-            if isinstance(value, str):
-                value = value.strip()
-            if column and value is not None and value != "":
-                cells[column] = value
-        if cells:
-            sheet_rows.append(_Row(number, cells))
-    return _Sheet(name, sheet_rows, [column for column in columns if column])
+def _pyxform_text(value: Any) -> str:
+    return _as_text(value).replace("\xa0", " ")
+
+
+def _pyxform_problem(message: str) -> RowProblem:
+    row = re.search(r"\[row\s*:\s*(\d+)\]", message)
+    sheet = re.search(r"'(survey|choices|settings)' sheet", message)
+    text = re.sub(r"\[row\s*:\s*\d+\]\s*", "", message).strip()
+    return RowProblem(
+        sheet.group(1) if sheet else ("survey" if row else None),
+        int(row.group(1)) if row else None,
+        f"ODK's XLSForm converter (pyxform) refuses the form: {text}",
+    )
 
 
 def _parse_column(header: str) -> _Column:
@@ -283,7 +238,7 @@ def _parse_column(header: str) -> _Column:
 class _Cells:
     """One row's cells looked up by column meaning, whatever spelling of the header the author used."""
 
-    def __init__(self, row: _Row) -> None:
+    def __init__(self, row: Row) -> None:
         self.row = row
         self._plain: dict[str, Any] = {}
         self._translated: dict[tuple[str, str], Any] = {}
@@ -315,7 +270,15 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _check_languages(sheet: _Sheet, reader: _Reader) -> None:
+def _check_header(sheet: Sheet, reader: _Reader) -> None:
+    seen: set[str] = set()
+    for header in sheet.columns:
+        if header.lower() in seen:
+            reader.refuse(sheet.name, 1, f"column '{header}' appears twice in the header row; keep one of them")
+        seen.add(header.lower())
+
+
+def _check_languages(sheet: Sheet, reader: _Reader) -> None:
     for header in sheet.columns:
         column = _parse_column(header)
         if column.base in ("label", "hint") and column.language not in (None, *LANGUAGE_NAMES):
@@ -335,7 +298,7 @@ class _ChoiceList:
     choices: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _read_choice_lists(sheet: _Sheet | None, reader: _Reader) -> dict[str, _ChoiceList]:
+def _read_choice_lists(sheet: Sheet | None, reader: _Reader) -> dict[str, _ChoiceList]:
     lists: dict[str, _ChoiceList] = {}
     if sheet is None:
         return lists
@@ -387,7 +350,7 @@ class _SurveyState:
     rows_by_path: dict[str, int] = field(default_factory=dict)
 
 
-def _read_survey(sheet: _Sheet, lists: dict[str, _ChoiceList], reader: _Reader) -> _SurveyState:
+def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], reader: _Reader) -> _SurveyState:
     _check_languages(sheet, reader)
     state = _SurveyState(lists)
     for row in sheet.rows:
@@ -757,8 +720,10 @@ def _yes_no_cell(cells: _Cells, column: str, reader: _Reader) -> bool:
 
 
 def _instrument_dict(
-    sheets: dict[str, _Sheet], reader: _Reader, *, key: str | None, version: int | None
+    sheets: dict[str, Sheet], reader: _Reader, *, key: str | None, version: int | None
 ) -> tuple[dict[str, Any], dict[str, int]]:
+    for sheet in sheets.values():
+        _check_header(sheet, reader)
     lists = _read_choice_lists(sheets.get("choices"), reader)
     survey = _read_survey(sheets["survey"], lists, reader)
     settings_sheet = sheets.get("settings")
@@ -810,192 +775,3 @@ def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader)
         reader.refuse("settings", row, f"version '{value}' must be a whole number from 1")
         return 0
     return int(text)
-
-
-# --- export -----------------------------------------------------------------------------------------------------
-
-
-def instrument_to_xlsform(doc: Instrument) -> bytes:
-    """Write an instrument as an XLSForm that ``instrument_from_xlsform`` reads back unchanged.
-
-    The bytes depend on the instrument alone (fixed document times and zip entry times), so a regenerated file is
-    identical to the committed one.
-    """
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
-
-    workbook = Workbook()
-    survey = workbook.active
-    survey.title = "survey"
-    _append_rows(survey, _SURVEY_COLUMNS, _survey_rows(doc))
-    _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS, _choice_rows(doc))
-    _append_rows(workbook.create_sheet("settings"), _SETTINGS_COLUMNS, [_settings_row(doc)])
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
-    workbook.properties.creator = "Sidak"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        # ExcelWriter rather than Workbook.save, which stamps the current time into docProps/core.xml.
-        ExcelWriter(workbook, archive).write_data()
-    return _with_fixed_zip_times(buffer.getvalue())
-
-
-def _append_rows(sheet: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([row.get(column) for column in columns])
-    sheet.freeze_panes = "A2"
-
-
-def _with_fixed_zip_times(data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            fixed = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = entry.external_attr
-            target.writestr(fixed, source.read(entry.filename))
-    return out.getvalue()
-
-
-def _labels(column: str, text: Any) -> dict[str, Any]:
-    if text is None:
-        return {}
-    return {f"{column}::{LANGUAGE_NAMES['id']}": text.id, f"{column}::{LANGUAGE_NAMES['en']}": text.en}
-
-
-def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
-    taken_names = {dimension.id for dimension in doc.dimensions} | set(doc.indicators())
-    indicators = doc.indicators()
-    rows: list[dict[str, Any]] = []
-    for dimension in doc.dimensions:
-        rows.append(
-            {
-                "type": "begin group",
-                "name": dimension.id,
-                **_labels("label", dimension.title),
-                "weight": _number(dimension.weight),
-            }
-        )
-        for indicator in dimension.indicators:
-            rows.append(_indicator_row(indicator, indicators))
-            if indicator.photo != "none":
-                rows.append(_image_row(indicator, rows[-1].get("relevant"), taken_names))
-        rows.append({"type": "end group", "name": dimension.id})
-    return rows
-
-
-def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator]) -> dict[str, Any]:
-    row = {
-        "type": _xlsform_type(indicator),
-        "name": indicator.id,
-        **_labels("label", indicator.text),
-        **_labels("hint", indicator.guidance),
-        "required": _yes_no(indicator.required),
-        "weight": _number(indicator.weight),
-        "reverse": _yes_no(indicator.reverse),
-        "allow_na": _yes_no(indicator.allow_na),
-        "unit": indicator.unit,
-    }
-    if indicator.bands is not None:
-        row["bands"] = _format_bands(indicator.bands)
-    if indicator.relevant is not None:
-        row["relevant"] = _format_condition(indicator.relevant, indicators[indicator.relevant.indicator])
-    return row
-
-
-def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]) -> dict[str, Any]:
-    name = f"{indicator.id}_photo"
-    while name in taken_names:
-        name += "_"
-    taken_names.add(name)
-    return {
-        "type": "image",
-        "name": name,
-        f"label::{LANGUAGE_NAMES['id']}": f"Foto: {indicator.text.id}",
-        f"label::{LANGUAGE_NAMES['en']}": f"Photo: {indicator.text.en}" if indicator.text.en else None,
-        "required": _yes_no(indicator.photo == "required"),
-        "relevant": relevant,
-        "parameters": f"max-pixels={PHOTO_MAX_PIXELS}",
-    }
-
-
-def _xlsform_type(indicator: Indicator) -> str:
-    match indicator.type:
-        case "yes_no":
-            return f"select_one {YES_NO_LIST}"
-        case "scale_0_3":
-            return f"select_one {SCALE_LIST}"
-        case "choice":
-            return f"select_one {_choice_list_name(indicator)}"
-        case "number":
-            return "decimal"  # integer would refuse a measured 7.5 minutes
-        case _:
-            return "text"
-
-
-def _choice_list_name(indicator: Indicator) -> str:
-    # The suffix keeps an indicator's own list apart from the yes_no and scale_0_3 lists whatever its id.
-    return f"{indicator.id}_choices"
-
-
-def _choice_rows(doc: Instrument) -> list[dict[str, Any]]:
-    types = {indicator.type for indicator in doc.indicators().values()}
-    rows = []
-    for list_name, indicator_type, labels in (
-        (YES_NO_LIST, "yes_no", _YES_NO_LABELS),
-        (SCALE_LIST, "scale_0_3", _SCALE_LABELS),
-    ):
-        if indicator_type in types:
-            rows += [
-                {
-                    "list_name": list_name,
-                    "name": value,
-                    f"label::{LANGUAGE_NAMES['id']}": label_id,
-                    f"label::{LANGUAGE_NAMES['en']}": label_en,
-                }
-                for value, label_id, label_en in labels
-            ]
-    for indicator in doc.indicators().values():
-        for choice in indicator.choices or []:
-            rows.append(
-                {"list_name": _choice_list_name(indicator), "name": choice.value, **_labels("label", choice.label)}
-            )
-    return rows
-
-
-def _settings_row(doc: Instrument) -> dict[str, Any]:
-    row = {
-        "form_id": doc.key,
-        "version": doc.version,
-        "form_title": doc.title.id,
-        "form_title_en": doc.title.en,
-        "default_language": LANGUAGE_NAMES["id"],
-    }
-    if doc.description is not None:
-        row |= {"description": doc.description.id, "description_en": doc.description.en}
-    return row
-
-
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
-def _format_bands(bands: list[Band]) -> str:
-    return ";".join(f"{'*' if band.max is None else _number(band.max)}:{_number(band.score)}" for band in bands)
-
-
-def _format_condition(condition: Condition, target: Indicator) -> str:
-    equals = condition.equals
-    if target.type == "yes_no":
-        literal = "'yes'" if equals is True else "'no'"
-    elif target.type == "number" and not isinstance(equals, str):
-        literal = str(_number(equals))
-    else:
-        quote = '"' if "'" in str(equals) else "'"
-        literal = f"{quote}{equals}{quote}"
-    return f"${{{condition.indicator}}} = {literal}"

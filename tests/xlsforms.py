@@ -1,0 +1,29 @@
+"""XLSForm workbooks built the way people write them, and hostile ones, for the tests (no binary fixtures)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+
+def with_member(data: bytes, name: str, content: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with one zip member's content replaced or added (``content`` gets the old bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            body = source.read(entry.filename)
+            target.writestr(entry.filename, content(body) if entry.filename == name else body, compresslevel=9)
+        if name not in source.namelist():
+            target.writestr(name, content(b""), compresslevel=9)
+    return out.getvalue()
+
+
+def rows_bomb(inflated_bytes: int) -> Callable[[bytes], bytes]:
+    """A survey sheet without a <dimension> whose empty rows inflate to about ``inflated_bytes``."""
+
+    def content(_: bytes) -> bytes:
+        head = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        return head + b"<sheetData>" + b"<row/>" * (inflated_bytes // 6) + b"</sheetData></worksheet>"
+
+    return content
