@@ -27,3 +27,37 @@ def rows_bomb(inflated_bytes: int) -> Callable[[bytes], bytes]:
         return head + b"<sheetData>" + b"<row/>" * (inflated_bytes // 6) + b"</sheetData></worksheet>"
 
     return content
+
+
+def a_workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An .xlsx of the given sheets (name → rows, the header first), as openpyxl writes what an author typed."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def a_checklist(
+    questions: list[list[object]],
+    choices: list[list[object]],
+    *,
+    header: tuple[str, ...] = ("type", "name", "label"),
+    choices_header: tuple[str, ...] = ("list_name", "name", "label"),
+    form_id: str = "cek-layanan",
+    version: object = 1,
+) -> bytes:
+    """One group 'A' holding ``questions``, the ``choices`` sheet and a settings sheet: the smallest real form."""
+    return a_workbook(
+        {
+            "survey": [list(header), ["begin group", "A", "Layanan"], *questions, ["end group", "A"]],
+            "choices": [list(choices_header), *choices],
+            "settings": [["form_id", "version", "form_title"], [form_id, version, "Cek layanan"]],
+        }
+    )

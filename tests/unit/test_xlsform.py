@@ -15,6 +15,7 @@ from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.documents import Instrument
 from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
 from server.lib.errors import InstrumentInvalid, UnsupportedMediaType
+from tests.xlsforms import a_workbook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_EXAMPLE = REPO_ROOT / "schemas" / "examples" / "ombudsman-kepatuhan.xlsx"
@@ -33,22 +34,12 @@ def an_xlsform(
     header: list[str] = SURVEY_HEADER,
 ) -> bytes:
     """A workbook in memory; survey rows start on sheet row 2, after the header."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "survey"
-    for row in [header, *survey]:
-        sheet.append(row)
-    for name, rows in (
-        ("choices", YES_NO_CHOICES if choices is None else choices),
-        ("settings", SETTINGS if settings is None else settings),
-    ):
-        if rows:
-            extra = workbook.create_sheet(name)
-            for row in rows:
-                extra.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    sheets = {
+        "survey": [header, *survey],
+        "choices": YES_NO_CHOICES if choices is None else choices,
+        "settings": SETTINGS if settings is None else settings,
+    }
+    return a_workbook({name: rows for name, rows in sheets.items() if rows})
 
 
 def refusal(data: bytes, **kwargs: Any) -> InstrumentInvalid:
@@ -185,11 +176,11 @@ def test_a_plain_label_column_is_bahasa_indonesia_and_unweighted_groups_weigh_th
 
 def test_relevant_values_take_the_type_of_the_indicator_they_compare_with() -> None:
     scale_choices = [
-        ["list_name", "name", "label"],
+        ["list_name", "name", "label", "score"],
         *YES_NO_CHOICES[1:],
         *(["scale_0_3", str(n), str(n)] for n in range(4)),
-        ["mutu", "low", "Rendah"],
-        ["mutu", "high", "Tinggi"],
+        ["mutu", "low", "Rendah", 0],
+        ["mutu", "high", "Tinggi", 1],
     ]
     form = an_xlsform(
         a_group(
@@ -250,9 +241,11 @@ def test_a_choice_list_that_does_not_exist_is_refused() -> None:
 
 
 def test_a_yes_no_list_with_other_values_is_refused() -> None:
-    choices = [["list_name", "name", "label"], ["yes_no", "1", "Ya"], ["yes_no", "0", "Tidak"]]
+    choices = [["list_name", "name", "label"], ["yes_no", "ada", "Ada"], ["yes_no", "kosong", "Kosong"]]
     error = refusal(an_xlsform(a_group("A", a_question("A1")), choices=choices))
-    assert messages(error) == ["survey row 3: list 'yes_no' must hold exactly the values yes and no"]
+    assert messages(error) == [
+        "survey row 3: list 'yes_no' must hold two values meaning yes and no, such as yes and no"
+    ]
 
 
 def test_a_choice_without_a_label_and_a_duplicate_choice_are_refused_on_the_choices_sheet() -> None:
@@ -349,7 +342,8 @@ def test_rule_violations_are_reported_on_the_row_of_the_indicator() -> None:
 def test_settings_without_a_usable_form_id_or_version_are_refused_unless_the_caller_gives_them() -> None:
     form = an_xlsform(a_group("A", a_question("A1")), settings=[["form_id", "version"], ["Form Uji", "v2"]])
     assert messages(refusal(form)) == [
-        "settings row 2: form_id 'Form Uji' is not a valid instrument key: use 2–63 lower-case letters, digits and '-'",
+        "settings row 2: form_id 'Form Uji' is not a valid instrument key: use 2–63 lower-case letters, digits,"
+        " '-' and '_'",
         "settings row 2: version 'v2' must be a whole number from 1",
     ]
     instrument = instrument_from_xlsform(form, key="form-uji", version=2)
@@ -413,3 +407,60 @@ def test_a_form_that_pyxform_refuses_is_refused_at_the_row_pyxform_names() -> No
     assert error.errors is not None
     assert error.errors[0]["sheet"] == "survey" and error.errors[0]["row"] == 4
     assert "pyxform" in error.errors[0]["message"] and "A9" in error.errors[0]["message"]
+
+
+# --- scoring is read from the form, never guessed ---
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"), [("yes", "no"), ("Ya", "Tidak"), ("Y", "N"), ("1", "0"), ("TRUE", "FALSE"), ("ya", "TIDAK")]
+)
+def test_a_yes_no_list_is_recognised_by_its_values_whatever_its_name(yes: str, no: str) -> None:
+    choices = [["list_name", "name", "label"], ["jawaban", no, "Belum ada"], ["jawaban", yes, "Sudah ada"]]
+    form = an_xlsform(a_group("A", a_question("A1", "select_one jawaban")), choices=choices)
+    indicator = instrument_from_xlsform(form).indicators()["A1"]
+    assert indicator.type == "yes_no"
+    assert [(c.value, c.label.id, c.score) for c in indicator.choices or []] == [
+        (no, "Belum ada", 0),
+        (yes, "Sudah ada", 1),
+    ]
+
+
+def test_sidak_s_own_yes_no_list_needs_no_choices_of_its_own() -> None:
+    indicator = instrument_from_xlsform(an_xlsform(a_group("A", a_question("A1")))).indicators()["A1"]
+    assert (indicator.type, indicator.choices) == ("yes_no", None)
+
+
+def test_a_yes_scored_below_its_no_is_refused_pointing_to_the_reverse_column() -> None:
+    choices = [["list_name", "name", "label", "score"], ["yes_no", "yes", "Ya", 0], ["yes_no", "no", "Tidak", 1]]
+    error = refusal(an_xlsform(a_group("A", a_question("A1")), choices=choices))
+    assert len(error.errors or []) == 1
+    assert "reverse column" in messages(error)[0] and messages(error)[0].startswith("choices row 2:")
+
+
+def test_scores_on_some_choices_of_a_list_only_are_refused_naming_the_rows() -> None:
+    choices = [
+        ["list_name", "name", "label", "score"],
+        ["mutu", "baik", "Baik", 2],
+        ["mutu", "sedang", "Sedang"],
+        ["mutu", "buruk", "Buruk"],
+    ]
+    error = refusal(an_xlsform(a_group("A", a_question("A1", "select_one mutu")), choices=choices))
+    assert messages(error) == [
+        "choices row 3: list 'mutu' gives some choices a score and not others (rows 3, 4); give every choice of the"
+        " list its score"
+    ]
+
+
+def test_an_unweighted_choice_needs_no_scores() -> None:
+    choices = [*YES_NO_CHOICES, ["sumber", "web", "Situs"], ["sumber", "papan", "Papan"]]
+    form = an_xlsform(a_group("A", a_question("A1"), a_question("A2", "select_one sumber", weight=0)), choices=choices)
+    indicator = instrument_from_xlsform(form).indicators()["A2"]
+    assert (indicator.type, indicator.weight, [c.score for c in indicator.choices or []]) == ("choice", 0, [None, None])
+
+
+def test_scored_choices_keep_their_points_and_export_them() -> None:
+    choices = [["list_name", "name", "label", "score"], ["mutu", "baik", "Baik", 3], ["mutu", "buruk", "Buruk", 0.5]]
+    instrument = instrument_from_xlsform(an_xlsform(a_group("A", a_question("A1", "select_one mutu")), choices=choices))
+    assert [(c.value, c.score) for c in instrument.indicators()["A1"].choices or []] == [("baik", 3), ("buruk", 0.5)]
+    assert instrument_from_xlsform(instrument_to_xlsform(instrument)) == instrument

@@ -20,7 +20,7 @@ XLS = "application/vnd.ms-excel"
 UPLOAD_KINDS: dict[str, Source] = {"application/json": "json", XLSX: "xlsform", XLS: "xlsform"}
 FILE_KINDS: dict[str, Source] = {".json": "json", ".xlsx": "xlsform", ".xls": "xlsform"}
 
-KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="instrument key")]
+KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="instrument key")]
 # A 32-bit column: a larger number can name no stored version (and must not reach the driver).
 VersionParam = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="instrument version")]
 

@@ -45,7 +45,7 @@ from server.lib.errors import InstrumentInvalid
 __all__ = ["XlsformImport", "instrument_from_xlsform", "instrument_to_xlsform", "read_xlsform"]
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _SELECT_ONE = re.compile(r"^select[_ ]one\s+(\S+)(\s+or_other)?$")
 _RELEVANT = re.compile(
     r"""^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}\s*=\s*
@@ -70,6 +70,10 @@ _YES_NO = {
     "false()": False,
     "0": False,
 }
+_YES_NO_PAIRS = [("yes", "no"), ("ya", "tidak"), ("y", "n"), ("1", "0"), ("true", "false")]
+# The wording Sidak's own yes/no list carries: such a list needs no choices of its own in the instrument.
+_PLAIN_YES_NO_LABELS = [{"id": "Ya", "en": "Yes"}, {"id": "Tidak", "en": "No"}]
+_PLAIN_YES_NO_ID = [{"id": "Ya"}, {"id": "Tidak"}]
 _QUESTION_TYPES = {"integer": "number", "decimal": "number", "text": "text"}
 _IMAGE_TYPES = {"image", "photo"}
 _BEGIN_GROUP = {"begin group", "begin_group"}
@@ -296,6 +300,7 @@ def _check_languages(sheet: Sheet, reader: _Reader) -> None:
 @dataclass
 class _ChoiceList:
     choices: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
 
 def _read_choice_lists(sheet: Sheet | None, reader: _Reader) -> dict[str, _ChoiceList]:
@@ -324,7 +329,12 @@ def _read_choice_lists(sheet: Sheet | None, reader: _Reader) -> dict[str, _Choic
         if any(choice["value"] == value for choice in choice_list.choices):
             reader.refuse("choices", row.number, f"choice '{value}' appears twice in list '{list_name}'")
             continue
-        choice_list.choices.append({"value": value, "label": _text(label_id, label_en)})
+        choice: dict[str, Any] = {"value": value, "label": _text(label_id, label_en)}
+        score = _number_cell(cells, "score", reader, sheet="choices")
+        if score is not None:
+            choice["score"] = score
+        choice_list.choices.append(choice)
+        choice_list.rows.append(row.number)
     return lists
 
 
@@ -426,12 +436,7 @@ def _indicator_type(row_type: str, raw_type: str, number: int, reader: _Reader) 
         return _QUESTION_TYPES[row_type], None
     select = _SELECT_ONE.match(row_type)
     if select and not select.group(2):
-        list_name = raw_type.split()[-1]
-        if list_name == YES_NO_LIST:
-            return "yes_no", list_name
-        if list_name == SCALE_LIST:
-            return "scale_0_3", list_name
-        return "choice", list_name
+        return "select", raw_type.split()[-1]  # yes/no, 0–3 or choice: its list decides (``_attach_choices``)
     if select:
         reader.refuse("survey", number, f"type '{raw_type}' is not supported: 'or_other' answers cannot be scored")
     else:
@@ -558,17 +563,94 @@ def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | Non
 def _attach_choices(
     indicator: dict[str, Any], list_name: str, number: int, lists: dict[str, _ChoiceList], reader: _Reader
 ) -> None:
+    """Decide a select_one's type from its list: yes/no by its two values, 0–3 by the list ``scale_0_3``, any other
+    a choice scored by the list's ``score`` column. Scores are never guessed from the order of a list."""
     choice_list = lists.get(list_name)
     if choice_list is None:
         reader.refuse("survey", number, f"choice list '{list_name}' does not exist in the choices sheet")
         return
     values = [choice["value"] for choice in choice_list.choices]
-    if list_name == YES_NO_LIST and sorted(values) != ["no", "yes"]:
-        reader.refuse("survey", number, f"list '{YES_NO_LIST}' must hold exactly the values yes and no")
-    elif list_name == SCALE_LIST and sorted(values) != ["0", "1", "2", "3"]:
-        reader.refuse("survey", number, f"list '{SCALE_LIST}' must hold exactly the values 0, 1, 2 and 3")
-    elif indicator["type"] == "choice":
-        indicator["choices"] = choice_list.choices
+    yes_no = _yes_no_values(values)
+    if yes_no is not None:
+        indicator["type"] = "yes_no"
+        _attach_yes_no(indicator, list_name, choice_list, yes_no, reader)
+    elif list_name == YES_NO_LIST:
+        reader.refuse(
+            "survey", number, f"list '{YES_NO_LIST}' must hold two values meaning yes and no, such as yes and no"
+        )
+    elif list_name == SCALE_LIST:
+        indicator["type"] = "scale_0_3"
+        if sorted(values) != ["0", "1", "2", "3"]:
+            reader.refuse("survey", number, f"list '{SCALE_LIST}' must hold exactly the values 0, 1, 2 and 3")
+    else:
+        indicator["type"] = "choice"
+        indicator["choices"] = _scored_choices(indicator, list_name, choice_list, number, reader)
+
+
+def _yes_no_values(values: list[str]) -> tuple[str, str] | None:
+    """The (yes, no) values of a list that holds exactly a yes and a no, in any of the usual spellings."""
+    if len(values) != 2:
+        return None
+    lowered = [value.strip().lower() for value in values]
+    for yes, no in _YES_NO_PAIRS:
+        if sorted(lowered) == sorted((yes, no)):
+            return values[lowered.index(yes)], values[lowered.index(no)]
+    return None
+
+
+def _attach_yes_no(
+    indicator: dict[str, Any], list_name: str, choice_list: _ChoiceList, yes_no: tuple[str, str], reader: _Reader
+) -> None:
+    by_value = {choice["value"]: choice for choice in choice_list.choices}
+    yes, no = by_value[yes_no[0]], by_value[yes_no[1]]
+    if ("score" in yes or "score" in no) and yes.get("score", 0) <= no.get("score", 0):
+        reader.refuse(
+            "choices",
+            choice_list.rows[0],
+            f"list '{list_name}' scores '{yes['value']}' no higher than '{no['value']}'; a yes/no question is met by"
+            " its yes: leave the score column empty for it, and mark a question that is better answered no with"
+            " 'yes' in the survey's reverse column",
+        )
+        return
+    is_plain = yes_no == ("yes", "no") and [yes["label"], no["label"]] in (_PLAIN_YES_NO_LABELS, _PLAIN_YES_NO_ID)
+    if not is_plain:  # the list's own values and wording are kept, for the phone and for the export
+        indicator["choices"] = [
+            {"value": choice["value"], "label": choice["label"], "score": 1 if choice is yes else 0}
+            for choice in choice_list.choices
+        ]
+
+
+def _scored_choices(
+    indicator: dict[str, Any], list_name: str, choice_list: _ChoiceList, number: int, reader: _Reader
+) -> list[dict[str, Any]]:
+    choices = [dict(choice) for choice in choice_list.choices]
+    unscored = [row for row, choice in zip(choice_list.rows, choices, strict=True) if "score" not in choice]
+    if not unscored:
+        if [choice["score"] for choice in choices] == list(range(len(choices))):
+            for choice in choices:  # 0, 1, 2… in listed order is what a list without scores means: stored as such
+                del choice["score"]
+        return choices
+    if len(unscored) < len(choices):
+        reader.refuse(
+            "choices",
+            unscored[0],
+            f"list '{list_name}' gives some choices a score and not others (rows {_row_list(unscored)});"
+            " give every choice of the list its score",
+        )
+    elif indicator["weight"] > 0:
+        example = ", ".join(f"{choice['value']} {len(choices) - 1 - n}" for n, choice in enumerate(choices[:3]))
+        reader.refuse(
+            "survey",
+            number,
+            f"indicator '{indicator['id']}' is scored, but its list '{list_name}' says nothing of which answer is"
+            f" better: add a 'score' column to the choices sheet giving each choice its points (for example"
+            f" {example}), or give the indicator weight 0",
+        )
+    return choices
+
+
+def _row_list(rows: list[int]) -> str:
+    return ", ".join(str(row) for row in rows[:5]) + (", …" if len(rows) > 5 else "")
 
 
 def _attach_number_fields(indicator: dict[str, Any], cells: _Cells, reader: _Reader) -> None:
@@ -671,6 +753,8 @@ def _condition(
 
 def _condition_value(target: dict[str, Any], literal: str, *, is_quoted: bool) -> bool | int | float | str | None:
     match target["type"]:
+        case "yes_no" if target.get("choices"):
+            return next((choice["score"] == 1 for choice in target["choices"] if choice["value"] == literal), None)
         case "yes_no":
             return {"yes": True, "no": False}.get(literal) if is_quoted else None
         case "scale_0_3":
@@ -689,7 +773,7 @@ def _squeeze(expression: str) -> str:
     return re.sub(r"\s+", "", expression)
 
 
-def _number_cell(cells: _Cells, column: str, reader: _Reader) -> float | None:
+def _number_cell(cells: _Cells, column: str, reader: _Reader, *, sheet: str = "survey") -> float | None:
     value = cells.get(column)
     if value is None:
         return None
@@ -698,7 +782,7 @@ def _number_cell(cells: _Cells, column: str, reader: _Reader) -> float | None:
     except ValueError:
         number = None
     if number is None or not 0 <= number <= 1000:
-        reader.refuse("survey", cells.row.number, f"{column} '{value}' must be a number from 0 to 1000")
+        reader.refuse(sheet, cells.row.number, f"{column} '{value}' must be a number from 0 to 1000")
         return None
     return number
 
@@ -760,7 +844,7 @@ def _settings_key(settings: _Cells | None, row: int | None, reader: _Reader) -> 
         reader.refuse(
             "settings",
             row,
-            f"form_id '{form_id}' is not a valid instrument key: use 2–63 lower-case letters, digits and '-'",
+            f"form_id '{form_id}' is not a valid instrument key: use 2–63 lower-case letters, digits, '-' and '_'",
         )
     return form_id
 

@@ -35,7 +35,7 @@ _SURVEY_COLUMNS = [
     "bands",
     "unit",
 ]
-_CHOICE_COLUMNS = ["list_name", "name", "label::Indonesian (id)", "label::English (en)"]
+_CHOICE_COLUMNS = ["list_name", "name", "label::Indonesian (id)", "label::English (en)", "score"]
 _SETTINGS_COLUMNS = [
     "form_id",
     "version",
@@ -161,6 +161,8 @@ def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]
 
 def _xlsform_type(indicator: Indicator) -> str:
     match indicator.type:
+        case "yes_no" if indicator.choices:
+            return f"select_one {_choice_list_name(indicator)}"
         case "yes_no":
             return f"select_one {YES_NO_LIST}"
         case "scale_0_3":
@@ -179,8 +181,9 @@ def _choice_list_name(indicator: Indicator) -> str:
 
 
 def _choice_rows(doc: Instrument) -> list[dict[str, Any]]:
-    types = {indicator.type for indicator in doc.indicators().values()}
-    rows = []
+    # The shared lists, for the indicators that use them (a yes/no with its own wording has its own list).
+    types = {indicator.type for indicator in doc.indicators().values() if not indicator.choices}
+    rows: list[dict[str, Any]] = []
     for list_name, indicator_type, labels in (
         (YES_NO_LIST, "yes_no", _YES_NO_LABELS),
         (SCALE_LIST, "scale_0_3", _SCALE_LABELS),
@@ -196,9 +199,15 @@ def _choice_rows(doc: Instrument) -> list[dict[str, Any]]:
                 for value, label_id, label_en in labels
             ]
     for indicator in doc.indicators().values():
-        for choice in indicator.choices or []:
+        for index, choice in enumerate(indicator.choices or []):
             rows.append(
-                {"list_name": _choice_list_name(indicator), "name": choice.value, **_labels("label", choice.label)}
+                {
+                    "list_name": _choice_list_name(indicator),
+                    "name": choice.value,
+                    **_labels("label", choice.label),
+                    # A list without scores scores by its order; the column says so, so that no reader guesses.
+                    "score": _number(choice.score if choice.score is not None else index),
+                }
             )
     return rows
 
@@ -230,7 +239,9 @@ def _format_bands(bands: list[Band]) -> str:
 
 def _format_condition(condition: Condition, target: Indicator) -> str:
     equals = condition.equals
-    if target.type == "yes_no":
+    if target.type == "yes_no" and target.choices:
+        literal = next(f"'{choice.value}'" for choice in target.choices if (choice.score == 1) is equals)
+    elif target.type == "yes_no":
         literal = "'yes'" if equals is True else "'no'"
     elif target.type == "number" and not isinstance(equals, str):
         literal = str(_number(equals))
