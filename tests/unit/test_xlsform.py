@@ -13,7 +13,7 @@ from pyxform.xls2xform import convert
 
 from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.documents import Instrument
-from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
+from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform, read_xlsform
 from server.lib.errors import InstrumentInvalid, UnsupportedMediaType
 from tests.xlsforms import a_workbook
 
@@ -50,6 +50,10 @@ def refusal(data: bytes, **kwargs: Any) -> InstrumentInvalid:
 
 def messages(error: InstrumentInvalid) -> list[str]:
     return [f"{problem['field']}: {problem['message']}" for problem in error.errors or []]
+
+
+def warnings_of(form: bytes) -> list[str]:
+    return [f"{warning['field']}: {warning['message']}" for warning in read_xlsform(form).warnings]
 
 
 def a_group(name: str = "A", *rows: list[Any], weight: float | None = None) -> list[list[Any]]:
@@ -217,9 +221,7 @@ def test_an_unknown_type_is_refused_with_its_row() -> None:
     assert error.field == "survey row 4" and error.status == 422
 
 
-@pytest.mark.parametrize(
-    "row_type", ["note", "calculate", "geopoint", "select_multiple yes_no", "start", "select_one yes_no or_other"]
-)
+@pytest.mark.parametrize("row_type", ["geopoint", "select_multiple yes_no", "select_one yes_no or_other"])
 def test_rows_that_cannot_be_scored_are_refused_not_dropped(row_type: str) -> None:
     error = refusal(an_xlsform(a_group("A", a_question("A1"), a_question("A2", row_type))))
     assert messages(error)[0].startswith(f"survey row 4: type '{row_type}' is not supported")
@@ -267,8 +269,23 @@ def test_repeats_nested_groups_and_questions_outside_a_group_are_refused() -> No
     assert messages(error) == [
         "survey row 2: indicator 'Z1' is outside any group; put every indicator in a group (a dimension)",
         "survey row 5: group 'A_sub' is inside group 'A': nested groups are not supported",
-        "survey row 9: type 'begin repeat' is not supported: repeats cannot be scored",
+        "survey row 9: repeats are not supported: a checklist answers each indicator once per visit (the rows up to"
+        " its 'end repeat' are not read)",
     ]
+
+
+def test_a_repeat_is_refused_once_not_once_per_row_inside_it() -> None:
+    survey = [
+        *a_group("A", a_question("A1")),
+        ["begin repeat", "R", "Ulang"],
+        ["text", "R1", "Nama"],
+        ["integer", "R2", "Umur"],
+        ["begin repeat", "RR", "Ulang lagi"],
+        ["text", "RR1", "Nama"],
+        ["end repeat"],
+        ["end repeat"],
+    ]
+    assert [problem["row"] for problem in refusal(an_xlsform(survey)).errors or []] == [5]
 
 
 def test_a_group_left_open_or_empty_is_refused() -> None:
@@ -317,21 +334,32 @@ def test_an_image_row_needs_an_indicator_right_above_it() -> None:
     ]
 
 
-def test_columns_that_change_what_is_collected_are_refused() -> None:
-    form = an_xlsform(a_group("A", [*a_question("A1", "integer"), ". >= 0"]), header=[*SURVEY_HEADER, "constraint"])
-    assert messages(refusal(form))[0] == (
-        "survey row 3: column 'constraint' is not supported (it would change what is collected)"
+def test_a_column_sidak_does_not_act_on_is_named_once_in_a_warning_with_its_rows() -> None:
+    form = an_xlsform(
+        a_group(
+            "A",
+            [*a_question("A1", "integer", weight=0), ". >= 0"],
+            [*a_question("A2", "integer", weight=0), ". < 100"],
+            a_question("A3"),
+        ),
+        header=[*SURVEY_HEADER, "constraint"],
     )
+    assert warnings_of(form) == [
+        "survey row 3: column 'constraint' (rows 3, 4) is not acted on: the phone accepts any answer of the"
+        " indicator's type; a reviewer checks answers against photos"
+    ]
 
 
-def test_a_label_in_a_third_language_is_refused_rather_than_dropped() -> None:
+def test_a_label_in_a_third_language_is_accepted_with_a_warning() -> None:
     form = an_xlsform(a_group("A", [*a_question("A1"), "Jamban"]), header=[*SURVEY_HEADER, "label::Javanese (jv)"])
-    assert messages(refusal(form))[0].startswith("survey row 1: column 'label::Javanese (jv)' is in a language")
+    assert warnings_of(form)[0].startswith("survey row 1: column 'label::Javanese (jv)' is in a language Sidak does")
 
 
 def test_rule_violations_are_reported_on_the_row_of_the_indicator() -> None:
     error = refusal(
-        an_xlsform(a_group("A", a_question("A1"), a_question("A2", "text", weight=2), a_question("A3", "integer")))
+        an_xlsform(
+            a_group("A", a_question("A1"), a_question("A2", "text", weight=2), a_question("A3", "integer", weight=1))
+        )
     )
     assert messages(error) == [
         "survey row 4: text indicator 'A2' is never scored: its weight must be 0",
@@ -389,7 +417,12 @@ def test_a_value_the_instrument_cannot_hold_is_refused_on_its_row() -> None:
         a_group("A", [*a_question("A1", "integer", weight=0), "satuan-yang-terlalu-panjang"]),
         header=[*SURVEY_HEADER, "unit"],
     )
-    assert messages(refusal(form)) == ["survey row 3: unit: Expected `str` of length <= 16"]
+    assert messages(refusal(form)) == ["survey row 3: the unit column is longer than 16 characters"]
+
+
+def test_a_label_too_long_is_refused_in_a_form_author_s_words() -> None:
+    form = an_xlsform(a_group("A", a_question("A1"), ["select_one yes_no", "A2", "x" * 2001, None, "yes"]))
+    assert messages(refusal(form)) == ["survey row 4: the label is longer than 2000 characters"]
 
 
 def test_a_header_written_twice_is_refused_at_the_header_row() -> None:

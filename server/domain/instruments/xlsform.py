@@ -7,24 +7,32 @@ instrument. The mapping, both ways:
 survey sheet
   ``begin group`` / ``end group``  → a dimension (``name`` → id, label → title, ``weight`` column; when no group has
                                      a weight, all dimensions weigh the same)
-  ``select_one yes_no``            → ``yes_no`` (the ``yes_no`` list must hold exactly ``yes`` and ``no``)
-  ``select_one scale_0_3``         → ``scale_0_3`` (the list must hold exactly 0, 1, 2, 3)
-  ``select_one LIST``              → ``choice``, choices in the order listed, which is read as worst → best
+  ``select_one LIST``              → decided by the list, never by its name alone or its order:
+                                     two values meaning yes and no (yes/no, ya/tidak, y/n, 1/0, true/false, any
+                                     case) → ``yes_no``, keeping the list's own values and wording;
+                                     the list ``scale_0_3`` (exactly 0–3) → ``scale_0_3``;
+                                     any other → ``choice`` scored by the ``score`` column of the choices sheet
+                                     (refused when scored without one)
   ``integer`` / ``decimal``        → ``number``, scored by a ``bands`` column such as ``15:1;30:0.67;60:0.33;*:0``
+                                     (without bands or weight: recorded, not scored)
   ``text``                         → ``text`` (weight 0 unless told otherwise, which the rules then refuse)
   ``image``                        → the photo of the indicator row just above it: ``required`` when the image row
                                      is required, else ``optional`` (or a ``photo`` column on the indicator row)
-  ``label::Indonesian (id)`` / ``label::id`` (or plain ``label``) and ``label::English (en)`` / ``label::en`` → the
-  two languages; ``hint::…`` → guidance; ``required``, ``reverse``, ``allow_na`` (yes/no, true/false, TRUE());
-  ``weight``; ``unit``; ``relevant`` of the simple form ``${B01} = 'yes'`` → a condition.
+  ``note``                         → guidance of the next indicator
+  metadata (``start``, ``deviceid``…) and ``calculate`` → skipped, with a warning
+  labels and hints: Bahasa Indonesia (any usual header spelling, or no language) and English; a form without
+  Bahasa Indonesia is read in its default language; other languages are named in a warning. ``required``,
+  ``reverse``, ``allow_na`` (yes/no, true/false, TRUE()); ``weight``; ``unit``; ``relevant`` of the simple form
+  ``${B01} = 'yes'`` or ``selected(${B01}, 'yes')`` → a condition.
 settings sheet
   ``form_id`` → key, ``version`` → version, ``form_title`` → title (``form_title_en`` its English),
   ``description`` / ``description_en`` → description. pyxform cannot translate settings, hence the ``_en`` columns.
 
-Whatever cannot be mapped (notes, calculations, geopoints, select_multiple, repeats, nested groups, an indicator
-outside any group, an unknown type, a missing label, a duplicate name, a missing choice list, a condition we cannot
-express, a column that changes what is collected…) is refused with one problem per sheet row, never dropped. A form
-that passes our reading is then run through pyxform, the reference XLSForm parser, so that what we accept is an XLSForm
+What would change what is collected or scored (repeats, nested groups, select_multiple, an indicator outside any group,
+an unknown type, a duplicate name, a missing choice list, a condition we cannot express…) is refused, naming the sheet
+and row; what Sidak can skip without changing a score (metadata, calculations, constraints, appearance, media, other
+languages…) is accepted and named in ``warnings``: nothing is dropped without a word (docs/xlsform.md). A form that
+passes our reading is then run through pyxform, the reference XLSForm parser, so that what we accept is an XLSForm
 that ODK tools accept too.
 """
 
@@ -39,7 +47,13 @@ import msgspec
 from server.domain.instruments.documents import Instrument
 from server.domain.instruments.rules import instrument_problems
 from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
-from server.domain.instruments.xlsform_export import LANGUAGE_NAMES, SCALE_LIST, YES_NO_LIST, instrument_to_xlsform
+from server.domain.instruments.xlsform_export import (
+    LANGUAGE_NAMES,
+    PHOTO_MAX_PIXELS,
+    SCALE_LIST,
+    YES_NO_LIST,
+    instrument_to_xlsform,
+)
 from server.lib.errors import InstrumentInvalid
 
 __all__ = ["XlsformImport", "instrument_from_xlsform", "instrument_to_xlsform", "read_xlsform"]
@@ -52,11 +66,17 @@ _RELEVANT = re.compile(
                               (?:'(?P<single>[^']*)'|"(?P<double>[^"]*)"|(?P<number>-?\d+(?:\.\d+)?))$""",
     re.VERBOSE,
 )
+# selected(${B01}, 'ya'): how ODK forms usually test a select_one's answer; the same condition as ${B01} = 'ya'.
+_SELECTED = re.compile(
+    r"""^selected\(\s*\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}\s*,\s*(?:'(?P<single>[^']*)'|"(?P<double>[^"]*)")\s*\)$"""
+)
 _LANGUAGE_ALIASES = {
     "indonesian": "id",
+    "indonesia": "id",
     "bahasa indonesia": "id",
     "bahasa": "id",
     "ind": "id",
+    "in": "id",  # the code Java and older Android still write for Indonesian
     "english": "en",
     "eng": "en",
 }
@@ -78,9 +98,48 @@ _QUESTION_TYPES = {"integer": "number", "decimal": "number", "text": "text"}
 _IMAGE_TYPES = {"image", "photo"}
 _BEGIN_GROUP = {"begin group", "begin_group"}
 _END_GROUP = {"end group", "end_group"}
-_REPEAT_TYPES = {"begin repeat", "begin_repeat", "end repeat", "end_repeat", "begin loop", "end loop"}
-# Columns that change what a form collects or computes; ignoring them would change the form behind the author's back.
-_REFUSED_COLUMNS = ("constraint", "calculation", "choice_filter", "repeat_count", "default", "trigger")
+_BEGIN_REPEAT = {"begin repeat", "begin_repeat", "begin loop", "begin_loop"}
+_END_REPEAT = {"end repeat", "end_repeat", "end loop", "end_loop"}
+_VISIT_TIMES = "Sidak records every visit's start and finish times itself"
+_VISIT_PEOPLE = "Sidak records the surveyor's account with every visit and collects no device identifiers"
+_METADATA_TYPES = {
+    "start": _VISIT_TIMES,
+    "end": _VISIT_TIMES,
+    "today": _VISIT_TIMES,
+    "deviceid": _VISIT_PEOPLE,
+    "imei": _VISIT_PEOPLE,
+    "subscriberid": _VISIT_PEOPLE,
+    "simserial": _VISIT_PEOPLE,
+    "phonenumber": _VISIT_PEOPLE,
+    "username": _VISIT_PEOPLE,
+    "email": _VISIT_PEOPLE,
+    "audit": "Sidak keeps its own audit trail of every visit and decision",
+    "start-geopoint": "Sidak records the visit's positions itself",
+    "background-audio": "Sidak records no audio",
+}
+# Columns Sidak reads, and columns it accepts without acting on them (each said in a warning, with the reason).
+_READ_SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "weight", "reverse", "allow_na"}
+_READ_SURVEY_COLUMNS |= {"bands", "unit", "photo", "parameters"}
+_IGNORED_COLUMNS = {
+    "constraint": "the phone accepts any answer of the indicator's type; a reviewer checks answers against photos",
+    "constraint_message": "Sidak enforces no constraint, so it shows no constraint message",
+    "constraint message": "Sidak enforces no constraint, so it shows no constraint message",
+    "required_message": "the phone says which indicator is still unanswered in its own words",
+    "required message": "the phone says which indicator is still unanswered in its own words",
+    "appearance": "the phone lays out each indicator type one way",
+    "choice_filter": "the phone shows every choice of the list",
+    "default": "the phone starts every answer empty",
+    "read_only": "every indicator is answered on the phone",
+    "readonly": "every indicator is answered on the phone",
+    "image": "the phone shows no images beside the text",
+    "audio": "the phone plays no audio",
+    "video": "the phone plays no video",
+    "calculation": "Sidak skips calculate rows",
+    "trigger": "Sidak recalculates nothing",
+    "repeat_count": "repeats are refused",
+    "media": "the phone shows no images, audio or video beside the text",
+    "guidance_hint": "the phone shows the hint as guidance",
+}
 
 
 # --- import -----------------------------------------------------------------------------------------------------
@@ -184,8 +243,30 @@ def _problem_at(path: str, message: str, rows_by_path: dict[str, int], *, names_
         return RowProblem("survey", None, message)
     detail = path[match.end() :].lstrip(".")
     if names_column and detail:
-        message = f"{detail}: {message}"
+        message = f"{_column_of(detail)} {_plain_words(message)}"
     return RowProblem("survey", rows_by_path.get(match.group(0)), message)
+
+
+_COLUMN_OF_FIELD = {"text": "the label", "guidance": "the hint", "title": "the group label", "id": "the name"}
+
+
+def _column_of(field: str) -> str:
+    """The column a form author wrote, for a field of the instrument (``text.id`` → the label)."""
+    head = re.split(r"[.\[]", field)[0]
+    return _COLUMN_OF_FIELD.get(head, f"the {head} column")
+
+
+def _plain_words(message: str) -> str:
+    """msgspec's validation wording as a form author reads it."""
+    if match := re.match(r"Expected `str` of length <= (\d+)", message):
+        return f"is longer than {match.group(1)} characters"
+    if re.match(r"Expected `str` of length >= 1", message):
+        return "is empty"
+    if re.match(r"Expected `str` matching regex", message):
+        return "holds characters that are not allowed"
+    if match := re.match(r"Expected `(?:int|float)` (<=|>=) (\S+)", message):
+        return f"must be {'at most' if match.group(1) == '<=' else 'at least'} {match.group(2)}"
+    return f"is not valid ({message})"
 
 
 def _check_with_pyxform(sheets: dict[str, Sheet]) -> None:
@@ -240,10 +321,14 @@ def _parse_column(header: str) -> _Column:
 
 
 class _Cells:
-    """One row's cells looked up by column meaning, whatever spelling of the header the author used."""
+    """One row's cells looked up by column meaning, whatever spelling of the header the author used.
 
-    def __init__(self, row: Row) -> None:
+    ``primary`` is the language that becomes the instrument's main text (``id``): Bahasa Indonesia when the form has
+    it, else the form's default language (an English-only form is read as it is written)."""
+
+    def __init__(self, row: Row, primary: str = "id") -> None:
         self.row = row
+        self.primary = primary
         self._plain: dict[str, Any] = {}
         self._translated: dict[tuple[str, str], Any] = {}
         for header, value in row.cells.items():
@@ -257,9 +342,9 @@ class _Cells:
         return self._plain.get(name)
 
     def text(self, name: str) -> tuple[str | None, str | None]:
-        """(Bahasa Indonesia, English) of a translatable column; a plain column counts as Bahasa Indonesia."""
-        indonesian = self._translated.get((name, "id"), self._plain.get(name))
-        english = self._translated.get((name, "en"))
+        """(main language, English) of a translatable column; a column without language is the main language."""
+        indonesian = self._translated.get((name, self.primary), self._plain.get(name))
+        english = self._translated.get((name, "en")) if self.primary != "en" else None
         return (
             _as_text(indonesian) if indonesian is not None else None,
             _as_text(english) if english is not None else None,
@@ -282,16 +367,42 @@ def _check_header(sheet: Sheet, reader: _Reader) -> None:
         seen.add(header.lower())
 
 
-def _check_languages(sheet: Sheet, reader: _Reader) -> None:
+def _check_languages(sheet: Sheet, primary: str, reader: _Reader) -> None:
     for header in sheet.columns:
         column = _parse_column(header)
-        if column.base in ("label", "hint") and column.language not in (None, *LANGUAGE_NAMES):
-            reader.refuse(
+        if column.base in ("label", "hint") and column.language not in (None, primary, "en"):
+            reader.warn(
                 sheet.name,
                 1,
-                f"column '{header}' is in a language Sidak does not keep; only Bahasa"
-                " Indonesia (id) and English (en) are read",
+                f"column '{header}' is in a language Sidak does not show: it keeps Bahasa Indonesia (or the form's"
+                " main language) and English, so this column is not read",
             )
+
+
+def _primary_language(sheets: dict[str, Sheet], reader: _Reader) -> str:
+    """Bahasa Indonesia when the survey has it (or unmarked labels), else the settings' default_language, else the
+    first language of the survey's labels."""
+    languages = [
+        column.language
+        for column in map(_parse_column, sheets["survey"].columns)
+        if column.base == "label" and column.language is not None
+    ]
+    has_plain_label = any(_parse_column(header) == _Column("label", None) for header in sheets["survey"].columns)
+    if "id" in languages or has_plain_label or not languages:
+        return "id"
+    settings = sheets.get("settings")
+    default = settings.rows[0].cells.get("default_language") if settings and settings.rows else None
+    primary = _parse_column(f"label::{default}").language if default is not None else None
+    if primary not in languages:
+        primary = "en" if "en" in languages else languages[0]
+    assert primary is not None
+    reader.warn(
+        "survey",
+        1,
+        f"the form has no Bahasa Indonesia labels: its {primary} labels are the instrument's main text, shown where"
+        " Bahasa Indonesia would be",
+    )
+    return primary
 
 
 # --- choices sheet ---
@@ -303,13 +414,13 @@ class _ChoiceList:
     rows: list[int] = field(default_factory=list)
 
 
-def _read_choice_lists(sheet: Sheet | None, reader: _Reader) -> dict[str, _ChoiceList]:
+def _read_choice_lists(sheet: Sheet | None, primary: str, reader: _Reader) -> dict[str, _ChoiceList]:
     lists: dict[str, _ChoiceList] = {}
     if sheet is None:
         return lists
-    _check_languages(sheet, reader)
+    _check_languages(sheet, primary, reader)
     for row in sheet.rows:
-        cells = _Cells(row)
+        cells = _Cells(row, primary)
         list_name = cells.get("list_name") or cells.get("list name")
         value = cells.get("name")
         if value is None:
@@ -358,13 +469,26 @@ class _SurveyState:
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)  # the earlier indicators, by id
     raw_relevant: dict[str, str] = field(default_factory=dict)
     rows_by_path: dict[str, int] = field(default_factory=dict)
+    repeats_open: int = 0
+    pending_notes: list[_Note] = field(default_factory=list)  # shown as guidance of the next indicator
 
 
-def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], reader: _Reader) -> _SurveyState:
-    _check_languages(sheet, reader)
+@dataclass(frozen=True)
+class _Note:
+    number: int
+    name: str
+    text_id: str
+    text_en: str | None
+
+
+def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], primary: str, reader: _Reader) -> _SurveyState:
+    _check_languages(sheet, primary, reader)
+    _check_survey_columns(sheet, reader)
     state = _SurveyState(lists)
     for row in sheet.rows:
-        _read_survey_row(_Cells(row), state, reader)
+        _read_survey_row(_Cells(row, primary), state, reader)
+    for note in state.pending_notes:
+        reader.warn("survey", note.number, f"note '{note.name}' comes after the last indicator: it is not shown")
     if state.open_group is not None:
         reader.refuse(
             "survey", state.dimension_rows[-1], f"group '{state.open_group['id']}' is never closed with 'end group'"
@@ -380,19 +504,69 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
     number = cells.row.number
     raw_type = cells.get("type")
     if raw_type is None:
-        reader.refuse("survey", number, "the row has no type")
+        if not state.repeats_open:
+            reader.refuse("survey", number, "the row has no type")
         return
     row_type = re.sub(r"\s+", " ", str(raw_type).strip().lower())
-    for column in _REFUSED_COLUMNS:
-        if cells.get(column) is not None:
-            reader.refuse("survey", number, f"column '{column}' is not supported (it would change what is collected)")
+    if _read_repeat_row(row_type, number, state, reader):
+        return
+    if row_type in _METADATA_TYPES:
+        reader.warn("survey", number, f"'{row_type}' row skipped: {_METADATA_TYPES[row_type]}")
+        return
+    if row_type == "calculate":
+        reader.warn(
+            "survey", number, "calculate row skipped: Sidak scores answers by weights and bands, not by calculations"
+        )
+        return
     if row_type in _END_GROUP:
         _end_group(number, state, reader)
         return
-    if row_type in _REPEAT_TYPES:
-        reader.refuse("survey", number, f"type '{raw_type}' is not supported: repeats cannot be scored")
+    if row_type == "note":
+        _read_note(cells, state, reader)
         return
     _read_named_row(cells, row_type, str(raw_type), state, reader)
+
+
+def _read_repeat_row(row_type: str, number: int, state: _SurveyState, reader: _Reader) -> bool:
+    """Repeats are refused once, at their 'begin repeat'; the rows inside are not each refused again."""
+    if row_type in _BEGIN_REPEAT:
+        if not state.repeats_open:
+            reader.refuse(
+                "survey",
+                number,
+                "repeats are not supported: a checklist answers each indicator once per visit (the rows up to its"
+                " 'end repeat' are not read)",
+            )
+        state.repeats_open += 1
+        return True
+    if row_type in _END_REPEAT:
+        if state.repeats_open:
+            state.repeats_open -= 1
+        else:
+            reader.refuse("survey", number, "'end repeat' without a repeat to close")
+        return True
+    return state.repeats_open > 0
+
+
+def _read_note(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
+    text_id, text_en = cells.text("label")
+    name = _as_text(cells.get("name") or f"row {cells.row.number}")
+    if text_id is None:
+        reader.warn("survey", cells.row.number, f"note '{name}' has no label: it is skipped")
+        return
+    state.pending_notes.append(_Note(cells.row.number, name, text_id, text_en))
+
+
+def _check_survey_columns(sheet: Sheet, reader: _Reader) -> None:
+    """One warning per column Sidak does not act on, naming the rows that fill it in (an empty column says nothing)."""
+    for header in sheet.columns:
+        column = _parse_column(header)
+        if column.base in _READ_SURVEY_COLUMNS and (column.language is None or column.base in ("label", "hint")):
+            continue
+        rows = [row.number for row in sheet.rows if header in row.cells]
+        if rows:
+            why = _IGNORED_COLUMNS.get(column.base, "Sidak does not know this column")
+            reader.warn("survey", rows[0], f"column '{header}' (rows {_row_list(rows)}) is not acted on: {why}")
 
 
 def _read_named_row(cells: _Cells, row_type: str, raw_type: str, state: _SurveyState, reader: _Reader) -> None:
@@ -513,7 +687,7 @@ def _read_indicator(
         "type": indicator_type,
         "weight": _indicator_weight(cells, indicator_type, reader),
     }
-    guidance = _guidance(cells, name, reader)
+    guidance = _with_notes(_guidance(cells, name, reader), state, name, reader)
     if guidance is not None:
         indicator["guidance"] = guidance
     for column in ("required", "allow_na", "reverse"):
@@ -546,6 +720,23 @@ def _indicator_weight(cells: _Cells, indicator_type: str, reader: _Reader) -> fl
     if weight is None:
         return 0 if indicator_type == "text" else 1
     return weight
+
+
+def _with_notes(
+    guidance: dict[str, str] | None, state: _SurveyState, name: str, reader: _Reader
+) -> dict[str, str] | None:
+    """The notes just above an indicator lead its guidance: the phone shows guidance under the indicator."""
+    if not state.pending_notes:
+        return guidance
+    notes, state.pending_notes = state.pending_notes, []
+    texts_id = [note.text_id for note in notes] + ([guidance["id"]] if guidance else [])
+    texts_en = [note.text_en or note.text_id for note in notes] + (
+        [guidance.get("en") or guidance["id"]] if guidance else []
+    )
+    has_english = any(note.text_en for note in notes) or bool(guidance and guidance.get("en"))
+    for note in notes:
+        reader.warn("survey", note.number, f"note '{note.name}' is shown as guidance of indicator '{name}'")
+    return _text("\n\n".join(texts_id), "\n\n".join(texts_en) if has_english else None)
 
 
 def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
@@ -673,6 +864,13 @@ def _attach_number_fields(indicator: dict[str, Any], cells: _Cells, reader: _Rea
             indicator["bands"] = parsed
     if unit is not None:
         indicator["unit"] = _as_text(unit)
+    if "bands" not in indicator and cells.get("weight") is None:
+        indicator["weight"] = 0  # no bands say what a good value is, and none is guessed
+        reader.warn(
+            "survey",
+            number,
+            f"indicator '{indicator['id']}' is recorded but not scored: give it bands (and a weight) to score it",
+        )
 
 
 def _parse_bands(text: str) -> list[dict[str, float]] | None:
@@ -697,8 +895,6 @@ def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     if indicator is None:
         reader.refuse("survey", number, "an image row must come right after the indicator it documents")
         return
-    if cells.text("label")[0] is None and cells.text("hint")[0] is None:
-        reader.refuse("survey", number, "the image row is missing its label")
     if "photo" in indicator:
         reader.refuse("survey", number, f"indicator '{indicator['id']}' already has its photo")
         return
@@ -711,6 +907,30 @@ def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         )
     indicator["photo"] = "required" if _yes_no_cell(cells, "required", reader) else "optional"
     state.last_indicator = None
+    _warn_of_image_details(cells, indicator, reader)
+
+
+def _warn_of_image_details(cells: _Cells, indicator: dict[str, Any], reader: _Reader) -> None:
+    """An image row is the photo of its indicator: what else it says is named in a warning, unless it is what
+    Sidak's own export writes."""
+    name, label = _as_text(cells.get("name")), cells.text("label")[0]
+    if name != f"{indicator['id']}_photo" or label != f"Foto: {indicator['text']['id']}" or cells.text("hint")[0]:
+        reader.warn(
+            "survey",
+            cells.row.number,
+            f"image row '{name}' becomes the photo of indicator '{indicator['id']}': the phone asks for it under the"
+            f" indicator's own text (the image row's label and hint are not shown), and an export names it"
+            f" '{indicator['id']}_photo'",
+        )
+    parameters = _as_text(cells.get("parameters") or "")
+    pixels = re.search(r"max-pixels\s*=\s*(\d+)", parameters)
+    if pixels and int(pixels.group(1)) != PHOTO_MAX_PIXELS:
+        reader.warn(
+            "survey",
+            cells.row.number,
+            f"max-pixels={pixels.group(1)} is not acted on: the phone resizes every photo to {PHOTO_MAX_PIXELS} px"
+            " on its long side",
+        )
 
 
 def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
@@ -727,7 +947,7 @@ def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
 def _condition(
     expression: str, name: str, number: int, earlier: dict[str, dict[str, Any]], reader: _Reader
 ) -> dict[str, Any] | None:
-    match = _RELEVANT.match(expression.strip())
+    match = _RELEVANT.match(expression.strip()) or _SELECTED.match(expression.strip())
     if match is None:
         reader.refuse(
             "survey", number, f"relevant '{expression}' is not supported; only the form ${{INDICATOR}} = 'value' is"
@@ -739,11 +959,11 @@ def _condition(
             "survey", number, f"relevant refers to '{match.group('name')}', which is not an indicator before '{name}'"
         )
         return None
-    literal = match.group("number")
     text = match.group("single") if match.group("single") is not None else match.group("double")
-    equals = _condition_value(target, text if text is not None else literal, is_quoted=text is not None)
+    literal = text if text is not None else (match.groupdict().get("number") or "")
+    equals = _condition_value(target, literal, is_quoted=text is not None)
     if equals is None:
-        compared_with = expression.split("=", 1)[1].strip()
+        compared_with = f"'{literal}'" if text is not None else literal
         reader.refuse(
             "survey", number, f"relevant compares '{target['id']}' with {compared_with}, a value it cannot take"
         )
@@ -808,8 +1028,9 @@ def _instrument_dict(
 ) -> tuple[dict[str, Any], dict[str, int]]:
     for sheet in sheets.values():
         _check_header(sheet, reader)
-    lists = _read_choice_lists(sheets.get("choices"), reader)
-    survey = _read_survey(sheets["survey"], lists, reader)
+    primary = _primary_language(sheets, reader)
+    lists = _read_choice_lists(sheets.get("choices"), primary, reader)
+    survey = _read_survey(sheets["survey"], lists, primary, reader)
     settings_sheet = sheets.get("settings")
     settings = _Cells(settings_sheet.rows[0]) if settings_sheet and settings_sheet.rows else None
     settings_row = settings.row.number if settings else None
