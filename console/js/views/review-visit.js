@@ -2,6 +2,8 @@
 // integrity flags explained in plain language; the positions on a map against the unit's geofence; time on site,
 // distance, revision history and earlier reviews; and the decision bar (approve a · return r · reject x).
 //
+// The page opens with one line on how strong the evidence is and which flags make it so.
+//
 // The decision sends the revision and the status the supervisor looked at, so a decision about evidence they never
 // saw — a newer revision, or another supervisor's decision meanwhile — is refused (409) and shown with a reload button.
 
@@ -19,8 +21,8 @@ import { navigate } from '../router.js';
 import { formatDateTimeIn, formatSpanIn, formatTimeIn } from '../times.js';
 import { badge, loading, pageHeader, showLoadError } from './common.js';
 import {
-  flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext, severityBadge,
-  visitStatusBadge,
+  evidenceLine, flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext,
+  severityBadge, visitStatusBadge,
 } from './review-common.js';
 
 const DECISIONS = [
@@ -100,6 +102,7 @@ class VisitPage {
     const fact = (label, value, extra = {}) => h('div', { class: ['fact', extra.bad ? 'fact-bad' : null],
       dataset: extra.dataset }, h('dt', {}, label), h('dd', {}, value));
     return h('section', { class: 'panel visit-summary' },
+      visit.evidence ? evidenceLine(visit.evidence) : null,
       h('dl', { class: 'facts' },
         fact(t('review.surveyor'), visit.surveyor.display_name),
         fact(t('review.when'), formatSpanIn(visit.started_at, visit.finished_at, this.timeZone),
