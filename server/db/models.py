@@ -131,6 +131,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     password_changed_at: Mapped[datetime]
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Every access token names the version it was issued under; raising it ends them all at their next request."""
 
 
 class SupervisorRegion(Base):

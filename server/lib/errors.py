@@ -156,6 +156,18 @@ class InstrumentImmutable(Conflict):
     code = "instrument.immutable"
 
 
+class WorkbookTooLarge(PayloadTooLarge):
+    """An uploaded workbook past a size bound (compressed, or inflated per part or in total)."""
+
+    code = "instrument.workbook_too_large"
+
+
+class WorkbookUnreadable(InstrumentInvalid):
+    """An uploaded workbook that is damaged, or past a count or time bound (parts, sheets, rows, columns, seconds)."""
+
+    code = "instrument.workbook_unreadable"
+
+
 class WaveStateConflict(Conflict):
     code = "wave.state"
 
