@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from server.domain.instruments.defaults import load_default_instrument
+from server.domain.instruments.documents import Choice, Text
 from server.domain.openrosa.collect_settings import client_name, is_well_formed_key, new_key, settings_payload
 from server.domain.openrosa.documents import FormEntry, form_list_xml, parse_submission, response_xml
 from server.domain.openrosa.mapping import AttachedFile, parse_audit_log, photo_id, visit_document
@@ -134,3 +135,17 @@ def test_the_client_is_named_from_collects_user_agent():
     agent = "Dalvik/2.1.0 (Linux; U; Android 13) org.odk.collect.android/v2024.3.1"
     assert client_name(agent) == "ODK Collect v2024.3.1"
     assert client_name("") == "OpenRosa client"
+
+
+def test_a_yes_no_with_its_own_wording_maps_its_yes_and_its_no():
+    instrument = load_default_instrument()
+    a01 = instrument.indicators()["A01"]
+    a01.choices = [
+        Choice(value="ada", label=Text(id="Ada"), score=1),
+        Choice(value="tidak_ada", label=Text(id="Tidak ada"), score=0),
+    ]
+    parsed = parse_submission(submission("<A><A01>tidak_ada</A01><A02>yes</A02></A>"))
+
+    doc = visit_document(parsed, instrument, {}, [])
+
+    assert {answer.indicator: answer.value for answer in doc.answers} == {"A01": False, "A02": True}

@@ -4,8 +4,9 @@ The document then takes the PWA's own road (``VisitService.put_visit``), so vali
 photo checks and integrity flags are the PWA's. What this module decides is only the translation:
 - the visit id is ``meta/instanceID``; the assignment is the ``sidak_assignment`` answer; the revision is 1 (Collect
   cannot send a correction);
-- answers by indicator id: ``yes``/``no`` → true/false, a 0–3 scale → its integer, a number → int or float, a choice
-  or a text as written; a value that does not fit is passed on as written, so the visit validator names it;
+- answers by indicator id: the yes and the no (``yes``/``no`` or the indicator's own wording) → true/false, a 0–3
+  scale → its integer, a number → int or float, a choice or a text as written; a value that does not fit is passed
+  on as written, so the visit validator names it;
 - a photo is the image element right after its indicator's, in its group, named ``<indicator>_photo`` (the XLSForm
   export's layout), with the sha256, size and type of the attached file as the server received it, and an id derived
   from the instance and file name, so a resubmission declares the very same photos;
@@ -192,13 +193,20 @@ def photo_content_type(filename: str, sent: str) -> str | None:
 
 def _answer_value(text: str, indicator: Indicator) -> AnswerValue:
     match indicator.type:
-        case "yes_no" if text in ("yes", "no"):
-            return text == "yes"
+        case "yes_no" if text in (values := _yes_no_values(indicator)):
+            return values[text]
         case "scale_0_3" if text in ("0", "1", "2", "3"):
             return int(text)
         case "number":
             return _number(text)
     return text
+
+
+def _yes_no_values(indicator: Indicator) -> dict[str, bool]:
+    """The form's value of the yes and of the no: ``yes``/``no``, or the indicator's own two (the yes scores 1)."""
+    if not indicator.choices:
+        return {"yes": True, "no": False}
+    return {choice.value: choice.score == 1 for choice in indicator.choices}
 
 
 def _number(text: str) -> AnswerValue:
