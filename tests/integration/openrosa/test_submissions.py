@@ -3,6 +3,8 @@ attachments, and every refusal storing nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import xml.etree.ElementTree as ElementTree
 
 from sqlalchemy import func, select, update
@@ -220,3 +222,17 @@ async def test_the_review_page_names_the_client_that_sent_each_visit(collect: Co
     detail = (await client.get(f"/api/review/visits/{filled.instance_id}", headers=admin)).json()
 
     assert detail["client"] == "ODK Collect v2024.3.1"
+
+
+async def test_a_returned_visit_says_so_in_collects_assignment_list(collect: Collect, field, app, make):
+    filled, xml, files = await a_submission(collect, field)
+    assert (await collect.post(xml, files)).status_code == 201
+    before = (await collect.get(f"/forms/{FORM}/manifest")).text
+    await return_for_correction(app, make, filled.instance_id, comment="Foto loket buram,\nambil ulang")
+
+    listed = (await collect.get(f"/forms/{FORM}/assignments.csv")).text
+    after = (await collect.get(f"/forms/{FORM}/manifest")).text
+
+    (row,) = list(csv.DictReader(io.StringIO(listed)))
+    assert row["label"].endswith("DIKEMBALIKAN, perbaiki di aplikasi Sidak: Foto loket buram, ambil ulang")
+    assert before != after  # a new hash: Collect fetches the list again at its next form update
