@@ -200,15 +200,19 @@ class OpenRosaService:
         self.session = session
         self.key = key
         self.photos = photos
+        self._surveyor: Principal | None = None
 
     async def surveyor(self) -> Principal:
         """Who the key belongs to; 403 for an unknown or revoked key, before anything else is read or written."""
+        if self._surveyor is not None:
+            return self._surveyor
         row = await queries.key_holder(self.session, key_hash(self.key)) if is_well_formed_key(self.key) else None
         if row is None:
             raise CollectKeyRefused("This Collect key is not known; scan the QR code your supervisor gives you.")
         if row.revoked_at is not None or not row.is_active:
             raise CollectKeyRefused("This Collect key was revoked; ask your supervisor for a new QR code.")
-        return Principal(id=row.id, username=row.username, role=row.role)
+        self._surveyor = Principal(id=row.id, username=row.username, role=row.role)
+        return self._surveyor
 
     async def form_list(self, root_url: str) -> list[FormEntry]:
         base = openrosa_base_url(root_url, self.key)
