@@ -26,7 +26,8 @@ ASSIGNMENT = uuid.UUID("11111111-2222-4333-8444-555555555555")
 def submission(body: str, *, instance: str = f"uuid:{INSTANCE}", version: str = "1") -> bytes:
     return (
         f'<?xml version="1.0"?><data xmlns:orx="http://openrosa.org/xforms" id="ombudsman-kepatuhan-v1" '
-        f'version="{version}"><start>2026-12-07T09:00:00.000+07:00</start><end>2026-12-07T09:30:00.000+07:00</end>'
+        f'version="{version}"><sidak_start>2026-12-07T09:00:00.000+07:00</sidak_start>'
+        "<sidak_end>2026-12-07T09:30:00.000+07:00</sidak_end>"
         f"<sidak_assignment>{ASSIGNMENT}</sidak_assignment>{body}"
         f"<orx:meta><orx:audit>audit.csv</orx:audit><orx:instanceID>{instance}</orx:instanceID></orx:meta></data>"
     ).encode()

@@ -10,8 +10,8 @@ photo checks and integrity flags are the PWA's. What this module decides is only
 - a photo is the image element right after its indicator's, in its group, named ``<indicator>_photo`` (the XLSForm
   export's layout), with the sha256, size and type of the attached file as the server received it, and an id derived
   from the instance and file name, so a resubmission declares the very same photos;
-- times: ``start`` and ``end``; each answer's and photo's time and place from the audit log's last event on its
-  question; the positions are the audit log's located events.
+- times: ``sidak_start`` and ``sidak_end``; each answer's and photo's time and place from the audit log's last
+  event on its question; the positions are the audit log's located events.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import cast
 
 from server.domain.instruments.documents import Indicator, Instrument
 from server.domain.openrosa.documents import Leaf, SubmissionXml
-from server.domain.openrosa.xform import ASSIGNMENT_FIELD
+from server.domain.openrosa.xform import ASSIGNMENT_FIELD, END_FIELD, START_FIELD
 from server.domain.visits.documents import (
     Answer,
     AnswerValue,
@@ -223,10 +223,12 @@ def _number(text: str) -> AnswerValue:
 
 def _visit_times(submission: SubmissionXml, audit: list[AuditEvent]) -> tuple[datetime, datetime]:
     times = [event.at for event in audit if event.at is not None]
-    started_at = _time(submission.value("start")) or (min(times) if times else None)
-    finished_at = _time(submission.value("end")) or (max(times) if times else None)
+    started_at = _time(submission.value(START_FIELD)) or (min(times) if times else None)
+    finished_at = _time(submission.value(END_FIELD)) or (max(times) if times else None)
     if started_at is None or finished_at is None:
-        raise OpenRosaXmlInvalid("The submission has no start and end time (the form's `start` and `end` fields).")
+        raise OpenRosaXmlInvalid(
+            "The submission has no start and end time (the form's `sidak_start` and `sidak_end` fields)."
+        )
     return started_at, finished_at
 
 
