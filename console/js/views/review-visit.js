@@ -567,7 +567,8 @@ export function answerTone(answer) {
     const { value } = answer;
     if (answer.type === 'yes_no') score = value ? 1 : 0;
     else if (answer.type === 'scale_0_3') score = Number(value) / 3;
-    else if (answer.type === 'choice') score = choiceScore(answer.choices || [], value); else if (answer.type === 'number') {
+    else if (answer.type === 'choice') score = choiceScore(answer.choices || [], value);
+    else if (answer.type === 'number') {
       const band = (answer.bands || []).find((b) => b.max === null || b.max === undefined || Number(value) <= b.max);
       score = band ? band.score : null;
     }
