@@ -17,8 +17,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from pyxform.xls2xform import convert
-
 from server.domain.instruments.documents import Instrument
 from server.domain.instruments.xlsform import instrument_to_xlsform
 
@@ -64,7 +62,10 @@ def form_id_of(key: str, version: int) -> str:
 
 def collect_xform(instrument: Instrument) -> str:
     """The XForm (XML text) for ``instrument``; it depends on the instrument alone."""
+    # Imported here: pyxform loads openpyxl and with it Pillow, which the app process must not hold (only the photo
+    # decoders do).
     from openpyxl import load_workbook
+    from pyxform.xls2xform import convert
 
     workbook = load_workbook(io.BytesIO(instrument_to_xlsform(instrument)))
     _insert_rows(workbook["survey"], _COLLECT_ROWS, at_row=2)
