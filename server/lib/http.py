@@ -18,6 +18,8 @@ from server.config import IpNetwork
 from server.lib.auth import Principal
 from server.lib.errors import NotAuthenticated
 
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 DbSession: TypeAlias = NamedDependency[AsyncSession]
 """A handler's ``db_session: DbSession``: the request's session, one transaction (``provide_db_session``)."""
 Caller: TypeAlias = NamedDependency[Principal]
@@ -58,15 +60,22 @@ class StaticFileSystem(BaseLocalFileSystem):
         return await super().info(path, **kwargs)
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One transaction per request: committed here when the handler returns, rolled back when it raises."""
-    async with state.session_factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction per request: committed here when the handler returns, rolled back when it raises.
+
+    The answer to a request that may have changed something (a receipt tells the phone it may delete its copy) is
+    sent once what was committed is on the disk (``server.db.group_commit``)."""
+    try:
+        async with state.session_factory() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+    finally:
+        if request.method not in _READ_ONLY_METHODS:
+            await state.commit_flusher.flushed()
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
