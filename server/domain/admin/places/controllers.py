@@ -140,7 +140,7 @@ class UnitController(Controller):
         imported = await service.import_units(
             body, dry_run=dry_run, max_rows=settings.max_csv_rows, in_worker=request.app.state.photo_decoders.run
         )
-        return import_out(imported)
+        return await import_out(imported)
 
     @get("/", summary="Every unit, optionally of one region or agency")
     async def list_units(

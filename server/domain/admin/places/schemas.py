@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from server.db.models import Region
-from server.domain.admin.places.import_service import UnitImport
+from server.domain.admin.places.import_service import UnitImport, in_turns
 from server.domain.admin.places.queries import AgencyView, UnitView
 from server.domain.admin.schemas import UNSET, Name, Unset
 
@@ -176,7 +176,9 @@ def unit_out(view: UnitView) -> UnitOut:
     )
 
 
-def import_out(result: UnitImport) -> UnitImportOut:
+async def import_out(result: UnitImport) -> UnitImportOut:
+    """In turns: shaping 10,000 rows at a stretch held the event loop (every other request of the process) for a
+    quarter of a second on a busy machine."""
     rows = [
         ImportRowOut(
             row=r.read.line,
@@ -185,7 +187,7 @@ def import_out(result: UnitImport) -> UnitImportOut:
             unit_id=r.unit_id,
             problems=[RowProblemOut(field=p.field, message=p.message) for p in r.problems],
         )
-        for r in result.rows
+        async for r in in_turns(result.rows)
     ]
     problems = result.problems
     return UnitImportOut(

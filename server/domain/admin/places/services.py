@@ -223,21 +223,8 @@ class PlaceService(AdminUseCases):
             return preview
         if preview.problems:
             raise invalid_units_csv(preview.problems)
-        written = await plan.write(self.session, rows)
-        await self.record(
-            "units.imported",
-            "unit",
-            None,
-            {
-                "rows": len(rows),
-                "created": written["create"],
-                "updated": written["update"],
-                "unchanged": preview.count("unchanged"),
-                "regions_created": preview.regions_created,
-                "agencies_created": preview.agencies_created,
-            },
-        )
-        return UnitImport(
+        prepared = await plan.prepare(self.session.get_bind().dialect, rows)
+        imported = UnitImport(
             dry_run=False,
             rows=[
                 ImportedRow(
@@ -248,6 +235,24 @@ class PlaceService(AdminUseCases):
             regions_created=preview.regions_created,
             agencies_created=preview.agencies_created,
         )
+        await prepared.run(self.session)
+        await self.record(
+            "units.imported",
+            "unit",
+            None,
+            {
+                "rows": len(rows),
+                "created": prepared.written["create"],
+                "updated": prepared.written["update"],
+                "unchanged": preview.count("unchanged"),
+                "regions_created": preview.regions_created,
+                "agencies_created": preview.agencies_created,
+            },
+        )
+        # Committed here, not when the request ends, so that shaping the answer (a row for every unit) happens after
+        # SQLite's write lock is given back; nothing else is written by this request.
+        await self.session.commit()
+        return imported
 
 
 def _checked_unit_changes(unit: Unit, changes: dict[str, Any]) -> dict[str, Any]:
