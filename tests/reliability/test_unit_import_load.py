@@ -1,8 +1,9 @@
 """A units CSV as large as the import takes, sent while supervisors and surveyors keep working: the import answers in
-seconds, and the others' requests stay quick meanwhile: their p99 stays under a second, or, on a machine so busy that
-the same reads' p99 was already over a third of a second before the import, under three times what it was. (The
-machines the suite runs on are shared: their load alone moved the p99 of these reads between 0.2 and 1.3 s.) A file
-past the bound is refused at once, having written nothing.
+seconds, and the others' requests stay quick meanwhile: their p99 stays under a second whenever the same reads' p99
+was under 0.3 s before the import. On a machine so busy that it was not, the machine's own load is measured, not the
+import, so the p99 must then stay under three times what it was (and under a second if that is more). (The machines
+the suite runs on are shared: their load alone moved the p99 of these reads between 0.06 and 1.6 s.) A file past the
+bound is refused at once, having written nothing.
 
 The figures are printed (``-s``) for docs/operations.md.
 """
@@ -28,6 +29,9 @@ HEADER = "region_code,region_name,agency,unit,address,lat,lon,geofence_m,opening
 READERS_PER_ROLE = 4
 IMPORT_DEADLINE_S = 60.0  # the machine running the tests is shared
 REFUSAL_DEADLINE_S = 10.0
+OTHERS_P99_S = 1.0
+QUIET_P99_S = 0.3
+"""Below this p99 before the import, the machine is quiet enough for ``OTHERS_P99_S`` to hold as it is."""
 
 
 def units_csv(rows: int) -> bytes:
@@ -105,7 +109,8 @@ async def test_a_full_size_import_answers_in_seconds_while_others_keep_working(i
     assert answer.json()["summary"]["create"] == rows
     assert import_s < IMPORT_DEADLINE_S
     assert set(statuses) == {200}
-    assert p99(during) < max(1.0, 3 * p99(idle))
+    budget_s = OTHERS_P99_S if p99(idle) < QUIET_P99_S else max(OTHERS_P99_S, 3 * p99(idle))
+    assert p99(during) < budget_s, f"p99 {p99(during):.2f} s during the import, {p99(idle):.2f} s before it"
 
 
 async def test_a_file_past_the_row_bound_is_refused_at_once_and_writes_nothing(import_field: Field):
