@@ -678,6 +678,38 @@ export default {
   'public.see_published': 'See the published results',
 
   'nav.comparison': 'Internal vs external',
+  'collect.open': 'ODK Collect keys',
+  'collect.title': 'ODK Collect keys',
+  'collect.subtitle': 'Surveyors who fill visits in ODK Collect scan a QR code that holds their own key.',
+  'collect.empty': 'No surveyor works in your regions yet.',
+  'collect.key': 'Collect key',
+  'collect.issued_at': 'issued {at}',
+  'collect.no_key': 'none',
+  'collect.issue': 'Issue key',
+  'collect.reissue': 'New key',
+  'collect.revoke': 'Revoke',
+  'collect.revoked': 'The Collect key of {name} no longer works.',
+  'collect.revoke_title': 'Revoke the Collect key of {name}?',
+  'collect.revoke_text':
+    'Collect on their phone stops getting forms and cannot send visits until a new key is issued. Visits already '
+    + 'sent are kept.',
+  'collect.qr_title': 'Collect key for {name}',
+  'collect.qr_alt': 'Collect settings QR code for {name}',
+  'collect.qr_steps':
+    'In ODK Collect: Add project → Scan QR code (or Settings → Project management → Reconfigure with QR code), then'
+    + ' scan this code.',
+  'collect.qr_once':
+    'This code is shown only now: the server keeps only a hash of the key. Issuing a new key makes this one stop '
+    + 'working.',
+  'collect.server_url': 'Server URL (holds the key)',
+  'collect.returned_note':
+    'Collect cannot receive a correction request: a visit returned for correction is corrected in the Sidak app, '
+    + 'where the surveyor sees it with your comments.',
+  'review.client': 'Sent with',
+  'review.client_pwa': 'Sidak app',
+  'review.collect_return_note':
+    'Sent with ODK Collect, which cannot receive a correction request: if you return it, the surveyor corrects it '
+    + 'in the Sidak app.',
   'results.between_waves': 'Between waves',
   'rankings.open': 'Rankings',
   'rankings.title': 'Rankings',

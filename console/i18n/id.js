@@ -695,6 +695,38 @@ export default {
   'public.see_published': 'Lihat hasil yang sudah terbit',
 
   'nav.comparison': 'Internal vs eksternal',
+  'collect.open': 'Kunci ODK Collect',
+  'collect.title': 'Kunci ODK Collect',
+  'collect.subtitle': 'Surveyor yang mengisi kunjungan di ODK Collect memindai kode QR berisi kunci miliknya sendiri.',
+  'collect.empty': 'Belum ada surveyor yang bertugas di wilayah Anda.',
+  'collect.key': 'Kunci Collect',
+  'collect.issued_at': 'diterbitkan {at}',
+  'collect.no_key': 'belum ada',
+  'collect.issue': 'Terbitkan kunci',
+  'collect.reissue': 'Kunci baru',
+  'collect.revoke': 'Cabut',
+  'collect.revoked': 'Kunci Collect milik {name} tidak berlaku lagi.',
+  'collect.revoke_title': 'Cabut kunci Collect milik {name}?',
+  'collect.revoke_text':
+    'Collect di ponselnya tidak lagi menerima formulir dan tidak dapat mengirim kunjungan sampai kunci baru '
+    + 'diterbitkan. Kunjungan yang sudah terkirim tetap tersimpan.',
+  'collect.qr_title': 'Kunci Collect untuk {name}',
+  'collect.qr_alt': 'Kode QR pengaturan Collect untuk {name}',
+  'collect.qr_steps':
+    'Di ODK Collect: Tambah proyek → Pindai kode QR (atau Pengaturan → Manajemen proyek → Konfigurasi ulang dengan '
+    + 'kode QR), lalu pindai kode ini.',
+  'collect.qr_once':
+    'Kode ini hanya ditampilkan sekarang: server hanya menyimpan hash kuncinya. Menerbitkan kunci baru membuat kode'
+    + ' ini tidak berlaku.',
+  'collect.server_url': 'URL server (berisi kunci)',
+  'collect.returned_note':
+    'Collect tidak dapat menerima permintaan perbaikan: kunjungan yang dikembalikan diperbaiki di aplikasi Sidak, '
+    + 'tempat surveyor melihatnya beserta komentar Anda.',
+  'review.client': 'Dikirim dengan',
+  'review.client_pwa': 'Aplikasi Sidak',
+  'review.collect_return_note':
+    'Dikirim dengan ODK Collect, yang tidak dapat menerima permintaan perbaikan: bila dikembalikan, surveyor '
+    + 'memperbaikinya di aplikasi Sidak.',
   'results.between_waves': 'Antar gelombang',
   'rankings.open': 'Peringkat',
   'rankings.title': 'Peringkat',

@@ -9,7 +9,7 @@ import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { formatDateTimeIn, formatShortDateTimeIn } from '../times.js';
-import { loading, pageHeader, showLoadError } from './common.js';
+import { linkButton, loading, pageHeader, showLoadError } from './common.js';
 import {
   VISIT_STATUSES, flagChip, flagLabel, isTypingTarget, queueSearch, rememberQueue, usualSeverity, visitStatusBadge,
 } from './review-common.js';
@@ -71,7 +71,8 @@ function go(filters, changes, focusId = null) {
 
 export async function render(main, { query }) {
   const body = h('div', { class: 'page-body' }, loading());
-  mount(main, pageHeader(t('review.title'), { subtitle: t('review.subtitle') }), body);
+  mount(main, pageHeader(t('review.title'), { subtitle: t('review.subtitle'),
+    actions: [linkButton(t('collect.open'), '#/collect')] }), body);
   let waves;
   try {
     waves = await api.get('review/waves');

@@ -303,6 +303,7 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
         ],
         reviews=[_review_out(entry.review, entry.reviewer_name) for entry in detail.reviews],
         score=_score_out(detail.score) if detail.score else None,
+        client=detail.client,
     )
 
 

@@ -33,6 +33,7 @@ from server.db.models import (
     Answer,
     Assignment,
     Flag,
+    OpenRosaSubmission,
     Photo,
     Position,
     Region,
@@ -334,3 +335,8 @@ async def visit_counts(
             .group_by(Visit.wave_id, Visit.status)
         )
     ).all()
+
+
+async def openrosa_client(session: AsyncSession, visit_id: uuid.UUID) -> str | None:
+    """The client named by the visit's OpenRosa submission, if it came from ODK Collect (or a kin of it)."""
+    return await session.scalar(select(OpenRosaSubmission.client).where(OpenRosaSubmission.visit_id == visit_id))

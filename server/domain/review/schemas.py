@@ -277,6 +277,8 @@ class VisitDetailOut(msgspec.Struct):
     revisions: list[RevisionOut]
     reviews: list[ReviewOut]
     score: ScoreOut | None
+    client: str | None = None
+    """The OpenRosa client that sent the visit (e.g. ``ODK Collect v2024.3.1``); null for the Sidak app."""
 
 
 class DecisionOut(msgspec.Struct):

@@ -157,6 +157,8 @@ class VisitDetail:
     reviews: list[ReviewEntry]
     score: StoredScore | None
     allowed_decisions: list[str]
+    client: str | None = None
+    """The OpenRosa client that sent the visit (``ODK Collect v2024.3.1``); None for the Sidak app."""
 
     @property
     def evidence(self) -> EvidenceSummary:
@@ -272,6 +274,7 @@ class ReviewService:
             reviews=await self._reviews(visit.id),
             score=None if score is None else StoredScore(score=score, classification=_classify(score.total, wave)),
             allowed_decisions=sorted(allowed_decisions(visit.status)) if wave.status != "published" else [],
+            client=await queries.openrosa_client(self.session, visit.id),
         )
 
     async def decide(self, visit_id: uuid.UUID, request: DecisionRequest) -> DecisionOutcome:
