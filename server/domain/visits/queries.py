@@ -90,15 +90,8 @@ def visit_context_query() -> Select[Any]:
     )
 
 
-# What a PUT needs of the stored visit: its head for the sync decision, its times for the travel check.
-_STORED_HEAD = (
-    _visits.c.revision,
-    _visits.c.status,
-    _visits.c.content_hash,
-    _visits.c.first_received_at,
-    _visits.c.started_at.label("stored_started_at"),
-    _visits.c.finished_at.label("stored_finished_at"),
-)
+# What a PUT needs of the stored visit for the sync decision.
+_STORED_HEAD = (_visits.c.revision, _visits.c.status, _visits.c.content_hash, _visits.c.first_received_at)
 _ASSIGNMENT_AND_STORED_VISIT = (
     visit_context_query()
     .add_columns(_visits.c.assignment_id.label("visit_assignment_id"), *_STORED_HEAD)
@@ -437,21 +430,33 @@ _DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(_flags.c.photo_id == bindparam("photo_
 _DELETE_CODE_FLAGS = delete(_flags).where(
     _flags.c.visit_id.in_(bindparam("visit_ids", expanding=True)), _flags.c.code == bindparam("code")
 )
-# A replayed track is looked for among the surveyor's and the unit's other visits, by the latitudes of a sample of
-# its coordinates (exact values: a replay repeats them to the last digit), matched whole in Python.
+# A replayed track is looked for among the surveyor's and the unit's latest other visits, by the latitudes of a sample
+# of its coordinates (exact values: a replay repeats them to the last digit), matched whole in Python. Only the latest
+# visits: a phone that sends one track again and again would otherwise make every PUT read all its copies.
+REPLAY_CANDIDATE_VISITS = 20
+
+
+def _latest_visits(owner: Any, name: str) -> Any:
+    return (
+        select(_visits.c.id)
+        .where(owner == bindparam(name), _visits.c.id != bindparam("visit_id"))
+        .order_by(_visits.c.started_at.desc())
+        .limit(REPLAY_CANDIDATE_VISITS)
+    )
+
+
 _REPLAY_CANDIDATES = union(
     *(
-        select(_positions.c.visit_id, _positions.c.lat, _positions.c.lon)
-        .select_from(_positions)
-        .join(_visits, _visits.c.id == _positions.c.visit_id)
-        .where(
-            _positions.c.visit_id != bindparam("visit_id"),
-            owner == bindparam(name),
+        select(_positions.c.visit_id, _positions.c.lat, _positions.c.lon).where(
+            _positions.c.visit_id.in_(_latest_visits(owner, name)),
             _positions.c.lat.in_(bindparam("lats", expanding=True)),
         )
         for owner, name in ((_visits.c.surveyor_id, "surveyor_id"), (_visits.c.unit_id, "unit_id"))
     )
 )
+# The surveyor's visits around a visit's times, the latest first; a surveyor does a few a day, and the bound keeps a
+# phone that sends hundreds at once from making each of its PUTs read all the others.
+TRAVEL_CANDIDATE_VISITS = 200
 _SURVEYOR_STOPS = (
     select(
         _visits.c.id,
@@ -467,6 +472,15 @@ _SURVEYOR_STOPS = (
         _visits.c.started_at <= bindparam("until"),
         _visits.c.finished_at >= bindparam("since"),
     )
+    .order_by(_visits.c.started_at.desc())
+    .limit(TRAVEL_CANDIDATE_VISITS)
+)
+_DELETE_TRAVEL_FLAGS_NAMING = delete(_flags).where(
+    _flags.c.code == "visit.impossible_travel",
+    _flags.c.visit_id.in_(select(_visits.c.id).where(_visits.c.surveyor_id == bindparam("surveyor_id"))),
+    # A travel flag names the other visit of its pair in its detail (and its facts, which JSON paths would read
+    # differently on each database); the visit's own flags are gone with the rest of them already.
+    _flags.c.detail.like(bindparam("pattern")),
 )
 _LOCK_SURVEYOR = {
     "postgresql": text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
@@ -511,6 +525,13 @@ async def delete_code_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID
     """The stored flags with this code of the visits."""
     if visit_ids:
         await session.execute(_DELETE_CODE_FLAGS, {"visit_ids": list(visit_ids), "code": code})
+
+
+async def delete_travel_flags_naming(session: AsyncSession, surveyor_id: uuid.UUID, visit_id: uuid.UUID) -> None:
+    """The ``visit.impossible_travel`` flags of the surveyor's visits that name this visit, and its own."""
+    parameters = {"surveyor_id": surveyor_id, "pattern": f"%{visit_id}%"}
+    await session.execute(_DELETE_TRAVEL_FLAGS_NAMING, parameters)
+    await session.execute(_DELETE_CODE_FLAGS, {"visit_ids": [visit_id], "code": "visit.impossible_travel"})
 
 
 async def replay_candidate_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
