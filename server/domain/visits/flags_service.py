@@ -45,7 +45,14 @@ from server.domain.visits.integrity import (
     duplicate_in_visit_flags,
     photo_flags,
 )
-from server.domain.visits.tracks import Coordinate, ReplayMatch, replay_matches, track_sample
+from server.domain.visits.tracks import (
+    MIN_REPLAY_COORDINATES,
+    Coordinate,
+    ReplayMatch,
+    coordinate,
+    replays_among,
+    track_sample,
+)
 from server.domain.visits.travel import VisitStop, conflicts_with, flags_between
 from server.domain.visits.validation import missing_required
 from server.lib import clock
@@ -159,19 +166,24 @@ async def _replay_matches(
     session: AsyncSession, visit_id: uuid.UUID, context: VisitContext, doc: VisitDocument
 ) -> list[ReplayMatch]:
     sample = track_sample(doc.positions)
-    if len(sample) < 5:
+    if len(sample) < MIN_REPLAY_COORDINATES:
         return []
-    # Stored floats are the document's to the last bit and the sample is rounded: look up the document's own.
-    sampled = set(sample)
-    lats = sorted({p.lat for p in doc.positions if (round(p.lat, 7), round(p.lon, 7)) in sampled})[:200]
-    rows = await queries.replay_candidate_rows(
-        session,
-        {"visit_id": visit_id, "surveyor_id": context.surveyor_id, "unit_id": context.unit_id, "lats": lats},
-    )
-    others: dict[uuid.UUID, list[Coordinate]] = {}
-    for row in rows:
-        others.setdefault(row.visit_id, []).append((row.lat, row.lon))
-    return replay_matches(doc.positions, others)
+    # A replay repeats the stored floats to the last bit; the sample is rounded, so look up the document's own, one
+    # per sampled coordinate, and let the database count them per candidate visit.
+    points: dict[Coordinate, tuple[float, float]] = {}
+    for position in doc.positions:
+        rounded = coordinate(position.lat, position.lon)
+        if rounded in sample and rounded not in points:
+            points[rounded] = (position.lat, position.lon)
+    parameters = {
+        "visit_id": visit_id,
+        "surveyor_id": context.surveyor_id,
+        "unit_id": context.unit_id,
+        "points": list(points.values()),
+        "at_least": MIN_REPLAY_COORDINATES,
+    }
+    matched = {row.visit_id: row.matched for row in await queries.replay_candidate_rows(session, parameters)}
+    return replays_among(matched, len(sample))
 
 
 # A journey over more than three days needs no flag (5,800 km at 80 km/h): visits further away are not read.

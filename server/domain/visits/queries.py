@@ -15,7 +15,21 @@ from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, Row, Select, bindparam, delete, insert, select, text, union, update
+from sqlalchemy import (
+    CursorResult,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    distinct,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    union,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -445,12 +459,17 @@ def _latest_visits(owner: Any, name: str) -> Any:
     )
 
 
+# Distinct latitudes stand for distinct points: a phone that stood still on one of them counts once.
+_matched_points = func.count(distinct(_positions.c.lat))
 _REPLAY_CANDIDATES = union(
     *(
-        select(_positions.c.visit_id, _positions.c.lat, _positions.c.lon).where(
+        select(_positions.c.visit_id, _matched_points.label("matched"))
+        .where(
             _positions.c.visit_id.in_(_latest_visits(owner, name)),
-            _positions.c.lat.in_(bindparam("lats", expanding=True)),
+            tuple_(_positions.c.lat, _positions.c.lon).in_(bindparam("points", expanding=True)),
         )
+        .group_by(_positions.c.visit_id)
+        .having(_matched_points >= bindparam("at_least"))
         for owner, name in ((_visits.c.surveyor_id, "surveyor_id"), (_visits.c.unit_id, "unit_id"))
     )
 )
@@ -535,7 +554,8 @@ async def delete_travel_flags_naming(session: AsyncSession, surveyor_id: uuid.UU
 
 
 async def replay_candidate_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
-    """(visit_id, lat, lon) of the surveyor's and the unit's other visits' positions at one of ``lats``."""
+    """(visit_id, matched) of the surveyor's and the unit's latest other visits with at least ``at_least`` of
+    ``points`` among their positions."""
     return (await session.execute(_REPLAY_CANDIDATES, parameters)).all()
 
 
