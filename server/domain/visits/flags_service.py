@@ -200,7 +200,7 @@ async def refresh_travel_flags(
     await queries.lock_surveyor_visits(session, context.surveyor_id)
     await queries.delete_travel_flags_naming(session, context.surveyor_id, visit_id)
     rows = await queries.surveyor_stop_rows(
-        session, context.surveyor_id, started_at - _TRAVEL_REACH, finished_at + _TRAVEL_REACH
+        session, context.surveyor_id, context.unit_id, started_at - _TRAVEL_REACH, finished_at + _TRAVEL_REACH
     )
     stops = [
         VisitStop(

@@ -488,6 +488,7 @@ _SURVEYOR_STOPS = (
     .join(_units, _units.c.id == _visits.c.unit_id)
     .where(
         _visits.c.surveyor_id == bindparam("surveyor_id"),
+        _visits.c.unit_id != bindparam("unit_id"),  # visits of one unit are never a journey
         _visits.c.started_at <= bindparam("until"),
         _visits.c.finished_at >= bindparam("since"),
     )
@@ -560,10 +561,11 @@ async def replay_candidate_rows(session: AsyncSession, parameters: dict[str, Any
 
 
 async def surveyor_stop_rows(
-    session: AsyncSession, surveyor_id: uuid.UUID, since: datetime, until: datetime
+    session: AsyncSession, surveyor_id: uuid.UUID, unit_id: uuid.UUID, since: datetime, until: datetime
 ) -> Sequence[AnyRow]:
-    """(id, unit_id, started_at, finished_at, lat, lon) of the surveyor's visits that touch the period."""
-    parameters = {"surveyor_id": surveyor_id, "since": since, "until": until}
+    """(id, unit_id, started_at, finished_at, lat, lon) of the surveyor's visits to other units that touch the
+    period."""
+    parameters = {"surveyor_id": surveyor_id, "unit_id": unit_id, "since": since, "until": until}
     return (await session.execute(_SURVEYOR_STOPS, parameters)).all()
 
 

@@ -45,9 +45,9 @@ def conflicts_with(
     each with what was measured."""
     found = []
     for other in others:
-        if other.visit_id == changed.visit_id:
-            continue
-        earlier, later = sorted((changed, other), key=lambda stop: (stop.started_at, str(stop.visit_id)))
+        if other.unit_id == changed.unit_id or other.visit_id == changed.visit_id:
+            continue  # one unit's visits are never a journey (and most of a surveyor's week is one unit per day)
+        earlier, later = (changed, other) if _is_before(changed, other) else (other, changed)
         conflict = _conflict(earlier, later, (earlier.finished_at - later.started_at).total_seconds(), settings)
         if conflict is not None:
             found.append((other, conflict))
@@ -55,11 +55,17 @@ def conflicts_with(
     return found[:MAX_CONFLICTS]
 
 
+def _is_before(a: VisitStop, b: VisitStop) -> bool:
+    if a.started_at != b.started_at:
+        return a.started_at < b.started_at
+    return str(a.visit_id) < str(b.visit_id)
+
+
 def flags_between(
     changed: VisitStop, other: VisitStop, conflict: dict[str, Any], settings: IntegritySettings
 ) -> tuple[MeasuredFlag, MeasuredFlag]:
     """The flag of ``changed`` naming ``other``, and the flag of ``other`` naming ``changed``."""
-    changed_is_first = (changed.started_at, str(changed.visit_id)) < (other.started_at, str(other.visit_id))
+    changed_is_first = _is_before(changed, other)
     return (
         _flag(other, "next" if changed_is_first else "previous", conflict, settings),
         _flag(changed, "previous" if changed_is_first else "next", conflict, settings),
