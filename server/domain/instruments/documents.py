@@ -17,6 +17,8 @@ PhotoRequirement = Literal["required", "optional", "none"]
 Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="lower-case slug")]
 IndicatorId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
 Weight = Annotated[float, msgspec.Meta(ge=0, le=1000)]
+# The largest whole number the phone's JavaScript holds exactly: room for ODK's yyyymmddHHMM(SS) version habit.
+MAX_VERSION = 2**53 - 1
 
 
 class Text(msgspec.Struct, forbid_unknown_fields=True):
@@ -78,7 +80,7 @@ class Dimension(msgspec.Struct, forbid_unknown_fields=True):
 
 class Instrument(msgspec.Struct, forbid_unknown_fields=True):
     key: Key
-    version: Annotated[int, msgspec.Meta(ge=1)]
+    version: Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
     title: Text
     dimensions: Annotated[list[Dimension], msgspec.Meta(min_length=1)]
     description: Text | None = None

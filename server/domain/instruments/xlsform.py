@@ -44,7 +44,7 @@ from typing import Any
 
 import msgspec
 
-from server.domain.instruments.documents import Instrument
+from server.domain.instruments.documents import MAX_VERSION, Instrument
 from server.domain.instruments.rules import instrument_problems
 from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
 from server.domain.instruments.xlsform_export import (
@@ -1076,7 +1076,12 @@ def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader)
         reader.refuse("settings", row, "version is missing (a whole number from 1)")
         return 0
     text = _as_text(value)
-    if not text.isdigit() or int(text) < 1:
-        reader.refuse("settings", row, f"version '{value}' must be a whole number from 1")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_VERSION:
+        reader.refuse(
+            "settings",
+            row,
+            f"version '{value}' must be a whole number from 1 to {MAX_VERSION} (such as 3, or 202512071530 for"
+            " yyyymmddHHMM)",
+        )
         return 0
     return int(text)
