@@ -121,6 +121,8 @@ function adminBadges(indicator, doc) {
 }
 
 function answerLabel(indicator, value) {
+  const worded = indicator?.type === 'yes_no' && indicator.choices?.find((c) => c.score === (value ? 1 : 0));
+  if (worded) return tx(worded.label);
   if (indicator?.type === 'yes_no') return value ? t('answer.yes') : t('answer.no');
   const choice = indicator?.choices?.find((c) => c.value === value);
   return choice ? tx(choice.label) : String(value);
@@ -155,8 +157,12 @@ function answerControls(indicator, lang) {
   const option = (label) => h('span', { class: 'answer-option' }, label);
   const na = indicator.allow_na ? option(tIn(lang, 'phone.not_applicable')) : null;
   switch (indicator.type) {
-    case 'yes_no':
-      return [option(tIn(lang, 'phone.yes')), option(tIn(lang, 'phone.no')), na];
+    case 'yes_no': {
+      // A yes/no worded by its form ("Ada" / "Tidak ada") carries its wording as choices scored 1 and 0.
+      const worded = (score) => indicator.choices?.find((c) => c.score === score)?.label;
+      const label = (score, key) => (worded(score) ? worded(score)[lang] || worded(score).id : tIn(lang, key));
+      return [option(label(1, 'phone.yes')), option(label(0, 'phone.no')), na];
+    }
     case 'scale_0_3':
       return [...[0, 1, 2, 3].map((n) => option(String(n))), na];
     case 'choice':

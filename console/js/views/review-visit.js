@@ -521,8 +521,11 @@ export function answerText(answer, language) {
   if (answer.not_applicable) return t('phone.not_applicable');
   const { value } = answer;
   switch (answer.type) {
-    case 'yes_no':
-      return value ? t('answer.yes') : t('answer.no');
+    case 'yes_no': {
+      // A yes/no worded by its form ("Ada" / "Tidak ada") carries its wording as choices scored 1 and 0.
+      const worded = (answer.choices || []).find((c) => c.score === (value ? 1 : 0));
+      return worded ? tx(worded.label, language) : value ? t('answer.yes') : t('answer.no');
+    }
     case 'scale_0_3':
       return t('review.scale_value', { value });
     case 'choice': {
@@ -561,7 +564,8 @@ export function answerTone(answer) {
     const { value } = answer;
     if (answer.type === 'yes_no') score = value ? 1 : 0;
     else if (answer.type === 'scale_0_3') score = Number(value) / 3;
-    else if (answer.type === 'choice') score = choiceScore(answer.choices || [], value); else if (answer.type === 'number') {
+    else if (answer.type === 'choice') score = choiceScore(answer.choices || [], value);
+    else if (answer.type === 'number') {
       const band = (answer.bands || []).find((b) => b.max === null || b.max === undefined || Number(value) <= b.max);
       score = band ? band.score : null;
     }

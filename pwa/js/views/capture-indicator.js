@@ -16,6 +16,13 @@ const CHOICE_TYPES = ['yes_no', 'scale_0_3', 'choice'];
  * `setAnswer(indicator, change, delay_ms)`, `takePhoto(indicator, file, status)`, `deletePhoto(indicator, photo)`
  * and `thumbUrl(photo)` (an object URL the page revokes when it goes).
  */
+/** The yes and the no as the form words them ("Ada" / "Tidak ada": choices scored 1 and 0), else the app's own. */
+function yesNoLabels(indicator) {
+  const yes = indicator.choices?.find((choice) => choice.score === 1);
+  const no = indicator.choices?.find((choice) => choice.score === 0);
+  return yes && no ? [tx(yes.label), tx(no.label)] : [t('answer.yes'), t('answer.no')];
+}
+
 export class IndicatorCard {
   constructor(indicator, page) {
     this.indicator = indicator;
@@ -96,8 +103,9 @@ export class IndicatorCard {
     let options;
     let layout;
     if (indicator.type === 'yes_no') {
-      options = [{ value: 'true', label: t('answer.yes'), testid: testid('yes') },
-        { value: 'false', label: t('answer.no'), testid: testid('no') }];
+      const [yes, no] = yesNoLabels(indicator);
+      options = [{ value: 'true', label: yes, testid: testid('yes') },
+        { value: 'false', label: no, testid: testid('no') }];
       layout = 'options-row';
     } else if (indicator.type === 'scale_0_3') {
       options = [0, 1, 2, 3]
