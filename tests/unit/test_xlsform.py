@@ -345,7 +345,8 @@ def test_a_column_sidak_does_not_act_on_is_named_once_in_a_warning_with_its_rows
         header=[*SURVEY_HEADER, "constraint"],
     )
     assert warnings_of(form) == [
-        "survey row 3: column 'constraint' (rows 3, 4) is not acted on: the phone accepts any answer of the"
+        "survey row 3: column 'constraint' (rows 3, 4) is kept for the export, not acted on: the phone accepts any"
+        " answer of the"
         " indicator's type; a reviewer checks answers against photos"
     ]
 

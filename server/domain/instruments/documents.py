@@ -55,6 +55,12 @@ class Condition(msgspec.Struct, forbid_unknown_fields=True):
     equals: bool | int | float | str
 
 
+XlsformColumns = Annotated[
+    dict[Annotated[str, msgspec.Meta(min_length=1, max_length=200)], Annotated[str, msgspec.Meta(max_length=2000)]],
+    msgspec.Meta(max_length=64),
+]
+
+
 class Indicator(msgspec.Struct, forbid_unknown_fields=True):
     id: IndicatorId
     text: Text
@@ -69,6 +75,11 @@ class Indicator(msgspec.Struct, forbid_unknown_fields=True):
     bands: list[Band] | None = None
     unit: Annotated[str, msgspec.Meta(max_length=16)] | None = None
     relevant: Condition | None = None
+    # What the indicator's XLSForm rows say that Sidak keeps without acting on it, by column header as written: of its
+    # row (``appearance``, ``constraint``, ``constraint_message::English (en)``, a third language's label…) and,
+    # prefixed ``image:``, of its photo's image row (``image:name``, ``image:label``, ``image:label::en``,
+    # ``image:hint``, ``image:parameters``…). The XLSForm export writes them back (docs/xlsform.md).
+    xlsform: XlsformColumns | None = None
 
 
 class Dimension(msgspec.Struct, forbid_unknown_fields=True):

@@ -30,8 +30,9 @@ settings sheet
 
 What would change what is collected or scored (repeats, nested groups, select_multiple, an indicator outside any group,
 an unknown type, a duplicate name, a missing choice list, a condition we cannot express…) is refused, naming the sheet
-and row; what Sidak can skip without changing a score (metadata, calculations, constraints, appearance, media, other
-languages…) is accepted and named in ``warnings``: nothing is dropped without a word (docs/xlsform.md). A form that
+and row; what Sidak does not act on is accepted and named in ``warnings``: kept as written in the indicator's
+``xlsform`` columns for the export (constraints, appearance, media, other languages, the image row's own name and
+instructions…) or skipped (metadata, calculations). Nothing is dropped without a word (docs/xlsform.md). A form that
 passes our reading is then run through pyxform, the reference XLSForm parser, so that what we accept is an XLSForm
 that ODK tools accept too.
 """
@@ -120,6 +121,7 @@ _METADATA_TYPES = {
 # Columns Sidak reads, and columns it accepts without acting on them (each said in a warning, with the reason).
 _READ_SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "weight", "reverse", "allow_na"}
 _READ_SURVEY_COLUMNS |= {"bands", "unit", "photo", "parameters"}
+_NOT_KEPT = {"calculation", "trigger", "repeat_count"}  # meaningful only with rows Sidak skips
 _IGNORED_COLUMNS = {
     "constraint": "the phone accepts any answer of the indicator's type; a reviewer checks answers against photos",
     "constraint_message": "Sidak enforces no constraint, so it shows no constraint message",
@@ -374,8 +376,9 @@ def _check_languages(sheet: Sheet, primary: str, reader: _Reader) -> None:
             reader.warn(
                 sheet.name,
                 1,
-                f"column '{header}' is in a language Sidak does not show: it keeps Bahasa Indonesia (or the form's"
-                " main language) and English, so this column is not read",
+                f"column '{header}' is in a language Sidak does not show: it shows Bahasa Indonesia (or the form's"
+                " main language) and English; the column is kept for the export"
+                + ("" if sheet.name == "survey" else " of the survey sheet only, not of the choices"),
             )
 
 
@@ -566,7 +569,8 @@ def _check_survey_columns(sheet: Sheet, reader: _Reader) -> None:
         rows = [row.number for row in sheet.rows if header in row.cells]
         if rows:
             why = _IGNORED_COLUMNS.get(column.base, "Sidak does not know this column")
-            reader.warn("survey", rows[0], f"column '{header}' (rows {_row_list(rows)}) is not acted on: {why}")
+            what = "is not acted on" if column.base in _NOT_KEPT else "is kept for the export, not acted on"
+            reader.warn("survey", rows[0], f"column '{header}' (rows {_row_list(rows)}) {what}: {why}")
 
 
 def _read_named_row(cells: _Cells, row_type: str, raw_type: str, state: _SurveyState, reader: _Reader) -> None:
@@ -698,17 +702,24 @@ def _read_indicator(
     if list_name is not None:
         _attach_choices(indicator, list_name, number, state.lists, reader)
     _attach_number_fields(indicator, cells, reader)
-    relevant = cells.get("relevant")
-    if relevant is not None:
-        condition = _condition(str(relevant), name, number, state.indicators, reader)
-        if condition is not None:
-            indicator["relevant"] = condition
-        state.raw_relevant[name] = _squeeze(str(relevant))
+    kept = _kept_columns(_unread_columns(cells), {**state.indicators, name: indicator}, number, reader)
+    if kept:
+        indicator["xlsform"] = kept
+    _attach_relevant(indicator, cells, state, reader)
     path = f"dimensions[{len(state.dimensions)}].indicators[{len(state.open_group['indicators'])}]"
     state.rows_by_path[path] = number
     state.open_group["indicators"].append(indicator)
     state.indicators[name] = indicator
     state.last_indicator = indicator
+
+
+def _attach_relevant(indicator: dict[str, Any], cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
+    relevant = cells.get("relevant")
+    if relevant is not None:
+        condition = _condition(str(relevant), indicator["id"], cells.row.number, state.indicators, reader)
+        if condition is not None:
+            indicator["relevant"] = condition
+        state.raw_relevant[indicator["id"]] = _squeeze(str(relevant))
 
 
 def _bad_name_message(name: str) -> str:
@@ -907,30 +918,82 @@ def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         )
     indicator["photo"] = "required" if _yes_no_cell(cells, "required", reader) else "optional"
     state.last_indicator = None
-    _warn_of_image_details(cells, indicator, reader)
+    _warn_of_image_details(cells, indicator, state.indicators, reader)
 
 
-def _warn_of_image_details(cells: _Cells, indicator: dict[str, Any], reader: _Reader) -> None:
-    """An image row is the photo of its indicator: what else it says is named in a warning, unless it is what
-    Sidak's own export writes."""
-    name, label = _as_text(cells.get("name")), cells.text("label")[0]
-    if name != f"{indicator['id']}_photo" or label != f"Foto: {indicator['text']['id']}" or cells.text("hint")[0]:
+def _warn_of_image_details(
+    cells: _Cells, indicator: dict[str, Any], names: dict[str, dict[str, Any]], reader: _Reader
+) -> None:
+    """An image row is the photo of its indicator. What else it says (its name, its own label and hint: the photo
+    instructions, its parameters…) is kept for the export, unless it is what Sidak's own export writes."""
+    text = indicator["text"]
+    written = {
+        "name": f"{indicator['id']}_photo",
+        "label": f"Foto: {text['id']}",
+        "label::en": f"Photo: {text['en']}" if text.get("en") else None,
+        "parameters": f"max-pixels={PHOTO_MAX_PIXELS}",
+    }
+    label, label_en = cells.text("label")
+    hint, hint_en = cells.text("hint")
+    said = {
+        "name": _as_text(cells.get("name")),
+        "label": label,
+        "label::en": label_en,
+        "hint": hint,
+        "hint::en": hint_en,
+        "parameters": _as_text(cells.get("parameters")) if cells.get("parameters") is not None else None,
+    }
+    kept = {
+        f"image:{column}": value for column, value in said.items() if value is not None and value != written.get(column)
+    }
+    kept |= {f"image:{header}": value for header, value in _unread_columns(cells).items()}
+    kept = _kept_columns(kept, names, cells.row.number, reader)
+    if kept:
+        indicator["xlsform"] = (indicator.get("xlsform") or {}) | kept
         reader.warn(
             "survey",
             cells.row.number,
-            f"image row '{name}' becomes the photo of indicator '{indicator['id']}': the phone asks for it under the"
-            f" indicator's own text (the image row's label and hint are not shown), and an export names it"
-            f" '{indicator['id']}_photo'",
+            f"image row '{said['name']}' is the photo of indicator '{indicator['id']}': the phone asks for it under the"
+            " indicator's own text; the image row's name, label, hint and other columns are kept for the export",
         )
-    parameters = _as_text(cells.get("parameters") or "")
-    pixels = re.search(r"max-pixels\s*=\s*(\d+)", parameters)
+    pixels = re.search(r"max-pixels\s*=\s*(\d+)", said["parameters"] or "")
     if pixels and int(pixels.group(1)) != PHOTO_MAX_PIXELS:
         reader.warn(
             "survey",
             cells.row.number,
-            f"max-pixels={pixels.group(1)} is not acted on: the phone resizes every photo to {PHOTO_MAX_PIXELS} px"
-            " on its long side",
+            f"max-pixels={pixels.group(1)} is kept for the export, not acted on: the phone resizes every photo to"
+            f" {PHOTO_MAX_PIXELS} px on its long side",
         )
+
+
+def _unread_columns(cells: _Cells) -> dict[str, str]:
+    """The row's columns Sidak does not read, as written: kept in the instrument for the export."""
+    unread = {}
+    for header, value in cells.row.cells.items():
+        column = _parse_column(header)
+        is_read = column.base in _READ_SURVEY_COLUMNS and (
+            column.base not in ("label", "hint") or column.language in (None, cells.primary, "en")
+        )
+        if not is_read and column.base not in _NOT_KEPT:
+            unread[header] = _as_text(value)
+    return unread
+
+
+def _kept_columns(
+    columns: dict[str, str], names: dict[str, dict[str, Any]], number: int, reader: _Reader
+) -> dict[str, str]:
+    """The columns whose expressions refer only to indicators (``${A01}``): one that refers to a row Sidak skips
+    (a calculation, a note) would break the exported form, so it is named in a warning instead."""
+    kept = {}
+    for header, value in columns.items():
+        missing = sorted(set(re.findall(r"\$\{([^}]+)\}", value)) - set(names))
+        if missing:
+            reader.warn(
+                "survey", number, f"column '{header}' is not kept: it refers to {', '.join(missing)}, which Sidak skips"
+            )
+        else:
+            kept[header] = value
+    return kept
 
 
 def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
