@@ -2,6 +2,8 @@
 // integrity flags explained in plain language; the positions on a map against the unit's geofence; time on site,
 // distance, revision history and earlier reviews; and the decision bar (approve a · return r · reject x).
 //
+// The page opens with one line on how strong the evidence is and which flags make it so.
+//
 // The decision sends the revision and the status the supervisor looked at, so a decision about evidence they never
 // saw — a newer revision, or another supervisor's decision meanwhile — is refused (409) and shown with a reload button.
 
@@ -19,8 +21,8 @@ import { navigate } from '../router.js';
 import { formatDateTimeIn, formatSpanIn, formatTimeIn } from '../times.js';
 import { badge, loading, pageHeader, showLoadError } from './common.js';
 import {
-  flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext, severityBadge,
-  visitStatusBadge,
+  evidenceLine, flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext,
+  severityBadge, visitStatusBadge,
 } from './review-common.js';
 
 const DECISIONS = [
@@ -100,6 +102,7 @@ class VisitPage {
     const fact = (label, value, extra = {}) => h('div', { class: ['fact', extra.bad ? 'fact-bad' : null],
       dataset: extra.dataset }, h('dt', {}, label), h('dd', {}, value));
     return h('section', { class: 'panel visit-summary' },
+      visit.evidence ? evidenceLine(visit.evidence) : null,
       h('dl', { class: 'facts' },
         fact(t('review.surveyor'), visit.surveyor.display_name),
         fact(t('review.when'), formatSpanIn(visit.started_at, visit.finished_at, this.timeZone),
@@ -111,6 +114,7 @@ class VisitPage {
         fact(t('review.photos'),
           t('review.photos_value', { stored: storedPhotos, declared: this.lightboxItems.length })),
         fact(t('review.revision'), String(visit.revision)),
+        fact(t('review.client'), visit.client ?? t('review.client_pwa'), { dataset: { fact: 'client' } }),
         fact(t('review.received'), formatDateTimeIn(visit.first_received_at, this.timeZone),
           { dataset: { fact: 'received' } }),
         fact(t('review.window'), formatSpanIn(visit.assignment.window_start, visit.assignment.window_end,
@@ -382,6 +386,8 @@ class VisitPage {
         this.generalComment, this.commentCount),
       h('div', { class: 'decision-side' },
         h('p', { class: 'muted small' }, t('review.decision_hint', { revision: visit.revision })),
+        visit.client ? h('p', { class: 'muted small', dataset: { note: 'collect-return' } },
+          t('review.collect_return_note')) : null,
         h('div', { class: 'decision-buttons' }, buttons),
         this.slot.element));
   }
