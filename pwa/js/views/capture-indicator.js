@@ -23,6 +23,14 @@ function yesNoLabels(indicator) {
   return yes && no ? [tx(yes.label), tx(no.label)] : [t('answer.yes'), t('answer.no')];
 }
 
+/** What the form's own photo question says ("Foto papan dari depan — seluruh papan terlihat"), or null. */
+function photoInstructions(indicator) {
+  const kept = indicator.xlsform || {};
+  const text = (key) => (kept[key] ? tx({ id: kept[key], en: kept[`${key}::en`] }) : null);
+  const parts = [text('image:label'), text('image:hint')].filter(Boolean);
+  return parts.length ? parts.join(' — ') : null;
+}
+
 export class IndicatorCard {
   constructor(indicator, page) {
     this.indicator = indicator;
@@ -212,7 +220,11 @@ export class IndicatorCard {
     const label = h('p', { class: 'photo-label' });
     const tiles = h('ul', { class: 'thumbs', 'aria-label': t('photo.list_label', { id: indicator.id }) });
     const status = h('p', { class: 'photo-status', role: 'status', 'data-testid': `photo-status-${indicator.id}` });
-    const element = h('div', { class: 'photos' }, label, tiles);
+    const instructions = photoInstructions(indicator);
+    const element = h('div', { class: 'photos' }, label,
+      instructions ? h('p', { class: 'photo-instructions', 'data-testid': `photo-instructions-${indicator.id}` },
+        instructions) : null,
+      tiles);
     if (page.isEditable) {
       const input = h('input', {
         type: 'file', accept: 'image/*', capture: 'environment', class: 'file-input',

@@ -147,15 +147,20 @@ def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator]) -> di
     return row
 
 
+def photo_field_name(indicator: Indicator) -> str:
+    """The name of the indicator's image row in the export: the one the form's author gave it, else
+    ``<indicator>_photo`` (followed by ``_`` while another row holds that name)."""
+    return (indicator.xlsform or {}).get("image:name") or f"{indicator.id}_photo"
+
+
 def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]) -> dict[str, Any]:
     kept = {
         column[len("image:") :]: value
         for column, value in (indicator.xlsform or {}).items()
         if column.startswith("image:")
     }
-    name = kept.pop("name", None)
-    if name is None:
-        name = f"{indicator.id}_photo"
+    name = photo_field_name(indicator)
+    if kept.pop("name", None) is None:
         while name in taken_names:
             name += "_"
     taken_names.add(name)

@@ -188,3 +188,26 @@ async def test_a_supervisor_reads_any_instrument_and_an_unknown_one_is_404(clien
 
     assert known.status_code == 200
     assert_problem(unknown, 404, "not_found")
+
+
+async def test_a_workbook_is_read_before_the_request_takes_a_database_connection(
+    client, admin_headers, app, monkeypatch
+):
+    from server.domain.instruments import services
+
+    held_while_reading = []
+    read = services._read_upload
+
+    def reading(body, source):
+        held_while_reading.append(app.state.engine.pool.checkedout())
+        return read(body, source)
+
+    monkeypatch.setattr(services, "_read_upload", reading)
+    workbook = instrument_to_xlsform(load_default_instrument())
+
+    response = await client.post(
+        "/api/admin/instruments", content=workbook, headers={**admin_headers, "content-type": XLSX}
+    )
+
+    assert response.status_code == 201, response.text
+    assert held_while_reading == [0]

@@ -1,7 +1,7 @@
 """instrument versions are 64-bit, for ODK's date-and-time version numbers (202512071530)
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
