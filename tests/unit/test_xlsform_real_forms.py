@@ -10,7 +10,7 @@ import pytest
 from pyxform.xls2xform import convert
 
 from server.domain.instruments.xlsform import instrument_to_xlsform, read_xlsform
-from tests.xlsforms import a_workbook
+from tests.xlsforms import a_legacy_workbook, a_workbook
 
 SETTINGS = [["form_id", "version", "form_title"], ["pemantauan_layanan", "3", "Pemantauan layanan"]]
 
@@ -224,3 +224,24 @@ def test_sidak_s_own_export_reads_back_without_warnings() -> None:
     from server.domain.instruments.xlsform import instrument_to_xlsform
 
     assert read_xlsform(instrument_to_xlsform(load_default_instrument())).warnings == []
+
+
+def test_a_legacy_xls_form_is_read_like_its_xlsx() -> None:
+    sheets = {
+        "survey": [
+            ["type", "name", "label::Bahasa Indonesia (id)", "label::English (en)", "required"],
+            ["begin group", "A", "Sarana", "Facilities"],
+            ["select_one ya_tidak", "A01", "Toilet bersih", "Clean toilet", "yes"],
+            ["integer", "A02", "Jumlah loket", "Counters", "no"],
+            ["end group"],
+        ],
+        "choices": [
+            ["list_name", "name", "label::Bahasa Indonesia (id)"],
+            ["ya_tidak", "ya", "Ya"],
+            ["ya_tidak", "tidak", "Tidak"],
+        ],
+        "settings": [["form_id", "version"], ["cek_lama", 202512071530]],
+    }
+    legacy = read_xlsform(a_legacy_workbook(sheets))
+    assert legacy.instrument == read_xlsform(a_workbook(sheets)).instrument
+    assert (legacy.instrument.key, legacy.instrument.version) == ("cek_lama", 202512071530)
