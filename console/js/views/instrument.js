@@ -52,6 +52,7 @@ export async function render(main, { params }) {
       h('dl', { class: 'facts' },
         fact(t('instruments.indicators'), String(detail.indicator_count)),
         fact(t('instrument.dimensions'), String(doc.dimensions.length)),
+        fact(t('instrument.languages'), formLanguages(doc).join(', ')),
         fact(t('instruments.created'), formatDateTime(detail.created_at)),
         fact(t('instrument.hash'), h('span', { class: 'mono small' }, detail.content_hash.slice(0, 16))),
         fact(t('instruments.waves'), detail.waves.length
@@ -79,6 +80,19 @@ async function downloadXlsform(trigger, detail, alerts) {
   } finally {
     trigger.disabled = false;
   }
+}
+
+/**
+ * The languages the checklist is written in: Bahasa Indonesia, English when any text has it, then the languages its
+ * XLSForm had beyond those, kept for the export (`label::Français (fr)` → "Français (fr)").
+ */
+export function formLanguages(doc) {
+  const indicators = doc.dimensions.flatMap((d) => d.indicators);
+  const texts = [doc.title, ...doc.dimensions.map((d) => d.title), ...indicators.map((i) => i.text)];
+  const kept = indicators.flatMap((i) => Object.keys(i.xlsform || {}))
+    .map((column) => /^label::(.+)$/.exec(column)?.[1]).filter(Boolean);
+  const named = [t('instrument.mode.id'), ...(texts.some((text) => text?.en) ? [t('instrument.mode.en')] : [])];
+  return [...named, ...new Set(kept)];
 }
 
 function fact(label, value) {
