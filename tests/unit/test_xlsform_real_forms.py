@@ -10,6 +10,7 @@ import pytest
 from pyxform.xls2xform import convert
 
 from server.domain.instruments.xlsform import instrument_to_xlsform, read_xlsform
+from server.lib.errors import InstrumentInvalid
 from tests.xlsforms import a_legacy_workbook, a_workbook
 
 SETTINGS = [["form_id", "version", "form_title"], ["pemantauan_layanan", "3", "Pemantauan layanan"]]
@@ -245,3 +246,77 @@ def test_a_legacy_xls_form_is_read_like_its_xlsx() -> None:
     legacy = read_xlsform(a_legacy_workbook(sheets))
     assert legacy.instrument == read_xlsform(a_workbook(sheets)).instrument
     assert (legacy.instrument.key, legacy.instrument.version) == ("cek_lama", 202512071530)
+
+
+def test_a_label_header_sidak_does_not_recognise_is_refused_once_at_the_header() -> None:
+    survey = [
+        ["type", "name", "label:English"],
+        ["begin group", "A", "Facilities"],
+        ["select_one yes_no", "A01", "Clean toilet"],
+        ["end group"],
+    ]
+    choices = [["list_name", "name", "label"], ["yes_no", "yes", "Ya"], ["yes_no", "no", "Tidak"]]
+    with pytest.raises(InstrumentInvalid) as caught:
+        read_xlsform(a_form(survey, choices))
+    assert caught.value.errors == [
+        {
+            "field": "survey row 1",
+            "sheet": "survey",
+            "row": 1,
+            "message": "the survey sheet has no label column Sidak recognises: name it 'label', 'label::Indonesian"
+            " (id)' or 'label::English (en)' (found: 'label:English')",
+        }
+    ]
+
+
+YES_NO = [["list_name", "name", "label"], ["yes_no", "yes", "Ya"], ["yes_no", "no", "Tidak"]]
+
+
+@pytest.mark.parametrize(
+    ("shape", "survey", "choices"),
+    [
+        (
+            "spaces instead of underscores",
+            [["type", "name", "label"], ["begin group", "A", "S"], ["select one yes_no", "A01", "T"], ["end group"]],
+            [["list name", "name", "label"], *YES_NO[1:]],
+        ),
+        (
+            "underscored group rows and Excel's TRUE",
+            [["type", "name", "label", "required"], ["begin_group", "A", "S"], ["select_one yes_no", "A01", "T", True]]
+            + [["end_group"]],
+            YES_NO,
+        ),
+        (
+            "capitalised headers with stray spaces",
+            [["Type", " Name ", "Label"], ["begin group", "A", "S"], ["select_one yes_no", "A01", "T"], ["end group"]],
+            YES_NO,
+        ),
+        (
+            "blank rows between and after",
+            [["type", "name", "label"], [], ["begin group", "A", "S"], [], ["select_one yes_no", "A01", "T"]]
+            + [["end group"], [], []],
+            YES_NO,
+        ),
+        (
+            "yes/no values in capitals with the no first",
+            [["type", "name", "label"], ["begin group", "A", "S"], ["select_one yn", "A01", "T"], ["end group"]],
+            [["list_name", "name", "label"], ["yn", "NO", "Tidak"], ["yn", "YES", "Ya"]],
+        ),
+        (
+            "required written yes() style",
+            [["type", "name", "label", "required"], ["begin group", "A", "S"]]
+            + [["select_one yes_no", "A01", "T", "true()"], ["end group"]],
+            YES_NO,
+        ),
+        (
+            "a text note question with weight 0 and hints only in English",
+            [["type", "name", "label", "hint::English (en)"], ["begin group", "A", "S"]]
+            + [["select_one yes_no", "A01", "T"], ["text", "catatan", "Catatan", "Anything else"], ["end group"]],
+            YES_NO,
+        ),
+    ],
+)
+def test_the_ways_teams_write_the_same_form_are_all_read(shape: str, survey, choices) -> None:
+    instrument = read_xlsform(a_form(survey, choices)).instrument
+    assert "A01" in instrument.indicators(), shape
+    assert instrument.indicators()["A01"].type == "yes_no", shape

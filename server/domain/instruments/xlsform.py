@@ -473,6 +473,7 @@ class _SurveyState:
     raw_relevant: dict[str, str] = field(default_factory=dict)
     rows_by_path: dict[str, int] = field(default_factory=dict)
     repeats_open: int = 0
+    has_label_column: bool = True  # else refused once, not once per row
     pending_notes: list[_Note] = field(default_factory=list)  # shown as guidance of the next indicator
 
 
@@ -488,6 +489,7 @@ def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], primary: str, read
     _check_languages(sheet, primary, reader)
     _check_survey_columns(sheet, reader)
     state = _SurveyState(lists)
+    state.has_label_column = _has_label_column(sheet, primary, reader)
     for row in sheet.rows:
         _read_survey_row(_Cells(row, primary), state, reader)
     for note in state.pending_notes:
@@ -558,6 +560,20 @@ def _read_note(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         reader.warn("survey", cells.row.number, f"note '{name}' has no label: it is skipped")
         return
     state.pending_notes.append(_Note(cells.row.number, name, text_id, text_en))
+
+
+def _has_label_column(sheet: Sheet, primary: str, reader: _Reader) -> bool:
+    columns = [_parse_column(header) for header in sheet.columns]
+    if any(column.base == "label" and column.language in (None, primary, "en") for column in columns):
+        return True
+    near = [header for header in sheet.columns if "label" in header.lower()]
+    reader.refuse(
+        "survey",
+        1,
+        "the survey sheet has no label column Sidak recognises: name it 'label', 'label::Indonesian (id)' or"
+        " 'label::English (en)'" + (f" (found: {', '.join(repr(header) for header in near)})" if near else ""),
+    )
+    return False
 
 
 def _check_survey_columns(sheet: Sheet, reader: _Reader) -> None:
@@ -638,7 +654,7 @@ def _begin_group(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     if cells.get("relevant") is not None:
         reader.refuse("survey", number, f"group '{name}' has a relevant condition; only indicators can have one")
     title_id, title_en = cells.text("label")
-    if title_id is None:
+    if title_id is None and state.has_label_column:
         reader.refuse("survey", number, f"group '{name}' is missing its label (label::Indonesian (id) or label)")
     weight = _number_cell(cells, "weight", reader)
     state.open_group = {"id": name, "title": _text(title_id or name, title_en), "weight": weight or 0, "indicators": []}
@@ -683,7 +699,7 @@ def _read_indicator(
     if not _NAME_PATTERN.match(name):
         reader.refuse("survey", number, _bad_name_message(name))
     text_id, text_en = cells.text("label")
-    if text_id is None:
+    if text_id is None and state.has_label_column:
         reader.refuse("survey", number, f"indicator '{name}' is missing its label (label::Indonesian (id) or label)")
     indicator: dict[str, Any] = {
         "id": name,
@@ -753,12 +769,12 @@ def _with_notes(
 def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
     hint_id, hint_en = cells.text("hint")
     if hint_id is None and hint_en is not None:
-        reader.refuse(
+        reader.warn(
             "survey",
             cells.row.number,
-            f"indicator '{name}' has an English hint but no Bahasa Indonesia one (hint::Indonesian (id) or hint)",
+            f"indicator '{name}' has a hint in English only: surveyors see it in English whatever their language",
         )
-        return None
+        return {"id": hint_en, "en": hint_en}
     return _text(hint_id, hint_en) if hint_id is not None else None
 
 
