@@ -46,6 +46,8 @@ _LOCKED_VISIT_WITH_CONTEXT = (
         _visits.c.first_received_at,
         _visits.c.started_at,
         _visits.c.finished_at,
+        _visits.c.surveyor_id.label("visit_surveyor_id"),
+        _visits.c.unit_id.label("visit_unit_id"),
     )
     .join(_visits, _visits.c.assignment_id == Assignment.__table__.c.id)
     .where(_visits.c.id == bindparam("visit_id"))

@@ -235,6 +235,9 @@ class PhotoService:
         )
         if not marked:
             return None
+        await visit_queries.insert_look_alike_keys(
+            self.session, photo_id, processed.phash, surveyor_id=visit.visit_surveyor_id, unit_id=visit.visit_unit_id
+        )
         missing = (await visit_queries.missing_photo_ids(self.session, [visit_id]))[visit_id]
         status: VisitStatus = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
         if status != visit.visit_status:
