@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import ipaddress
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, TypeAlias
 
 from litestar import Request
@@ -13,6 +14,7 @@ from litestar.file_system import BaseLocalFileSystem
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.config import IpNetwork
 from server.lib.auth import Principal
 from server.lib.errors import NotAuthenticated
 
@@ -84,8 +86,31 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
-    # Behind the documented reverse proxy the app listens on loopback only, so X-Forwarded-For is the proxy's word.
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded and request.client and request.client.host in ("127.0.0.1", "::1"):
-        return forwarded.split(",")[0].strip()[:64]
-    return (request.client.host if request.client else "unknown")[:64]
+    """The caller's address, as login throttling counts it (at most 64 characters)."""
+    forwarded_for = ",".join(request.headers.getall("x-forwarded-for", []))
+    peer = request.client.host if request.client else None
+    return client_address(peer, forwarded_for, request.app.state.settings.trusted_proxies)[:64]
+
+
+def client_address(peer: str | None, forwarded_for: str, trusted: Sequence[IpNetwork]) -> str:
+    """The rightmost address of ``X-Forwarded-For`` that is not a trusted proxy, as the usual proxy-header
+    middlewares take it: each proxy appends the address it was called from, so the entries left of the last trusted
+    one were written by whoever called it and may be anything. Only a trusted peer's header is read at all; when
+    every entry is trusted, the leftmost is the furthest address known."""
+    if peer is None:
+        return "unknown"
+    if not _is_trusted(peer, trusted):
+        return peer
+    entries = [entry.strip() for entry in forwarded_for.split(",") if entry.strip()]
+    for entry in reversed(entries):
+        if not _is_trusted(entry, trusted):
+            return entry
+    return entries[0] if entries else peer
+
+
+def _is_trusted(address: str, trusted: Sequence[IpNetwork]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False  # not an address (`unknown`, a port appended): nobody vouches for it
+    return any(parsed in network for network in trusted)
