@@ -451,6 +451,7 @@ _LOOK_ALIKES = _look_alike_candidates(
     also=[_photos.c.phash.in_(bindparam("phashes", expanding=True))],
 )
 _INSERT_LOOK_ALIKE_KEYS = insert(_look_alike_keys)
+_DELETE_LOOK_ALIKE_KEYS = delete(_look_alike_keys).where(_look_alike_keys.c.photo_id == bindparam("photo_id"))
 _DELETE_FLAGS = delete(_flags).where(_flags.c.visit_id == bindparam("visit_id"))
 _DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(_flags.c.photo_id == bindparam("photo_id"))
 _DELETE_CODE_FLAGS = delete(_flags).where(
@@ -546,7 +547,8 @@ async def look_alike_hashes_by_scan(session: AsyncSession, parameters: dict[str,
 async def insert_look_alike_keys(
     session: AsyncSession, photo_id: uuid.UUID, phash: str, *, surveyor_id: uuid.UUID, unit_id: uuid.UUID
 ) -> None:
-    """Index a photo's newly stored perceptual hash for the look-alike search."""
+    """Index a photo's newly stored perceptual hash for the look-alike search, in place of any keys it had."""
+    await session.execute(_DELETE_LOOK_ALIKE_KEYS, {"photo_id": photo_id})
     if look_alike_index.is_indexable(phash):
         await session.execute(
             _INSERT_LOOK_ALIKE_KEYS,
