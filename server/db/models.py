@@ -333,6 +333,9 @@ class Photo(Base):
     exif_make: Mapped[str | None] = mapped_column(String(100))
     exif_model: Mapped[str | None] = mapped_column(String(100))
     has_exif: Mapped[bool | None]
+    display_ranges: Mapped[list[Any] | None]
+    """When the display image is the original minus its metadata: the [start, end) byte ranges of the original that
+    make it, and no display file is stored. None when the display image is a rendering of its own."""
 
 
 class PhotoLookAlikeKey(Base):

@@ -67,6 +67,7 @@ STORED_FIELDS = (
     "exif_make",
     "exif_model",
     "has_exif",
+    "display_ranges",
 )
 _MARK_STORED = (
     update(_photos)
@@ -89,6 +90,7 @@ _STORED_PHOTO = (
         _photos.c.size,
         _photos.c.stored_at,
         _photos.c.original_key,
+        _photos.c.display_ranges,
         _visits.c.surveyor_id,
         _agencies.c.region_id,
     )
