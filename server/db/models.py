@@ -195,7 +195,8 @@ class Instrument(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     key: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int]
+    # 64-bit: ODK authors number versions by date and time (202512071530); SQLite's INTEGER is 64-bit already.
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     title: Mapped[str] = mapped_column(String(300))
     document: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(String(64))
