@@ -125,7 +125,7 @@ async def test_the_look_alike_index_is_filled_with_the_photos_stored_before_it(e
         await make._save(hashed, unhashed)
     finally:
         await engine.dispose()
-    previous = "0003"  # the revision before the index's
+    previous = "0007"  # the revision before the index's
     await in_thread(migrate.downgrade, empty_database_url, previous)
     assert "photo_look_alike_keys" not in await in_thread(table_names, empty_database_url)
 

@@ -1,7 +1,7 @@
 """the look-alike search reads an index of perceptual-hash bands
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
