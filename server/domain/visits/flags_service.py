@@ -11,9 +11,9 @@ pictures are stored); ``visit.impossible_travel`` compares a surveyor's visits p
 replaces the flags of the pairs that visit is part of (``refresh_travel_flags``).
 
 Reuse candidates: the same sha256 anywhere (an index lookup), and a perceptual hash within the wave's distance among
-photos of the same surveyor or the same unit. Hamming distance cannot use an index, so the look-alike search is kept
-to the photos a reused picture most plausibly comes from (a surveyor's own earlier pictures, another picture of the
-same office) and stays cheap while the photo table grows.
+photos of the same surveyor or the same unit, the photos a reused picture most plausibly comes from (a surveyor's own
+earlier pictures, another picture of the same office). The look-alike search reads an index of hash bands
+(``look_alike_index``), so its cost does not grow with the surveyor's or the unit's history.
 """
 
 from __future__ import annotations
@@ -380,15 +380,15 @@ async def _reuse_matches(
     }
     closest: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     if ours_by_phash:
-        hashes = await queries.look_alike_hashes(session, parameters)
-        near = [
-            theirs
-            for theirs in hashes
-            if any(
+        rows = await queries.look_alike_rows(
+            session,
+            parameters,
+            [photo.phash for photo in photos if photo.phash],
+            settings.phash_max_distance,
+            lambda theirs: any(
                 _distance(ours, length, theirs) <= settings.phash_max_distance for _, _, ours, length in ours_by_phash
-            )
-        ]
-        rows = await queries.look_alike_rows(session, {**parameters, "phashes": near}) if near else ()
+            ),
+        )
         for row in rows:
             for photo_id, sha256, ours, length in ours_by_phash:
                 distance = _distance(ours, length, row.phash)

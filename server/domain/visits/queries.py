@@ -10,7 +10,7 @@ which cost 114 µs of CPU per small statement against 67 µs (SQLite, in-process
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -42,6 +42,7 @@ from server.db.models import (
     Flag,
     Instrument,
     Photo,
+    PhotoLookAlikeKey,
     Position,
     Region,
     Review,
@@ -51,6 +52,7 @@ from server.db.models import (
     VisitRevision,
     Wave,
 )
+from server.domain.visits import look_alike_index
 from server.domain.visits.documents import IndicatorComment, ReviewSummary, VisitDocument
 
 AnyRow = Row[*tuple[Any, ...]]
@@ -430,8 +432,24 @@ def _look_alike_candidates(*columns: Any, also: Sequence[Any] = ()) -> Any:
     )
 
 
-# Look-alikes in two steps: the distinct hashes first (short strings, however many photos a surveyor has taken),
-# then the photos behind the few hashes close enough, which is usually none.
+_look_alike_keys = PhotoLookAlikeKey.__table__
+# Through the hash-band index: the distinct hashes of the surveyor's and the unit's photos that share at least one
+# probed key with one of ours — every look-alike and a few random others (``look_alike_index``), read from the index
+# alone. The visit's own photos are among them; the second step leaves them out.
+_LOOK_ALIKE_HASHES_BY_KEY = union(
+    *(
+        select(_look_alike_keys.c.phash).where(
+            owner == bindparam(name), _look_alike_keys.c.key.in_(bindparam("keys", expanding=True))
+        )
+        for owner, name in (
+            (_look_alike_keys.c.surveyor_id, "surveyor_id"),
+            (_look_alike_keys.c.unit_id, "unit_id"),
+        )
+    )
+)
+# Without the index (a wave's distance too wide for it, a hash of another length): every distinct hash of the
+# surveyor's and the unit's photos (short strings, however many photos a surveyor has taken). Either way the photos
+# behind the few hashes close enough follow.
 _LOOK_ALIKE_HASHES = _look_alike_candidates(_photos.c.phash)
 _LOOK_ALIKES = _look_alike_candidates(
     _photos.c.visit_id,
@@ -439,6 +457,8 @@ _LOOK_ALIKES = _look_alike_candidates(
     _photos.c.phash,
     also=[_photos.c.phash.in_(bindparam("phashes", expanding=True))],
 )
+_INSERT_LOOK_ALIKE_KEYS = insert(_look_alike_keys)
+_DELETE_LOOK_ALIKE_KEYS = delete(_look_alike_keys).where(_look_alike_keys.c.photo_id == bindparam("photo_id"))
 _DELETE_FLAGS = delete(_flags).where(_flags.c.visit_id == bindparam("visit_id"))
 _DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(_flags.c.photo_id == bindparam("photo_id"))
 _DELETE_CODE_FLAGS = delete(_flags).where(
@@ -523,14 +543,54 @@ async def same_file_rows(session: AsyncSession, parameters: dict[str, Any]) -> S
     return (await session.execute(_SAME_FILE, parameters)).all()
 
 
-async def look_alike_hashes(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[str]:
-    """The distinct perceptual hashes of the surveyor's and the unit's other visits' stored photos."""
+async def look_alike_rows(
+    session: AsyncSession,
+    parameters: dict[str, Any],
+    phashes: Sequence[str],
+    max_distance: int,
+    is_near: Callable[[str], bool],
+) -> Sequence[AnyRow]:
+    """(visit_id, sha256, phash) of the surveyor's and the unit's other visits' stored photos whose hash
+    ``is_near`` one of ``phashes`` (within ``max_distance``).
+
+    ``parameters`` name the visit, its surveyor and its unit. Through the index when it can answer, so the cost does
+    not grow with the surveyor's and the unit's history; otherwise by reading all their hashes."""
+    if max_distance <= look_alike_index.MAX_INDEXED_DISTANCE and all(map(look_alike_index.is_indexable, phashes)):
+        keys = sorted({key for phash in phashes for key in look_alike_index.probe_keys(phash, max_distance)})
+        hashes = await look_alike_hashes_through_index(session, parameters, keys)
+    else:
+        hashes = await look_alike_hashes_by_scan(session, parameters)
+    near = [phash for phash in hashes if is_near(phash)]
+    if not near:
+        return ()
+    return (await session.execute(_LOOK_ALIKES, {**parameters, "phashes": near})).all()
+
+
+async def look_alike_hashes_through_index(
+    session: AsyncSession, parameters: dict[str, Any], keys: Sequence[int]
+) -> Sequence[str]:
+    """The distinct hashes of the surveyor's and the unit's photos that have one of ``keys``."""
+    return (await session.execute(_LOOK_ALIKE_HASHES_BY_KEY, {**parameters, "keys": keys})).scalars().all()
+
+
+async def look_alike_hashes_by_scan(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[str]:
+    """Every distinct hash of the surveyor's and the unit's other visits' photos: grows with their history."""
     return (await session.execute(_LOOK_ALIKE_HASHES, parameters)).scalars().all()
 
 
-async def look_alike_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
-    """(visit_id, sha256, phash) of those photos whose hash is one of ``phashes``."""
-    return (await session.execute(_LOOK_ALIKES, parameters)).all()
+async def insert_look_alike_keys(
+    session: AsyncSession, photo_id: uuid.UUID, phash: str, *, surveyor_id: uuid.UUID, unit_id: uuid.UUID
+) -> None:
+    """Index a photo's newly stored perceptual hash for the look-alike search, in place of any keys it had."""
+    await session.execute(_DELETE_LOOK_ALIKE_KEYS, {"photo_id": photo_id})
+    if look_alike_index.is_indexable(phash):
+        await session.execute(
+            _INSERT_LOOK_ALIKE_KEYS,
+            [
+                {"photo_id": photo_id, "key": key, "surveyor_id": surveyor_id, "unit_id": unit_id, "phash": phash}
+                for key in look_alike_index.band_keys(phash)
+            ],
+        )
 
 
 async def delete_flags(session: AsyncSession, visit_id: uuid.UUID, *, photo_id: uuid.UUID | None = None) -> None:
