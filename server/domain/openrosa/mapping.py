@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from server.domain.instruments.documents import Indicator, Instrument
+from server.domain.instruments.xlsform_export import photo_field_name
 from server.domain.openrosa.documents import Leaf, SubmissionXml
 from server.domain.openrosa.xform import ASSIGNMENT_FIELD, END_FIELD, START_FIELD
 from server.domain.visits.documents import (
@@ -88,10 +89,11 @@ def referenced_files(submission: SubmissionXml, instrument: Instrument) -> dict[
 
 
 def _is_photo_of(leaf: Leaf, indicator: Indicator, indicator_path: str) -> bool:
-    """The export writes an indicator's image row right after it, in its group, named ``<indicator>_photo``."""
+    """The export writes an indicator's image row right after it, in its group, named ``<indicator>_photo`` or the
+    name the form's author gave it (``photo_field_name``)."""
     return (
         indicator.photo != "none"
-        and leaf.name.startswith(f"{indicator.id}_")
+        and (leaf.name.startswith(f"{indicator.id}_") or leaf.name == photo_field_name(indicator))
         and leaf.path.rsplit("/", 1)[0] == indicator_path.rsplit("/", 1)[0]
     )
 
@@ -128,7 +130,7 @@ def visit_document(
             )
         )
     photos = [
-        _photo(submission.instance_id, filename, indicator_id, files, last_event, finished_at)
+        _photo(submission.instance_id, filename, indicators[indicator_id], files, last_event, finished_at)
         for filename, indicator_id in referenced_files(submission, instrument).items()
     ]
     return VisitDocument(
@@ -145,17 +147,18 @@ def visit_document(
 def _photo(
     instance_id: uuid.UUID,
     filename: str,
-    indicator_id: str,
+    indicator: Indicator,
     files: dict[str, AttachedFile],
     last_event: dict[str, AuditEvent],
     finished_at: datetime,
 ) -> PhotoDeclaration:
+    indicator_id = indicator.id
     attached = files.get(filename)
     if attached is None:
         raise OpenRosaAttachmentMissing(
             f"The photo {filename} of indicator {indicator_id} did not arrive; send the form again.", field=filename
         )
-    event = _photo_event(last_event, indicator_id)
+    event = _photo_event(last_event, indicator)
     return PhotoDeclaration(
         id=photo_id(instance_id, filename),
         indicator=indicator_id,
@@ -169,10 +172,12 @@ def _photo(
     )
 
 
-def _photo_event(last_event: dict[str, AuditEvent], indicator_id: str) -> AuditEvent | None:
-    """The audit event of the image question after the indicator (named ``<indicator>_photo`` by the export)."""
+def _photo_event(last_event: dict[str, AuditEvent], indicator: Indicator) -> AuditEvent | None:
+    """The audit event of the image question after the indicator (named ``<indicator>_photo`` by the export, or as
+    the form's author named it)."""
+    names = (f"{indicator.id}_photo", photo_field_name(indicator))
     return next(
-        (event for node, event in last_event.items() if node.rsplit("/", 1)[-1].startswith(f"{indicator_id}_photo")),
+        (event for node, event in last_event.items() if node.rsplit("/", 1)[-1].startswith(names)),
         None,
     )
 
