@@ -210,7 +210,7 @@ class PhotoService:
             exif_taken_at=exif_taken_at(exif, ZoneInfo(declared.timezone)),
             exif_lat=exif.lat,
             exif_lon=exif.lon,
-            has_exif=_has_exif(exif),
+            has_exif=has_exif_evidence(exif),
             stored=True,
             phash=processed.phash,
         )
@@ -341,6 +341,6 @@ def _refuse_other_family(content_type: str, declared: str) -> None:
         )
 
 
-def _has_exif(exif: PhotoExif) -> bool:
+def has_exif_evidence(exif: PhotoExif) -> bool:
     # What makes EXIF evidence: a camera time, a position or a device; an orientation tag alone says nothing.
     return any(value is not None for value in (exif.taken_at_local, exif.lat, exif.make, exif.model))
