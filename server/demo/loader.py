@@ -14,7 +14,6 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
@@ -31,6 +30,7 @@ from server.domain.admin.places.services import PlaceService
 from server.domain.admin.users.services import UserService
 from server.domain.admin.waves.services import WaveService
 from server.domain.instruments.defaults import load_default_instrument
+from server.domain.instruments.documents import Instrument as InstrumentDocument
 from server.domain.instruments.services import InstrumentService
 from server.domain.photos.decoders import PhotoDecoders
 from server.lib import clock
@@ -333,7 +333,7 @@ async def load_demo(session_factory: async_sessionmaker[AsyncSession], settings:
 
 async def _load_places_and_history(
     session: AsyncSession, camera: Camera, darkroom: Darkroom
-) -> tuple[_People, Any, dict[str, Assigned]]:
+) -> tuple[_People, InstrumentDocument, dict[str, Assigned]]:
     for table in (User, Region, Instrument):
         if await session.scalar(select(exists().select_from(table))):
             raise DatabaseNotEmpty("the database already holds data")
@@ -356,13 +356,23 @@ async def _load_places_and_history(
     ]
     await load_history(session, actor, instrument, document, demo_places, people.surveyor_ids(), camera, darkroom)
     batch = await _open_wave(session, actor, instrument.key, instrument.version, people.surveyor_ids())
+    return people, document, _assigned(batch, people, demo_places, units_by_region)
+
+
+def _assigned(
+    batch: AssignmentBatch,
+    people: _People,
+    places: list[DemoPlace],
+    units_by_region: dict[str, list[tuple[uuid.UUID, str, float, float]]],
+) -> dict[str, Assigned]:
+    """unit name → what the open wave's draw gave it, as the stories need it."""
     by_id = {p.id: p for p in people.principals.values()}
     code_of_unit = {unit[0]: code for code, units in units_by_region.items() for unit in units}
-    places = {place.unit_id: place for place in demo_places}
+    place_of_unit = {place.unit_id: place for place in places}
     assigned = {}
     for view in batch.assignments:
-        place, code = places[view.unit.unit.id], code_of_unit[view.unit.unit.id]
-        assert view.id is not None
+        place, code = place_of_unit[view.unit.unit.id], code_of_unit[view.unit.unit.id]
+        assert view.id is not None  # a stored draw, not a dry run
         assigned[place.name] = Assigned(
             assignment_id=view.id,
             surveyor=by_id[view.surveyor.id],
@@ -370,9 +380,9 @@ async def _load_places_and_history(
             lat=place.lat,
             lon=place.lon,
             place_seed=place.seed,
-            phone=phones[view.surveyor.id],
+            phone=place.phones[view.surveyor.id],
         )
-    return people, document, assigned
+    return assigned
 
 
 async def _create_users(
