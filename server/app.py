@@ -17,7 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from server.config import Settings, load_settings
-from server.db.engine import create_engine, create_session_factory
+from server.db.engine import commit_flusher, create_engine, create_session_factory
 from server.domain.audit.services import AuditSealer
 from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.spool import remove_stale_spool_files
@@ -26,6 +26,7 @@ from server.lib.http import StaticFileSystem, add_security_headers, provide_db_s
 from server.lib.openapi import document_problems
 from server.lib.openapi_page import SwaggerUiPage
 from server.lib.problems import EXCEPTION_HANDLERS
+from server.lib.sessions import SessionVersions
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
 
@@ -33,7 +34,8 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 PWA_DIR = REPO_DIR / "pwa"
 CONSOLE_DIR = REPO_DIR / "console"
 SHARED_WEB_DIR = REPO_DIR / "web" / "shared"
-PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/"]
+# The OpenRosa routes carry their credential, a Collect key, in the path (OpenRosaService.surveyor checks it).
+PUBLIC_API_PATHS = ["^/api/auth/", "^/api/public/", "^/api/openrosa/"]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -41,9 +43,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = create_engine(settings.database_url, echo=settings.echo_sql)
+        engine = create_engine(settings.database_url, echo=settings.echo_sql, group_commit=True)
         app.state.engine = engine
+        app.state.commit_flusher = commit_flusher(engine)
         app.state.session_factory = create_session_factory(engine)
+        app.state.session_versions = SessionVersions(engine)
         app.state.photo_store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
         await app.state.photo_store.cleanup_temp()
         for spool_dir in (settings.photo_spool_dir, settings.photo_render_dir):
@@ -61,7 +65,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await app.state.audit_sealer.stop()
             app.state.photo_decoders.close()
+            await app.state.session_versions.close()
             await engine.dispose()
+            app.state.commit_flusher.close()
 
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
     handlers = list(ROUTE_HANDLERS)

@@ -104,8 +104,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # The app reads X-Forwarded-For itself, from SIDAK_TRUSTED_PROXIES only (server.lib.http.client_ip).
+        proxy_headers=False,
         log_level="info",
         access_log=args.access_log,
     )

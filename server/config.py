@@ -6,10 +6,14 @@ app process that shares the data dir — or the same ``SIDAK_SECRET_KEY`` — si
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOPBACK = "127.0.0.1,::1"
 
 
 def _int(name: str, default: int) -> int:
@@ -30,9 +34,12 @@ class Settings:
     max_photo_pixels: int = 60_000_000
     photo_decoders: int = os.cpu_count() or 2
     max_csv_bytes: int = 5 * 1024 * 1024
+    max_csv_rows: int = 20_000
     login_failures_per_user: int = 5
     login_failures_per_ip: int = 30
     login_window_s: int = 15 * 60
+    trusted_proxies: tuple[IpNetwork, ...] = field(default_factory=lambda: trusted_networks(LOOPBACK))
+    """Peers whose ``X-Forwarded-For`` is believed (the HTTPS proxy); see ``server.lib.http.client_address``."""
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str | None = None
     echo_sql: bool = False
@@ -50,6 +57,19 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def trusted_networks(text: str) -> tuple[IpNetwork, ...]:
+    """``SIDAK_TRUSTED_PROXIES``: addresses or networks, comma-separated (``127.0.0.1,::1,10.0.0.0/8``)."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as error:
+            raise ValueError(f"SIDAK_TRUSTED_PROXIES: {item!r} is not an IP address or network") from error
+    return tuple(networks)
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -86,6 +106,9 @@ def load_settings(**overrides: object) -> Settings:
         "max_photo_bytes": _int("SIDAK_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
         "max_photo_pixels": _int("SIDAK_MAX_PHOTO_PIXELS", 60_000_000),
         "photo_decoders": _int("SIDAK_PHOTO_DECODERS", Settings.photo_decoders),
+        "max_csv_bytes": _int("SIDAK_MAX_CSV_BYTES", Settings.max_csv_bytes),
+        "max_csv_rows": _int("SIDAK_MAX_CSV_ROWS", Settings.max_csv_rows),
+        "trusted_proxies": trusted_networks(os.environ.get("SIDAK_TRUSTED_PROXIES", LOOPBACK)),
         "map_tile_url": os.environ.get("SIDAK_MAP_TILE_URL") or Settings.map_tile_url,
         "map_attribution": os.environ.get("SIDAK_MAP_ATTRIBUTION") or None,
         "echo_sql": os.environ.get("SIDAK_ECHO_SQL") == "1",

@@ -10,6 +10,7 @@ from server.domain.assignments.controllers import MyAssignmentsController
 from server.domain.auth.controllers import AuthController
 from server.domain.insights.controllers import INSIGHTS_CONTROLLERS
 from server.domain.instruments.controllers import AdminInstrumentController, InstrumentController
+from server.domain.openrosa.controllers import CollectKeyController, OpenRosaController
 from server.domain.photos.controllers import PhotoController
 from server.domain.results.controllers import PublicResultsController, PublishController, ResultsController
 from server.domain.review.controllers import ReviewController
@@ -35,5 +36,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     PublishController,
     PublicResultsController,
     SettingsController,
+    OpenRosaController,
+    CollectKeyController,
     *INSIGHTS_CONTROLLERS,
 ]

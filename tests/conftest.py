@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
@@ -23,6 +24,11 @@ from tests.photos import GENERATED, PhotoSet
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("SIDAK_TEST_DATABASE_URL", "")
+
+# Property tests check what is true, not how fast: a 200 ms deadline fails them on a busy CI machine whenever a
+# garbage collection or another process lands inside one example.
+hypothesis_settings.register_profile("sidak", deadline=None)
+hypothesis_settings.load_profile("sidak")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

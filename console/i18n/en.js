@@ -334,7 +334,19 @@ export default {
   'integrity.photo_time_tolerance_min': 'Photo time tolerance (minutes)',
   'integrity.photo_time_tolerance_min.hint': 'Photos outside the visit ± this are flagged.',
   'integrity.min_seconds_per_indicator': 'Minimum seconds per indicator',
-  'integrity.min_seconds_per_indicator.hint': 'Faster visits are flagged "too fast".',
+  'integrity.min_seconds_per_indicator.hint':
+    'With the seconds per photo: visits shorter than this, or recorded in half of it, are flagged "too fast".',
+  'integrity.min_seconds_per_photo': 'Minimum seconds per photo',
+  'integrity.min_seconds_per_photo.hint': 'Added to the seconds per indicator for each photo of the visit.',
+  'integrity.duplicate_phash_max_distance': 'Same-photo distance within a visit',
+  'integrity.duplicate_phash_max_distance.hint':
+    'Perceptual hash; two photos for different indicators this close are flagged as one photo.',
+  'integrity.max_travel_speed_kmh': 'Fastest travel between visits (km/h)',
+  'integrity.max_travel_speed_kmh.hint': 'A surveyor moving faster from one visit to the next is flagged.',
+  'integrity.travel_allowance_m': 'Travel allowance (m)',
+  'integrity.travel_allowance_m.hint': 'Distance not counted in that speed (where in the grounds a visit ends).',
+  'integrity.travel_overlap_tolerance_min': 'Overlap tolerance (minutes)',
+  'integrity.travel_overlap_tolerance_min.hint': 'Visits at two units overlapping longer than this are flagged.',
   'integrity.late_sync_after_h': 'Late sync after (hours)',
   'integrity.late_sync_after_h.hint': 'Visits first received this long after they finished are flagged.',
   'integrity.phash_max_distance': 'Photo similarity distance',
@@ -410,6 +422,9 @@ export default {
   'flag.visit.outside_window': 'Outside window/opening hours',
   'flag.visit.late_sync': 'Late sync',
   'flag.visit.incomplete_answers': 'Incomplete answers',
+  'flag.visit.impossible_travel': 'Impossible travel',
+  'flag.geo.mocked': 'Mocked GPS',
+  'flag.photo.duplicate_in_visit': 'One photo, several indicators',
   'facts.no_positions': 'The phone recorded no position.',
   'facts.geo.outside': 'Nearest position {distance} from the unit (geofence {geofence}, accuracy {accuracy}).',
   'facts.geo.inaccurate': 'Best position accuracy {accuracy} (limit {limit}).',
@@ -426,6 +441,42 @@ export default {
   'facts.photo.no_exif': 'The photo has no EXIF data: its time and position come from the phone alone.',
   'facts.visit.too_fast':
     'Visit took {duration} for {count} answered indicators (at least {expected} expected, {per} s each).',
+  'facts.visit.too_fast.duration':
+    'Visit took {duration} for {count} answered indicators and {photos} photos (at least {expected} expected).',
+  'facts.visit.too_fast.span': 'Answers and photos were recorded within {span}.',
+  'facts.visit.too_fast.pace':
+    'All {count} answers and {photos} photos were recorded within {span} of a {duration} visit (at least {half} '
+    + 'expected).',
+  'facts.visit.impossible_travel.next': 'the next',
+  'facts.visit.impossible_travel.previous': 'the previous',
+  'facts.visit.impossible_travel.overlap_before': 'Overlaps {side} visit',
+  'facts.visit.impossible_travel.overlap': 'at another unit by {overlap}.',
+  'facts.visit.impossible_travel.speed_before': 'From or to {side} visit',
+  'facts.visit.impossible_travel.speed':
+    'is {distance} in {gap}: {speed} km/h needed (limit {limit} km/h).',
+  'facts.photo.duplicate_in_visit.sha256': 'The photo for {second} is the same file as the photo for {first}.',
+  'facts.photo.duplicate_in_visit.phash':
+    'The photo for {second} is nearly the same picture as the photo for {first} (distance {distance}, limit {limit}).',
+  'facts.geo.mocked': 'Positions look injected or replayed:',
+  'facts.geo.mocked.zero_accuracy': '{positions} with an accuracy of exactly 0 m',
+  'facts.geo.mocked.frozen': '{positions} positions over {span} at the very same coordinates',
+  'facts.geo.mocked.constant_accuracy': 'the same accuracy ({accuracy} m) for all {positions} positions',
+  'facts.geo.mocked.regular_intervals': '{intervals} intervals all exactly {interval} s',
+  'facts.geo.mocked.replayed': '{matched} of {compared} coordinates repeat the track of visit',
+  'evidence.sound': 'Evidence sound',
+  'evidence.doubtful': 'Evidence doubtful',
+  'evidence.weak': 'Evidence weak',
+  'evidence.because': 'because of: {flags}.',
+  'evidence.no_doubts': 'no warning or critical flag.',
+  'strongest.critical': 'Critical',
+  'strongest.warning': 'Warning',
+  'strongest.info': 'Info only',
+  'strongest.none': 'No flags',
+  'review.strongest': 'Strongest flag',
+  'review.any_strength': 'Any',
+  'review.sort': 'Order',
+  'review.sort.oldest': 'Oldest first',
+  'review.sort.strongest': 'Strongest flag first',
   'facts.visit.outside_window.before_window': 'Started {at}, before the assignment window opened ({bound}).',
   'facts.visit.outside_window.after_window': 'Finished {at}, after the assignment window closed ({bound}).',
   'facts.visit.outside_window.closed': 'Started {at} while the unit is closed (opening hours {bound}).',
@@ -627,6 +678,38 @@ export default {
   'public.see_published': 'See the published results',
 
   'nav.comparison': 'Internal vs external',
+  'collect.open': 'ODK Collect keys',
+  'collect.title': 'ODK Collect keys',
+  'collect.subtitle': 'Surveyors who fill visits in ODK Collect scan a QR code that holds their own key.',
+  'collect.empty': 'No surveyor works in your regions yet.',
+  'collect.key': 'Collect key',
+  'collect.issued_at': 'issued {at}',
+  'collect.no_key': 'none',
+  'collect.issue': 'Issue key',
+  'collect.reissue': 'New key',
+  'collect.revoke': 'Revoke',
+  'collect.revoked': 'The Collect key of {name} no longer works.',
+  'collect.revoke_title': 'Revoke the Collect key of {name}?',
+  'collect.revoke_text':
+    'Collect on their phone stops getting forms and cannot send visits until a new key is issued. Visits already '
+    + 'sent are kept.',
+  'collect.qr_title': 'Collect key for {name}',
+  'collect.qr_alt': 'Collect settings QR code for {name}',
+  'collect.qr_steps':
+    'In ODK Collect: Add project → Scan QR code (or Settings → Project management → Reconfigure with QR code), then'
+    + ' scan this code.',
+  'collect.qr_once':
+    'This code is shown only now: the server keeps only a hash of the key. Issuing a new key makes this one stop '
+    + 'working.',
+  'collect.server_url': 'Server URL (holds the key)',
+  'collect.returned_note':
+    'Collect cannot receive a correction request: a visit returned for correction is corrected in the Sidak app, '
+    + 'where the surveyor sees it with your comments.',
+  'review.client': 'Sent with',
+  'review.client_pwa': 'Sidak app',
+  'review.collect_return_note':
+    'Sent with ODK Collect, which cannot receive a correction request: if you return it, the surveyor corrects it '
+    + 'in the Sidak app.',
   'results.between_waves': 'Between waves',
   'rankings.open': 'Rankings',
   'rankings.title': 'Rankings',

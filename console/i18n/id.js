@@ -342,7 +342,20 @@ export default {
   'integrity.photo_time_tolerance_min': 'Toleransi waktu foto (menit)',
   'integrity.photo_time_tolerance_min.hint': 'Foto di luar waktu kunjungan ± nilai ini ditandai.',
   'integrity.min_seconds_per_indicator': 'Detik minimal per indikator',
-  'integrity.min_seconds_per_indicator.hint': 'Kunjungan yang lebih cepat ditandai "terlalu cepat".',
+  'integrity.min_seconds_per_indicator.hint':
+    'Bersama detik per foto: kunjungan yang lebih singkat, atau direkam dalam separuhnya, ditandai "terlalu cepat".',
+  'integrity.min_seconds_per_photo': 'Detik minimal per foto',
+  'integrity.min_seconds_per_photo.hint': 'Ditambahkan ke detik per indikator untuk setiap foto kunjungan.',
+  'integrity.duplicate_phash_max_distance': 'Jarak foto sama dalam satu kunjungan',
+  'integrity.duplicate_phash_max_distance.hint':
+    'Hash perseptual; dua foto untuk indikator berbeda sedekat ini ditandai sebagai satu foto.',
+  'integrity.max_travel_speed_kmh': 'Perjalanan tercepat antarkunjungan (km/jam)',
+  'integrity.max_travel_speed_kmh.hint': 'Petugas yang berpindah lebih cepat ke kunjungan berikutnya ditandai.',
+  'integrity.travel_allowance_m': 'Kelonggaran perjalanan (m)',
+  'integrity.travel_allowance_m.hint':
+    'Jarak yang tidak dihitung dalam kecepatan itu (letak akhir kunjungan di halaman unit).',
+  'integrity.travel_overlap_tolerance_min': 'Toleransi tumpang tindih (menit)',
+  'integrity.travel_overlap_tolerance_min.hint': 'Kunjungan di dua unit yang tumpang tindih lebih lama ditandai.',
   'integrity.late_sync_after_h': 'Sinkron terlambat setelah (jam)',
   'integrity.late_sync_after_h.hint': 'Kunjungan yang baru diterima selama ini setelah selesai ditandai.',
   'integrity.phash_max_distance': 'Jarak maksimal kemiripan foto',
@@ -419,6 +432,9 @@ export default {
   'flag.visit.outside_window': 'Di luar jendela/jam layanan',
   'flag.visit.late_sync': 'Sinkron terlambat',
   'flag.visit.incomplete_answers': 'Jawaban belum lengkap',
+  'flag.visit.impossible_travel': 'Perjalanan mustahil',
+  'flag.geo.mocked': 'GPS palsu',
+  'flag.photo.duplicate_in_visit': 'Satu foto, beberapa indikator',
   'facts.no_positions': 'Ponsel tidak merekam posisi apa pun.',
   'facts.geo.outside': 'Posisi terdekat {distance} dari unit (geofence {geofence}, akurasi {accuracy}).',
   'facts.geo.inaccurate': 'Akurasi posisi terbaik {accuracy} (batas {limit}).',
@@ -436,6 +452,43 @@ export default {
   'facts.visit.too_fast':
     'Kunjungan berlangsung {duration} untuk {count} indikator terjawab (diharapkan minimal {expected}, {per} detik '
     + 'per indikator).',
+  'facts.visit.too_fast.duration':
+    'Kunjungan berlangsung {duration} untuk {count} indikator terjawab dan {photos} foto (diharapkan minimal '
+    + '{expected}).',
+  'facts.visit.too_fast.span': 'Jawaban dan foto direkam dalam {span}.',
+  'facts.visit.too_fast.pace':
+    'Semua {count} jawaban dan {photos} foto direkam dalam {span} dari kunjungan {duration} (diharapkan minimal '
+    + '{half}).',
+  'facts.visit.impossible_travel.next': 'berikutnya',
+  'facts.visit.impossible_travel.previous': 'sebelumnya',
+  'facts.visit.impossible_travel.overlap_before': 'Tumpang tindih dengan kunjungan {side}',
+  'facts.visit.impossible_travel.overlap': 'di unit lain selama {overlap}.',
+  'facts.visit.impossible_travel.speed_before': 'Dari atau ke kunjungan {side}',
+  'facts.visit.impossible_travel.speed':
+    'berjarak {distance} dalam {gap}: perlu {speed} km/jam (batas {limit} km/jam).',
+  'facts.photo.duplicate_in_visit.sha256': 'Foto untuk {second} adalah file yang sama dengan foto untuk {first}.',
+  'facts.photo.duplicate_in_visit.phash':
+    'Foto untuk {second} hampir sama dengan foto untuk {first} (jarak {distance}, batas {limit}).',
+  'facts.geo.mocked': 'Posisi tampak disuntikkan atau diputar ulang:',
+  'facts.geo.mocked.zero_accuracy': '{positions} posisi dengan akurasi tepat 0 m',
+  'facts.geo.mocked.frozen': '{positions} posisi selama {span} di koordinat yang sama persis',
+  'facts.geo.mocked.constant_accuracy': 'akurasi yang sama ({accuracy} m) untuk semua {positions} posisi',
+  'facts.geo.mocked.regular_intervals': '{intervals} selang waktu semuanya tepat {interval} detik',
+  'facts.geo.mocked.replayed': '{matched} dari {compared} koordinat mengulang jejak kunjungan',
+  'evidence.sound': 'Bukti meyakinkan',
+  'evidence.doubtful': 'Bukti meragukan',
+  'evidence.weak': 'Bukti lemah',
+  'evidence.because': 'karena: {flags}.',
+  'evidence.no_doubts': 'tidak ada tanda peringatan atau kritis.',
+  'strongest.critical': 'Kritis',
+  'strongest.warning': 'Peringatan',
+  'strongest.info': 'Hanya info',
+  'strongest.none': 'Tanpa tanda',
+  'review.strongest': 'Tanda terkuat',
+  'review.any_strength': 'Semua',
+  'review.sort': 'Urutan',
+  'review.sort.oldest': 'Terlama dulu',
+  'review.sort.strongest': 'Tanda terkuat dulu',
   'facts.visit.outside_window.before_window': 'Dimulai {at}, sebelum jendela penugasan dibuka ({bound}).',
   'facts.visit.outside_window.after_window': 'Selesai {at}, sesudah jendela penugasan ditutup ({bound}).',
   'facts.visit.outside_window.closed': 'Dimulai {at} saat unit tutup (jam layanan {bound}).',
@@ -642,6 +695,38 @@ export default {
   'public.see_published': 'Lihat hasil yang sudah terbit',
 
   'nav.comparison': 'Internal vs eksternal',
+  'collect.open': 'Kunci ODK Collect',
+  'collect.title': 'Kunci ODK Collect',
+  'collect.subtitle': 'Surveyor yang mengisi kunjungan di ODK Collect memindai kode QR berisi kunci miliknya sendiri.',
+  'collect.empty': 'Belum ada surveyor yang bertugas di wilayah Anda.',
+  'collect.key': 'Kunci Collect',
+  'collect.issued_at': 'diterbitkan {at}',
+  'collect.no_key': 'belum ada',
+  'collect.issue': 'Terbitkan kunci',
+  'collect.reissue': 'Kunci baru',
+  'collect.revoke': 'Cabut',
+  'collect.revoked': 'Kunci Collect milik {name} tidak berlaku lagi.',
+  'collect.revoke_title': 'Cabut kunci Collect milik {name}?',
+  'collect.revoke_text':
+    'Collect di ponselnya tidak lagi menerima formulir dan tidak dapat mengirim kunjungan sampai kunci baru '
+    + 'diterbitkan. Kunjungan yang sudah terkirim tetap tersimpan.',
+  'collect.qr_title': 'Kunci Collect untuk {name}',
+  'collect.qr_alt': 'Kode QR pengaturan Collect untuk {name}',
+  'collect.qr_steps':
+    'Di ODK Collect: Tambah proyek → Pindai kode QR (atau Pengaturan → Manajemen proyek → Konfigurasi ulang dengan '
+    + 'kode QR), lalu pindai kode ini.',
+  'collect.qr_once':
+    'Kode ini hanya ditampilkan sekarang: server hanya menyimpan hash kuncinya. Menerbitkan kunci baru membuat kode'
+    + ' ini tidak berlaku.',
+  'collect.server_url': 'URL server (berisi kunci)',
+  'collect.returned_note':
+    'Collect tidak dapat menerima permintaan perbaikan: kunjungan yang dikembalikan diperbaiki di aplikasi Sidak, '
+    + 'tempat surveyor melihatnya beserta komentar Anda.',
+  'review.client': 'Dikirim dengan',
+  'review.client_pwa': 'Aplikasi Sidak',
+  'review.collect_return_note':
+    'Dikirim dengan ODK Collect, yang tidak dapat menerima permintaan perbaikan: bila dikembalikan, surveyor '
+    + 'memperbaikinya di aplikasi Sidak.',
   'results.between_waves': 'Antar gelombang',
   'rankings.open': 'Peringkat',
   'rankings.title': 'Peringkat',

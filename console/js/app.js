@@ -8,6 +8,7 @@ import { LANGUAGE_EVENT, LANGUAGES, getLanguage, loadLanguage, setLanguage, t } 
 import { createRouter, navigate, parseHash } from './router.js';
 import { currentUser, isAdmin, readSession } from './session.js';
 import * as assignmentsView from './views/assignments.js';
+import * as collectView from './views/collect.js';
 import * as comparisonView from './views/comparison.js';
 import * as instrumentView from './views/instrument.js';
 import * as instrumentsView from './views/instruments.js';
@@ -46,6 +47,7 @@ const ROUTES = [
   { pattern: '/trend/:level/:id', view: trendView, nav: 'results' },
   { pattern: '/plan/:unitId', view: planView, nav: 'results' },
   { pattern: '/comparison', view: comparisonView, nav: 'comparison' },
+  { pattern: '/collect', view: collectView, nav: 'review' },
 ];
 const NAV = [
   { key: 'units', path: '/units', admin: true },

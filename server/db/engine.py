@@ -9,6 +9,7 @@ loop's thread and only a wait for another process's lock is moved to a thread (`
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.db import sqlite_driver
 from server.db.fair_pool import FairAsyncQueuePool
+from server.db.group_commit import NoFlush, WalFlusher
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # 30 connections kept (more than the requests one process has in flight under load: a pool that overflows opens and
@@ -45,7 +47,9 @@ _ENGINE_OPTIONS: dict[str, Any] = {
 }
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(database_url: str, *, echo: bool = False, group_commit: bool = False) -> AsyncEngine:
+    """``group_commit``: SQLite commits return before they are on the disk, and whoever answers for a commit awaits
+    ``commit_flusher(engine).flushed()`` first (``server.db.group_commit``); the server's requests do."""
     if database_url.startswith("sqlite"):
         # One connection per process: SQLite runs one writer at a time anyway, and requests queueing for the pool
         # wait in order, where a second connection would sleep in SQLite's busy handler (seconds of p99).
@@ -60,7 +64,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             **_ENGINE_OPTIONS,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, synchronous="NORMAL" if group_commit else "FULL")
         return engine
     engine = create_async_engine(
         database_url, echo=echo, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_OVERFLOW, **_ENGINE_OPTIONS
@@ -69,16 +73,24 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def commit_flusher(engine: AsyncEngine) -> WalFlusher | NoFlush:
+    """What makes the engine's commits durable before a request answers for them."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return NoFlush()
+    return WalFlusher(Path(database).resolve())
+
+
+def _configure_sqlite(engine: AsyncEngine, *, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         # A receipt tells the phone it may delete its copy, so what it confirms must survive a power cut: with
-        # synchronous=NORMAL the last commits before one roll back. FULL flushes the WAL at each commit; it cost ~6 %
-        # of visit PUTs/s (bench/sync_ingest.py) and nothing measurable with photos (bench/load.py).
-        cursor.execute("PRAGMA synchronous=FULL")
+        # synchronous=NORMAL the last commits before one roll back. FULL flushes the WAL at each commit, on the
+        # event loop's thread; the server uses NORMAL and flushes once for many commits (server.db.group_commit).
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

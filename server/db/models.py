@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -149,6 +150,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     password_changed_at: Mapped[datetime]
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Every access token names the version it was issued under; raising it ends them all at their next request."""
 
 
 class SupervisorRegion(Base):
@@ -429,3 +432,42 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class CollectToken(Base):
+    """A surveyor's key for ODK Collect, carried in the OpenRosa URL's path; stored as its sha256 only."""
+
+    __tablename__ = "collect_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class OpenRosaSubmission(Base):
+    """A visit that arrived as an OpenRosa submission: the XML's hash (a resubmission must be byte-identical, as in
+    ODK Central) and the client that sent it."""
+
+    __tablename__ = "openrosa_submissions"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    xml_sha256: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]
+
+
+class OpenRosaStagedFile(Base):
+    """An attachment of a submission Collect split over several POSTs, kept until the last POST completes it."""
+
+    __tablename__ = "openrosa_staged_files"
+
+    instance_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime]

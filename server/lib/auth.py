@@ -1,4 +1,8 @@
-"""Passwords (argon2), access tokens (short-lived signed JWTs), refresh tokens (opaque, stored hashed) and guards."""
+"""Passwords (argon2), access tokens (short-lived signed JWTs), refresh tokens (opaque, stored hashed) and guards.
+
+An access token is checked against its user on every request: it names the user's session version it was issued
+under, and logging out, a password reset or a deactivation raises that version, so every token issued before ends at
+its very next request rather than when it expires."""
 
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ class Principal:
     id: uuid.UUID
     username: str
     role: str
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -66,6 +71,7 @@ def issue_access_token(principal: Principal, secret: str, ttl_s: int) -> tuple[s
         "sub": str(principal.id),
         "usr": principal.username,
         "role": principal.role,
+        "ver": principal.session_version,
         "typ": ACCESS_TOKEN_TYPE,
         "iat": int(issued_at.timestamp()),
         "exp": int(expires_at.timestamp()),
@@ -107,8 +113,16 @@ def _verify_access_token(token: str, secret: str) -> tuple[Principal, int]:
         raise TokenInvalid("The access token is not valid.") from error
     if claims.get("typ") != ACCESS_TOKEN_TYPE or claims.get("role") not in ("admin", "supervisor", "surveyor"):
         raise TokenInvalid("The access token is not valid.")
+    version = claims.get("ver", 0)  # tokens issued before versions existed were issued under the first one
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise TokenInvalid("The access token is not valid.")
     try:
-        principal = Principal(id=uuid.UUID(claims["sub"]), username=str(claims.get("usr", "")), role=claims["role"])
+        principal = Principal(
+            id=uuid.UUID(claims["sub"]),
+            username=str(claims.get("usr", "")),
+            role=claims["role"],
+            session_version=version,
+        )
         return principal, int(claims["exp"])
     except (TypeError, ValueError) as error:
         raise TokenInvalid("The access token is not valid.") from error
@@ -129,6 +143,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
                 headers={"WWW-Authenticate": "Bearer"},
             )
         principal = read_access_token(token.strip(), connection.app.state.settings.secret_key)
+        current = await connection.app.state.session_versions.current(principal.id)
+        if current is None or current != (principal.session_version, principal.role):
+            raise TokenInvalid("This session has ended (logout, password reset or deactivation); log in again.")
         return AuthenticationResult(user=principal, auth=token)
 
 

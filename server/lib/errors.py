@@ -156,6 +156,18 @@ class InstrumentImmutable(Conflict):
     code = "instrument.immutable"
 
 
+class WorkbookTooLarge(PayloadTooLarge):
+    """An uploaded workbook past a size bound (compressed, or inflated per part or in total)."""
+
+    code = "instrument.workbook_too_large"
+
+
+class WorkbookUnreadable(InstrumentInvalid):
+    """An uploaded workbook that is damaged, or past a count or time bound (parts, sheets, rows, columns, seconds)."""
+
+    code = "instrument.workbook_unreadable"
+
+
 class WaveStateConflict(Conflict):
     code = "wave.state"
 
@@ -199,3 +211,27 @@ class AssignmentVisited(Conflict):
     """An assignment a visit was already sent for: it is the visit's evidence of who was sent where, so it stays."""
 
     code = "assignment.visited"
+
+
+# --- ODK Collect (OpenRosa) -------------------------------------------------------------------------------------
+
+
+class CollectKeyRefused(Forbidden):
+    """An OpenRosa request whose key is unknown or revoked: 403 rather than 401, which makes Collect ask for a
+    password that does not exist."""
+
+    code = "openrosa.key_refused"
+
+
+class OpenRosaXmlInvalid(MalformedRequest):
+    code = "openrosa.xml_invalid"
+
+
+class OpenRosaAttachmentMissing(InvalidInput):
+    code = "openrosa.attachment_missing"
+
+
+class OpenRosaFormMismatch(InvalidInput):
+    """The submission's form or version is not the one of the assignment it names."""
+
+    code = "openrosa.form_mismatch"

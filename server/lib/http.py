@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import ipaddress
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, TypeAlias
 
 from litestar import Request
@@ -13,8 +14,11 @@ from litestar.file_system import BaseLocalFileSystem
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.config import IpNetwork
 from server.lib.auth import Principal
 from server.lib.errors import NotAuthenticated
+
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 DbSession: TypeAlias = NamedDependency[AsyncSession]
 """A handler's ``db_session: DbSession``: the request's session, one transaction (``provide_db_session``)."""
@@ -56,15 +60,22 @@ class StaticFileSystem(BaseLocalFileSystem):
         return await super().info(path, **kwargs)
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One transaction per request: committed here when the handler returns, rolled back when it raises."""
-    async with state.session_factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction per request: committed here when the handler returns, rolled back when it raises.
+
+    The answer to a request that may have changed something (a receipt tells the phone it may delete its copy) is
+    sent once what was committed is on the disk (``server.db.group_commit``)."""
+    try:
+        async with state.session_factory() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+    finally:
+        if request.method not in _READ_ONLY_METHODS:
+            await state.commit_flusher.flushed()
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
@@ -75,8 +86,31 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
-    # Behind the documented reverse proxy the app listens on loopback only, so X-Forwarded-For is the proxy's word.
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded and request.client and request.client.host in ("127.0.0.1", "::1"):
-        return forwarded.split(",")[0].strip()[:64]
-    return (request.client.host if request.client else "unknown")[:64]
+    """The caller's address, as login throttling counts it (at most 64 characters)."""
+    forwarded_for = ",".join(request.headers.getall("x-forwarded-for", []))
+    peer = request.client.host if request.client else None
+    return client_address(peer, forwarded_for, request.app.state.settings.trusted_proxies)[:64]
+
+
+def client_address(peer: str | None, forwarded_for: str, trusted: Sequence[IpNetwork]) -> str:
+    """The rightmost address of ``X-Forwarded-For`` that is not a trusted proxy, as the usual proxy-header
+    middlewares take it: each proxy appends the address it was called from, so the entries left of the last trusted
+    one were written by whoever called it and may be anything. Only a trusted peer's header is read at all; when
+    every entry is trusted, the leftmost is the furthest address known."""
+    if peer is None:
+        return "unknown"
+    if not _is_trusted(peer, trusted):
+        return peer
+    entries = [entry.strip() for entry in forwarded_for.split(",") if entry.strip()]
+    for entry in reversed(entries):
+        if not _is_trusted(entry, trusted):
+            return entry
+    return entries[0] if entries else peer
+
+
+def _is_trusted(address: str, trusted: Sequence[IpNetwork]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False  # not an address (`unknown`, a port appended): nobody vouches for it
+    return any(parsed in network for network in trusted)

@@ -208,7 +208,7 @@ class LocalPhotoStore:
             if final is None:
                 return False
             if durable:
-                _fsync_file(path)
+                fsync_path(path)
             try:
                 os.link(path, final)
             except FileExistsError:
@@ -251,7 +251,8 @@ def _holds_object(path: Path) -> bool:
     return True
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a folder's entries') data to the disk."""
     handle = os.open(path, os.O_RDONLY)
     try:
         os.fsync(handle)
@@ -261,7 +262,7 @@ def _fsync_file(path: Path) -> None:
 
 def _fsync_folder(folder: Path) -> None:
     # The new name is only durable once its folder is flushed too.
-    _fsync_file(folder)
+    fsync_path(folder)
 
 
 async def _chunks_of(file: BinaryIO) -> AsyncIterator[bytes]:

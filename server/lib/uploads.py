@@ -50,9 +50,11 @@ async def read_upload(
         body = await request.body()
         kind = kinds.get(content_type)
     if kind is None:
+        accepted = [*sorted(set(kinds)), *(f"a multipart form with a {extension} file" for extension in file_kinds)]
         raise UnsupportedMediaType(
             f"Send one of: {', '.join(sorted(set(kinds)))}, or a multipart form with a "
-            f"{'/'.join(sorted(file_kinds))} file."
+            f"{'/'.join(sorted(file_kinds))} file.",
+            errors=[{"field": "file", "message": f"accepted: {', '.join(accepted)}"}],
         )
     if len(body) > max_bytes:
         raise PayloadTooLarge(f"The upload is larger than {max_bytes} bytes.")

@@ -60,6 +60,10 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/me/visits"): SURVEYOR,
     ("PUT", "/api/visits/{visit_id:uuid}/photos/{photo_id:uuid}"): SURVEYOR,
     ("GET", "/api/photos/{photo_id:uuid}/{variant:str}"): OWNER_OR_SCOPED,
+    # ODK Collect keys
+    ("GET", "/api/collect-keys"): REVIEWERS,
+    ("POST", "/api/collect-keys/{surveyor_id:uuid}"): REVIEWERS_SCOPED,
+    ("DELETE", "/api/collect-keys/{surveyor_id:uuid}"): REVIEWERS_SCOPED,
     # admin
     ("POST", "/api/admin/instruments"): ADMIN,
     ("GET", "/api/admin/instruments"): ADMIN,
@@ -129,10 +133,11 @@ BODIES: dict[tuple[str, str], Any] = {
 
 
 def app_routes(app: Litestar) -> set[tuple[str, str]]:
-    """Every (method, path) the app serves, except static files and the OpenAPI pages."""
+    """Every (method, path) the app serves, except static files, the OpenAPI pages and the OpenRosa routes (their
+    credential is the Collect key in the path, not a caller's token: tests/integration/openrosa checks them)."""
     routes = set()
     for route in app.routes:
-        if not isinstance(route, HTTPRoute) or route.path.startswith("/schema"):
+        if not isinstance(route, HTTPRoute) or route.path.startswith(("/schema", "/api/openrosa/")):
             continue
         for handler in route.route_handlers:
             fn = getattr(handler.fn, "value", handler.fn)
@@ -201,6 +206,7 @@ async def world(client, make: Factory) -> World:
         "agency_id": str(agency.id),
         "unit_id": str(unit.id),
         "user_id": str(surveyor.id),
+        "surveyor_id": str(surveyor.id),
         "assignment_id": str(assignment.id),
         "key": instrument.key,
         "version": str(instrument.version),

@@ -164,8 +164,8 @@ def test_every_operation_answers_hostile_input_as_documented_and_never_with_a_5x
                 phases=[Phase.explicit, Phase.generate],
                 suppress_health_check=list(HealthCheck),
             )
-            def run(case: Any, operation: Any = operation) -> None:  # bound now: run() is called in this iteration
-                send_as_every_role(operation, case)
+            def run(case: Any) -> None:
+                send_as_every_role(operation, case)  # noqa: B023 - run() is called in this very iteration
 
             with suppress(Unsatisfiable):  # every input this mode could make was filtered out
                 run()

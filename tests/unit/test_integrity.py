@@ -258,12 +258,20 @@ def test_a_stored_photo_without_exif_gets_an_info_flag_but_a_missing_photo_does_
 # --- the visit as a whole ----------------------------------------------------------------------------------------
 
 
-def test_thirty_indicators_in_under_two_and_a_half_minutes_is_too_fast():
+def test_thirty_indicators_and_a_photo_in_under_six_minutes_is_too_fast():
     flags = compute_flags(a_visit(finished_at=STARTED_AT + timedelta(seconds=100)), SETTINGS)
     flag = the_flag(flags, "visit.too_fast")
-    assert flag.detail == "Visit took 100 s for 30 answered indicators (at least 2 min 30 s expected at 5 s each)."
-    assert flag.facts == {"duration_s": 100, "answered": 30, "expected_s": 150, "per_indicator_s": 5}
-    slow_enough = compute_flags(a_visit(finished_at=STARTED_AT + timedelta(seconds=150)), SETTINGS)
+    assert flag.detail == "Visit took 100 s for 30 answered indicators and 1 photo (at least 6 min 8 s expected)."
+    assert flag.facts == {
+        "duration_s": 100,
+        "answered": 30,
+        "photos": 1,
+        "expected_s": 368,
+        "per_indicator_s": 12,
+        "per_photo_s": 8,
+        "reason": "duration",
+    }
+    slow_enough = compute_flags(a_visit(finished_at=STARTED_AT + timedelta(seconds=368)), SETTINGS)
     assert "visit.too_fast" not in codes(slow_enough)
 
 
@@ -341,12 +349,14 @@ def test_the_surveyor_sees_position_and_completeness_flags_but_not_fraud_heurist
         missing_required=["B01"],
     )
     flags = compute_flags(facts, SETTINGS)
-    assert set(codes(flags)) == set(FLAG_CODES) - {"photo.far"}
+    computed_elsewhere = {"photo.far", "geo.mocked", "photo.duplicate_in_visit", "visit.impossible_travel"}
+    assert set(codes(flags)) == set(FLAG_CODES) - computed_elsewhere
     assert codes(flags_for_surveyor(flags)) == ["geo.outside", "geo.inaccurate", "visit.incomplete_answers"]
 
 
 def test_fraud_heuristics_are_never_visible_to_surveyors():
-    assert not {"photo.reused", "photo.time", "visit.too_fast"} & SURVEYOR_VISIBLE_CODES
+    heuristics = {"photo.reused", "photo.time", "visit.too_fast", "visit.impossible_travel", "geo.mocked"}
+    assert not {*heuristics, "photo.duplicate_in_visit"} & SURVEYOR_VISIBLE_CODES
 
 
 # --- settings and small helpers ----------------------------------------------------------------------------------
@@ -360,7 +370,7 @@ def test_settings_round_trip_through_a_dict_stored_with_the_wave():
 def test_settings_left_out_keep_their_defaults():
     settings = IntegritySettings.from_dict({"max_accuracy_m": 50})
     assert settings.max_accuracy_m == 50 and settings.geofence_default_m == 100
-    assert settings.photo_time_tolerance_s == 900 and settings.min_seconds_per_indicator == 5
+    assert settings.photo_time_tolerance_s == 900 and settings.min_seconds_per_indicator == 12
     assert settings.late_sync_after_s == 72 * 3600 and settings.phash_max_distance == 6
     assert IntegritySettings.from_dict(None) == IntegritySettings()
 

@@ -148,3 +148,44 @@ def test_the_preview_keeps_what_was_written_for_bad_rows():
 
     assert [row.row is not None for row in read.rows] == [True, False]
     assert read.rows[1].values["lat"] == "utara"
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b", "\x7f", "\x85"], ids=["NUL", "BEL", "ESC", "DEL", "NEL"])
+def test_a_value_with_a_control_character_is_refused_naming_its_line_and_field(character):
+    bad = GOOD.replace("Puskesmas Sumber", f"Puskesmas{character}Plumbon")
+
+    read = read_units_csv(csv_bytes(GOOD.replace("Sumber,", "Weru,"), bad))
+
+    assert [(p.row, p.field) for p in read.problems] == [(3, "unit")]
+    assert f"U+{ord(character):04X}" in read.problems[0].message
+    assert character not in read.rows[1].values["unit"]  # shown back without it
+
+
+def test_tabs_and_line_breaks_inside_quoted_values_are_no_control_characters():
+    line = GOOD.replace('"Jl. Dewi Sartika No. 1, Sumber"', '"Jl. Dewi Sartika\tNo. 1,\r\nSumber"')
+
+    [unit] = parse_units_csv(csv_bytes(line))
+
+    assert unit.address == "Jl. Dewi Sartika No. 1, Sumber"
+
+
+def test_a_file_past_the_row_bound_is_refused_without_reading_on():
+    from server.lib.errors import PayloadTooLarge
+
+    lines = [GOOD.replace("Puskesmas Sumber", f"Puskesmas {n}") for n in range(4)]
+
+    with pytest.raises(PayloadTooLarge) as refused:
+        read_units_csv(csv_bytes(*lines, "this line, is never read"), max_rows=3)
+
+    assert refused.value.extra == {"max_rows": 3}
+    assert "line 5" in refused.value.detail
+    assert len(read_units_csv(csv_bytes(*lines[:3]), max_rows=3).units) == 3
+
+
+def test_a_line_longer_than_any_row_stops_the_reading_there():
+    from server.domain.admin.places.unit_csv import MAX_LINE_CHARS
+
+    endless = ",".join(["x"] * MAX_LINE_CHARS)
+
+    assert problems_of(csv_bytes(GOOD, endless, GOOD.replace("Sumber,", "Weru,"))) == [(3, "file")]
+    assert problems_of(csv_bytes(header=endless)) == [(1, "file")]

@@ -13,8 +13,9 @@ from pyxform.xls2xform import convert
 
 from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.documents import Instrument
-from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
-from server.lib.errors import InstrumentInvalid
+from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform, read_xlsform
+from server.lib.errors import InstrumentInvalid, UnsupportedMediaType
+from tests.xlsforms import a_workbook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_EXAMPLE = REPO_ROOT / "schemas" / "examples" / "ombudsman-kepatuhan.xlsx"
@@ -33,22 +34,12 @@ def an_xlsform(
     header: list[str] = SURVEY_HEADER,
 ) -> bytes:
     """A workbook in memory; survey rows start on sheet row 2, after the header."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "survey"
-    for row in [header, *survey]:
-        sheet.append(row)
-    for name, rows in (
-        ("choices", YES_NO_CHOICES if choices is None else choices),
-        ("settings", SETTINGS if settings is None else settings),
-    ):
-        if rows:
-            extra = workbook.create_sheet(name)
-            for row in rows:
-                extra.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    sheets = {
+        "survey": [header, *survey],
+        "choices": YES_NO_CHOICES if choices is None else choices,
+        "settings": SETTINGS if settings is None else settings,
+    }
+    return a_workbook({name: rows for name, rows in sheets.items() if rows})
 
 
 def refusal(data: bytes, **kwargs: Any) -> InstrumentInvalid:
@@ -59,6 +50,10 @@ def refusal(data: bytes, **kwargs: Any) -> InstrumentInvalid:
 
 def messages(error: InstrumentInvalid) -> list[str]:
     return [f"{problem['field']}: {problem['message']}" for problem in error.errors or []]
+
+
+def warnings_of(form: bytes) -> list[str]:
+    return [f"{warning['field']}: {warning['message']}" for warning in read_xlsform(form).warnings]
 
 
 def a_group(name: str = "A", *rows: list[Any], weight: float | None = None) -> list[list[Any]]:
@@ -185,11 +180,11 @@ def test_a_plain_label_column_is_bahasa_indonesia_and_unweighted_groups_weigh_th
 
 def test_relevant_values_take_the_type_of_the_indicator_they_compare_with() -> None:
     scale_choices = [
-        ["list_name", "name", "label"],
+        ["list_name", "name", "label", "score"],
         *YES_NO_CHOICES[1:],
         *(["scale_0_3", str(n), str(n)] for n in range(4)),
-        ["mutu", "low", "Rendah"],
-        ["mutu", "high", "Tinggi"],
+        ["mutu", "low", "Rendah", 0],
+        ["mutu", "high", "Tinggi", 1],
     ]
     form = an_xlsform(
         a_group(
@@ -226,9 +221,7 @@ def test_an_unknown_type_is_refused_with_its_row() -> None:
     assert error.field == "survey row 4" and error.status == 422
 
 
-@pytest.mark.parametrize(
-    "row_type", ["note", "calculate", "geopoint", "select_multiple yes_no", "start", "select_one yes_no or_other"]
-)
+@pytest.mark.parametrize("row_type", ["geopoint", "select_multiple yes_no", "select_one yes_no or_other"])
 def test_rows_that_cannot_be_scored_are_refused_not_dropped(row_type: str) -> None:
     error = refusal(an_xlsform(a_group("A", a_question("A1"), a_question("A2", row_type))))
     assert messages(error)[0].startswith(f"survey row 4: type '{row_type}' is not supported")
@@ -250,9 +243,11 @@ def test_a_choice_list_that_does_not_exist_is_refused() -> None:
 
 
 def test_a_yes_no_list_with_other_values_is_refused() -> None:
-    choices = [["list_name", "name", "label"], ["yes_no", "1", "Ya"], ["yes_no", "0", "Tidak"]]
+    choices = [["list_name", "name", "label"], ["yes_no", "ada", "Ada"], ["yes_no", "kosong", "Kosong"]]
     error = refusal(an_xlsform(a_group("A", a_question("A1")), choices=choices))
-    assert messages(error) == ["survey row 3: list 'yes_no' must hold exactly the values yes and no"]
+    assert messages(error) == [
+        "survey row 3: list 'yes_no' must hold two values meaning yes and no, such as yes and no"
+    ]
 
 
 def test_a_choice_without_a_label_and_a_duplicate_choice_are_refused_on_the_choices_sheet() -> None:
@@ -274,8 +269,23 @@ def test_repeats_nested_groups_and_questions_outside_a_group_are_refused() -> No
     assert messages(error) == [
         "survey row 2: indicator 'Z1' is outside any group; put every indicator in a group (a dimension)",
         "survey row 5: group 'A_sub' is inside group 'A': nested groups are not supported",
-        "survey row 9: type 'begin repeat' is not supported: repeats cannot be scored",
+        "survey row 9: repeats are not supported: a checklist answers each indicator once per visit (the rows up to"
+        " its 'end repeat' are not read)",
     ]
+
+
+def test_a_repeat_is_refused_once_not_once_per_row_inside_it() -> None:
+    survey = [
+        *a_group("A", a_question("A1")),
+        ["begin repeat", "R", "Ulang"],
+        ["text", "R1", "Nama"],
+        ["integer", "R2", "Umur"],
+        ["begin repeat", "RR", "Ulang lagi"],
+        ["text", "RR1", "Nama"],
+        ["end repeat"],
+        ["end repeat"],
+    ]
+    assert [problem["row"] for problem in refusal(an_xlsform(survey)).errors or []] == [5]
 
 
 def test_a_group_left_open_or_empty_is_refused() -> None:
@@ -324,21 +334,32 @@ def test_an_image_row_needs_an_indicator_right_above_it() -> None:
     ]
 
 
-def test_columns_that_change_what_is_collected_are_refused() -> None:
-    form = an_xlsform(a_group("A", [*a_question("A1", "integer"), ". >= 0"]), header=[*SURVEY_HEADER, "constraint"])
-    assert messages(refusal(form))[0] == (
-        "survey row 3: column 'constraint' is not supported (it would change what is collected)"
+def test_a_column_sidak_does_not_act_on_is_named_once_in_a_warning_with_its_rows() -> None:
+    form = an_xlsform(
+        a_group(
+            "A",
+            [*a_question("A1", "integer", weight=0), ". >= 0"],
+            [*a_question("A2", "integer", weight=0), ". < 100"],
+            a_question("A3"),
+        ),
+        header=[*SURVEY_HEADER, "constraint"],
     )
+    assert warnings_of(form) == [
+        "survey row 3: column 'constraint' (rows 3, 4) is not acted on: the phone accepts any answer of the"
+        " indicator's type; a reviewer checks answers against photos"
+    ]
 
 
-def test_a_label_in_a_third_language_is_refused_rather_than_dropped() -> None:
+def test_a_label_in_a_third_language_is_accepted_with_a_warning() -> None:
     form = an_xlsform(a_group("A", [*a_question("A1"), "Jamban"]), header=[*SURVEY_HEADER, "label::Javanese (jv)"])
-    assert messages(refusal(form))[0].startswith("survey row 1: column 'label::Javanese (jv)' is in a language")
+    assert warnings_of(form)[0].startswith("survey row 1: column 'label::Javanese (jv)' is in a language Sidak does")
 
 
 def test_rule_violations_are_reported_on_the_row_of_the_indicator() -> None:
     error = refusal(
-        an_xlsform(a_group("A", a_question("A1"), a_question("A2", "text", weight=2), a_question("A3", "integer")))
+        an_xlsform(
+            a_group("A", a_question("A1"), a_question("A2", "text", weight=2), a_question("A3", "integer", weight=1))
+        )
     )
     assert messages(error) == [
         "survey row 4: text indicator 'A2' is never scored: its weight must be 0",
@@ -349,7 +370,8 @@ def test_rule_violations_are_reported_on_the_row_of_the_indicator() -> None:
 def test_settings_without_a_usable_form_id_or_version_are_refused_unless_the_caller_gives_them() -> None:
     form = an_xlsform(a_group("A", a_question("A1")), settings=[["form_id", "version"], ["Form Uji", "v2"]])
     assert messages(refusal(form)) == [
-        "settings row 2: form_id 'Form Uji' is not a valid instrument key: use 2–63 lower-case letters, digits and '-'",
+        "settings row 2: form_id 'Form Uji' is not a valid instrument key: use 2–63 lower-case letters, digits,"
+        " '-' and '_'",
         "settings row 2: version 'v2' must be a whole number from 1",
     ]
     instrument = instrument_from_xlsform(form, key="form-uji", version=2)
@@ -373,8 +395,13 @@ def test_every_problem_of_a_broken_form_is_listed_at_once() -> None:
     assert error.detail.startswith("survey row 3: type 'geopoint' is not supported (and 3 more)")
 
 
-def test_a_file_that_is_not_a_workbook_is_refused() -> None:
-    assert messages(refusal(b"type,name,label\ntext,a,A\n")) == ["file: the file is not a readable .xlsx workbook"]
+def test_a_file_that_is_not_a_workbook_is_refused_naming_the_accepted_formats() -> None:
+    with pytest.raises(UnsupportedMediaType) as caught:
+        instrument_from_xlsform(b"type,name,label\ntext,a,A\n")
+    assert caught.value.status == 415
+    assert caught.value.errors == [
+        {"field": "file", "message": "accepted: an Excel workbook (.xlsx), a legacy Excel workbook (.xls)"}
+    ]
 
 
 def test_a_workbook_without_a_survey_sheet_is_refused() -> None:
@@ -390,12 +417,83 @@ def test_a_value_the_instrument_cannot_hold_is_refused_on_its_row() -> None:
         a_group("A", [*a_question("A1", "integer", weight=0), "satuan-yang-terlalu-panjang"]),
         header=[*SURVEY_HEADER, "unit"],
     )
-    assert messages(refusal(form)) == ["survey row 3: unit: Expected `str` of length <= 16"]
+    assert messages(refusal(form)) == ["survey row 3: the unit column is longer than 16 characters"]
 
 
-def test_a_form_that_pyxform_refuses_is_refused_even_when_sidak_could_read_it() -> None:
-    # Two 'weight' columns: we would read one of them, ODK tools refuse the whole form.
+def test_a_label_too_long_is_refused_in_a_form_author_s_words() -> None:
+    form = an_xlsform(a_group("A", a_question("A1"), ["select_one yes_no", "A2", "x" * 2001, None, "yes"]))
+    assert messages(refusal(form)) == ["survey row 4: the label is longer than 2000 characters"]
+
+
+def test_a_header_written_twice_is_refused_at_the_header_row() -> None:
+    # Two 'weight' columns: reading either would be a guess, and ODK tools refuse the whole form.
     form = an_xlsform(a_group("A", [*a_question("A1"), 3]), header=[*SURVEY_HEADER, "weight"])
+    assert messages(refusal(form)) == [
+        "survey row 1: column 'weight' appears twice in the header row; keep one of them"
+    ]
+
+
+def test_a_form_that_pyxform_refuses_is_refused_at_the_row_pyxform_names() -> None:
+    # Sidak keeps a label as text; pyxform refuses one that refers to a question that does not exist.
+    form = an_xlsform(a_group("A", a_question("A1"), ["select_one yes_no", "A2", "Lihat ${A9}", None, "yes"]))
     error = refusal(form)
-    assert error.field == "file"
-    assert "pyxform refuses the form" in error.detail and "Duplicate column header" in error.detail
+    assert error.errors is not None
+    assert error.errors[0]["sheet"] == "survey" and error.errors[0]["row"] == 4
+    assert "pyxform" in error.errors[0]["message"] and "A9" in error.errors[0]["message"]
+
+
+# --- scoring is read from the form, never guessed ---
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"), [("yes", "no"), ("Ya", "Tidak"), ("Y", "N"), ("1", "0"), ("TRUE", "FALSE"), ("ya", "TIDAK")]
+)
+def test_a_yes_no_list_is_recognised_by_its_values_whatever_its_name(yes: str, no: str) -> None:
+    choices = [["list_name", "name", "label"], ["jawaban", no, "Belum ada"], ["jawaban", yes, "Sudah ada"]]
+    form = an_xlsform(a_group("A", a_question("A1", "select_one jawaban")), choices=choices)
+    indicator = instrument_from_xlsform(form).indicators()["A1"]
+    assert indicator.type == "yes_no"
+    assert [(c.value, c.label.id, c.score) for c in indicator.choices or []] == [
+        (no, "Belum ada", 0),
+        (yes, "Sudah ada", 1),
+    ]
+
+
+def test_sidak_s_own_yes_no_list_needs_no_choices_of_its_own() -> None:
+    indicator = instrument_from_xlsform(an_xlsform(a_group("A", a_question("A1")))).indicators()["A1"]
+    assert (indicator.type, indicator.choices) == ("yes_no", None)
+
+
+def test_a_yes_scored_below_its_no_is_refused_pointing_to_the_reverse_column() -> None:
+    choices = [["list_name", "name", "label", "score"], ["yes_no", "yes", "Ya", 0], ["yes_no", "no", "Tidak", 1]]
+    error = refusal(an_xlsform(a_group("A", a_question("A1")), choices=choices))
+    assert len(error.errors or []) == 1
+    assert "reverse column" in messages(error)[0] and messages(error)[0].startswith("choices row 2:")
+
+
+def test_scores_on_some_choices_of_a_list_only_are_refused_naming_the_rows() -> None:
+    choices = [
+        ["list_name", "name", "label", "score"],
+        ["mutu", "baik", "Baik", 2],
+        ["mutu", "sedang", "Sedang"],
+        ["mutu", "buruk", "Buruk"],
+    ]
+    error = refusal(an_xlsform(a_group("A", a_question("A1", "select_one mutu")), choices=choices))
+    assert messages(error) == [
+        "choices row 3: list 'mutu' gives some choices a score and not others (rows 3, 4); give every choice of the"
+        " list its score"
+    ]
+
+
+def test_an_unweighted_choice_needs_no_scores() -> None:
+    choices = [*YES_NO_CHOICES, ["sumber", "web", "Situs"], ["sumber", "papan", "Papan"]]
+    form = an_xlsform(a_group("A", a_question("A1"), a_question("A2", "select_one sumber", weight=0)), choices=choices)
+    indicator = instrument_from_xlsform(form).indicators()["A2"]
+    assert (indicator.type, indicator.weight, [c.score for c in indicator.choices or []]) == ("choice", 0, [None, None])
+
+
+def test_scored_choices_keep_their_points_and_export_them() -> None:
+    choices = [["list_name", "name", "label", "score"], ["mutu", "baik", "Baik", 3], ["mutu", "buruk", "Buruk", 0.5]]
+    instrument = instrument_from_xlsform(an_xlsform(a_group("A", a_question("A1", "select_one mutu")), choices=choices))
+    assert [(c.value, c.score) for c in instrument.indicators()["A1"].choices or []] == [("baik", 3), ("buruk", 0.5)]
+    assert instrument_from_xlsform(instrument_to_xlsform(instrument)) == instrument

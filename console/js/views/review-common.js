@@ -16,6 +16,8 @@ export const SEVERITIES = ['critical', 'warning', 'info'];
 const USUAL_SEVERITY = {
   'geo.outside': 'critical', 'photo.reused': 'critical', 'photo.no_exif': 'info',
 };
+export const STRENGTHS = ['weak', 'doubtful', 'sound'];
+const STRENGTH_TONES = { weak: 'danger', doubtful: 'warning', sound: 'success' };
 const QUEUE_KEY = 'sidak.console.review-queue';
 
 export function visitStatusBadge(status) {
@@ -85,10 +87,12 @@ const MEASUREMENTS = {
   })],
   'photo.reused': reuseMeasurement,
   'photo.no_exif': () => [t('facts.photo.no_exif')],
-  'visit.too_fast': (f) => [t('facts.visit.too_fast', {
-    duration: formatDuration(f.duration_s), count: f.answered, expected: formatDuration(f.expected_s),
-    per: formatNumber(f.per_indicator_s),
-  })],
+  'visit.too_fast': tooFastMeasurement,
+  'visit.impossible_travel': travelMeasurement,
+  'photo.duplicate_in_visit': (f) => [t(`facts.photo.duplicate_in_visit.${f.kind}`, {
+    first: f.indicators[0], second: f.indicators[1], distance: f.distance, limit: f.limit })],
+  'geo.mocked': (f) => [t('facts.geo.mocked'), ' ',
+    ...listed(f.signals.map(mockedSignalWords), '; '), '.'],
   'visit.outside_window': (f) => [f.reasons.map((reason) => t(`facts.visit.outside_window.${reason.reason}`,
     windowReasonWords(reason))).join(' ')],
   'visit.late_sync': (f) => [t('facts.visit.late_sync', {
@@ -96,6 +100,54 @@ const MEASUREMENTS = {
   'visit.incomplete_answers': (f) => [t('facts.visit.incomplete_answers', {
     count: f.indicators.length, indicators: f.indicators.join(', ') })],
 };
+
+function tooFastMeasurement(f) {
+  const words = {
+    duration: formatDuration(f.duration_s), count: f.answered, photos: f.photos ?? 0,
+    expected: formatDuration(f.expected_s), per: formatNumber(f.per_indicator_s),
+    span: formatDuration(f.evidence_span_s), half: formatDuration(f.expected_s / 2),
+  };
+  // A flag stored before the pace was measured has neither photos nor a reason.
+  if (f.reason === 'pace') return [t('facts.visit.too_fast.pace', words)];
+  if (f.reason === 'duration') {
+    const pace = f.evidence_span_s === undefined ? '' : ` ${t('facts.visit.too_fast.span', words)}`;
+    return [t('facts.visit.too_fast.duration', words) + pace];
+  }
+  return [t('facts.visit.too_fast', words)];
+}
+
+function travelMeasurement(f) {
+  const side = t(`facts.visit.impossible_travel.${f.other_side}`);
+  if (f.kind === 'overlap') {
+    return [t('facts.visit.impossible_travel.overlap_before', { side }), ' ', visitLink(f.other_visit_id), ' ',
+      t('facts.visit.impossible_travel.overlap', { overlap: formatDuration(f.overlap_s) })];
+  }
+  return [t('facts.visit.impossible_travel.speed_before', { side }), ' ', visitLink(f.other_visit_id), ' ',
+    t('facts.visit.impossible_travel.speed', {
+      distance: formatDistance(f.distance_m), gap: formatDuration(f.gap_s),
+      speed: f.speed_kmh === null ? '∞' : formatNumber(f.speed_kmh), limit: formatNumber(f.limit_kmh),
+    })];
+}
+
+function mockedSignalWords(signal) {
+  const words = t(`facts.geo.mocked.${signal.signal}`, {
+    positions: signal.positions, span: formatDuration(signal.span_s), accuracy: formatNumber(signal.accuracy_m),
+    intervals: signal.intervals, interval: formatNumber(signal.interval_s), matched: signal.matched,
+    compared: signal.compared,
+  });
+  return signal.signal === 'replayed' ? [words, ' ', visitLink(signal.visit_id)] : [words];
+}
+
+/** The visit's evidence in one line: how strong it is, and the flags that make it so, most severe first. */
+export function evidenceLine(evidence) {
+  const strength = h('span', {
+    class: `badge badge-${STRENGTH_TONES[evidence.strength] || 'neutral'}`, dataset: { strength: evidence.strength },
+  }, t(`evidence.${evidence.strength}`));
+  const why = evidence.reasons.length
+    ? t('evidence.because', { flags: evidence.reasons.map(flagLabel).join(', ') })
+    : t('evidence.no_doubts');
+  return h('p', { class: 'evidence-line', dataset: { strength: evidence.strength } }, strength, ' ', why);
+}
 
 /** A reason's local times and opening hours as the console writes them (the server keeps them in its own form). */
 function windowReasonWords(reason) {
@@ -132,14 +184,14 @@ function visitLink(visitId) {
     visitId.slice(0, 8));
 }
 
-function listed(items) {
-  return items.flatMap((item, index) => (index ? [', ', item] : [item]));
+function listed(items, separator = ', ') {
+  return items.flatMap((item, index) => (index ? [separator, item] : [item]));
 }
 
 /** The query string of a queue's filters; an empty wave or status is kept, because it means "all" (not "default"). */
 export function queueSearch(filters) {
   const params = new URLSearchParams();
-  for (const name of ['wave', 'region', 'agency', 'status', 'flag']) {
+  for (const name of ['wave', 'region', 'agency', 'status', 'flag', 'strongest', 'sort']) {
     const value = filters[name];
     if (value === undefined || value === null) continue;
     if (value === '' && !['wave', 'status'].includes(name)) continue;

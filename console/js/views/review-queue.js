@@ -1,6 +1,7 @@
 // The review queue: the visits a supervisor may see (own regions only; everything for an admin), filtered by wave,
-// region, agency, status and flag, with how many visits each status and each flag would show. By default the newest
-// wave's visits waiting for a decision. j/k move through the rows and Enter opens the chosen visit.
+// region, agency, status, flag and strongest flag, with how many visits each status and each flag would show, oldest
+// first or strongest flag first. By default the newest wave's visits waiting for a decision. j/k move through the
+// rows and Enter opens the chosen visit.
 
 import * as api from '../api.js';
 import { createTable } from '../components/table.js';
@@ -8,13 +9,14 @@ import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { formatDateTimeIn, formatShortDateTimeIn } from '../times.js';
-import { loading, pageHeader, showLoadError } from './common.js';
+import { linkButton, loading, pageHeader, showLoadError } from './common.js';
 import {
   VISIT_STATUSES, flagChip, flagLabel, isTypingTarget, queueSearch, rememberQueue, usualSeverity, visitStatusBadge,
 } from './review-common.js';
 
 const PAGE_SIZE = 100;
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
+const STRONGEST = ['critical', 'warning', 'info', 'none'];
 // The regions and agencies of a wave in the caller's scope, from its results (the only scoped list a supervisor can
 // read); kept for the session, since a wave's units rarely change while someone reviews it.
 const placesByWave = new Map();
@@ -56,6 +58,8 @@ function readFilters(query, waves) {
     agency: query.agency || '',
     status: query.status ?? 'submitted',
     flag: query.flag || '',
+    strongest: STRONGEST.includes(query.strongest) ? query.strongest : '',
+    sort: query.sort === 'strongest' ? 'strongest' : '',
     offset: Math.max(0, Number(query.offset) || 0),
   };
 }
@@ -67,7 +71,8 @@ function go(filters, changes, focusId = null) {
 
 export async function render(main, { query }) {
   const body = h('div', { class: 'page-body' }, loading());
-  mount(main, pageHeader(t('review.title'), { subtitle: t('review.subtitle') }), body);
+  mount(main, pageHeader(t('review.title'), { subtitle: t('review.subtitle'),
+    actions: [linkButton(t('collect.open'), '#/collect')] }), body);
   let waves;
   try {
     waves = await api.get('review/waves');
@@ -81,7 +86,8 @@ export async function render(main, { query }) {
   try {
     page = await api.get('review/visits', {
       wave: filters.wave, region: filters.region, agency: filters.agency, status: filters.status,
-      flag: filters.flag, limit: PAGE_SIZE, offset: filters.offset,
+      flag: filters.flag, strongest: filters.strongest, sort: filters.sort || 'oldest', limit: PAGE_SIZE,
+      offset: filters.offset,
     });
     places = filters.wave
       ? await placesOf(filters.wave).catch(() => placesOfRows(page.items))
@@ -126,7 +132,15 @@ function filterBar(filters, waves, places) {
     select('filter-agency', t('review.agency'), filters.agency, [
       { value: '', label: t('review.all_agencies') },
       ...agencies.map((a) => ({ value: a.id, label: a.name })),
-    ], (agency) => go(filters, { agency }, 'filter-agency')));
+    ], (agency) => go(filters, { agency }, 'filter-agency')),
+    select('filter-strongest', t('review.strongest'), filters.strongest, [
+      { value: '', label: t('review.any_strength') },
+      ...STRONGEST.map((severity) => ({ value: severity, label: t(`strongest.${severity}`) })),
+    ], (strongest) => go(filters, { strongest }, 'filter-strongest')),
+    select('filter-sort', t('review.sort'), filters.sort, [
+      { value: '', label: t('review.sort.oldest') },
+      { value: 'strongest', label: t('review.sort.strongest') },
+    ], (sort) => go(filters, { sort }, 'filter-sort')));
 
 }
 

@@ -2,6 +2,8 @@
 // integrity flags explained in plain language; the positions on a map against the unit's geofence; time on site,
 // distance, revision history and earlier reviews; and the decision bar (approve a · return r · reject x).
 //
+// The page opens with one line on how strong the evidence is and which flags make it so.
+//
 // The decision sends the revision and the status the supervisor looked at, so a decision about evidence they never
 // saw — a newer revision, or another supervisor's decision meanwhile — is refused (409) and shown with a reload button.
 
@@ -19,8 +21,8 @@ import { navigate } from '../router.js';
 import { formatDateTimeIn, formatSpanIn, formatTimeIn } from '../times.js';
 import { badge, loading, pageHeader, showLoadError } from './common.js';
 import {
-  flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext, severityBadge,
-  visitStatusBadge,
+  evidenceLine, flagChip, flagLabel, flagMeasurement, formatDistance, formatDuration, isTypingTarget, queueContext,
+  severityBadge, visitStatusBadge,
 } from './review-common.js';
 
 const DECISIONS = [
@@ -100,6 +102,7 @@ class VisitPage {
     const fact = (label, value, extra = {}) => h('div', { class: ['fact', extra.bad ? 'fact-bad' : null],
       dataset: extra.dataset }, h('dt', {}, label), h('dd', {}, value));
     return h('section', { class: 'panel visit-summary' },
+      visit.evidence ? evidenceLine(visit.evidence) : null,
       h('dl', { class: 'facts' },
         fact(t('review.surveyor'), visit.surveyor.display_name),
         fact(t('review.when'), formatSpanIn(visit.started_at, visit.finished_at, this.timeZone),
@@ -111,6 +114,7 @@ class VisitPage {
         fact(t('review.photos'),
           t('review.photos_value', { stored: storedPhotos, declared: this.lightboxItems.length })),
         fact(t('review.revision'), String(visit.revision)),
+        fact(t('review.client'), visit.client ?? t('review.client_pwa'), { dataset: { fact: 'client' } }),
         fact(t('review.received'), formatDateTimeIn(visit.first_received_at, this.timeZone),
           { dataset: { fact: 'received' } }),
         fact(t('review.window'), formatSpanIn(visit.assignment.window_start, visit.assignment.window_end,
@@ -382,6 +386,8 @@ class VisitPage {
         this.generalComment, this.commentCount),
       h('div', { class: 'decision-side' },
         h('p', { class: 'muted small' }, t('review.decision_hint', { revision: visit.revision })),
+        visit.client ? h('p', { class: 'muted small', dataset: { note: 'collect-return' } },
+          t('review.collect_return_note')) : null,
         h('div', { class: 'decision-buttons' }, buttons),
         this.slot.element));
   }
@@ -542,6 +548,17 @@ export function answerText(answer, language) {
  * How compliant an answer looks, for colour only: the stored indicator score once approved, else the same reading
  * of the value the scoring uses (docs/contract.md, "Scoring"). 'good' | 'partial' | 'bad' | null (not scored).
  */
+function choiceScore(choices, value) {
+  const scored = choices.filter((c) => c.score !== null && c.score !== undefined);
+  if (scored.length) {
+    const best = Math.max(...scored.map((c) => c.score));
+    const chosen = scored.find((c) => c.value === value);
+    return chosen && best > 0 ? chosen.score / best : null;
+  }
+  const values = choices.map((c) => c.value);
+  return values.length > 1 ? values.indexOf(value) / (values.length - 1) : null;
+}
+
 export function answerTone(answer) {
   if (!answer.is_answered) return answer.required ? 'bad' : null;
   if (answer.not_applicable || answer.type === 'text' || answer.weight === 0) return null;
@@ -550,10 +567,8 @@ export function answerTone(answer) {
     const { value } = answer;
     if (answer.type === 'yes_no') score = value ? 1 : 0;
     else if (answer.type === 'scale_0_3') score = Number(value) / 3;
-    else if (answer.type === 'choice') {
-      const values = (answer.choices || []).map((c) => c.value);
-      score = values.length > 1 ? values.indexOf(value) / (values.length - 1) : null;
-    } else if (answer.type === 'number') {
+    else if (answer.type === 'choice') score = choiceScore(answer.choices || [], value);
+    else if (answer.type === 'number') {
       const band = (answer.bands || []).find((b) => b.max === null || b.max === undefined || Number(value) <= b.max);
       score = band ? band.score : null;
     }

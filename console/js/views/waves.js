@@ -25,9 +25,14 @@ export const INTEGRITY_FIELDS = [
   { name: 'geofence_default_m', server: 'geofence_default_m', fallback: 100, step: 1 },
   { name: 'max_accuracy_m', server: 'max_accuracy_m', fallback: 100, step: 1 },
   { name: 'photo_time_tolerance_min', server: 'photo_time_tolerance_s', fallback: 900, scale: 60, step: 1 },
-  { name: 'min_seconds_per_indicator', server: 'min_seconds_per_indicator', fallback: 5, step: 'any' },
+  { name: 'min_seconds_per_indicator', server: 'min_seconds_per_indicator', fallback: 12, step: 'any' },
+  { name: 'min_seconds_per_photo', server: 'min_seconds_per_photo', fallback: 8, step: 'any' },
   { name: 'late_sync_after_h', server: 'late_sync_after_s', fallback: 72 * 3600, scale: 3600, step: 1 },
   { name: 'phash_max_distance', server: 'phash_max_distance', fallback: 6, step: 1 },
+  { name: 'duplicate_phash_max_distance', server: 'duplicate_phash_max_distance', fallback: 4, step: 1 },
+  { name: 'max_travel_speed_kmh', server: 'max_travel_speed_kmh', fallback: 80, step: 'any' },
+  { name: 'travel_allowance_m', server: 'travel_allowance_m', fallback: 1000, step: 1 },
+  { name: 'travel_overlap_tolerance_min', server: 'travel_overlap_tolerance_s', fallback: 120, scale: 60, step: 'any' },
 ];
 
 /** The form's integrity values → the server's `integrity_settings` (whole numbers where the server wants them). */

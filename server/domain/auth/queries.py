@@ -36,8 +36,15 @@ async def revoke_token_family(session: AsyncSession, family_id: uuid.UUID, at: d
 
 
 async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID, at: datetime) -> None:
-    """Every token of every login of one user: their sessions end at the next refresh."""
+    """Every token of every login of one user: their sessions end at their next request."""
     await _revoke(session, RefreshToken.user_id == user_id, at)
+    await end_access_tokens(session, user_id)
+
+
+async def end_access_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Every access token the user holds is refused from the next request on (``server.lib.auth``); a login whose
+    refresh token still holds gets a new one by refreshing."""
+    await session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
 
 async def _revoke(session: AsyncSession, which: ColumnElement[bool], at: datetime) -> None:

@@ -102,12 +102,15 @@ class AuthService:
         if stored is None:
             return
         await queries.revoke_token_family(self.session, stored.family_id, clock.now())
+        # An access token does not say which login it belongs to, so all of the user's end; the user's other logins
+        # refresh theirs without a word, this one cannot.
+        await queries.end_access_tokens(self.session, stored.user_id)
         await AuditLog(self.session).record(
             "auth.logout", entity_type="user", entity_id=stored.user_id, actor_id=stored.user_id
         )
 
     async def _issue(self, user: User, *, family_id: uuid.UUID) -> IssuedTokens:
-        principal = Principal(id=user.id, username=user.username, role=user.role)
+        principal = Principal(id=user.id, username=user.username, role=user.role, session_version=user.session_version)
         access_token, _ = issue_access_token(principal, self.settings.secret_key, self.settings.access_token_ttl_s)
         refresh_token = new_refresh_token()
         now = clock.now()
@@ -160,6 +163,7 @@ class AuthService:
         await self.session.rollback()  # release the request's locks first: the request fails anyway
         async with self.session_factory() as session, session.begin():
             await queries.revoke_token_family(session, family_id, clock.now())
+            await queries.end_access_tokens(session, user_id)
             await AuditLog(session).record(
                 "auth.refresh_reused", entity_type="user", entity_id=user_id, data={"family_id": str(family_id)}
             )

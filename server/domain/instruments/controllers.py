@@ -16,20 +16,22 @@ from server.lib.http import Caller, DbSession
 from server.lib.uploads import BINARY_SCHEMA, FILE_FORM_SCHEMA, raw_body_operation, read_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-UPLOAD_KINDS: dict[str, Source] = {"application/json": "json", XLSX: "xlsform"}
-FILE_KINDS: dict[str, Source] = {".json": "json", ".xlsx": "xlsform"}
+XLS = "application/vnd.ms-excel"
+UPLOAD_KINDS: dict[str, Source] = {"application/json": "json", XLSX: "xlsform", XLS: "xlsform"}
+FILE_KINDS: dict[str, Source] = {".json": "json", ".xlsx": "xlsform", ".xls": "xlsform"}
 
-KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="instrument key")]
+KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="instrument key")]
 # A 32-bit column: a larger number can name no stored version (and must not reach the driver).
 VersionParam = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="instrument version")]
 
 
 _UPLOAD_OPERATION = raw_body_operation(
-    "An instrument document as JSON, or an XLSForm workbook (.xlsx), sent as the raw body with its content "
-    "type or as the one file of a multipart/form-data upload.",
+    "An instrument document as JSON, or an XLSForm workbook (.xlsx or legacy .xls), sent as the raw body with its "
+    "content type or as the one file of a multipart/form-data upload.",
     {
         "application/json": Reference(ref="#/components/schemas/Instrument"),
         XLSX: BINARY_SCHEMA,
+        XLS: BINARY_SCHEMA,
         "multipart/form-data": FILE_FORM_SCHEMA,
     },
 )
@@ -62,10 +64,12 @@ class AdminInstrumentController(Controller):
         "/",
         summary="Store an instrument version (JSON document or XLSForm .xlsx)",
         operation_class=_UPLOAD_OPERATION,
-        description="201 with the stored version. Sending the same key, version and content again is a harmless "
+        description="201 with the stored version and `warnings`: what the form says that Sidak keeps or skips "
+        "without acting on it (docs/xlsform.md). Sending the same key, version and content again is a harmless "
         "replay (200); other content under a stored key and version is refused with 409 "
         "`instrument.immutable` naming the next free version. Problems are listed in `errors` "
-        "(for an XLSForm, with the sheet and row).",
+        "(for an XLSForm, with the sheet and row). A workbook past a size bound is refused with 413, past a "
+        "count or time bound with 422 `instrument.workbook_unreadable`.",
     )
     async def store(
         self, request: Request[Any, Any, Any], db_session: DbSession, principal: Caller

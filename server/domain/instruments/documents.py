@@ -14,7 +14,7 @@ import msgspec
 IndicatorType = Literal["yes_no", "scale_0_3", "choice", "number", "text"]
 PhotoRequirement = Literal["required", "optional", "none"]
 
-Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="lower-case slug")]
+Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="lower-case slug")]
 IndicatorId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
 Weight = Annotated[float, msgspec.Meta(ge=0, le=1000)]
 
@@ -26,9 +26,17 @@ class Text(msgspec.Struct, forbid_unknown_fields=True):
     en: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
-class Choice(msgspec.Struct, forbid_unknown_fields=True):
+class Choice(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One answer of a ``choice`` indicator, or the yes or the no of a ``yes_no`` one with its own wording.
+
+    ``score`` gives the choice's points: a choice scores ``score / the highest score of its indicator``. Without
+    scores, the choices of a ``choice`` indicator score by their order, worst first. A ``yes_no`` indicator's two
+    choices score 1 (the yes) and 0 (the no).
+    """
+
     value: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     label: Text
+    score: Annotated[float, msgspec.Meta(ge=0, le=1000)] | None = None
 
 
 class Band(msgspec.Struct, forbid_unknown_fields=True):

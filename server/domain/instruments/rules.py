@@ -10,6 +10,8 @@ a checklist in one pass. Decisions taken here, beyond the obvious ones:
 - A dimension whose indicators all weigh 0 (e.g. free-text notes) is allowed only with dimension weight 0, and a
   dimension with weight 0 may hold only such indicators: anything else is a weight that silently never counts.
   At least one dimension must carry weight.
+- The choices of a ``choice`` indicator are scored all or none (by order then, worst first); a weighted one needs a
+  choice with points. A ``yes_no`` indicator may carry its own wording as exactly two choices scored 1 and 0.
 - ``relevant`` may only point at an indicator that comes earlier in the instrument, and its ``equals`` must be a
   value that indicator can take (true/false, 0–3, one of the choices, a number, a text).
 - ``unit`` belongs to ``number`` indicators only.
@@ -105,6 +107,8 @@ def _has_scored_indicator(dimension: Dimension) -> bool:
 def _indicator_problems(indicator: Indicator, path: str) -> Iterator[Problem]:
     if indicator.type == "choice":
         yield from _choice_problems(indicator, path)
+    elif indicator.type == "yes_no" and indicator.choices is not None:
+        yield from _yes_no_choice_problems(indicator, path)
     elif indicator.choices is not None:
         yield Problem(f"{path}.choices", f"only choice indicators take choices, {indicator.id!r} is {indicator.type}")
     if indicator.type == "number":
@@ -134,6 +138,23 @@ def _choice_problems(indicator: Indicator, path: str) -> Iterator[Problem]:
                 f"{path}.choices[{c}].value", f"choice value {choice.value!r} of {indicator.id!r} is used twice"
             )
         seen.add(choice.value)
+    scores = [choice.score for choice in choices]
+    if any(score is None for score in scores) and any(score is not None for score in scores):
+        yield Problem(
+            f"{path}.choices",
+            f"either every choice of {indicator.id!r} has a score or none has (they then score by their order)",
+        )
+    elif indicator.weight > 0 and scores and all(score == 0 for score in scores):
+        yield Problem(f"{path}.choices", f"every choice of {indicator.id!r} scores 0, so it could never be met")
+
+
+def _yes_no_choice_problems(indicator: Indicator, path: str) -> Iterator[Problem]:
+    choices = indicator.choices or []
+    if sorted(choice.score or 0 for choice in choices) != [0, 1] or len({c.value for c in choices}) != 2:
+        yield Problem(
+            f"{path}.choices",
+            f"the choices of yes/no indicator {indicator.id!r} must be two: the yes scored 1 and the no scored 0",
+        )
 
 
 def _band_problems(indicator: Indicator, path: str) -> Iterator[Problem]:

@@ -30,7 +30,16 @@ class WaveUsingInstrument(msgspec.Struct):
     status: str
 
 
-class InstrumentVersionDetail(msgspec.Struct):
+class ImportWarning(msgspec.Struct, omit_defaults=True):
+    """Something the uploaded form says that Sidak keeps or skips without acting on it."""
+
+    field: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+
+
+class InstrumentVersionDetail(msgspec.Struct, omit_defaults=True):
     id: uuid.UUID
     key: str
     version: int
@@ -40,6 +49,7 @@ class InstrumentVersionDetail(msgspec.Struct):
     created_at: datetime
     waves: list[WaveUsingInstrument]
     document: Instrument
+    warnings: list[ImportWarning] | None = None  # only in the answer to an XLSForm upload
 
 
 def version_out(summary: InstrumentSummary) -> InstrumentVersion:
@@ -68,6 +78,7 @@ def detail_out(detail: InstrumentDetail) -> InstrumentVersionDetail:
         created_at=row.created_at,
         waves=[WaveUsingInstrument(id=wave.id, name=wave.name, status=wave.status) for wave in detail.waves],
         document=msgspec.convert(row.document, type=Instrument),
+        warnings=None if detail.warnings is None else msgspec.convert(detail.warnings, type=list[ImportWarning]),
     )
 
 

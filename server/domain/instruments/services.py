@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import anyio.to_thread
 import msgspec
@@ -18,7 +18,7 @@ from server.domain.instruments import queries
 from server.domain.instruments.documents import Instrument as InstrumentDocument
 from server.domain.instruments.queries import find_instrument
 from server.domain.instruments.rules import check_instrument
-from server.domain.instruments.xlsform import instrument_from_xlsform, instrument_to_xlsform
+from server.domain.instruments.xlsform import XlsformImport, instrument_to_xlsform, read_xlsform
 from server.lib import clock
 from server.lib.auth import Principal
 from server.lib.errors import (
@@ -64,6 +64,13 @@ class InstrumentSummary:
 class InstrumentDetail:
     row: Instrument
     waves: list[Wave]
+    warnings: list[dict[str, Any]] | None = None  # of the upload that stored it, by sheet row
+
+
+def _read_upload(body: bytes, source: Source) -> XlsformImport:
+    if source == "json":
+        return XlsformImport(instrument_from_json(body), [])
+    return read_xlsform(body)
 
 
 class InstrumentService:
@@ -72,12 +79,15 @@ class InstrumentService:
         self.principal = principal
 
     async def store_upload(self, body: bytes, source: Source) -> tuple[InstrumentDetail, bool]:
-        """Read an uploaded JSON document or XLSForm workbook (in a worker thread: pyxform takes its time), then
-        store it; the stored version, and whether it is new (see ``store``)."""
-        read = instrument_from_json if source == "json" else instrument_from_xlsform
-        document = await anyio.to_thread.run_sync(read, body)
-        row, created = await self.store(document, source=source)
-        return await self.detail(row.key, row.version), created
+        """Read an uploaded JSON document or XLSForm workbook, then store it; the stored version with the warnings
+        of its reading, and whether it is new (see ``store``).
+
+        The file is read in a worker thread before the first query, so no database connection is held meanwhile
+        and the event loop keeps serving; the reading itself is bounded (``workbook.WorkbookLimits``)."""
+        read = await anyio.to_thread.run_sync(_read_upload, body, source)
+        row, created = await self.store(read.instrument, source=source)
+        detail = await self.detail(row.key, row.version)
+        return InstrumentDetail(detail.row, detail.waves, read.warnings), created
 
     async def store(self, document: InstrumentDocument, *, source: Source) -> tuple[Instrument, bool]:
         """Store a new version; ``(stored, True)``. The same key, version and content again is a harmless replay,

@@ -1,66 +1,82 @@
 """XLSForm (the spreadsheet convention of ODK, KoboToolbox and SurveyCTO) to and from our instrument document.
 
-Field teams author checklists in Excel, so an admin may upload an ``.xlsx`` XLSForm instead of a JSON document. The
-mapping, both ways:
+Field teams author checklists in Excel, so an admin may upload an XLSForm instead of a JSON document. Reading the
+file within bounds is ``workbook``'s job, writing one is ``xlsform_export``'s; this module maps the rows read to an
+instrument. The mapping, both ways:
 
 survey sheet
   ``begin group`` / ``end group``  → a dimension (``name`` → id, label → title, ``weight`` column; when no group has
                                      a weight, all dimensions weigh the same)
-  ``select_one yes_no``            → ``yes_no`` (the ``yes_no`` list must hold exactly ``yes`` and ``no``)
-  ``select_one scale_0_3``         → ``scale_0_3`` (the list must hold exactly 0, 1, 2, 3)
-  ``select_one LIST``              → ``choice``, choices in the order listed, which is read as worst → best
+  ``select_one LIST``              → decided by the list, never by its name alone or its order:
+                                     two values meaning yes and no (yes/no, ya/tidak, y/n, 1/0, true/false, any
+                                     case) → ``yes_no``, keeping the list's own values and wording;
+                                     the list ``scale_0_3`` (exactly 0–3) → ``scale_0_3``;
+                                     any other → ``choice`` scored by the ``score`` column of the choices sheet
+                                     (refused when scored without one)
   ``integer`` / ``decimal``        → ``number``, scored by a ``bands`` column such as ``15:1;30:0.67;60:0.33;*:0``
+                                     (without bands or weight: recorded, not scored)
   ``text``                         → ``text`` (weight 0 unless told otherwise, which the rules then refuse)
   ``image``                        → the photo of the indicator row just above it: ``required`` when the image row
                                      is required, else ``optional`` (or a ``photo`` column on the indicator row)
-  ``label::Indonesian (id)`` / ``label::id`` (or plain ``label``) and ``label::English (en)`` / ``label::en`` → the
-  two languages; ``hint::…`` → guidance; ``required``, ``reverse``, ``allow_na`` (yes/no, true/false, TRUE());
-  ``weight``; ``unit``; ``relevant`` of the simple form ``${B01} = 'yes'`` → a condition.
+  ``note``                         → guidance of the next indicator
+  metadata (``start``, ``deviceid``…) and ``calculate`` → skipped, with a warning
+  labels and hints: Bahasa Indonesia (any usual header spelling, or no language) and English; a form without
+  Bahasa Indonesia is read in its default language; other languages are named in a warning. ``required``,
+  ``reverse``, ``allow_na`` (yes/no, true/false, TRUE()); ``weight``; ``unit``; ``relevant`` of the simple form
+  ``${B01} = 'yes'`` or ``selected(${B01}, 'yes')`` → a condition.
 settings sheet
   ``form_id`` → key, ``version`` → version, ``form_title`` → title (``form_title_en`` its English),
   ``description`` / ``description_en`` → description. pyxform cannot translate settings, hence the ``_en`` columns.
 
-Whatever cannot be mapped (notes, calculations, geopoints, select_multiple, repeats, nested groups, an indicator
-outside any group, an unknown type, a missing label, a duplicate name, a missing choice list, a condition we cannot
-express, a column that changes what is collected…) is refused with one problem per sheet row, never dropped. A form
-that passes our reading is then run through pyxform, the reference XLSForm parser, so that what we accept is an XLSForm
+What would change what is collected or scored (repeats, nested groups, select_multiple, an indicator outside any group,
+an unknown type, a duplicate name, a missing choice list, a condition we cannot express…) is refused, naming the sheet
+and row; what Sidak can skip without changing a score (metadata, calculations, constraints, appearance, media, other
+languages…) is accepted and named in ``warnings``: nothing is dropped without a word (docs/xlsform.md). A form that
+passes our reading is then run through pyxform, the reference XLSForm parser, so that what we accept is an XLSForm
 that ODK tools accept too.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from server.domain.instruments.documents import Band, Condition, Indicator, Instrument
+from server.domain.instruments.documents import Instrument
 from server.domain.instruments.rules import instrument_problems
+from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
+from server.domain.instruments.xlsform_export import (
+    LANGUAGE_NAMES,
+    PHOTO_MAX_PIXELS,
+    SCALE_LIST,
+    YES_NO_LIST,
+    instrument_to_xlsform,
+)
 from server.lib.errors import InstrumentInvalid
 
-LANGUAGE_NAMES = {"id": "Indonesian (id)", "en": "English (en)"}
-YES_NO_LIST = "yes_no"
-SCALE_LIST = "scale_0_3"
-PHOTO_MAX_PIXELS = 1600  # the phone resizes photos to a long side of ~1600 px (docs/contract.md)
+__all__ = ["XlsformImport", "instrument_from_xlsform", "instrument_to_xlsform", "read_xlsform"]
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _SELECT_ONE = re.compile(r"^select[_ ]one\s+(\S+)(\s+or_other)?$")
 _RELEVANT = re.compile(
     r"""^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}\s*=\s*
                               (?:'(?P<single>[^']*)'|"(?P<double>[^"]*)"|(?P<number>-?\d+(?:\.\d+)?))$""",
     re.VERBOSE,
 )
+# selected(${B01}, 'ya'): how ODK forms usually test a select_one's answer; the same condition as ${B01} = 'ya'.
+_SELECTED = re.compile(
+    r"""^selected\(\s*\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\}\s*,\s*(?:'(?P<single>[^']*)'|"(?P<double>[^"]*)")\s*\)$"""
+)
 _LANGUAGE_ALIASES = {
     "indonesian": "id",
+    "indonesia": "id",
     "bahasa indonesia": "id",
     "bahasa": "id",
     "ind": "id",
+    "in": "id",  # the code Java and older Android still write for Indonesian
     "english": "en",
     "eng": "en",
 }
@@ -74,49 +90,56 @@ _YES_NO = {
     "false()": False,
     "0": False,
 }
+_YES_NO_PAIRS = [("yes", "no"), ("ya", "tidak"), ("y", "n"), ("1", "0"), ("true", "false")]
+# The wording Sidak's own yes/no list carries: such a list needs no choices of its own in the instrument.
+_PLAIN_YES_NO_LABELS = [{"id": "Ya", "en": "Yes"}, {"id": "Tidak", "en": "No"}]
+_PLAIN_YES_NO_ID = [{"id": "Ya"}, {"id": "Tidak"}]
 _QUESTION_TYPES = {"integer": "number", "decimal": "number", "text": "text"}
 _IMAGE_TYPES = {"image", "photo"}
 _BEGIN_GROUP = {"begin group", "begin_group"}
 _END_GROUP = {"end group", "end_group"}
-_REPEAT_TYPES = {"begin repeat", "begin_repeat", "end repeat", "end_repeat", "begin loop", "end loop"}
-# Columns that change what a form collects or computes; ignoring them would change the form behind the author's back.
-_REFUSED_COLUMNS = ("constraint", "calculation", "choice_filter", "repeat_count", "default", "trigger")
-_FIXED_TIME = datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-_SURVEY_COLUMNS = [
-    "type",
-    "name",
-    "label::Indonesian (id)",
-    "label::English (en)",
-    "hint::Indonesian (id)",
-    "hint::English (en)",
-    "required",
-    "relevant",
-    "parameters",
-    "weight",
-    "reverse",
-    "allow_na",
-    "bands",
-    "unit",
-]
-_CHOICE_COLUMNS = ["list_name", "name", "label::Indonesian (id)", "label::English (en)"]
-_SETTINGS_COLUMNS = [
-    "form_id",
-    "version",
-    "form_title",
-    "form_title_en",
-    "description",
-    "description_en",
-    "default_language",
-]
-_YES_NO_LABELS = [("yes", "Ya", "Yes"), ("no", "Tidak", "No")]
-_SCALE_LABELS = [
-    ("0", "0 — tidak ada", "0 — absent"),
-    ("1", "1 — ada, tidak lengkap atau tidak terlihat", "1 — present but incomplete or not visible"),
-    ("2", "2 — terlihat, sebagian besar lengkap", "2 — visible and mostly complete"),
-    ("3", "3 — terlihat, lengkap dan mutakhir", "3 — visible, complete and current"),
-]
+_BEGIN_REPEAT = {"begin repeat", "begin_repeat", "begin loop", "begin_loop"}
+_END_REPEAT = {"end repeat", "end_repeat", "end loop", "end_loop"}
+_VISIT_TIMES = "Sidak records every visit's start and finish times itself"
+_VISIT_PEOPLE = "Sidak records the surveyor's account with every visit and collects no device identifiers"
+_METADATA_TYPES = {
+    "start": _VISIT_TIMES,
+    "end": _VISIT_TIMES,
+    "today": _VISIT_TIMES,
+    "deviceid": _VISIT_PEOPLE,
+    "imei": _VISIT_PEOPLE,
+    "subscriberid": _VISIT_PEOPLE,
+    "simserial": _VISIT_PEOPLE,
+    "phonenumber": _VISIT_PEOPLE,
+    "username": _VISIT_PEOPLE,
+    "email": _VISIT_PEOPLE,
+    "audit": "Sidak keeps its own audit trail of every visit and decision",
+    "start-geopoint": "Sidak records the visit's positions itself",
+    "background-audio": "Sidak records no audio",
+}
+# Columns Sidak reads, and columns it accepts without acting on them (each said in a warning, with the reason).
+_READ_SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "weight", "reverse", "allow_na"}
+_READ_SURVEY_COLUMNS |= {"bands", "unit", "photo", "parameters"}
+_IGNORED_COLUMNS = {
+    "constraint": "the phone accepts any answer of the indicator's type; a reviewer checks answers against photos",
+    "constraint_message": "Sidak enforces no constraint, so it shows no constraint message",
+    "constraint message": "Sidak enforces no constraint, so it shows no constraint message",
+    "required_message": "the phone says which indicator is still unanswered in its own words",
+    "required message": "the phone says which indicator is still unanswered in its own words",
+    "appearance": "the phone lays out each indicator type one way",
+    "choice_filter": "the phone shows every choice of the list",
+    "default": "the phone starts every answer empty",
+    "read_only": "every indicator is answered on the phone",
+    "readonly": "every indicator is answered on the phone",
+    "image": "the phone shows no images beside the text",
+    "audio": "the phone plays no audio",
+    "video": "the phone plays no video",
+    "calculation": "Sidak skips calculate rows",
+    "trigger": "Sidak recalculates nothing",
+    "repeat_count": "repeats are refused",
+    "media": "the phone shows no images, audio or video beside the text",
+    "guidance_hint": "the phone shows the hint as guidance",
+}
 
 
 # --- import -----------------------------------------------------------------------------------------------------
@@ -136,19 +159,6 @@ class RowProblem:
 
 
 @dataclass
-class _Row:
-    number: int
-    cells: dict[str, Any]  # column header as written (normalised) → non-empty value
-
-
-@dataclass
-class _Sheet:
-    name: str
-    rows: list[_Row]
-    columns: list[str]
-
-
-@dataclass
 class _Column:
     base: str
     language: str | None  # "id", "en", None (no language given) or the unknown language as written
@@ -157,9 +167,19 @@ class _Column:
 @dataclass
 class _Reader:
     problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
 
     def refuse(self, sheet: str | None, row: int | None, message: str) -> None:
         self.problems.append(RowProblem(sheet, row, message))
+
+    def warn(self, sheet: str | None, row: int | None, message: str) -> None:
+        self.warnings.append(RowProblem(sheet, row, message))
+
+
+@dataclass(frozen=True)
+class XlsformImport:
+    instrument: Instrument
+    warnings: list[dict[str, Any]]  # what the form says that Sidak keeps or skips without acting on it, by sheet row
 
 
 def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int | None = None) -> Instrument:
@@ -167,13 +187,19 @@ def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int
 
     Raises ``InstrumentInvalid`` listing every problem with its sheet and row.
     """
+    return read_xlsform(data, key=key, version=version).instrument
+
+
+def read_xlsform(
+    data: bytes, *, key: str | None = None, version: int | None = None, limits: WorkbookLimits = DEFAULT_LIMITS
+) -> XlsformImport:
+    """The instrument of an XLSForm workbook (``.xlsx`` or ``.xls``) and the warnings of its reading."""
+    sheets = read_workbook(data, limits)
+    if "survey" not in sheets:
+        raise _invalid([RowProblem(None, None, "the workbook has no 'survey' sheet")])
     reader = _Reader()
-    sheets = _read_workbook(data, reader)
-    doc: dict[str, Any] | None = None
-    rows_by_path: dict[str, int] = {}
-    if sheets is not None:
-        doc, rows_by_path = _instrument_dict(sheets, reader, key=key, version=version)
-    if reader.problems or doc is None:
+    doc, rows_by_path = _instrument_dict(sheets, reader, key=key, version=version)
+    if reader.problems:
         raise _invalid(reader.problems)
     try:
         instrument = msgspec.convert(doc, type=Instrument)
@@ -186,8 +212,8 @@ def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int
     ]
     if rule_problems:
         raise _invalid(rule_problems)
-    _check_with_pyxform(data)
-    return instrument
+    _check_with_pyxform(sheets)
+    return XlsformImport(instrument, [_error_entry(warning) for warning in reader.warnings])
 
 
 def _invalid(problems: list[RowProblem]) -> InstrumentInvalid:
@@ -217,56 +243,70 @@ def _problem_at(path: str, message: str, rows_by_path: dict[str, int], *, names_
         return RowProblem("survey", None, message)
     detail = path[match.end() :].lstrip(".")
     if names_column and detail:
-        message = f"{detail}: {message}"
+        message = f"{_column_of(detail)} {_plain_words(message)}"
     return RowProblem("survey", rows_by_path.get(match.group(0)), message)
 
 
-def _check_with_pyxform(data: bytes) -> None:
+_COLUMN_OF_FIELD = {"text": "the label", "guidance": "the hint", "title": "the group label", "id": "the name"}
+
+
+def _column_of(field: str) -> str:
+    """The column a form author wrote, for a field of the instrument (``text.id`` → the label)."""
+    head = re.split(r"[.\[]", field)[0]
+    return _COLUMN_OF_FIELD.get(head, f"the {head} column")
+
+
+def _plain_words(message: str) -> str:
+    """msgspec's validation wording as a form author reads it."""
+    if match := re.match(r"Expected `str` of length <= (\d+)", message):
+        return f"is longer than {match.group(1)} characters"
+    if re.match(r"Expected `str` of length >= 1", message):
+        return "is empty"
+    if re.match(r"Expected `str` matching regex", message):
+        return "holds characters that are not allowed"
+    if match := re.match(r"Expected `(?:int|float)` (<=|>=) (\S+)", message):
+        return f"must be {'at most' if match.group(1) == '<=' else 'at least'} {match.group(2)}"
+    return f"is not valid ({message})"
+
+
+def _check_with_pyxform(sheets: dict[str, Sheet]) -> None:
+    """Run the rows already read (never the file again: pyxform would read it unbounded) through pyxform, the
+    reference XLSForm converter, so that what Sidak accepts is an XLSForm that ODK tools accept too."""
     from pyxform.errors import PyXFormError
     from pyxform.xls2xform import convert
 
     try:
-        convert(data, file_type=".xlsx", warnings=[])
+        convert(_pyxform_definition(sheets), warnings=[])
     except PyXFormError as error:
-        raise _invalid([RowProblem(None, None, f"pyxform refuses the form: {error}")]) from error
+        raise _invalid([_pyxform_problem(str(error))]) from error
 
 
-def _read_workbook(data: bytes, reader: _Reader) -> dict[str, _Sheet] | None:
-    import openpyxl  # only when a workbook is read or written: it is ~6 MB in every app process otherwise
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many unrelated types for a file that is not a workbook
-        reader.refuse(None, None, "the file is not a readable .xlsx workbook")
-        return None
-    try:
-        sheets = {}
-        for worksheet in workbook.worksheets:
-            name = worksheet.title.strip().lower()
-            if name in ("survey", "choices", "settings"):
-                sheets[name] = _read_sheet(name, worksheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
-    if "survey" not in sheets:
-        reader.refuse(None, None, "the workbook has no 'survey' sheet")
-        return None
-    return sheets
+def _pyxform_definition(sheets: dict[str, Sheet]) -> dict[str, Any]:
+    definition: dict[str, Any] = {"sheet_names": list(sheets)}
+    for name, sheet in sheets.items():
+        # pyxform numbers rows by position, so the empty rows between are kept: its messages then name the row the
+        # author sees.
+        rows: list[dict[str, str]] = [{} for _ in range(max((row.number for row in sheet.rows), default=1) - 1)]
+        for row in sheet.rows:
+            rows[row.number - 2] = {column: _pyxform_text(value) for column, value in row.cells.items()}
+        definition[name] = rows
+        definition[f"{name}_header"] = [dict.fromkeys(sheet.columns)] if sheet.columns else []
+    return definition
 
 
-def _read_sheet(name: str, rows: Iterator[tuple[Any, ...]]) -> _Sheet:
-    header = next(rows, ())
-    columns = [re.sub(r"\s+", " ", str(value).strip()) if value is not None else "" for value in header]
-    sheet_rows = []
-    for number, values in enumerate(rows, start=2):
-        cells = {}
-        for column, value in zip(columns, values, strict=False):
-            if isinstance(value, str):
-                value = value.strip()
-            if column and value is not None and value != "":
-                cells[column] = value
-        if cells:
-            sheet_rows.append(_Row(number, cells))
-    return _Sheet(name, sheet_rows, [column for column in columns if column])
+def _pyxform_text(value: Any) -> str:
+    return _as_text(value).replace("\xa0", " ")
+
+
+def _pyxform_problem(message: str) -> RowProblem:
+    row = re.search(r"\[row\s*:\s*(\d+)\]", message)
+    sheet = re.search(r"'(survey|choices|settings)' sheet", message)
+    text = re.sub(r"\[row\s*:\s*\d+\]\s*", "", message).strip()
+    return RowProblem(
+        sheet.group(1) if sheet else ("survey" if row else None),
+        int(row.group(1)) if row else None,
+        f"ODK's XLSForm converter (pyxform) refuses the form: {text}",
+    )
 
 
 def _parse_column(header: str) -> _Column:
@@ -281,10 +321,14 @@ def _parse_column(header: str) -> _Column:
 
 
 class _Cells:
-    """One row's cells looked up by column meaning, whatever spelling of the header the author used."""
+    """One row's cells looked up by column meaning, whatever spelling of the header the author used.
 
-    def __init__(self, row: _Row) -> None:
+    ``primary`` is the language that becomes the instrument's main text (``id``): Bahasa Indonesia when the form has
+    it, else the form's default language (an English-only form is read as it is written)."""
+
+    def __init__(self, row: Row, primary: str = "id") -> None:
         self.row = row
+        self.primary = primary
         self._plain: dict[str, Any] = {}
         self._translated: dict[tuple[str, str], Any] = {}
         for header, value in row.cells.items():
@@ -298,9 +342,9 @@ class _Cells:
         return self._plain.get(name)
 
     def text(self, name: str) -> tuple[str | None, str | None]:
-        """(Bahasa Indonesia, English) of a translatable column; a plain column counts as Bahasa Indonesia."""
-        indonesian = self._translated.get((name, "id"), self._plain.get(name))
-        english = self._translated.get((name, "en"))
+        """(main language, English) of a translatable column; a column without language is the main language."""
+        indonesian = self._translated.get((name, self.primary), self._plain.get(name))
+        english = self._translated.get((name, "en")) if self.primary != "en" else None
         return (
             _as_text(indonesian) if indonesian is not None else None,
             _as_text(english) if english is not None else None,
@@ -315,16 +359,50 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _check_languages(sheet: _Sheet, reader: _Reader) -> None:
+def _check_header(sheet: Sheet, reader: _Reader) -> None:
+    seen: set[str] = set()
+    for header in sheet.columns:
+        if header.lower() in seen:
+            reader.refuse(sheet.name, 1, f"column '{header}' appears twice in the header row; keep one of them")
+        seen.add(header.lower())
+
+
+def _check_languages(sheet: Sheet, primary: str, reader: _Reader) -> None:
     for header in sheet.columns:
         column = _parse_column(header)
-        if column.base in ("label", "hint") and column.language not in (None, *LANGUAGE_NAMES):
-            reader.refuse(
+        if column.base in ("label", "hint") and column.language not in (None, primary, "en"):
+            reader.warn(
                 sheet.name,
                 1,
-                f"column '{header}' is in a language Sidak does not keep; only Bahasa"
-                " Indonesia (id) and English (en) are read",
+                f"column '{header}' is in a language Sidak does not show: it keeps Bahasa Indonesia (or the form's"
+                " main language) and English, so this column is not read",
             )
+
+
+def _primary_language(sheets: dict[str, Sheet], reader: _Reader) -> str:
+    """Bahasa Indonesia when the survey has it (or unmarked labels), else the settings' default_language, else the
+    first language of the survey's labels."""
+    languages = [
+        column.language
+        for column in map(_parse_column, sheets["survey"].columns)
+        if column.base == "label" and column.language is not None
+    ]
+    has_plain_label = any(_parse_column(header) == _Column("label", None) for header in sheets["survey"].columns)
+    if "id" in languages or has_plain_label or not languages:
+        return "id"
+    settings = sheets.get("settings")
+    default = settings.rows[0].cells.get("default_language") if settings and settings.rows else None
+    primary = _parse_column(f"label::{default}").language if default is not None else None
+    if primary not in languages:
+        primary = "en" if "en" in languages else languages[0]
+    assert primary is not None
+    reader.warn(
+        "survey",
+        1,
+        f"the form has no Bahasa Indonesia labels: its {primary} labels are the instrument's main text, shown where"
+        " Bahasa Indonesia would be",
+    )
+    return primary
 
 
 # --- choices sheet ---
@@ -333,15 +411,16 @@ def _check_languages(sheet: _Sheet, reader: _Reader) -> None:
 @dataclass
 class _ChoiceList:
     choices: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
 
-def _read_choice_lists(sheet: _Sheet | None, reader: _Reader) -> dict[str, _ChoiceList]:
+def _read_choice_lists(sheet: Sheet | None, primary: str, reader: _Reader) -> dict[str, _ChoiceList]:
     lists: dict[str, _ChoiceList] = {}
     if sheet is None:
         return lists
-    _check_languages(sheet, reader)
+    _check_languages(sheet, primary, reader)
     for row in sheet.rows:
-        cells = _Cells(row)
+        cells = _Cells(row, primary)
         list_name = cells.get("list_name") or cells.get("list name")
         value = cells.get("name")
         if value is None:
@@ -361,7 +440,12 @@ def _read_choice_lists(sheet: _Sheet | None, reader: _Reader) -> dict[str, _Choi
         if any(choice["value"] == value for choice in choice_list.choices):
             reader.refuse("choices", row.number, f"choice '{value}' appears twice in list '{list_name}'")
             continue
-        choice_list.choices.append({"value": value, "label": _text(label_id, label_en)})
+        choice: dict[str, Any] = {"value": value, "label": _text(label_id, label_en)}
+        score = _number_cell(cells, "score", reader, sheet="choices")
+        if score is not None:
+            choice["score"] = score
+        choice_list.choices.append(choice)
+        choice_list.rows.append(row.number)
     return lists
 
 
@@ -385,13 +469,26 @@ class _SurveyState:
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)  # the earlier indicators, by id
     raw_relevant: dict[str, str] = field(default_factory=dict)
     rows_by_path: dict[str, int] = field(default_factory=dict)
+    repeats_open: int = 0
+    pending_notes: list[_Note] = field(default_factory=list)  # shown as guidance of the next indicator
 
 
-def _read_survey(sheet: _Sheet, lists: dict[str, _ChoiceList], reader: _Reader) -> _SurveyState:
-    _check_languages(sheet, reader)
+@dataclass(frozen=True)
+class _Note:
+    number: int
+    name: str
+    text_id: str
+    text_en: str | None
+
+
+def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], primary: str, reader: _Reader) -> _SurveyState:
+    _check_languages(sheet, primary, reader)
+    _check_survey_columns(sheet, reader)
     state = _SurveyState(lists)
     for row in sheet.rows:
-        _read_survey_row(_Cells(row), state, reader)
+        _read_survey_row(_Cells(row, primary), state, reader)
+    for note in state.pending_notes:
+        reader.warn("survey", note.number, f"note '{note.name}' comes after the last indicator: it is not shown")
     if state.open_group is not None:
         reader.refuse(
             "survey", state.dimension_rows[-1], f"group '{state.open_group['id']}' is never closed with 'end group'"
@@ -407,19 +504,69 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
     number = cells.row.number
     raw_type = cells.get("type")
     if raw_type is None:
-        reader.refuse("survey", number, "the row has no type")
+        if not state.repeats_open:
+            reader.refuse("survey", number, "the row has no type")
         return
     row_type = re.sub(r"\s+", " ", str(raw_type).strip().lower())
-    for column in _REFUSED_COLUMNS:
-        if cells.get(column) is not None:
-            reader.refuse("survey", number, f"column '{column}' is not supported (it would change what is collected)")
+    if _read_repeat_row(row_type, number, state, reader):
+        return
+    if row_type in _METADATA_TYPES:
+        reader.warn("survey", number, f"'{row_type}' row skipped: {_METADATA_TYPES[row_type]}")
+        return
+    if row_type == "calculate":
+        reader.warn(
+            "survey", number, "calculate row skipped: Sidak scores answers by weights and bands, not by calculations"
+        )
+        return
     if row_type in _END_GROUP:
         _end_group(number, state, reader)
         return
-    if row_type in _REPEAT_TYPES:
-        reader.refuse("survey", number, f"type '{raw_type}' is not supported: repeats cannot be scored")
+    if row_type == "note":
+        _read_note(cells, state, reader)
         return
     _read_named_row(cells, row_type, str(raw_type), state, reader)
+
+
+def _read_repeat_row(row_type: str, number: int, state: _SurveyState, reader: _Reader) -> bool:
+    """Repeats are refused once, at their 'begin repeat'; the rows inside are not each refused again."""
+    if row_type in _BEGIN_REPEAT:
+        if not state.repeats_open:
+            reader.refuse(
+                "survey",
+                number,
+                "repeats are not supported: a checklist answers each indicator once per visit (the rows up to its"
+                " 'end repeat' are not read)",
+            )
+        state.repeats_open += 1
+        return True
+    if row_type in _END_REPEAT:
+        if state.repeats_open:
+            state.repeats_open -= 1
+        else:
+            reader.refuse("survey", number, "'end repeat' without a repeat to close")
+        return True
+    return state.repeats_open > 0
+
+
+def _read_note(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
+    text_id, text_en = cells.text("label")
+    name = _as_text(cells.get("name") or f"row {cells.row.number}")
+    if text_id is None:
+        reader.warn("survey", cells.row.number, f"note '{name}' has no label: it is skipped")
+        return
+    state.pending_notes.append(_Note(cells.row.number, name, text_id, text_en))
+
+
+def _check_survey_columns(sheet: Sheet, reader: _Reader) -> None:
+    """One warning per column Sidak does not act on, naming the rows that fill it in (an empty column says nothing)."""
+    for header in sheet.columns:
+        column = _parse_column(header)
+        if column.base in _READ_SURVEY_COLUMNS and (column.language is None or column.base in ("label", "hint")):
+            continue
+        rows = [row.number for row in sheet.rows if header in row.cells]
+        if rows:
+            why = _IGNORED_COLUMNS.get(column.base, "Sidak does not know this column")
+            reader.warn("survey", rows[0], f"column '{header}' (rows {_row_list(rows)}) is not acted on: {why}")
 
 
 def _read_named_row(cells: _Cells, row_type: str, raw_type: str, state: _SurveyState, reader: _Reader) -> None:
@@ -463,12 +610,7 @@ def _indicator_type(row_type: str, raw_type: str, number: int, reader: _Reader) 
         return _QUESTION_TYPES[row_type], None
     select = _SELECT_ONE.match(row_type)
     if select and not select.group(2):
-        list_name = raw_type.split()[-1]
-        if list_name == YES_NO_LIST:
-            return "yes_no", list_name
-        if list_name == SCALE_LIST:
-            return "scale_0_3", list_name
-        return "choice", list_name
+        return "select", raw_type.split()[-1]  # yes/no, 0–3 or choice: its list decides (``_attach_choices``)
     if select:
         reader.refuse("survey", number, f"type '{raw_type}' is not supported: 'or_other' answers cannot be scored")
     else:
@@ -545,7 +687,7 @@ def _read_indicator(
         "type": indicator_type,
         "weight": _indicator_weight(cells, indicator_type, reader),
     }
-    guidance = _guidance(cells, name, reader)
+    guidance = _with_notes(_guidance(cells, name, reader), state, name, reader)
     if guidance is not None:
         indicator["guidance"] = guidance
     for column in ("required", "allow_na", "reverse"):
@@ -580,6 +722,23 @@ def _indicator_weight(cells: _Cells, indicator_type: str, reader: _Reader) -> fl
     return weight
 
 
+def _with_notes(
+    guidance: dict[str, str] | None, state: _SurveyState, name: str, reader: _Reader
+) -> dict[str, str] | None:
+    """The notes just above an indicator lead its guidance: the phone shows guidance under the indicator."""
+    if not state.pending_notes:
+        return guidance
+    notes, state.pending_notes = state.pending_notes, []
+    texts_id = [note.text_id for note in notes] + ([guidance["id"]] if guidance else [])
+    texts_en = [note.text_en or note.text_id for note in notes] + (
+        [guidance.get("en") or guidance["id"]] if guidance else []
+    )
+    has_english = any(note.text_en for note in notes) or bool(guidance and guidance.get("en"))
+    for note in notes:
+        reader.warn("survey", note.number, f"note '{note.name}' is shown as guidance of indicator '{name}'")
+    return _text("\n\n".join(texts_id), "\n\n".join(texts_en) if has_english else None)
+
+
 def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
     hint_id, hint_en = cells.text("hint")
     if hint_id is None and hint_en is not None:
@@ -595,17 +754,94 @@ def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | Non
 def _attach_choices(
     indicator: dict[str, Any], list_name: str, number: int, lists: dict[str, _ChoiceList], reader: _Reader
 ) -> None:
+    """Decide a select_one's type from its list: yes/no by its two values, 0–3 by the list ``scale_0_3``, any other
+    a choice scored by the list's ``score`` column. Scores are never guessed from the order of a list."""
     choice_list = lists.get(list_name)
     if choice_list is None:
         reader.refuse("survey", number, f"choice list '{list_name}' does not exist in the choices sheet")
         return
     values = [choice["value"] for choice in choice_list.choices]
-    if list_name == YES_NO_LIST and sorted(values) != ["no", "yes"]:
-        reader.refuse("survey", number, f"list '{YES_NO_LIST}' must hold exactly the values yes and no")
-    elif list_name == SCALE_LIST and sorted(values) != ["0", "1", "2", "3"]:
-        reader.refuse("survey", number, f"list '{SCALE_LIST}' must hold exactly the values 0, 1, 2 and 3")
-    elif indicator["type"] == "choice":
-        indicator["choices"] = choice_list.choices
+    yes_no = _yes_no_values(values)
+    if yes_no is not None:
+        indicator["type"] = "yes_no"
+        _attach_yes_no(indicator, list_name, choice_list, yes_no, reader)
+    elif list_name == YES_NO_LIST:
+        reader.refuse(
+            "survey", number, f"list '{YES_NO_LIST}' must hold two values meaning yes and no, such as yes and no"
+        )
+    elif list_name == SCALE_LIST:
+        indicator["type"] = "scale_0_3"
+        if sorted(values) != ["0", "1", "2", "3"]:
+            reader.refuse("survey", number, f"list '{SCALE_LIST}' must hold exactly the values 0, 1, 2 and 3")
+    else:
+        indicator["type"] = "choice"
+        indicator["choices"] = _scored_choices(indicator, list_name, choice_list, number, reader)
+
+
+def _yes_no_values(values: list[str]) -> tuple[str, str] | None:
+    """The (yes, no) values of a list that holds exactly a yes and a no, in any of the usual spellings."""
+    if len(values) != 2:
+        return None
+    lowered = [value.strip().lower() for value in values]
+    for yes, no in _YES_NO_PAIRS:
+        if sorted(lowered) == sorted((yes, no)):
+            return values[lowered.index(yes)], values[lowered.index(no)]
+    return None
+
+
+def _attach_yes_no(
+    indicator: dict[str, Any], list_name: str, choice_list: _ChoiceList, yes_no: tuple[str, str], reader: _Reader
+) -> None:
+    by_value = {choice["value"]: choice for choice in choice_list.choices}
+    yes, no = by_value[yes_no[0]], by_value[yes_no[1]]
+    if ("score" in yes or "score" in no) and yes.get("score", 0) <= no.get("score", 0):
+        reader.refuse(
+            "choices",
+            choice_list.rows[0],
+            f"list '{list_name}' scores '{yes['value']}' no higher than '{no['value']}'; a yes/no question is met by"
+            " its yes: leave the score column empty for it, and mark a question that is better answered no with"
+            " 'yes' in the survey's reverse column",
+        )
+        return
+    is_plain = yes_no == ("yes", "no") and [yes["label"], no["label"]] in (_PLAIN_YES_NO_LABELS, _PLAIN_YES_NO_ID)
+    if not is_plain:  # the list's own values and wording are kept, for the phone and for the export
+        indicator["choices"] = [
+            {"value": choice["value"], "label": choice["label"], "score": 1 if choice is yes else 0}
+            for choice in choice_list.choices
+        ]
+
+
+def _scored_choices(
+    indicator: dict[str, Any], list_name: str, choice_list: _ChoiceList, number: int, reader: _Reader
+) -> list[dict[str, Any]]:
+    choices = [dict(choice) for choice in choice_list.choices]
+    unscored = [row for row, choice in zip(choice_list.rows, choices, strict=True) if "score" not in choice]
+    if not unscored:
+        if [choice["score"] for choice in choices] == list(range(len(choices))):
+            for choice in choices:  # 0, 1, 2… in listed order is what a list without scores means: stored as such
+                del choice["score"]
+        return choices
+    if len(unscored) < len(choices):
+        reader.refuse(
+            "choices",
+            unscored[0],
+            f"list '{list_name}' gives some choices a score and not others (rows {_row_list(unscored)});"
+            " give every choice of the list its score",
+        )
+    elif indicator["weight"] > 0:
+        example = ", ".join(f"{choice['value']} {len(choices) - 1 - n}" for n, choice in enumerate(choices[:3]))
+        reader.refuse(
+            "survey",
+            number,
+            f"indicator '{indicator['id']}' is scored, but its list '{list_name}' says nothing of which answer is"
+            f" better: add a 'score' column to the choices sheet giving each choice its points (for example"
+            f" {example}), or give the indicator weight 0",
+        )
+    return choices
+
+
+def _row_list(rows: list[int]) -> str:
+    return ", ".join(str(row) for row in rows[:5]) + (", …" if len(rows) > 5 else "")
 
 
 def _attach_number_fields(indicator: dict[str, Any], cells: _Cells, reader: _Reader) -> None:
@@ -628,6 +864,13 @@ def _attach_number_fields(indicator: dict[str, Any], cells: _Cells, reader: _Rea
             indicator["bands"] = parsed
     if unit is not None:
         indicator["unit"] = _as_text(unit)
+    if "bands" not in indicator and cells.get("weight") is None:
+        indicator["weight"] = 0  # no bands say what a good value is, and none is guessed
+        reader.warn(
+            "survey",
+            number,
+            f"indicator '{indicator['id']}' is recorded but not scored: give it bands (and a weight) to score it",
+        )
 
 
 def _parse_bands(text: str) -> list[dict[str, float]] | None:
@@ -652,8 +895,6 @@ def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     if indicator is None:
         reader.refuse("survey", number, "an image row must come right after the indicator it documents")
         return
-    if cells.text("label")[0] is None and cells.text("hint")[0] is None:
-        reader.refuse("survey", number, "the image row is missing its label")
     if "photo" in indicator:
         reader.refuse("survey", number, f"indicator '{indicator['id']}' already has its photo")
         return
@@ -666,6 +907,30 @@ def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         )
     indicator["photo"] = "required" if _yes_no_cell(cells, "required", reader) else "optional"
     state.last_indicator = None
+    _warn_of_image_details(cells, indicator, reader)
+
+
+def _warn_of_image_details(cells: _Cells, indicator: dict[str, Any], reader: _Reader) -> None:
+    """An image row is the photo of its indicator: what else it says is named in a warning, unless it is what
+    Sidak's own export writes."""
+    name, label = _as_text(cells.get("name")), cells.text("label")[0]
+    if name != f"{indicator['id']}_photo" or label != f"Foto: {indicator['text']['id']}" or cells.text("hint")[0]:
+        reader.warn(
+            "survey",
+            cells.row.number,
+            f"image row '{name}' becomes the photo of indicator '{indicator['id']}': the phone asks for it under the"
+            f" indicator's own text (the image row's label and hint are not shown), and an export names it"
+            f" '{indicator['id']}_photo'",
+        )
+    parameters = _as_text(cells.get("parameters") or "")
+    pixels = re.search(r"max-pixels\s*=\s*(\d+)", parameters)
+    if pixels and int(pixels.group(1)) != PHOTO_MAX_PIXELS:
+        reader.warn(
+            "survey",
+            cells.row.number,
+            f"max-pixels={pixels.group(1)} is not acted on: the phone resizes every photo to {PHOTO_MAX_PIXELS} px"
+            " on its long side",
+        )
 
 
 def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
@@ -682,7 +947,7 @@ def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
 def _condition(
     expression: str, name: str, number: int, earlier: dict[str, dict[str, Any]], reader: _Reader
 ) -> dict[str, Any] | None:
-    match = _RELEVANT.match(expression.strip())
+    match = _RELEVANT.match(expression.strip()) or _SELECTED.match(expression.strip())
     if match is None:
         reader.refuse(
             "survey", number, f"relevant '{expression}' is not supported; only the form ${{INDICATOR}} = 'value' is"
@@ -694,11 +959,11 @@ def _condition(
             "survey", number, f"relevant refers to '{match.group('name')}', which is not an indicator before '{name}'"
         )
         return None
-    literal = match.group("number")
     text = match.group("single") if match.group("single") is not None else match.group("double")
-    equals = _condition_value(target, text if text is not None else literal, is_quoted=text is not None)
+    literal = text if text is not None else (match.groupdict().get("number") or "")
+    equals = _condition_value(target, literal, is_quoted=text is not None)
     if equals is None:
-        compared_with = expression.split("=", 1)[1].strip()
+        compared_with = f"'{literal}'" if text is not None else literal
         reader.refuse(
             "survey", number, f"relevant compares '{target['id']}' with {compared_with}, a value it cannot take"
         )
@@ -708,6 +973,8 @@ def _condition(
 
 def _condition_value(target: dict[str, Any], literal: str, *, is_quoted: bool) -> bool | int | float | str | None:
     match target["type"]:
+        case "yes_no" if target.get("choices"):
+            return next((choice["score"] == 1 for choice in target["choices"] if choice["value"] == literal), None)
         case "yes_no":
             return {"yes": True, "no": False}.get(literal) if is_quoted else None
         case "scale_0_3":
@@ -726,7 +993,7 @@ def _squeeze(expression: str) -> str:
     return re.sub(r"\s+", "", expression)
 
 
-def _number_cell(cells: _Cells, column: str, reader: _Reader) -> float | None:
+def _number_cell(cells: _Cells, column: str, reader: _Reader, *, sheet: str = "survey") -> float | None:
     value = cells.get(column)
     if value is None:
         return None
@@ -735,7 +1002,7 @@ def _number_cell(cells: _Cells, column: str, reader: _Reader) -> float | None:
     except ValueError:
         number = None
     if number is None or not 0 <= number <= 1000:
-        reader.refuse("survey", cells.row.number, f"{column} '{value}' must be a number from 0 to 1000")
+        reader.refuse(sheet, cells.row.number, f"{column} '{value}' must be a number from 0 to 1000")
         return None
     return number
 
@@ -757,10 +1024,13 @@ def _yes_no_cell(cells: _Cells, column: str, reader: _Reader) -> bool:
 
 
 def _instrument_dict(
-    sheets: dict[str, _Sheet], reader: _Reader, *, key: str | None, version: int | None
+    sheets: dict[str, Sheet], reader: _Reader, *, key: str | None, version: int | None
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    lists = _read_choice_lists(sheets.get("choices"), reader)
-    survey = _read_survey(sheets["survey"], lists, reader)
+    for sheet in sheets.values():
+        _check_header(sheet, reader)
+    primary = _primary_language(sheets, reader)
+    lists = _read_choice_lists(sheets.get("choices"), primary, reader)
+    survey = _read_survey(sheets["survey"], lists, primary, reader)
     settings_sheet = sheets.get("settings")
     settings = _Cells(settings_sheet.rows[0]) if settings_sheet and settings_sheet.rows else None
     settings_row = settings.row.number if settings else None
@@ -795,7 +1065,7 @@ def _settings_key(settings: _Cells | None, row: int | None, reader: _Reader) -> 
         reader.refuse(
             "settings",
             row,
-            f"form_id '{form_id}' is not a valid instrument key: use 2–63 lower-case letters, digits and '-'",
+            f"form_id '{form_id}' is not a valid instrument key: use 2–63 lower-case letters, digits, '-' and '_'",
         )
     return form_id
 
@@ -810,192 +1080,3 @@ def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader)
         reader.refuse("settings", row, f"version '{value}' must be a whole number from 1")
         return 0
     return int(text)
-
-
-# --- export -----------------------------------------------------------------------------------------------------
-
-
-def instrument_to_xlsform(doc: Instrument) -> bytes:
-    """Write an instrument as an XLSForm that ``instrument_from_xlsform`` reads back unchanged.
-
-    The bytes depend on the instrument alone (fixed document times and zip entry times), so a regenerated file is
-    identical to the committed one.
-    """
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
-
-    workbook = Workbook()
-    survey = workbook.active
-    survey.title = "survey"
-    _append_rows(survey, _SURVEY_COLUMNS, _survey_rows(doc))
-    _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS, _choice_rows(doc))
-    _append_rows(workbook.create_sheet("settings"), _SETTINGS_COLUMNS, [_settings_row(doc)])
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
-    workbook.properties.creator = "Sidak"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        # ExcelWriter rather than Workbook.save, which stamps the current time into docProps/core.xml.
-        ExcelWriter(workbook, archive).write_data()
-    return _with_fixed_zip_times(buffer.getvalue())
-
-
-def _append_rows(sheet: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([row.get(column) for column in columns])
-    sheet.freeze_panes = "A2"
-
-
-def _with_fixed_zip_times(data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            fixed = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = entry.external_attr
-            target.writestr(fixed, source.read(entry.filename))
-    return out.getvalue()
-
-
-def _labels(column: str, text: Any) -> dict[str, Any]:
-    if text is None:
-        return {}
-    return {f"{column}::{LANGUAGE_NAMES['id']}": text.id, f"{column}::{LANGUAGE_NAMES['en']}": text.en}
-
-
-def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
-    taken_names = {dimension.id for dimension in doc.dimensions} | set(doc.indicators())
-    indicators = doc.indicators()
-    rows: list[dict[str, Any]] = []
-    for dimension in doc.dimensions:
-        rows.append(
-            {
-                "type": "begin group",
-                "name": dimension.id,
-                **_labels("label", dimension.title),
-                "weight": _number(dimension.weight),
-            }
-        )
-        for indicator in dimension.indicators:
-            rows.append(_indicator_row(indicator, indicators))
-            if indicator.photo != "none":
-                rows.append(_image_row(indicator, rows[-1].get("relevant"), taken_names))
-        rows.append({"type": "end group", "name": dimension.id})
-    return rows
-
-
-def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator]) -> dict[str, Any]:
-    row = {
-        "type": _xlsform_type(indicator),
-        "name": indicator.id,
-        **_labels("label", indicator.text),
-        **_labels("hint", indicator.guidance),
-        "required": _yes_no(indicator.required),
-        "weight": _number(indicator.weight),
-        "reverse": _yes_no(indicator.reverse),
-        "allow_na": _yes_no(indicator.allow_na),
-        "unit": indicator.unit,
-    }
-    if indicator.bands is not None:
-        row["bands"] = _format_bands(indicator.bands)
-    if indicator.relevant is not None:
-        row["relevant"] = _format_condition(indicator.relevant, indicators[indicator.relevant.indicator])
-    return row
-
-
-def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]) -> dict[str, Any]:
-    name = f"{indicator.id}_photo"
-    while name in taken_names:
-        name += "_"
-    taken_names.add(name)
-    return {
-        "type": "image",
-        "name": name,
-        f"label::{LANGUAGE_NAMES['id']}": f"Foto: {indicator.text.id}",
-        f"label::{LANGUAGE_NAMES['en']}": f"Photo: {indicator.text.en}" if indicator.text.en else None,
-        "required": _yes_no(indicator.photo == "required"),
-        "relevant": relevant,
-        "parameters": f"max-pixels={PHOTO_MAX_PIXELS}",
-    }
-
-
-def _xlsform_type(indicator: Indicator) -> str:
-    match indicator.type:
-        case "yes_no":
-            return f"select_one {YES_NO_LIST}"
-        case "scale_0_3":
-            return f"select_one {SCALE_LIST}"
-        case "choice":
-            return f"select_one {_choice_list_name(indicator)}"
-        case "number":
-            return "decimal"  # integer would refuse a measured 7.5 minutes
-        case _:
-            return "text"
-
-
-def _choice_list_name(indicator: Indicator) -> str:
-    # The suffix keeps an indicator's own list apart from the yes_no and scale_0_3 lists whatever its id.
-    return f"{indicator.id}_choices"
-
-
-def _choice_rows(doc: Instrument) -> list[dict[str, Any]]:
-    types = {indicator.type for indicator in doc.indicators().values()}
-    rows = []
-    for list_name, indicator_type, labels in (
-        (YES_NO_LIST, "yes_no", _YES_NO_LABELS),
-        (SCALE_LIST, "scale_0_3", _SCALE_LABELS),
-    ):
-        if indicator_type in types:
-            rows += [
-                {
-                    "list_name": list_name,
-                    "name": value,
-                    f"label::{LANGUAGE_NAMES['id']}": label_id,
-                    f"label::{LANGUAGE_NAMES['en']}": label_en,
-                }
-                for value, label_id, label_en in labels
-            ]
-    for indicator in doc.indicators().values():
-        for choice in indicator.choices or []:
-            rows.append(
-                {"list_name": _choice_list_name(indicator), "name": choice.value, **_labels("label", choice.label)}
-            )
-    return rows
-
-
-def _settings_row(doc: Instrument) -> dict[str, Any]:
-    row = {
-        "form_id": doc.key,
-        "version": doc.version,
-        "form_title": doc.title.id,
-        "form_title_en": doc.title.en,
-        "default_language": LANGUAGE_NAMES["id"],
-    }
-    if doc.description is not None:
-        row |= {"description": doc.description.id, "description_en": doc.description.en}
-    return row
-
-
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
-def _format_bands(bands: list[Band]) -> str:
-    return ";".join(f"{'*' if band.max is None else _number(band.max)}:{_number(band.score)}" for band in bands)
-
-
-def _format_condition(condition: Condition, target: Indicator) -> str:
-    equals = condition.equals
-    if target.type == "yes_no":
-        literal = "'yes'" if equals is True else "'no'"
-    elif target.type == "number" and not isinstance(equals, str):
-        literal = str(_number(equals))
-    else:
-        quote = '"' if "'" in str(equals) else "'"
-        literal = f"{quote}{equals}{quote}"
-    return f"${{{condition.indicator}}} = {literal}"

@@ -1,8 +1,9 @@
 """Score one visit against its instrument (docs/contract.md, "Scoring"). Pure: plain values in, decimals out.
 
-Indicator score s in [0, 1]: yes/no → 1/0; 0–3 scale → v/3; choice → index/(n − 1) in the order of ``choices``
-(worst first); number → the score of the first band whose ``max`` ≥ value (a band without ``max`` catches all);
-``reverse`` turns s into 1 − s; text is never scored.
+Indicator score s in [0, 1]: yes/no → 1/0; 0–3 scale → v/3; choice → its ``score`` / the highest score of its
+choices, or, when its choices have no scores, index/(n − 1) in the order of ``choices`` (worst first); number → the
+score of the first band whose ``max`` ≥ value (a band without ``max`` catches all); ``reverse`` turns s into 1 − s;
+text is never scored.
 
 An indicator *counts* when it is relevant, scored, has weight > 0 and is either answered or required:
 - "not applicable" and unanswered optional indicators drop out of the denominator;
@@ -166,6 +167,11 @@ def _choice_score(indicator: Indicator, value: Any) -> Decimal:
     values = [choice.value for choice in indicator.choices or []]
     if value not in values or not isinstance(value, str):
         raise _wrong_value(indicator, value, f"one of {values}")
+    choices = indicator.choices or []
+    best = max((as_decimal(choice.score) for choice in choices if choice.score is not None), default=None)
+    if best is not None:
+        points = next(choice.score for choice in choices if choice.value == value)
+        return as_decimal(points or 0) / best if best > 0 else ZERO
     if len(values) == 1:
         return ONE  # the only choice is also the best one
     return Decimal(values.index(value)) / Decimal(len(values) - 1)

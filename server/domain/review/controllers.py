@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Photo, Review
 from server.domain.results.schemas import ClassifiedShaper
 from server.domain.results.scoring import round_score
+from server.domain.review.evidence import EvidenceSummary
 from server.domain.review.explanations import explain_flag
 from server.domain.review.schemas import (
     AnswerOut,
     DecisionIn,
     DecisionOut,
+    EvidenceOut,
     Explanation,
     FlagOut,
     FlagSummaryOut,
@@ -40,6 +42,8 @@ from server.domain.review.schemas import (
     ReviewOut,
     RevisionOut,
     ScoreOut,
+    SortParam,
+    StrongestParam,
     VisitAssignment,
     VisitDetailOut,
     VisitDimension,
@@ -87,6 +91,7 @@ def _queue_row_out(row: QueueRow) -> QueueRowOut:
         updated_at=visit.updated_at,
         time_on_site_s=(visit.finished_at - visit.started_at).total_seconds(),
         flags=[FlagSummaryOut(code=f.code, severity=f.severity, count=f.count) for f in row.flags],
+        evidence=_evidence_out(row.evidence),
         photos=PhotoCounts(declared=row.photos_declared, stored=row.photos_stored),
     )
 
@@ -97,7 +102,13 @@ def _queue_out(page: QueuePage) -> QueueOut:
         total=page.total,
         limit=page.limit,
         offset=page.offset,
-        counts=QueueCounts(status=page.status_counts, flags=page.flag_counts),
+        counts=QueueCounts(status=page.status_counts, flags=page.flag_counts, strongest=page.strongest_counts),
+    )
+
+
+def _evidence_out(evidence: EvidenceSummary) -> EvidenceOut:
+    return EvidenceOut(
+        strength=evidence.strength, strongest=evidence.strongest, reasons=evidence.reasons, summary=evidence.line
     )
 
 
@@ -249,6 +260,7 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
         started_at=visit.started_at,
         finished_at=visit.finished_at,
         time_on_site_s=detail.time_on_site_s,
+        evidence=_evidence_out(detail.evidence),
         first_received_at=visit.first_received_at,
         submitted_at=visit.submitted_at,
         updated_at=visit.updated_at,
@@ -291,6 +303,7 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
         ],
         reviews=[_review_out(entry.review, entry.reviewer_name) for entry in detail.reviews],
         score=_score_out(detail.score) if detail.score else None,
+        client=detail.client,
     )
 
 
@@ -326,6 +339,8 @@ def _wave_out(entry: ReviewableWave) -> ReviewableWaveOut:
 
 _STATUS = Parameter(default=None, description="default: every status but incomplete")
 _FLAG = Parameter(default=None, max_length=64, description="a flag code such as geo.outside")
+_STRONGEST = Parameter(default=None, description="only visits whose most severe flag has this severity")
+_SORT = Parameter(default="oldest", description="oldest submission first, or the strongest flag first")
 _LIMIT = Parameter(default=QUEUE_DEFAULT_LIMIT, ge=1, le=QUEUE_MAX_LIMIT)
 _OFFSET = Parameter(default=0, ge=0)
 
@@ -348,11 +363,21 @@ class ReviewController(Controller):
         agency: FromQuery[uuid.UUID | None] = None,
         status: VisitStatusParam | None = _STATUS,
         flag: str | None = _FLAG,
+        strongest: StrongestParam | None = _STRONGEST,
+        sort: SortParam = _SORT,
         limit: int = _LIMIT,
         offset: int = _OFFSET,
     ) -> QueueOut:
         filters = QueueFilters(
-            wave_id=wave, region_id=region, agency_id=agency, status=status, flag=flag, limit=limit, offset=offset
+            wave_id=wave,
+            region_id=region,
+            agency_id=agency,
+            status=status,
+            flag=flag,
+            strongest=strongest,
+            sort=sort,
+            limit=limit,
+            offset=offset,
         )
         return _queue_out(await ReviewService(db_session, principal).queue(filters))
 

@@ -58,6 +58,26 @@ EXPLANATIONS: dict[str, Explanation] = {
         "visit. Evidence may have been reused. Open the visit named and compare both photos; two pictures of the "
         "same standard notice board from the same angle can look alike for honest reasons.",
     ),
+    "photo.duplicate_in_visit": Explanation(
+        id="Foto yang sama (sidik sha256 sama) atau hampir sama (hash perseptual dekat) dipakai sebagai bukti untuk "
+        "beberapa indikator pada kunjungan ini. Satu foto mungkin dipakai untuk menutupi indikator yang tidak "
+        "diamati. Bandingkan foto dengan indikatornya; satu papan standar pelayanan yang memuat persyaratan, biaya "
+        "dan prosedur sekaligus bisa sah difoto untuk beberapa indikator.",
+        en="The same picture (same sha256) or a near-identical one (close perceptual hash) is offered as evidence "
+        "for several indicators of this visit. One photo may be standing in for indicators that were not observed. "
+        "Compare the photo with each indicator; one service-standard board showing the requirements, fees and "
+        "procedure at once can honestly serve several indicators.",
+    ),
+    "geo.mocked": Explanation(
+        id="Posisi ponsel tampak disuntikkan atau diputar ulang, bukan diukur: akurasi tepat 0 m, koordinat yang "
+        "sama persis selama kunjungan, akurasi yang sama sampai milimeter, waktu dengan selang yang sama persis, "
+        "atau jejak yang sama dengan kunjungan lain. Aplikasi lokasi palsu menghasilkan pola seperti ini. Periksa "
+        "foto sebagai bukti kehadiran dan tanyakan kepada petugas.",
+        en="The phone's positions look injected or replayed rather than measured: an accuracy of exactly 0 m, the "
+        "very same coordinates throughout, the same accuracy to the millimetre, fixes at exactly even intervals, "
+        "or the same track as another visit. Mock-location apps produce such patterns. Check the photos as "
+        "evidence of presence and ask the surveyor.",
+    ),
     "photo.no_exif": Explanation(
         id="Foto tidak membawa data EXIF, jadi waktu dan lokasinya hanya berasal dari ponsel. Ini wajar untuk "
         "foto yang diperkecil oleh aplikasi; hanya informasi.",
@@ -65,12 +85,24 @@ EXPLANATIONS: dict[str, Explanation] = {
         "photos resized by the app; information only.",
     ),
     "visit.too_fast": Explanation(
-        id="Kunjungan selesai terlalu cepat untuk jumlah indikator yang dijawab (di bawah batas detik per "
-        "indikator). Jawaban mungkin diisi tanpa pengamatan. Periksa waktu foto dan apakah jawaban sesuai "
-        "dengan foto.",
-        en="The visit was finished too quickly for the number of indicators answered (under the limit of seconds "
-        "per indicator). Answers may have been filled in without looking. Check the photo times and whether the "
-        "answers match the photos.",
+        id="Kunjungan terlalu singkat untuk jumlah indikator dan foto yang direkam (kunjungan kepatuhan yang nyata "
+        "memakan 30-90 menit), atau semua jawaban dan foto direkam dalam beberapa menit saja walau kunjungan dibiarkan "
+        "terbuka lebih lama. Jawaban mungkin diisi tanpa pengamatan. Periksa waktu foto dan apakah jawaban sesuai "
+        "dengan foto; unit kecil dengan sedikit hal untuk diamati bisa sah selesai lebih cepat.",
+        en="The visit was too short for the indicators and photos recorded (a real compliance visit takes 30-90 "
+        "minutes), or all its answers and photos were recorded within a few minutes although the visit was left "
+        "open longer. Answers may have been filled in without looking. Check the photo times and whether the "
+        "answers match the photos; a small unit with little to observe can honestly be done sooner.",
+    ),
+    "visit.impossible_travel": Explanation(
+        id="Petugas yang sama tercatat di dua unit berbeda pada waktu yang tumpang tindih, atau berpindah dari satu "
+        "kunjungan ke kunjungan berikutnya lebih cepat daripada yang dimungkinkan jalan. Salah satu kunjungan "
+        "mungkin tidak dilakukan di tempatnya. Buka kunjungan yang disebut dan bandingkan posisi serta waktu "
+        "fotonya; jam ponsel yang salah atau koordinat unit yang keliru juga bisa menimbulkan tanda ini.",
+        en="The same surveyor was recorded at two different units at overlapping times, or moved from one visit to "
+        "the next faster than roads allow. One of the visits may not have taken place where it says. Open the "
+        "visit named and compare the positions and photo times of both; a wrong phone clock or wrong unit "
+        "coordinates raise this flag too.",
     ),
     "visit.outside_window": Explanation(
         id="Kunjungan dilakukan di luar jendela waktu penugasan atau saat unit tutup menurut jam layanannya. "

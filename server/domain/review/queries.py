@@ -12,14 +12,28 @@ from datetime import datetime
 from typing import Any, TypeVarTuple, cast
 
 import msgspec
-from sqlalchemy import ColumnElement, CursorResult, Row, Select, delete, distinct, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Row,
+    Select,
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from server.db.models import (
     Agency,
     Answer,
     Assignment,
     Flag,
+    OpenRosaSubmission,
     Photo,
     Position,
     Region,
@@ -34,6 +48,7 @@ from server.db.models import (
 )
 from server.db.models import Instrument as InstrumentRow
 from server.domain.instruments.documents import Instrument
+from server.domain.review.evidence import SEVERITY_RANK
 from server.domain.visits.queries import AnyRow
 from server.lib.auth import Principal
 from server.lib.errors import NotFound
@@ -93,6 +108,7 @@ class QueueConditions:
         agency_id: uuid.UUID | None,
         status: str | None,
         flag: str | None,
+        strongest: str | None = None,
     ) -> None:
         status_condition = Visit.status == status if status is not None else Visit.status != _NOT_IN_QUEUE_BY_DEFAULT
         self._named: dict[str, list[ColumnElement[bool]]] = {
@@ -104,21 +120,36 @@ class QueueConditions:
             "flag": []
             if flag is None
             else [exists(select(Flag.id).where(Flag.visit_id == Visit.id, Flag.code == flag))],
+            "strongest": [] if strongest is None else [strongest_rank() == STRONGEST_RANKS[strongest]],
         }
 
     def all(self, *, but: str | None = None) -> list[ColumnElement[bool]]:
         return [condition for name, conditions in self._named.items() if name != but for condition in conditions]
 
 
+STRONGEST_RANKS = {"none": 0, **SEVERITY_RANK}
+
+
+def strongest_rank() -> ColumnElement[int]:
+    """The rank of a visit's most severe flag (``evidence.SEVERITY_RANK``), 0 without flags."""
+    flag = aliased(Flag)  # the flag counts join Flag themselves; this subquery must not correlate to theirs
+    rank = case(*((flag.severity == name, value) for name, value in SEVERITY_RANK.items()), else_=0)
+    ranks = select(func.max(rank)).where(flag.visit_id == Visit.id).correlate(Visit)
+    return func.coalesce(ranks.scalar_subquery(), 0)
+
+
 async def queue_page(
-    session: AsyncSession, conditions: QueueConditions, *, limit: int, offset: int
+    session: AsyncSession, conditions: QueueConditions, *, limit: int, offset: int, strongest_first: bool = False
 ) -> Sequence[AnyRow]:
-    """Rows of (Visit, Wave, Unit, Agency, Region, display_name), oldest submission first."""
+    """Rows of (Visit, Wave, Unit, Agency, Region, display_name), oldest submission first (within each strongest
+    flag's severity, most severe first, when ``strongest_first``)."""
+    oldest_first = (func.coalesce(Visit.submitted_at, Visit.first_received_at), Visit.id)
+    order = (strongest_rank().desc(), *oldest_first) if strongest_first else oldest_first
     statement = (
         _visit_join(select(Visit, Wave, Unit, Agency, Region, User.display_name))
         .join(User, User.id == Visit.surveyor_id)
         .where(*conditions.all())
-        .order_by(func.coalesce(Visit.submitted_at, Visit.first_received_at), Visit.id)
+        .order_by(*order)
         .limit(limit)
         .offset(offset)
     )
@@ -151,6 +182,16 @@ async def flag_counts(session: AsyncSession, conditions: QueueConditions) -> dic
         .group_by(Flag.code)
     )
     return {code: count for code, count in rows.all()}
+
+
+async def strongest_counts(session: AsyncSession, conditions: QueueConditions) -> dict[str, int]:
+    """Visits per severity of their strongest flag ("none": without flags) under every filter but that one."""
+    ranked = (
+        _visit_join(select(Visit.id, strongest_rank().label("rank"))).where(*conditions.all(but="strongest")).subquery()
+    )
+    rows = await session.execute(select(ranked.c.rank, func.count()).group_by(ranked.c.rank))
+    names = {value: name for name, value in STRONGEST_RANKS.items()}
+    return {names[value]: count for value, count in rows.all()}
 
 
 async def flag_rows(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> Sequence[AnyRow]:
@@ -294,3 +335,8 @@ async def visit_counts(
             .group_by(Visit.wave_id, Visit.status)
         )
     ).all()
+
+
+async def openrosa_client(session: AsyncSession, visit_id: uuid.UUID) -> str | None:
+    """The client named by the visit's OpenRosa submission, if it came from ODK Collect (or a kin of it)."""
+    return await session.scalar(select(OpenRosaSubmission.client).where(OpenRosaSubmission.visit_id == visit_id))

@@ -13,6 +13,8 @@ from server.domain.results.schemas import ClassificationOut
 from server.domain.visits.documents import IndicatorComment
 
 VisitStatusParam = Literal["incomplete", "submitted", "approved", "returned", "rejected"]
+StrongestParam = Literal["critical", "warning", "info", "none"]
+SortParam = Literal["oldest", "strongest"]
 
 
 # --- bodies ------------------------------------------------------------------------------------------------------
@@ -62,6 +64,17 @@ class PhotoCounts(msgspec.Struct):
     stored: int
 
 
+class EvidenceOut(msgspec.Struct):
+    strength: str
+    """sound (no warning or critical flag), doubtful (a warning), weak (a critical flag)."""
+    strongest: str | None
+    """The severity of the most severe flag; null without flags."""
+    reasons: list[str]
+    """The codes of the warning and critical flags, most severe first."""
+    summary: str
+    """The same in one English line; the console words it in the reviewer's language."""
+
+
 class QueueRowOut(msgspec.Struct):
     id: uuid.UUID
     wave: NamedRef
@@ -77,6 +90,7 @@ class QueueRowOut(msgspec.Struct):
     updated_at: datetime
     time_on_site_s: float
     flags: list[FlagSummaryOut]
+    evidence: EvidenceOut
     photos: PhotoCounts
 
 
@@ -85,6 +99,8 @@ class QueueCounts(msgspec.Struct):
     """Visits per status under every other filter."""
     flags: dict[str, int]
     """Visits per flag code under every other filter."""
+    strongest: dict[str, int]
+    """Visits per severity of their strongest flag ("none": without flags) under every other filter."""
 
 
 class QueueOut(msgspec.Struct):
@@ -247,6 +263,7 @@ class VisitDetailOut(msgspec.Struct):
     started_at: datetime
     finished_at: datetime
     time_on_site_s: float
+    evidence: EvidenceOut
     first_received_at: datetime
     submitted_at: datetime | None
     updated_at: datetime
@@ -260,6 +277,8 @@ class VisitDetailOut(msgspec.Struct):
     revisions: list[RevisionOut]
     reviews: list[ReviewOut]
     score: ScoreOut | None
+    client: str | None = None
+    """The OpenRosa client that sent the visit (e.g. ``ODK Collect v2024.3.1``); null for the Sidak app."""
 
 
 class DecisionOut(msgspec.Struct):

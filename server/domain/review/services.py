@@ -44,6 +44,7 @@ from server.domain.results.profiles import profile_from_dict
 from server.domain.results.scoring import score_visit
 from server.domain.results.zoning import Classification, classify
 from server.domain.review import queries
+from server.domain.review.evidence import EvidenceSummary, summarize_evidence
 from server.domain.review.transitions import allowed_decisions, decide_review
 from server.domain.visits.documents import IndicatorComment
 from server.lib import clock
@@ -65,6 +66,10 @@ class QueueFilters:
     agency_id: uuid.UUID | None = None
     status: str | None = None
     flag: str | None = None
+    strongest: str | None = None
+    """Only visits whose most severe flag has this severity ("none": visits without flags)."""
+    sort: str = "oldest"
+    """"oldest" submission first, or "strongest" flag first (then oldest)."""
     limit: int = QUEUE_DEFAULT_LIMIT
     offset: int = 0
 
@@ -86,6 +91,7 @@ class QueueRow:
     region: Region
     surveyor_name: str
     flags: list[FlagSummary]
+    evidence: EvidenceSummary
     photos_declared: int
     photos_stored: int
 
@@ -98,6 +104,8 @@ class QueuePage:
     """Visits per status under every filter except ``status``."""
     flag_counts: dict[str, int]
     """Visits carrying each flag code under every filter except ``flag``."""
+    strongest_counts: dict[str, int]
+    """Visits per severity of their strongest flag under every filter except ``strongest``."""
     limit: int
     offset: int
 
@@ -149,6 +157,12 @@ class VisitDetail:
     reviews: list[ReviewEntry]
     score: StoredScore | None
     allowed_decisions: list[str]
+    client: str | None = None
+    """The OpenRosa client that sent the visit (``ODK Collect v2024.3.1``); None for the Sidak app."""
+
+    @property
+    def evidence(self) -> EvidenceSummary:
+        return summarize_evidence((flag.code, flag.severity) for flag in self.flags)
 
     @property
     def time_on_site_s(self) -> float:
@@ -203,8 +217,15 @@ class ReviewService:
             agency_id=filters.agency_id,
             status=filters.status,
             flag=filters.flag,
+            strongest=filters.strongest,
         )
-        page = await queries.queue_page(self.session, conditions, limit=filters.limit, offset=filters.offset)
+        page = await queries.queue_page(
+            self.session,
+            conditions,
+            limit=filters.limit,
+            offset=filters.offset,
+            strongest_first=filters.sort == "strongest",
+        )
         visit_ids = [row.Visit.id for row in page]
         flags = await self._flag_summaries(visit_ids)
         photo_counts = await queries.photo_counts(self.session, visit_ids) if visit_ids else {}
@@ -217,6 +238,7 @@ class ReviewService:
                 region=row.Region,
                 surveyor_name=row.display_name,
                 flags=flags.get(row.Visit.id, []),
+                evidence=summarize_evidence((f.code, f.severity) for f in flags.get(row.Visit.id, [])),
                 photos_declared=photo_counts.get(row.Visit.id, (0, 0))[0],
                 photos_stored=photo_counts.get(row.Visit.id, (0, 0))[1],
             )
@@ -227,6 +249,7 @@ class ReviewService:
             total=await queries.queue_total(self.session, conditions),
             status_counts=await queries.status_counts(self.session, conditions),
             flag_counts=await queries.flag_counts(self.session, conditions),
+            strongest_counts=await queries.strongest_counts(self.session, conditions),
             limit=filters.limit,
             offset=filters.offset,
         )
@@ -251,6 +274,7 @@ class ReviewService:
             reviews=await self._reviews(visit.id),
             score=None if score is None else StoredScore(score=score, classification=_classify(score.total, wave)),
             allowed_decisions=sorted(allowed_decisions(visit.status)) if wave.status != "published" else [],
+            client=await queries.openrosa_client(self.session, visit.id),
         )
 
     async def decide(self, visit_id: uuid.UUID, request: DecisionRequest) -> DecisionOutcome:

@@ -5,6 +5,11 @@ and replaces that photo's flags only (``refresh_photo_flags``). So the table alw
 and the photos received so far show; a look-alike of a photo is found among the photos stored before it (the later
 of two look-alike pictures carries the flag), until a new revision recomputes the visit's flags as a whole.
 
+Flags that look beyond one photo are recomputed where their facts change: ``photo.duplicate_in_visit`` compares the
+photos of one visit, so every photo arrival recomputes it for the whole visit (a look-alike is known only once both
+pictures are stored); ``visit.impossible_travel`` compares a surveyor's visits, so every visit PUT recomputes it for
+the surveyor's visits around the old and the new times (``refresh_travel_flags``).
+
 Reuse candidates: the same sha256 anywhere (an index lookup), and a perceptual hash within the wave's distance among
 photos of the same surveyor or the same unit. Hamming distance cannot use an index, so the look-alike search is kept
 to the photos a reused picture most plausibly comes from (a surveyor's own earlier pictures, another picture of the
@@ -17,7 +22,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,8 +42,11 @@ from server.domain.visits.integrity import (
     VisitFacts,
     WindowFacts,
     compute_flags,
+    duplicate_in_visit_flags,
     photo_flags,
 )
+from server.domain.visits.tracks import Coordinate, ReplayMatch, replay_matches, track_sample
+from server.domain.visits.travel import VisitStop, travel_flags
 from server.domain.visits.validation import missing_required
 from server.lib import clock
 from server.lib.errors import DomainError
@@ -137,12 +145,77 @@ async def recompute_flags(
         reuse_matches=await _reuse_matches(session, visit_id, context, photos, settings),
         window=WindowFacts(start=context.window_start, end=context.window_end),
         missing_required=missing_required(doc, instrument),
+        answered_at=[answer.answered_at for answer in doc.answers],
+        replay_matches=await _replay_matches(session, visit_id, context, doc),
     )
     flags = _without_distances_to_nowhere(compute_flags(facts, settings), context)
     if not is_new:
         await queries.delete_flags(session, visit_id)
     await _insert_flags(session, visit_id, flags)
     return flags
+
+
+async def _replay_matches(
+    session: AsyncSession, visit_id: uuid.UUID, context: VisitContext, doc: VisitDocument
+) -> list[ReplayMatch]:
+    sample = track_sample(doc.positions)
+    if len(sample) < 5:
+        return []
+    # Stored floats are the document's to the last bit and the sample is rounded: look up the document's own.
+    sampled = set(sample)
+    lats = sorted({p.lat for p in doc.positions if (round(p.lat, 7), round(p.lon, 7)) in sampled})[:200]
+    rows = await queries.replay_candidate_rows(
+        session,
+        {"visit_id": visit_id, "surveyor_id": context.surveyor_id, "unit_id": context.unit_id, "lats": lats},
+    )
+    others: dict[uuid.UUID, list[Coordinate]] = {}
+    for row in rows:
+        others.setdefault(row.visit_id, []).append((row.lat, row.lon))
+    return replay_matches(doc.positions, others)
+
+
+# Visits more than a day away from the times that changed keep their travel flags; visits up to three days away are
+# read so that those within a day are compared with their neighbours (a move over two days needs no flag: 4,800 km).
+_TRAVEL_REACH = timedelta(days=1)
+_TRAVEL_READ = timedelta(days=3)
+
+
+async def refresh_travel_flags(
+    session: AsyncSession,
+    *,
+    context: VisitContext,
+    periods: Sequence[tuple[datetime, datetime]],
+) -> dict[uuid.UUID, list[MeasuredFlag]]:
+    """Recompute ``visit.impossible_travel`` for the visits of the context's surveyor near ``periods`` (a visit's
+    old and new times) and replace what was stored; return the new flags by visit. The wave of the visit that
+    changed sets the thresholds."""
+    settings = IntegritySettings.from_dict(context.integrity_settings)
+    surveyor_id = context.surveyor_id
+    await queries.lock_surveyor_visits(session, surveyor_id)
+    since = min(start for start, _ in periods)
+    until = max(end for _, end in periods)
+    rows = await queries.surveyor_stop_rows(session, surveyor_id, since - _TRAVEL_READ, until + _TRAVEL_READ)
+    stops = [
+        VisitStop(
+            visit_id=row.id,
+            unit_id=row.unit_id,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            lat=row.lat,
+            lon=row.lon,
+        )
+        for row in rows
+    ]
+    reached = [
+        stop.visit_id
+        for stop in stops
+        if stop.started_at <= until + _TRAVEL_REACH and stop.finished_at >= since - _TRAVEL_REACH
+    ]
+    flags = travel_flags(stops, settings)
+    await queries.delete_code_flags(session, reached, "visit.impossible_travel")
+    for visit_id in reached:
+        await _insert_flags(session, visit_id, flags.get(visit_id, []))
+    return {visit_id: flags.get(visit_id, []) for visit_id in reached}
 
 
 def _without_distances_to_nowhere(flags: list[MeasuredFlag], context: VisitContext) -> list[MeasuredFlag]:
@@ -182,7 +255,11 @@ async def refresh_photo_flags(
     flags = _without_distances_to_nowhere(photo_flags(facts, settings), context)
     await queries.delete_flags(session, visit_id, photo_id=photo.id)
     await _insert_flags(session, visit_id, flags)
-    return flags
+    # Whether this picture repeats another of the visit is known only now that its perceptual hash is.
+    duplicates = duplicate_in_visit_flags(await photo_facts(session, visit_id), settings)
+    await queries.delete_code_flags(session, [visit_id], "photo.duplicate_in_visit")
+    await _insert_flags(session, visit_id, duplicates)
+    return [*flags, *(flag for flag in duplicates if flag.photo_id == photo.id)]
 
 
 async def stored_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Flag]]:
@@ -228,6 +305,7 @@ def _declared_photo_facts(doc: VisitDocument) -> list[PhotoFacts]:
                 lon=photo.lon,
                 accuracy_m=photo.accuracy_m,
                 taken_at=photo.taken_at,
+                indicator=photo.indicator,
             )
             for photo in doc.photos
         ),
@@ -252,6 +330,7 @@ async def photo_facts(session: AsyncSession, visit_id: uuid.UUID) -> list[PhotoF
             has_exif=bool(row.has_exif),
             stored=row.stored_at is not None,
             phash=row.phash,
+            indicator=row.indicator,
         )
         for row in rows
     ]

@@ -8,7 +8,8 @@ either: the phone app strips EXIF when it resizes, so there is nothing a surveyo
 
 Everything here is pure: the service gathers the facts (unit, window, photo EXIF, hash matches from the database)
 into the dataclasses below and stores what ``compute_flags`` returns. Thresholds are ``IntegritySettings``, which a
-wave stores as JSON.
+wave stores as JSON. How positions that look injected are recognised is ``tracks``; the check across a surveyor's
+visits is ``travel``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from geopy.distance import geodesic  # type: ignore[import-untyped]
 
 from server.domain.admin.opening_hours import OpeningHours
 from server.domain.visits.documents import Flag, Position
+from server.domain.visits.tracks import ReplayMatch, mocked_signals
 from server.lib.errors import InvalidInput
 
 FLAG_CODES = (
@@ -35,7 +37,10 @@ FLAG_CODES = (
     "photo.time",
     "photo.reused",
     "photo.no_exif",
+    "photo.duplicate_in_visit",
+    "geo.mocked",
     "visit.too_fast",
+    "visit.impossible_travel",
     "visit.outside_window",
     "visit.late_sync",
     "visit.incomplete_answers",
@@ -53,12 +58,25 @@ class MeasuredFlag(Flag, kw_only=True):
 
 @dataclass(frozen=True)
 class IntegritySettings:
+    """Thresholds of a wave; docs/contract.md ("Integrity flags") gives the reasoning behind each default."""
+
     geofence_default_m: float = 100.0
     max_accuracy_m: float = 100.0
     photo_time_tolerance_s: int = 900
-    min_seconds_per_indicator: float = 5.0
+    # A real visit of the default checklist (48 indicators, ~35 photos) takes 30-90 min; these minimums add up to
+    # 14 min for it, under half the quickest real one, and far above a checklist filled in the car park (4 min).
+    min_seconds_per_indicator: float = 12.0
+    min_seconds_per_photo: float = 8.0
     late_sync_after_s: int = 72 * 3600
     phash_max_distance: int = 6
+    # Two photos for different indicators of one visit: stricter than across visits, because two honest shots of
+    # one notice board (it shows the requirements, the fee and the procedure at once) are close too.
+    duplicate_phash_max_distance: int = 4
+    # Between two visits of a surveyor: faster than Indonesian roads allow door to door, after an allowance for
+    # where in a unit's grounds a visit starts and ends.
+    max_travel_speed_kmh: float = 80.0
+    travel_allowance_m: float = 1000.0
+    travel_overlap_tolerance_s: int = 120
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> IntegritySettings:
@@ -112,6 +130,7 @@ class PhotoFacts:
     has_exif: bool = False
     stored: bool = False
     phash: str | None = None
+    indicator: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,12 +154,18 @@ class VisitFacts:
     window: WindowFacts | None = None
     missing_required: Sequence[str] = ()
     """Indicator ids from ``validation.missing_required``."""
+    answered_at: Sequence[datetime] = ()
+    """When each answer was given (the phone's clock)."""
+    replay_matches: Sequence[ReplayMatch] = ()
+    """Other visits whose positions this visit's track repeats (``tracks.replay_matches``)."""
 
 
 def compute_flags(facts: VisitFacts, settings: IntegritySettings) -> list[MeasuredFlag]:
     return [
         *_position_flags(facts, settings),
+        *_mocked(facts),
         *photo_flags(facts, settings),
+        *duplicate_in_visit_flags(facts.photos, settings),
         *_visit_flags(facts, settings),
     ]
 
@@ -350,6 +375,84 @@ def _photo_no_exif(photo: PhotoFacts) -> MeasuredFlag | None:
     )
 
 
+def duplicate_in_visit_flags(photos: Sequence[PhotoFacts], settings: IntegritySettings) -> list[MeasuredFlag]:
+    """One flag per photo that repeats an earlier photo of the same visit (the same sha256, or a perceptual hash
+    within ``duplicate_phash_max_distance`` once both are stored) offered for another indicator."""
+    flags: list[MeasuredFlag] = []
+    earlier: list[PhotoFacts] = []
+    for photo in sorted(photos, key=lambda p: (p.taken_at, str(p.id))):
+        match = _earlier_copy(photo, earlier, settings)
+        earlier.append(photo)
+        if match is None:
+            continue
+        original, distance = match
+        kind = "the same file" if distance is None else f"nearly the same picture (perceptual hash distance {distance})"
+        flags.append(
+            MeasuredFlag(
+                "photo.duplicate_in_visit",
+                "warning",
+                f"Photo for indicator {photo.indicator} is {kind} as the photo for indicator {original.indicator} "
+                f"of this visit.",
+                photo_id=photo.id,
+                facts={
+                    "same_as": str(original.id),
+                    "indicators": [original.indicator, photo.indicator],
+                    "kind": "sha256" if distance is None else "phash",
+                    "distance": distance,
+                    "limit": settings.duplicate_phash_max_distance,
+                },
+            )
+        )
+    return flags
+
+
+def _earlier_copy(
+    photo: PhotoFacts, earlier: Sequence[PhotoFacts], settings: IntegritySettings
+) -> tuple[PhotoFacts, int | None] | None:
+    """The earlier photo for another indicator this one copies, with the hash distance (None: the same file)."""
+    closest: PhotoFacts | None = None
+    closest_distance = settings.duplicate_phash_max_distance + 1
+    for other in earlier:
+        if other.indicator == photo.indicator:
+            continue
+        if other.sha256 == photo.sha256:
+            return other, None
+        if photo.phash and other.phash and len(photo.phash) == len(other.phash):
+            distance = phash_distance(photo.phash, other.phash)
+            if distance < closest_distance:
+                closest, closest_distance = other, distance
+    return None if closest is None else (closest, closest_distance)
+
+
+# --- positions that look injected ---------------------------------------------------------------------------------
+
+
+_SIGNAL_WORDS = {
+    "zero_accuracy": "{positions} position(s) with an accuracy of exactly 0 m",
+    "frozen": "{positions} positions over {span} at the very same coordinates",
+    "constant_accuracy": "the same accuracy ({accuracy_m} m) for all {positions} positions",
+    "regular_intervals": "{intervals} intervals all exactly {interval_s} s",
+    "replayed": "the track repeats visit {visit_id} ({matched} of {compared} coordinates)",
+}
+
+
+def _mocked(facts: VisitFacts) -> list[MeasuredFlag]:
+    signals = mocked_signals(facts.positions, facts.replay_matches)
+    if not signals:
+        return []
+    words = "; ".join(
+        _SIGNAL_WORDS[signal["signal"]].format(span=_duration(signal.get("span_s", 0)), **signal) for signal in signals
+    )
+    return [
+        MeasuredFlag(
+            "geo.mocked",
+            "warning",
+            f"Positions look injected or replayed rather than measured: {words}.",
+            facts={"signals": signals},
+        )
+    ]
+
+
 # --- the visit as a whole ----------------------------------------------------------------------------------------
 
 
@@ -366,25 +469,67 @@ def _visit_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Measure
     ]
 
 
+# The answers and photos of a visit left open in the car park while the checklist is ticked off at the end are
+# recorded within minutes of each other; a real visit's are spread over most of it.
+PACE_SHARE = 0.5
+MIN_PACE_TIMES = 3
+
+
 def _too_fast(facts: VisitFacts, settings: IntegritySettings) -> MeasuredFlag | None:
-    count = facts.answered_indicator_count
-    duration_s = (facts.finished_at - facts.started_at).total_seconds()
-    expected_s = count * settings.min_seconds_per_indicator
-    if count == 0 or duration_s >= expected_s:
+    """On site for less time than the answers and photos need, or all of them recorded in a rush: the time on site
+    (finish − start) and the span from the first to the last answer or photo, both against the expected minimum."""
+    answered, photos = facts.answered_indicator_count, len(facts.photos)
+    if answered == 0:
         return None
-    return MeasuredFlag(
-        "visit.too_fast",
-        "warning",
-        f"Visit took {_duration(duration_s)} for {count} answered indicators "
-        f"(at least {_duration(expected_s)} expected at {settings.min_seconds_per_indicator:g} s "
-        f"each).",
-        facts={
-            "duration_s": round(duration_s),
-            "answered": count,
-            "expected_s": round(expected_s),
-            "per_indicator_s": settings.min_seconds_per_indicator,
-        },
-    )
+    expected_s = answered * settings.min_seconds_per_indicator + photos * settings.min_seconds_per_photo
+    duration_s = (facts.finished_at - facts.started_at).total_seconds()
+    span_s = _evidence_span_s(facts)
+    if duration_s < expected_s:
+        reason = "duration"
+    elif span_s is not None and span_s < expected_s * PACE_SHARE:
+        reason = "pace"
+    else:
+        return None
+    recorded = answered + photos
+    measured: dict[str, Any] = {
+        "duration_s": round(duration_s),
+        "answered": answered,
+        "photos": photos,
+        "expected_s": round(expected_s),
+        "per_indicator_s": settings.min_seconds_per_indicator,
+        "per_photo_s": settings.min_seconds_per_photo,
+        "reason": reason,
+    }
+    if span_s is not None:
+        measured["evidence_span_s"] = round(span_s)
+        measured["seconds_per_item"] = round(span_s / recorded, 1)
+    pace = "" if span_s is None else f"; answers and photos recorded within {_duration(span_s)}"
+    if reason == "duration":
+        detail = (
+            f"Visit took {_duration(duration_s)} for {answered} answered indicators and {_count(photos, 'photo')} "
+            f"(at least {_duration(expected_s)} expected{pace})."
+        )
+    else:
+        detail = (
+            f"Answers and photos of the visit ({answered} + {photos}) were all recorded within "
+            f"{_duration(span_s or 0)} of its {_duration(duration_s)} (at least {_duration(expected_s * PACE_SHARE)} "
+            f"expected)."
+        )
+    return MeasuredFlag("visit.too_fast", "warning", detail, facts=measured)
+
+
+def _evidence_span_s(facts: VisitFacts) -> float | None:
+    """From the first to the last answer or photo recorded during the visit; None with fewer than three distinct
+    times (a phone that stamps every answer with the visit's save time says nothing about the pace). Times outside
+    the visit are ``photo.time``'s concern and would only stretch the span."""
+    times = {
+        at
+        for at in (*facts.answered_at, *(photo.taken_at for photo in facts.photos))
+        if facts.started_at <= at <= facts.finished_at
+    }
+    if len(times) < MIN_PACE_TIMES:
+        return None
+    return (max(times) - min(times)).total_seconds()
 
 
 _WINDOW_REASONS = {
@@ -455,6 +600,10 @@ def _incomplete_answers(facts: VisitFacts) -> MeasuredFlag | None:
 
 def _geofence_m(unit: UnitFacts, settings: IntegritySettings) -> float:
     return unit.geofence_m if unit.geofence_m is not None else settings.geofence_default_m
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _metres(value_m: float) -> str:

@@ -90,15 +90,18 @@ def visit_context_query() -> Select[Any]:
     )
 
 
+# What a PUT needs of the stored visit: its head for the sync decision, its times for the travel check.
+_STORED_HEAD = (
+    _visits.c.revision,
+    _visits.c.status,
+    _visits.c.content_hash,
+    _visits.c.first_received_at,
+    _visits.c.started_at.label("stored_started_at"),
+    _visits.c.finished_at.label("stored_finished_at"),
+)
 _ASSIGNMENT_AND_STORED_VISIT = (
     visit_context_query()
-    .add_columns(
-        _visits.c.assignment_id.label("visit_assignment_id"),
-        _visits.c.revision,
-        _visits.c.status,
-        _visits.c.content_hash,
-        _visits.c.first_received_at,
-    )
+    .add_columns(_visits.c.assignment_id.label("visit_assignment_id"), *_STORED_HEAD)
     .outerjoin(_visits, _visits.c.id == bindparam("visit_id"))
     .where(_assignments.c.id == bindparam("assignment_id"))
 )
@@ -112,9 +115,7 @@ async def assignment_and_stored_visit(
     return result.one_or_none()
 
 
-_STORED_VISIT = select(
-    _visits.c.assignment_id, _visits.c.revision, _visits.c.status, _visits.c.content_hash, _visits.c.first_received_at
-).where(_visits.c.id == bindparam("visit_id"))
+_STORED_VISIT = select(_visits.c.assignment_id, *_STORED_HEAD).where(_visits.c.id == bindparam("visit_id"))
 _STORED_VISIT_FOR_UPDATE = _STORED_VISIT.with_for_update()
 
 
@@ -393,6 +394,7 @@ _PHOTO_FACTS = (
         _photos.c.has_exif,
         _photos.c.stored_at,
         _photos.c.phash,
+        _photos.c.indicator,
     )
     .where(_photos.c.visit_id == bindparam("visit_id"))
     .order_by(_photos.c.taken_at, _photos.c.id)
@@ -432,6 +434,43 @@ _LOOK_ALIKES = _look_alike_candidates(
 )
 _DELETE_FLAGS = delete(_flags).where(_flags.c.visit_id == bindparam("visit_id"))
 _DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(_flags.c.photo_id == bindparam("photo_id"))
+_DELETE_CODE_FLAGS = delete(_flags).where(
+    _flags.c.visit_id.in_(bindparam("visit_ids", expanding=True)), _flags.c.code == bindparam("code")
+)
+# A replayed track is looked for among the surveyor's and the unit's other visits, by the latitudes of a sample of
+# its coordinates (exact values: a replay repeats them to the last digit), matched whole in Python.
+_REPLAY_CANDIDATES = union(
+    *(
+        select(_positions.c.visit_id, _positions.c.lat, _positions.c.lon)
+        .select_from(_positions)
+        .join(_visits, _visits.c.id == _positions.c.visit_id)
+        .where(
+            _positions.c.visit_id != bindparam("visit_id"),
+            owner == bindparam(name),
+            _positions.c.lat.in_(bindparam("lats", expanding=True)),
+        )
+        for owner, name in ((_visits.c.surveyor_id, "surveyor_id"), (_visits.c.unit_id, "unit_id"))
+    )
+)
+_SURVEYOR_STOPS = (
+    select(
+        _visits.c.id,
+        _visits.c.unit_id,
+        _visits.c.started_at,
+        _visits.c.finished_at,
+        _units.c.lat,
+        _units.c.lon,
+    )
+    .join(_units, _units.c.id == _visits.c.unit_id)
+    .where(
+        _visits.c.surveyor_id == bindparam("surveyor_id"),
+        _visits.c.started_at <= bindparam("until"),
+        _visits.c.finished_at >= bindparam("since"),
+    )
+)
+_LOCK_SURVEYOR = {
+    "postgresql": text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+}
 _INSERT_FLAGS = insert(_flags)
 _STORED_FLAGS = (
     select(_flags.c.visit_id, _flags.c.code, _flags.c.severity, _flags.c.detail, _flags.c.photo_id)
@@ -466,6 +505,33 @@ async def delete_flags(session: AsyncSession, visit_id: uuid.UUID, *, photo_id: 
         await session.execute(_DELETE_FLAGS, {"visit_id": visit_id})
     else:
         await session.execute(_DELETE_PHOTO_FLAGS, {"visit_id": visit_id, "photo_id": photo_id})
+
+
+async def delete_code_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID], code: str) -> None:
+    """The stored flags with this code of the visits."""
+    if visit_ids:
+        await session.execute(_DELETE_CODE_FLAGS, {"visit_ids": list(visit_ids), "code": code})
+
+
+async def replay_candidate_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
+    """(visit_id, lat, lon) of the surveyor's and the unit's other visits' positions at one of ``lats``."""
+    return (await session.execute(_REPLAY_CANDIDATES, parameters)).all()
+
+
+async def surveyor_stop_rows(
+    session: AsyncSession, surveyor_id: uuid.UUID, since: datetime, until: datetime
+) -> Sequence[AnyRow]:
+    """(id, unit_id, started_at, finished_at, lat, lon) of the surveyor's visits that touch the period."""
+    parameters = {"surveyor_id": surveyor_id, "since": since, "until": until}
+    return (await session.execute(_SURVEYOR_STOPS, parameters)).all()
+
+
+async def lock_surveyor_visits(session: AsyncSession, surveyor_id: uuid.UUID) -> None:
+    """Serialise the travel check of one surveyor's visits until the transaction ends: two of its visits synced at
+    once would each miss the other. SQLite has one writer at a time already."""
+    statement = _LOCK_SURVEYOR.get(session.get_bind().dialect.name)
+    if statement is not None:
+        await session.execute(statement, {"key": f"travel:{surveyor_id}"})
 
 
 async def insert_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

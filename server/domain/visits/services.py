@@ -48,6 +48,7 @@ from server.domain.visits.flags_service import (
     VisitContext,
     load_instrument,
     recompute_flags,
+    refresh_travel_flags,
     stored_flags,
     visit_context_from_row,
 )
@@ -85,6 +86,8 @@ class _StoredRow:
     status: VisitStatus
     content_hash: str
     first_received_at: datetime
+    started_at: datetime
+    finished_at: datetime
 
     def as_stored_visit(self) -> StoredVisit:
         return StoredVisit(revision=self.revision, status=self.status, content_hash=self.content_hash)
@@ -163,6 +166,8 @@ class VisitService:
                 status=row.status,
                 content_hash=row.content_hash,
                 first_received_at=row.first_received_at,
+                started_at=row.stored_started_at,
+                finished_at=row.stored_finished_at,
             )
         )
         return visit_context_from_row(row), stored
@@ -177,6 +182,8 @@ class VisitService:
             status=row.status,
             content_hash=row.content_hash,
             first_received_at=row.first_received_at,
+            started_at=row.stored_started_at,
+            finished_at=row.stored_finished_at,
         )
 
     async def _insert_visit_if_new(
@@ -230,6 +237,12 @@ class VisitService:
             first_received_at=now,
             is_new=True,
         )
+        travel = await refresh_travel_flags(
+            self.session,
+            context=context,
+            periods=[(doc.started_at, doc.finished_at)],
+        )
+        flags = [*flags, *travel.get(visit_id, [])]
         status = _status_of_new(doc)
         await AuditLog(self.session).record(
             "visit.received",
@@ -302,6 +315,12 @@ class VisitService:
             instrument=instrument,
             first_received_at=stored.first_received_at,
         )
+        travel = await refresh_travel_flags(
+            self.session,
+            context=context,
+            periods=[(doc.started_at, doc.finished_at), (stored.started_at, stored.finished_at)],
+        )
+        flags = [*flags, *travel.get(visit_id, [])]
         await AuditLog(self.session).record(
             "visit.revised",
             entity_type="visit",

@@ -9,6 +9,7 @@ import msgspec
 from server.domain.instruments.defaults import default_instrument_json, load_default_instrument
 from server.domain.instruments.xlsform import instrument_to_xlsform
 from tests.integration.admin.test_places import assert_problem
+from tests.xlsforms import rows_bomb, with_member
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,6 +33,7 @@ async def test_an_admin_stores_an_instrument_version_and_reads_it_back(client, a
     listed = (await client.get("/api/admin/instruments", headers=admin_headers)).json()
     assert [(i["key"], i["version"], i["wave_count"]) for i in listed] == [("ombudsman-kepatuhan", 1, 0)]
     detail = await client.get("/api/admin/instruments/ombudsman-kepatuhan/1", headers=admin_headers)
+    assert stored.pop("warnings") == []  # of the upload only
     assert detail.json() == stored
 
 
@@ -84,6 +86,24 @@ async def test_an_xlsform_can_come_as_a_multipart_upload(client, admin_headers):
     )
 
     assert response.status_code == 201, response.text
+    assert response.json()["warnings"] == []
+
+
+async def test_a_zip_bomb_workbook_is_refused_with_413_and_nothing_stored(client, admin_headers, row_counts):
+    bomb = with_member(
+        instrument_to_xlsform(load_default_instrument()), "xl/worksheets/sheet1.xml", rows_bomb(128 * 1024 * 1024)
+    )
+    before = await row_counts()
+
+    response = await client.post(
+        "/api/admin/instruments", content=bomb, headers={**admin_headers, "content-type": XLSX}
+    )
+
+    body = assert_problem(response, 413, "instrument.workbook_too_large", "file")
+    assert body["errors"] == [
+        {"field": "file", "message": "the workbook's part xl/worksheets/sheet1.xml inflates to more than 32 MiB"}
+    ]
+    assert await row_counts() == before
 
 
 async def test_an_instrument_breaking_the_rules_is_refused_with_every_problem(client, admin_headers, row_counts):
@@ -124,8 +144,9 @@ async def test_malformed_json_and_other_media_types_are_refused(client, admin_he
     )
 
     assert_problem(malformed, 400, "request.malformed")
-    assert_problem(as_text, 415, "request.unsupported_media_type")
-    assert_problem(not_a_workbook, 422, "instrument.invalid")
+    refused_type = assert_problem(as_text, 415, "request.unsupported_media_type")
+    assert "multipart form with a .xls file" in refused_type["errors"][0]["message"]
+    assert_problem(not_a_workbook, 422, "instrument.workbook_unreadable")
     assert await row_counts() == before
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
+from server.config import Settings
 from server.db.models import AuditEvent, Region
 from tests.integration.admin.test_places import assert_problem
 
@@ -194,3 +197,44 @@ async def test_a_dry_run_of_a_file_with_a_bad_header_shows_no_rows_and_the_heade
     preview = response.json()
     assert (response.status_code, preview["ok"], preview["rows"]) == (200, False, [])
     assert [(e["row"], e["field"]) for e in preview["errors"]] == [(1, "header"), (1, "header")]
+
+
+async def test_a_row_with_a_nul_byte_is_refused_naming_the_row_and_writes_nothing(client, admin_headers, row_counts):
+    # PostgreSQL refuses NUL in text and SQLite stores it: the file is refused the same way on both.
+    before = await row_counts()
+    body = csv_body(*ROWS[:2], ROWS[2].replace("Kantor Disdukcapil", "Kantor\x00Disdukcapil"))
+
+    response = await client.post("/api/admin/units/import", content=body, headers=csv_headers(admin_headers))
+
+    problem = assert_problem(response, 422, "request.invalid", "unit")
+    assert [(e["row"], e["field"]) for e in problem["errors"]] == [(4, "unit")]
+    assert "U+0000" in problem["detail"]
+    assert await row_counts() == before
+
+
+async def test_a_file_past_the_row_bound_is_refused_with_413_naming_it(client, app, admin_headers, row_counts):
+    before = await row_counts()
+    app.state.settings = replace(app.state.settings, max_csv_rows=3)
+    try:
+        for dry_run in ("true", "false"):
+            response = await client.post(
+                "/api/admin/units/import",
+                params={"dry_run": dry_run},
+                content=csv_body(*ROWS),
+                headers=csv_headers(admin_headers),
+            )
+
+            assert assert_problem(response, 413, "request.too_large")["max_rows"] == 3
+    finally:
+        app.state.settings = replace(app.state.settings, max_csv_rows=Settings.max_csv_rows)
+    assert await row_counts() == before
+
+
+async def test_a_binary_file_sent_as_csv_is_refused_and_writes_nothing(client, admin_headers, row_counts):
+    before = await row_counts()
+    body = csv_body(*ROWS)[:200] + bytes(range(256)) * 4
+
+    response = await client.post("/api/admin/units/import", content=body, headers=csv_headers(admin_headers))
+
+    assert_problem(response, 422, "request.invalid")
+    assert await row_counts() == before

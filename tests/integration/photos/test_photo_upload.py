@@ -18,6 +18,7 @@ from tests.integration.visits.helpers import (
     field,  # noqa: F401 - fixture
     live_server,  # noqa: F401 - fixture
     photo_file,
+    re_encoded,
     scalars,
     unique_jpeg,
     upload,
@@ -175,10 +176,7 @@ async def test_resending_a_stored_photo_answers_200_and_stores_nothing_new(app, 
 
 async def test_a_look_alike_of_an_earlier_photo_is_flagged_reused_for_reviewers_only(app, client, field):
     original = photo_file("DSCN0012.jpg")
-    with Image.open(original.path) as image:
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=60)
-    look_alike = bytes_file(buffer.getvalue())
+    look_alike = re_encoded(original)
     earlier_id, (earlier,) = await a_visit_declaring(client, field, original)
     await upload(client, earlier_id, earlier, original, field.headers)
     visit_id, (declared,) = await a_visit_declaring(client, field, look_alike)
@@ -194,10 +192,7 @@ async def test_the_same_file_is_found_anywhere_and_a_look_alike_only_among_the_s
     app, client, make, field
 ):
     original = photo_file("DSCN0012.jpg")
-    with Image.open(original.path) as image:
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=60)
-    look_alike = bytes_file(buffer.getvalue())
+    look_alike = re_encoded(original)
     stranger = await make.user(role="surveyor")  # another surveyor at another unit of the same wave
     wave = (await scalars(app, select(Wave).where(Wave.id == field.assignment.wave_id)))[0]
     other_unit = await make.unit(agency=await make.agency(region=field.region))

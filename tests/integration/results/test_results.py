@@ -98,7 +98,7 @@ async def test_results_always_equal_a_recomputation_from_the_approved_visits_ans
         "approve",
         "approve",
     ]
-    for visit, decision in zip(visits, decisions, strict=True):
+    for visit, decision in zip(visits, decisions, strict=False):  # the last visits get no decision
         if decision:
             await decide(client, make, scene.admin, visit, decision, comment="Periksa kembali.")
     await decide(client, make, scene.admin, visits[1], "return", comment="Ternyata salah unit.")  # undo one

@@ -59,8 +59,14 @@ def _value(indicator: Indicator, *, best: bool) -> Any:
         case "scale_0_3":
             return 3 if wants_high else 0
         case "choice":
-            values = [choice.value for choice in indicator.choices or []]
-            return values[-1] if wants_high else values[0]
+            # Scored choices rank by score; unscored ones by their order, worst first.
+            choices = indicator.choices or []
+            ranked = (
+                [c.value for c in sorted(choices, key=lambda c: c.score or 0)]
+                if choices[0].score is not None
+                else [c.value for c in choices]
+            )
+            return ranked[-1] if wants_high else ranked[0]
         case "number":
             bands = indicator.bands or []
             band = max(bands, key=lambda b: b.score) if wants_high else min(bands, key=lambda b: b.score)

@@ -150,3 +150,40 @@ async def test_reviewable_waves_list_the_waves_of_the_callers_regions_with_count
 
     assert [(w["id"], w["visit_counts"]) for w in mine] == [(str(scene.wave.id), {"submitted": 1, "approved": 1})]
     assert {w["id"] for w in every} == {str(scene.wave.id), str(other_wave.id)}
+
+
+async def test_the_queue_filters_by_and_sorts_on_each_visits_strongest_flag(client, make):
+    scene = await a_scene(make, units=4)
+    plain = await a_submitted_visit(make, await scene.assignment(make, scene.units[0]))
+    info = await a_submitted_visit(
+        make, await scene.assignment(make, scene.units[1]), flags=[FlagSpec("photo.no_exif", "info", on_photo_of="A01")]
+    )
+    critical = await a_submitted_visit(
+        make,
+        await scene.assignment(make, scene.units[2]),
+        flags=["visit.too_fast", FlagSpec("geo.outside", "critical")],
+    )
+    warning = await a_submitted_visit(make, await scene.assignment(make, scene.units[3]), flags=["visit.too_fast"])
+
+    oldest_first = await queue(client, make, scene.supervisor)
+    strongest_first = await queue(client, make, scene.supervisor, sort="strongest")
+    only_warnings = await queue(client, make, scene.supervisor, strongest="warning")
+    unflagged = await queue(client, make, scene.supervisor, strongest="none")
+    refused = await client.get(
+        "/api/review/visits", params={"strongest": "severe"}, headers=make.headers(scene.supervisor)
+    )
+
+    assert [row["id"] for row in oldest_first["items"]] == [str(v.id) for v in (plain, info, critical, warning)]
+    assert [row["id"] for row in strongest_first["items"]] == [str(v.id) for v in (critical, warning, info, plain)]
+    assert [row["id"] for row in only_warnings["items"]] == [str(warning.id)]
+    assert [row["id"] for row in unflagged["items"]] == [str(plain.id)]
+    assert only_warnings["counts"]["strongest"] == {"none": 1, "info": 1, "warning": 1, "critical": 1}
+    assert refused.status_code == 422
+    evidence = strongest_first["items"][0]["evidence"]
+    assert evidence == {
+        "strength": "weak",
+        "strongest": "critical",
+        "reasons": ["geo.outside", "visit.too_fast"],
+        "summary": "Evidence weak: geo.outside, visit.too_fast.",
+    }
+    assert strongest_first["items"][-1]["evidence"]["strength"] == "sound"

@@ -37,3 +37,15 @@ async def test_guessing_across_many_accounts_from_one_address_is_throttled(clien
 
     assert from_that_address.status_code == 429
     assert from_elsewhere.status_code == 200
+
+
+async def test_addresses_a_guesser_writes_into_x_forwarded_for_do_not_escape_the_throttle(client, make, settings):
+    # The proxy appends the address it was called from; whatever the caller sent sits to the left of it.
+    user = await make.user(role="surveyor")
+    for attempt in range(settings.login_failures_per_ip):
+        answer = await log_in(client, f"tebak{attempt}", "salah", f"198.18.0.{attempt}, 203.0.113.60")
+        assert answer.status_code == 401, attempt
+
+    spoofed_again = await log_in(client, user.username, TEST_PASSWORD, "198.18.1.1, 203.0.113.60")
+
+    assert spoofed_again.status_code == 429

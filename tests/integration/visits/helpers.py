@@ -125,6 +125,14 @@ def declaration(
     return declared
 
 
+def re_encoded(photo: PhotoFile, quality: int = 60) -> PhotoFile:
+    """The same picture saved again at another JPEG quality: other bytes, a look-alike perceptual hash."""
+    with Image.open(photo.path) as image:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=quality)
+    return bytes_file(buffer.getvalue())
+
+
 def unique_jpeg(size: tuple[int, int] = (64, 48)) -> PhotoFile:
     """A small JPEG no other test uploads, so what the content-addressed store holds for it is this test's doing."""
     image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))

@@ -132,9 +132,12 @@ class UnitController(Controller):
         principal: Caller,
         dry_run: FromQuery[bool] = False,
     ) -> UnitImportOut:
-        max_bytes = request.app.state.settings.max_csv_bytes
-        body, _ = await read_upload(request, kinds=CSV_KINDS, file_kinds=CSV_FILE_KINDS, max_bytes=max_bytes)
-        return import_out(await PlaceService(db_session, principal).import_units(body, dry_run=dry_run))
+        settings = request.app.state.settings
+        body, _ = await read_upload(
+            request, kinds=CSV_KINDS, file_kinds=CSV_FILE_KINDS, max_bytes=settings.max_csv_bytes
+        )
+        service = PlaceService(db_session, principal)
+        return import_out(await service.import_units(body, dry_run=dry_run, max_rows=settings.max_csv_rows))
 
     @get("/", summary="Every unit, optionally of one region or agency")
     async def list_units(

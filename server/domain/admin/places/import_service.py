@@ -8,11 +8,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Agency, Region, Unit
+from server.db.models import Agency, Region, Unit, new_id
 from server.domain.admin.places import queries
 from server.domain.admin.places.unit_csv import ReadRow, RowProblem, UnitRow
 from server.lib import clock
@@ -67,6 +68,10 @@ class ImportPlan:
         self.agencies = agencies
         self.units = units
         self.unit_ids: dict[int, uuid.UUID] = {}
+        self.new_region_ids: dict[str, uuid.UUID] = {}
+        self.new_agency_ids: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+        self.new_regions: list[Region] = []
+        self.new_agencies: list[Agency] = []
 
     @classmethod
     async def load(cls, session: AsyncSession, rows: Sequence[ReadRow]) -> ImportPlan:
@@ -108,45 +113,69 @@ class ImportPlan:
 
     async def write(self, session: AsyncSession, rows: Sequence[ImportedRow]) -> dict[str, list[str]]:
         """Create or update the units of the rows (and the regions and agencies they name); the ids written, by
-        action."""
+        action. Every row is prepared first, ids included, and then each table gets one batched statement: a flush
+        per row took 37 s for 20,000 units, ORM objects flushed in bulk still 2.3 s, and while the transaction is
+        open every other request waits for SQLite's write lock."""
         now = clock.now()
         written: dict[str, list[str]] = {"create": [], "update": []}
+        new_regions: list[dict[str, Any]] = []
+        new_agencies: list[dict[str, Any]] = []
+        new_units: list[dict[str, Any]] = []
+        changed_units: list[dict[str, Any]] = []
         for imported in rows:
             row = imported.read.row
             if row is None or imported.action == "unchanged":
                 continue
-            region = await self._region(session, row, now)
-            agency = await self._agency(session, region, row, now)
-            unit = self.units.get((agency.id, row.unit.lower()))
+            region_id = self._region_id(row, now, new_regions)
+            agency_id = self._agency_id(region_id, row, now, new_agencies)
+            values = {
+                "address": row.address,
+                "lat": row.lat,
+                "lon": row.lon,
+                "geofence_m": row.geofence_m,
+                "opening_hours": row.opening_hours,
+            }
+            unit = self.units.get((agency_id, row.unit.lower()))
             if unit is None:
-                unit = Unit(agency_id=agency.id, name=row.unit, created_at=now)
-                session.add(unit)
-                self.units[(agency.id, row.unit.lower())] = unit
-            unit.address, unit.lat, unit.lon = row.address, row.lat, row.lon
-            unit.geofence_m, unit.opening_hours = row.geofence_m, row.opening_hours
-            await session.flush()
-            self.unit_ids[imported.read.line] = unit.id
-            written[imported.action or "create"].append(str(unit.id))
+                unit_id = new_id()
+                new_units.append({"id": unit_id, "agency_id": agency_id, "name": row.unit, "created_at": now, **values})
+            else:
+                unit_id = unit.id
+                changed_units.append({"id": unit_id, **values})
+            self.unit_ids[imported.read.line] = unit_id
+            written[imported.action or "create"].append(str(unit_id))
+        for table, new_rows in ((Region, new_regions), (Agency, new_agencies), (Unit, new_units)):
+            if new_rows:
+                await session.execute(insert(table.__table__), new_rows)
+        if changed_units:
+            await session.execute(update(Unit), changed_units)
         return written
 
-    async def _region(self, session: AsyncSession, row: UnitRow, now: datetime) -> Region:
+    def _region_id(self, row: UnitRow, now: datetime, new_regions: list[dict[str, Any]]) -> uuid.UUID:
         region = self.regions.get(row.region_code)
-        if region is None:
+        if region is not None:
+            return region.id
+        region_id = self.new_region_ids.get(row.region_code)
+        if region_id is None:
+            region_id = self.new_region_ids[row.region_code] = new_id()
             kind = region_kind_from_name(row.region_name)
-            region = Region(code=row.region_code, name=row.region_name, kind=kind, created_at=now)
-            session.add(region)
-            await session.flush()
-            self.regions[row.region_code] = region
-        return region
+            new_regions.append(
+                {"id": region_id, "code": row.region_code, "name": row.region_name, "kind": kind, "created_at": now}
+            )
+        return region_id
 
-    async def _agency(self, session: AsyncSession, region: Region, row: UnitRow, now: datetime) -> Agency:
-        agency = self.agencies.get((region.id, row.agency.lower()))
-        if agency is None:
-            agency = Agency(region_id=region.id, name=row.agency, created_at=now)
-            session.add(agency)
-            await session.flush()
-            self.agencies[(region.id, row.agency.lower())] = agency
-        return agency
+    def _agency_id(
+        self, region_id: uuid.UUID, row: UnitRow, now: datetime, new_agencies: list[dict[str, Any]]
+    ) -> uuid.UUID:
+        key = (region_id, row.agency.lower())
+        agency = self.agencies.get(key)
+        if agency is not None:
+            return agency.id
+        agency_id = self.new_agency_ids.get(key)
+        if agency_id is None:
+            agency_id = self.new_agency_ids[key] = new_id()
+            new_agencies.append({"id": agency_id, "region_id": region_id, "name": row.agency, "created_at": now})
+        return agency_id
 
 
 def _rows_to_write(rows: Sequence[ImportedRow]) -> list[UnitRow]:

@@ -6,6 +6,7 @@ inside the request's transaction and records its audit event in that same transa
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from typing import Any
@@ -18,7 +19,12 @@ from server.domain.admin.opening_hours import parse_opening_hours
 from server.domain.admin.places import queries
 from server.domain.admin.places.import_service import ImportedRow, ImportPlan, UnitImport, region_kind_from_name
 from server.domain.admin.places.queries import AgencyView, UnitView
-from server.domain.admin.places.unit_csv import MAX_GEOFENCE_M, invalid_units_csv, read_units_csv
+from server.domain.admin.places.unit_csv import (
+    DEFAULT_MAX_ROWS,
+    MAX_GEOFENCE_M,
+    invalid_units_csv,
+    read_units_csv,
+)
 from server.domain.admin.services import AdminUseCases, clean_name, plain
 from server.lib import clock
 from server.lib.errors import DuplicateKey, InvalidInput, NotFound
@@ -164,11 +170,12 @@ class PlaceService(AdminUseCases):
 
     # --- units from CSV -------------------------------------------------------------------------------------------
 
-    async def import_units(self, data: bytes, *, dry_run: bool) -> UnitImport:
+    async def import_units(self, data: bytes, *, dry_run: bool, max_rows: int = DEFAULT_MAX_ROWS) -> UnitImport:
         """All or nothing: every row is checked (file and database) before anything is written. A unit already stored
         (same region code, agency and unit name, ignoring case) is updated, so a corrected sheet can be imported
         again. ``dry_run`` only reports; without it, any problem refuses the whole file with a 422."""
-        read = await anyio.to_thread.run_sync(read_units_csv, data)
+        # Read before the transaction begins: no database connection is held while the file is.
+        read = await anyio.to_thread.run_sync(functools.partial(read_units_csv, data, max_rows=max_rows))
         if read.file_problems:
             if dry_run:
                 return UnitImport(
@@ -180,6 +187,10 @@ class PlaceService(AdminUseCases):
                 )
             raise invalid_units_csv(list(read.file_problems))
         plan = await ImportPlan.load(self.session, read.rows)
+        # Ends the read (nothing is written yet): on SQLite every transaction holds the one write lock, which every
+        # other request then waits for, so the transaction that writes starts only once every row is decided. A
+        # region, agency or unit another admin creates meanwhile makes the write a 409 (unique keys), not a double.
+        await self.session.commit()
         rows = [plan.row(read_row) for read_row in read.rows]
         preview = UnitImport(
             dry_run=dry_run,

@@ -10,6 +10,11 @@ as the delimiter (sniffed from the header line; Excel in an Indonesian locale wr
 decimal comma (``-6,7616``). Columns may come in any order; a missing or unknown column refuses the file, since a
 misspelt header would otherwise drop a column without a word. Blank lines are skipped. Names are trimmed and their
 inner whitespace collapsed; the same unit (region, agency and unit name, ignoring case) twice in one file is refused.
+
+Bounded, since the file may be hostile: past ``max_rows`` units reading stops and the file is refused (413), a line
+longer than any valid row (``MAX_LINE_CHARS``) stops it too, and a value holding a control character (NUL and the
+other C0/C1 controls but tab and line breaks) is refused with its line: PostgreSQL refuses NUL in text, SQLite
+would store it.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from server.domain.admin.opening_hours import parse_opening_hours
-from server.lib.errors import InvalidInput
+from server.lib.errors import InvalidInput, PayloadTooLarge
 
 COLUMNS = ("region_code", "region_name", "agency", "unit", "address", "lat", "lon", "geofence_m", "opening_hours")
 DEFAULT_GEOFENCE_M = 100
@@ -32,6 +38,15 @@ _MAX_LENGTHS = {"region_code": 32, "region_name": 200, "agency": 200, "unit": 20
 _REGION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REQUIRED_NAMES = ("region_code", "region_name", "agency", "unit")
 Report = Callable[[str, str], None]
+DEFAULT_MAX_ROWS = 20_000
+MAX_LINE_CHARS = 8192
+"""Several times the longest valid row (every value at its longest length, quoted)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class _LineTooLong(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -84,38 +99,41 @@ class UnitsCsv:
         return [row.row for row in self.rows if row.row is not None]
 
 
-def read_units_csv(data: bytes) -> UnitsCsv:
-    """Read the whole file; never raises on bad content, every problem is in the result."""
+def read_units_csv(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS) -> UnitsCsv:
+    """Read the whole file; every problem of its content is in the result. Past ``max_rows`` units it raises
+    ``PayloadTooLarge``, having read no further."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return UnitsCsv((), (RowProblem(line, "file", 'the file is not UTF-8 text; save it as "CSV UTF-8"'),))
-    header_text = next((line for line in text.split("\n") if line.strip()), None)
+    header_text = next((line for line in io.StringIO(text) if line.strip()), None)
     if header_text is None:
         return UnitsCsv(
             (), (RowProblem(1, "file", f"the file is empty; its first line names the columns: {', '.join(COLUMNS)}"),)
         )
     delimiter = _sniff_delimiter(header_text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_bounded_lines(text), delimiter=delimiter)
     try:
         header = [name.strip().lower() for name in next(r for r in reader if any(value.strip() for value in r))]
     except csv.Error as error:
         return UnitsCsv((), (RowProblem(reader.line_num + 1, "header", f"cannot read the header: {error}"),))
+    except _LineTooLong as error:
+        return UnitsCsv((), (_line_too_long(error.line),))
     header_line = reader.line_num
     header_problems = _header_problems(header, header_line)
     if header_problems:
         return UnitsCsv((), tuple(header_problems))
-    rows = _read_rows(reader, header, decimal_comma=delimiter == ";")
+    rows = _read_rows(reader, header, decimal_comma=delimiter == ";", max_rows=max_rows)
     if not rows:
         return UnitsCsv((), (RowProblem(header_line, "file", "the file has a header but no units"),))
     return UnitsCsv(tuple(_with_duplicates_refused(rows)))
 
 
-def parse_units_csv(data: bytes) -> list[UnitRow]:
+def parse_units_csv(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS) -> list[UnitRow]:
     """The units of a file without problems; else ``InvalidInput`` listing every problem as
     ``{row, field, message}``."""
-    read = read_units_csv(data)
+    read = read_units_csv(data, max_rows=max_rows)
     problems = read.problems
     if problems:
         raise invalid_units_csv(problems)
@@ -154,7 +172,20 @@ def _header_problems(header: list[str], line: int) -> list[RowProblem]:
     return problems
 
 
-def _read_rows(reader: Any, header: list[str], *, decimal_comma: bool) -> list[ReadRow]:
+def _bounded_lines(text: str) -> Iterator[str]:
+    """The file's lines for the CSV reader, stopping at one no valid row is as long as: the reader would otherwise
+    hold a whole line of megabytes, split into as many values, before a check could see it."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise _LineTooLong(number)
+        yield line
+
+
+def _line_too_long(line: int) -> RowProblem:
+    return RowProblem(line, "file", f"the line is longer than {MAX_LINE_CHARS} characters; no unit's row is")
+
+
+def _read_rows(reader: Any, header: list[str], *, decimal_comma: bool, max_rows: int) -> list[ReadRow]:
     rows: list[ReadRow] = []
     while True:
         line = reader.line_num + 1
@@ -164,8 +195,15 @@ def _read_rows(reader: Any, header: list[str], *, decimal_comma: bool) -> list[R
             return rows
         except csv.Error as error:
             return [*rows, ReadRow(line, {}, None, (RowProblem(line, "file", f"cannot read the file here: {error}"),))]
+        except _LineTooLong as error:
+            return [*rows, ReadRow(error.line, {}, None, (_line_too_long(error.line),))]
         if not any(value.strip() for value in record):
             continue
+        if len(rows) == max_rows:
+            raise PayloadTooLarge(
+                f"The file has more than {max_rows} units (line {line}); import it in parts of at most {max_rows}.",
+                max_rows=max_rows,
+            )
         rows.append(_read_row(line, record, header, decimal_comma=decimal_comma))
 
 
@@ -174,6 +212,9 @@ def _read_row(line: int, record: list[str], header: list[str], *, decimal_comma:
         mismatch = RowProblem(line, "row", f"{len(record)} values where the header has {len(header)} columns")
         return ReadRow(line, dict(zip(header, record, strict=False)), None, (mismatch,))
     values = dict(zip(header, (value.strip() for value in record), strict=True))
+    if control_problems := _control_characters(line, values):
+        # Shown back in the preview: the values are given without the characters, which no page could show.
+        return ReadRow(line, {name: _CONTROL.sub("", value) for name, value in values.items()}, None, control_problems)
     problems: list[RowProblem] = []
 
     def problem(field: str, message: str) -> None:
@@ -206,6 +247,14 @@ def _read_row(line: int, record: list[str], header: list[str], *, decimal_comma:
         opening_hours=opening_hours,
     )
     return ReadRow(line, values, row, ())
+
+
+def _control_characters(line: int, values: dict[str, str]) -> tuple[RowProblem, ...]:
+    return tuple(
+        RowProblem(line, name, f"{name} holds the control character U+{ord(control.group()):04X}; remove it")
+        for name, value in values.items()
+        if (control := _CONTROL.search(value))
+    )
 
 
 def _coordinates(values: dict[str, str], problem: Report, *, decimal_comma: bool) -> tuple[float | None, float | None]:
@@ -244,12 +293,20 @@ def _geofence_m(raw: str, problem: Report) -> int:
 
 
 def _opening_hours(raw: str, problem: Report) -> str:
+    canonical, error = _canonical_opening_hours(raw)
+    if error is not None:
+        problem("opening_hours", error)
+    return canonical
+
+
+@lru_cache(maxsize=1024)
+def _canonical_opening_hours(raw: str) -> tuple[str, str | None]:
+    # A file repeats a few opening hours over thousands of rows; parsing them was half of reading a row.
     try:
         hours = parse_opening_hours(raw)
     except InvalidInput as error:
-        problem("opening_hours", error.detail)
-        return ""
-    return hours.format() if hours is not None else ""
+        return "", error.detail
+    return (hours.format() if hours is not None else ""), None
 
 
 def _with_duplicates_refused(rows: list[ReadRow]) -> list[ReadRow]:

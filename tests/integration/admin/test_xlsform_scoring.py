@@ -1,0 +1,122 @@
+"""Scoring of uploaded XLSForms, end to end: upload the form, a visit answers it, a supervisor approves it, and the
+unit's score is what the form's author meant — never a guess from a list's name or order."""
+
+from __future__ import annotations
+
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import msgspec
+
+from server.domain.instruments.documents import Instrument
+from tests.integration.admin.test_places import assert_problem
+from tests.integration.results.helpers import by_id, decide, results_of
+from tests.integration.review.factories import a_submitted_visit
+from tests.xlsforms import a_checklist
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def upload(client, headers, workbook: bytes):
+    return await client.post("/api/admin/instruments", content=workbook, headers={**headers, "content-type": XLSX})
+
+
+async def unit_score_after_one_visit(client, make, form: bytes, answers: dict[str, Any]) -> str:
+    admin = await make.user(role="admin")
+    stored = await upload(client, make.headers(admin), form)
+    assert stored.status_code == 201, stored.text
+    wave = await make.wave(instrument=SimpleNamespace(id=uuid.UUID(stored.json()["id"])))
+    unit = await make.unit()
+    surveyor = await make.user(role="surveyor")
+    visit = await a_submitted_visit(
+        make, await make.assignment(wave=wave, unit=unit, surveyor=surveyor), answers=answers
+    )
+    await decide(client, make, admin, visit, "approve")
+    return by_id((await results_of(client, make, admin, wave))["units"])[str(unit.id)]["score"]
+
+
+def ya_tidak(list_name: str = "ya_tidak", yes: str = "ya", no: str = "tidak") -> list[list[object]]:
+    return [[list_name, no, "Tidak"], [list_name, yes, "Ya"]]  # listed no first, as many teams do
+
+
+async def test_an_office_answering_ya_everywhere_scores_100_whatever_the_list_is_called(client, make):
+    for list_name, yes, no in (("ya_tidak", "ya", "tidak"), ("yesno", "Yes", "No"), ("ada", "1", "0")):
+        form = a_checklist(
+            [[f"select_one {list_name}", "A01", "Ruang tunggu"], [f"select_one {list_name}", "A02", "Toilet"]],
+            ya_tidak(list_name, yes, no),
+            form_id=f"cek-{list_name}",
+        )
+        score = await unit_score_after_one_visit(client, make, form, {"A01": True, "A02": True})
+        assert score == "100.00", list_name
+
+
+async def test_a_best_first_list_with_a_score_column_scores_its_best_answer_100(client, make):
+    form = a_checklist(
+        [["select_one kondisi", "A01", "Kondisi ruang tunggu"], ["select_one kondisi", "A02", "Kondisi toilet"]],
+        [["kondisi", "baik", "Baik", 2], ["kondisi", "sedang", "Sedang", 1], ["kondisi", "buruk", "Buruk", 0]],
+        choices_header=("list_name", "name", "label", "score"),
+    )
+    assert await unit_score_after_one_visit(client, make, form, {"A01": "baik", "A02": "baik"}) == "100.00"
+
+
+async def test_scores_give_partial_credit_in_proportion_to_the_best_choice(client, make):
+    form = a_checklist(
+        [["select_one kondisi", "A01", "Kondisi ruang tunggu"]],
+        [["kondisi", "baik", "Baik", 4], ["kondisi", "sedang", "Sedang", 1], ["kondisi", "buruk", "Buruk", 0]],
+        choices_header=("list_name", "name", "label", "score"),
+    )
+    assert await unit_score_after_one_visit(client, make, form, {"A01": "sedang"}) == "25.00"
+
+
+async def test_a_scored_list_without_scores_is_refused_saying_how_to_fix_it(client, make, row_counts):
+    admin = await make.user(role="admin")
+    form = a_checklist(
+        [["select_one kondisi", "A01", "Kondisi ruang tunggu"]],
+        [["kondisi", "baik", "Baik"], ["kondisi", "sedang", "Sedang"], ["kondisi", "buruk", "Buruk"]],
+    )
+    before = await row_counts()
+
+    response = await upload(client, make.headers(admin), form)
+
+    body = assert_problem(response, 422, "instrument.invalid", "survey row 3")
+    assert body["errors"] == [
+        {
+            "field": "survey row 3",
+            "sheet": "survey",
+            "row": 3,
+            "message": "indicator 'A01' is scored, but its list 'kondisi' says nothing of which answer is better: add"
+            " a 'score' column to the choices sheet giving each choice its points (for example baik 2, sedang 1,"
+            " buruk 0), or give the indicator weight 0",
+        }
+    ]
+    assert await row_counts() == before
+
+
+async def test_a_yes_no_list_keeps_its_own_values_and_wording_in_the_instrument_and_the_export(client, make):
+    admin = await make.user(role="admin")
+    form = a_checklist(
+        [["select_one ada", "A01", "Papan informasi"], ["select_one ada", "A02", "Kotak saran", "${A01} = 'ada'"]],
+        [["ada", "ada", "Ada"], ["ada", "tidak_ada", "Tidak ada"]],
+        header=("type", "name", "label", "relevant"),
+    )
+    # 'ada'/'tidak_ada' is no yes/no spelling Sidak knows, so it needs its scores: here 1 and 0.
+    refused = await upload(client, make.headers(admin), form)
+    assert refused.status_code == 422
+    form = a_checklist(
+        [["select_one ya_tidak", "A01", "Papan informasi"], ["select_one ya_tidak", "A02", "Kotak saran"]],
+        [["ya_tidak", "ya", "Ada"], ["ya_tidak", "tidak", "Tidak ada"]],
+    )
+
+    stored = await upload(client, make.headers(admin), form)
+
+    assert stored.status_code == 201, stored.text
+    indicator = msgspec.convert(stored.json()["document"], type=Instrument).indicators()["A01"]
+    assert indicator.type == "yes_no"
+    assert [(c.value, c.label.id, c.score) for c in indicator.choices or []] == [
+        ("ya", "Ada", 1),
+        ("tidak", "Tidak ada", 0),
+    ]
+    exported = await client.get("/api/admin/instruments/cek-layanan/1/xlsform.xlsx", headers=make.headers(admin))
+    again = await upload(client, make.headers(admin), exported.content)
+    assert again.status_code == 200  # the export reads back to the same content: a replay

@@ -1,0 +1,192 @@
+"""XLSForms written the way teams write them (KoboToolbox's multilingual forms, ODK's metadata and notes, English-only
+forms, Indonesian teams' own spellings): accepted, with a warning for everything Sidak keeps or skips without acting
+on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from server.domain.instruments.xlsform import read_xlsform
+from tests.xlsforms import a_workbook
+
+SETTINGS = [["form_id", "version", "form_title"], ["pemantauan_layanan", "3", "Pemantauan layanan"]]
+
+
+def a_form(survey: list[list[Any]], choices: list[list[Any]], settings: list[list[Any]] = SETTINGS) -> bytes:
+    return a_workbook({"survey": survey, "choices": choices, "settings": settings})
+
+
+def warnings(form: bytes) -> list[str]:
+    return [f"{w['field']}: {w['message']}" for w in read_xlsform(form).warnings]
+
+
+KOBO_SURVEY = [
+    [
+        "type",
+        "name",
+        "label::English (en)",
+        "label::Français (fr)",
+        "label::Bahasa Indonesia (id)",
+        "hint::English (en)",
+        "hint::Bahasa Indonesia (id)",
+        "required",
+        "relevant",
+        "constraint",
+        "constraint_message::English (en)",
+        "appearance",
+        "calculation",
+    ],
+    ["start", "start"],
+    ["end", "end"],
+    ["today", "today"],
+    ["deviceid", "deviceid"],
+    ["username", "username"],
+    ["begin_group", "sarana", "Facilities", "Installations", "Sarana"],
+    ["note", "intro", "Look around the waiting room", "Regardez", "Amati ruang tunggu"],
+    [
+        "select_one ya_tidak",
+        "ruang_tunggu",
+        "Waiting room",
+        "Salle d'attente",
+        "Ruang tunggu",
+        "Seats",
+        "Kursi",
+        "true",
+        None,
+        None,
+        None,
+        "horizontal",
+    ],
+    [
+        "integer",
+        "kursi",
+        "Seats",
+        "Sièges",
+        "Jumlah kursi",
+        None,
+        None,
+        "false",
+        "selected(${ruang_tunggu}, 'ya')",
+        ". >= 0",
+        "At least 0",
+    ],
+    ["calculate", "kursi_ganda", None, None, None, None, None, None, None, None, None, None, "${kursi} * 2"],
+    ["end_group"],
+]
+KOBO_CHOICES = [
+    ["list_name", "name", "label::English (en)", "label::Français (fr)", "label::Bahasa Indonesia (id)"],
+    ["ya_tidak", "ya", "Yes", "Oui", "Ya"],
+    ["ya_tidak", "tidak", "No", "Non", "Tidak"],
+]
+
+
+def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_accepted() -> None:
+    read = read_xlsform(a_form(KOBO_SURVEY, KOBO_CHOICES))
+    instrument = read.instrument
+    assert (instrument.key, instrument.version) == ("pemantauan_layanan", 3)
+    indicators = instrument.indicators()
+    assert list(indicators) == ["ruang_tunggu", "kursi"]
+    waiting = indicators["ruang_tunggu"]
+    assert (waiting.type, waiting.text.id, waiting.text.en) == ("yes_no", "Ruang tunggu", "Waiting room")
+    assert waiting.guidance is not None
+    assert (waiting.guidance.id, waiting.guidance.en) == (
+        "Amati ruang tunggu\n\nKursi",
+        "Look around the waiting room\n\nSeats",
+    )
+    seats = indicators["kursi"]
+    assert seats.relevant is not None and (seats.relevant.indicator, seats.relevant.equals) == ("ruang_tunggu", True)
+    said = [f"{w['field']}: {w['message']}" for w in read.warnings]
+    for expected in (
+        "survey row 1: column 'label::Français (fr)' is in a language Sidak does not show",
+        "choices row 1: column 'label::Français (fr)' is in a language Sidak does not show",
+        "survey row 2: 'start' row skipped: Sidak records every visit's start and finish times itself",
+        "survey row 5: 'deviceid' row skipped: Sidak records the surveyor's account",
+        "survey row 8: note 'intro' is shown as guidance of indicator 'ruang_tunggu'",
+        "survey row 11: calculate row skipped",
+        "survey row 10: column 'constraint' (rows 10) is not acted on",
+        "survey row 10: column 'constraint_message::English (en)' (rows 10) is not acted on",
+        "survey row 9: column 'appearance' (rows 9) is not acted on: the phone lays out each indicator type one way",
+    ):
+        assert any(warning.startswith(expected) for warning in said), expected
+
+
+def test_an_english_only_form_is_read_in_english_and_says_so() -> None:
+    survey = [
+        ["type", "name", "label::English (en)", "hint::English (en)"],
+        ["begin group", "facilities", "Facilities"],
+        ["select_one yn", "toilet", "Clean toilet", "Check the floor"],
+        ["end group"],
+    ]
+    choices = [["list_name", "name", "label::English (en)"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]
+    settings = [["form_id", "version", "default_language"], ["ucl_field_form", 1, "English (en)"]]
+    read = read_xlsform(a_form(survey, choices, settings))
+    toilet = read.instrument.indicators()["toilet"]
+    assert (toilet.text.id, toilet.text.en, toilet.guidance and toilet.guidance.id) == (
+        "Clean toilet",
+        None,
+        "Check the floor",
+    )
+    assert read.instrument.dimensions[0].title.id == "Facilities"
+    assert [w["message"] for w in read.warnings] == [
+        "the form has no Bahasa Indonesia labels: its en labels are the instrument's main text, shown where Bahasa"
+        " Indonesia would be"
+    ]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["label::Indonesia", "label::Bahasa Indonesia (id)", "label::Indonesian (in)", "label::Bahasa", "label::id"],
+)
+def test_the_ways_teams_spell_bahasa_indonesia_are_all_read_as_bahasa_indonesia(header: str) -> None:
+    survey = [
+        ["type", "name", header, "label::English (en)"],
+        ["begin group", "A", "Sarana", "Facilities"],
+        ["select_one yes_no", "A01", "Toilet bersih", "Clean toilet"],
+        ["end group"],
+    ]
+    choices = [["list_name", "name", header], ["yes_no", "yes", "Ya"], ["yes_no", "no", "Tidak"]]
+    read = read_xlsform(a_form(survey, choices))
+    text = read.instrument.indicators()["A01"].text
+    assert (text.id, text.en) == ("Toilet bersih", "Clean toilet")
+    assert read.warnings == []
+
+
+def test_an_image_row_with_its_own_instructions_and_size_is_kept_as_the_photo_and_the_rest_named() -> None:
+    survey = [
+        ["type", "name", "label", "hint", "required", "parameters"],
+        ["begin group", "A", "Sarana"],
+        ["select_one yes_no", "A01", "Papan informasi", None, "yes"],
+        ["image", "foto_A01", "Foto papan dari depan", "Seluruh papan terlihat", "yes", "max-pixels=1024"],
+        ["end group"],
+    ]
+    choices = [["list_name", "name", "label"], ["yes_no", "yes", "Ya"], ["yes_no", "no", "Tidak"]]
+    read = read_xlsform(a_form(survey, choices))
+    assert read.instrument.indicators()["A01"].photo == "required"
+    assert [w["message"] for w in read.warnings] == [
+        "image row 'foto_A01' becomes the photo of indicator 'A01': the phone asks for it under the indicator's own"
+        " text (the image row's label and hint are not shown), and an export names it 'A01_photo'",
+        "max-pixels=1024 is not acted on: the phone resizes every photo to 1600 px on its long side",
+    ]
+
+
+def test_a_note_after_the_last_indicator_is_named_in_a_warning() -> None:
+    survey = [
+        ["type", "name", "label"],
+        ["begin group", "A", "Sarana"],
+        ["select_one yes_no", "A01", "Papan informasi"],
+        ["note", "terima_kasih", "Terima kasih"],
+        ["end group"],
+    ]
+    choices = [["list_name", "name", "label"], ["yes_no", "yes", "Ya"], ["yes_no", "no", "Tidak"]]
+    assert warnings(a_form(survey, choices)) == [
+        "survey row 4: note 'terima_kasih' comes after the last indicator: it is not shown"
+    ]
+
+
+def test_sidak_s_own_export_reads_back_without_warnings() -> None:
+    from server.domain.instruments.defaults import load_default_instrument
+    from server.domain.instruments.xlsform import instrument_to_xlsform
+
+    assert read_xlsform(instrument_to_xlsform(load_default_instrument())).warnings == []
