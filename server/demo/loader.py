@@ -42,9 +42,8 @@ WAVE_NAME = "Penilaian Kepatuhan 2021"
 DRAW_SEED = 2021
 DEMO_SEED = 2026
 """the ids of everything the demo creates"""
-# Surveyors sync at the office at the end of a working week; over a weekend the default 72 h would flag Friday's
-# visits by Monday evening.
-OPEN_WAVE_INTEGRITY = {"late_sync_after_s": 5 * 24 * 3600}
+# The demo's surveyors sync at the office once a week; the default 72 h would flag Friday's visits by Monday.
+OPEN_WAVE_INTEGRITY = {"late_sync_after_s": 7 * 24 * 3600}
 
 OFFICE_HOURS = "Mo-Th 08:00-15:30; Fr 08:00-11:00"
 PUSKESMAS_HOURS = "Mo-Th 07:30-14:00; Fr 07:30-11:00; Sa 07:30-12:00"

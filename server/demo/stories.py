@@ -1,11 +1,12 @@
 """The open wave's visits, told as stories and sent the way a phone sends them: the visit document through
 ``VisitService.put_visit``, then each photo through ``PhotoService.put_photo``, each request in a transaction of its
 own. So every integrity flag a supervisor finds in the review queue was computed by the server from what was sent:
-a café 1.4 km from the unit, a GPS fix good to 180 m, a certificate photographed months ago, last year's photo of
-the waiting room sent again, 48 answers in three minutes, a visit after closing time, a visit synced a week late, a
-missing photo, a screenshot without EXIF. Three visits are clean, and one was returned by the supervisor with a
-comment and corrected by its surveyor as revision 2. Every surveyor keeps assignments with no visit yet, to try the
-phone app on.
+a café 1.4 km from the unit, a GPS fix good to 180 m after the clinic closed, a track frozen to the centimetre, a
+complaint box photographed at another office, last year's photos of the waiting room and the requirements sent
+again (a year old, so their time gives them away too), one photo offered for two indicators, 48 answers in three
+minutes, two units visited at once, a visit synced late, a missing photo, a screenshot without EXIF. Some visits are
+clean, and one was returned by the supervisor with a comment and corrected by its surveyor as revision 2. Every
+surveyor keeps assignments with no visit yet, to try the phone app on.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ _METRES_PER_DEGREE = 111_320
 @dataclass(frozen=True)
 class Story:
     """One visit of the open wave. ``weekdays_ago``: on which working day before today it was made; ``photos``:
-    indicator → what went wrong with its photo ("far", "old", "reused", "look_alike", "screenshot", "missing")."""
+    indicator → what went wrong with its photo ("far", "old", "reused", "look_alike", "screenshot", "duplicate",
+    "missing")."""
 
     flags: tuple[str, ...]
     """the flags the server finds on it (none: a clean visit)"""
@@ -50,17 +52,28 @@ class Story:
     minutes: int
     away_m: float = 0.0
     accuracy_m: float = 12.0
+    frozen: bool = False
+    """the positions of a mock-location app: one point, to the centimetre, all visit long"""
     photos: dict[str, str] = field(default_factory=dict)
     returned_on: str | None = None
     """the indicator a supervisor returned the visit about; revision 2 corrects its answer"""
 
 
+# Each surveyor's visits are days apart or far enough apart in time for the road between them, save the two made
+# at once on purpose (visit.impossible_travel); and each keeps units to visit (the browser tests need four of
+# surveyor1's and surveyor2's, two of surveyor3's).
 STORIES = (
-    Story((), "Mal Pelayanan Publik Kabupaten Cirebon", 1, time(9, 5), 44),
-    Story((), "Kantor Disdukcapil Kabupaten Cirebon", 1, time(10, 10), 47),
-    Story((), "Mal Pelayanan Publik Kota Cirebon", 2, time(9, 30), 51),
+    Story((), "Kantor Disdukcapil Kabupaten Cirebon", 2, time(10, 10), 47),
     Story(("geo.outside",), "Puskesmas Palimanan", 1, time(8, 40), 46, away_m=1400),
-    Story(("geo.inaccurate",), "Instalasi Rawat Jalan RSUD Waled", 2, time(9, 20), 52, accuracy_m=180),
+    Story(
+        ("geo.inaccurate", "visit.outside_window"),
+        "Instalasi Rawat Jalan RSUD Waled",
+        2,
+        time(14, 25),
+        52,
+        accuracy_m=180,
+    ),
+    Story(("geo.mocked",), "Kantor Kecamatan Kejaksan (PATEN)", 3, time(9, 0), 45, frozen=True),
     Story(
         ("photo.far", "photo.no_exif"),
         "Kantor Kecamatan Sumber (PATEN)",
@@ -69,17 +82,25 @@ STORIES = (
         41,
         photos={"D01": "far", "B06": "screenshot"},
     ),
-    Story(("photo.time",), "Puskesmas Plered", 1, time(9, 40), 45, photos={"B13": "old"}),
     Story(
         ("photo.reused", "photo.time"),
         "Puskesmas Weru",
-        2,
+        3,
         time(8, 50),
         43,
         photos={"A01": "reused", "B01": "look_alike"},
     ),
+    Story(
+        ("photo.duplicate_in_visit",),
+        "Kantor Disdukcapil Kota Cirebon",
+        3,
+        time(9, 30),
+        47,
+        photos={"B03": "duplicate"},
+    ),
     Story(("visit.too_fast",), "Kantor Kecamatan Weru (PATEN)", 1, time(10, 20), 3),
-    Story(("visit.outside_window",), "Layanan Kartu Pencari Kerja", 1, time(16, 5), 38),
+    Story(("visit.impossible_travel",), "Kantor Kecamatan Plumbon (PATEN)", 1, time(9, 0), 45),
+    Story(("visit.impossible_travel",), "Mal Pelayanan Publik Kota Cirebon", 1, time(9, 30), 51),
     Story(("visit.late_sync",), "Puskesmas Sumber", 7, time(9, 15), 40),
     Story(("visit.incomplete_answers",), "Puskesmas Kedawung", 2, time(9, 0), 47, photos={"A05": "missing"}),
     Story((), "Kantor Kecamatan Talun (PATEN)", 2, time(9, 10), 44, returned_on="B04"),
@@ -174,6 +195,8 @@ class Teller:
         return photos
 
     def _develop(self, shot: Shot, trouble: str) -> EvidencePhoto:
+        if trouble == "duplicate":  # the requirements poster's photo offered again for the completion time
+            return self.camera.copy_of("open:B01", shot)
         earlier = f"{LAST_EXTERNAL}:{shot.indicator}"
         if trouble == "reused":
             return self.camera.copy_of(earlier, shot)
@@ -247,6 +270,11 @@ def _positions(
 ) -> list[Position]:
     """Where the phone was at the start, the middle and the end: at the unit, or ``away_m`` north of it."""
     away = story.away_m / _METRES_PER_DEGREE
+    if story.frozen:
+        return [
+            Position(lat=assigned.lat + 0.00004, lon=assigned.lon - 0.00003, accuracy_m=4.0, at=at)
+            for at in (started_at + (finished_at - started_at) * share / 7 for share in range(8))
+        ]
     return [
         Position(
             lat=assigned.lat + away + rng.uniform(-0.0001, 0.0001),

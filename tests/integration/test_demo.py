@@ -76,7 +76,7 @@ async def test_every_demo_surveyor_has_assignments_open_today_some_still_without
         headers = await token_of(client, username, demo_logins[username])
         assignments = (await client.get("/api/me/assignments", headers=headers)).json()
         assert len(assignments) >= 4, username
-        assert sum(1 for a in assignments if a["visit"] is None) >= 2, username
+        assert any(a["visit"] is None for a in assignments), username
         for assignment in assignments:
             assert assignment["wave"]["name"] == "Penilaian Kepatuhan 2021"
             assert datetime.fromisoformat(assignment["window"]["start"]) <= now
@@ -199,7 +199,7 @@ async def test_the_open_wave_queue_holds_clean_visits_and_one_visit_for_every_ki
 
     assert {story.unit: set(story.flags) for story in STORIES} == flags_by_unit
     assert set(FLAG_CODES) == set().union(*flags_by_unit.values())
-    assert sum(1 for codes in flags_by_unit.values() if not codes) >= 3
+    assert sum(1 for codes in flags_by_unit.values() if not codes) >= 2
 
 
 async def test_one_visit_was_returned_with_a_comment_and_is_back_as_revision_two(client, demo_logins, app):
