@@ -333,10 +333,22 @@ def flag_all(visits: list[Visit]) -> None:
             by_id[visit_id].flags.extend(flags)
 
 
+def own_fraud_codes(visit: Visit, fake_ids: set[str]) -> set[str]:
+    """The fraud flags of a visit but those naming a fake: an honest visit that a fake claims an impossible journey
+    from is flagged with it, as it should be, and that is the fake's doing."""
+    return {
+        flag.code
+        for flag in visit.flags
+        if flag.code in FRAUD_CODES and flag.facts.get("other_visit_id") not in fake_ids
+    }
+
+
 def report(visits: list[Visit], show: Callable[[str], None] = print) -> bool:
     honest = [v for v in visits if not v.is_fake]
     fakes = [v for v in visits if v.is_fake and "(pair)" not in v.kind]
-    flagged_honest = [v for v in honest if FRAUD_CODES & {f.code for f in v.flags}]
+    fake_ids = {str(v.id) for v in visits if v.is_fake}
+    flagged_honest = [v for v in honest if own_fraud_codes(v, fake_ids)]
+    beside_fakes = [v for v in honest if FRAUD_CODES & {f.code for f in v.flags} and not own_fraud_codes(v, fake_ids)]
     show(f"honest visits: {len(honest)} in styles {dict(sorted(Counter(v.kind for v in honest).items()))}")
     show(f"{'kind of fake':<16}{'fakes':>6}{'caught':>8}{'by its flag':>13}")
     caught_total = 0
@@ -351,7 +363,8 @@ def report(visits: list[Visit], show: Callable[[str], None] = print) -> bool:
     show(f"recall over all {len(fakes)} fakes: {recall:.1%} (target ≥ 95 %)")
     show(f"honest visits with a fraud flag: {len(flagged_honest)} of {len(honest)}, {false_rate:.1%} (target ≤ 2 %)")
     for visit in flagged_honest:
-        show(f"  {visit.kind}: {sorted({f.code for f in visit.flags} & FRAUD_CODES)}")
+        show(f"  {visit.kind}: {sorted(own_fraud_codes(visit, fake_ids))}")
+    show(f"honest visits flagged only as the other end of a fake's impossible journey: {len(beside_fakes)}")
     return recall >= 0.95 and false_rate <= 0.02
 
 

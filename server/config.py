@@ -34,7 +34,7 @@ class Settings:
     max_photo_pixels: int = 60_000_000
     photo_decoders: int = os.cpu_count() or 2
     max_csv_bytes: int = 5 * 1024 * 1024
-    max_csv_rows: int = 20_000
+    max_csv_rows: int = 10_000
     login_failures_per_user: int = 5
     login_failures_per_ip: int = 30
     login_window_s: int = 15 * 60

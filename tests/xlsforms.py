@@ -61,3 +61,19 @@ def a_checklist(
             "settings": [["form_id", "version", "form_title"], [form_id, version, "Cek layanan"]],
         }
     )
+
+
+def a_legacy_workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    """The same as ``a_workbook``, saved as a legacy Excel 97–2003 ``.xls`` (as older teams still send them)."""
+    import xlwt  # type: ignore[import-untyped]
+
+    book = xlwt.Workbook()
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

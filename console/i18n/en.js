@@ -229,6 +229,7 @@ export default {
   'instruments.view': 'View',
   'instruments.empty': 'No instruments yet.',
   'instrument.dimensions': 'Dimensions',
+  'instrument.languages': 'Languages',
   'instrument.hash': 'Content hash',
   'instrument.no_waves': 'not used yet',
   'instrument.immutable': 'Waves use this version, so it cannot change. Upload the next version for changes.',

@@ -233,6 +233,7 @@ export default {
   'instruments.view': 'Lihat',
   'instruments.empty': 'Belum ada instrumen.',
   'instrument.dimensions': 'Dimensi',
+  'instrument.languages': 'Bahasa',
   'instrument.hash': 'Sidik isi',
   'instrument.no_waves': 'belum dipakai',
   'instrument.immutable':

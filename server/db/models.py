@@ -214,7 +214,8 @@ class Instrument(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     key: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int]
+    # 64-bit: ODK authors number versions by date and time (202512071530); SQLite's INTEGER is 64-bit already.
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     title: Mapped[str] = mapped_column(String(300))
     document: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -352,6 +353,28 @@ class Photo(Base):
     exif_make: Mapped[str | None] = mapped_column(String(100))
     exif_model: Mapped[str | None] = mapped_column(String(100))
     has_exif: Mapped[bool | None]
+    display_ranges: Mapped[list[Any] | None]
+    """When the display image is the original minus its metadata: the [start, end) byte ranges of the original that
+    make it, and no display file is stored. None when the display image is a rendering of its own."""
+
+
+class PhotoLookAlikeKey(Base):
+    """The bands of a stored photo's perceptual hash as index keys, with whose and which unit's photo it is
+    (copied from its visit, which never changes them), so a look-alike search reads only the keys that a near hash
+    can have (``visits.look_alike_index``). Removed with the photo."""
+
+    __tablename__ = "photo_look_alike_keys"
+    # The hash is in the indexes too: a search reads the near hashes from the index alone.
+    __table_args__ = (
+        Index("ix_photo_look_alike_keys_surveyor_key", "surveyor_id", "key", "phash"),
+        Index("ix_photo_look_alike_keys_unit_key", "unit_id", "key", "phash"),
+    )
+
+    photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    surveyor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    phash: Mapped[str] = mapped_column(String(16))
 
 
 class Flag(Base):

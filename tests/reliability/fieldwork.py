@@ -528,7 +528,14 @@ async def check_holdings(
             photos = {
                 str(row.id): row
                 for row in await db.execute(
-                    select(Photo.id, Photo.visit_id, Photo.sha256, Photo.stored_at, Photo.original_key)
+                    select(
+                        Photo.id,
+                        Photo.visit_id,
+                        Photo.sha256,
+                        Photo.stored_at,
+                        Photo.original_key,
+                        Photo.display_ranges,
+                    )
                 )
             }
     finally:
@@ -574,7 +581,9 @@ async def check_holdings(
             original = root / photo.original_key
             if not original.is_file() or hashlib.sha256(original.read_bytes()).hexdigest() != declared["sha256"]:
                 problems.append(f"photo {pid}: the stored original does not hash to {declared['sha256']}")
-            for key in (display_key(photo.sha256), thumb_key(photo.sha256)):
+            # A display image made of the original's own bytes is served from the original: it has no file.
+            renderings = [thumb_key(photo.sha256)] + ([] if photo.display_ranges else [display_key(photo.sha256)])
+            for key in renderings:
                 if not (root / key).is_file():
                     problems.append(f"photo {pid}: {key} is missing")
     named = {photo.original_key for photo in photos.values() if photo.original_key}

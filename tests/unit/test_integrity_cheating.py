@@ -272,7 +272,7 @@ def test_two_visits_of_one_unit_and_visits_days_apart_are_not_impossible_travel(
     assert travel_flags(far_but_days_apart, SETTINGS) == {}
 
 
-def test_only_consecutive_visits_are_compared_for_speed():
+def test_a_morning_in_bandung_and_an_afternoon_in_sumber_are_a_possible_day():
     morning = a_stop(BANDUNG, STARTED_AT - timedelta(hours=5))
     noon = a_stop(BANDUNG, STARTED_AT - timedelta(hours=3))
     afternoon = a_stop(SUMBER, STARTED_AT)  # 96 km in 2 h 20 min after noon: 41 km/h

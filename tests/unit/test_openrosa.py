@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 import pytest
 
 from server.domain.instruments.defaults import load_default_instrument
+from server.domain.instruments.documents import Choice, Text
 from server.domain.openrosa.collect_settings import client_name, is_well_formed_key, new_key, settings_payload
 from server.domain.openrosa.documents import FormEntry, form_list_xml, parse_submission, response_xml
 from server.domain.openrosa.mapping import AttachedFile, parse_audit_log, photo_id, visit_document
+from server.domain.openrosa.xform import collect_xform
 from server.lib.errors import OpenRosaAttachmentMissing, OpenRosaXmlInvalid
 
 INSTANCE = uuid.UUID("7b0c6b2e-1d4c-4e8e-9a51-0f7c1d2e3a4b")
@@ -25,7 +27,8 @@ ASSIGNMENT = uuid.UUID("11111111-2222-4333-8444-555555555555")
 def submission(body: str, *, instance: str = f"uuid:{INSTANCE}", version: str = "1") -> bytes:
     return (
         f'<?xml version="1.0"?><data xmlns:orx="http://openrosa.org/xforms" id="ombudsman-kepatuhan-v1" '
-        f'version="{version}"><start>2026-12-07T09:00:00.000+07:00</start><end>2026-12-07T09:30:00.000+07:00</end>'
+        f'version="{version}"><sidak_start>2026-12-07T09:00:00.000+07:00</sidak_start>'
+        "<sidak_end>2026-12-07T09:30:00.000+07:00</sidak_end>"
         f"<sidak_assignment>{ASSIGNMENT}</sidak_assignment>{body}"
         f"<orx:meta><orx:audit>audit.csv</orx:audit><orx:instanceID>{instance}</orx:instanceID></orx:meta></data>"
     ).encode()
@@ -134,3 +137,42 @@ def test_the_client_is_named_from_collects_user_agent():
     agent = "Dalvik/2.1.0 (Linux; U; Android 13) org.odk.collect.android/v2024.3.1"
     assert client_name(agent) == "ODK Collect v2024.3.1"
     assert client_name("") == "OpenRosa client"
+
+
+def test_a_yes_no_with_its_own_wording_maps_its_yes_and_its_no():
+    instrument = load_default_instrument()
+    a01 = instrument.indicators()["A01"]
+    a01.choices = [
+        Choice(value="ada", label=Text(id="Ada"), score=1),
+        Choice(value="tidak_ada", label=Text(id="Tidak ada"), score=0),
+    ]
+    parsed = parse_submission(submission("<A><A01>tidak_ada</A01><A02>yes</A02></A>"))
+
+    doc = visit_document(parsed, instrument, {}, [])
+
+    assert {answer.indicator: answer.value for answer in doc.answers} == {"A01": False, "A02": True}
+
+
+def test_a_yes_no_worded_by_its_form_and_a_photo_named_by_its_author_are_read_from_collect():
+    from server.domain.instruments.xlsform import read_xlsform
+    from tests.xlsforms import a_checklist
+
+    form = a_checklist(
+        [["select_one ada", "A01", "Papan informasi", "yes"], ["image", "foto_papan", "Foto papan", "yes"]],
+        [["ada", "ya", "Ada"], ["ada", "tidak", "Tidak ada"]],
+        header=("type", "name", "label", "required"),
+    )
+    instrument = read_xlsform(form).instrument
+    parsed = parse_submission(submission("<A><A01>ya</A01><foto_papan>p.jpg</foto_papan></A>"))
+    audit = b"event,node,start,end,latitude,longitude,accuracy\n" + (
+        b"question,/data/A/foto_papan,1796608970000,1796609000000,-6.7618,108.4809,6\n"
+    )
+    files = {"p.jpg": AttachedFile(sha256="f" * 64, size=1234, content_type="image/jpeg")}
+
+    doc = visit_document(parsed, instrument, files, parse_audit_log(audit))
+
+    assert [(answer.indicator, answer.value) for answer in doc.answers] == [("A01", True)]
+    (photo,) = doc.photos
+    assert (photo.indicator, photo.lat) == ("A01", -6.7618)
+    xform = collect_xform(instrument)
+    assert "/data/A/foto_papan" in xform and "Tidak ada" in xform

@@ -120,7 +120,7 @@ def test_a_sheet_declaring_a_million_rows_and_every_column_is_read_by_its_cells_
 
 def test_more_rows_than_the_bound_are_refused_naming_the_sheet() -> None:
     survey = [["type", "name", "label"], *[["text", f"t{n}", "T"] for n in range(60)]]
-    error, _ = refused(a_workbook(survey), WorkbookLimits(max_rows=50))
+    error, _ = refused(a_workbook(survey), WorkbookLimits(max_survey_rows=50))
     assert error.errors == [
         {"field": "file", "message": "sheet 'survey' has more than 50 rows; at most that many are read"}
     ]

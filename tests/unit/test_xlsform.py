@@ -345,7 +345,8 @@ def test_a_column_sidak_does_not_act_on_is_named_once_in_a_warning_with_its_rows
         header=[*SURVEY_HEADER, "constraint"],
     )
     assert warnings_of(form) == [
-        "survey row 3: column 'constraint' (rows 3, 4) is not acted on: the phone accepts any answer of the"
+        "survey row 3: column 'constraint' (rows 3, 4) is kept for the export, not acted on: the phone accepts any"
+        " answer of the"
         " indicator's type; a reviewer checks answers against photos"
     ]
 
@@ -372,7 +373,8 @@ def test_settings_without_a_usable_form_id_or_version_are_refused_unless_the_cal
     assert messages(refusal(form)) == [
         "settings row 2: form_id 'Form Uji' is not a valid instrument key: use 2–63 lower-case letters, digits,"
         " '-' and '_'",
-        "settings row 2: version 'v2' must be a whole number from 1",
+        "settings row 2: version 'v2' must be a whole number from 1 to 9007199254740991 (such as 3, or 202512071530"
+        " for yyyymmddHHMM)",
     ]
     instrument = instrument_from_xlsform(form, key="form-uji", version=2)
     assert (instrument.key, instrument.version, instrument.title.id) == ("form-uji", 2, "form-uji")

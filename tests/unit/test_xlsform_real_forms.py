@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pyxform.xls2xform import convert
 
-from server.domain.instruments.xlsform import read_xlsform
-from tests.xlsforms import a_workbook
+from server.domain.instruments.xlsform import instrument_to_xlsform, read_xlsform
+from server.lib.errors import InstrumentInvalid
+from tests.xlsforms import a_legacy_workbook, a_workbook
 
 SETTINGS = [["form_id", "version", "form_title"], ["pemantauan_layanan", "3", "Pemantauan layanan"]]
 
@@ -82,6 +84,31 @@ KOBO_CHOICES = [
 ]
 
 
+def test_what_a_form_says_beyond_sidak_s_columns_survives_the_export_for_odk() -> None:
+    read = read_xlsform(a_form(KOBO_SURVEY, KOBO_CHOICES))
+    seats = read.instrument.indicators()["kursi"]
+    assert seats.xlsform == {
+        "label::Français (fr)": "Sièges",
+        "constraint": ". >= 0",
+        "constraint_message::English (en)": "At least 0",
+    }
+    exported = instrument_to_xlsform(read.instrument)
+    assert read_xlsform(exported).instrument == read.instrument
+    xform = convert(exported, warnings=[]).xform
+    assert 'constraint=". &gt;= 0"' in xform and "At least 0" in xform and "Sièges" in xform
+
+
+def test_a_kept_column_that_refers_to_a_skipped_row_is_named_instead() -> None:
+    survey = [row[:] for row in KOBO_SURVEY]
+    survey[9][9] = ". <= ${kursi_ganda}"  # the calculate row below, which Sidak skips
+    read = read_xlsform(a_form(survey, KOBO_CHOICES))
+    assert "constraint" not in (read.instrument.indicators()["kursi"].xlsform or {})
+    assert any(
+        w["message"] == "column 'constraint' is not kept: it refers to kursi_ganda, which Sidak skips"
+        for w in read.warnings
+    )
+
+
 def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_accepted() -> None:
     read = read_xlsform(a_form(KOBO_SURVEY, KOBO_CHOICES))
     instrument = read.instrument
@@ -105,9 +132,10 @@ def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_
         "survey row 5: 'deviceid' row skipped: Sidak records the surveyor's account",
         "survey row 8: note 'intro' is shown as guidance of indicator 'ruang_tunggu'",
         "survey row 11: calculate row skipped",
-        "survey row 10: column 'constraint' (rows 10) is not acted on",
-        "survey row 10: column 'constraint_message::English (en)' (rows 10) is not acted on",
-        "survey row 9: column 'appearance' (rows 9) is not acted on: the phone lays out each indicator type one way",
+        "survey row 10: column 'constraint' (rows 10) is kept for the export, not acted on",
+        "survey row 10: column 'constraint_message::English (en)' (rows 10) is kept for the export, not acted on",
+        "survey row 9: column 'appearance' (rows 9) is kept for the export, not acted on: the phone lays out each",
+        "survey row 11: column 'calculation' (rows 11) is not acted on",
     ):
         assert any(warning.startswith(expected) for warning in said), expected
 
@@ -165,10 +193,17 @@ def test_an_image_row_with_its_own_instructions_and_size_is_kept_as_the_photo_an
     read = read_xlsform(a_form(survey, choices))
     assert read.instrument.indicators()["A01"].photo == "required"
     assert [w["message"] for w in read.warnings] == [
-        "image row 'foto_A01' becomes the photo of indicator 'A01': the phone asks for it under the indicator's own"
-        " text (the image row's label and hint are not shown), and an export names it 'A01_photo'",
-        "max-pixels=1024 is not acted on: the phone resizes every photo to 1600 px on its long side",
+        "image row 'foto_A01' is the photo of indicator 'A01': the phone asks for it under the indicator's own text;"
+        " the image row's name, label, hint and other columns are kept for the export",
+        "max-pixels=1024 is kept for the export, not acted on: the phone resizes every photo to 1600 px on its long"
+        " side",
     ]
+    assert read.instrument.indicators()["A01"].xlsform == {
+        "image:name": "foto_A01",
+        "image:label": "Foto papan dari depan",
+        "image:hint": "Seluruh papan terlihat",
+        "image:parameters": "max-pixels=1024",
+    }
 
 
 def test_a_note_after_the_last_indicator_is_named_in_a_warning() -> None:
@@ -190,3 +225,98 @@ def test_sidak_s_own_export_reads_back_without_warnings() -> None:
     from server.domain.instruments.xlsform import instrument_to_xlsform
 
     assert read_xlsform(instrument_to_xlsform(load_default_instrument())).warnings == []
+
+
+def test_a_legacy_xls_form_is_read_like_its_xlsx() -> None:
+    sheets = {
+        "survey": [
+            ["type", "name", "label::Bahasa Indonesia (id)", "label::English (en)", "required"],
+            ["begin group", "A", "Sarana", "Facilities"],
+            ["select_one ya_tidak", "A01", "Toilet bersih", "Clean toilet", "yes"],
+            ["integer", "A02", "Jumlah loket", "Counters", "no"],
+            ["end group"],
+        ],
+        "choices": [
+            ["list_name", "name", "label::Bahasa Indonesia (id)"],
+            ["ya_tidak", "ya", "Ya"],
+            ["ya_tidak", "tidak", "Tidak"],
+        ],
+        "settings": [["form_id", "version"], ["cek_lama", 202512071530]],
+    }
+    legacy = read_xlsform(a_legacy_workbook(sheets))
+    assert legacy.instrument == read_xlsform(a_workbook(sheets)).instrument
+    assert (legacy.instrument.key, legacy.instrument.version) == ("cek_lama", 202512071530)
+
+
+def test_a_label_header_sidak_does_not_recognise_is_refused_once_at_the_header() -> None:
+    survey = [
+        ["type", "name", "label:English"],
+        ["begin group", "A", "Facilities"],
+        ["select_one yes_no", "A01", "Clean toilet"],
+        ["end group"],
+    ]
+    choices = [["list_name", "name", "label"], ["yes_no", "yes", "Ya"], ["yes_no", "no", "Tidak"]]
+    with pytest.raises(InstrumentInvalid) as caught:
+        read_xlsform(a_form(survey, choices))
+    assert caught.value.errors == [
+        {
+            "field": "survey row 1",
+            "sheet": "survey",
+            "row": 1,
+            "message": "the survey sheet has no label column Sidak recognises: name it 'label', 'label::Indonesian"
+            " (id)' or 'label::English (en)' (found: 'label:English')",
+        }
+    ]
+
+
+YES_NO = [["list_name", "name", "label"], ["yes_no", "yes", "Ya"], ["yes_no", "no", "Tidak"]]
+
+
+@pytest.mark.parametrize(
+    ("shape", "survey", "choices"),
+    [
+        (
+            "spaces instead of underscores",
+            [["type", "name", "label"], ["begin group", "A", "S"], ["select one yes_no", "A01", "T"], ["end group"]],
+            [["list name", "name", "label"], *YES_NO[1:]],
+        ),
+        (
+            "underscored group rows and Excel's TRUE",
+            [["type", "name", "label", "required"], ["begin_group", "A", "S"], ["select_one yes_no", "A01", "T", True]]
+            + [["end_group"]],
+            YES_NO,
+        ),
+        (
+            "capitalised headers with stray spaces",
+            [["Type", " Name ", "Label"], ["begin group", "A", "S"], ["select_one yes_no", "A01", "T"], ["end group"]],
+            YES_NO,
+        ),
+        (
+            "blank rows between and after",
+            [["type", "name", "label"], [], ["begin group", "A", "S"], [], ["select_one yes_no", "A01", "T"]]
+            + [["end group"], [], []],
+            YES_NO,
+        ),
+        (
+            "yes/no values in capitals with the no first",
+            [["type", "name", "label"], ["begin group", "A", "S"], ["select_one yn", "A01", "T"], ["end group"]],
+            [["list_name", "name", "label"], ["yn", "NO", "Tidak"], ["yn", "YES", "Ya"]],
+        ),
+        (
+            "required written yes() style",
+            [["type", "name", "label", "required"], ["begin group", "A", "S"]]
+            + [["select_one yes_no", "A01", "T", "true()"], ["end group"]],
+            YES_NO,
+        ),
+        (
+            "a text note question with weight 0 and hints only in English",
+            [["type", "name", "label", "hint::English (en)"], ["begin group", "A", "S"]]
+            + [["select_one yes_no", "A01", "T"], ["text", "catatan", "Catatan", "Anything else"], ["end group"]],
+            YES_NO,
+        ),
+    ],
+)
+def test_the_ways_teams_write_the_same_form_are_all_read(shape: str, survey, choices) -> None:
+    instrument = read_xlsform(a_form(survey, choices)).instrument
+    assert "A01" in instrument.indicators(), shape
+    assert instrument.indicators()["A01"].type == "yes_no", shape

@@ -52,6 +52,7 @@ export async function render(main, { params }) {
       h('dl', { class: 'facts' },
         fact(t('instruments.indicators'), String(detail.indicator_count)),
         fact(t('instrument.dimensions'), String(doc.dimensions.length)),
+        fact(t('instrument.languages'), formLanguages(doc).join(', ')),
         fact(t('instruments.created'), formatDateTime(detail.created_at)),
         fact(t('instrument.hash'), h('span', { class: 'mono small' }, detail.content_hash.slice(0, 16))),
         fact(t('instruments.waves'), detail.waves.length
@@ -79,6 +80,19 @@ async function downloadXlsform(trigger, detail, alerts) {
   } finally {
     trigger.disabled = false;
   }
+}
+
+/**
+ * The languages the checklist is written in: Bahasa Indonesia, English when any text has it, then the languages its
+ * XLSForm had beyond those, kept for the export (`label::Français (fr)` → "Français (fr)").
+ */
+export function formLanguages(doc) {
+  const indicators = doc.dimensions.flatMap((d) => d.indicators);
+  const texts = [doc.title, ...doc.dimensions.map((d) => d.title), ...indicators.map((i) => i.text)];
+  const kept = indicators.flatMap((i) => Object.keys(i.xlsform || {}))
+    .map((column) => /^label::(.+)$/.exec(column)?.[1]).filter(Boolean);
+  const named = [t('instrument.mode.id'), ...(texts.some((text) => text?.en) ? [t('instrument.mode.en')] : [])];
+  return [...named, ...new Set(kept)];
 }
 
 function fact(label, value) {
@@ -121,6 +135,8 @@ function adminBadges(indicator, doc) {
 }
 
 function answerLabel(indicator, value) {
+  const worded = indicator?.type === 'yes_no' && indicator.choices?.find((c) => c.score === (value ? 1 : 0));
+  if (worded) return tx(worded.label);
   if (indicator?.type === 'yes_no') return value ? t('answer.yes') : t('answer.no');
   const choice = indicator?.choices?.find((c) => c.value === value);
   return choice ? tx(choice.label) : String(value);
@@ -155,8 +171,12 @@ function answerControls(indicator, lang) {
   const option = (label) => h('span', { class: 'answer-option' }, label);
   const na = indicator.allow_na ? option(tIn(lang, 'phone.not_applicable')) : null;
   switch (indicator.type) {
-    case 'yes_no':
-      return [option(tIn(lang, 'phone.yes')), option(tIn(lang, 'phone.no')), na];
+    case 'yes_no': {
+      // A yes/no worded by its form ("Ada" / "Tidak ada") carries its wording as choices scored 1 and 0.
+      const worded = (score) => indicator.choices?.find((c) => c.score === score)?.label;
+      const label = (score, key) => (worded(score) ? worded(score)[lang] || worded(score).id : tIn(lang, key));
+      return [option(label(1, 'phone.yes')), option(label(0, 'phone.no')), na];
+    }
     case 'scale_0_3':
       return [...[0, 1, 2, 3].map((n) => option(String(n))), na];
     case 'choice':

@@ -1,7 +1,8 @@
 // A unit's improvement plan (#/plan/{unitId}): from its latest approved visit, every indicator not fully met,
 // grouped by dimension and most recoverable points first (the API's order, kept as is), each with its evidence
 // photos, the supervisors' comments and the instrument's guidance in the current language. Printable (the print
-// stylesheet drops the console around it) and downloadable as CSV for the head of the unit.
+// stylesheet drops the console around it) and downloadable as CSV for the head of the unit. Times are the unit's own
+// (its region's zone), whoever reads the plan and wherever.
 
 import * as api from '../api.js';
 import { alertSlot, toast } from '../components/alert.js';
@@ -10,7 +11,8 @@ import { openLightbox } from '../components/lightbox.js';
 import { createPhotoLoader, thumbnail } from '../components/photos.js';
 import { formatScore, resultBadges } from '../components/zones.js';
 import { h, mount } from '../dom.js';
-import { formatDate, formatDateTime, getLanguage, t, tx } from '../i18n.js';
+import { getLanguage, t, tx } from '../i18n.js';
+import { formatDateIn, formatDateTimeIn } from '../times.js';
 import { button, linkButton, loading, pageHeader, showLoadError } from './common.js';
 
 export async function render(main, { params }) {
@@ -40,7 +42,7 @@ export async function render(main, { params }) {
       planHead(plan),
       visit ? planBody(plan, loader) : h('p', { class: 'muted' }, t('plan.no_visit')),
       h('footer', { class: 'card-footer small muted' },
-        t('plan.footer', { when: formatDateTime(new Date().toISOString()) }))));
+        t('plan.footer', { when: formatDateTimeIn(new Date().toISOString(), plan.timezone) }))));
   return () => loader.revokeAll();
 }
 
@@ -49,7 +51,7 @@ function planHead(plan) {
   return h('header', { class: 'card-head' },
     h('div', { class: 'card-identity' },
       visit ? h('p', { class: 'card-kicker' }, t('plan.from_visit', { wave: visit.wave.name,
-        when: formatDate(visit.finished_at.slice(0, 10)) })) : null,
+        when: formatDateIn(visit.finished_at, plan.timezone) })) : null,
       h('h2', { class: 'card-unit' }, unit.name),
       h('p', { class: 'muted' }, `${unit.agency.name} · ${unit.region.name}`),
       unit.address ? h('p', { class: 'muted small' }, unit.address) : null),
@@ -77,10 +79,11 @@ function planBody(plan, loader) {
       dataset: { dimension: dimension.id } },
     h('h3', {}, `${dimension.id}. ${tx(dimension.title, language)}`,
       h('span', { class: 'muted' }, ` · ${t('plan.points', { points: formatScore(dimension.points_recoverable) })}`)),
-    h('ol', { class: 'plan-items' }, dimension.items.map((item) => planItem(item, loader, open, language)))))];
+    h('ol', { class: 'plan-items' }, dimension.items.map((item) => planItem(item, loader, open, language,
+      plan.timezone)))))];
 }
 
-function planItem(item, loader, open, language) {
+function planItem(item, loader, open, language, timeZone) {
   return h('li', { class: 'plan-item', dataset: { indicator: item.indicator, points: item.points_recoverable } },
     h('div', { class: 'plan-item-head' },
       h('span', {}, h('strong', {}, item.indicator), ' ', tx(item.text, language)),
@@ -96,7 +99,7 @@ function planItem(item, loader, open, language) {
         item.comments.map((comment) => h('blockquote',
           { class: 'plan-comment', dataset: { decision: comment.decision } },
           h('span', { class: 'muted small' }, `${t('plan.comment')} (${t(`plan.decision.${comment.decision}`)}, `
-            + `${formatDateTime(comment.decided_at)}): `), comment.text))),
+            + `${formatDateTimeIn(comment.decided_at, timeZone)}): `), comment.text))),
       h('div', { class: 'card-evidence' }, item.photos.length
         ? item.photos.map((photo) => thumbnail(asPhoto(photo), loader, { onOpen: () => open(asPhoto(photo)),
           label: item.indicator }))

@@ -527,8 +527,11 @@ export function answerText(answer, language) {
   if (answer.not_applicable) return t('phone.not_applicable');
   const { value } = answer;
   switch (answer.type) {
-    case 'yes_no':
-      return value ? t('answer.yes') : t('answer.no');
+    case 'yes_no': {
+      // A yes/no worded by its form ("Ada" / "Tidak ada") carries its wording as choices scored 1 and 0.
+      const worded = (answer.choices || []).find((c) => c.score === (value ? 1 : 0));
+      return worded ? tx(worded.label, language) : value ? t('answer.yes') : t('answer.no');
+    }
     case 'scale_0_3':
       return t('review.scale_value', { value });
     case 'choice': {

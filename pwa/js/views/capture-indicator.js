@@ -16,6 +16,21 @@ const CHOICE_TYPES = ['yes_no', 'scale_0_3', 'choice'];
  * `setAnswer(indicator, change, delay_ms)`, `takePhoto(indicator, file, status)`, `deletePhoto(indicator, photo)`
  * and `thumbUrl(photo)` (an object URL the page revokes when it goes).
  */
+/** The yes and the no as the form words them ("Ada" / "Tidak ada": choices scored 1 and 0), else the app's own. */
+function yesNoLabels(indicator) {
+  const yes = indicator.choices?.find((choice) => choice.score === 1);
+  const no = indicator.choices?.find((choice) => choice.score === 0);
+  return yes && no ? [tx(yes.label), tx(no.label)] : [t('answer.yes'), t('answer.no')];
+}
+
+/** What the form's own photo question says ("Foto papan dari depan — seluruh papan terlihat"), or null. */
+function photoInstructions(indicator) {
+  const kept = indicator.xlsform || {};
+  const text = (key) => (kept[key] ? tx({ id: kept[key], en: kept[`${key}::en`] }) : null);
+  const parts = [text('image:label'), text('image:hint')].filter(Boolean);
+  return parts.length ? parts.join(' — ') : null;
+}
+
 export class IndicatorCard {
   constructor(indicator, page) {
     this.indicator = indicator;
@@ -96,8 +111,9 @@ export class IndicatorCard {
     let options;
     let layout;
     if (indicator.type === 'yes_no') {
-      options = [{ value: 'true', label: t('answer.yes'), testid: testid('yes') },
-        { value: 'false', label: t('answer.no'), testid: testid('no') }];
+      const [yes, no] = yesNoLabels(indicator);
+      options = [{ value: 'true', label: yes, testid: testid('yes') },
+        { value: 'false', label: no, testid: testid('no') }];
       layout = 'options-row';
     } else if (indicator.type === 'scale_0_3') {
       options = [0, 1, 2, 3]
@@ -204,7 +220,11 @@ export class IndicatorCard {
     const label = h('p', { class: 'photo-label' });
     const tiles = h('ul', { class: 'thumbs', 'aria-label': t('photo.list_label', { id: indicator.id }) });
     const status = h('p', { class: 'photo-status', role: 'status', 'data-testid': `photo-status-${indicator.id}` });
-    const element = h('div', { class: 'photos' }, label, tiles);
+    const instructions = photoInstructions(indicator);
+    const element = h('div', { class: 'photos' }, label,
+      instructions ? h('p', { class: 'photo-instructions', 'data-testid': `photo-instructions-${indicator.id}` },
+        instructions) : null,
+      tiles);
     if (page.isEditable) {
       const input = h('input', {
         type: 'file', accept: 'image/*', capture: 'environment', class: 'file-input',

@@ -450,6 +450,7 @@ def _plan_out(found: ImprovementPlan) -> PlanOut:
     plan = found.plan
     return PlanOut(
         unit=_unit_ref(found.unit),
+        timezone=found.unit.region_timezone,
         visit=None if found.source is None else _plan_visit_out(found.source),
         points_recoverable=None if plan is None else points_text(plan.points),
         dimensions=[] if plan is None else [_plan_dimension_out(d) for d in plan.dimensions],

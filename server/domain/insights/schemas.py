@@ -314,6 +314,9 @@ class PlanVisitOut(ClassifiedResultOut):
 
 class PlanOut(msgspec.Struct):
     unit: UnitRef
+    timezone: Annotated[
+        str, msgspec.Meta(description="the IANA zone of the unit's region, which its times are read in")
+    ]
     visit: Annotated[
         PlanVisitOut | None,
         msgspec.Meta(

@@ -489,6 +489,7 @@ def _unit_info(subject: Subject) -> UnitInfo:
         agency_kind=subject.agency.kind,
         region_id=subject.region.id,
         region_name=subject.region.name,
+        region_timezone=subject.region.timezone,
     )
 
 

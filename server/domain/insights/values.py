@@ -43,6 +43,8 @@ class RegionRecord(Protocol):
     def id(self) -> uuid.UUID: ...
     @property
     def name(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class UnitInfo:
     agency_kind: str | None
     region_id: uuid.UUID
     region_name: str
+    region_timezone: str = "Asia/Jakarta"
+    """The IANA zone the unit's times are read in."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi.spec import Reference
 from litestar.params import Parameter
 
-from server.domain.instruments.documents import Instrument
+from server.domain.instruments.documents import MAX_VERSION, Instrument
 from server.domain.instruments.schemas import InstrumentVersion, InstrumentVersionDetail, detail_out, version_out
 from server.domain.instruments.services import InstrumentService, Source
 from server.lib.auth import admin_only, anyone_logged_in
@@ -21,8 +21,8 @@ UPLOAD_KINDS: dict[str, Source] = {"application/json": "json", XLSX: "xlsform", 
 FILE_KINDS: dict[str, Source] = {".json": "json", ".xlsx": "xlsform", ".xls": "xlsform"}
 
 KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="instrument key")]
-# A 32-bit column: a larger number can name no stored version (and must not reach the driver).
-VersionParam = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="instrument version")]
+# A larger number can name no stored version (and must not reach the driver).
+VersionParam = Annotated[int, Parameter(ge=1, le=MAX_VERSION, description="instrument version")]
 
 
 _UPLOAD_OPERATION = raw_body_operation(

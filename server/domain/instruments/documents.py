@@ -17,6 +17,8 @@ PhotoRequirement = Literal["required", "optional", "none"]
 Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="lower-case slug")]
 IndicatorId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
 Weight = Annotated[float, msgspec.Meta(ge=0, le=1000)]
+# The largest whole number the phone's JavaScript holds exactly: room for ODK's yyyymmddHHMM(SS) version habit.
+MAX_VERSION = 2**53 - 1
 
 
 class Text(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,6 +55,12 @@ class Condition(msgspec.Struct, forbid_unknown_fields=True):
     equals: bool | int | float | str
 
 
+XlsformColumns = Annotated[
+    dict[Annotated[str, msgspec.Meta(min_length=1, max_length=200)], Annotated[str, msgspec.Meta(max_length=2000)]],
+    msgspec.Meta(max_length=64),
+]
+
+
 class Indicator(msgspec.Struct, forbid_unknown_fields=True):
     id: IndicatorId
     text: Text
@@ -67,6 +75,11 @@ class Indicator(msgspec.Struct, forbid_unknown_fields=True):
     bands: list[Band] | None = None
     unit: Annotated[str, msgspec.Meta(max_length=16)] | None = None
     relevant: Condition | None = None
+    # What the indicator's XLSForm rows say that Sidak keeps without acting on it, by column header as written: of its
+    # row (``appearance``, ``constraint``, ``constraint_message::English (en)``, a third language's label…) and,
+    # prefixed ``image:``, of its photo's image row (``image:name``, ``image:label``, ``image:label::en``,
+    # ``image:hint``, ``image:parameters``…). The XLSForm export writes them back (docs/xlsform.md).
+    xlsform: XlsformColumns | None = None
 
 
 class Dimension(msgspec.Struct, forbid_unknown_fields=True):
@@ -78,7 +91,7 @@ class Dimension(msgspec.Struct, forbid_unknown_fields=True):
 
 class Instrument(msgspec.Struct, forbid_unknown_fields=True):
     key: Key
-    version: Annotated[int, msgspec.Meta(ge=1)]
+    version: Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
     title: Text
     dimensions: Annotated[list[Dimension], msgspec.Meta(min_length=1)]
     description: Text | None = None

@@ -37,7 +37,13 @@ TITLE_MAX_LENGTH = 300  # the column's size; the full title stays in the documen
 def content_hash(document: InstrumentDocument) -> str:
     """sha256 of the document's canonical JSON (sorted keys, defaults written out), so that the same checklist sent
     as JSON or as an XLSForm hashes the same."""
-    canonical = msgspec.json.encode(msgspec.to_builtins(document), order="sorted")
+    plain = msgspec.to_builtins(document)
+    for dimension in plain["dimensions"]:
+        for indicator in dimension["indicators"]:
+            # Added after documents were first hashed: left out while unset, a stored version keeps its hash.
+            if indicator.get("xlsform") is None:
+                indicator.pop("xlsform", None)
+    canonical = msgspec.json.encode(plain, order="sorted")
     return hashlib.sha256(canonical).hexdigest()
 
 

@@ -5,8 +5,8 @@ whose members can inflate a thousandfold, declare a million rows in a few bytes,
 openpyxl sees the file, the zip directory is checked (member count, sheet count, declared size of every member and
 in total), then every member is inflated once while counting, so that a directory that lies about its sizes is caught
 too. openpyxl then reads in read-only mode with the declared dimensions ignored (only cells that exist are read),
-at most ``max_rows`` rows and ``max_columns`` columns of each sheet, and the whole read stops at ``max_seconds``.
-Past any bound the upload is refused with the bound named, never read halfway.
+at most ``max_survey_rows`` (survey) or ``max_rows`` rows and ``max_columns`` columns of each sheet, and the whole
+read stops at ``max_seconds``. Past any bound the upload is refused with the bound named, never read halfway.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ class WorkbookLimits:
     max_member_bytes: int = 32 * 1024 * 1024
     max_total_bytes: int = 64 * 1024 * 1024
     max_shared_strings_bytes: int = 16 * 1024 * 1024
-    max_rows: int = 10_000
+    max_rows: int = 10_000  # of the choices and settings sheets (a list of villages can be long)
+    # pyxform then converts the survey (~2.5 s for 1,000 questions in five languages), unbounded once started.
+    max_survey_rows: int = 2_000
     max_columns: int = 256
     max_seconds: float = 5.0
 
@@ -234,8 +236,9 @@ def _bounded(
     name: str, rows: Iterable[tuple[Any, ...]], limits: WorkbookLimits, deadline: float
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for number, values in enumerate(rows, start=1):
-        if number > limits.max_rows + 1:
-            raise _unreadable(f"sheet '{name}' has more than {limits.max_rows} rows; at most that many are read")
+        max_rows = limits.max_survey_rows if name == "survey" else limits.max_rows
+        if number > max_rows + 1:
+            raise _unreadable(f"sheet '{name}' has more than {max_rows} rows; at most that many are read")
         if len(values) > limits.max_columns and any(value not in (None, "") for value in values[limits.max_columns :]):
             raise _unreadable(
                 f"sheet '{name}' row {number} has cells beyond column {limits.max_columns}; at most that many are read"

@@ -30,8 +30,9 @@ settings sheet
 
 What would change what is collected or scored (repeats, nested groups, select_multiple, an indicator outside any group,
 an unknown type, a duplicate name, a missing choice list, a condition we cannot express…) is refused, naming the sheet
-and row; what Sidak can skip without changing a score (metadata, calculations, constraints, appearance, media, other
-languages…) is accepted and named in ``warnings``: nothing is dropped without a word (docs/xlsform.md). A form that
+and row; what Sidak does not act on is accepted and named in ``warnings``: kept as written in the indicator's
+``xlsform`` columns for the export (constraints, appearance, media, other languages, the image row's own name and
+instructions…) or skipped (metadata, calculations). Nothing is dropped without a word (docs/xlsform.md). A form that
 passes our reading is then run through pyxform, the reference XLSForm parser, so that what we accept is an XLSForm
 that ODK tools accept too.
 """
@@ -44,7 +45,7 @@ from typing import Any
 
 import msgspec
 
-from server.domain.instruments.documents import Instrument
+from server.domain.instruments.documents import MAX_VERSION, Instrument
 from server.domain.instruments.rules import instrument_problems
 from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
 from server.domain.instruments.xlsform_export import (
@@ -120,6 +121,7 @@ _METADATA_TYPES = {
 # Columns Sidak reads, and columns it accepts without acting on them (each said in a warning, with the reason).
 _READ_SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "weight", "reverse", "allow_na"}
 _READ_SURVEY_COLUMNS |= {"bands", "unit", "photo", "parameters"}
+_NOT_KEPT = {"calculation", "trigger", "repeat_count"}  # meaningful only with rows Sidak skips
 _IGNORED_COLUMNS = {
     "constraint": "the phone accepts any answer of the indicator's type; a reviewer checks answers against photos",
     "constraint_message": "Sidak enforces no constraint, so it shows no constraint message",
@@ -374,8 +376,9 @@ def _check_languages(sheet: Sheet, primary: str, reader: _Reader) -> None:
             reader.warn(
                 sheet.name,
                 1,
-                f"column '{header}' is in a language Sidak does not show: it keeps Bahasa Indonesia (or the form's"
-                " main language) and English, so this column is not read",
+                f"column '{header}' is in a language Sidak does not show: it shows Bahasa Indonesia (or the form's"
+                " main language) and English; the column is kept for the export"
+                + ("" if sheet.name == "survey" else " of the survey sheet only, not of the choices"),
             )
 
 
@@ -470,6 +473,7 @@ class _SurveyState:
     raw_relevant: dict[str, str] = field(default_factory=dict)
     rows_by_path: dict[str, int] = field(default_factory=dict)
     repeats_open: int = 0
+    has_label_column: bool = True  # else refused once, not once per row
     pending_notes: list[_Note] = field(default_factory=list)  # shown as guidance of the next indicator
 
 
@@ -485,6 +489,7 @@ def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], primary: str, read
     _check_languages(sheet, primary, reader)
     _check_survey_columns(sheet, reader)
     state = _SurveyState(lists)
+    state.has_label_column = _has_label_column(sheet, primary, reader)
     for row in sheet.rows:
         _read_survey_row(_Cells(row, primary), state, reader)
     for note in state.pending_notes:
@@ -557,6 +562,20 @@ def _read_note(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     state.pending_notes.append(_Note(cells.row.number, name, text_id, text_en))
 
 
+def _has_label_column(sheet: Sheet, primary: str, reader: _Reader) -> bool:
+    columns = [_parse_column(header) for header in sheet.columns]
+    if any(column.base == "label" and column.language in (None, primary, "en") for column in columns):
+        return True
+    near = [header for header in sheet.columns if "label" in header.lower()]
+    reader.refuse(
+        "survey",
+        1,
+        "the survey sheet has no label column Sidak recognises: name it 'label', 'label::Indonesian (id)' or"
+        " 'label::English (en)'" + (f" (found: {', '.join(repr(header) for header in near)})" if near else ""),
+    )
+    return False
+
+
 def _check_survey_columns(sheet: Sheet, reader: _Reader) -> None:
     """One warning per column Sidak does not act on, naming the rows that fill it in (an empty column says nothing)."""
     for header in sheet.columns:
@@ -566,7 +585,8 @@ def _check_survey_columns(sheet: Sheet, reader: _Reader) -> None:
         rows = [row.number for row in sheet.rows if header in row.cells]
         if rows:
             why = _IGNORED_COLUMNS.get(column.base, "Sidak does not know this column")
-            reader.warn("survey", rows[0], f"column '{header}' (rows {_row_list(rows)}) is not acted on: {why}")
+            what = "is not acted on" if column.base in _NOT_KEPT else "is kept for the export, not acted on"
+            reader.warn("survey", rows[0], f"column '{header}' (rows {_row_list(rows)}) {what}: {why}")
 
 
 def _read_named_row(cells: _Cells, row_type: str, raw_type: str, state: _SurveyState, reader: _Reader) -> None:
@@ -634,7 +654,7 @@ def _begin_group(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     if cells.get("relevant") is not None:
         reader.refuse("survey", number, f"group '{name}' has a relevant condition; only indicators can have one")
     title_id, title_en = cells.text("label")
-    if title_id is None:
+    if title_id is None and state.has_label_column:
         reader.refuse("survey", number, f"group '{name}' is missing its label (label::Indonesian (id) or label)")
     weight = _number_cell(cells, "weight", reader)
     state.open_group = {"id": name, "title": _text(title_id or name, title_en), "weight": weight or 0, "indicators": []}
@@ -679,7 +699,7 @@ def _read_indicator(
     if not _NAME_PATTERN.match(name):
         reader.refuse("survey", number, _bad_name_message(name))
     text_id, text_en = cells.text("label")
-    if text_id is None:
+    if text_id is None and state.has_label_column:
         reader.refuse("survey", number, f"indicator '{name}' is missing its label (label::Indonesian (id) or label)")
     indicator: dict[str, Any] = {
         "id": name,
@@ -698,17 +718,24 @@ def _read_indicator(
     if list_name is not None:
         _attach_choices(indicator, list_name, number, state.lists, reader)
     _attach_number_fields(indicator, cells, reader)
-    relevant = cells.get("relevant")
-    if relevant is not None:
-        condition = _condition(str(relevant), name, number, state.indicators, reader)
-        if condition is not None:
-            indicator["relevant"] = condition
-        state.raw_relevant[name] = _squeeze(str(relevant))
+    kept = _kept_columns(_unread_columns(cells), {**state.indicators, name: indicator}, number, reader)
+    if kept:
+        indicator["xlsform"] = kept
+    _attach_relevant(indicator, cells, state, reader)
     path = f"dimensions[{len(state.dimensions)}].indicators[{len(state.open_group['indicators'])}]"
     state.rows_by_path[path] = number
     state.open_group["indicators"].append(indicator)
     state.indicators[name] = indicator
     state.last_indicator = indicator
+
+
+def _attach_relevant(indicator: dict[str, Any], cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
+    relevant = cells.get("relevant")
+    if relevant is not None:
+        condition = _condition(str(relevant), indicator["id"], cells.row.number, state.indicators, reader)
+        if condition is not None:
+            indicator["relevant"] = condition
+        state.raw_relevant[indicator["id"]] = _squeeze(str(relevant))
 
 
 def _bad_name_message(name: str) -> str:
@@ -742,12 +769,12 @@ def _with_notes(
 def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
     hint_id, hint_en = cells.text("hint")
     if hint_id is None and hint_en is not None:
-        reader.refuse(
+        reader.warn(
             "survey",
             cells.row.number,
-            f"indicator '{name}' has an English hint but no Bahasa Indonesia one (hint::Indonesian (id) or hint)",
+            f"indicator '{name}' has a hint in English only: surveyors see it in English whatever their language",
         )
-        return None
+        return {"id": hint_en, "en": hint_en}
     return _text(hint_id, hint_en) if hint_id is not None else None
 
 
@@ -907,30 +934,82 @@ def _read_image(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         )
     indicator["photo"] = "required" if _yes_no_cell(cells, "required", reader) else "optional"
     state.last_indicator = None
-    _warn_of_image_details(cells, indicator, reader)
+    _warn_of_image_details(cells, indicator, state.indicators, reader)
 
 
-def _warn_of_image_details(cells: _Cells, indicator: dict[str, Any], reader: _Reader) -> None:
-    """An image row is the photo of its indicator: what else it says is named in a warning, unless it is what
-    Sidak's own export writes."""
-    name, label = _as_text(cells.get("name")), cells.text("label")[0]
-    if name != f"{indicator['id']}_photo" or label != f"Foto: {indicator['text']['id']}" or cells.text("hint")[0]:
+def _warn_of_image_details(
+    cells: _Cells, indicator: dict[str, Any], names: dict[str, dict[str, Any]], reader: _Reader
+) -> None:
+    """An image row is the photo of its indicator. What else it says (its name, its own label and hint: the photo
+    instructions, its parameters…) is kept for the export, unless it is what Sidak's own export writes."""
+    text = indicator["text"]
+    written = {
+        "name": f"{indicator['id']}_photo",
+        "label": f"Foto: {text['id']}",
+        "label::en": f"Photo: {text['en']}" if text.get("en") else None,
+        "parameters": f"max-pixels={PHOTO_MAX_PIXELS}",
+    }
+    label, label_en = cells.text("label")
+    hint, hint_en = cells.text("hint")
+    said = {
+        "name": _as_text(cells.get("name")),
+        "label": label,
+        "label::en": label_en,
+        "hint": hint,
+        "hint::en": hint_en,
+        "parameters": _as_text(cells.get("parameters")) if cells.get("parameters") is not None else None,
+    }
+    kept = {
+        f"image:{column}": value for column, value in said.items() if value is not None and value != written.get(column)
+    }
+    kept |= {f"image:{header}": value for header, value in _unread_columns(cells).items()}
+    kept = _kept_columns(kept, names, cells.row.number, reader)
+    if kept:
+        indicator["xlsform"] = (indicator.get("xlsform") or {}) | kept
         reader.warn(
             "survey",
             cells.row.number,
-            f"image row '{name}' becomes the photo of indicator '{indicator['id']}': the phone asks for it under the"
-            f" indicator's own text (the image row's label and hint are not shown), and an export names it"
-            f" '{indicator['id']}_photo'",
+            f"image row '{said['name']}' is the photo of indicator '{indicator['id']}': the phone asks for it under the"
+            " indicator's own text; the image row's name, label, hint and other columns are kept for the export",
         )
-    parameters = _as_text(cells.get("parameters") or "")
-    pixels = re.search(r"max-pixels\s*=\s*(\d+)", parameters)
+    pixels = re.search(r"max-pixels\s*=\s*(\d+)", said["parameters"] or "")
     if pixels and int(pixels.group(1)) != PHOTO_MAX_PIXELS:
         reader.warn(
             "survey",
             cells.row.number,
-            f"max-pixels={pixels.group(1)} is not acted on: the phone resizes every photo to {PHOTO_MAX_PIXELS} px"
-            " on its long side",
+            f"max-pixels={pixels.group(1)} is kept for the export, not acted on: the phone resizes every photo to"
+            f" {PHOTO_MAX_PIXELS} px on its long side",
         )
+
+
+def _unread_columns(cells: _Cells) -> dict[str, str]:
+    """The row's columns Sidak does not read, as written: kept in the instrument for the export."""
+    unread = {}
+    for header, value in cells.row.cells.items():
+        column = _parse_column(header)
+        is_read = column.base in _READ_SURVEY_COLUMNS and (
+            column.base not in ("label", "hint") or column.language in (None, cells.primary, "en")
+        )
+        if not is_read and column.base not in _NOT_KEPT:
+            unread[header] = _as_text(value)
+    return unread
+
+
+def _kept_columns(
+    columns: dict[str, str], names: dict[str, dict[str, Any]], number: int, reader: _Reader
+) -> dict[str, str]:
+    """The columns whose expressions refer only to indicators (``${A01}``): one that refers to a row Sidak skips
+    (a calculation, a note) would break the exported form, so it is named in a warning instead."""
+    kept = {}
+    for header, value in columns.items():
+        missing = sorted(set(re.findall(r"\$\{([^}]+)\}", value)) - set(names))
+        if missing:
+            reader.warn(
+                "survey", number, f"column '{header}' is not kept: it refers to {', '.join(missing)}, which Sidak skips"
+            )
+        else:
+            kept[header] = value
+    return kept
 
 
 def _photo_column(cells: _Cells, reader: _Reader) -> str | None:
@@ -1076,7 +1155,12 @@ def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader)
         reader.refuse("settings", row, "version is missing (a whole number from 1)")
         return 0
     text = _as_text(value)
-    if not text.isdigit() or int(text) < 1:
-        reader.refuse("settings", row, f"version '{value}' must be a whole number from 1")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_VERSION:
+        reader.refuse(
+            "settings",
+            row,
+            f"version '{value}' must be a whole number from 1 to {MAX_VERSION} (such as 3, or 202512071530 for"
+            " yyyymmddHHMM)",
+        )
         return 0
     return int(text)

@@ -66,7 +66,10 @@ def instrument_to_xlsform(doc: Instrument) -> bytes:
     workbook = Workbook()
     survey = workbook.active
     survey.title = "survey"
-    _append_rows(survey, _SURVEY_COLUMNS, _survey_rows(doc))
+    survey_rows = _survey_rows(doc)
+    # The columns the form's author wrote that Sidak kept without acting on them follow Sidak's own, in first use.
+    kept = [column for row in survey_rows for column in row if column not in _SURVEY_COLUMNS]
+    _append_rows(survey, _SURVEY_COLUMNS + list(dict.fromkeys(kept)), survey_rows)
     _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS, _choice_rows(doc))
     _append_rows(workbook.create_sheet("settings"), _SETTINGS_COLUMNS, [_settings_row(doc)])
     workbook.properties.created = _FIXED_TIME
@@ -140,23 +143,41 @@ def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator]) -> di
         row["bands"] = _format_bands(indicator.bands)
     if indicator.relevant is not None:
         row["relevant"] = _format_condition(indicator.relevant, indicators[indicator.relevant.indicator])
+    row |= {column: value for column, value in (indicator.xlsform or {}).items() if not column.startswith("image:")}
     return row
 
 
+def photo_field_name(indicator: Indicator) -> str:
+    """The name of the indicator's image row in the export: the one the form's author gave it, else
+    ``<indicator>_photo`` (followed by ``_`` while another row holds that name)."""
+    return (indicator.xlsform or {}).get("image:name") or f"{indicator.id}_photo"
+
+
 def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]) -> dict[str, Any]:
-    name = f"{indicator.id}_photo"
-    while name in taken_names:
-        name += "_"
+    kept = {
+        column[len("image:") :]: value
+        for column, value in (indicator.xlsform or {}).items()
+        if column.startswith("image:")
+    }
+    name = photo_field_name(indicator)
+    if kept.pop("name", None) is None:
+        while name in taken_names:
+            name += "_"
     taken_names.add(name)
-    return {
+    row = {
         "type": "image",
         "name": name,
-        f"label::{LANGUAGE_NAMES['id']}": f"Foto: {indicator.text.id}",
-        f"label::{LANGUAGE_NAMES['en']}": f"Photo: {indicator.text.en}" if indicator.text.en else None,
+        f"label::{LANGUAGE_NAMES['id']}": kept.pop("label", f"Foto: {indicator.text.id}"),
+        f"label::{LANGUAGE_NAMES['en']}": kept.pop(
+            "label::en", f"Photo: {indicator.text.en}" if indicator.text.en else None
+        ),
+        f"hint::{LANGUAGE_NAMES['id']}": kept.pop("hint", None),
+        f"hint::{LANGUAGE_NAMES['en']}": kept.pop("hint::en", None),
         "required": _yes_no(indicator.photo == "required"),
         "relevant": relevant,
-        "parameters": f"max-pixels={PHOTO_MAX_PIXELS}",
+        "parameters": kept.pop("parameters", f"max-pixels={PHOTO_MAX_PIXELS}"),
     }
+    return row | kept
 
 
 def _xlsform_type(indicator: Indicator) -> str:

@@ -4,13 +4,14 @@ The document then takes the PWA's own road (``VisitService.put_visit``), so vali
 photo checks and integrity flags are the PWA's. What this module decides is only the translation:
 - the visit id is ``meta/instanceID``; the assignment is the ``sidak_assignment`` answer; the revision is 1 (Collect
   cannot send a correction);
-- answers by indicator id: ``yes``/``no`` → true/false, a 0–3 scale → its integer, a number → int or float, a choice
-  or a text as written; a value that does not fit is passed on as written, so the visit validator names it;
+- answers by indicator id: the yes and the no (``yes``/``no`` or the indicator's own wording) → true/false, a 0–3
+  scale → its integer, a number → int or float, a choice or a text as written; a value that does not fit is passed
+  on as written, so the visit validator names it;
 - a photo is the image element right after its indicator's, in its group, named ``<indicator>_photo`` (the XLSForm
   export's layout), with the sha256, size and type of the attached file as the server received it, and an id derived
   from the instance and file name, so a resubmission declares the very same photos;
-- times: ``start`` and ``end``; each answer's and photo's time and place from the audit log's last event on its
-  question; the positions are the audit log's located events.
+- times: ``sidak_start`` and ``sidak_end``; each answer's and photo's time and place from the audit log's last
+  event on its question; the positions are the audit log's located events.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from datetime import UTC, datetime
 from typing import cast
 
 from server.domain.instruments.documents import Indicator, Instrument
+from server.domain.instruments.xlsform_export import photo_field_name
 from server.domain.openrosa.documents import Leaf, SubmissionXml
-from server.domain.openrosa.xform import ASSIGNMENT_FIELD
+from server.domain.openrosa.xform import ASSIGNMENT_FIELD, END_FIELD, START_FIELD
 from server.domain.visits.documents import (
     Answer,
     AnswerValue,
@@ -87,10 +89,11 @@ def referenced_files(submission: SubmissionXml, instrument: Instrument) -> dict[
 
 
 def _is_photo_of(leaf: Leaf, indicator: Indicator, indicator_path: str) -> bool:
-    """The export writes an indicator's image row right after it, in its group, named ``<indicator>_photo``."""
+    """The export writes an indicator's image row right after it, in its group, named ``<indicator>_photo`` or the
+    name the form's author gave it (``photo_field_name``)."""
     return (
         indicator.photo != "none"
-        and leaf.name.startswith(f"{indicator.id}_")
+        and (leaf.name.startswith(f"{indicator.id}_") or leaf.name == photo_field_name(indicator))
         and leaf.path.rsplit("/", 1)[0] == indicator_path.rsplit("/", 1)[0]
     )
 
@@ -127,7 +130,7 @@ def visit_document(
             )
         )
     photos = [
-        _photo(submission.instance_id, filename, indicator_id, files, last_event, finished_at)
+        _photo(submission.instance_id, filename, indicators[indicator_id], files, last_event, finished_at)
         for filename, indicator_id in referenced_files(submission, instrument).items()
     ]
     return VisitDocument(
@@ -144,17 +147,18 @@ def visit_document(
 def _photo(
     instance_id: uuid.UUID,
     filename: str,
-    indicator_id: str,
+    indicator: Indicator,
     files: dict[str, AttachedFile],
     last_event: dict[str, AuditEvent],
     finished_at: datetime,
 ) -> PhotoDeclaration:
+    indicator_id = indicator.id
     attached = files.get(filename)
     if attached is None:
         raise OpenRosaAttachmentMissing(
             f"The photo {filename} of indicator {indicator_id} did not arrive; send the form again.", field=filename
         )
-    event = _photo_event(last_event, indicator_id)
+    event = _photo_event(last_event, indicator)
     return PhotoDeclaration(
         id=photo_id(instance_id, filename),
         indicator=indicator_id,
@@ -168,10 +172,12 @@ def _photo(
     )
 
 
-def _photo_event(last_event: dict[str, AuditEvent], indicator_id: str) -> AuditEvent | None:
-    """The audit event of the image question after the indicator (named ``<indicator>_photo`` by the export)."""
+def _photo_event(last_event: dict[str, AuditEvent], indicator: Indicator) -> AuditEvent | None:
+    """The audit event of the image question after the indicator (named ``<indicator>_photo`` by the export, or as
+    the form's author named it)."""
+    names = (f"{indicator.id}_photo", photo_field_name(indicator))
     return next(
-        (event for node, event in last_event.items() if node.rsplit("/", 1)[-1].startswith(f"{indicator_id}_photo")),
+        (event for node, event in last_event.items() if node.rsplit("/", 1)[-1].startswith(names)),
         None,
     )
 
@@ -192,13 +198,20 @@ def photo_content_type(filename: str, sent: str) -> str | None:
 
 def _answer_value(text: str, indicator: Indicator) -> AnswerValue:
     match indicator.type:
-        case "yes_no" if text in ("yes", "no"):
-            return text == "yes"
+        case "yes_no" if text in (values := _yes_no_values(indicator)):
+            return values[text]
         case "scale_0_3" if text in ("0", "1", "2", "3"):
             return int(text)
         case "number":
             return _number(text)
     return text
+
+
+def _yes_no_values(indicator: Indicator) -> dict[str, bool]:
+    """The form's value of the yes and of the no: ``yes``/``no``, or the indicator's own two (the yes scores 1)."""
+    if not indicator.choices:
+        return {"yes": True, "no": False}
+    return {choice.value: choice.score == 1 for choice in indicator.choices}
 
 
 def _number(text: str) -> AnswerValue:
@@ -215,10 +228,12 @@ def _number(text: str) -> AnswerValue:
 
 def _visit_times(submission: SubmissionXml, audit: list[AuditEvent]) -> tuple[datetime, datetime]:
     times = [event.at for event in audit if event.at is not None]
-    started_at = _time(submission.value("start")) or (min(times) if times else None)
-    finished_at = _time(submission.value("end")) or (max(times) if times else None)
+    started_at = _time(submission.value(START_FIELD)) or (min(times) if times else None)
+    finished_at = _time(submission.value(END_FIELD)) or (max(times) if times else None)
     if started_at is None or finished_at is None:
-        raise OpenRosaXmlInvalid("The submission has no start and end time (the form's `start` and `end` fields).")
+        raise OpenRosaXmlInvalid(
+            "The submission has no start and end time (the form's `sidak_start` and `sidak_end` fields)."
+        )
     return started_at, finished_at
 
 

@@ -20,7 +20,6 @@ from server.db.models import (
     SupervisorRegion,
     Unit,
     User,
-    Visit,
     Wave,
 )
 
@@ -128,15 +127,5 @@ async def drop_staged_files(session: AsyncSession, instance_id: uuid.UUID, user_
     )
 
 
-async def visit_clients(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """``visit id → client`` of the visits among ``visit_ids`` that arrived through OpenRosa."""
-    if not visit_ids:
-        return {}
-    rows = await session.execute(
-        select(OpenRosaSubmission.visit_id, OpenRosaSubmission.client).where(OpenRosaSubmission.visit_id.in_(visit_ids))
-    )
-    return dict(rows.tuples().all())
-
-
-async def visit_exists(session: AsyncSession, visit_id: uuid.UUID) -> bool:
-    return bool(await session.scalar(select(exists().where(Visit.id == visit_id))))
+async def drop_staged_files_before(session: AsyncSession, moment: datetime) -> None:
+    await session.execute(delete(OpenRosaStagedFile).where(OpenRosaStagedFile.received_at < moment))

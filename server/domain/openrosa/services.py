@@ -16,12 +16,12 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.domain.assignments.queries import OpenAssignmentRow, assignments_in_waves
+from server.domain.assignments.queries import OpenAssignmentRow, assignments_in_waves, latest_visits
 from server.domain.audit.services import AuditLog
 from server.domain.instruments.documents import Instrument
 from server.domain.openrosa import queries
@@ -42,9 +42,10 @@ from server.domain.openrosa.mapping import (
     referenced_files,
     visit_document,
 )
-from server.domain.openrosa.xform import ASSIGNMENTS_FILE, collect_xform, form_id
+from server.domain.openrosa.xform import ASSIGNMENTS_FILE, collect_xform, form_id, form_id_of
 from server.domain.photos.services import PhotoService
 from server.domain.visits.flags_service import load_instrument
+from server.domain.visits.queries import latest_reviews
 from server.domain.visits.services import OPEN_WAVE_STATUSES, VisitService
 from server.lib import clock
 from server.lib.auth import Principal
@@ -62,6 +63,10 @@ from server.lib.errors import (
 )
 
 PROJECT_NAME = "Sidak"
+STAGED_FILES_KEPT = timedelta(days=30)
+# What a returned visit's assignment says in Collect's list, before the supervisor's comment.
+RETURNED_NOTE = "DIKEMBALIKAN, perbaiki di aplikasi Sidak"
+MAX_LABEL_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -195,15 +200,19 @@ class OpenRosaService:
         self.session = session
         self.key = key
         self.photos = photos
+        self._surveyor: Principal | None = None
 
     async def surveyor(self) -> Principal:
         """Who the key belongs to; 403 for an unknown or revoked key, before anything else is read or written."""
+        if self._surveyor is not None:
+            return self._surveyor
         row = await queries.key_holder(self.session, key_hash(self.key)) if is_well_formed_key(self.key) else None
         if row is None:
             raise CollectKeyRefused("This Collect key is not known; scan the QR code your supervisor gives you.")
         if row.revoked_at is not None or not row.is_active:
             raise CollectKeyRefused("This Collect key was revoked; ask your supervisor for a new QR code.")
-        return Principal(id=row.id, username=row.username, role=row.role)
+        self._surveyor = Principal(id=row.id, username=row.username, role=row.role)
+        return self._surveyor
 
     async def form_list(self, root_url: str) -> list[FormEntry]:
         base = openrosa_base_url(root_url, self.key)
@@ -237,21 +246,29 @@ class OpenRosaService:
         ]
 
     async def assignments_csv(self, name: str) -> bytes:
-        """The surveyor's open assignments of this form's instrument: what ``sidak_assignment`` offers."""
+        """The surveyor's open assignments of this form's instrument: what ``sidak_assignment`` offers. An assignment
+        whose visit was returned says so in its label, with the supervisor's comment: Collect cannot take the
+        correction, the Sidak app can, and the changed list reaches Collect at its next form update."""
         surveyor = await self.surveyor()
-        rows = await assignments_in_waves(self.session, surveyor.id, OPEN_WAVE_STATUSES)
+        rows = [
+            row
+            for row in await assignments_in_waves(self.session, surveyor.id, OPEN_WAVE_STATUSES)
+            if form_id_of(row.Instrument.key, row.Instrument.version) == name
+        ]
+        returned = await self._returned_comments(surveyor, [row.Assignment.id for row in rows])
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["name", "label", "address", "lat", "lon", "geometry"])
         for row in rows:
-            if form_id(_instrument_of(row)) != name:
-                continue
             unit = row.Unit
             has_place = unit.lat is not None and unit.lon is not None
+            label = f"{unit.name} ({row.Agency.name})"
+            if row.Assignment.id in returned:
+                label = f"{label} — {RETURNED_NOTE}: {returned[row.Assignment.id]}"[:MAX_LABEL_CHARS]
             writer.writerow(
                 [
                     str(row.Assignment.id),
-                    f"{unit.name} ({row.Agency.name})",
+                    label,
                     unit.address,
                     unit.lat if has_place else "",
                     unit.lon if has_place else "",
@@ -260,13 +277,25 @@ class OpenRosaService:
             )
         return buffer.getvalue().encode()
 
+    async def _returned_comments(self, surveyor: Principal, assignment_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """``assignment id → the supervisor's comment`` of assignments whose latest visit is returned."""
+        latest = await latest_visits(self.session, surveyor.id, assignment_ids)
+        returned = {
+            visit_id: assignment_id for assignment_id, (visit_id, status) in latest.items() if status == "returned"
+        }
+        reviews = await latest_reviews(self.session, list(returned))
+        return {
+            assignment_id: " ".join((review.comment or "").split()) if (review := reviews.get(visit_id)) else ""
+            for visit_id, assignment_id in returned.items()
+        }
+
     async def _forms(self) -> dict[str, _CollectForm]:
         surveyor = await self.surveyor()
         forms: dict[str, _CollectForm] = {}
         for row in await assignments_in_waves(self.session, surveyor.id, OPEN_WAVE_STATUSES):
-            instrument = _instrument_of(row)
-            name = form_id(instrument)
+            name = form_id_of(row.Instrument.key, row.Instrument.version)
             if name not in forms:
+                instrument = _instrument_of(row)
                 xform, md5 = _xform_of(instrument)
                 forms[name] = _CollectForm(instrument=instrument, xform=xform, md5=md5)
         return forms
@@ -387,6 +416,8 @@ class OpenRosaService:
     async def _stage(self, instance_id: uuid.UUID, user_id: uuid.UUID, uploads: list[Upload], wanted: set[str]) -> None:
         already = set(await queries.staged_files(self.session, instance_id, user_id))
         now = clock.now()
+        # A split submission whose last part never came (the form was deleted on the phone) is forgotten in time.
+        await queries.drop_staged_files_before(self.session, now - STAGED_FILES_KEPT)
         await queries.stage_files(
             self.session,
             [

@@ -3,7 +3,7 @@ pyxform.
 
 The indicators, groups, choices, photos and conditions come from ``instrument_to_xlsform`` unchanged, so the
 spreadsheet an admin downloads and the form a Collect user fills in never disagree. Added to its survey sheet:
-- ``start`` and ``end``: when the visit was opened and finalised (the visit's times);
+- ``sidak_start`` and ``sidak_end`` (XLSForm's ``start`` and ``end``): when the visit was opened and finalised;
 - ``audit`` with location tracking: every question's times and the positions sampled during the visit (the geofence,
   too-fast and travel checks read them as they read the PWA's positions);
 - ``sidak_assignment``: a ``select_one_from_file`` over ``assignments.csv``, the surveyor's own open assignments,
@@ -17,14 +17,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from pyxform.xls2xform import convert
-
 from server.domain.instruments.documents import Instrument
 from server.domain.instruments.xlsform import instrument_to_xlsform
 
 ASSIGNMENTS_FILE = "assignments.csv"
 ASSIGNMENT_FIELD = "sidak_assignment"
 UNIT_FIELD = "sidak_unit"
+# Prefixed, as the assignment is, so that no indicator id can take their names.
+START_FIELD = "sidak_start"
+END_FIELD = "sidak_end"
 AUDIT_FILE = "audit.csv"
 # Collect samples a position at most every 30 s while the form is open, and none older than a minute is written.
 AUDIT_PARAMETERS = "location-priority=high-accuracy location-min-interval=30 location-max-age=60"
@@ -32,8 +33,8 @@ _ID_LABEL = "label::Indonesian (id)"
 _EN_LABEL = "label::English (en)"
 
 _COLLECT_ROWS: list[dict[str, str]] = [
-    {"type": "start", "name": "start"},
-    {"type": "end", "name": "end"},
+    {"type": "start", "name": START_FIELD},
+    {"type": "end", "name": END_FIELD},
     {"type": "audit", "name": "audit", "parameters": AUDIT_PARAMETERS},
     {
         "type": f"select_one_from_file {ASSIGNMENTS_FILE}",
@@ -52,12 +53,19 @@ _COLLECT_ROWS: list[dict[str, str]] = [
 
 
 def form_id(instrument: Instrument) -> str:
-    return f"{instrument.key}-v{instrument.version}"
+    return form_id_of(instrument.key, instrument.version)
+
+
+def form_id_of(key: str, version: int) -> str:
+    return f"{key}-v{version}"
 
 
 def collect_xform(instrument: Instrument) -> str:
     """The XForm (XML text) for ``instrument``; it depends on the instrument alone."""
+    # Imported here: pyxform loads openpyxl and with it Pillow, which the app process must not hold (only the photo
+    # decoders do).
     from openpyxl import load_workbook
+    from pyxform.xls2xform import convert
 
     workbook = load_workbook(io.BytesIO(instrument_to_xlsform(instrument)))
     _insert_rows(workbook["survey"], _COLLECT_ROWS, at_row=2)

@@ -6,6 +6,7 @@ never loads Pillow, libheif or imagehash (6 MB of its memory), nor parses an ima
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -47,9 +48,28 @@ class RenderedPhoto:
     height: int
     exif: PhotoExif
     phash: str
-    display_path: Path
+    display_path: Path | None
+    """None when the display image is made of ``display_ranges`` of the original."""
     thumb_path: Path
+    display_ranges: tuple[tuple[int, int], ...] | None = None
 
     def remove_files(self) -> None:
-        self.display_path.unlink(missing_ok=True)
+        if self.display_path is not None:
+            self.display_path.unlink(missing_ok=True)
         self.thumb_path.unlink(missing_ok=True)
+
+
+async def byte_ranges(chunks: AsyncIterator[bytes], ranges: Sequence[Sequence[int]]) -> AsyncIterator[bytes]:
+    """The parts of a stream of chunks that lie in ``ranges`` ((start, end) byte offsets, in order)."""
+    offset, index = 0, 0
+    async for chunk in chunks:
+        chunk_end = offset + len(chunk)
+        while index < len(ranges) and ranges[index][0] < chunk_end:
+            start, end = ranges[index]
+            part = chunk[max(start - offset, 0) : min(end, chunk_end) - offset]
+            if part:
+                yield part
+            if end > chunk_end:
+                break
+            index += 1
+        offset = chunk_end

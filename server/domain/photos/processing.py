@@ -11,7 +11,9 @@ of LANCZOS) and came out sharper than BILINEAR and closest to a full-resolution 
 What the phone app sends is already a display image: an upright JPEG of at most 1600 px, re-encoded on a canvas,
 with the EXIF facts written back. For such a photo the display image is the photo itself with its metadata segments
 cut out, byte for byte the same pixels: decoding it at full size and encoding it again (two thirds of the pipeline's
-time) would only lose quality. Its thumbnail is decoded at reduced scale straight from the upload.
+time) would only lose quality. It is not even kept as a file of its own: the byte ranges of the original it is made
+of are (``display_ranges``), and it is served from the original. Its thumbnail is decoded at reduced scale straight
+from the upload.
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ class ProcessedPhoto:
     display_jpeg: bytes
     thumb_jpeg: bytes
     phash: str
+    display_ranges: tuple[tuple[int, int], ...] | None = None
+    """When the display image is the original minus its metadata: the (start, end) byte ranges of the original that
+    make it, in order."""
 
 
 def process_photo(
@@ -104,10 +109,12 @@ def process_photo(
         # rendered from the opened image itself.
         exif: PhotoExif | None = None
         display_jpeg: bytes | None = None
+        display_ranges: tuple[tuple[int, int], ...] | None = None
         if jpeg is not None and keep_fitting_jpeg:
             exif = read_exif(image)  # a JPEG's EXIF is a header segment: no decoding needed to read it
-            display_jpeg = _display_as_is(image, data, jpeg, exif, display_long_side)
-        if exif is not None and display_jpeg is not None:
+            display_ranges = _display_as_is(image, data, jpeg, exif, display_long_side)
+        if exif is not None and display_ranges is not None:
+            display_jpeg = b"".join(data[start:end] for start, end in display_ranges)
             thumb = _decoded_to_fit(image, thumb_long_side)
         else:
             # Decode before reading EXIF: Pillow reads a PNG's EXIF by decoding it, and the tolerant EXIF reader
@@ -130,6 +137,7 @@ def process_photo(
         display_jpeg=display_jpeg,
         thumb_jpeg=thumb_jpeg,
         phash=phash,
+        display_ranges=display_ranges,
     )
 
 
@@ -144,16 +152,18 @@ def perceptual_hash(image: Image.Image) -> str:
 
 
 def render_to_files(path: Path, directory: Path, *, max_pixels: int) -> RenderedPhoto:
-    """``process_photo``, its display JPEG and thumbnail written to new spool files in ``directory``.
+    """``process_photo``, its thumbnail and (unless it is the original's own bytes) its display JPEG written to new
+    spool files in ``directory``.
 
     This is what a decoding process runs: a path crosses the process boundary for nothing, the renderings' bytes
     would be pickled through a pipe."""
     photo = process_photo(path, max_pixels=max_pixels)
-    display_path = _written_spool_file(directory, photo.display_jpeg)
+    display_path = None if photo.display_ranges else _written_spool_file(directory, photo.display_jpeg)
     try:
         thumb_path = _written_spool_file(directory, photo.thumb_jpeg)
     except BaseException:
-        display_path.unlink(missing_ok=True)
+        if display_path is not None:
+            display_path.unlink(missing_ok=True)
         raise
     return RenderedPhoto(
         content_type=photo.content_type,
@@ -163,6 +173,7 @@ def render_to_files(path: Path, directory: Path, *, max_pixels: int) -> Rendered
         phash=photo.phash,
         display_path=display_path,
         thumb_path=thumb_path,
+        display_ranges=photo.display_ranges,
     )
 
 
@@ -231,9 +242,11 @@ def _decoded_to_fit(image: Image.Image, long_side: int) -> Image.Image:
     return _resized_to_fit(rgb, long_side) if rgb.size != target else rgb
 
 
-def _display_as_is(image: Image.Image, data: bytes, jpeg: _JpegLayout, exif: PhotoExif, long_side: int) -> bytes | None:
-    """The JPEG without its metadata when it can be shown as it is (upright, small enough, colours a browser shows
-    without help); None when it has to be rendered."""
+def _display_as_is(
+    image: Image.Image, data: bytes, jpeg: _JpegLayout, exif: PhotoExif, long_side: int
+) -> tuple[tuple[int, int], ...] | None:
+    """The byte ranges of the JPEG without its metadata when it can be shown as it is (upright, small enough, colours
+    a browser shows without help); None when it has to be rendered."""
     if exif.orientation not in (None, 1) or max(image.size) > long_side or image.mode not in ("RGB", "L"):
         return None
     return jpeg.without_metadata(data)
@@ -318,9 +331,9 @@ class _JpegLayout:
             return True
         return _restart_count_is_wrong(self.scan, self.restarts.size)
 
-    def without_metadata(self, data: bytes) -> bytes | None:
-        """The image with every APPn segment and comment left out; None unless it is one sequential scan that ends
-        the image, or if it has an Adobe segment."""
+    def without_metadata(self, data: bytes) -> tuple[tuple[int, int], ...] | None:
+        """The byte ranges of the image with every APPn segment and comment left out, adjacent ranges joined; None
+        unless it is one sequential scan that ends the image, or if it has an Adobe segment."""
         scan = self.scan
         if (
             scan.sof_marker not in _SOF_SEQUENTIAL
@@ -328,7 +341,7 @@ class _JpegLayout:
             or self.end_code != _EOI
         ):
             return None
-        kept, position = [data[:2]], 2
+        kept, position = [(0, 2)], 2
         while position < scan.data_offset:
             marker = data[position + 1]
             if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD7:  # fill byte, TEM, RST: no length
@@ -336,14 +349,24 @@ class _JpegLayout:
                 continue
             end = position + 2 + struct.unpack_from(">H", data, position + 2)[0]
             if marker == 0xDA:
-                kept.append(data[position : self.end_offset + 2])  # the scan, its data and EOI; nothing after it
+                kept.append((position, self.end_offset + 2))  # the scan, its data and EOI; nothing after it
                 break
             if marker == _APP14:
                 return None
             if not (0xE0 <= marker <= 0xEF or marker == _COM):
-                kept.append(data[position:end])
+                kept.append((position, end))
             position = end
-        return b"".join(kept)
+        return _joined(kept)
+
+
+def _joined(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    joined = [ranges[0]]
+    for start, end in ranges[1:]:
+        if start == joined[-1][1]:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return tuple(joined)
 
 
 def _jpeg_layout(data: bytes) -> _JpegLayout | None:

@@ -46,6 +46,8 @@ _LOCKED_VISIT_WITH_CONTEXT = (
         _visits.c.first_received_at,
         _visits.c.started_at,
         _visits.c.finished_at,
+        _visits.c.surveyor_id.label("visit_surveyor_id"),
+        _visits.c.unit_id.label("visit_unit_id"),
     )
     .join(_visits, _visits.c.assignment_id == Assignment.__table__.c.id)
     .where(_visits.c.id == bindparam("visit_id"))
@@ -65,6 +67,7 @@ STORED_FIELDS = (
     "exif_make",
     "exif_model",
     "has_exif",
+    "display_ranges",
 )
 _MARK_STORED = (
     update(_photos)
@@ -87,6 +90,7 @@ _STORED_PHOTO = (
         _photos.c.size,
         _photos.c.stored_at,
         _photos.c.original_key,
+        _photos.c.display_ranges,
         _visits.c.surveyor_id,
         _agencies.c.region_id,
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.config import Settings
 from server.domain.audit.services import AuditLog
 from server.domain.photos import queries
-from server.domain.photos.decoded import PhotoExif, RenderedPhoto, exif_taken_at
+from server.domain.photos.decoded import PhotoExif, RenderedPhoto, byte_ranges, exif_taken_at
 from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.spool import SpooledUpload, spool_to_file
 from server.domain.visits import queries as visit_queries
@@ -81,6 +81,8 @@ class PhotoObject:
     size: int | None
     sha256: str
     rendered_from: str | None = None
+    ranges: Sequence[Sequence[int]] | None = None
+    """The byte ranges of ``key`` that make this variant (a display image served from its original)."""
 
 
 @dataclass(frozen=True)
@@ -231,10 +233,14 @@ class PhotoService:
                 "exif_make": exif.make,
                 "exif_model": exif.model,
                 "has_exif": photo.has_exif,
+                "display_ranges": _as_lists(processed.display_ranges),
             },
         )
         if not marked:
             return None
+        await visit_queries.insert_look_alike_keys(
+            self.session, photo_id, processed.phash, surveyor_id=visit.visit_surveyor_id, unit_id=visit.visit_unit_id
+        )
         missing = (await visit_queries.missing_photo_ids(self.session, [visit_id]))[visit_id]
         status: VisitStatus = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
         if status != visit.visit_status:
@@ -289,6 +295,15 @@ class PhotoService:
             return PhotoObject(
                 key=row.original_key, content_type=row.content_type, etag=etag, size=row.size, sha256=row.sha256
             )
+        if variant == "display" and row.display_ranges:
+            return PhotoObject(
+                key=row.original_key,
+                content_type="image/jpeg",
+                etag=etag,
+                size=sum(end - start for start, end in row.display_ranges),
+                sha256=row.sha256,
+                ranges=row.display_ranges,
+            )
         key = display_key(row.sha256) if variant == "display" else thumb_key(row.sha256)
         return PhotoObject(
             key=key, content_type="image/jpeg", etag=etag, size=None, sha256=row.sha256, rendered_from=row.original_key
@@ -297,17 +312,24 @@ class PhotoService:
     async def open_stream(self, photo: PhotoObject) -> AsyncIterator[bytes]:
         """The variant's bytes; a rendering the store lost (it is not flushed to disk) is made again first."""
         try:
-            return await self.store.open_stream(photo.key)
+            chunks = await self.store.open_stream(photo.key)
         except FileNotFoundError:
             if photo.rendered_from is None:
                 raise NotFound("The photo's file is not in the photo store.") from None
-        await self._render_again(photo.rendered_from, photo.sha256)
+        else:
+            return chunks if photo.ranges is None else byte_ranges(chunks, photo.ranges)
+        display_ranges = await self._render_again(photo.rendered_from, photo.sha256)
         try:
+            if display_ranges is not None and photo.key == display_key(photo.sha256):
+                # A photo stored with a display file of its own, rendered again now as its original minus metadata.
+                return byte_ranges(await self.store.open_stream(photo.rendered_from), display_ranges)
             return await self.store.open_stream(photo.key)
         except FileNotFoundError:
             raise NotFound("The photo's file is not in the photo store.") from None
 
-    async def _render_again(self, original: str, sha256: str) -> None:
+    async def _render_again(self, original: str, sha256: str) -> tuple[tuple[int, int], ...] | None:
+        """Render the photo's renderings again into the store; the display image's ranges of the original, when it
+        is made of them."""
         try:
             chunks = await self.store.open_stream(original)
         except FileNotFoundError:
@@ -324,13 +346,17 @@ class PhotoService:
                 rendered.remove_files()
         finally:
             spooled.path.unlink(missing_ok=True)
+        return rendered.display_ranges
 
 
 def _rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:
-    return [
-        Move(display_key(sha256), rendered.display_path, durable=False),
-        Move(thumb_key(sha256), rendered.thumb_path, durable=False),
-    ]
+    # A display image made of the original's own bytes is served from the original: no second copy is stored.
+    display = [] if rendered.display_path is None else [Move(display_key(sha256), rendered.display_path, durable=False)]
+    return [*display, Move(thumb_key(sha256), rendered.thumb_path, durable=False)]
+
+
+def _as_lists(ranges: tuple[tuple[int, int], ...] | None) -> list[list[int]] | None:
+    return None if ranges is None else [list(byte_range) for byte_range in ranges]
 
 
 def _refuse_other_family(content_type: str, declared: str) -> None:

@@ -7,13 +7,13 @@ of two look-alike pictures carries the flag), until a new revision recomputes th
 
 Flags that look beyond one photo are recomputed where their facts change: ``photo.duplicate_in_visit`` compares the
 photos of one visit, so every photo arrival recomputes it for the whole visit (a look-alike is known only once both
-pictures are stored); ``visit.impossible_travel`` compares a surveyor's visits, so every visit PUT recomputes it for
-the surveyor's visits around the old and the new times (``refresh_travel_flags``).
+pictures are stored); ``visit.impossible_travel`` compares a surveyor's visits pair by pair, so every visit PUT
+replaces the flags of the pairs that visit is part of (``refresh_travel_flags``).
 
 Reuse candidates: the same sha256 anywhere (an index lookup), and a perceptual hash within the wave's distance among
-photos of the same surveyor or the same unit. Hamming distance cannot use an index, so the look-alike search is kept
-to the photos a reused picture most plausibly comes from (a surveyor's own earlier pictures, another picture of the
-same office) and stays cheap while the photo table grows.
+photos of the same surveyor or the same unit, the photos a reused picture most plausibly comes from (a surveyor's own
+earlier pictures, another picture of the same office). The look-alike search reads an index of hash bands
+(``look_alike_index``), so its cost does not grow with the surveyor's or the unit's history.
 """
 
 from __future__ import annotations
@@ -45,8 +45,15 @@ from server.domain.visits.integrity import (
     duplicate_in_visit_flags,
     photo_flags,
 )
-from server.domain.visits.tracks import Coordinate, ReplayMatch, replay_matches, track_sample
-from server.domain.visits.travel import VisitStop, travel_flags
+from server.domain.visits.tracks import (
+    MIN_REPLAY_COORDINATES,
+    Coordinate,
+    ReplayMatch,
+    coordinate,
+    replays_among,
+    track_sample,
+)
+from server.domain.visits.travel import VisitStop, conflicts_with, flags_between
 from server.domain.visits.validation import missing_required
 from server.lib import clock
 from server.lib.errors import DomainError
@@ -159,42 +166,42 @@ async def _replay_matches(
     session: AsyncSession, visit_id: uuid.UUID, context: VisitContext, doc: VisitDocument
 ) -> list[ReplayMatch]:
     sample = track_sample(doc.positions)
-    if len(sample) < 5:
+    if len(sample) < MIN_REPLAY_COORDINATES:
         return []
-    # Stored floats are the document's to the last bit and the sample is rounded: look up the document's own.
-    sampled = set(sample)
-    lats = sorted({p.lat for p in doc.positions if (round(p.lat, 7), round(p.lon, 7)) in sampled})[:200]
-    rows = await queries.replay_candidate_rows(
-        session,
-        {"visit_id": visit_id, "surveyor_id": context.surveyor_id, "unit_id": context.unit_id, "lats": lats},
-    )
-    others: dict[uuid.UUID, list[Coordinate]] = {}
-    for row in rows:
-        others.setdefault(row.visit_id, []).append((row.lat, row.lon))
-    return replay_matches(doc.positions, others)
+    # A replay repeats the stored floats to the last bit; the sample is rounded, so look up the document's own, one
+    # per sampled coordinate, and let the database count them per candidate visit.
+    points: dict[Coordinate, tuple[float, float]] = {}
+    for position in doc.positions:
+        rounded = coordinate(position.lat, position.lon)
+        if rounded in sample and rounded not in points:
+            points[rounded] = (position.lat, position.lon)
+    parameters = {
+        "visit_id": visit_id,
+        "surveyor_id": context.surveyor_id,
+        "unit_id": context.unit_id,
+        "points": list(points.values()),
+        "at_least": MIN_REPLAY_COORDINATES,
+    }
+    matched = {row.visit_id: row.matched for row in await queries.replay_candidate_rows(session, parameters)}
+    return replays_among(matched, len(sample))
 
 
-# Visits more than a day away from the times that changed keep their travel flags; visits up to three days away are
-# read so that those within a day are compared with their neighbours (a move over two days needs no flag: 4,800 km).
-_TRAVEL_REACH = timedelta(days=1)
-_TRAVEL_READ = timedelta(days=3)
+# A journey over more than three days needs no flag (5,800 km at 80 km/h): visits further away are not read.
+_TRAVEL_REACH = timedelta(days=3)
 
 
 async def refresh_travel_flags(
-    session: AsyncSession,
-    *,
-    context: VisitContext,
-    periods: Sequence[tuple[datetime, datetime]],
-) -> dict[uuid.UUID, list[MeasuredFlag]]:
-    """Recompute ``visit.impossible_travel`` for the visits of the context's surveyor near ``periods`` (a visit's
-    old and new times) and replace what was stored; return the new flags by visit. The wave of the visit that
-    changed sets the thresholds."""
+    session: AsyncSession, *, visit_id: uuid.UUID, context: VisitContext, started_at: datetime, finished_at: datetime
+) -> list[MeasuredFlag]:
+    """The visit is new or its times changed: replace the ``visit.impossible_travel`` flags of the pairs it is part of
+    (its own, and those of the surveyor's other visits that name it), and return its own. The wave of the visit that
+    changed sets the thresholds. Pairs without it are unchanged, so the cost does not grow with the surveyor's work."""
     settings = IntegritySettings.from_dict(context.integrity_settings)
-    surveyor_id = context.surveyor_id
-    await queries.lock_surveyor_visits(session, surveyor_id)
-    since = min(start for start, _ in periods)
-    until = max(end for _, end in periods)
-    rows = await queries.surveyor_stop_rows(session, surveyor_id, since - _TRAVEL_READ, until + _TRAVEL_READ)
+    await queries.lock_surveyor_visits(session, context.surveyor_id)
+    await queries.delete_travel_flags_naming(session, context.surveyor_id, visit_id)
+    rows = await queries.surveyor_stop_rows(
+        session, context.surveyor_id, context.unit_id, started_at - _TRAVEL_REACH, finished_at + _TRAVEL_REACH
+    )
     stops = [
         VisitStop(
             visit_id=row.id,
@@ -206,16 +213,23 @@ async def refresh_travel_flags(
         )
         for row in rows
     ]
-    reached = [
-        stop.visit_id
-        for stop in stops
-        if stop.started_at <= until + _TRAVEL_REACH and stop.finished_at >= since - _TRAVEL_REACH
+    changed = VisitStop(
+        visit_id=visit_id,
+        unit_id=context.unit_id,
+        started_at=started_at,
+        finished_at=finished_at,
+        lat=context.unit_lat,
+        lon=context.unit_lon,
+    )
+    pairs = [
+        (other.visit_id, flags_between(changed, other, conflict, settings))
+        for other, conflict in conflicts_with(changed, stops, settings)
     ]
-    flags = travel_flags(stops, settings)
-    await queries.delete_code_flags(session, reached, "visit.impossible_travel")
-    for visit_id in reached:
-        await _insert_flags(session, visit_id, flags.get(visit_id, []))
-    return {visit_id: flags.get(visit_id, []) for visit_id in reached}
+    own = [mine for _, (mine, _) in pairs]
+    await _insert_flags_of(
+        session, [*((visit_id, flag) for flag in own), *((other, theirs) for other, (_, theirs) in pairs)]
+    )
+    return own
 
 
 def _without_distances_to_nowhere(flags: list[MeasuredFlag], context: VisitContext) -> list[MeasuredFlag]:
@@ -366,15 +380,15 @@ async def _reuse_matches(
     }
     closest: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     if ours_by_phash:
-        hashes = await queries.look_alike_hashes(session, parameters)
-        near = [
-            theirs
-            for theirs in hashes
-            if any(
+        rows = await queries.look_alike_rows(
+            session,
+            parameters,
+            [photo.phash for photo in photos if photo.phash],
+            settings.phash_max_distance,
+            lambda theirs: any(
                 _distance(ours, length, theirs) <= settings.phash_max_distance for _, _, ours, length in ours_by_phash
-            )
-        ]
-        rows = await queries.look_alike_rows(session, {**parameters, "phashes": near}) if near else ()
+            ),
+        )
         for row in rows:
             for photo_id, sha256, ours, length in ours_by_phash:
                 distance = _distance(ours, length, row.phash)
@@ -408,6 +422,11 @@ def _in_id_order(pair: tuple[uuid.UUID, uuid.UUID]) -> tuple[str, str]:
 
 
 async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Sequence[MeasuredFlag]) -> None:
+    await _insert_flags_of(session, [(visit_id, flag) for flag in flags])
+
+
+async def _insert_flags_of(session: AsyncSession, flags: Sequence[tuple[uuid.UUID, MeasuredFlag]]) -> None:
+    """Flags of one or more visits, in one statement."""
     if flags:
         computed_at = clock.now()
         await queries.insert_flags(
@@ -422,6 +441,6 @@ async def _insert_flags(session: AsyncSession, visit_id: uuid.UUID, flags: Seque
                     "photo_id": flag.photo_id,
                     "computed_at": computed_at,
                 }
-                for flag in flags
+                for visit_id, flag in flags
             ],
         )

@@ -10,12 +10,26 @@ which cost 114 µs of CPU per small statement against 67 µs (SQLite, in-process
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import CursorResult, Row, Select, bindparam, delete, insert, select, text, union, update
+from sqlalchemy import (
+    CursorResult,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    distinct,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    union,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +42,7 @@ from server.db.models import (
     Flag,
     Instrument,
     Photo,
+    PhotoLookAlikeKey,
     Position,
     Region,
     Review,
@@ -37,6 +52,7 @@ from server.db.models import (
     VisitRevision,
     Wave,
 )
+from server.domain.visits import look_alike_index
 from server.domain.visits.documents import IndicatorComment, ReviewSummary, VisitDocument
 
 AnyRow = Row[*tuple[Any, ...]]
@@ -90,15 +106,8 @@ def visit_context_query() -> Select[Any]:
     )
 
 
-# What a PUT needs of the stored visit: its head for the sync decision, its times for the travel check.
-_STORED_HEAD = (
-    _visits.c.revision,
-    _visits.c.status,
-    _visits.c.content_hash,
-    _visits.c.first_received_at,
-    _visits.c.started_at.label("stored_started_at"),
-    _visits.c.finished_at.label("stored_finished_at"),
-)
+# What a PUT needs of the stored visit for the sync decision.
+_STORED_HEAD = (_visits.c.revision, _visits.c.status, _visits.c.content_hash, _visits.c.first_received_at)
 _ASSIGNMENT_AND_STORED_VISIT = (
     visit_context_query()
     .add_columns(_visits.c.assignment_id.label("visit_assignment_id"), *_STORED_HEAD)
@@ -423,8 +432,24 @@ def _look_alike_candidates(*columns: Any, also: Sequence[Any] = ()) -> Any:
     )
 
 
-# Look-alikes in two steps: the distinct hashes first (short strings, however many photos a surveyor has taken),
-# then the photos behind the few hashes close enough, which is usually none.
+_look_alike_keys = PhotoLookAlikeKey.__table__
+# Through the hash-band index: the distinct hashes of the surveyor's and the unit's photos that share at least one
+# probed key with one of ours — every look-alike and a few random others (``look_alike_index``), read from the index
+# alone. The visit's own photos are among them; the second step leaves them out.
+_LOOK_ALIKE_HASHES_BY_KEY = union(
+    *(
+        select(_look_alike_keys.c.phash).where(
+            owner == bindparam(name), _look_alike_keys.c.key.in_(bindparam("keys", expanding=True))
+        )
+        for owner, name in (
+            (_look_alike_keys.c.surveyor_id, "surveyor_id"),
+            (_look_alike_keys.c.unit_id, "unit_id"),
+        )
+    )
+)
+# Without the index (a wave's distance too wide for it, a hash of another length): every distinct hash of the
+# surveyor's and the unit's photos (short strings, however many photos a surveyor has taken). Either way the photos
+# behind the few hashes close enough follow.
 _LOOK_ALIKE_HASHES = _look_alike_candidates(_photos.c.phash)
 _LOOK_ALIKES = _look_alike_candidates(
     _photos.c.visit_id,
@@ -432,26 +457,45 @@ _LOOK_ALIKES = _look_alike_candidates(
     _photos.c.phash,
     also=[_photos.c.phash.in_(bindparam("phashes", expanding=True))],
 )
+_INSERT_LOOK_ALIKE_KEYS = insert(_look_alike_keys)
+_DELETE_LOOK_ALIKE_KEYS = delete(_look_alike_keys).where(_look_alike_keys.c.photo_id == bindparam("photo_id"))
 _DELETE_FLAGS = delete(_flags).where(_flags.c.visit_id == bindparam("visit_id"))
 _DELETE_PHOTO_FLAGS = _DELETE_FLAGS.where(_flags.c.photo_id == bindparam("photo_id"))
 _DELETE_CODE_FLAGS = delete(_flags).where(
     _flags.c.visit_id.in_(bindparam("visit_ids", expanding=True)), _flags.c.code == bindparam("code")
 )
-# A replayed track is looked for among the surveyor's and the unit's other visits, by the latitudes of a sample of
-# its coordinates (exact values: a replay repeats them to the last digit), matched whole in Python.
+# A replayed track is looked for among the surveyor's and the unit's latest other visits, by the latitudes of a sample
+# of its coordinates (exact values: a replay repeats them to the last digit), matched whole in Python. Only the latest
+# visits: a phone that sends one track again and again would otherwise make every PUT read all its copies.
+REPLAY_CANDIDATE_VISITS = 20
+
+
+def _latest_visits(owner: Any, name: str) -> Any:
+    return (
+        select(_visits.c.id)
+        .where(owner == bindparam(name), _visits.c.id != bindparam("visit_id"))
+        .order_by(_visits.c.started_at.desc())
+        .limit(REPLAY_CANDIDATE_VISITS)
+    )
+
+
+# Distinct latitudes stand for distinct points: a phone that stood still on one of them counts once.
+_matched_points = func.count(distinct(_positions.c.lat))
 _REPLAY_CANDIDATES = union(
     *(
-        select(_positions.c.visit_id, _positions.c.lat, _positions.c.lon)
-        .select_from(_positions)
-        .join(_visits, _visits.c.id == _positions.c.visit_id)
+        select(_positions.c.visit_id, _matched_points.label("matched"))
         .where(
-            _positions.c.visit_id != bindparam("visit_id"),
-            owner == bindparam(name),
-            _positions.c.lat.in_(bindparam("lats", expanding=True)),
+            _positions.c.visit_id.in_(_latest_visits(owner, name)),
+            tuple_(_positions.c.lat, _positions.c.lon).in_(bindparam("points", expanding=True)),
         )
+        .group_by(_positions.c.visit_id)
+        .having(_matched_points >= bindparam("at_least"))
         for owner, name in ((_visits.c.surveyor_id, "surveyor_id"), (_visits.c.unit_id, "unit_id"))
     )
 )
+# The surveyor's visits around a visit's times, the latest first; a surveyor does a few a day, and the bound keeps a
+# phone that sends hundreds at once from making each of its PUTs read all the others.
+TRAVEL_CANDIDATE_VISITS = 200
 _SURVEYOR_STOPS = (
     select(
         _visits.c.id,
@@ -464,9 +508,19 @@ _SURVEYOR_STOPS = (
     .join(_units, _units.c.id == _visits.c.unit_id)
     .where(
         _visits.c.surveyor_id == bindparam("surveyor_id"),
+        _visits.c.unit_id != bindparam("unit_id"),  # visits of one unit are never a journey
         _visits.c.started_at <= bindparam("until"),
         _visits.c.finished_at >= bindparam("since"),
     )
+    .order_by(_visits.c.started_at.desc())
+    .limit(TRAVEL_CANDIDATE_VISITS)
+)
+_DELETE_TRAVEL_FLAGS_NAMING = delete(_flags).where(
+    _flags.c.code == "visit.impossible_travel",
+    _flags.c.visit_id.in_(select(_visits.c.id).where(_visits.c.surveyor_id == bindparam("surveyor_id"))),
+    # A travel flag names the other visit of its pair in its detail (and its facts, which JSON paths would read
+    # differently on each database); the visit's own flags are gone with the rest of them already.
+    _flags.c.detail.like(bindparam("pattern")),
 )
 _LOCK_SURVEYOR = {
     "postgresql": text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
@@ -489,14 +543,54 @@ async def same_file_rows(session: AsyncSession, parameters: dict[str, Any]) -> S
     return (await session.execute(_SAME_FILE, parameters)).all()
 
 
-async def look_alike_hashes(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[str]:
-    """The distinct perceptual hashes of the surveyor's and the unit's other visits' stored photos."""
+async def look_alike_rows(
+    session: AsyncSession,
+    parameters: dict[str, Any],
+    phashes: Sequence[str],
+    max_distance: int,
+    is_near: Callable[[str], bool],
+) -> Sequence[AnyRow]:
+    """(visit_id, sha256, phash) of the surveyor's and the unit's other visits' stored photos whose hash
+    ``is_near`` one of ``phashes`` (within ``max_distance``).
+
+    ``parameters`` name the visit, its surveyor and its unit. Through the index when it can answer, so the cost does
+    not grow with the surveyor's and the unit's history; otherwise by reading all their hashes."""
+    if max_distance <= look_alike_index.MAX_INDEXED_DISTANCE and all(map(look_alike_index.is_indexable, phashes)):
+        keys = sorted({key for phash in phashes for key in look_alike_index.probe_keys(phash, max_distance)})
+        hashes = await look_alike_hashes_through_index(session, parameters, keys)
+    else:
+        hashes = await look_alike_hashes_by_scan(session, parameters)
+    near = [phash for phash in hashes if is_near(phash)]
+    if not near:
+        return ()
+    return (await session.execute(_LOOK_ALIKES, {**parameters, "phashes": near})).all()
+
+
+async def look_alike_hashes_through_index(
+    session: AsyncSession, parameters: dict[str, Any], keys: Sequence[int]
+) -> Sequence[str]:
+    """The distinct hashes of the surveyor's and the unit's photos that have one of ``keys``."""
+    return (await session.execute(_LOOK_ALIKE_HASHES_BY_KEY, {**parameters, "keys": keys})).scalars().all()
+
+
+async def look_alike_hashes_by_scan(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[str]:
+    """Every distinct hash of the surveyor's and the unit's other visits' photos: grows with their history."""
     return (await session.execute(_LOOK_ALIKE_HASHES, parameters)).scalars().all()
 
 
-async def look_alike_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
-    """(visit_id, sha256, phash) of those photos whose hash is one of ``phashes``."""
-    return (await session.execute(_LOOK_ALIKES, parameters)).all()
+async def insert_look_alike_keys(
+    session: AsyncSession, photo_id: uuid.UUID, phash: str, *, surveyor_id: uuid.UUID, unit_id: uuid.UUID
+) -> None:
+    """Index a photo's newly stored perceptual hash for the look-alike search, in place of any keys it had."""
+    await session.execute(_DELETE_LOOK_ALIKE_KEYS, {"photo_id": photo_id})
+    if look_alike_index.is_indexable(phash):
+        await session.execute(
+            _INSERT_LOOK_ALIKE_KEYS,
+            [
+                {"photo_id": photo_id, "key": key, "surveyor_id": surveyor_id, "unit_id": unit_id, "phash": phash}
+                for key in look_alike_index.band_keys(phash)
+            ],
+        )
 
 
 async def delete_flags(session: AsyncSession, visit_id: uuid.UUID, *, photo_id: uuid.UUID | None = None) -> None:
@@ -513,16 +607,25 @@ async def delete_code_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID
         await session.execute(_DELETE_CODE_FLAGS, {"visit_ids": list(visit_ids), "code": code})
 
 
+async def delete_travel_flags_naming(session: AsyncSession, surveyor_id: uuid.UUID, visit_id: uuid.UUID) -> None:
+    """The ``visit.impossible_travel`` flags of the surveyor's visits that name this visit, and its own."""
+    parameters = {"surveyor_id": surveyor_id, "pattern": f"%{visit_id}%"}
+    await session.execute(_DELETE_TRAVEL_FLAGS_NAMING, parameters)
+    await session.execute(_DELETE_CODE_FLAGS, {"visit_ids": [visit_id], "code": "visit.impossible_travel"})
+
+
 async def replay_candidate_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
-    """(visit_id, lat, lon) of the surveyor's and the unit's other visits' positions at one of ``lats``."""
+    """(visit_id, matched) of the surveyor's and the unit's latest other visits with at least ``at_least`` of
+    ``points`` among their positions."""
     return (await session.execute(_REPLAY_CANDIDATES, parameters)).all()
 
 
 async def surveyor_stop_rows(
-    session: AsyncSession, surveyor_id: uuid.UUID, since: datetime, until: datetime
+    session: AsyncSession, surveyor_id: uuid.UUID, unit_id: uuid.UUID, since: datetime, until: datetime
 ) -> Sequence[AnyRow]:
-    """(id, unit_id, started_at, finished_at, lat, lon) of the surveyor's visits that touch the period."""
-    parameters = {"surveyor_id": surveyor_id, "since": since, "until": until}
+    """(id, unit_id, started_at, finished_at, lat, lon) of the surveyor's visits to other units that touch the
+    period."""
+    parameters = {"surveyor_id": surveyor_id, "unit_id": unit_id, "since": since, "until": until}
     return (await session.execute(_SURVEYOR_STOPS, parameters)).all()
 
 

@@ -86,8 +86,6 @@ class _StoredRow:
     status: VisitStatus
     content_hash: str
     first_received_at: datetime
-    started_at: datetime
-    finished_at: datetime
 
     def as_stored_visit(self) -> StoredVisit:
         return StoredVisit(revision=self.revision, status=self.status, content_hash=self.content_hash)
@@ -166,8 +164,6 @@ class VisitService:
                 status=row.status,
                 content_hash=row.content_hash,
                 first_received_at=row.first_received_at,
-                started_at=row.stored_started_at,
-                finished_at=row.stored_finished_at,
             )
         )
         return visit_context_from_row(row), stored
@@ -182,8 +178,6 @@ class VisitService:
             status=row.status,
             content_hash=row.content_hash,
             first_received_at=row.first_received_at,
-            started_at=row.stored_started_at,
-            finished_at=row.stored_finished_at,
         )
 
     async def _insert_visit_if_new(
@@ -239,10 +233,12 @@ class VisitService:
         )
         travel = await refresh_travel_flags(
             self.session,
+            visit_id=visit_id,
             context=context,
-            periods=[(doc.started_at, doc.finished_at)],
+            started_at=doc.started_at,
+            finished_at=doc.finished_at,
         )
-        flags = [*flags, *travel.get(visit_id, [])]
+        flags = [*flags, *travel]
         status = _status_of_new(doc)
         await AuditLog(self.session).record(
             "visit.received",
@@ -317,10 +313,12 @@ class VisitService:
         )
         travel = await refresh_travel_flags(
             self.session,
+            visit_id=visit_id,
             context=context,
-            periods=[(doc.started_at, doc.finished_at), (stored.started_at, stored.finished_at)],
+            started_at=doc.started_at,
+            finished_at=doc.finished_at,
         )
-        flags = [*flags, *travel.get(visit_id, [])]
+        flags = [*flags, *travel]
         await AuditLog(self.session).record(
             "visit.revised",
             entity_type="visit",

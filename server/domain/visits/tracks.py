@@ -34,6 +34,7 @@ COORDINATE_DECIMALS = 7  # about 1 cm
 REPLAY_SAMPLE = 50
 MIN_REPLAY_COORDINATES = 5
 REPLAY_SHARE = 0.8
+MAX_REPLAYS_NAMED = 5  # a track sent again and again is one finding; the flag names the visits it repeats most
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,22 @@ def replay_matches(
     sample = track_sample(positions)
     if len(sample) < MIN_REPLAY_COORDINATES:
         return []
-    matches = []
+    found = {}
     for visit_id, coordinates in others.items():
         theirs = {coordinate(lat, lon) for lat, lon in coordinates}
-        matched = sum(1 for point in sample if point in theirs)
-        if matched >= MIN_REPLAY_COORDINATES and matched >= REPLAY_SHARE * len(sample):
-            matches.append(ReplayMatch(other_visit_id=visit_id, matched=matched, compared=len(sample)))
-    return sorted(matches, key=lambda match: (-match.matched, str(match.other_visit_id)))
+        found[visit_id] = sum(1 for point in sample if point in theirs)
+    return replays_among(found, len(sample))
+
+
+def replays_among(matched_by_visit: Mapping[uuid.UUID, int], compared: int) -> list[ReplayMatch]:
+    """The visits whose tracks hold enough of the ``compared`` sampled coordinates (``matched_by_visit``) to be the
+    track replayed, most matched first, at most ``MAX_REPLAYS_NAMED``."""
+    matches = [
+        ReplayMatch(other_visit_id=visit_id, matched=matched, compared=compared)
+        for visit_id, matched in matched_by_visit.items()
+        if matched >= MIN_REPLAY_COORDINATES and matched >= REPLAY_SHARE * compared
+    ]
+    return sorted(matches, key=lambda match: (-match.matched, str(match.other_visit_id)))[:MAX_REPLAYS_NAMED]
 
 
 def mocked_signals(positions: Sequence[Position], replays: Sequence[ReplayMatch] = ()) -> list[dict[str, Any]]:

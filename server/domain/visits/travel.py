@@ -2,12 +2,14 @@
 
 Two visits of a surveyor at different units conflict when they overlap in time (beyond a tolerance: a visit finished
 a minute after the next one began is a slow thumb, not a second place), or when the move from the end of the one to
-the start of the next needs a speed no road allows: the geodesic distance between the units, less an allowance for
+the start of the next needs a speed no road allows: the distance between the units, less an allowance for
 where in their grounds the visits started and ended, over the time between them. Both visits get the flag, each
 naming the other.
 
-The service hands over every visit of the surveyor around the times that changed, in any order; the result depends
-only on the set, so visits that arrive out of order, days apart, or corrected to other times end with the same flags.
+Every pair of visits is judged on its own (whatever the surveyor did in between, the one journey cannot be made in
+that time), so the flags depend only on the set of visits, never on the order they arrive in: when a visit is new or
+corrected, only the pairs it is part of change (``conflicts_with``). The distance is the spherical one: within
+0.6 % of the geodesic, and a surveyor's week of visits is compared without one geodesic per pair.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from geopy.distance import geodesic  # type: ignore[import-untyped]
-
-from server.domain.visits.integrity import IntegritySettings, MeasuredFlag
+from server.domain.visits.integrity import IntegritySettings, MeasuredFlag, spherical_distance_m
 
 
 @dataclass(frozen=True)
@@ -34,23 +34,54 @@ class VisitStop:
     lon: float | None
 
 
+# A visit that overlaps dozens of others is one finding, not dozens: the nearest in time are named.
+MAX_CONFLICTS = 10
+
+
+def conflicts_with(
+    changed: VisitStop, others: Sequence[VisitStop], settings: IntegritySettings
+) -> list[tuple[VisitStop, dict[str, Any]]]:
+    """The visits among ``others`` that ``changed`` cannot go with, nearest in time first (at most ``MAX_CONFLICTS``),
+    each with what was measured."""
+    found = []
+    for other in others:
+        if other.unit_id == changed.unit_id or other.visit_id == changed.visit_id:
+            continue  # one unit's visits are never a journey (and most of a surveyor's week is one unit per day)
+        earlier, later = (changed, other) if _is_before(changed, other) else (other, changed)
+        conflict = _conflict(earlier, later, (earlier.finished_at - later.started_at).total_seconds(), settings)
+        if conflict is not None:
+            found.append((other, conflict))
+    found.sort(key=lambda pair: (abs((pair[0].started_at - changed.started_at).total_seconds()), str(pair[0].visit_id)))
+    return found[:MAX_CONFLICTS]
+
+
+def _is_before(a: VisitStop, b: VisitStop) -> bool:
+    if a.started_at != b.started_at:
+        return a.started_at < b.started_at
+    return str(a.visit_id) < str(b.visit_id)
+
+
+def flags_between(
+    changed: VisitStop, other: VisitStop, conflict: dict[str, Any], settings: IntegritySettings
+) -> tuple[MeasuredFlag, MeasuredFlag]:
+    """The flag of ``changed`` naming ``other``, and the flag of ``other`` naming ``changed``."""
+    changed_is_first = _is_before(changed, other)
+    return (
+        _flag(other, "next" if changed_is_first else "previous", conflict, settings),
+        _flag(changed, "previous" if changed_is_first else "next", conflict, settings),
+    )
+
+
 def travel_flags(stops: Sequence[VisitStop], settings: IntegritySettings) -> dict[uuid.UUID, list[MeasuredFlag]]:
-    """The ``visit.impossible_travel`` flags of each visit among ``stops`` (visits without one are left out)."""
-    ordered = sorted(stops, key=lambda stop: (stop.started_at, stop.finished_at, str(stop.visit_id)))
-    conflicts: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = {}
-    for i, earlier in enumerate(ordered):
-        for later in ordered[i + 1 :]:
-            overlap_s = (earlier.finished_at - later.started_at).total_seconds()
-            if overlap_s <= 0 and later is not ordered[i + 1]:
-                break  # neither overlapping nor the next visit: the move to it is the next visit's concern
-            conflict = _conflict(earlier, later, overlap_s, settings)
-            if conflict is not None:
-                conflicts[(earlier.visit_id, later.visit_id)] = conflict
+    """The ``visit.impossible_travel`` flags of each visit among ``stops`` (visits without one are left out), as the
+    server ends up storing them once every visit has arrived."""
     by_visit: dict[uuid.UUID, list[MeasuredFlag]] = {}
-    by_id = {stop.visit_id: stop for stop in stops}
-    for (first_id, second_id), conflict in conflicts.items():
-        for this, other, side in ((first_id, second_id, "next"), (second_id, first_id, "previous")):
-            by_visit.setdefault(this, []).append(_flag(by_id[other], side, conflict, settings))
+    ordered = sorted(stops, key=lambda stop: (stop.started_at, str(stop.visit_id)))
+    for i, changed in enumerate(ordered):
+        for other, conflict in conflicts_with(changed, ordered[i + 1 :], settings):
+            own, theirs = flags_between(changed, other, conflict, settings)
+            by_visit.setdefault(changed.visit_id, []).append(own)
+            by_visit.setdefault(other.visit_id, []).append(theirs)
     return by_visit
 
 
@@ -106,8 +137,7 @@ def _flag(other: VisitStop, side: str, conflict: dict[str, Any], settings: Integ
 def _distance_m(a: VisitStop, b: VisitStop) -> float | None:
     if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
         return None
-    meters: float = geodesic((a.lat, a.lon), (b.lat, b.lon)).meters
-    return meters
+    return spherical_distance_m(a.lat, a.lon, b.lat, b.lon)
 
 
 def _rounded(value: float | None) -> int | None:

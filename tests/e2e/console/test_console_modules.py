@@ -79,3 +79,19 @@ def test_a_seed_of_digits_travels_as_a_number_and_any_other_seed_as_text(run_mod
         "views/assignments.js", "return [m.seedValue(' 42 '), m.seedValue('gelombang-2025'), m.seedValue('')];"
     )
     assert found == [42, "gelombang-2025", ""]
+
+
+def test_an_instrument_shows_the_languages_its_form_was_written_in(run_module):
+    found = run_module(
+        "views/instrument.js",
+        """
+        const indicator = (text, xlsform) => ({id: 'A01', text, xlsform});
+        const both = {title: {id: 'Cek', en: 'Check'}, dimensions: [{title: {id: 'A'}, indicators: [
+          indicator({id: 'Toilet'}, {'label::Français (fr)': 'Toilettes', constraint: '. > 0'}),
+          indicator({id: 'Kursi'}, {'label::Français (fr)': 'Sièges', 'label::Basa Jawa (jv)': 'Kursi'}),
+        ]}]};
+        const indonesian = {title: {id: 'Cek'}, dimensions: [{title: {id: 'A'}, indicators: [indicator({id: 'X'})]}]};
+        return [m.formLanguages(both), m.formLanguages(indonesian)];""",
+    )
+    assert found[0][1:] == ["English", "Français (fr)", "Basa Jawa (jv)"]
+    assert len(found[0]) == 4 and len(found[1]) == 1

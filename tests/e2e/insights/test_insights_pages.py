@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
+
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+INDONESIAN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 
 
 def test_rankings_page_shows_ties_as_the_api_ranks_them(
@@ -82,4 +88,26 @@ def test_the_comparison_page_highlights_the_units_the_api_reports_as_disagreeing
     highlighted = page.locator("tbody tr.row-disagrees").evaluate_all("els => els.map(e => e.dataset.id)")
     assert sorted(highlighted) == disagreeing
     shoot(page, "insights-comparison")
+    problems.expect_none()
+
+
+def test_the_improvement_plan_reads_its_times_in_the_units_zone_in_a_browser_far_away(
+    console_as, live_server: LiveServer, latest_published_external_wave: str
+):
+    ranked = live_server.api("GET", f"/api/waves/{latest_published_external_wave}/rankings", "supervisor1").json()[
+        "units"
+    ]["ranked"]
+    unit_id = ranked[-1]["id"]
+    plan = live_server.api("GET", f"/api/insights/units/{unit_id}/plan", "supervisor1").json()
+    zone = ZoneInfo(plan["timezone"])
+    finished = datetime.fromisoformat(plan["visit"]["finished_at"]).astimezone(zone)
+    page, problems = console_as("supervisor1", timezone_id="Pacific/Honolulu")  # 17 to 19 hours behind Indonesia
+    page.goto(live_server.url(f"/console/#/plan/{unit_id}"))
+    kicker = page.locator(".card-kicker")
+    kicker.wait_for()
+
+    day = f"({finished.day} {INDONESIAN_MONTHS[finished.month - 1]} {finished.year})"
+    assert kicker.inner_text().upper().endswith(day.upper())  # the kicker is set in capitals
+    footer = page.locator(".improvement-plan .card-footer").inner_text()
+    assert ZONE_NAMES[plan["timezone"]] in footer and "HST" not in footer
     problems.expect_none()

@@ -49,6 +49,27 @@ def test_an_answer_reads_as_a_person_would_say_it(run_module):
     assert found == ["Tidak", "2 dari 3", "None", "12 menit", "Tidak berlaku", "tidak dijawab"]
 
 
+def test_a_scored_choice_is_coloured_by_its_points_and_a_worded_yes_no_reads_in_its_form_s_words(run_module):
+    found = run_module(
+        "views/review-visit.js",
+        """
+        const base = {is_answered: true, not_applicable: false, required: true, weight: 1, reverse: false, score: null};
+        const best_first = [{value: 'baik', score: 2}, {value: 'sedang', score: 1}, {value: 'buruk', score: 0}];
+        const worded = [
+          {value: 'tidak', label: {id: 'Tidak ada', en: 'Absent'}, score: 0},
+          {value: 'ya', label: {id: 'Ada', en: 'Present'}, score: 1},
+        ];
+        return [
+          m.answerTone({...base, type: 'choice', value: 'baik', choices: best_first}),
+          m.answerTone({...base, type: 'choice', value: 'sedang', choices: best_first}),
+          m.answerTone({...base, type: 'choice', value: 'buruk', choices: best_first}),
+          m.answerText({...base, type: 'yes_no', value: true, choices: worded}, 'id'),
+          m.answerText({...base, type: 'yes_no', value: false, choices: worded}, 'en'),
+        ];""",
+    )
+    assert found == ["good", "partial", "bad", "Ada", "Absent"]
+
+
 def test_a_queue_link_keeps_an_empty_wave_or_status_because_it_means_all(run_module):
     found = run_module(
         "views/review-common.js",

@@ -9,7 +9,7 @@ import msgspec
 from server.domain.instruments.defaults import default_instrument_json, load_default_instrument
 from server.domain.instruments.xlsform import instrument_to_xlsform
 from tests.integration.admin.test_places import assert_problem
-from tests.xlsforms import rows_bomb, with_member
+from tests.xlsforms import a_legacy_workbook, rows_bomb, with_member
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -188,3 +188,46 @@ async def test_a_supervisor_reads_any_instrument_and_an_unknown_one_is_404(clien
 
     assert known.status_code == 200
     assert_problem(unknown, 404, "not_found")
+
+
+async def test_a_workbook_is_read_before_the_request_takes_a_database_connection(
+    client, admin_headers, app, monkeypatch
+):
+    from server.domain.instruments import services
+
+    held_while_reading = []
+    read = services._read_upload
+
+    def reading(body, source):
+        held_while_reading.append(app.state.engine.pool.checkedout())
+        return read(body, source)
+
+    monkeypatch.setattr(services, "_read_upload", reading)
+    workbook = instrument_to_xlsform(load_default_instrument())
+
+    response = await client.post(
+        "/api/admin/instruments", content=workbook, headers={**admin_headers, "content-type": XLSX}
+    )
+
+    assert response.status_code == 201, response.text
+    assert held_while_reading == [0]
+
+
+async def test_a_legacy_xls_form_is_stored_from_its_content_type_or_its_file_name(client, admin_headers):
+    sheets = {
+        "survey": [["type", "name", "label"], ["begin group", "A", "Sarana"], ["select_one yn", "A01", "Toilet"]],
+        "choices": [["list_name", "name", "label"], ["yn", "y", "Ya"], ["yn", "n", "Tidak"]],
+        "settings": [["form_id", "version"], ["cek_lama", 1]],
+    }
+    sheets["survey"].append(["end group"])
+    legacy = a_legacy_workbook(sheets)
+
+    as_body = await client.post(
+        "/api/admin/instruments", content=legacy, headers={**admin_headers, "content-type": "application/vnd.ms-excel"}
+    )
+    as_file = await client.post(
+        "/api/admin/instruments", files={"file": ("cek.xls", legacy, "application/octet-stream")}, headers=admin_headers
+    )
+
+    assert as_body.status_code == 201, as_body.text
+    assert as_file.status_code == 200  # the same form again: a replay

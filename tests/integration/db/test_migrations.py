@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, make_url, select, text
 
 from server.db import migrate
-from server.db.models import Base
+from server.db.engine import create_engine, create_session_factory
+from server.db.models import Base, Photo, PhotoLookAlikeKey, Visit
+from server.domain.visits.look_alike_index import band_keys
+from server.lib import clock
 from tests.conftest import TEST_DATABASE_URL
+from tests.factories import Factory
 
 
 @pytest.fixture
@@ -78,3 +84,59 @@ async def test_downgrading_to_empty_and_upgrading_again_round_trips(empty_databa
 
     assert await in_thread(table_names, empty_database_url) == set(Base.metadata.tables)
     assert await in_thread(schema_differences, empty_database_url) == []
+
+
+async def test_the_look_alike_index_is_filled_with_the_photos_stored_before_it(empty_database_url):
+    await in_thread(migrate.upgrade, empty_database_url)
+    engine = create_engine(empty_database_url)
+    try:
+        make = Factory(SimpleNamespace(state=SimpleNamespace(session_factory=create_session_factory(engine))))
+        assignment = await make.assignment()
+        now = clock.now()
+        visit = Visit(
+            id=uuid.uuid4(),
+            assignment_id=assignment.id,
+            wave_id=assignment.wave_id,
+            unit_id=assignment.unit_id,
+            surveyor_id=assignment.surveyor_id,
+            revision=1,
+            status="submitted",
+            content_hash="0" * 64,
+            started_at=now,
+            finished_at=now,
+            first_received_at=now,
+            updated_at=now,
+        )
+        hashed, unhashed = (
+            Photo(
+                id=uuid.uuid4(),
+                visit_id=visit.id,
+                indicator="A01",
+                sha256=f"{n}" * 64,
+                size=1,
+                content_type="image/jpeg",
+                taken_at=now,
+                declared_revision=1,
+                phash=phash,
+            )
+            for n, phash in ((1, "0123456789abcdef"), (2, None))
+        )
+        await make._save(visit)
+        await make._save(hashed, unhashed)
+    finally:
+        await engine.dispose()
+    previous = "0007"  # the revision before the index's
+    await in_thread(migrate.downgrade, empty_database_url, previous)
+    assert "photo_look_alike_keys" not in await in_thread(table_names, empty_database_url)
+
+    await in_thread(migrate.upgrade, empty_database_url)
+
+    sync_engine = create_sync_engine(sync_url(empty_database_url))
+    try:
+        with sync_engine.connect() as connection:
+            rows = connection.execute(select(PhotoLookAlikeKey.__table__)).all()
+    finally:
+        sync_engine.dispose()
+    assert {(row.photo_id, row.key, row.surveyor_id, row.unit_id) for row in rows} == {
+        (hashed.id, key, assignment.surveyor_id, assignment.unit_id) for key in band_keys("0123456789abcdef")
+    }

@@ -123,8 +123,8 @@ def submission_xml(xform: bytes, filled: Filled) -> bytes:
     data = next(iter(instance))
     photo_fields = {f"{indicator}_photo": name for indicator, name in filled.photos.items()}
     values = {
-        "start": filled.started_at.isoformat(),
-        "end": filled.finished_at.isoformat(),
+        "sidak_start": filled.started_at.isoformat(),
+        "sidak_end": filled.finished_at.isoformat(),
         "sidak_assignment": str(filled.assignment_id),
         "instanceID": f"uuid:{filled.instance_id}",
         "audit": filled.audit or "",

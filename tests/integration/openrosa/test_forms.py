@@ -57,7 +57,7 @@ async def test_the_xform_is_valid_xml_with_the_assignment_question_audit_and_eve
     data = next(iter(next(xform.iter(f"{XFORMS}instance"))))
     assert data.get("id") == "uji-foto-opsional-v1" and data.get("version") == "1"
     names = {element.tag.removeprefix(XFORMS) for element in data.iter()}
-    assert {"start", "end", "audit", "sidak_assignment", "A01", "A01_photo", "D06", "instanceID"} <= names
+    assert {"sidak_start", "sidak_end", "audit", "sidak_assignment", "A01", "A01_photo", "D06", "instanceID"} <= names
     binds = {bind.get("nodeset"): bind for bind in xform.iter(f"{XFORMS}bind")}
     audit = next(bind for nodeset, bind in binds.items() if nodeset.endswith("/meta/audit"))
     assert "location-min-interval" in str(audit.attrib)

@@ -3,6 +3,9 @@ attachments, and every refusal storing nothing."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import xml.etree.ElementTree as ElementTree
 
 from sqlalchemy import func, select, update
@@ -15,7 +18,7 @@ from tests.integration.openrosa.helpers import (
     every_answer,
     submission_xml,
 )
-from tests.integration.visits.helpers import execute, return_for_correction, scalars, unique_jpeg
+from tests.integration.visits.helpers import PhotoFile, execute, return_for_correction, scalars, unique_jpeg
 
 FORM = "uji-foto-opsional-v1"
 RESPONSE = "{http://openrosa.org/http/response}"
@@ -220,3 +223,31 @@ async def test_the_review_page_names_the_client_that_sent_each_visit(collect: Co
     detail = (await client.get(f"/api/review/visits/{filled.instance_id}", headers=admin)).json()
 
     assert detail["client"] == "ODK Collect v2024.3.1"
+
+
+async def test_a_returned_visit_says_so_in_collects_assignment_list(collect: Collect, field, app, make):
+    filled, xml, files = await a_submission(collect, field)
+    assert (await collect.post(xml, files)).status_code == 201
+    before = (await collect.get(f"/forms/{FORM}/manifest")).text
+    await return_for_correction(app, make, filled.instance_id, comment="Foto loket buram,\nambil ulang")
+
+    listed = (await collect.get(f"/forms/{FORM}/assignments.csv")).text
+    after = (await collect.get(f"/forms/{FORM}/manifest")).text
+
+    (row,) = list(csv.DictReader(io.StringIO(listed)))
+    assert row["label"].endswith("DIKEMBALIKAN, perbaiki di aplikasi Sidak: Foto loket buram, ambil ulang")
+    assert before != after  # a new hash: Collect fetches the list again at its next form update
+
+
+async def test_a_photo_that_cannot_be_decoded_leaves_the_visit_incomplete_as_in_the_pwa(
+    collect: Collect, field, client
+):
+    filled, xml, files = await a_submission(collect, field)
+    broken = files["b01.jpg"].data[:2000]  # a JPEG cut short: it starts like one, and cannot be decoded
+    files["b01.jpg"] = PhotoFile(files["b01.jpg"].path, broken, hashlib.sha256(broken).hexdigest(), "image/jpeg")
+
+    response = await collect.post(xml, files)
+
+    assert response.status_code in (415, 422), response.text
+    visit = (await client.get(f"/api/visits/{filled.instance_id}", headers=field.headers)).json()
+    assert visit["status"] == "incomplete" and len(visit["missing_photos"]) == 1

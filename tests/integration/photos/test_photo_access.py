@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 from PIL import Image
+from sqlalchemy import update
 
+from server.db.models import Photo
 from server.domain.photos.processing import process_photo
 from server.lib.storage import display_key, original_key, thumb_key
 from tests.integration.visits.helpers import (
@@ -83,7 +85,7 @@ async def test_renderings_lost_from_the_store_are_made_again_from_the_original_w
     app, client, field, tmp_path
 ):
     # Renderings are not flushed to disk before the receipt: a power cut may lose them or leave them empty.
-    photo = photo_file("DSCN0012.jpg")
+    photo = photo_file("portrait_6.jpg")  # sideways: its display image is a rendering of its own
     photo_id = await a_stored_photo(client, field, photo)
     root = app.state.photo_store.root
     (tmp_path / "photo.jpg").write_bytes(photo.data)
@@ -98,6 +100,37 @@ async def test_renderings_lost_from_the_store_are_made_again_from_the_original_w
     assert (display.content, thumb.content) == (expected.display_jpeg, expected.thumb_jpeg)
     assert (root / display_key(photo.sha256)).read_bytes() == expected.display_jpeg
     assert (root / thumb_key(photo.sha256)).read_bytes() == expected.thumb_jpeg
+
+
+async def test_a_phone_photo_is_stored_once_and_its_display_image_is_the_original_without_metadata(
+    app, client, field, tmp_path
+):
+    photo = photo_file("DSCN0012.jpg")  # upright, 640×480, with a camera's EXIF and GPS
+    photo_id = await a_stored_photo(client, field, photo)
+    (tmp_path / "photo.jpg").write_bytes(photo.data)
+    expected = process_photo(tmp_path / "photo.jpg")
+
+    display = await client.get(f"/api/photos/{photo_id}/display", headers=field.headers)
+
+    assert display.status_code == 200
+    assert display.content == expected.display_jpeg
+    assert int(display.headers["content-length"]) == len(expected.display_jpeg) < len(photo.data)
+    with Image.open(io.BytesIO(display.content)) as image:
+        assert not image.getexif() and "exif" not in image.info
+    assert not (app.state.photo_store.root / display_key(photo.sha256)).exists()
+
+
+async def test_a_display_file_lost_for_a_photo_stored_before_is_served_from_its_original(app, client, field, tmp_path):
+    # Photos stored before display images were served from their originals have a display file and no ranges.
+    photo = photo_file("DSCN0012.jpg")
+    photo_id = await a_stored_photo(client, field, photo)
+    async with app.state.session_factory() as session, session.begin():
+        await session.execute(update(Photo).where(Photo.id == uuid.UUID(photo_id)).values(display_ranges=None))
+    (tmp_path / "photo.jpg").write_bytes(photo.data)
+
+    display = await client.get(f"/api/photos/{photo_id}/display", headers=field.headers)
+
+    assert (display.status_code, display.content) == (200, process_photo(tmp_path / "photo.jpg").display_jpeg)
 
 
 async def test_a_rendering_is_not_made_from_an_original_that_is_gone(app, client, field):

@@ -49,6 +49,20 @@ def spool_files(spool: Path) -> set[str]:
     return {path.name for path in spool.iterdir()}
 
 
+async def test_a_fitting_jpeg_is_handed_back_as_ranges_of_itself_with_no_display_file(decoders, spool):
+    upload = an_upload(spool, "no_exif.jpg")
+
+    rendered = await decoders.render(upload, spool, max_pixels=MAX_PIXELS)
+
+    expected = process_photo(upload)
+    assert rendered.display_path is None
+    assert rendered.display_ranges == expected.display_ranges
+    data = upload.read_bytes()
+    assert b"".join(data[start:end] for start, end in rendered.display_ranges) == expected.display_jpeg
+    rendered.remove_files()
+    assert spool_files(spool) == {upload.name}
+
+
 async def test_a_worker_renders_what_the_pipeline_renders_in_process(decoders, spool):
     upload = an_upload(spool, "portrait_6.jpg")
 
@@ -133,7 +147,7 @@ async def test_photos_in_flight_when_a_worker_dies_are_decoded_again(decoders, s
     assert decoders._current_pool() is not first_pool
     for upload, photo in zip(uploads, rendered, strict=True):
         assert photo.phash == process_photo(upload).phash
-        assert photo.display_path.stat().st_size > 0
+        assert photo.thumb_path.stat().st_size > 0
 
 
 async def test_a_job_that_kills_every_worker_it_meets_is_refused_and_the_pool_recovers(decoders, spool):
@@ -160,11 +174,11 @@ async def test_renderings_of_a_cancelled_upload_are_removed_once_the_worker_is_d
     finally:
         decoders.close()
 
+    assert after.display_path is None  # a fitting JPEG is its own display image
     assert spool_files(spool) == {
         "portrait_6.jpg.upload",
         "iphone_13_pro_max.HEIC.upload",
         "no_exif.jpg.upload",
-        after.display_path.name,
         after.thumb_path.name,
     }
 

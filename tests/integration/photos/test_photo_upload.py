@@ -68,8 +68,9 @@ async def test_the_last_missing_photo_is_stored_byte_identical_and_the_visit_is_
     assert await store.get(original_key(last.sha256, "image/jpeg")) == last.data
     with Image.open(io.BytesIO(await store.get(thumb_key(last.sha256)))) as thumb:
         assert thumb.format == "JPEG"
-    assert await store.exists(display_key(last.sha256))
+    assert not await store.exists(display_key(last.sha256))  # served from the original: stored once
     row = await photo_row(app, last_declared)
+    assert row.display_ranges
     assert row.stored_at is not None and (row.width, row.height) == (64, 48)
     events = await scalars(app, select(AuditEvent.action).where(AuditEvent.entity_id == last_declared["id"]))
     assert events == ["photo.stored"]

@@ -137,7 +137,10 @@ class UnitController(Controller):
             request, kinds=CSV_KINDS, file_kinds=CSV_FILE_KINDS, max_bytes=settings.max_csv_bytes
         )
         service = PlaceService(db_session, principal)
-        return import_out(await service.import_units(body, dry_run=dry_run, max_rows=settings.max_csv_rows))
+        imported = await service.import_units(
+            body, dry_run=dry_run, max_rows=settings.max_csv_rows, in_worker=request.app.state.photo_decoders.run
+        )
+        return import_out(imported)
 
     @get("/", summary="Every unit, optionally of one region or agency")
     async def list_units(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,11 +18,18 @@ import anyio.to_thread
 from server.db.models import REGION_KINDS, Agency, Region, Unit
 from server.domain.admin.opening_hours import parse_opening_hours
 from server.domain.admin.places import queries
-from server.domain.admin.places.import_service import ImportedRow, ImportPlan, UnitImport, region_kind_from_name
+from server.domain.admin.places.import_service import (
+    ImportedRow,
+    ImportPlan,
+    UnitImport,
+    in_turns,
+    region_kind_from_name,
+)
 from server.domain.admin.places.queries import AgencyView, UnitView
 from server.domain.admin.places.unit_csv import (
     DEFAULT_MAX_ROWS,
     MAX_GEOFENCE_M,
+    UnitsCsv,
     invalid_units_csv,
     read_units_csv,
 )
@@ -30,6 +38,9 @@ from server.lib import clock
 from server.lib.errors import DuplicateKey, InvalidInput, NotFound
 
 REGION_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
+RunInWorker = Callable[[Callable[[], UnitsCsv]], Awaitable[UnitsCsv]]
 
 
 class PlaceService(AdminUseCases):
@@ -170,12 +181,22 @@ class PlaceService(AdminUseCases):
 
     # --- units from CSV -------------------------------------------------------------------------------------------
 
-    async def import_units(self, data: bytes, *, dry_run: bool, max_rows: int = DEFAULT_MAX_ROWS) -> UnitImport:
+    async def import_units(
+        self,
+        data: bytes,
+        *,
+        dry_run: bool,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        in_worker: RunInWorker | None = None,
+    ) -> UnitImport:
         """All or nothing: every row is checked (file and database) before anything is written. A unit already stored
         (same region code, agency and unit name, ignoring case) is updated, so a corrected sheet can be imported
         again. ``dry_run`` only reports; without it, any problem refuses the whole file with a 422."""
-        # Read before the transaction begins: no database connection is held while the file is.
-        read = await anyio.to_thread.run_sync(functools.partial(read_units_csv, data, max_rows=max_rows))
+        # Read before the transaction begins, so no database connection is held meanwhile, and in a worker process
+        # when the app has one (the photo decoders): in a thread of the app process the reading held the GIL the
+        # event loop needs, and slowed every other request as long as it ran.
+        reading = functools.partial(read_units_csv, data, max_rows=max_rows)
+        read = await (in_worker(reading) if in_worker else anyio.to_thread.run_sync(reading))
         if read.file_problems:
             if dry_run:
                 return UnitImport(
@@ -191,7 +212,7 @@ class PlaceService(AdminUseCases):
         # other request then waits for, so the transaction that writes starts only once every row is decided. A
         # region, agency or unit another admin creates meanwhile makes the write a 409 (unique keys), not a double.
         await self.session.commit()
-        rows = [plan.row(read_row) for read_row in read.rows]
+        rows = [plan.row(read_row) async for read_row in in_turns(read.rows)]
         preview = UnitImport(
             dry_run=dry_run,
             rows=rows,

@@ -38,7 +38,7 @@ _MAX_LENGTHS = {"region_code": 32, "region_name": 200, "agency": 200, "unit": 20
 _REGION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REQUIRED_NAMES = ("region_code", "region_name", "agency", "unit")
 Report = Callable[[str, str], None]
-DEFAULT_MAX_ROWS = 20_000
+DEFAULT_MAX_ROWS = 10_000
 MAX_LINE_CHARS = 8192
 """Several times the longest valid row (every value at its longest length, quoted)."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
