@@ -18,9 +18,9 @@ from server.config import Settings
 from server.demo.camera import Photo
 from server.domain.photos.decoded import RenderedPhoto, exif_taken_at
 from server.domain.photos.decoders import PhotoDecoders
-from server.domain.photos.services import has_exif_evidence
+from server.domain.photos.services import has_exif_evidence, rendering_moves
 from server.domain.photos.spool import SPOOL_KIND
-from server.lib.storage import Move, PhotoStore, display_key, original_key, thumb_key
+from server.lib.storage import Move, PhotoStore, original_key
 from server.lib.tempfiles import create_owned
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -58,13 +58,7 @@ class Darkroom:
             path, self.settings.photo_render_dir, max_pixels=self.settings.max_photo_pixels
         )
         key = original_key(photo.sha256, rendered.content_type)
-        await self.store.move_in_all(
-            [
-                Move(key, path, durable=False),
-                Move(display_key(photo.sha256), rendered.display_path, durable=False),
-                Move(thumb_key(photo.sha256), rendered.thumb_path, durable=False),
-            ]
-        )
+        await self.store.move_in_all([Move(key, path, durable=False), *rendering_moves(photo.sha256, rendered)])
         return _stored_columns(key, rendered)
 
 
@@ -82,4 +76,5 @@ def _stored_columns(key: str, rendered: RenderedPhoto) -> dict[str, Any]:
         "exif_make": exif.make,
         "exif_model": exif.model,
         "has_exif": has_exif_evidence(exif),
+        "display_ranges": None if rendered.display_ranges is None else [list(r) for r in rendered.display_ranges],
     }
