@@ -130,14 +130,14 @@ def _run(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, Any]]) ->
 
 def _demo(args: argparse.Namespace) -> int:
     from server.db import migrate
-    from server.demo import DatabaseNotEmpty, load_demo
+    from server.demo import DatabaseNotEmpty
 
     settings = load_settings()
     if args.reset:
         migrate.downgrade(settings.database_url, "base")
     migrate.upgrade(settings.database_url)
     try:
-        logins = _run(settings, lambda session: load_demo(session))
+        logins = asyncio.run(_load_demo(settings))
     except DatabaseNotEmpty as error:
         print(f"sidak demo: {error} (use --reset to wipe it)", file=sys.stderr)
         return 1
@@ -148,6 +148,17 @@ def _demo(args: argparse.Namespace) -> int:
     for username, password in logins.items():
         print(f"  {username:<12} {password}")
     return 0
+
+
+async def _load_demo(settings: Settings) -> dict[str, str]:
+    from server.db.engine import create_engine, create_session_factory
+    from server.demo import load_demo
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await load_demo(create_session_factory(engine), settings)
+    finally:
+        await engine.dispose()
 
 
 def _createuser(args: argparse.Namespace) -> int:

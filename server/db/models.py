@@ -5,7 +5,10 @@ Ids of visits and photos are made on the phone (UUIDs); every other id is made b
 
 from __future__ import annotations
 
+import random
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -70,8 +73,24 @@ class Base(DeclarativeBase):
         __table__: ClassVar[Table]
 
 
+_id_maker: Callable[[], uuid.UUID] = uuid.uuid4
+
+
 def new_id() -> uuid.UUID:
-    return uuid.uuid4()
+    return _id_maker()
+
+
+@contextmanager
+def seeded_ids(seed: int) -> Iterator[None]:
+    """While inside, new rows of this process get ids drawn from ``seed`` rather than random ones: ``sidak demo``
+    loads the same data on every run (its draws order units and surveyors by id)."""
+    global _id_maker
+    rng = random.Random(seed)
+    _id_maker = lambda: uuid.UUID(bytes=rng.randbytes(16), version=4)  # noqa: E731
+    try:
+        yield
+    finally:
+        _id_maker = uuid.uuid4
 
 
 class Region(Base):

@@ -186,7 +186,7 @@ class PhotoService:
         await self.store.move_in_all(
             [
                 Move(original_key(spooled.sha256, processed.content_type), spooled.path),
-                *_rendering_moves(spooled.sha256, processed),
+                *rendering_moves(spooled.sha256, processed),
             ]
         )
 
@@ -212,7 +212,7 @@ class PhotoService:
             exif_taken_at=exif_taken_at(exif, ZoneInfo(declared.timezone)),
             exif_lat=exif.lat,
             exif_lon=exif.lon,
-            has_exif=_has_exif(exif),
+            has_exif=has_exif_evidence(exif),
             stored=True,
             phash=processed.phash,
         )
@@ -341,7 +341,7 @@ class PhotoService:
                 raise NotFound("The photo's original in the photo store does not match its sha256.")
             rendered = await self.decoders.render(spooled.path, self.settings.photo_render_dir, max_pixels=sys.maxsize)
             try:
-                await self.store.move_in_all(_rendering_moves(sha256, rendered))
+                await self.store.move_in_all(rendering_moves(sha256, rendered))
             finally:
                 rendered.remove_files()
         finally:
@@ -349,7 +349,7 @@ class PhotoService:
         return rendered.display_ranges
 
 
-def _rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:
+def rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:
     # A display image made of the original's own bytes is served from the original: no second copy is stored.
     display = [] if rendered.display_path is None else [Move(display_key(sha256), rendered.display_path, durable=False)]
     return [*display, Move(thumb_key(sha256), rendered.thumb_path, durable=False)]
@@ -367,6 +367,6 @@ def _refuse_other_family(content_type: str, declared: str) -> None:
         )
 
 
-def _has_exif(exif: PhotoExif) -> bool:
+def has_exif_evidence(exif: PhotoExif) -> bool:
     # What makes EXIF evidence: a camera time, a position or a device; an orientation tag alone says nothing.
     return any(value is not None for value in (exif.taken_at_local, exif.lat, exif.make, exif.model))

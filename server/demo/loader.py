@@ -1,36 +1,49 @@
 """Demo data (README.md, "Try it"): Kabupaten Cirebon and Kota Cirebon, their agencies and units, a user for every
-role, a history of past published waves (``server.demo_history``: two external surveys and an internal
-self-assessment between them) and an open wave in which every demo surveyor has assignments today.
+role, a history of past published waves with their photos (``history``) and an open wave in which every demo
+surveyor has assignments today and fourteen visits wait for review, clean and flagged (``stories``).
 
-Everything goes through the admin services, so the demo is audited and checked like an admin's own requests, and the
-assignments come from the same seeded draw an admin would run. Coordinates are plausible points near the named
-places (not surveyed positions); passwords are random per install.
+Everything goes through the services, so the demo is audited and checked like real requests, its assignments come
+from the same seeded draw an admin would run, and its flags are the server's own findings. Coordinates are plausible
+points near the named places (not surveyed positions); passwords are random per install, everything else is the same
+on every run (``DEMO_SEEDS``).
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.models import Instrument, Region, User
-from server.demo_history import DemoPlace, load_history
-from server.domain.admin.assignments.services import DrawOrder, WaveAssignmentService
+from server.config import Settings
+from server.db.models import Instrument, Region, User, seeded_ids
+from server.demo.camera import DEFAULT_PHONE, Camera
+from server.demo.darkroom import Darkroom
+from server.demo.history import DemoPlace, load_history
+from server.demo.stories import STORIES, Assigned, Teller
+from server.domain.admin.assignments.services import AssignmentBatch, DrawOrder, WaveAssignmentService
 from server.domain.admin.places.services import PlaceService
 from server.domain.admin.users.services import UserService
 from server.domain.admin.waves.services import WaveService
 from server.domain.instruments.defaults import load_default_instrument
+from server.domain.instruments.documents import Instrument as InstrumentDocument
 from server.domain.instruments.services import InstrumentService
+from server.domain.photos.decoders import PhotoDecoders
 from server.lib import clock
 from server.lib.auth import Principal
+from server.lib.storage import LocalPhotoStore, photo_store_from_url
 
 WIB = ZoneInfo("Asia/Jakarta")
 WAVE_NAME = "Penilaian Kepatuhan 2021"
 DRAW_SEED = 2021
+DEMO_SEED = 2026
+"""the ids of everything the demo creates"""
+# The demo's surveyors sync at the office once a week; the default 72 h would flag Friday's visits by Monday.
+OPEN_WAVE_INTEGRITY = {"late_sync_after_s": 7 * 24 * 3600}
 
 OFFICE_HOURS = "Mo-Th 08:00-15:30; Fr 08:00-11:00"
 PUSKESMAS_HOURS = "Mo-Th 07:30-14:00; Fr 07:30-11:00; Sa 07:30-12:00"
@@ -262,6 +275,13 @@ USERS = {
     "surveyor3": ("Rina Wulandari", "surveyor", []),
     "surveyor4": ("Eko Prasetyo", "surveyor", []),
 }
+# Each surveyor's phone, as its photos' EXIF names it.
+PHONES = {
+    "surveyor1": ("samsung", "SM-A125F"),
+    "surveyor2": ("OPPO", "CPH2185"),
+    "surveyor3": ("Xiaomi", "Redmi 9A"),
+    "surveyor4": ("vivo", "vivo 1904"),
+}
 # A declared conflict of interest, to show that the draw respects it.
 CONFLICTS = {"surveyor3": ("RSUD Waled", "Kakak kandung bekerja di RSUD Waled.")}
 
@@ -270,22 +290,103 @@ class DatabaseNotEmpty(Exception):
     """The demo only fills an empty database: it must never mix with real data."""
 
 
-async def load_demo(session: AsyncSession) -> dict[str, str]:
-    """Fill an empty database with the demo; returns ``{username: password}``. The caller commits."""
+@dataclass
+class _People:
+    passwords: dict[str, str]
+    principals: dict[str, Principal] = field(default_factory=dict)
+    supervisor_of_region: dict[str, Principal] = field(default_factory=dict)
+
+    def surveyor_ids(self) -> list[uuid.UUID]:
+        return [p.id for p in self.principals.values() if p.role == "surveyor"]
+
+    def phones(self) -> dict[uuid.UUID, tuple[str, str]]:
+        return {p.id: PHONES.get(name, DEFAULT_PHONE) for name, p in self.principals.items() if p.role == "surveyor"}
+
+
+async def load_demo(session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> dict[str, str]:
+    """Fill an empty database (and its photo store) with the demo; returns ``{username: password}``.
+
+    The places, users, past waves and the open wave's draw are one transaction; then each visit of the open wave,
+    each of its photos and each review is a request of its own, as from a phone or the console."""
+    store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
+    if isinstance(store, LocalPhotoStore):
+        store.durable = False  # the darkroom flushes every file once at the end
+    decoders = PhotoDecoders(settings.photo_decoders)
+    darkroom = Darkroom(settings, store, decoders)
+    camera = Camera()
+    try:
+        with seeded_ids(DEMO_SEED):
+            async with session_factory() as session:
+                people, instrument, assigned = await _load_places_and_history(session, camera, darkroom)
+                await session.commit()
+            teller = Teller(
+                session_factory, settings, store, decoders, instrument, camera, clock.now().astimezone(WIB).date()
+            )
+            for story in STORIES:
+                await teller.tell(story, assigned[story.unit])
+        await darkroom.flush()
+    finally:
+        decoders.close()
+    return people.passwords
+
+
+async def _load_places_and_history(
+    session: AsyncSession, camera: Camera, darkroom: Darkroom
+) -> tuple[_People, InstrumentDocument, dict[str, Assigned]]:
     for table in (User, Region, Instrument):
         if await session.scalar(select(exists().select_from(table))):
             raise DatabaseNotEmpty("the database already holds data")
-    passwords = {username: secrets.token_urlsafe(9) for username in USERS}
-
+    people = _People({username: secrets.token_urlsafe(9) for username in USERS})
     admin_name, _, _ = USERS["admin"]
     admin = await UserService(session, None).create_user(
-        username="admin", display_name=admin_name, role="admin", password=passwords["admin"]
+        username="admin", display_name=admin_name, role="admin", password=people.passwords["admin"]
     )
     actor = Principal(id=admin.user.id, username="admin", role="admin")
-    users = UserService(session, actor)
     region_ids, agency_ids, units_by_region = await _create_places(PlaceService(session, actor))
+    await _create_users(UserService(session, actor), people, region_ids, agency_ids)
 
-    surveyor_ids, supervisor_of_region = [], {}
+    document = load_default_instrument()
+    instrument, _ = await InstrumentService(session, actor).store(document, source="json")
+    phones = people.phones()
+    demo_places = [
+        DemoPlace(unit_id, name, lat, lon, people.supervisor_of_region[code].id, phones)
+        for code, units in units_by_region.items()
+        for unit_id, name, lat, lon in units
+    ]
+    await load_history(session, actor, instrument, document, demo_places, people.surveyor_ids(), camera, darkroom)
+    batch = await _open_wave(session, actor, instrument.key, instrument.version, people.surveyor_ids())
+    return people, document, _assigned(batch, people, demo_places, units_by_region)
+
+
+def _assigned(
+    batch: AssignmentBatch,
+    people: _People,
+    places: list[DemoPlace],
+    units_by_region: dict[str, list[tuple[uuid.UUID, str, float, float]]],
+) -> dict[str, Assigned]:
+    """unit name → what the open wave's draw gave it, as the stories need it."""
+    by_id = {p.id: p for p in people.principals.values()}
+    code_of_unit = {unit[0]: code for code, units in units_by_region.items() for unit in units}
+    place_of_unit = {place.unit_id: place for place in places}
+    assigned = {}
+    for view in batch.assignments:
+        place, code = place_of_unit[view.unit.unit.id], code_of_unit[view.unit.unit.id]
+        assert view.id is not None  # a stored draw, not a dry run
+        assigned[place.name] = Assigned(
+            assignment_id=view.id,
+            surveyor=by_id[view.surveyor.id],
+            reviewer=people.supervisor_of_region[code],
+            lat=place.lat,
+            lon=place.lon,
+            place_seed=place.seed,
+            phone=place.phones[view.surveyor.id],
+        )
+    return assigned
+
+
+async def _create_users(
+    users: UserService, people: _People, region_ids: dict[str, uuid.UUID], agency_ids: dict[str, uuid.UUID]
+) -> None:
     for username, (display_name, role, codes) in USERS.items():
         if username == "admin":
             continue
@@ -293,27 +394,16 @@ async def load_demo(session: AsyncSession) -> dict[str, str]:
             username=username,
             display_name=display_name,
             role=role,
-            password=passwords[username],
+            password=people.passwords[username],
             region_ids=[region_ids[c] for c in codes],
         )
-        if role == "surveyor":
-            surveyor_ids.append(user.user.id)
+        principal = Principal(id=user.user.id, username=username, role=role)
+        people.principals[username] = principal
         for code in codes:
-            supervisor_of_region[code] = user.user.id
+            people.supervisor_of_region[code] = principal
         if username in CONFLICTS:
             agency_name, note = CONFLICTS[username]
             await users.add_conflict(user.user.id, unit_id=None, agency_id=agency_ids[agency_name], note=note)
-
-    document = load_default_instrument()
-    instrument, _ = await InstrumentService(session, actor).store(document, source="json")
-    demo_places = [
-        DemoPlace(unit_id, name, lat, lon, supervisor_of_region[code])
-        for code, units in units_by_region.items()
-        for unit_id, name, lat, lon in units
-    ]
-    await load_history(session, actor, instrument, document, demo_places, surveyor_ids)
-    await _open_wave(session, actor, instrument.key, instrument.version, surveyor_ids)
-    return passwords
 
 
 async def _create_places(
@@ -347,7 +437,7 @@ async def _create_places(
 
 async def _open_wave(
     session: AsyncSession, actor: Principal, instrument_key: str, instrument_version: int, surveyor_ids: list[uuid.UUID]
-) -> None:
+) -> AssignmentBatch:
     today = clock.now().astimezone(WIB).date()
     period_start, period_end = today - timedelta(days=14), today + timedelta(days=45)
     waves = WaveService(session, actor)
@@ -360,10 +450,10 @@ async def _open_wave(
         profile=None,
         period_start=period_start,
         period_end=period_end,
-        integrity_settings=None,
+        integrity_settings=OPEN_WAVE_INTEGRITY,
     )
     await waves.move_wave(wave.wave.id, "fieldwork")
-    await WaveAssignmentService(session, actor).draw(
+    return await WaveAssignmentService(session, actor).draw(
         wave.wave.id,
         DrawOrder(
             seed=DRAW_SEED,

@@ -1,4 +1,4 @@
-"""The demo's history (issue 8): past waves, published, with approved visits whose answers drift from wave to wave,
+"""The demo's history: past waves, published, with approved visits whose answers drift from wave to wave,
 so that trends, rankings, the internal/external comparison and improvement plans have something to show.
 
 Each unit gets a seeded *quality* (the share of indicators it meets) and a fixed order in which it meets them: a unit
@@ -9,13 +9,17 @@ given identical answers in the last survey, so that the rankings show ties.
 
 The waves go through the admin services (created, drawn, moved, published: audited like an admin's requests); their
 visits, reviews and scores are bulk-inserted, as if imported from the earlier rounds, with one audit event per wave.
-They carry no photos: the demo has no evidence files to show for rounds it never ran.
+Every visit has the photos its instrument asks for, made by the demo's camera (``camera``) at the unit while the
+visit lasted, rendered by the server's own photo pipeline and kept in the photo store (``darkroom``): a score traces
+to its answers, and an answer to its photo.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -25,7 +29,10 @@ import msgspec
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Answer, Base, Position, Review, Visit, VisitRevision, VisitScore, Wave
+from server.db.models import Answer, Photo, Position, Review, Visit, VisitRevision, VisitScore, Wave
+from server.demo.camera import DEFAULT_PHONE, Camera, Shot
+from server.demo.camera import Photo as EvidencePhoto
+from server.demo.darkroom import Darkroom
 from server.domain.admin.assignments.services import DrawOrder, WaveAssignmentService
 from server.domain.admin.waves.services import WaveService
 from server.domain.audit.services import AuditLog
@@ -110,6 +117,13 @@ class DemoPlace:
     lon: float
     reviewer_id: uuid.UUID
     """the supervisor of its region, who approved its past visits"""
+    phones: dict[uuid.UUID, tuple[str, str]]
+    """surveyor id → the (make, model) of their phone"""
+
+    @property
+    def seed(self) -> int:
+        """The unit's room in the pictures: from its name, so the same unit looks the same on every install."""
+        return zlib.crc32(self.name.encode())
 
 
 async def load_history(
@@ -119,37 +133,123 @@ async def load_history(
     instrument: Instrument,
     places: list[DemoPlace],
     surveyor_ids: list[uuid.UUID],
+    camera: Camera,
+    darkroom: Darkroom,
 ) -> list[Wave]:
     """Create, fill and publish the past waves; returns them in period order."""
     rng = random.Random(HISTORY_SEED)
     courses = {place.unit_id: _course(place.name, instrument, rng) for place in places}
     wave_service, assignment_service = WaveService(session, actor), WaveAssignmentService(session, actor)
-    waves = []
-    for past in PAST_WAVES:
-        wave = await _past_wave(wave_service, past, instrument_row)
-        assignments = await _draw(assignment_service, wave, past, surveyor_ids)
-        rows = _visits(past, wave, instrument, places, courses, assignments, random.Random(past.seed))
-        for model, values in rows.items():
-            if values:
-                await session.execute(insert(model.__table__), values)
-        await wave_service.move_wave(wave.id, "review")
-        await ResultsService(session, actor).publish(wave.id)
-        published_at = datetime.combine(past.published_on, time(10, 0), WIB)
-        await session.execute(
-            update(Wave)
-            .where(Wave.id == wave.id)
-            .values(published_at=published_at)
-            .execution_options(synchronize_session=False)
-        )
-        await AuditLog(session).record(
-            "demo.history_loaded",
-            entity_type="wave",
-            entity_id=wave.id,
-            actor_id=actor.id,
-            data={"name": past.name, "approved_visits": len(rows[Visit])},
-        )
-        waves.append(wave)
+    waves = [await _past_wave(wave_service, past, instrument_row) for past in PAST_WAVES]
+    assignments = [
+        await _draw(assignment_service, wave, past, surveyor_ids) for wave, past in zip(waves, PAST_WAVES, strict=True)
+    ]
+    history = _History(instrument, courses, waves, assignments, camera)
+    developing, taken = [], []
+    for place in places:
+        # In a thread, so that the photos of the units before are developed while this one's are drawn.
+        photos = await asyncio.to_thread(history.through_the_waves, place)
+        developing.append(asyncio.create_task(darkroom.develop_all(photos)))
+        taken.append(photos)
+    stored: dict[uuid.UUID, dict[str, Any]] = {}
+    for photos, batch in zip(taken, await asyncio.gather(*developing), strict=True):
+        stored.update(batch)
+        for photo in photos:
+            camera.remember(photo.shot, batch[photo.shot.photo_id]["phash"])
+    await darkroom.flush()
+    for past, wave, wave_rows in zip(PAST_WAVES, waves, history.rows, strict=True):
+        await _fill_and_publish(session, actor, wave_service, past, wave, wave_rows, stored)
     return waves
+
+
+class _History:
+    """The past visits' rows, wave by wave, and the photos of each unit through the waves."""
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        courses: dict[uuid.UUID, _UnitCourse],
+        waves: list[Wave],
+        assignments: list[dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]],
+        camera: Camera,
+    ) -> None:
+        self.instrument = instrument
+        self.courses = courses
+        self.waves = waves
+        self.assignments = assignments
+        self.camera = camera
+        self.rows = [_new_rows() for _ in PAST_WAVES]
+        self.rngs = [random.Random(past.seed) for past in PAST_WAVES]
+        self.answers_by_name: list[dict[str, dict[str, Any]]] = [{} for _ in PAST_WAVES]
+
+    def through_the_waves(self, place: DemoPlace) -> list[EvidencePhoto]:
+        """Add the unit's visit in each wave; the photos taken. Unit by unit, so that the camera draws each of a
+        unit's rooms once for all its visits."""
+        photos: list[EvidencePhoto] = []
+        for i, (past, wave) in enumerate(zip(PAST_WAVES, self.waves, strict=True)):
+            if place.unit_id not in self.assignments[i]:
+                continue
+            course = self.courses[place.unit_id]
+            values = _answer_values(course, course.quality_in(past), self.instrument.indicators(), self.rngs[i])
+            tied_with = TIES.get(place.name) if past.name == LAST_EXTERNAL else None
+            if tied_with in self.answers_by_name[i]:
+                values = dict(self.answers_by_name[i][tied_with])
+            self.answers_by_name[i][place.name] = values
+            visit = _PastVisit(past, wave, place, *self.assignments[i][place.unit_id])
+            photos += _add_visit(self.rows[i], visit, self.instrument, values, course, self.rngs[i], self.camera)
+        return photos
+
+
+async def _fill_and_publish(
+    session: AsyncSession,
+    actor: Principal,
+    wave_service: WaveService,
+    past: PastWave,
+    wave: Wave,
+    rows: dict[Any, list[Any]],
+    stored: dict[uuid.UUID, dict[str, Any]],
+) -> None:
+    photo_rows = [{**row, **stored[row["id"]]} for row in rows.pop(Photo)]
+    for model, values in rows.items():
+        if values:
+            await session.execute(insert(model.__table__), values)
+    if photo_rows:
+        await session.execute(insert(Photo.__table__), photo_rows)
+    await wave_service.move_wave(wave.id, "review")
+    await ResultsService(session, actor).publish(wave.id)
+    published_at = datetime.combine(past.published_on, time(10, 0), WIB)
+    await session.execute(
+        update(Wave)
+        .where(Wave.id == wave.id)
+        .values(published_at=published_at)
+        .execution_options(synchronize_session=False)
+    )
+    await AuditLog(session).record(
+        "demo.history_loaded",
+        entity_type="wave",
+        entity_id=wave.id,
+        actor_id=actor.id,
+        data={"name": past.name, "approved_visits": len(rows[Visit]), "photos": len(photo_rows)},
+    )
+
+
+def _new_rows() -> dict[Any, list[Any]]:
+    return {Visit: [], VisitRevision: [], Answer: [], Position: [], Review: [], VisitScore: [], Photo: []}
+
+
+@dataclass(frozen=True)
+class _PastVisit:
+    past: PastWave
+    wave: Wave
+    place: DemoPlace
+    assignment_id: uuid.UUID
+    surveyor_id: uuid.UUID
+
+
+def plausible_answers(name: str, instrument: Instrument, rng: random.Random) -> dict[str, Any]:
+    """Answers a unit like those of the history might get today: indicator → value (None: not applicable)."""
+    course = _course(name, instrument, rng)
+    return _answer_values(course, course.quality + course.drift, instrument.indicators(), rng)
 
 
 def _course(name: str, instrument: Instrument, rng: random.Random) -> _UnitCourse:
@@ -194,38 +294,6 @@ async def _draw(
     return {view.unit.unit.id: (view.id, view.surveyor.id) for view in batch.assignments if view.id is not None}
 
 
-def _visits(
-    past: PastWave,
-    wave: Wave,
-    instrument: Instrument,
-    places: list[DemoPlace],
-    courses: dict[uuid.UUID, _UnitCourse],
-    assignments: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
-    rng: random.Random,
-) -> dict[type[Base], list[dict[str, Any]]]:
-    rows: dict[type[Base], list[dict[str, Any]]] = {
-        Visit: [],
-        VisitRevision: [],
-        Answer: [],
-        Position: [],
-        Review: [],
-        VisitScore: [],
-    }
-    answers_by_name: dict[str, dict[str, Any]] = {}
-    indicators = instrument.indicators()
-    for place in places:
-        if place.unit_id not in assignments:
-            continue
-        assignment_id, surveyor_id = assignments[place.unit_id]
-        course = courses[place.unit_id]
-        values = _answer_values(course, course.quality_in(past), indicators, rng)
-        if past.name == LAST_EXTERNAL and place.name in TIES and TIES[place.name] in answers_by_name:
-            values = dict(answers_by_name[TIES[place.name]])
-        answers_by_name[place.name] = values
-        _add_visit(rows, past, wave, instrument, place, assignment_id, surveyor_id, values, course, rng)
-    return rows
-
-
 def _answer_values(
     course: _UnitCourse, quality: float, indicators: dict[str, Indicator], rng: random.Random
 ) -> dict[str, Any]:
@@ -260,17 +328,22 @@ def _value(indicator: Indicator, shortfall: float, rng: random.Random) -> Any:
 
 
 def _add_visit(
-    rows: dict[type, list[dict[str, Any]]],
-    past: PastWave,
-    wave: Wave,
+    rows: dict[Any, list[Any]],
+    visit: _PastVisit,
     instrument: Instrument,
-    place: DemoPlace,
-    assignment_id: uuid.UUID,
-    surveyor_id: uuid.UUID,
     values: dict[str, Any],
     course: _UnitCourse,
     rng: random.Random,
-) -> None:
+    camera: Camera,
+) -> list[EvidencePhoto]:
+    """Add the rows of one approved visit; the photos it took."""
+    past, wave, place, assignment_id, surveyor_id = (
+        visit.past,
+        visit.wave,
+        visit.place,
+        visit.assignment_id,
+        visit.surveyor_id,
+    )
     visit_id = uuid.UUID(bytes=rng.randbytes(16), version=4)
     started_at = _visit_start(past, rng)
     finished_at = started_at + timedelta(minutes=rng.randint(35, 55))
@@ -286,6 +359,8 @@ def _add_visit(
         accuracy_m=float(rng.randint(8, 25)),
         at=started_at + timedelta(minutes=2),
     )
+    # Photos draw from a generator of their own: the answers of every later visit stay what they were without them.
+    photos = _photos(visit, visit_id, instrument, answers, random.Random(visit_id.int), camera)
     document = VisitDocument(
         assignment_id=assignment_id,
         revision=1,
@@ -293,8 +368,9 @@ def _add_visit(
         finished_at=finished_at,
         positions=[position],
         answers=answers,
-        photos=[],
+        photos=[photo.declaration() for photo in photos],
     )
+    rows[Photo] += [_photo_row(visit_id, photo, received_at) for photo in photos]
     content_hash = canonical_visit_hash(document)
     rows[Visit].append(
         {
@@ -368,6 +444,7 @@ def _add_visit(
             "scored_at": decided_at,
         }
     )
+    return photos
 
 
 def _visit_start(past: PastWave, rng: random.Random) -> datetime:
@@ -399,3 +476,51 @@ def _indicator_comments(
 def _strings(scores: dict[str, Any]) -> dict[str, str | None]:
     # As the review service stores them: strings keep every digit of the Decimal.
     return {key: None if value is None else str(value) for key, value in scores.items()}
+
+
+def _photos(
+    visit: _PastVisit,
+    visit_id: uuid.UUID,
+    instrument: Instrument,
+    answers: list[AnswerDocument],
+    rng: random.Random,
+    camera: Camera,
+) -> list[EvidencePhoto]:
+    """A photo of each indicator that asks for one and was answered, taken a few seconds after its answer, where
+    the unit is."""
+    indicators = instrument.indicators()
+    photos = []
+    for answer in answers:
+        if indicators[answer.indicator].photo != "required" or answer.not_applicable:
+            continue
+        shot = Shot(
+            photo_id=uuid.UUID(bytes=rng.randbytes(16), version=4),
+            indicator=answer.indicator,
+            place_seed=visit.place.seed,
+            take_seed=f"{visit.past.name}:{answer.indicator}",
+            taken_at=(answer.answered_at + timedelta(seconds=rng.randint(5, 30))).astimezone(WIB),
+            lat=visit.place.lat + rng.uniform(-0.0002, 0.0002),
+            lon=visit.place.lon + rng.uniform(-0.0002, 0.0002),
+            accuracy_m=float(rng.randint(5, 20)),
+            phone=visit.place.phones.get(visit.surveyor_id, DEFAULT_PHONE),
+        )
+        photos.append(camera.take(shot, unlike_earlier=False))
+    return photos
+
+
+def _photo_row(visit_id: uuid.UUID, photo: EvidencePhoto, received_at: datetime) -> dict[str, Any]:
+    shot = photo.shot
+    return {
+        "id": shot.photo_id,
+        "visit_id": visit_id,
+        "indicator": shot.indicator,
+        "sha256": photo.sha256,
+        "size": photo.size,
+        "content_type": photo.content_type,
+        "taken_at": shot.taken_at,
+        "lat": shot.lat,
+        "lon": shot.lon,
+        "accuracy_m": shot.accuracy_m,
+        "declared_revision": 1,
+        "stored_at": received_at,
+    }
