@@ -19,6 +19,9 @@ from litestar.static_files import create_static_files_router
 from server.config import Settings, load_settings
 from server.db.engine import commit_flusher, create_engine, create_session_factory
 from server.domain.audit.services import AuditSealer
+from server.domain.metrics.request_counts import RequestCounts
+from server.domain.metrics.services import CountsPublisher
+from server.domain.metrics.workers import WorkerFiles
 from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.spool import remove_stale_spool_files
 from server.lib.auth import BearerTokenMiddleware
@@ -26,6 +29,7 @@ from server.lib.http import StaticFileSystem, add_security_headers, provide_db_s
 from server.lib.openapi import document_problems
 from server.lib.openapi_page import SwaggerUiPage
 from server.lib.problems import EXCEPTION_HANDLERS
+from server.lib.request_metrics import CountRequests
 from server.lib.sessions import SessionVersions
 from server.lib.storage import photo_store_from_url
 from server.routes import ROUTE_HANDLERS
@@ -56,6 +60,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.photo_decoders = PhotoDecoders(settings.photo_decoders)
         app.state.audit_sealer = AuditSealer(app.state.session_factory, engine.sync_engine)
         app.state.audit_sealer.start()
+        app.state.metrics_workers = WorkerFiles(settings.metrics_dir)
+        counts_publisher = CountsPublisher(request_counts, app.state.metrics_workers)
+        counts_publisher.start()
         # Everything built so far lives as long as the process: keep the garbage collector from walking it on every
         # collection (it was ~40 % of a large results request's CPU time).
         gc.collect()
@@ -63,12 +70,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await counts_publisher.stop()
             await app.state.audit_sealer.stop()
             app.state.photo_decoders.close()
             await app.state.session_versions.close()
             await engine.dispose()
             app.state.commit_flusher.close()
 
+    request_counts = RequestCounts()
     auth = DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_API_PATHS)
     handlers = list(ROUTE_HANDLERS)
     # The supervisors' and admins' console (desktop), the surveyors' phone app and the modules both load (/shared/:
@@ -92,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "request_counts": request_counts}),
         dependencies={
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -123,4 +132,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_problems(app)
+    app.asgi_handler = CountRequests(app.asgi_handler, request_counts)
     return app

@@ -91,11 +91,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from server.domain.metrics.workers import clear_worker_files
+
     # In a process of its own: a server that migrated in-process would keep Alembic and every migration script loaded
     # (~10 MB of each server's memory) for nothing.
     migrated = subprocess.run([sys.executable, "-m", "server.cli", "db", "upgrade"], check=False)
     if migrated.returncode != 0:
         return migrated.returncode
+    # Request counts of the previous run's workers are not this run's (server.domain.metrics.workers).
+    clear_worker_files(load_settings().metrics_dir)
     # Each app process decodes photos in processes of its own: together they take one per core, not one per core each.
     os.environ.setdefault("SIDAK_PHOTO_DECODERS", str(max(1, (os.cpu_count() or 2) // args.workers)))
     uvicorn.run(

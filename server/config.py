@@ -55,6 +55,11 @@ class Settings:
         return self.photo_spool_dir / "renderings"
 
     @property
+    def metrics_dir(self) -> Path:
+        """Each app process's request counts, for the others to add to a scrape (``server.domain.metrics.workers``)."""
+        return self.data_dir / "metrics"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

@@ -10,6 +10,7 @@ from server.domain.assignments.controllers import MyAssignmentsController
 from server.domain.auth.controllers import AuthController
 from server.domain.insights.controllers import INSIGHTS_CONTROLLERS
 from server.domain.instruments.controllers import AdminInstrumentController, InstrumentController
+from server.domain.metrics.controllers import MetricsController
 from server.domain.openrosa.controllers import CollectKeyController, OpenRosaController
 from server.domain.photos.controllers import PhotoController
 from server.domain.results.controllers import PublicResultsController, PublishController, ResultsController
@@ -39,4 +40,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OpenRosaController,
     CollectKeyController,
     *INSIGHTS_CONTROLLERS,
+    MetricsController,
 ]

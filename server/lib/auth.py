@@ -128,14 +128,20 @@ def _verify_access_token(token: str, secret: str) -> tuple[Principal, int]:
         raise TokenInvalid("The access token is not valid.") from error
 
 
+TOKEN_OPTIONAL_PATHS = frozenset({"/metrics"})
+"""Outside /api/, where a token is read when one is sent (and refused when it is not valid): the metrics, which an
+admin reads with a token and a scraper on the server's own machine without one."""
+
+
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
     """Every /api route needs `Authorization: Bearer <token>` except those excluded in the app (login, refresh,
     public)."""
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        if not connection.scope["path"].startswith("/api/"):
-            return AuthenticationResult(user=None, auth=None)  # the phone app's shell and the OpenAPI pages
+        path = connection.scope["path"]
         header = connection.headers.get("authorization", "")
+        if not path.startswith("/api/") and not (path.rstrip("/") in TOKEN_OPTIONAL_PATHS and header):
+            return AuthenticationResult(user=None, auth=None)  # the phone app's shell and the OpenAPI pages
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated(

@@ -7,16 +7,18 @@ from collections.abc import AsyncGenerator, Sequence
 from typing import Any, TypeAlias
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.datastructures.state import State
 from litestar.di import NamedDependency
 from litestar.file_system import BaseLocalFileSystem
+from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import IpNetwork
 from server.lib.auth import Principal
-from server.lib.errors import NotAuthenticated
+from server.lib.errors import Forbidden, NotAuthenticated
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -85,11 +87,27 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-def client_ip(request: Request[Any, Any, Any]) -> str:
+def client_ip(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The caller's address, as login throttling counts it (at most 64 characters)."""
     forwarded_for = ",".join(request.headers.getall("x-forwarded-for", []))
     peer = request.client.host if request.client else None
     return client_address(peer, forwarded_for, request.app.state.settings.trusted_proxies)[:64]
+
+
+async def admins_or_loopback(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """A guard for what a monitoring agent on the same machine reads without logging in (the metrics). The caller's
+    address is the one login throttling counts: a request a trusted proxy forwards from elsewhere is not loopback,
+    and an untrusted peer's X-Forwarded-For is not read."""
+    principal = connection.scope.get("user")
+    if isinstance(principal, Principal) and principal.is_admin:
+        return
+    if _is_loopback(client_ip(connection)):
+        return
+    if not isinstance(principal, Principal):
+        raise NotAuthenticated(
+            "Log in as an admin, or read this from the server's own machine.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    raise Forbidden("This needs the role admin, or a request from the server's own machine.")
 
 
 def client_address(peer: str | None, forwarded_for: str, trusted: Sequence[IpNetwork]) -> str:
@@ -106,6 +124,13 @@ def client_address(peer: str | None, forwarded_for: str, trusted: Sequence[IpNet
         if not _is_trusted(entry, trusted):
             return entry
     return entries[0] if entries else peer
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_trusted(address: str, trusted: Sequence[IpNetwork]) -> bool:

@@ -3,7 +3,8 @@
 HOW TO ADD A ROUTE: a route missing from ``ACCESS`` fails ``test_every_route_is_in_the_access_table``. Add a line
 ``("METHOD", "/path/as/litestar/writes/it"): RULE`` with one of the rules below; if a path parameter is new, teach
 ``path_for`` where to find a real id for it in the ``World``. Requests carry ``{}`` as their JSON body unless
-``BODIES`` says otherwise — a body that passes the guards but changes nothing (the world is shared by all calls).
+``BODIES`` says otherwise — a body that passes the guards but changes nothing (the world is shared by all calls) —
+and extra headers where ``HEADERS`` names some.
 
 Rules (the callers, in call order: anonymous, surveyor, supervisor of another region, supervisor, admin):
   PUBLIC            anyone, logged in or not
@@ -124,11 +125,20 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/public/regions/{region_id:uuid}/trend"): PUBLIC,
     # settings
     ("GET", "/api/settings/map"): ANYONE,
+    # monitoring: also anyone on the server's own machine (HEADERS sends these calls from elsewhere)
+    ("GET", "/metrics"): ADMIN,
 }
 
 # A decision on a revision the visit never had: past the guards and the scope check, refused before any write.
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/review/visits/{visit_id:uuid}/decision"): {"decision": "approve", "revision": 99},
+}
+
+
+# The test client calls from 127.0.0.1, a trusted proxy: these calls are forwarded for a caller elsewhere, so that
+# the rule checked is the one for callers who are not on the server's own machine (tests/integration/metrics).
+HEADERS: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/metrics"): {"X-Forwarded-For": "203.0.113.7"},
 }
 
 
@@ -243,7 +253,8 @@ async def test_every_route_lets_in_exactly_the_callers_its_rule_names(app, clien
         body = BODIES.get((method, path), {})
         for caller in CALLERS:
             kwargs = {"json": body} if method in ("POST", "PUT", "PATCH") else {}
-            response = await client.request(method, url, headers=world.headers[caller], **kwargs)
+            headers = {**world.headers[caller], **HEADERS.get((method, path), {})}
+            response = await client.request(method, url, headers=headers, **kwargs)
             if caller in rule and not is_let_in(response.status_code):
                 mismatches.append(f"{caller} should be let into {method} {path} but got {response.status_code}")
             elif caller not in rule and not is_refused(response.status_code, caller, rule):
