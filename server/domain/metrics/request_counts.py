@@ -62,8 +62,12 @@ class RequestCounts:
         }
 
 
+_STATUS_CLASSES = tuple(f"{hundreds}xx" for hundreds in range(10))
+
+
 def status_class(status: int) -> str:
-    return f"{status // 100}xx"
+    # Looked up rather than formatted: it runs for every request.
+    return _STATUS_CLASSES[status // 100] if 0 <= status < 1000 else "other"
 
 
 def series_of(snapshot: Mapping[str, Any]) -> dict[SeriesKey, Series]:
