@@ -138,6 +138,7 @@ def test_a_worker_reads_the_other_workers_files_but_not_its_own_and_a_new_server
     mine.publish({"in_flight": 0, "series": []})
     other.publish({"in_flight": 1, "series": []})
     (tmp_path / "worker-300.json").write_text("{half a fi")  # a torn file is left out, not fatal
+    (tmp_path / "worker-400.json").write_text('{"in_flight": "x", "series": []}')  # and so is one of another shape
 
     assert mine.others() == {200: {"in_flight": 1, "series": []}}
 

@@ -41,8 +41,19 @@ class WorkerFiles:
             if pid is None or pid == self.pid:
                 continue
             with contextlib.suppress(OSError, ValueError):
-                snapshots[pid] = json.loads(path.read_text())
+                snapshot = json.loads(path.read_text())
+                if _is_snapshot(snapshot):
+                    snapshots[pid] = snapshot
         return snapshots
+
+
+def _is_snapshot(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("in_flight"), int)
+        and isinstance(value.get("series"), list)
+        and all(isinstance(series, list) and len(series) == 6 for series in value["series"])
+    )
 
 
 def clear_worker_files(directory: Path) -> None:
