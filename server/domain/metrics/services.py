@@ -46,14 +46,22 @@ SCRAPE_GAUGES: tuple[GaugeSource, ...] = (
 async def scrape(
     session: AsyncSession, counts: RequestCounts, workers: WorkerFiles, sources: tuple[GaugeSource, ...]
 ) -> str:
+    return render([*every_workers_families(counts, workers), *await gauge_families(session, sources)])
+
+
+def every_workers_families(counts: RequestCounts, workers: WorkerFiles) -> list[Family]:
     own = counts.snapshot()
     workers.publish(own)  # so a scrape reaching another worker next sees this one's counts as of now
     others = workers.others()
-    live = [workers.pid, *(pid for pid in others if is_alive(pid))]
-    in_flight = own["in_flight"] + sum(others[pid]["in_flight"] for pid in live if pid in others)
-    figures = {pid: one for pid in live if (one := process_figures(pid)) is not None}
-    families = [*request_families(summed_series([own, *others.values()]), in_flight), *process_families(figures)]
-    up_samples = []
+    live_others = [pid for pid in others if is_alive(pid)]
+    in_flight = own["in_flight"] + sum(others[pid]["in_flight"] for pid in live_others)
+    figures = {pid: one for pid in (workers.pid, *live_others) if (one := process_figures(pid)) is not None}
+    return [*request_families(summed_series([own, *others.values()]), in_flight), *process_families(figures)]
+
+
+async def gauge_families(session: AsyncSession, sources: tuple[GaugeSource, ...]) -> list[Family]:
+    families: list[Family] = []
+    up_samples: list[Sample] = []
     for source in sources:
         readings = await read_gauges(session, source)
         families.extend(
@@ -68,13 +76,15 @@ async def scrape(
             tuple(up_samples),
         )
     )
-    return render(families)
+    return families
 
 
 async def read_gauges(session: AsyncSession, source: GaugeSource) -> dict[str, float] | None:
-    """None when the source failed: a failing query takes its own gauges out of the scrape, not the whole scrape."""
+    """None when the source failed: a failing query takes its own gauges out of the scrape, not the whole scrape (in
+    a savepoint, so that on PostgreSQL the transaction stays usable for the sources after it)."""
     try:
-        return readings_of(source.name, await source.read(session))
+        async with session.begin_nested():
+            return readings_of(source.name, await source.read(session))
     except Exception:
         logger.exception("The gauge %s could not be read", source.name)
         return None

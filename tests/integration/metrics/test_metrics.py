@@ -164,10 +164,11 @@ async def test_a_registered_gauge_source_gives_one_gauge_per_field_and_a_failing
         return QueueDepth(waiting=3, in_progress=1, failed=0, oldest_waiting_age_s=42.5)
 
     async def empty_queue_depth(session: AsyncSession) -> QueueDepth:
+        await session.execute(text("SELECT 1"))  # the transaction is still usable after the broken query
         return QueueDepth(waiting=0, in_progress=0, failed=0, oldest_waiting_age_s=None)
 
     async def broken(session: AsyncSession) -> int:
-        raise RuntimeError("the table is not there")
+        return (await session.execute(text("SELECT count(*) FROM no_such_table"))).scalar_one()
 
     sources = (
         GaugeSource("sidak_photo_queue", "Photos waiting for processing.", queue_depth),
