@@ -40,6 +40,7 @@ SCRAPE_GAUGES: tuple[GaugeSource, ...] = (
         "Audit events written but not yet linked into the hash chain (the sealer's backlog).",
         audit_queries.unsealed_count,
     ),
+    # The photo queue's depth is one more line here: docs/operations.md#metrics shows it.
 )
 
 
