@@ -132,5 +132,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_problems(app)
+    # Around the whole handler, not as a middleware, so that requests no route takes are counted too.
     app.asgi_handler = CountRequests(app.asgi_handler, request_counts)
     return app

@@ -1,12 +1,12 @@
-"""Counting every request, around the whole application rather than as a route middleware: the router's own 404 and
-405 answers (no route matched) are counted too, under the route ``unmatched``."""
+"""Counting every request, around the whole application rather than as a route middleware: requests no route takes
+(a method no route of the path has: 405) are counted too, under the route ``unmatched``."""
 
 from __future__ import annotations
 
 from time import perf_counter
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.metrics.request_counts import UNMATCHED_ROUTE, RequestCounts
 
@@ -20,9 +20,6 @@ class CountRequests:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        await self._count(scope, receive, send)
-
-    async def _count(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         # An error that escapes before any answer started is answered 500 by the server.
         status = 500
 
