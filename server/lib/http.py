@@ -101,7 +101,7 @@ async def admins_or_loopback(connection: ASGIConnection[Any, Any, Any, Any], _ha
     principal = connection.scope.get("user")
     if isinstance(principal, Principal) and principal.is_admin:
         return
-    if _is_loopback(client_ip(connection)):
+    if is_loopback(client_ip(connection)):
         return
     if not isinstance(principal, Principal):
         raise NotAuthenticated(
@@ -126,11 +126,14 @@ def client_address(peer: str | None, forwarded_for: str, trusted: Sequence[IpNet
     return entries[0] if entries else peer
 
 
-def _is_loopback(address: str) -> bool:
+def is_loopback(address: str) -> bool:
     try:
-        return ipaddress.ip_address(address).is_loopback
+        parsed = ipaddress.ip_address(address)
     except ValueError:
         return False
+    # A dual-stack socket reports an IPv4 caller as ::ffff:a.b.c.d.
+    mapped = parsed.ipv4_mapped if isinstance(parsed, ipaddress.IPv6Address) else None
+    return (mapped or parsed).is_loopback
 
 
 def _is_trusted(address: str, trusted: Sequence[IpNetwork]) -> bool:

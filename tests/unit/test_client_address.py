@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from server.config import load_settings, trusted_networks
-from server.lib.http import client_address
+from server.lib.http import client_address, is_loopback
 
 LOOPBACK = trusted_networks("127.0.0.1,::1")
 WITH_LAN_PROXIES = trusted_networks("127.0.0.1, 10.0.0.0/8")
@@ -49,3 +49,20 @@ def test_a_misspelt_trusted_proxy_stops_the_start_naming_it(monkeypatch, tmp_pat
 
     with pytest.raises(ValueError, match="'localhost'"):
         load_settings(data_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),  # an IPv4 caller as a dual-stack socket reports it
+        ("::ffff:10.0.0.7", False),
+        ("10.0.0.7", False),
+        ("testclient", False),
+        ("", False),
+    ],
+)
+def test_only_the_machine_itself_is_loopback(address, loopback):
+    assert is_loopback(address) is loopback
