@@ -391,16 +391,17 @@ class LeanHttpConnection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    async def connect(self) -> None:
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        assert self._reader is not None
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        await self.connect()
+        assert self._reader is not None and self._writer is not None
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        self._writer.write(
-            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Length: {len(body)}\r\n{head}\r\n".encode()
-            + body
-        )
+        # Two buffers, not one: a photo's 300 KB would be copied to prepend the head.
+        start = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(body)}\r\n"
+        self._writer.writelines((f"{start}{head}\r\n".encode(), body))
         status = int((await self._reader.readline()).split()[1])
         length, chunked, closing = 0, False, False
         while (line := await self._reader.readline()) not in (b"\r\n", b""):
