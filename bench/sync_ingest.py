@@ -254,9 +254,15 @@ def visit_document(assignment_id: uuid.UUID, variant: int, *, photos: list[dict[
 
 @contextmanager
 def running_server(
-    data_dir: Path, database_url: str, *, workers: int = 1, environ: dict[str, str] | None = None
+    data_dir: Path,
+    database_url: str,
+    *,
+    workers: int = 1,
+    environ: dict[str, str] | None = None,
+    profile_to: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``sidak serve`` in a subprocess (its own process group), stopped with SIGINT when done."""
+    """``sidak serve`` in a subprocess (its own process group), stopped with SIGINT when done. ``profile_to``: run it
+    under cProfile (one worker: the app runs in that process) and write the statistics there when it stops."""
     port = free_port()
     env = {
         **os.environ,
@@ -269,6 +275,7 @@ def running_server(
     process = subprocess.Popen(
         [
             sys.executable,
+            *(["-m", "cProfile", "-o", str(profile_to)] if profile_to else []),
             "-m",
             "server.cli",
             "serve",

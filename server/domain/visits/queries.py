@@ -608,10 +608,8 @@ async def delete_code_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID
 
 
 async def delete_travel_flags_naming(session: AsyncSession, surveyor_id: uuid.UUID, visit_id: uuid.UUID) -> None:
-    """The ``visit.impossible_travel`` flags of the surveyor's visits that name this visit, and its own."""
-    parameters = {"surveyor_id": surveyor_id, "pattern": f"%{visit_id}%"}
-    await session.execute(_DELETE_TRAVEL_FLAGS_NAMING, parameters)
-    await session.execute(_DELETE_CODE_FLAGS, {"visit_ids": [visit_id], "code": "visit.impossible_travel"})
+    """The ``visit.impossible_travel`` flags of the surveyor's visits that name this visit."""
+    await session.execute(_DELETE_TRAVEL_FLAGS_NAMING, {"surveyor_id": surveyor_id, "pattern": f"%{visit_id}%"})
 
 
 async def replay_candidate_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:
