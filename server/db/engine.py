@@ -1,9 +1,12 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL (scale).
 
-SQLite notes: WAL lets readers run beside the one writer; every transaction starts with BEGIN IMMEDIATE so two
-writers queue on the busy timeout instead of failing on a read→write lock upgrade (SQLITE_BUSY is not retried
-there), and pysqlite's own transaction handling is switched off so SAVEPOINTs behave. Statements run on the event
-loop's thread and only a wait for another process's lock is moved to a thread (``server.db.sqlite_driver``).
+SQLite notes: WAL lets readers run beside the one writer; every transaction that may write starts with BEGIN
+IMMEDIATE so two writers queue on the busy timeout instead of failing on a read→write lock upgrade (SQLITE_BUSY is not
+retried there), and pysqlite's own transaction handling is switched off so SAVEPOINTs behave. A session made for
+reading only (``create_session_factory(engine, read_only=True)``: the requests that change nothing) begins a plain
+deferred transaction, which takes no write lock: it neither waits for another process's writer nor makes one wait.
+Statements run on the event loop's thread and only a wait for another process's lock is moved to a thread
+(``server.db.sqlite_driver``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from server.db.fair_pool import FairAsyncQueuePool
 from server.db.group_commit import NoFlush, WalFlusher
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "sidak_read_only"
 # 30 connections kept (more than the requests one process has in flight under load: a pool that overflows opens and
 # closes a connection per request, each with TLS negotiation and type introspection), 10 more in a burst.
 POSTGRES_POOL_SIZE, POSTGRES_POOL_OVERFLOW = 30, 10
@@ -96,7 +100,8 @@ def _configure_sqlite(engine: AsyncEngine, *, synchronous: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        is_read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if is_read_only else "BEGIN IMMEDIATE")
 
 
 def _replace_dead_connections(engine: AsyncEngine) -> None:
@@ -118,5 +123,8 @@ def _replace_dead_connections(engine: AsyncEngine) -> None:
             raise DisconnectionError("the connection died while idle") from error
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_session_factory(engine: AsyncEngine, *, read_only: bool = False) -> async_sessionmaker[AsyncSession]:
+    """``read_only``: sessions that only read (on SQLite, transactions that take no write lock; one that writes
+    anyway takes it at its first write and fails with SQLITE_BUSY if another process wrote since it began)."""
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
