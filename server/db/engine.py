@@ -53,7 +53,8 @@ _ENGINE_OPTIONS: dict[str, Any] = {
 
 def create_engine(database_url: str, *, echo: bool = False, group_commit: bool = False) -> AsyncEngine:
     """``group_commit``: SQLite commits return before they are on the disk, and whoever answers for a commit awaits
-    ``commit_flusher(engine).flushed()`` first (``server.db.group_commit``); the server's requests do."""
+    ``commit_flusher(engine).flushed()`` first (``server.db.group_commit``); the server's requests do. Its flusher
+    also copies the WAL into the database file, which its commits leave to it."""
     if database_url.startswith("sqlite"):
         # One connection per process: SQLite runs one writer at a time anyway, and requests queueing for the pool
         # wait in order, where a second connection would sleep in SQLite's busy handler (seconds of p99).
@@ -68,7 +69,7 @@ def create_engine(database_url: str, *, echo: bool = False, group_commit: bool =
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             **_ENGINE_OPTIONS,
         )
-        _configure_sqlite(engine, synchronous="NORMAL" if group_commit else "FULL")
+        _configure_sqlite(engine, group_commit=group_commit)
         return engine
     engine = create_async_engine(
         database_url, echo=echo, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_OVERFLOW, **_ENGINE_OPTIONS
@@ -85,7 +86,7 @@ def commit_flusher(engine: AsyncEngine) -> WalFlusher | NoFlush:
     return WalFlusher(Path(database).resolve())
 
 
-def _configure_sqlite(engine: AsyncEngine, *, synchronous: str) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, group_commit: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -94,7 +95,11 @@ def _configure_sqlite(engine: AsyncEngine, *, synchronous: str) -> None:
         # A receipt tells the phone it may delete its copy, so what it confirms must survive a power cut: with
         # synchronous=NORMAL the last commits before one roll back. FULL flushes the WAL at each commit, on the
         # event loop's thread; the server uses NORMAL and flushes once for many commits (server.db.group_commit).
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA synchronous={'NORMAL' if group_commit else 'FULL'}")
+        if group_commit:
+            # The commit that fills the WAL would copy it into the database file on the event loop's thread;
+            # the flusher's thread does it instead (server.db.group_commit).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
