@@ -89,7 +89,7 @@ TARGET_CPU_MS_PER_VISIT = 40.0
 CENTRAL = {"visits_per_s": 44.2, "p99_s": 0.98, "cpu_ms_per_visit": 51.0}
 PICTURE_SIZE = (1600, 1200)
 PICTURE_QUALITY = 91
-PICTURE_VERSION = 2  # part of the cache's folder name: change it when the pictures change
+PICTURE_VERSION = 3  # part of the cache's folder name: change it when the pictures change
 SEEDED_PHOTOS_PER_VISIT = 25
 SEEDED_LOOK_ALIKE_SHARE = 0.01
 REUSED_SHARE = 0.02  # of the phones' pictures, a seeded photo looks like it
@@ -113,8 +113,8 @@ def _load_sources() -> None:
 
 
 def _picture(index: int) -> bytes:
-    """A phone photo of its own: a random part of one of two phone photos, lit unevenly by a random 4 × 3 field of
-    gains, so that no two have close perceptual hashes."""
+    """A phone photo of its own: a random part of one of two phone photos, turned or mirrored at random and lit
+    unevenly by a random 4 × 3 field of gains, so that few pairs have close perceptual hashes."""
     from PIL import Image, ImageChops
 
     rng = random.Random(index)
@@ -123,6 +123,11 @@ def _picture(index: int) -> bytes:
     height = min(source.height, width * 3 // 4)
     left, top = rng.randrange(source.width - width + 1), rng.randrange(source.height - height + 1)
     picture = source.crop((left, top, left + width, top + height)).resize(PICTURE_SIZE, Image.Resampling.BILINEAR)
+    turn = rng.choice(
+        (None, Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM, Image.Transpose.ROTATE_180)
+    )
+    if turn is not None:
+        picture = picture.transpose(turn)
     gains = Image.frombytes("L", (4, 3), bytes(rng.randrange(90, 256) for _ in range(12)))
     gains = gains.resize(PICTURE_SIZE, Image.Resampling.BICUBIC).convert("RGB")
     buffer = io.BytesIO()
