@@ -310,7 +310,8 @@ def running_server(
 
 
 def cpu_seconds_of_group(process_group: int) -> float:
-    """User + system CPU time of the live processes of a process group (the server and its workers)."""
+    """User + system CPU time of the live processes of a process group (the server and its workers), with that of
+    the children each has reaped (a decoder replaced, a migration run at start): subtract two readings."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in os.scandir("/proc"):
@@ -322,7 +323,7 @@ def cpu_seconds_of_group(process_group: int) -> float:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd on: state, ppid, pgrp, …
         if int(fields[2]) == process_group:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(map(int, fields[11:15]))  # utime, stime, cutime, cstime
     return total / ticks
 
 
