@@ -79,11 +79,14 @@ def create_engine(database_url: str, *, echo: bool = False, group_commit: bool =
 
 
 def commit_flusher(engine: AsyncEngine) -> WalFlusher | NoFlush:
-    """What makes the engine's commits durable before a request answers for them."""
+    """What makes the engine's commits durable before a request answers for them (one per engine: it also hears of
+    every commit, to copy the WAL into the database file in time)."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return NoFlush()
-    return WalFlusher(Path(database).resolve())
+    flusher = WalFlusher(Path(database).resolve())
+    event.listen(engine.sync_engine, "commit", lambda _connection: flusher.after_commit())
+    return flusher
 
 
 def _configure_sqlite(engine: AsyncEngine, *, group_commit: bool) -> None:

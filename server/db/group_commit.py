@@ -20,8 +20,9 @@ closed and checkpointed), the database file is flushed instead.
 Checkpoints are run here too, in the flusher's thread, at most once a ``checkpoint_interval_s``: SQLite's own
 automatic checkpoint runs inside the commit that fills the WAL past 1,000 pages, on the event loop's thread, and its
 writing and flushing of the database file stalled the loop for 5–25 ms every few dozen commits (up to 260 ms on a
-busy machine). So the server's connections do not checkpoint (``PRAGMA wal_autocheckpoint=0``, ``server.db.engine``),
-and a process that writes through them must await ``flushed()`` for the WAL to be copied back.
+busy machine). So the server's connections do not checkpoint (``PRAGMA wal_autocheckpoint=0``, ``server.db.engine``);
+every commit tells the flusher (``after_commit``), which starts a flush when a checkpoint is due and none is under
+way, so commits that nobody answers for (a background worker's) do not leave the WAL growing either.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class WalFlusher:
         self.checkpoints = 0
         self._checkpointed_at = time.monotonic()
         self._checkpointer: sqlite3.Connection | None = None
+        self._closed = False
         self.wal_path = database_path.with_name(database_path.name + "-wal")
         self.flushes = 0
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-flush")
@@ -65,6 +67,16 @@ class WalFlusher:
                 self._start()
         # Shielded: a request cancelled while it waits must not cancel the flush the others share.
         await asyncio.shield(waiting)
+
+    def after_commit(self) -> None:
+        """A transaction of this database was committed on the event loop's thread: start a flush, and with it a
+        checkpoint, when one is due and no flush is under way or asked for (then that one checkpoints)."""
+        if self._running is None and self._next is None and not self._closed and self._is_checkpoint_due():
+            self._next = asyncio.get_running_loop().create_future()
+            self._start()
+
+    def _is_checkpoint_due(self) -> bool:
+        return time.monotonic() - self._checkpointed_at >= self.checkpoint_interval_s
 
     def _start(self) -> None:
         shared, self._next = self._next, None
@@ -93,7 +105,7 @@ class WalFlusher:
             # The WAL file is made when the first connection opens the database; its name must survive too.
             fsync_path(self.database_path.parent)
             self._directory_flushed = True
-        if time.monotonic() - self._checkpointed_at >= self.checkpoint_interval_s:
+        if self._is_checkpoint_due():
             self._checkpoint()
 
     def _checkpoint(self) -> None:
@@ -111,6 +123,7 @@ class WalFlusher:
             log.debug("WAL checkpoint skipped: %s", error)
 
     def close(self) -> None:
+        self._closed = True
         self._thread.shutdown(wait=True)
         checkpointer, self._checkpointer = self._checkpointer, None
         if checkpointer is not None:

@@ -143,6 +143,27 @@ async def test_the_server_engine_leaves_copying_the_log_into_the_database_to_the
         await engine.dispose()
 
 
+async def test_commits_nobody_answers_for_still_have_the_log_copied_into_the_database(database_path, tmp_path):
+    engine = create_engine(f"sqlite:///{database_path}", group_commit=True)
+    flusher = commit_flusher(engine)
+    assert isinstance(flusher, WalFlusher)
+    flusher.checkpoint_interval_s = 0.0
+    try:
+        async with create_session_factory(engine)() as session:  # a background worker's: it awaits no flush
+            await session.execute(insert(Region).values(**a_region("R1")))
+            await session.commit()
+        copied = 0
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if copied := regions_in_the_database_file_alone(database_path, tmp_path / "copy.db"):
+                break
+
+        assert copied == 1
+    finally:
+        flusher.close()
+        await engine.dispose()
+
+
 async def test_other_engines_flush_at_each_commit_and_postgresql_needs_no_flush(database_path):
     engine = create_engine(f"sqlite:///{database_path}")
     try:
