@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.engine = engine
         app.state.commit_flusher = commit_flusher(engine)
         app.state.session_factory = create_session_factory(engine)
+        app.state.read_session_factory = create_session_factory(engine, read_only=True)
         app.state.session_versions = SessionVersions(engine)
         app.state.photo_store = photo_store_from_url(settings.photo_store_url, settings.data_dir)
         await app.state.photo_store.cleanup_temp()

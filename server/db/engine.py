@@ -1,9 +1,12 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL (scale).
 
-SQLite notes: WAL lets readers run beside the one writer; every transaction starts with BEGIN IMMEDIATE so two
-writers queue on the busy timeout instead of failing on a read→write lock upgrade (SQLITE_BUSY is not retried
-there), and pysqlite's own transaction handling is switched off so SAVEPOINTs behave. Statements run on the event
-loop's thread and only a wait for another process's lock is moved to a thread (``server.db.sqlite_driver``).
+SQLite notes: WAL lets readers run beside the one writer; every transaction that may write starts with BEGIN
+IMMEDIATE so two writers queue on the busy timeout instead of failing on a read→write lock upgrade (SQLITE_BUSY is not
+retried there), and pysqlite's own transaction handling is switched off so SAVEPOINTs behave. A session made for
+reading only (``create_session_factory(engine, read_only=True)``: the requests that change nothing) begins a plain
+deferred transaction, which takes no write lock: it neither waits for another process's writer nor makes one wait.
+Statements run on the event loop's thread and only a wait for another process's lock is moved to a thread
+(``server.db.sqlite_driver``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from server.db.fair_pool import FairAsyncQueuePool
 from server.db.group_commit import NoFlush, WalFlusher
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "sidak_read_only"
 # 30 connections kept (more than the requests one process has in flight under load: a pool that overflows opens and
 # closes a connection per request, each with TLS negotiation and type introspection), 10 more in a burst.
 POSTGRES_POOL_SIZE, POSTGRES_POOL_OVERFLOW = 30, 10
@@ -49,7 +53,8 @@ _ENGINE_OPTIONS: dict[str, Any] = {
 
 def create_engine(database_url: str, *, echo: bool = False, group_commit: bool = False) -> AsyncEngine:
     """``group_commit``: SQLite commits return before they are on the disk, and whoever answers for a commit awaits
-    ``commit_flusher(engine).flushed()`` first (``server.db.group_commit``); the server's requests do."""
+    ``commit_flusher(engine).flushed()`` first (``server.db.group_commit``); the server's requests do. Its flusher
+    also copies the WAL into the database file, which its commits leave to it."""
     if database_url.startswith("sqlite"):
         # One connection per process: SQLite runs one writer at a time anyway, and requests queueing for the pool
         # wait in order, where a second connection would sleep in SQLite's busy handler (seconds of p99).
@@ -64,7 +69,7 @@ def create_engine(database_url: str, *, echo: bool = False, group_commit: bool =
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             **_ENGINE_OPTIONS,
         )
-        _configure_sqlite(engine, synchronous="NORMAL" if group_commit else "FULL")
+        _configure_sqlite(engine, group_commit=group_commit)
         return engine
     engine = create_async_engine(
         database_url, echo=echo, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_OVERFLOW, **_ENGINE_OPTIONS
@@ -74,14 +79,17 @@ def create_engine(database_url: str, *, echo: bool = False, group_commit: bool =
 
 
 def commit_flusher(engine: AsyncEngine) -> WalFlusher | NoFlush:
-    """What makes the engine's commits durable before a request answers for them."""
+    """What makes the engine's commits durable before a request answers for them (one per engine: it also hears of
+    every commit, to copy the WAL into the database file in time)."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return NoFlush()
-    return WalFlusher(Path(database).resolve())
+    flusher = WalFlusher(Path(database).resolve())
+    event.listen(engine.sync_engine, "commit", lambda _connection: flusher.after_commit())
+    return flusher
 
 
-def _configure_sqlite(engine: AsyncEngine, *, synchronous: str) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, group_commit: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -90,13 +98,18 @@ def _configure_sqlite(engine: AsyncEngine, *, synchronous: str) -> None:
         # A receipt tells the phone it may delete its copy, so what it confirms must survive a power cut: with
         # synchronous=NORMAL the last commits before one roll back. FULL flushes the WAL at each commit, on the
         # event loop's thread; the server uses NORMAL and flushes once for many commits (server.db.group_commit).
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA synchronous={'NORMAL' if group_commit else 'FULL'}")
+        if group_commit:
+            # The commit that fills the WAL would copy it into the database file on the event loop's thread;
+            # the flusher's thread does it instead (server.db.group_commit).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        is_read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if is_read_only else "BEGIN IMMEDIATE")
 
 
 def _replace_dead_connections(engine: AsyncEngine) -> None:
@@ -118,5 +131,8 @@ def _replace_dead_connections(engine: AsyncEngine) -> None:
             raise DisconnectionError("the connection died while idle") from error
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_session_factory(engine: AsyncEngine, *, read_only: bool = False) -> async_sessionmaker[AsyncSession]:
+    """``read_only``: sessions that only read (on SQLite, transactions that take no write lock; one that writes
+    anyway takes it at its first write and fails with SQLITE_BUSY if another process wrote since it began)."""
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)

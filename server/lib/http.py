@@ -65,10 +65,12 @@ class StaticFileSystem(BaseLocalFileSystem):
 async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
     """One transaction per request: committed here when the handler returns, rolled back when it raises.
 
-    The answer to a request that may have changed something (a receipt tells the phone it may delete its copy) is
-    sent once what was committed is on the disk (``server.db.group_commit``)."""
+    A request that changes nothing (GET, HEAD, OPTIONS) reads in a transaction that takes no write lock (on SQLite;
+    ``server.db.engine``). The answer to a request that may have changed something (a receipt tells the phone it may
+    delete its copy) is sent once what was committed is on the disk (``server.db.group_commit``)."""
+    is_read_only = request.method in _READ_ONLY_METHODS
     try:
-        async with state.session_factory() as session:
+        async with (state.read_session_factory if is_read_only else state.session_factory)() as session:
             try:
                 yield session
             except BaseException:
@@ -76,7 +78,7 @@ async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> A
                 raise
             await session.commit()
     finally:
-        if request.method not in _READ_ONLY_METHODS:
+        if not is_read_only:
             await state.commit_flusher.flushed()
 
 

@@ -487,13 +487,18 @@ class Holdings:
 
 
 async def check_holdings(
-    database_url: str, data_dir: Path, visits: list[LocalVisit], surveyors: Collection[str]
+    database_url: str,
+    data_dir: Path,
+    visits: list[LocalVisit],
+    surveyors: Collection[str],
+    *,
+    earlier: Collection[str] = (),
 ) -> Holdings:
     """Of the visits made by ``surveyors`` (the demo's history has visits of its own): every visit a phone holds a
     receipt for is stored exactly once with the content sent: one revision, its answers and positions once each, one
     `visit.received` event; every photo stored once, its original's bytes hashing to the declared sha256, its display
     and thumbnail present, one `photo.stored` event; the store holds no original that no photo row names, and no
-    temporary file."""
+    temporary file. ``earlier``: ids of visits the surveyors had stored before (a seeded history), not checked."""
     import msgspec
     from sqlalchemy import func, select
 
@@ -541,7 +546,7 @@ async def check_holdings(
     finally:
         await engine.dispose()
 
-    known = {str(visit.id) for visit in visits}
+    known = {str(visit.id) for visit in visits} | set(earlier)
     problems.extend(f"visit {vid} is stored but no phone made it" for vid in sorted(set(stored) - known))
     root = data_dir / "photos"
     for visit in visits:

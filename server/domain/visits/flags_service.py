@@ -8,7 +8,7 @@ of two look-alike pictures carries the flag), until a new revision recomputes th
 Flags that look beyond one photo are recomputed where their facts change: ``photo.duplicate_in_visit`` compares the
 photos of one visit, so every photo arrival recomputes it for the whole visit (a look-alike is known only once both
 pictures are stored); ``visit.impossible_travel`` compares a surveyor's visits pair by pair, so every visit PUT
-replaces the flags of the pairs that visit is part of (``refresh_travel_flags``).
+replaces the flags of the pairs that visit is part of (``recompute_flags``).
 
 Reuse candidates: the same sha256 anywhere (an index lookup), and a perceptual hash within the wave's distance among
 photos of the same surveyor or the same unit, the photos a reused picture most plausibly comes from (a surveyor's own
@@ -133,10 +133,13 @@ async def recompute_flags(
     is_new: bool = False,
     photos: Sequence[PhotoFacts] | None = None,
 ) -> list[MeasuredFlag]:
-    """Compute every flag of the visit from the database's facts, store them (replacing the old ones), return them.
+    """Compute every flag of the visit from the database's facts, its travel flags with the surveyor's other visits
+    among them (``visit.impossible_travel``, whose pairs' flags on the other visits change too), store them in one
+    statement (replacing the old ones), return the visit's own.
 
-    ``is_new``: the visit was inserted in this transaction, so it has no flags yet and its photos are exactly the
-    document's declarations, none received. ``photos``: the visit's photos when the caller has just read them.
+    ``is_new``: the visit was inserted in this transaction, so it has no flags yet, no stored flag names it, and its
+    photos are exactly the document's declarations, none received. ``photos``: the visit's photos when the caller
+    has just read them.
     """
     settings = IntegritySettings.from_dict(context.integrity_settings)
     if photos is None:
@@ -158,7 +161,17 @@ async def recompute_flags(
     flags = _without_distances_to_nowhere(compute_flags(facts, settings), context)
     if not is_new:
         await queries.delete_flags(session, visit_id)
-    await _insert_flags(session, visit_id, flags)
+    travel, theirs = await _travel_pairs(
+        session,
+        visit_id=visit_id,
+        context=context,
+        started_at=doc.started_at,
+        finished_at=doc.finished_at,
+        settings=settings,
+        is_new=is_new,
+    )
+    flags.extend(travel)
+    await _insert_flags_of(session, [*((visit_id, flag) for flag in flags), *theirs])
     return flags
 
 
@@ -190,15 +203,23 @@ async def _replay_matches(
 _TRAVEL_REACH = timedelta(days=3)
 
 
-async def refresh_travel_flags(
-    session: AsyncSession, *, visit_id: uuid.UUID, context: VisitContext, started_at: datetime, finished_at: datetime
-) -> list[MeasuredFlag]:
-    """The visit is new or its times changed: replace the ``visit.impossible_travel`` flags of the pairs it is part of
-    (its own, and those of the surveyor's other visits that name it), and return its own. The wave of the visit that
-    changed sets the thresholds. Pairs without it are unchanged, so the cost does not grow with the surveyor's work."""
-    settings = IntegritySettings.from_dict(context.integrity_settings)
+async def _travel_pairs(
+    session: AsyncSession,
+    *,
+    visit_id: uuid.UUID,
+    context: VisitContext,
+    started_at: datetime,
+    finished_at: datetime,
+    settings: IntegritySettings,
+    is_new: bool,
+) -> tuple[list[MeasuredFlag], list[tuple[uuid.UUID, MeasuredFlag]]]:
+    """The visit is new or its times changed: the ``visit.impossible_travel`` flags of the pairs it is part of, its
+    own and (by visit) the other visits', once the other visits' flags naming it are gone (the caller has removed its
+    own). The wave of the visit that changed sets the thresholds. Pairs without it are unchanged, so the cost does
+    not grow with the surveyor's work."""
     await queries.lock_surveyor_visits(session, context.surveyor_id)
-    await queries.delete_travel_flags_naming(session, context.surveyor_id, visit_id)
+    if not is_new:
+        await queries.delete_travel_flags_naming(session, context.surveyor_id, visit_id)
     rows = await queries.surveyor_stop_rows(
         session, context.surveyor_id, context.unit_id, started_at - _TRAVEL_REACH, finished_at + _TRAVEL_REACH
     )
@@ -225,11 +246,7 @@ async def refresh_travel_flags(
         (other.visit_id, flags_between(changed, other, conflict, settings))
         for other, conflict in conflicts_with(changed, stops, settings)
     ]
-    own = [mine for _, (mine, _) in pairs]
-    await _insert_flags_of(
-        session, [*((visit_id, flag) for flag in own), *((other, theirs) for other, (_, theirs) in pairs)]
-    )
-    return own
+    return [mine for _, (mine, _) in pairs], [(other, theirs) for other, (_, theirs) in pairs]
 
 
 def _without_distances_to_nowhere(flags: list[MeasuredFlag], context: VisitContext) -> list[MeasuredFlag]:

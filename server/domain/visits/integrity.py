@@ -206,8 +206,9 @@ def _position_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Meas
         ]
     flags: list[MeasuredFlag] = []
     geofence_m = _geofence_m(facts.unit, settings)
-    nearest, distance_m = _nearest_position(facts.unit, facts.positions)
-    if distance_m - nearest.accuracy_m > geofence_m:
+    outside = _nearest_position_outside(facts.unit, facts.positions, geofence_m)
+    if outside is not None:
+        nearest, distance_m = outside
         flags.append(
             MeasuredFlag(
                 "geo.outside",
@@ -241,14 +242,19 @@ _SPHERE_MARGIN = 0.01
 _EARTH_RADIUS_M = 6_371_008.8
 
 
-def _nearest_position(unit: UnitFacts, positions: Sequence[Position]) -> tuple[Position, float]:
-    """The position closest to the unit once its accuracy is allowed for, with its geodesic distance."""
+def _nearest_position_outside(
+    unit: UnitFacts, positions: Sequence[Position], geofence_m: float
+) -> tuple[Position, float] | None:
+    """The position closest to the unit once its accuracy is allowed for, with its geodesic distance, when even it
+    is outside the geofence; None when one is inside."""
     rough = [(_spherical_distance_m(unit, position.lat, position.lon), position) for position in positions]
     bound_m = min(d_m * (1 + _SPHERE_MARGIN) - position.accuracy_m for d_m, position in rough)
+    if bound_m <= geofence_m:
+        return None  # inside even where the sphere is shortest against the ellipsoid: no geodesic needed
     candidates = [position for d_m, position in rough if d_m * (1 - _SPHERE_MARGIN) - position.accuracy_m <= bound_m]
     measured = [(distance_to_unit_m(unit, position.lat, position.lon), position) for position in candidates]
     distance_m, position = min(measured, key=lambda pair: pair[0] - pair[1].accuracy_m)
-    return position, distance_m
+    return (position, distance_m) if distance_m - position.accuracy_m > geofence_m else None
 
 
 def _spherical_distance_m(unit: UnitFacts, lat: float, lon: float) -> float:

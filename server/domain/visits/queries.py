@@ -479,19 +479,27 @@ def _latest_visits(owner: Any, name: str) -> Any:
     )
 
 
-# Distinct latitudes stand for distinct points: a phone that stood still on one of them counts once.
+# Distinct latitudes stand for distinct points: a phone that stood still on one of them counts once. The candidates
+# are one set (the surveyor's latest and the unit's latest, often the same visits), so each one's positions are read
+# and counted once.
 _matched_points = func.count(distinct(_positions.c.lat))
-_REPLAY_CANDIDATES = union(
+_REPLAY_CANDIDATE_VISITS = union(
     *(
-        select(_positions.c.visit_id, _matched_points.label("matched"))
-        .where(
-            _positions.c.visit_id.in_(_latest_visits(owner, name)),
-            tuple_(_positions.c.lat, _positions.c.lon).in_(bindparam("points", expanding=True)),
+        select(latest.c.id)
+        for latest in (
+            _latest_visits(_visits.c.surveyor_id, "surveyor_id").subquery(),
+            _latest_visits(_visits.c.unit_id, "unit_id").subquery(),
         )
-        .group_by(_positions.c.visit_id)
-        .having(_matched_points >= bindparam("at_least"))
-        for owner, name in ((_visits.c.surveyor_id, "surveyor_id"), (_visits.c.unit_id, "unit_id"))
     )
+)
+_REPLAY_CANDIDATES = (
+    select(_positions.c.visit_id, _matched_points.label("matched"))
+    .where(
+        _positions.c.visit_id.in_(_REPLAY_CANDIDATE_VISITS),
+        tuple_(_positions.c.lat, _positions.c.lon).in_(bindparam("points", expanding=True)),
+    )
+    .group_by(_positions.c.visit_id)
+    .having(_matched_points >= bindparam("at_least"))
 )
 # The surveyor's visits around a visit's times, the latest first; a surveyor does a few a day, and the bound keeps a
 # phone that sends hundreds at once from making each of its PUTs read all the others.
@@ -608,10 +616,8 @@ async def delete_code_flags(session: AsyncSession, visit_ids: Sequence[uuid.UUID
 
 
 async def delete_travel_flags_naming(session: AsyncSession, surveyor_id: uuid.UUID, visit_id: uuid.UUID) -> None:
-    """The ``visit.impossible_travel`` flags of the surveyor's visits that name this visit, and its own."""
-    parameters = {"surveyor_id": surveyor_id, "pattern": f"%{visit_id}%"}
-    await session.execute(_DELETE_TRAVEL_FLAGS_NAMING, parameters)
-    await session.execute(_DELETE_CODE_FLAGS, {"visit_ids": [visit_id], "code": "visit.impossible_travel"})
+    """The ``visit.impossible_travel`` flags of the surveyor's visits that name this visit."""
+    await session.execute(_DELETE_TRAVEL_FLAGS_NAMING, {"surveyor_id": surveyor_id, "pattern": f"%{visit_id}%"})
 
 
 async def replay_candidate_rows(session: AsyncSession, parameters: dict[str, Any]) -> Sequence[AnyRow]:

@@ -48,11 +48,10 @@ from server.domain.visits.flags_service import (
     VisitContext,
     load_instrument,
     recompute_flags,
-    refresh_travel_flags,
     stored_flags,
     visit_context_from_row,
 )
-from server.domain.visits.integrity import MeasuredFlag, flags_for_surveyor
+from server.domain.visits.integrity import flags_for_surveyor
 from server.domain.visits.sync_rules import (
     Conflict,
     Decision,
@@ -231,7 +230,6 @@ class VisitService:
             first_received_at=now,
             is_new=True,
         )
-        flags = [*flags, *await self._travel_flags(visit_id, doc, context)]
         status = _status_of_new(doc)
         await AuditLog(self.session).record(
             "visit.received",
@@ -265,16 +263,6 @@ class VisitService:
                 "A photo id of this visit is already declared by another visit; a photo id belongs to one visit.",
                 field="photos",
             ) from None
-
-    async def _travel_flags(self, visit_id: uuid.UUID, doc: VisitDocument, context: VisitContext) -> list[MeasuredFlag]:
-        """The travel flags of this visit's pairs with the surveyor's other visits, at its times as now stored."""
-        return await refresh_travel_flags(
-            self.session,
-            visit_id=visit_id,
-            context=context,
-            started_at=doc.started_at,
-            finished_at=doc.finished_at,
-        )
 
     async def _revise(
         self,
@@ -314,7 +302,6 @@ class VisitService:
             instrument=instrument,
             first_received_at=stored.first_received_at,
         )
-        flags = [*flags, *await self._travel_flags(visit_id, doc, context)]
         await AuditLog(self.session).record(
             "visit.revised",
             entity_type="visit",

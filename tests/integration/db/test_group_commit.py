@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sqlite3
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -22,6 +24,18 @@ async def database_path(tmp_path: Path) -> Path:
     path = tmp_path / "group.db"
     await asyncio.to_thread(migrate.upgrade, f"sqlite+aiosqlite:///{path}")  # Alembic runs a loop of its own
     return path
+
+
+def a_region(code: str, **values: object) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(),
+        "code": code,
+        "name": code,
+        "kind": "regency",
+        "timezone": "Asia/Jakarta",
+        "created_at": datetime.now(UTC),
+        **values,
+    }
 
 
 class SlowFlusher(WalFlusher):
@@ -76,20 +90,75 @@ async def test_the_server_engine_commits_without_flushing_and_a_flush_follows(da
     try:
         async with create_session_factory(engine)() as session:
             assert (await session.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
-            await session.execute(
-                insert(Region).values(
-                    id=uuid.uuid4(),
-                    code="R1",
-                    name="R1",
-                    kind="regency",
-                    timezone="Asia/Jakarta",
-                    created_at=datetime.now(UTC),
-                )
-            )
+            await session.execute(insert(Region).values(**a_region("R1")))
             await session.commit()
         await flusher.flushed()
 
         assert isinstance(flusher, WalFlusher) and flusher.flushes == 1
+    finally:
+        flusher.close()
+        await engine.dispose()
+
+
+class CheckpointWatcher(WalFlusher):
+    """Checkpoints at every flush and notes the thread each ran in."""
+
+    def __init__(self, database_path: Path) -> None:
+        super().__init__(database_path, checkpoint_interval_s=0.0)
+        self.threads: list[str] = []
+
+    def _checkpoint(self) -> None:
+        self.threads.append(threading.current_thread().name)
+        super()._checkpoint()
+
+
+def regions_in_the_database_file_alone(database_path: Path, copy: Path) -> int:
+    """The regions a reader finds in the database file without its WAL: what checkpoints have copied there."""
+    shutil.copyfile(database_path, copy)
+    reader = sqlite3.connect(copy)
+    try:
+        return int(reader.execute("SELECT count(*) FROM regions").fetchone()[0])
+    finally:
+        reader.close()
+
+
+async def test_the_server_engine_leaves_copying_the_log_into_the_database_to_the_flushers_thread(
+    database_path, tmp_path
+):
+    engine = create_engine(f"sqlite:///{database_path}", group_commit=True)
+    flusher = CheckpointWatcher(database_path)
+    try:
+        async with create_session_factory(engine)() as session:
+            for n in range(1500):  # well past the 1,000 pages after which SQLite would checkpoint in the commit
+                await session.execute(insert(Region).values(**a_region(f"R{n}", name="x" * 3000)))
+                await session.commit()
+        assert regions_in_the_database_file_alone(database_path, tmp_path / "before.db") == 0
+
+        await flusher.flushed()
+
+        assert regions_in_the_database_file_alone(database_path, tmp_path / "after.db") == 1500
+        assert flusher.threads and all(name.startswith("wal-flush") for name in flusher.threads)
+    finally:
+        flusher.close()
+        await engine.dispose()
+
+
+async def test_commits_nobody_answers_for_still_have_the_log_copied_into_the_database(database_path, tmp_path):
+    engine = create_engine(f"sqlite:///{database_path}", group_commit=True)
+    flusher = commit_flusher(engine)
+    assert isinstance(flusher, WalFlusher)
+    flusher.checkpoint_interval_s = 0.0
+    try:
+        async with create_session_factory(engine)() as session:  # a background worker's: it awaits no flush
+            await session.execute(insert(Region).values(**a_region("R1")))
+            await session.commit()
+        copied = 0
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if copied := regions_in_the_database_file_alone(database_path, tmp_path / "copy.db"):
+                break
+
+        assert copied == 1
     finally:
         flusher.close()
         await engine.dispose()

@@ -91,3 +91,20 @@ async def test_a_commit_is_flushed_to_disk_before_it_returns(sqlite_url):
             assert (await connection.exec_driver_sql("PRAGMA synchronous")).scalar() == 2  # FULL
     finally:
         await engine.dispose()
+
+
+async def test_a_read_only_session_leaves_the_write_lock_to_other_processes(sqlite_url, tmp_path):
+    engine = create_engine(sqlite_url)
+    other_process = sqlite3.connect(tmp_path / "driver.db", isolation_level=None, timeout=0)
+    try:
+        async with create_session_factory(engine, read_only=True)() as session, session.begin():
+            await session.scalar(select(func.count()).select_from(Region))
+            other_process.execute("BEGIN IMMEDIATE")  # the write lock is free while the read is under way
+            other_process.execute("ROLLBACK")
+        async with create_session_factory(engine)() as session, session.begin():
+            await session.scalar(select(func.count()).select_from(Region))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other_process.execute("BEGIN IMMEDIATE")  # a session that may write holds it from its first statement
+    finally:
+        other_process.close()
+        await engine.dispose()

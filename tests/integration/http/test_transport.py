@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+
+import pytest
+from sqlalchemy import make_url
+
 
 async def test_api_errors_are_problem_json_without_tracebacks(client):
     response = await client.get("/api/no-such-route")
@@ -64,3 +70,18 @@ async def test_the_app_shells_are_revalidated_so_a_new_version_shows_at_once(cli
         response = await client.get(path)
         assert response.status_code == 200, path
         assert response.headers["cache-control"] == "no-cache", path
+
+
+async def test_a_read_is_answered_while_another_process_holds_the_write_lock(client, make, settings):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock; PostgreSQL readers never wait for writers")
+    surveyor = await make.user(role="surveyor")
+    other_process = sqlite3.connect(make_url(settings.database_url).database, isolation_level=None, timeout=0)
+    other_process.execute("BEGIN IMMEDIATE")  # e.g. another worker in the middle of a visit PUT
+    try:
+        answer = await asyncio.wait_for(client.get("/api/me/assignments", headers=make.headers(surveyor)), timeout=5)
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+
+    assert answer.status_code == 200
