@@ -96,7 +96,10 @@ def _configure_sqlite(engine: AsyncEngine, *, synchronous: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # An AUTOCOMMIT connection (a migration's PRAGMA foreign_keys, which SQLite ignores inside a transaction)
+        # still fires "begin"; it must stay outside one.
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _replace_dead_connections(engine: AsyncEngine) -> None:

@@ -30,7 +30,7 @@ def a_dimension(id_: str, *indicators: dict[str, Any], weight: float = 1) -> dic
 
 
 def an_instrument(*dimensions: dict[str, Any]) -> Instrument:
-    doc = {"key": "uji", "version": 1, "title": {"id": "Uji"}, "dimensions": list(dimensions)}
+    doc = {"key": "uji", "version": "1", "title": {"id": "Uji"}, "dimensions": list(dimensions)}
     return msgspec.convert(doc, type=Instrument)
 
 

@@ -72,7 +72,8 @@ async function downloadXlsform(trigger, detail, alerts) {
   trigger.disabled = true;
   alerts.clear();
   try {
-    const path = `admin/instruments/${encodeURIComponent(detail.key)}/${detail.version}/xlsform.xlsx`;
+    const ref = `${encodeURIComponent(detail.key)}/${encodeURIComponent(detail.version)}`;
+    const path = `admin/instruments/${ref}/xlsform.xlsx`;
     const name = await downloadFile(path, `${detail.key}-v${detail.version}.xlsx`);
     toast(t('instrument.downloaded', { name }));
   } catch (error) {

@@ -17,8 +17,17 @@ PhotoRequirement = Literal["required", "optional", "none"]
 Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="lower-case slug")]
 IndicatorId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
 Weight = Annotated[float, msgspec.Meta(ge=0, le=1000)]
-# The largest whole number the phone's JavaScript holds exactly: room for ODK's yyyymmddHHMM(SS) version habit.
-MAX_VERSION = 2**53 - 1
+# A version is text as the author wrote it (3, 1.2.0, v3, 2025-12-07, 202512071530): pyxform takes any text; Sidak
+# refuses only what could not name a URL path segment and a Collect form id (spaces, slashes, ?, #, %, control
+# characters) and a version of punctuation alone.
+VERSION_PATTERN = r"^(?=.*[A-Za-z0-9])[^\s/\\?#%\x00-\x1f\x7f]{1,64}$(?!\n)"
+Version = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=VERSION_PATTERN,
+        description="the version as its author wrote it; ordered by when it was stored, never by its text",
+    ),
+]
 
 
 class Text(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,7 +100,7 @@ class Dimension(msgspec.Struct, forbid_unknown_fields=True):
 
 class Instrument(msgspec.Struct, forbid_unknown_fields=True):
     key: Key
-    version: Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
+    version: Version
     title: Text
     dimensions: Annotated[list[Dimension], msgspec.Meta(min_length=1)]
     description: Text | None = None

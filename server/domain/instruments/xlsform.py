@@ -41,11 +41,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Any
 
 import msgspec
 
-from server.domain.instruments.documents import MAX_VERSION, Instrument
+from server.domain.instruments.documents import VERSION_PATTERN, Instrument
 from server.domain.instruments.rules import instrument_problems
 from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
 from server.domain.instruments.xlsform_export import (
@@ -184,7 +185,7 @@ class XlsformImport:
     warnings: list[dict[str, Any]]  # what the form says that Sidak keeps or skips without acting on it, by sheet row
 
 
-def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int | None = None) -> Instrument:
+def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: str | None = None) -> Instrument:
     """Read an XLSForm workbook into an instrument; ``key``/``version`` override the settings sheet.
 
     Raises ``InstrumentInvalid`` listing every problem with its sheet and row.
@@ -193,7 +194,7 @@ def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int
 
 
 def read_xlsform(
-    data: bytes, *, key: str | None = None, version: int | None = None, limits: WorkbookLimits = DEFAULT_LIMITS
+    data: bytes, *, key: str | None = None, version: str | None = None, limits: WorkbookLimits = DEFAULT_LIMITS
 ) -> XlsformImport:
     """The instrument of an XLSForm workbook (``.xlsx`` or ``.xls``) and the warnings of its reading."""
     sheets = read_workbook(data, limits)
@@ -1103,7 +1104,7 @@ def _yes_no_cell(cells: _Cells, column: str, reader: _Reader) -> bool:
 
 
 def _instrument_dict(
-    sheets: dict[str, Sheet], reader: _Reader, *, key: str | None, version: int | None
+    sheets: dict[str, Sheet], reader: _Reader, *, key: str | None, version: str | None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     for sheet in sheets.values():
         _check_header(sheet, reader)
@@ -1149,18 +1150,20 @@ def _settings_key(settings: _Cells | None, row: int | None, reader: _Reader) -> 
     return form_id
 
 
-def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader) -> int:
+def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader) -> str:
     value = settings.get("version") if settings else None
     if value is None:
-        reader.refuse("settings", row, "version is missing (a whole number from 1)")
-        return 0
-    text = _as_text(value)
-    if not text.isdigit() or not 1 <= int(text) <= MAX_VERSION:
+        reader.refuse("settings", row, "version is missing (such as 3, 1.2.0 or 202512071530)")
+        return ""
+    # A spreadsheet turns 2025-12-07 typed in a cell into a date; the author meant the text.
+    text = value.date().isoformat() if isinstance(value, datetime) and value.time() == time() else _as_text(value)
+    text = text.strip()
+    if not re.match(VERSION_PATTERN, text):
         reader.refuse(
             "settings",
             row,
-            f"version '{value}' must be a whole number from 1 to {MAX_VERSION} (such as 3, or 202512071530 for"
-            " yyyymmddHHMM)",
+            f"version '{value}' cannot name a version: use up to 64 letters, digits and marks such as . - _ + (3,"
+            " 1.2.0, v3, 202512071530), without spaces, slashes, ?, # or %",
         )
-        return 0
-    return int(text)
+        return ""
+    return text

@@ -4,10 +4,13 @@ unit's score is what the form's author meant — never a guess from a list's nam
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
+import pytest
 
 from server.domain.instruments.documents import Instrument
 from tests.integration.admin.test_places import assert_problem
@@ -122,33 +125,51 @@ async def test_a_yes_no_list_keeps_its_own_values_and_wording_in_the_instrument_
     assert again.status_code == 200  # the export reads back to the same content: a replay
 
 
-async def test_a_date_and_time_version_works_from_upload_to_score(client, make):
+@pytest.mark.parametrize("version", ["1.2.0", "v3", "2025-12-07", "202512071530", "1.0-beta+2"])
+async def test_a_version_as_odk_authors_write_it_works_from_upload_to_score(client, make, version):
     admin = await make.user(role="admin")
     form = a_checklist(
-        [["select_one ya_tidak", "A01", "Ruang tunggu"]], ya_tidak(), form_id="cek_layanan", version=202512071530
+        [["select_one ya_tidak", "A01", "Ruang tunggu"]], ya_tidak(), form_id="cek_layanan", version=version
     )
 
     stored = await upload(client, make.headers(admin), form)
-    fetched = await client.get("/api/admin/instruments/cek_layanan/202512071530", headers=make.headers(admin))
-    exported = await client.get(
-        "/api/admin/instruments/cek_layanan/202512071530/xlsform.xlsx", headers=make.headers(admin)
-    )
+    path = f"cek_layanan/{quote(version, safe='')}"
+    fetched = await client.get(f"/api/admin/instruments/{path}", headers=make.headers(admin))
+    exported = await client.get(f"/api/admin/instruments/{path}/xlsform.xlsx", headers=make.headers(admin))
     listed = await client.get("/api/admin/instruments", headers=make.headers(admin))
 
     assert stored.status_code == 201, stored.text
-    assert fetched.status_code == 200 and fetched.json()["version"] == 202512071530
+    assert fetched.status_code == 200 and fetched.json()["version"] == version
+    assert fetched.json()["document"]["version"] == version
     assert exported.status_code == 200
-    assert [(i["key"], i["version"]) for i in listed.json()] == [("cek_layanan", 202512071530)]
+    assert [(i["key"], i["version"]) for i in listed.json()] == [("cek_layanan", version)]
     assert (await upload(client, make.headers(admin), exported.content)).status_code == 200
     score = await unit_score_after_one_visit(client, make, exported.content, {"A01": True})
     assert score == "100.00"
 
 
-async def test_a_version_past_what_the_phone_can_hold_is_refused_on_the_settings_row(client, make, row_counts):
+async def test_a_version_typed_as_a_date_is_kept_as_the_date_the_author_typed(client, make):
+    admin = await make.user(role="admin")
+    form = a_checklist([["select_one ya_tidak", "A01", "Ruang tunggu"]], ya_tidak(), version=datetime(2025, 12, 7))
+
+    response = await upload(client, make.headers(admin), form)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["version"] == "2025-12-07"
+
+
+@pytest.mark.parametrize("version", ["versi 2", "1/2", "..", "x" * 65])
+async def test_a_version_that_cannot_name_a_path_or_a_collect_form_is_refused_on_the_settings_row(
+    client, make, row_counts, version
+):
     admin = await make.user(role="admin")
     before = await row_counts()
 
-    response = await upload(client, make.headers(admin), a_checklist([["text", "A01", "Catatan"]], [], version=2**53))
+    response = await upload(
+        client,
+        make.headers(admin),
+        a_checklist([["select_one ya_tidak", "A01", "Ruang tunggu"]], ya_tidak(), version=version),
+    )
 
     assert_problem(response, 422, "instrument.invalid", "settings row 2")
     assert await row_counts() == before
