@@ -184,6 +184,10 @@ export function getInstrument(key, version) {
   return transact(['instruments'], 'readonly', ({ instruments }) => settle(instruments.get([key, String(version)])));
 }
 
+export function listInstruments() {
+  return transact(['instruments'], 'readonly', ({ instruments }) => settle(instruments.getAll()));
+}
+
 export function listInstrumentRefs() {
   return transact(['instruments'], 'readonly', ({ instruments }) => settle(instruments.getAllKeys()));
 }
