@@ -113,6 +113,12 @@ def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_
     read = read_xlsform(a_form(KOBO_SURVEY, KOBO_CHOICES))
     instrument = read.instrument
     assert (instrument.key, instrument.version) == ("pemantauan_layanan", "3")
+    assert [(m.type, m.name) for m in instrument.metadata or []] == [
+        ("start", "start"),
+        ("end", "end"),
+        ("today", "today"),
+        ("username", "username"),
+    ]
     indicators = instrument.indicators()
     assert list(indicators) == ["ruang_tunggu", "kursi"]
     waiting = indicators["ruang_tunggu"]
@@ -128,8 +134,10 @@ def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_
     for expected in (
         "survey row 1: column 'label::Français (fr)' is in a language Sidak does not show",
         "choices row 1: column 'label::Français (fr)' is in a language Sidak does not show",
-        "survey row 2: 'start' row skipped: Sidak records every visit's start and finish times itself",
-        "survey row 5: 'deviceid' row skipped: Sidak records the surveyor's account",
+        "survey row 2: 'start' row kept as 'start': recorded with every visit as the visit's start time",
+        "survey row 4: 'today' row kept as 'today': recorded with every visit as the date the visit started (WIB)",
+        "survey row 5: 'deviceid' row ignored (not kept): the phone has no stable device identifier",
+        "survey row 6: 'username' row kept as 'username': recorded with every visit as the surveyor's username",
         "survey row 8: note 'intro' is shown as guidance of indicator 'ruang_tunggu'",
         "survey row 11: calculate row skipped",
         "survey row 10: column 'constraint' (rows 10) is kept for the export, not acted on",

@@ -98,12 +98,25 @@ class Dimension(msgspec.Struct, forbid_unknown_fields=True):
     indicators: Annotated[list[Indicator], msgspec.Meta(min_length=1)]
 
 
+MetadataType = Literal["start", "end", "today", "username"]
+
+
+class Metadata(msgspec.Struct, forbid_unknown_fields=True):
+    """An XLSForm metadata row Sidak fills from the visit itself: ``start`` and ``end`` are the visit's started and
+    finished times, ``today`` the date it started (WIB), ``username`` the surveyor's username."""
+
+    type: MetadataType
+    name: IndicatorId
+
+
 class Instrument(msgspec.Struct, forbid_unknown_fields=True):
     key: Key
     version: Version
     title: Text
     dimensions: Annotated[list[Dimension], msgspec.Meta(min_length=1)]
     description: Text | None = None
+    # The form's metadata rows, in their order; the XLSForm export writes them back at the top of the survey.
+    metadata: Annotated[list[Metadata], msgspec.Meta(max_length=16)] | None = None
 
     def indicators(self) -> dict[str, Indicator]:
         return {indicator.id: indicator for dimension in self.dimensions for indicator in dimension.indicators}

@@ -49,6 +49,8 @@ def content_hash(document: InstrumentDocument) -> str:
     """sha256 of the document's canonical JSON (sorted keys, defaults written out), so that the same checklist sent
     as JSON or as an XLSForm hashes the same."""
     plain = msgspec.to_builtins(document)
+    if plain.get("metadata") is None:  # added later, as ``xlsform`` was
+        plain.pop("metadata", None)
     for dimension in plain["dimensions"]:
         for indicator in dimension["indicators"]:
             # Added after documents were first hashed: left out while unset, a stored version keeps its hash.

@@ -19,7 +19,8 @@ survey sheet
   ``image``                        → the photo of the indicator row just above it: ``required`` when the image row
                                      is required, else ``optional`` (or a ``photo`` column on the indicator row)
   ``note``                         → guidance of the next indicator
-  metadata (``start``, ``deviceid``…) and ``calculate`` → skipped, with a warning
+  metadata ``start``, ``end``, ``today``, ``username`` → kept: filled from the visit, written back by the export
+  other metadata (``deviceid``…) and ``calculate`` → skipped, with a warning
   labels and hints: Bahasa Indonesia (any usual header spelling, or no language) and English; a form without
   Bahasa Indonesia is read in its default language; other languages are named in a warning. ``required``,
   ``reverse``, ``allow_na`` (yes/no, true/false, TRUE()); ``weight``; ``unit``; ``relevant`` of the simple form
@@ -102,19 +103,21 @@ _BEGIN_GROUP = {"begin group", "begin_group"}
 _END_GROUP = {"end group", "end_group"}
 _BEGIN_REPEAT = {"begin repeat", "begin_repeat", "begin loop", "begin_loop"}
 _END_REPEAT = {"end repeat", "end_repeat", "end loop", "end_loop"}
-_VISIT_TIMES = "Sidak records every visit's start and finish times itself"
-_VISIT_PEOPLE = "Sidak records the surveyor's account with every visit and collects no device identifiers"
-_METADATA_TYPES = {
-    "start": _VISIT_TIMES,
-    "end": _VISIT_TIMES,
-    "today": _VISIT_TIMES,
-    "deviceid": _VISIT_PEOPLE,
-    "imei": _VISIT_PEOPLE,
-    "subscriberid": _VISIT_PEOPLE,
-    "simserial": _VISIT_PEOPLE,
-    "phonenumber": _VISIT_PEOPLE,
-    "username": _VISIT_PEOPLE,
-    "email": _VISIT_PEOPLE,
+# Metadata rows the visit itself fills (docs/xlsform.md): kept, written back by the export and into Collect's form.
+_KEPT_METADATA = {
+    "start": "the visit's start time",
+    "end": "the visit's finish time",
+    "today": "the date the visit started (WIB)",
+    "username": "the surveyor's username",
+}
+_NO_DEVICE_IDS = "the phone has no stable device identifier and Sidak collects none"
+_IGNORED_METADATA = {
+    "deviceid": _NO_DEVICE_IDS,
+    "imei": _NO_DEVICE_IDS,
+    "subscriberid": _NO_DEVICE_IDS,
+    "simserial": _NO_DEVICE_IDS,
+    "phonenumber": _NO_DEVICE_IDS,
+    "email": "Sidak knows surveyors by username, not by email address",
     "audit": "Sidak keeps its own audit trail of every visit and decision",
     "start-geopoint": "Sidak records the visit's positions itself",
     "background-audio": "Sidak records no audio",
@@ -476,6 +479,7 @@ class _SurveyState:
     repeats_open: int = 0
     has_label_column: bool = True  # else refused once, not once per row
     pending_notes: list[_Note] = field(default_factory=list)  # shown as guidance of the next indicator
+    metadata: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -516,8 +520,11 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
     row_type = re.sub(r"\s+", " ", str(raw_type).strip().lower())
     if _read_repeat_row(row_type, number, state, reader):
         return
-    if row_type in _METADATA_TYPES:
-        reader.warn("survey", number, f"'{row_type}' row skipped: {_METADATA_TYPES[row_type]}")
+    if row_type in _IGNORED_METADATA:
+        reader.warn("survey", number, f"'{row_type}' row ignored (not kept): {_IGNORED_METADATA[row_type]}")
+        return
+    if row_type in _KEPT_METADATA:
+        _read_metadata(cells, row_type, state, reader)
         return
     if row_type == "calculate":
         reader.warn(
@@ -531,6 +538,22 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
         _read_note(cells, state, reader)
         return
     _read_named_row(cells, row_type, str(raw_type), state, reader)
+
+
+def _read_metadata(cells: _Cells, row_type: str, state: _SurveyState, reader: _Reader) -> None:
+    number = cells.row.number
+    name = _as_text(cells.get("name") or row_type).strip()
+    if not _NAME_PATTERN.match(name):
+        reader.warn("survey", number, f"'{row_type}' row ignored (not kept): its name '{name}' is not a field name")
+        return
+    if name in state.names:
+        reader.refuse("survey", number, f"name '{name}' is used twice (first on row {state.names[name]})")
+        return
+    state.names[name] = number
+    state.metadata.append({"type": row_type, "name": name})
+    reader.warn(
+        "survey", number, f"'{row_type}' row kept as '{name}': recorded with every visit as {_KEPT_METADATA[row_type]}"
+    )
 
 
 def _read_repeat_row(row_type: str, number: int, state: _SurveyState, reader: _Reader) -> bool:
@@ -1119,6 +1142,8 @@ def _instrument_dict(
         "version": version if version is not None else _settings_version(settings, settings_row, reader),
         "dimensions": survey.dimensions,
     }
+    if survey.metadata:
+        doc["metadata"] = survey.metadata
     title = settings.get("form_title") if settings else None
     title_en = settings.get("form_title_en") if settings else None
     doc["title"] = _text(

@@ -109,7 +109,7 @@ def _labels(column: str, text: Any) -> dict[str, Any]:
 def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
     taken_names = {dimension.id for dimension in doc.dimensions} | set(doc.indicators())
     indicators = doc.indicators()
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = [{"type": item.type, "name": item.name} for item in doc.metadata or []]
     for dimension in doc.dimensions:
         rows.append(
             {

@@ -3,14 +3,16 @@ unit's score is what the form's author meant — never a guess from a list's nam
 
 from __future__ import annotations
 
+import io
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
 import msgspec
 import pytest
+from openpyxl import load_workbook
 
 from server.domain.instruments.documents import Instrument
 from tests.integration.admin.test_places import assert_problem
@@ -173,3 +175,55 @@ async def test_a_version_that_cannot_name_a_path_or_a_collect_form_is_refused_on
 
     assert_problem(response, 422, "instrument.invalid", "settings row 2")
     assert await row_counts() == before
+
+
+async def test_metadata_rows_the_visit_fills_are_recorded_with_it_and_written_back(client, make):
+    admin = await make.user(role="admin")
+    form = a_checklist(
+        [
+            ["start", "mulai", None],
+            ["end", "selesai", None],
+            ["today", "hari_ini", None],
+            ["username", "petugas", None],
+            ["deviceid", "perangkat", None],
+            ["select_one ya_tidak", "A01", "Ruang tunggu"],
+        ],
+        ya_tidak(),
+        form_id="cek_meta",
+    )
+
+    stored = await upload(client, make.headers(admin), form)
+    exported = await client.get("/api/admin/instruments/cek_meta/1/xlsform.xlsx", headers=make.headers(admin))
+    wave = await make.wave(instrument=SimpleNamespace(id=uuid.UUID(stored.json()["id"])))
+    surveyor = await make.user(role="surveyor")
+    finished_at = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)  # started 40 min before: 00:20 on the 8th in WIB
+    visit = await a_submitted_visit(
+        make, await make.assignment(wave=wave, surveyor=surveyor), answers={"A01": True}, finished_at=finished_at
+    )
+    detail = (await client.get(f"/api/review/visits/{visit.id}", headers=make.headers(admin))).json()
+
+    assert stored.status_code == 201, stored.text
+    warnings = {w["row"]: w["message"] for w in stored.json()["warnings"] if w.get("sheet") == "survey"}
+    assert warnings[3] == "'start' row kept as 'mulai': recorded with every visit as the visit's start time"
+    assert warnings[6] == "'username' row kept as 'petugas': recorded with every visit as the surveyor's username"
+    assert warnings[7].startswith("'deviceid' row ignored (not kept): the phone has no stable device identifier")
+    assert [(m["type"], m["name"]) for m in stored.json()["document"]["metadata"]] == [
+        ("start", "mulai"),
+        ("end", "selesai"),
+        ("today", "hari_ini"),
+        ("username", "petugas"),
+    ]
+    survey = load_workbook(io.BytesIO(exported.content))["survey"]
+    assert [row[:2] for row in survey.iter_rows(min_row=2, max_row=5, values_only=True)] == [
+        ("start", "mulai"),
+        ("end", "selesai"),
+        ("today", "hari_ini"),
+        ("username", "petugas"),
+    ]
+    assert (await upload(client, make.headers(admin), exported.content)).status_code == 200  # a replay
+    assert detail["form_metadata"] == {
+        "mulai": (finished_at - timedelta(minutes=40)).isoformat(),
+        "selesai": finished_at.isoformat(),
+        "hari_ini": "2026-12-08",
+        "petugas": surveyor.username,
+    }

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ElementTree
 from sqlalchemy import func, select, update
 
 from server.db.models import AuditEvent, OpenRosaStagedFile, OpenRosaSubmission, Photo, Visit
+from server.domain.instruments.documents import Metadata
 from tests.integration.openrosa.helpers import (
     Collect,
     Filled,
@@ -266,6 +267,7 @@ async def test_a_photo_that_cannot_be_decoded_leaves_the_visit_incomplete_as_in_
 async def test_a_version_written_as_text_names_the_collect_form_and_its_submissions_are_accepted(client, make, app):
     document = instrument_with_optional_photos()
     document.version = "1.2.0"
+    document.metadata = [Metadata(type="start", name="mulai"), Metadata(type="username", name="petugas")]
     unit = await make.unit()
     surveyor = await make.user(role="surveyor")
     wave = await make.wave(instrument=await make.instrument(document))
@@ -281,5 +283,6 @@ async def test_a_version_written_as_text_names_the_collect_form_and_its_submissi
     assert entry.findtext(f"{FORM_LIST}version") == "1.2.0"
     data = next(iter(next(ElementTree.fromstring(xform).iter(f"{XFORMS}instance"))))
     assert data.get("version") == "1.2.0"
+    assert {"mulai", "petugas"} <= {element.tag.removeprefix(XFORMS) for element in data.iter()}
     assert response.status_code == 201, response.text
     assert await scalars(app, select(Visit.id)) == [filled.instance_id]
