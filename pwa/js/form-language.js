@@ -56,6 +56,7 @@ export function instrumentIn(instrument, language) {
       text: asDefault(item.text, keptIn(kept, 'label', language)),
       guidance: item.guidance ? asDefault(item.guidance, keptIn(kept, 'hint', language)) : item.guidance,
       choices: item.choices && item.choices.map((choice) => ({ ...choice, label: asDefault(choice.label) })),
+      notes: item.notes && item.notes.map((note) => ({ ...note, text: asDefault(note.text) })),
       xlsform: item.xlsform && { ...kept, ...photoText(kept, 'image:label', language),
         ...photoText(kept, 'image:hint', language) },
     };

@@ -124,10 +124,11 @@ def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_
     waiting = indicators["ruang_tunggu"]
     assert (waiting.type, waiting.text.id, waiting.text.en) == ("yes_no", "Ruang tunggu", "Waiting room")
     assert waiting.guidance is not None
-    assert (waiting.guidance.id, waiting.guidance.en) == (
-        "Amati ruang tunggu\n\nKursi",
-        "Look around the waiting room\n\nSeats",
-    )
+    assert (waiting.guidance.id, waiting.guidance.en) == ("Kursi", "Seats")
+    assert [(note.name, note.text.id, note.text.en) for note in waiting.notes or []] == [
+        ("intro", "Amati ruang tunggu", "Look around the waiting room")
+    ]
+    assert waiting.choice_list == "ya_tidak"
     seats = indicators["kursi"]
     assert seats.relevant is not None and (seats.relevant.indicator, seats.relevant.equals) == ("ruang_tunggu", True)
     said = [f"{w['field']}: {w['message']}" for w in read.warnings]
@@ -138,7 +139,7 @@ def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_
         "survey row 4: 'today' row kept as 'today': recorded with every visit as the date the visit started (WIB)",
         "survey row 5: 'deviceid' row ignored (not kept): the phone has no stable device identifier",
         "survey row 6: 'username' row kept as 'username': recorded with every visit as the surveyor's username",
-        "survey row 8: note 'intro' is shown as guidance of indicator 'ruang_tunggu'",
+        "survey row 8: note 'intro' is kept with indicator 'ruang_tunggu': the phone shows it with the indicator's",
         "survey row 11: calculate row skipped",
         "survey row 10: column 'constraint' (rows 10) is kept for the export, not acted on",
         "survey row 10: column 'constraint_message::English (en)' (rows 10) is kept for the export, not acted on",

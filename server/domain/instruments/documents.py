@@ -70,6 +70,17 @@ XlsformColumns = Annotated[
 ]
 
 
+ListName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")]
+
+
+class Note(msgspec.Struct, forbid_unknown_fields=True):
+    """An XLSForm note row just above an indicator: the phone shows it with the indicator's guidance, and the export
+    writes it back as a note in its place."""
+
+    name: IndicatorId
+    text: Text
+
+
 class Indicator(msgspec.Struct, forbid_unknown_fields=True):
     id: IndicatorId
     text: Text
@@ -89,6 +100,9 @@ class Indicator(msgspec.Struct, forbid_unknown_fields=True):
     # prefixed ``image:``, of its photo's image row (``image:name``, ``image:label``, ``image:label::en``,
     # ``image:hint``, ``image:parameters``…). The XLSForm export writes them back (docs/xlsform.md).
     xlsform: XlsformColumns | None = None
+    # The XLSForm list the choices came from, as its author named it; the export writes the list under this name.
+    choice_list: ListName | None = None
+    notes: Annotated[list[Note], msgspec.Meta(max_length=16)] | None = None
 
 
 class Dimension(msgspec.Struct, forbid_unknown_fields=True):

@@ -85,6 +85,15 @@ def _duplicate_indicator_ids(doc: Instrument) -> Iterator[Problem]:
 def _metadata_problems(doc: Instrument) -> Iterator[Problem]:
     # The export writes metadata rows beside the groups and questions: every name must stay one field of the form.
     taken = {dimension.id for dimension in doc.dimensions} | set(doc.indicators())
+    for d, dimension in enumerate(doc.dimensions):
+        for i, indicator in enumerate(dimension.indicators):
+            for n, note in enumerate(indicator.notes or []):
+                if note.name in taken:
+                    yield Problem(
+                        f"dimensions[{d}].indicators[{i}].notes[{n}].name",
+                        f"note name {note.name!r} is already a dimension, an indicator or a note",
+                    )
+                taken.add(note.name)
     for m, metadata in enumerate(doc.metadata or []):
         if metadata.name in taken:
             yield Problem(

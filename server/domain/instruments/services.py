@@ -54,8 +54,9 @@ def content_hash(document: InstrumentDocument) -> str:
     for dimension in plain["dimensions"]:
         for indicator in dimension["indicators"]:
             # Added after documents were first hashed: left out while unset, a stored version keeps its hash.
-            if indicator.get("xlsform") is None:
-                indicator.pop("xlsform", None)
+            for added in ("xlsform", "choice_list", "notes"):
+                if indicator.get(added) is None:
+                    indicator.pop(added, None)
     canonical = msgspec.json.encode(plain, order="sorted")
     return hashlib.sha256(canonical).hexdigest()
 

@@ -55,6 +55,7 @@ from server.domain.instruments.xlsform_export import (
     PHOTO_MAX_PIXELS,
     SCALE_LIST,
     YES_NO_LIST,
+    default_list_name,
     instrument_to_xlsform,
 )
 from server.lib.errors import InstrumentInvalid
@@ -579,11 +580,19 @@ def _read_repeat_row(row_type: str, number: int, state: _SurveyState, reader: _R
 
 def _read_note(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     text_id, text_en = cells.text("label")
-    name = _as_text(cells.get("name") or f"row {cells.row.number}")
+    number = cells.row.number
+    name = _as_text(cells.get("name") or f"row {number}")
     if text_id is None:
-        reader.warn("survey", cells.row.number, f"note '{name}' has no label: it is skipped")
+        reader.warn("survey", number, f"note '{name}' has no label: it is skipped")
         return
-    state.pending_notes.append(_Note(cells.row.number, name, text_id, text_en))
+    if not _NAME_PATTERN.match(name):
+        reader.refuse("survey", number, _bad_name_message(name))
+        return
+    if name in state.names:
+        reader.refuse("survey", number, f"name '{name}' is used twice (first on row {state.names[name]})")
+        return
+    state.names[name] = number
+    state.pending_notes.append(_Note(number, name, text_id, text_en))
 
 
 def _has_label_column(sheet: Sheet, primary: str, reader: _Reader) -> bool:
@@ -731,9 +740,10 @@ def _read_indicator(
         "type": indicator_type,
         "weight": _indicator_weight(cells, indicator_type, reader),
     }
-    guidance = _with_notes(_guidance(cells, name, reader), state, name, reader)
+    guidance = _guidance(cells, name, reader)
     if guidance is not None:
         indicator["guidance"] = guidance
+    _attach_notes(indicator, state, reader)
     for column in ("required", "allow_na", "reverse"):
         indicator[column] = _yes_no_cell(cells, column, reader)
     photo = _photo_column(cells, reader)
@@ -773,21 +783,20 @@ def _indicator_weight(cells: _Cells, indicator_type: str, reader: _Reader) -> fl
     return weight
 
 
-def _with_notes(
-    guidance: dict[str, str] | None, state: _SurveyState, name: str, reader: _Reader
-) -> dict[str, str] | None:
-    """The notes just above an indicator lead its guidance: the phone shows guidance under the indicator."""
+def _attach_notes(indicator: dict[str, Any], state: _SurveyState, reader: _Reader) -> None:
+    """The notes just above an indicator stay its own: the phone shows them with its guidance, the export writes them
+    back as notes in their place."""
     if not state.pending_notes:
-        return guidance
+        return
     notes, state.pending_notes = state.pending_notes, []
-    texts_id = [note.text_id for note in notes] + ([guidance["id"]] if guidance else [])
-    texts_en = [note.text_en or note.text_id for note in notes] + (
-        [guidance.get("en") or guidance["id"]] if guidance else []
-    )
-    has_english = any(note.text_en for note in notes) or bool(guidance and guidance.get("en"))
+    indicator["notes"] = [{"name": note.name, "text": _text(note.text_id, note.text_en)} for note in notes]
     for note in notes:
-        reader.warn("survey", note.number, f"note '{note.name}' is shown as guidance of indicator '{name}'")
-    return _text("\n\n".join(texts_id), "\n\n".join(texts_en) if has_english else None)
+        reader.warn(
+            "survey",
+            note.number,
+            f"note '{note.name}' is kept with indicator '{indicator['id']}': the phone shows it with the indicator's"
+            " guidance",
+        )
 
 
 def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
@@ -827,6 +836,9 @@ def _attach_choices(
     else:
         indicator["type"] = "choice"
         indicator["choices"] = _scored_choices(indicator, list_name, choice_list, number, reader)
+    # The export's own name for the list is not kept, so that an exported form reads back to the same document.
+    if list_name != default_list_name(indicator["id"], has_choices="choices" in indicator, type_=indicator["type"]):
+        indicator["choice_list"] = list_name
 
 
 def _yes_no_values(values: list[str]) -> tuple[str, str] | None:

@@ -227,3 +227,42 @@ async def test_metadata_rows_the_visit_fills_are_recorded_with_it_and_written_ba
         "hari_ini": "2026-12-08",
         "petugas": surveyor.username,
     }
+
+
+async def test_the_export_writes_back_the_forms_own_list_names_and_its_notes_in_their_place(client, make):
+    admin = await make.user(role="admin")
+    form = a_checklist(
+        [
+            ["note", "pengantar", "Amati ruang tunggu dari pintu masuk"],
+            ["select_one kondisi", "A01", "Kondisi ruang tunggu"],
+            ["select_one kondisi", "A02", "Kondisi toilet"],
+            ["select_one ya_tidak", "A03", "Ada kursi roda"],
+        ],
+        [
+            ["kondisi", "baik", "Baik", 2],
+            ["kondisi", "sedang", "Sedang", 1],
+            ["kondisi", "buruk", "Buruk", 0],
+            *[[*row, None] for row in ya_tidak()],
+        ],
+        choices_header=("list_name", "name", "label", "score"),
+        form_id="cek_daftar",
+    )
+
+    stored = await upload(client, make.headers(admin), form)
+    exported = await client.get("/api/admin/instruments/cek_daftar/1/xlsform.xlsx", headers=make.headers(admin))
+
+    assert stored.status_code == 201, stored.text
+    workbook = load_workbook(io.BytesIO(exported.content))
+    survey = [row[:3] for row in workbook["survey"].iter_rows(min_row=2, values_only=True)]
+    assert survey[:5] == [
+        ("begin group", "A", "Layanan"),
+        ("note", "pengantar", "Amati ruang tunggu dari pintu masuk"),
+        ("select_one kondisi", "A01", "Kondisi ruang tunggu"),
+        ("select_one kondisi", "A02", "Kondisi toilet"),
+        ("select_one ya_tidak", "A03", "Ada kursi roda"),
+    ]
+    lists = [row[0] for row in workbook["choices"].iter_rows(min_row=2, values_only=True)]
+    assert lists == ["kondisi"] * 3 + ["ya_tidak"] * 2  # each list once, under its own name
+    assert (await upload(client, make.headers(admin), exported.content)).status_code == 200  # a replay
+    a01 = stored.json()["document"]["dimensions"][0]["indicators"][0]
+    assert a01["notes"] == [{"name": "pengantar", "text": {"id": "Amati ruang tunggu dari pintu masuk", "en": None}}]
