@@ -172,6 +172,12 @@ def instrument_rows(url: str) -> list[Any]:
 def insert_numbered_instrument(url: str, version: int | str) -> dict:
     document = msgspec.to_builtins(load_default_instrument())
     document["version"] = version
+    # As the earlier code stored it: without the fields added to the document since.
+    document.pop("metadata")
+    for dimension in document["dimensions"]:
+        for indicator in dimension["indicators"]:
+            indicator.pop("choice_list")
+            indicator.pop("notes")
     engine = create_sync_engine(sync_url(url))
     instruments = sa.table(
         "instruments",

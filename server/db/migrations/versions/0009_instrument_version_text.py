@@ -98,10 +98,14 @@ def _rewrite_documents(version_type: type) -> None:
 
 
 def _content_hash(document: dict[str, Any]) -> str:
-    # Frozen here as server.domain.instruments.services.content_hash was when versions became text.
+    # Frozen here as server.domain.instruments.services.content_hash was when versions became text: fields added to
+    # the document after it was first hashed count only when set.
     plain = msgspec.json.decode(msgspec.json.encode(document))
+    if plain.get("metadata") is None:
+        plain.pop("metadata", None)
     for dimension in plain["dimensions"]:
         for indicator in dimension["indicators"]:
-            if indicator.get("xlsform") is None:
-                indicator.pop("xlsform", None)
+            for added in ("xlsform", "choice_list", "notes"):
+                if indicator.get(added) is None:
+                    indicator.pop(added, None)
     return hashlib.sha256(msgspec.json.encode(plain, order="sorted")).hexdigest()
