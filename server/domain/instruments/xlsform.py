@@ -48,6 +48,7 @@ from typing import Any
 import msgspec
 
 from server.domain.instruments.documents import VERSION_PATTERN, Instrument
+from server.domain.instruments.pyxform_check import PyxformTooCostly, pyxform_refusal
 from server.domain.instruments.rules import instrument_problems
 from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
 from server.domain.instruments.xlsform_export import (
@@ -58,7 +59,7 @@ from server.domain.instruments.xlsform_export import (
     default_list_name,
     instrument_to_xlsform,
 )
-from server.lib.errors import InstrumentInvalid
+from server.lib.errors import InstrumentInvalid, WorkbookUnreadable
 
 __all__ = ["XlsformImport", "instrument_from_xlsform", "instrument_to_xlsform", "read_xlsform"]
 
@@ -219,7 +220,7 @@ def read_xlsform(
     ]
     if rule_problems:
         raise _invalid(rule_problems)
-    _check_with_pyxform(sheets)
+    _check_with_pyxform(sheets, limits)
     return XlsformImport(instrument, [_error_entry(warning) for warning in reader.warnings])
 
 
@@ -276,16 +277,23 @@ def _plain_words(message: str) -> str:
     return f"is not valid ({message})"
 
 
-def _check_with_pyxform(sheets: dict[str, Sheet]) -> None:
+def _check_with_pyxform(sheets: dict[str, Sheet], limits: WorkbookLimits) -> None:
     """Run the rows already read (never the file again: pyxform would read it unbounded) through pyxform, the
-    reference XLSForm converter, so that what Sidak accepts is an XLSForm that ODK tools accept too."""
-    from pyxform.errors import PyXFormError
-    from pyxform.xls2xform import convert
-
+    reference XLSForm converter, so that what Sidak accepts is an XLSForm that ODK tools accept too; in a child
+    process bounded in time and memory, as pyxform cannot be interrupted."""
     try:
-        convert(_pyxform_definition(sheets), warnings=[])
-    except PyXFormError as error:
-        raise _invalid([_pyxform_problem(str(error))]) from error
+        refusal = pyxform_refusal(
+            _pyxform_definition(sheets),
+            max_seconds=limits.pyxform_max_seconds,
+            max_memory_bytes=limits.pyxform_max_memory_bytes,
+        )
+    except PyxformTooCostly as error:
+        message = str(error)
+        raise WorkbookUnreadable(
+            f"file: {message}", field="file", errors=[{"field": "file", "message": message}]
+        ) from error
+    if refusal is not None:
+        raise _invalid([_pyxform_problem(refusal)])
 
 
 def _pyxform_definition(sheets: dict[str, Sheet]) -> dict[str, Any]:
