@@ -2,7 +2,7 @@
 // default) and English; a form written in more languages keeps the others' labels and hints with each indicator, by
 // column header as written (`label::Basa Jawa (jv)`, `hint::Basa Jawa (jv)`). Pure functions on the instrument
 // document: the visit screen draws an instrument "in" a language by giving every text that language's words, or the
-// default language's where the form has no translation.
+// default language's where the form has no translation. A choice keeps its own further labels the same way.
 
 const LABEL_HEADER = /^label::(.+)$/i;
 
@@ -55,7 +55,9 @@ export function instrumentIn(instrument, language) {
       ...item,
       text: asDefault(item.text, keptIn(kept, 'label', language)),
       guidance: item.guidance ? asDefault(item.guidance, keptIn(kept, 'hint', language)) : item.guidance,
-      choices: item.choices && item.choices.map((choice) => ({ ...choice, label: asDefault(choice.label) })),
+      choices: item.choices && item.choices.map((choice) => ({
+        ...choice, label: asDefault(choice.label, keptIn(choice.xlsform || {}, 'label', language)),
+      })),
       notes: item.notes && item.notes.map((note) => ({ ...note, text: asDefault(note.text) })),
       xlsform: item.xlsform && { ...kept, ...photoText(kept, 'image:label', language),
         ...photoText(kept, 'image:hint', language) },

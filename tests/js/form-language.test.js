@@ -16,7 +16,8 @@ function aForm() {
       indicators: [
         { id: 'A01', type: 'yes_no', text: { id: 'Papan layanan', en: 'Service board' },
           guidance: { id: 'Lihat pintu masuk', en: 'Look at the entrance' },
-          choices: [{ value: 'ya', label: { id: 'Ya', en: 'Yes' }, score: 1 }],
+          choices: [{ value: 'ya', label: { id: 'Ya', en: 'Yes' }, score: 1, xlsform: { [`label::${JV}`]: 'Inggih' } },
+            { value: 'tidak', label: { id: 'Tidak', en: 'No' }, score: 0 }],
           xlsform: { [`label::${JV}`]: 'Papan layanan ing ngarep', 'image:label': 'Foto papan',
             [`image:label::${JV}`]: 'Foto papan ing ngarep' } },
         { id: 'A02', type: 'text', text: { id: 'Catatan', en: 'Notes' },
@@ -35,13 +36,14 @@ describe('a form in its other languages', () => {
     const [a01] = instrumentIn(aForm(), JV).dimensions[0].indicators;
     assert.deepEqual(a01.text, { id: 'Papan layanan ing ngarep', en: 'Papan layanan ing ngarep' });
     assert.equal(a01.xlsform['image:label::en'], 'Foto papan ing ngarep');
+    assert.deepEqual(a01.choices[0].label, { id: 'Inggih', en: 'Inggih' });
   });
 
   test('what the form does not translate is in its default language, not in English', () => {
     const form = instrumentIn(aForm(), JV);
     const [a01, a02] = form.dimensions[0].indicators;
     assert.deepEqual(a01.guidance, { id: 'Lihat pintu masuk', en: 'Lihat pintu masuk' });
-    assert.deepEqual(a01.choices[0].label, { id: 'Ya', en: 'Ya' });
+    assert.deepEqual(a01.choices[1].label, { id: 'Tidak', en: 'Tidak' });
     assert.deepEqual(a02.text, { id: 'Catatan', en: 'Catatan' });
     assert.deepEqual(form.dimensions[0].title, { id: 'Sarana', en: 'Sarana' });
   });

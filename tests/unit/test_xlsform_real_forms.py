@@ -133,8 +133,8 @@ def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_
     assert seats.relevant is not None and (seats.relevant.indicator, seats.relevant.equals) == ("ruang_tunggu", True)
     said = [f"{w['field']}: {w['message']}" for w in read.warnings]
     for expected in (
-        "survey row 1: column 'label::Français (fr)' is in a language Sidak does not show",
-        "choices row 1: column 'label::Français (fr)' is in a language Sidak does not show",
+        "survey row 1: column 'label::Français (fr)' is in a further language: kept and written back by the export",
+        "choices row 1: column 'label::Français (fr)' is in a further language: kept and written back by the export",
         "survey row 2: 'start' row kept as 'start': recorded with every visit as the visit's start time",
         "survey row 4: 'today' row kept as 'today': recorded with every visit as the date the visit started (WIB)",
         "survey row 5: 'deviceid' row ignored (not kept): the phone has no stable device identifier",
@@ -329,3 +329,21 @@ def test_the_ways_teams_write_the_same_form_are_all_read(shape: str, survey, cho
     instrument = read_xlsform(a_form(survey, choices)).instrument
     assert "A01" in instrument.indicators(), shape
     assert instrument.indicators()["A01"].type == "yes_no", shape
+
+
+def test_choices_keep_their_labels_in_a_further_language_and_the_export_writes_them_back() -> None:
+    survey = [
+        ["type", "name", "label::Bahasa Indonesia (id)", "label::Basa Jawa (jv)"],
+        ["begin group", "sarana", "Sarana", "Sarana"],
+        ["select_one kondisi", "toilet", "Kondisi toilet", "Kahanan jamban"],
+        ["end group"],
+    ]
+    choices = [
+        ["list_name", "name", "label::Bahasa Indonesia (id)", "label::Basa Jawa (jv)", "score"],
+        ["kondisi", "baik", "Baik", "Apik", 1],
+        ["kondisi", "buruk", "Buruk", None, 0],
+    ]
+    read = read_xlsform(a_form(survey, choices))
+    toilet = read.instrument.indicators()["toilet"]
+    assert [choice.xlsform for choice in toilet.choices or []] == [{"label::Basa Jawa (jv)": "Apik"}, None]
+    assert read_xlsform(instrument_to_xlsform(read.instrument)).instrument == read.instrument

@@ -48,6 +48,8 @@ class Choice(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     value: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     label: Text
     score: Annotated[float, msgspec.Meta(ge=0, le=1000)] | None = None
+    # The choice's label in the form's further languages, by column header as written (``label::Basa Jawa (jv)``).
+    xlsform: XlsformColumns | None = None
 
 
 class Band(msgspec.Struct, forbid_unknown_fields=True):

@@ -389,9 +389,9 @@ def _check_languages(sheet: Sheet, primary: str, reader: _Reader) -> None:
             reader.warn(
                 sheet.name,
                 1,
-                f"column '{header}' is in a language Sidak does not show: it shows Bahasa Indonesia (or the form's"
-                " main language) and English; the column is kept for the export"
-                + ("" if sheet.name == "survey" else " of the survey sheet only, not of the choices"),
+                f"column '{header}' is in a further language: kept and written back by the export; the phone offers"
+                " it beside Bahasa Indonesia (or the form's main language) and English, in the main language where"
+                " the form does not translate",
             )
 
 
@@ -457,12 +457,20 @@ def _read_choice_lists(sheet: Sheet | None, primary: str, reader: _Reader) -> di
             reader.refuse("choices", row.number, f"choice '{value}' appears twice in list '{list_name}'")
             continue
         choice: dict[str, Any] = {"value": value, "label": _text(label_id, label_en)}
+        further = {header: _as_text(text) for header, text in row.cells.items() if _is_further_label(header, primary)}
+        if further:
+            choice["xlsform"] = further
         score = _number_cell(cells, "score", reader, sheet="choices")
         if score is not None:
             choice["score"] = score
         choice_list.choices.append(choice)
         choice_list.rows.append(row.number)
     return lists
+
+
+def _is_further_label(header: str, primary: str) -> bool:
+    column = _parse_column(header)
+    return column.base == "label" and column.language not in (None, primary, "en")
 
 
 def _text(indonesian: str, english: str | None) -> dict[str, str]:
@@ -876,10 +884,7 @@ def _attach_yes_no(
         return
     is_plain = yes_no == ("yes", "no") and [yes["label"], no["label"]] in (_PLAIN_YES_NO_LABELS, _PLAIN_YES_NO_ID)
     if not is_plain:  # the list's own values and wording are kept, for the phone and for the export
-        indicator["choices"] = [
-            {"value": choice["value"], "label": choice["label"], "score": 1 if choice is yes else 0}
-            for choice in choice_list.choices
-        ]
+        indicator["choices"] = [{**choice, "score": 1 if choice is yes else 0} for choice in choice_list.choices]
 
 
 def _scored_choices(

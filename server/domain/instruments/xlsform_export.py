@@ -71,7 +71,8 @@ def instrument_to_xlsform(doc: Instrument) -> bytes:
     # The columns the form's author wrote that Sidak kept without acting on them follow Sidak's own, in first use.
     kept = [column for row in survey_rows for column in row if column not in _SURVEY_COLUMNS]
     _append_rows(survey, _SURVEY_COLUMNS + list(dict.fromkeys(kept)), survey_rows)
-    _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS, choice_rows)
+    kept_choices = [column for row in choice_rows for column in row if column not in _CHOICE_COLUMNS]
+    _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS + list(dict.fromkeys(kept_choices)), choice_rows)
     _append_rows(workbook.create_sheet("settings"), _SETTINGS_COLUMNS, [_settings_row(doc)])
     workbook.properties.created = _FIXED_TIME
     workbook.properties.modified = _FIXED_TIME
@@ -234,6 +235,7 @@ def _list_rows(indicator: Indicator) -> list[dict[str, Any]] | None:
                 **_labels("label", choice.label),
                 # A list without scores scores by its order; the column says so, so that no reader guesses.
                 "score": _number(choice.score if choice.score is not None else index),
+                **(choice.xlsform or {}),
             }
             for index, choice in enumerate(indicator.choices)
         ]
