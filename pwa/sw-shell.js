@@ -9,7 +9,7 @@
 // Bump VERSION whenever any file below changes, here and in sw.js's import of this file: the byte change of the
 // registered script is what makes browsers update.
 
-const VERSION = '2026.12.08-5';
+const VERSION = '2026.12.08-6';
 const CACHE_PREFIX = 'sidak-shell-';
 const CACHE_NAME = `${CACHE_PREFIX}${VERSION}`;
 

@@ -6,15 +6,14 @@
 
 const LABEL_HEADER = /^label::(.+)$/i;
 
-function indicatorsOf(instrument) {
-  return instrument.dimensions.flatMap((dimension) => dimension.indicators);
-}
-
-/** The form's other languages as its headers name them ("Basa Jawa (jv)"), in the order the form first uses them. */
+/** The form's other languages as its headers name them ("Basa Jawa (jv)"), in the order the form first uses them:
+ * of its groups, indicators, notes and choices. */
 export function otherLanguages(instrument) {
   const names = [];
-  for (const indicator of indicatorsOf(instrument)) {
-    for (const header of Object.keys(indicator.xlsform || {})) {
+  const keptColumns = instrument.dimensions.flatMap((dimension) => [dimension, ...dimension.indicators.flatMap(
+    (indicator) => [indicator, ...(indicator.notes || []), ...(indicator.choices || [])])]);
+  for (const item of keptColumns) {
+    for (const header of Object.keys(item.xlsform || {})) {
       const match = LABEL_HEADER.exec(header);
       const name = match && match[1].trim();
       if (name && !names.includes(name)) names.push(name);
@@ -58,7 +57,9 @@ export function instrumentIn(instrument, language) {
       choices: item.choices && item.choices.map((choice) => ({
         ...choice, label: asDefault(choice.label, keptIn(choice.xlsform || {}, 'label', language)),
       })),
-      notes: item.notes && item.notes.map((note) => ({ ...note, text: asDefault(note.text) })),
+      notes: item.notes && item.notes.map((note) => ({
+        ...note, text: asDefault(note.text, keptIn(note.xlsform || {}, 'label', language)),
+      })),
       xlsform: item.xlsform && { ...kept, ...photoText(kept, 'image:label', language),
         ...photoText(kept, 'image:hint', language) },
     };
@@ -67,7 +68,8 @@ export function instrumentIn(instrument, language) {
     ...instrument,
     title: asDefault(instrument.title),
     dimensions: instrument.dimensions.map((dimension) => ({
-      ...dimension, title: asDefault(dimension.title), indicators: dimension.indicators.map(indicator),
+      ...dimension, title: asDefault(dimension.title, keptIn(dimension.xlsform || {}, 'label', language)),
+      indicators: dimension.indicators.map(indicator),
     })),
   };
 }

@@ -12,7 +12,7 @@ function aForm() {
   return {
     key: 'cek', version: '1.2.0', title: { id: 'Cek layanan', en: 'Service check' },
     dimensions: [{
-      id: 'A', title: { id: 'Sarana', en: 'Facilities' }, weight: 1,
+      id: 'A', title: { id: 'Sarana', en: 'Facilities' }, weight: 1, xlsform: { [`label::${JV}`]: 'Sarana-sarana' },
       indicators: [
         { id: 'A01', type: 'yes_no', text: { id: 'Papan layanan', en: 'Service board' },
           guidance: { id: 'Lihat pintu masuk', en: 'Look at the entrance' },
@@ -37,6 +37,7 @@ describe('a form in its other languages', () => {
     assert.deepEqual(a01.text, { id: 'Papan layanan ing ngarep', en: 'Papan layanan ing ngarep' });
     assert.equal(a01.xlsform['image:label::en'], 'Foto papan ing ngarep');
     assert.deepEqual(a01.choices[0].label, { id: 'Inggih', en: 'Inggih' });
+    assert.deepEqual(instrumentIn(aForm(), JV).dimensions[0].title, { id: 'Sarana-sarana', en: 'Sarana-sarana' });
   });
 
   test('what the form does not translate is in its default language, not in English', () => {
@@ -45,7 +46,7 @@ describe('a form in its other languages', () => {
     assert.deepEqual(a01.guidance, { id: 'Lihat pintu masuk', en: 'Lihat pintu masuk' });
     assert.deepEqual(a01.choices[1].label, { id: 'Tidak', en: 'Tidak' });
     assert.deepEqual(a02.text, { id: 'Catatan', en: 'Catatan' });
-    assert.deepEqual(form.dimensions[0].title, { id: 'Sarana', en: 'Sarana' });
+    assert.deepEqual(instrumentIn(aForm(), 'Français (fr)').dimensions[0].title, { id: 'Sarana', en: 'Sarana' });
   });
 
   test('a language the form does not have leaves it as it is', () => {

@@ -75,12 +75,13 @@ XlsformColumns = Annotated[
 ListName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")]
 
 
-class Note(msgspec.Struct, forbid_unknown_fields=True):
+class Note(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """An XLSForm note row just above an indicator: the phone shows it with the indicator's guidance, and the export
     writes it back as a note in its place."""
 
     name: IndicatorId
     text: Text
+    xlsform: XlsformColumns | None = None  # its label in the form's further languages
 
 
 class Indicator(msgspec.Struct, forbid_unknown_fields=True):
@@ -112,6 +113,8 @@ class Dimension(msgspec.Struct, forbid_unknown_fields=True):
     title: Text
     weight: Weight
     indicators: Annotated[list[Indicator], msgspec.Meta(min_length=1)]
+    # The group's label in the form's further languages, by column header as written (``label::Basa Jawa (jv)``).
+    xlsform: XlsformColumns | None = None
 
 
 MetadataType = Literal["start", "end", "today", "username"]

@@ -52,6 +52,8 @@ def content_hash(document: InstrumentDocument) -> str:
     if plain.get("metadata") is None:  # added later, as ``xlsform`` was
         plain.pop("metadata", None)
     for dimension in plain["dimensions"]:
+        if dimension.get("xlsform") is None:
+            dimension.pop("xlsform", None)
         for indicator in dimension["indicators"]:
             # Added after documents were first hashed: left out while unset, a stored version keeps its hash.
             for added in ("xlsform", "choice_list", "notes"):

@@ -468,6 +468,13 @@ def _read_choice_lists(sheet: Sheet | None, primary: str, reader: _Reader) -> di
     return lists
 
 
+def _further_labels(cells: _Cells) -> dict[str, str]:
+    """A group's or a note's label in the form's further languages, by header as written."""
+    return {
+        header: _as_text(text) for header, text in cells.row.cells.items() if _is_further_label(header, cells.primary)
+    }
+
+
 def _is_further_label(header: str, primary: str) -> bool:
     column = _parse_column(header)
     return column.base == "label" and column.language not in (None, primary, "en")
@@ -505,6 +512,7 @@ class _Note:
     name: str
     text_id: str
     text_en: str | None
+    further: dict[str, str]  # its label in the form's further languages
 
 
 def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], primary: str, reader: _Reader) -> _SurveyState:
@@ -608,7 +616,7 @@ def _read_note(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         reader.refuse("survey", number, f"name '{name}' is used twice (first on row {state.names[name]})")
         return
     state.names[name] = number
-    state.pending_notes.append(_Note(number, name, text_id, text_en))
+    state.pending_notes.append(_Note(number, name, text_id, text_en, _further_labels(cells)))
 
 
 def _has_label_column(sheet: Sheet, primary: str, reader: _Reader) -> bool:
@@ -707,6 +715,9 @@ def _begin_group(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         reader.refuse("survey", number, f"group '{name}' is missing its label (label::Indonesian (id) or label)")
     weight = _number_cell(cells, "weight", reader)
     state.open_group = {"id": name, "title": _text(title_id or name, title_en), "weight": weight or 0, "indicators": []}
+    further = _further_labels(cells)
+    if further:
+        state.open_group["xlsform"] = further
     state.dimension_rows.append(number)
     state.dimension_has_weight.append(cells.get("weight") is not None)
     state.rows_by_path[f"dimensions[{len(state.dimensions)}]"] = number
@@ -805,7 +816,14 @@ def _attach_notes(indicator: dict[str, Any], state: _SurveyState, reader: _Reade
     if not state.pending_notes:
         return
     notes, state.pending_notes = state.pending_notes, []
-    indicator["notes"] = [{"name": note.name, "text": _text(note.text_id, note.text_en)} for note in notes]
+    indicator["notes"] = [
+        {
+            "name": note.name,
+            "text": _text(note.text_id, note.text_en),
+            **({"xlsform": note.further} if note.further else {}),
+        }
+        for note in notes
+    ]
     for note in notes:
         reader.warn(
             "survey",

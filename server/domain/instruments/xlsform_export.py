@@ -121,11 +121,13 @@ def _survey_rows(doc: Instrument, list_names: dict[str, str]) -> list[dict[str, 
                 "name": dimension.id,
                 **_labels("label", dimension.title),
                 "weight": _number(dimension.weight),
+                **(dimension.xlsform or {}),
             }
         )
         for indicator in dimension.indicators:
             rows += [
-                {"type": "note", "name": note.name, **_labels("label", note.text)} for note in indicator.notes or []
+                {"type": "note", "name": note.name, **_labels("label", note.text), **(note.xlsform or {})}
+                for note in indicator.notes or []
             ]
             rows.append(_indicator_row(indicator, indicators, list_names.get(indicator.id)))
             if indicator.photo != "none":

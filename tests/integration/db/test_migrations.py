@@ -175,6 +175,7 @@ def insert_numbered_instrument(url: str, version: int | str) -> dict:
     # As the earlier code stored it: without the fields added to the document since.
     document.pop("metadata")
     for dimension in document["dimensions"]:
+        dimension.pop("xlsform")
         for indicator in dimension["indicators"]:
             indicator.pop("choice_list")
             indicator.pop("notes")

@@ -104,6 +104,8 @@ def _content_hash(document: dict[str, Any]) -> str:
     if plain.get("metadata") is None:
         plain.pop("metadata", None)
     for dimension in plain["dimensions"]:
+        if dimension.get("xlsform") is None:
+            dimension.pop("xlsform", None)
         for indicator in dimension["indicators"]:
             for added in ("xlsform", "choice_list", "notes"):
                 if indicator.get(added) is None:
