@@ -104,7 +104,7 @@ def bench_instrument() -> InstrumentDocument:
         dimensions.append(
             Dimension(id="ABCD"[d], title=Text(id=f"Dimensi {d}"), weight=20 + 5 * d, indicators=indicators)
         )
-    instrument = InstrumentDocument(key="bench-kepatuhan", version=1, title=Text(id="Bench"), dimensions=dimensions)
+    instrument = InstrumentDocument(key="bench-kepatuhan", version="1", title=Text(id="Bench"), dimensions=dimensions)
     check_instrument(instrument)
     return instrument
 
@@ -261,7 +261,7 @@ async def seed(url: str, unit_count: int) -> tuple[uuid.UUID, uuid.UUID]:
             insert(Instrument).values(
                 id=instrument_id,
                 key=instrument.key,
-                version=1,
+                version="1",
                 title="Bench",
                 document=msgspec.to_builtins(instrument),
                 content_hash="0" * 64,

@@ -108,7 +108,7 @@ def bench_instrument(photo_indicators: int = 0) -> InstrumentDocument:
     dimensions = [
         Dimension(id=f"D{d}", title=Text(id=f"Dimensi {d}"), weight=1, indicators=indicators[d::3]) for d in range(3)
     ]
-    return InstrumentDocument(key="bench", version=1, title=Text(id="Bench"), dimensions=dimensions)
+    return InstrumentDocument(key="bench", version="1", title=Text(id="Bench"), dimensions=dimensions)
 
 
 @dataclass
@@ -148,7 +148,7 @@ async def seed(url: str, clients: int, *, photo_indicators: int = 0) -> Seeded:
                 insert(Instrument).values(
                     id=instrument_id,
                     key="bench",
-                    version=1,
+                    version="1",
                     title="Bench",
                     document=document,
                     content_hash="0" * 64,

@@ -9,7 +9,7 @@
 // Bump VERSION whenever any file below changes, here and in sw.js's import of this file: the byte change of the
 // registered script is what makes browsers update.
 
-const VERSION = '2026.12.08-1';
+const VERSION = '2026.12.08-6';
 const CACHE_PREFIX = 'sidak-shell-';
 const CACHE_NAME = `${CACHE_PREFIX}${VERSION}`;
 
@@ -21,6 +21,7 @@ const SHELL = [
   'js/app.js',
   'js/db.js',
   'js/exif-write.js',
+  'js/form-language.js',
   'js/geo.js',
   'js/icons.js',
   'js/i18n.js',

@@ -6,7 +6,7 @@
 // The shell is imported under its VERSION: Chromium notices a changed import, but then fails to start the new worker
 // ("ServiceWorker cannot be started"), so a new version has to change this file's bytes too.
 
-import './sw-shell.js?v=2026.12.08-1';
+import './sw-shell.js?v=2026.12.08-6';
 import { BACKGROUND_SYNC_TAG, Outbox } from './js/outbox.js';
 import { Session } from './js/session.js';
 

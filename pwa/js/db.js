@@ -2,7 +2,7 @@
 // (flushed to disk before it resolves), and a visit changes together with its photo records in one transaction.
 
 export const DB_NAME = 'sidak';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** Raised when the browser refuses a write for lack of space; the transaction was rolled back, nothing is lost. */
 export class StorageFullError extends Error {
@@ -29,7 +29,29 @@ const MIGRATIONS = [
       for (const [index, keyPath] of Object.entries(spec.indexes || {})) store.createIndex(index, keyPath);
     }
   },
+  // Instrument versions became text (1.2.0, v3): instruments and visits stored with a numbered version are
+  // re-keyed to its decimal text, so a visit begun before the update still finds its instrument and syncs.
+  (_db, transaction) => {
+    eachRecord(transaction.objectStore('instruments'), (cursor, instrument) => {
+      if (typeof instrument.version === 'string') return;
+      cursor.delete();
+      cursor.source.put({ ...instrument, version: String(instrument.version) });
+    });
+    eachRecord(transaction.objectStore('visits'), (cursor, visit) => {
+      if (!visit.instrument || typeof visit.instrument.version === 'string') return;
+      cursor.update({ ...visit, instrument: { ...visit.instrument, version: String(visit.instrument.version) } });
+    });
+  },
 ];
+
+function eachRecord(store, visit) {
+  store.openCursor().onsuccess = (event) => {
+    const cursor = event.target.result;
+    if (!cursor) return;
+    visit(cursor, cursor.value);
+    cursor.continue();
+  };
+}
 
 let dbPromise = null;
 const versionChangeListeners = new Set();
@@ -152,12 +174,18 @@ export function getAssignment(id) {
   return transact(['assignments'], 'readonly', ({ assignments }) => settle(assignments.get(id)));
 }
 
+// A version is text; String() keeps a caller holding an older, numbered reference finding the same record.
 export function putInstrument(document) {
-  return transact(['instruments'], 'readwrite', ({ instruments }) => settle(instruments.put(document)));
+  const record = { ...document, version: String(document.version) };
+  return transact(['instruments'], 'readwrite', ({ instruments }) => settle(instruments.put(record)));
 }
 
 export function getInstrument(key, version) {
-  return transact(['instruments'], 'readonly', ({ instruments }) => settle(instruments.get([key, version])));
+  return transact(['instruments'], 'readonly', ({ instruments }) => settle(instruments.get([key, String(version)])));
+}
+
+export function listInstruments() {
+  return transact(['instruments'], 'readonly', ({ instruments }) => settle(instruments.getAll()));
 }
 
 export function listInstrumentRefs() {

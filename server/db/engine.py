@@ -108,8 +108,12 @@ def _configure_sqlite(engine: AsyncEngine, *, group_commit: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        is_read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if is_read_only else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        # An AUTOCOMMIT connection (a migration's PRAGMA foreign_keys, which SQLite ignores inside a transaction)
+        # still fires "begin"; it must stay outside one.
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY_OPTION, False) else "BEGIN IMMEDIATE")
 
 
 def _replace_dead_connections(engine: AsyncEngine) -> None:

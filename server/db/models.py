@@ -210,12 +210,12 @@ class Instrument(Base):
     """One version of a checklist. Its document never changes once stored; editing stores the next version."""
 
     __tablename__ = "instruments"
-    __table_args__ = (UniqueConstraint("key", "version"), CheckConstraint("version >= 1", name="version_positive"))
+    __table_args__ = (UniqueConstraint("key", "version"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     key: Mapped[str] = mapped_column(String(64))
-    # 64-bit: ODK authors number versions by date and time (202512071530); SQLite's INTEGER is 64-bit already.
-    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    # Text as the author wrote it (1.2.0, v3, 202512071530); never parsed or ordered: the newest is the last stored.
+    version: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
     document: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(String(64))

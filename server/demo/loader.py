@@ -436,7 +436,7 @@ async def _create_places(
 
 
 async def _open_wave(
-    session: AsyncSession, actor: Principal, instrument_key: str, instrument_version: int, surveyor_ids: list[uuid.UUID]
+    session: AsyncSession, actor: Principal, instrument_key: str, instrument_version: str, surveyor_ids: list[uuid.UUID]
 ) -> AssignmentBatch:
     today = clock.now().astimezone(WIB).date()
     period_start, period_end = today - timedelta(days=14), today + timedelta(days=45)

@@ -55,7 +55,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/auth/logout"): PUBLIC,
     # sync
     ("GET", "/api/me/assignments"): ANYONE,
-    ("GET", "/api/instruments/{key:str}/{version:int}"): ANYONE,
+    ("GET", "/api/instruments/{key:str}/{version:str}"): ANYONE,
     ("PUT", "/api/visits/{visit_id:uuid}"): SURVEYOR,
     ("GET", "/api/visits/{visit_id:uuid}"): OWNER_OR_SCOPED,
     ("GET", "/api/me/visits"): SURVEYOR,
@@ -68,8 +68,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # admin
     ("POST", "/api/admin/instruments"): ADMIN,
     ("GET", "/api/admin/instruments"): ADMIN,
-    ("GET", "/api/admin/instruments/{key:str}/{version:int}"): ADMIN,
-    ("GET", "/api/admin/instruments/{key:str}/{version:int}/xlsform.xlsx"): ADMIN,
+    ("GET", "/api/admin/instruments/{key:str}/{version:str}"): ADMIN,
+    ("GET", "/api/admin/instruments/{key:str}/{version:str}/xlsform.xlsx"): ADMIN,
     ("POST", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions/{region_id:uuid}"): ADMIN,
@@ -219,7 +219,7 @@ async def world(client, make: Factory) -> World:
         "surveyor_id": str(surveyor.id),
         "assignment_id": str(assignment.id),
         "key": instrument.key,
-        "version": str(instrument.version),
+        "version": instrument.version,
     }
     return World(ids, headers)
 

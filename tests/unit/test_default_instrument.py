@@ -39,7 +39,7 @@ def reference_rows() -> list[tuple[str, str, float, str]]:
 
 def test_the_stored_document_decodes_strictly_as_an_instrument() -> None:
     instrument = msgspec.json.decode(default_instrument_json(), type=Instrument)
-    assert (instrument.key, instrument.version) == ("ombudsman-kepatuhan", 1)
+    assert (instrument.key, instrument.version) == ("ombudsman-kepatuhan", "1")
 
 
 def test_it_has_the_four_ombudsman_dimensions_with_their_weights() -> None:

@@ -27,7 +27,7 @@ from server.domain.instruments.documents import Instrument
 CHECKLIST = msgspec.convert(
     {
         "key": "uji-rencana",
-        "version": 1,
+        "version": "1",
         "title": {"id": "Uji"},
         "dimensions": [
             {

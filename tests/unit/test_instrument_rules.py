@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from server.domain.instruments.defaults import load_default_instrument
-from server.domain.instruments.documents import Instrument
+from server.domain.instruments.documents import Instrument, Metadata
 from server.domain.instruments.rules import check_instrument
 from server.lib.errors import InstrumentInvalid
 
@@ -30,7 +30,7 @@ def a_dimension(id_: str, *indicators: dict[str, Any], weight: float = 1) -> dic
 
 
 def an_instrument(*dimensions: dict[str, Any]) -> Instrument:
-    doc = {"key": "uji", "version": 1, "title": {"id": "Uji"}, "dimensions": list(dimensions)}
+    doc = {"key": "uji", "version": "1", "title": {"id": "Uji"}, "dimensions": list(dimensions)}
     return msgspec.convert(doc, type=Instrument)
 
 
@@ -255,3 +255,14 @@ def test_every_problem_is_listed_and_the_first_is_named_in_the_detail() -> None:
     assert error.detail.startswith("dimensions[0].indicators[1].id: indicator id 'A1' is used twice")
     assert error.detail.endswith("(and 2 more)")
     assert all(problem["message"] for problem in error.errors or [])
+
+
+def test_a_note_or_metadata_named_as_an_indicator_is_refused_naming_it() -> None:
+    instrument = an_instrument(
+        a_dimension("A", an_indicator("A1", notes=[{"name": "A2", "text": {"id": "Catatan"}}]), an_indicator("A2"))
+    )
+    instrument.metadata = msgspec.convert([{"type": "start", "name": "A1"}], list[Metadata])
+
+    error = problems_of(instrument)
+
+    assert fields_of(error) == ["dimensions[0].indicators[0].notes[0].name", "metadata[0].name"]

@@ -42,7 +42,7 @@ def a_dimension(dimension_id: str, weight: float, *indicators: dict[str, Any]) -
 
 def an_instrument(*dimensions: dict[str, Any]) -> Instrument:
     return msgspec.convert(
-        {"key": "uji", "version": 1, "title": {"id": "Uji"}, "dimensions": list(dimensions)}, Instrument
+        {"key": "uji", "version": "1", "title": {"id": "Uji"}, "dimensions": list(dimensions)}, Instrument
     )
 
 

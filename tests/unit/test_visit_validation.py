@@ -31,7 +31,7 @@ def an_instrument(*indicators: dict) -> Instrument:
     return msgspec.convert(
         {
             "key": "uji",
-            "version": 1,
+            "version": "1",
             "title": {"id": "Uji"},
             "dimensions": [{"id": "B", "title": {"id": "Proses"}, "weight": 1, "indicators": list(indicators)}],
         },

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from server.domain.instruments.workbook import WorkbookLimits, read_workbook
-from server.domain.instruments.xlsform import instrument_from_xlsform
+from server.domain.instruments.xlsform import instrument_from_xlsform, read_xlsform
 from server.lib.errors import DomainError, WorkbookTooLarge, WorkbookUnreadable
 from tests.xlsforms import rows_bomb, with_member
 
@@ -149,3 +149,27 @@ def test_the_bounds_hold_through_the_whole_xlsform_import() -> None:
     bomb = with_member(a_workbook(), "xl/worksheets/sheet1.xml", rows_bomb(128 * 1024 * 1024))
     with pytest.raises(WorkbookTooLarge):
         instrument_from_xlsform(bomb)
+
+
+def a_large_checklist(questions: int) -> bytes:
+    rows = [["select_one yes_no", f"Q{n}", f"Pertanyaan {n}"] for n in range(questions)]
+    return a_workbook([["type", "name", "label"], ["begin group", "A", "Sarana"], *rows, ["end group", "A"]])
+
+
+def test_pyxform_past_its_time_bound_is_stopped_and_the_upload_refused_naming_the_bound() -> None:
+    started = time.monotonic()
+    with pytest.raises(WorkbookUnreadable) as caught:
+        read_xlsform(a_large_checklist(1_500), limits=WorkbookLimits(pyxform_max_seconds=0.3))
+    assert caught.value.detail == "file: ODK's XLSForm converter took longer than 0.3 s"
+    assert time.monotonic() - started < 5  # stopped at the bound, not run to its end
+
+
+def test_pyxform_past_its_memory_bound_is_stopped_and_the_upload_refused_naming_the_bound() -> None:
+    with pytest.raises(WorkbookUnreadable) as caught:
+        read_xlsform(a_large_checklist(1_500), limits=WorkbookLimits(pyxform_max_memory_bytes=64 * 1024 * 1024))
+    assert caught.value.detail == "file: ODK's XLSForm converter needed more than 64 MiB"
+
+
+def test_a_survey_of_ten_thousand_rows_is_read_and_checked_by_pyxform_within_its_bounds() -> None:
+    read = read_xlsform(a_large_checklist(9_990))
+    assert len(read.instrument.indicators()) == 9_990

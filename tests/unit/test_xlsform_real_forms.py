@@ -112,25 +112,34 @@ def test_a_kept_column_that_refers_to_a_skipped_row_is_named_instead() -> None:
 def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_accepted() -> None:
     read = read_xlsform(a_form(KOBO_SURVEY, KOBO_CHOICES))
     instrument = read.instrument
-    assert (instrument.key, instrument.version) == ("pemantauan_layanan", 3)
+    assert (instrument.key, instrument.version) == ("pemantauan_layanan", "3")
+    assert [(m.type, m.name) for m in instrument.metadata or []] == [
+        ("start", "start"),
+        ("end", "end"),
+        ("today", "today"),
+        ("username", "username"),
+    ]
     indicators = instrument.indicators()
     assert list(indicators) == ["ruang_tunggu", "kursi"]
     waiting = indicators["ruang_tunggu"]
     assert (waiting.type, waiting.text.id, waiting.text.en) == ("yes_no", "Ruang tunggu", "Waiting room")
     assert waiting.guidance is not None
-    assert (waiting.guidance.id, waiting.guidance.en) == (
-        "Amati ruang tunggu\n\nKursi",
-        "Look around the waiting room\n\nSeats",
-    )
+    assert (waiting.guidance.id, waiting.guidance.en) == ("Kursi", "Seats")
+    assert [(note.name, note.text.id, note.text.en) for note in waiting.notes or []] == [
+        ("intro", "Amati ruang tunggu", "Look around the waiting room")
+    ]
+    assert waiting.choice_list == "ya_tidak"
     seats = indicators["kursi"]
     assert seats.relevant is not None and (seats.relevant.indicator, seats.relevant.equals) == ("ruang_tunggu", True)
     said = [f"{w['field']}: {w['message']}" for w in read.warnings]
     for expected in (
-        "survey row 1: column 'label::Français (fr)' is in a language Sidak does not show",
-        "choices row 1: column 'label::Français (fr)' is in a language Sidak does not show",
-        "survey row 2: 'start' row skipped: Sidak records every visit's start and finish times itself",
-        "survey row 5: 'deviceid' row skipped: Sidak records the surveyor's account",
-        "survey row 8: note 'intro' is shown as guidance of indicator 'ruang_tunggu'",
+        "survey row 1: column 'label::Français (fr)' is in a further language: kept and written back by the export",
+        "choices row 1: column 'label::Français (fr)' is in a further language: kept and written back by the export",
+        "survey row 2: 'start' row kept as 'start': recorded with every visit as the visit's start time",
+        "survey row 4: 'today' row kept as 'today': recorded with every visit as the date the visit started (WIB)",
+        "survey row 5: 'deviceid' row ignored (not kept): the phone has no stable device identifier",
+        "survey row 6: 'username' row kept as 'username': recorded with every visit as the surveyor's username",
+        "survey row 8: note 'intro' is kept with indicator 'ruang_tunggu': the phone shows it with the indicator's",
         "survey row 11: calculate row skipped",
         "survey row 10: column 'constraint' (rows 10) is kept for the export, not acted on",
         "survey row 10: column 'constraint_message::English (en)' (rows 10) is kept for the export, not acted on",
@@ -245,7 +254,7 @@ def test_a_legacy_xls_form_is_read_like_its_xlsx() -> None:
     }
     legacy = read_xlsform(a_legacy_workbook(sheets))
     assert legacy.instrument == read_xlsform(a_workbook(sheets)).instrument
-    assert (legacy.instrument.key, legacy.instrument.version) == ("cek_lama", 202512071530)
+    assert (legacy.instrument.key, legacy.instrument.version) == ("cek_lama", "202512071530")
 
 
 def test_a_label_header_sidak_does_not_recognise_is_refused_once_at_the_header() -> None:
@@ -320,3 +329,21 @@ def test_the_ways_teams_write_the_same_form_are_all_read(shape: str, survey, cho
     instrument = read_xlsform(a_form(survey, choices)).instrument
     assert "A01" in instrument.indicators(), shape
     assert instrument.indicators()["A01"].type == "yes_no", shape
+
+
+def test_choices_keep_their_labels_in_a_further_language_and_the_export_writes_them_back() -> None:
+    survey = [
+        ["type", "name", "label::Bahasa Indonesia (id)", "label::Basa Jawa (jv)"],
+        ["begin group", "sarana", "Sarana", "Sarana"],
+        ["select_one kondisi", "toilet", "Kondisi toilet", "Kahanan jamban"],
+        ["end group"],
+    ]
+    choices = [
+        ["list_name", "name", "label::Bahasa Indonesia (id)", "label::Basa Jawa (jv)", "score"],
+        ["kondisi", "baik", "Baik", "Apik", 1],
+        ["kondisi", "buruk", "Buruk", None, 0],
+    ]
+    read = read_xlsform(a_form(survey, choices))
+    toilet = read.instrument.indicators()["toilet"]
+    assert [choice.xlsform for choice in toilet.choices or []] == [{"label::Basa Jawa (jv)": "Apik"}, None]
+    assert read_xlsform(instrument_to_xlsform(read.instrument)).instrument == read.instrument

@@ -72,3 +72,9 @@ export function tabs(items, { onShow } = {}) {
   const tabList = h('div', { class: 'tab-list', role: 'tablist' }, buttons);
   return { element: h('div', { class: 'tabs' }, tabList, panels), select };
 }
+
+/** The key and version of a select's value: a key holds no '@', a version may. */
+export function instrumentRef(value) {
+  const at = value.indexOf('@');
+  return { key: value.slice(0, at), version: value.slice(at + 1) };
+}

@@ -72,7 +72,8 @@ async function downloadXlsform(trigger, detail, alerts) {
   trigger.disabled = true;
   alerts.clear();
   try {
-    const path = `admin/instruments/${encodeURIComponent(detail.key)}/${detail.version}/xlsform.xlsx`;
+    const ref = `${encodeURIComponent(detail.key)}/${encodeURIComponent(detail.version)}`;
+    const path = `admin/instruments/${ref}/xlsform.xlsx`;
     const name = await downloadFile(path, `${detail.key}-v${detail.version}.xlsx`);
     toast(t('instrument.downloaded', { name }));
   } catch (error) {
@@ -84,12 +85,15 @@ async function downloadXlsform(trigger, detail, alerts) {
 
 /**
  * The languages the checklist is written in: Bahasa Indonesia, English when any text has it, then the languages its
- * XLSForm had beyond those, kept for the export (`label::Français (fr)` → "Français (fr)").
+ * XLSForm had beyond those, kept with its groups, indicators, notes and choices (`label::Français (fr)` →
+ * "Français (fr)").
  */
 export function formLanguages(doc) {
   const indicators = doc.dimensions.flatMap((d) => d.indicators);
   const texts = [doc.title, ...doc.dimensions.map((d) => d.title), ...indicators.map((i) => i.text)];
-  const kept = indicators.flatMap((i) => Object.keys(i.xlsform || {}))
+  const withColumns = [...doc.dimensions, ...indicators, ...indicators.flatMap((i) => [...(i.notes || []),
+    ...(i.choices || [])])];
+  const kept = withColumns.flatMap((item) => Object.keys(item.xlsform || {}))
     .map((column) => /^label::(.+)$/.exec(column)?.[1]).filter(Boolean);
   const named = [t('instrument.mode.id'), ...(texts.some((text) => text?.en) ? [t('instrument.mode.en')] : [])];
   return [...named, ...new Set(kept)];

@@ -46,7 +46,7 @@ export async function render(main) {
       const stored = await api.upload('admin/instruments', file);
       toast(t('instruments.stored', { key: stored.key, version: stored.version }));
       await reload();
-      navigate(`/instruments/${stored.key}/${stored.version}`);
+      navigate(`/instruments/${stored.key}/${encodeURIComponent(stored.version)}`);
     } catch (error) {
       alerts.showError(error);
       uploadButton.disabled = false;
@@ -67,18 +67,24 @@ export async function render(main) {
     initialSort: { key: 'key' },
     empty: t('instruments.empty'),
     columns: [
-      { key: 'key', label: t('instruments.key'), value: (v) => `${v.key} ${String(v.version).padStart(4, '0')}`,
-        cell: (v) => h('a', { href: `#/instruments/${v.key}/${v.version}`, class: 'mono' }, v.key) },
-      { key: 'version', label: t('instruments.version'), numeric: true },
+      // A key's versions sort in the order they were stored: a version is the author's text, never a number.
+      { key: 'key', label: t('instruments.key'), value: (v) => `${v.key} ${v.created_at}`,
+        cell: (v) => h('a', { href: instrumentHref(v), class: 'mono' }, v.key) },
+      { key: 'version', label: t('instruments.version'), value: (v) => v.created_at,
+        cell: (v) => h('span', { class: 'mono' }, v.version) },
       { key: 'title', label: t('instruments.name'), value: (v) => tx(v.title) },
       { key: 'indicator_count', label: t('instruments.indicators'), numeric: true },
       { key: 'wave_count', label: t('instruments.waves'), numeric: true,
         cell: (v) => (v.wave_count ? badge(t('instruments.in_use', { n: v.wave_count }), 'info') : '0') },
       { key: 'created_at', label: t('instruments.created'), cell: (v) => formatDateTime(v.created_at) },
       { key: 'actions', label: t('table.actions'), sortable: false, filterable: false,
-        cell: (v) => h('a', { class: 'button small', href: `#/instruments/${v.key}/${v.version}` },
+        cell: (v) => h('a', { class: 'button small', href: instrumentHref(v) },
           t('instruments.view')) },
     ],
   });
   mount(body, table.element);
+}
+
+function instrumentHref({ key, version }) {
+  return `#/instruments/${key}/${encodeURIComponent(version)}`;
 }

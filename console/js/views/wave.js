@@ -12,7 +12,7 @@ import {
   INTEGRITY_FIELDS, attachCutoffEditor, groupIntegrityFields, integrityAliases, integrityDisplayValue,
   integrityFormFields, integritySettingsFromForm, profileLabel, sendMarkingCutoffs,
 } from './waves.js';
-import { button, linkButton, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
+import { button, instrumentRef, linkButton, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
 
 export const STEPS = ['draft', 'fieldwork', 'review', 'published'];
 const EDITABLE_STATUSES = ['draft', 'fieldwork'];
@@ -46,7 +46,7 @@ export async function render(main, { params }) {
         h('h2', {}, t('wave.built_on')),
         h('dl', { class: 'facts' },
           fact(t('waves.instrument'),
-            h('a', { href: `#/instruments/${wave.instrument.key}/${wave.instrument.version}` },
+            h('a', { href: `#/instruments/${wave.instrument.key}/${encodeURIComponent(wave.instrument.version)}` },
             `${wave.instrument.title || wave.instrument.key} — ${wave.instrument.key} v${wave.instrument.version}`)),
           fact(t('waves.profile'), profileLabel(wave.profile_key)),
           fact(t('waves.period'), `${formatDate(wave.period.start)} – ${formatDate(wave.period.end)}`),
@@ -75,8 +75,7 @@ function waveChanges(wave, values, editor) {
     integrity_settings: integritySettingsFromForm(values),
   };
   if (wave.status !== 'draft') return changes;
-  const [key, version] = values.instrument.split('@');
-  changes.instrument = { key, version: Number(version) };
+  changes.instrument = instrumentRef(values.instrument);
   const edited = editor.edited();
   if (values.profile_key !== wave.profile_key) changes.profile_key = values.profile_key;
   if (edited) changes.profile = edited;

@@ -11,7 +11,7 @@ import { createTable } from '../components/table.js';
 import { h, mount } from '../dom.js';
 import { formatDate, hasString, t, tx } from '../i18n.js';
 import { navigate } from '../router.js';
-import { button, enableActions, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
+import { button, enableActions, instrumentRef, loading, pageHeader, showLoadError, waveStatusBadge } from './common.js';
 
 const DEFAULT_PROFILE_KEY = 'ombudsman-2021';
 
@@ -115,7 +115,8 @@ export async function render(main) {
       { key: 'status', label: t('waves.status'), value: (w) => t(`wave.status.${w.status}`),
         cell: (w) => waveStatusBadge(w.status) },
       { key: 'instrument', label: t('waves.instrument'), value: (w) => `${w.instrument.key} v${w.instrument.version}`,
-        cell: (w) => h('a', { class: 'mono', href: `#/instruments/${w.instrument.key}/${w.instrument.version}` },
+        cell: (w) => h('a', {
+          class: 'mono', href: `#/instruments/${w.instrument.key}/${encodeURIComponent(w.instrument.version)}` },
           `${w.instrument.key} v${w.instrument.version}`) },
       { key: 'profile_key', label: t('waves.profile'), value: (w) => profileLabel(w.profile_key) },
       { key: 'period', label: t('waves.period'), value: (w) => w.period.start,
@@ -142,7 +143,8 @@ function createDialog(data) {
     openDialog({ title: t('waves.add'), content: noticeAlert(t('waves.need_instrument'), 'warning') });
     return;
   }
-  const latest = [...data.instruments].sort((a, b) => b.version - a.version)[0];
+  // The version stored last, whatever its text says.
+  const latest = [...data.instruments].sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
   const today = new Date();
   const inAMonth = new Date(today.getTime() + 30 * 86_400_000);
   const profiles = new Map(data.profiles.map((profile) => [profile.key, profile]));
@@ -171,11 +173,10 @@ function createDialog(data) {
     submitLabel: t('waves.add'),
     cancel: cancelButton(),
     onSubmit(values) {
-      const [key, version] = values.instrument.split('@');
       return sendMarkingCutoffs(editor, () => api.post('admin/waves', {
         name: values.name, kind: values.kind, profile_key: values.profile_key,
         profile: editor.edited() ?? undefined,
-        instrument: { key, version: Number(version) },
+        instrument: instrumentRef(values.instrument),
         period: { start: values.period_start, end: values.period_end },
         integrity_settings: integritySettingsFromForm(values),
       }));

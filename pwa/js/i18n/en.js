@@ -214,6 +214,10 @@ export default {
   'settings.language': 'Language',
   'settings.language_id': 'Bahasa Indonesia',
   'settings.language_en': 'English',
+  'settings.form_language': 'Form language',
+  'settings.form_language_app': 'Same as the app',
+  'settings.form_language_hint':
+    'The form\'s questions show in this language; what the form does not translate shows in its main language.',
   'settings.storage': 'Storage',
   'settings.account': 'Account',
   'settings.logout': 'Sign out',

@@ -205,6 +205,10 @@ export default {
   'settings.language': 'Bahasa',
   'settings.language_id': 'Bahasa Indonesia',
   'settings.language_en': 'English',
+  'settings.form_language': 'Bahasa formulir',
+  'settings.form_language_app': 'Sama dengan bahasa aplikasi',
+  'settings.form_language_hint':
+    'Pertanyaan formulir tampil dalam bahasa ini; yang tidak diterjemahkan tampil dalam bahasa utama formulir.',
   'settings.storage': 'Penyimpanan',
   'settings.account': 'Akun',
   'settings.logout': 'Keluar',

@@ -83,8 +83,10 @@ export class IndicatorCard {
   head() {
     const { indicator } = this;
     const guidanceId = `guidance-${indicator.id}`;
-    const guidance = indicator.guidance
-      ? h('p', { id: guidanceId, class: 'guidance', hidden: true }, tx(indicator.guidance)) : null;
+    // The form's notes just above the indicator lead its guidance, as the form's author placed them.
+    const texts = [...(indicator.notes || []).map((note) => tx(note.text)), tx(indicator.guidance)].filter(Boolean);
+    const guidance = texts.length
+      ? h('p', { id: guidanceId, class: 'guidance', hidden: true }, texts.join('\n\n')) : null;
     const helpButton = guidance ? h('button', {
       type: 'button', class: 'icon-btn help-btn', 'data-testid': `guidance-toggle-${indicator.id}`,
       'aria-expanded': 'false', 'aria-controls': guidanceId, 'aria-label': t('guidance.toggle', { id: indicator.id }),

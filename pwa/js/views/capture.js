@@ -8,6 +8,7 @@
 
 import { h } from '../../shared/dom.js';
 import * as db from '../db.js';
+import { instrumentIn } from '../form-language.js';
 import { formatDateTime, formatDistance, t, tx } from '../i18n.js';
 import { icon } from '../icons.js';
 import { preparePhoto, PhotoUnreadableError } from '../photo.js';
@@ -34,8 +35,9 @@ function gpsQuality(accuracy_m) {
 
 export async function mount(root, ctx, visitId) {
   const visit = await db.getVisit(visitId);
-  const instrument = visit && visit.user_id === ctx.session.user.id
+  const stored = visit && visit.user_id === ctx.session.user.id
     ? await db.getInstrument(visit.instrument.key, visit.instrument.version) : null;
+  const instrument = stored && instrumentIn(stored, await db.getMeta('form_lang'));
   if (!instrument) {
     ctx.setHeader({ title: t('capture.not_found_title'), back: '#/' });
     root.append(h('section', { class: 'card', role: 'alert' }, h('p', {}, t('capture.not_found'))));

@@ -2,6 +2,7 @@
 
 import * as db from '../db.js';
 import { h } from '../../shared/dom.js';
+import { otherLanguages } from '../form-language.js';
 import { formatBytes, getLanguage, LANGUAGES, setLanguage, t } from '../i18n.js';
 import * as storage from '../storage.js';
 import { unsentWork } from '../visit.js';
@@ -16,6 +17,25 @@ async function appVersion() {
     channel.port1.onmessage = (event) => { clearTimeout(timer); resolve(event.data && event.data.version); };
     worker.postMessage({ type: 'GET_VERSION' }, [channel.port2]);
   });
+}
+
+/** The forms' own other languages (a third one beyond Bahasa Indonesia and English), when a held form has one. */
+async function formLanguageChoice() {
+  const languages = [...new Set((await db.listInstruments()).flatMap(otherLanguages))];
+  if (!languages.length) return null;
+  const chosen = (await db.getMeta('form_lang')) || '';
+  const option = (value, label) => h('label', { class: 'option' },
+    h('input', {
+      type: 'radio', name: 'form-language', value, checked: chosen === value,
+      'data-testid': `form-language-${value || 'app'}`,
+      on: { change: () => db.setMeta('form_lang', value) },
+    }),
+    h('span', { class: 'option-label' }, label));
+  return h('fieldset', { class: 'card', 'data-testid': 'form-languages' },
+    h('legend', {}, t('settings.form_language')),
+    h('div', { class: 'options options-column' }, option('', t('settings.form_language_app')),
+      languages.map((language) => option(language, language))),
+    h('p', { class: 'meta' }, t('settings.form_language_hint')));
 }
 
 export async function mount(root, ctx) {
@@ -38,6 +58,8 @@ export async function mount(root, ctx) {
       }),
       h('span', { class: 'option-label', lang }, t(`settings.language_${lang}`))))));
 
+  const formLanguageGroup = await formLanguageChoice();
+
   const persisted = h('p', { 'data-testid': 'settings-persisted' });
   const free = h('p', { 'data-testid': 'settings-free' });
   const used = h('p', { class: 'meta' });
@@ -59,6 +81,7 @@ export async function mount(root, ctx) {
   const version = h('p', { class: 'meta', 'data-testid': 'app-version' }, t('settings.version', { version: '…' }));
   const sections = [
     languageGroup,
+    formLanguageGroup,
     h('section', { class: 'card' }, h('h2', {}, t('settings.storage')), persisted, persistButton, free, used,
       h('p', { class: 'meta' }, t('storage.persist_hint'))),
   ];

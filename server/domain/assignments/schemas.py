@@ -28,7 +28,7 @@ class AssignedUnit(msgspec.Struct):
 
 class InstrumentRef(msgspec.Struct):
     key: str
-    version: int
+    version: str
 
 
 class Window(msgspec.Struct):

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi.spec import Reference
 from litestar.params import Parameter
 
-from server.domain.instruments.documents import MAX_VERSION, Instrument
+from server.domain.instruments.documents import VERSION_PATTERN, Instrument
 from server.domain.instruments.schemas import InstrumentVersion, InstrumentVersionDetail, detail_out, version_out
 from server.domain.instruments.services import InstrumentService, Source
 from server.lib.auth import admin_only, anyone_logged_in
@@ -21,8 +21,9 @@ UPLOAD_KINDS: dict[str, Source] = {"application/json": "json", XLSX: "xlsform", 
 FILE_KINDS: dict[str, Source] = {".json": "json", ".xlsx": "xlsform", ".xls": "xlsform"}
 
 KeyParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$", description="instrument key")]
-# A larger number can name no stored version (and must not reach the driver).
-VersionParam = Annotated[int, Parameter(ge=1, le=MAX_VERSION, description="instrument version")]
+VersionParam = Annotated[
+    str, Parameter(pattern=VERSION_PATTERN, description="instrument version, as its author wrote it")
+]
 
 
 _UPLOAD_OPERATION = raw_body_operation(
@@ -43,7 +44,7 @@ class InstrumentController(Controller):
     guards = [anyone_logged_in]
 
     @get(
-        "/{key:str}/{version:int}",
+        "/{key:str}/{version:str}",
         summary="An instrument document",
         description="The checklist a surveyor fills in. A surveyor may fetch only instruments of waves they are "
         "assigned in (403 otherwise); supervisors and admins may fetch any. A stored version never "
@@ -84,7 +85,7 @@ class AdminInstrumentController(Controller):
     async def list_versions(self, db_session: DbSession, principal: Caller) -> list[InstrumentVersion]:
         return [version_out(summary) for summary in await InstrumentService(db_session, principal).list()]
 
-    @get("/{key:str}/{version:int}", summary="One instrument version with its document and the waves using it")
+    @get("/{key:str}/{version:str}", summary="One instrument version with its document and the waves using it")
     async def version_detail(
         self, key: KeyParam, version: VersionParam, db_session: DbSession, principal: Caller
     ) -> InstrumentVersionDetail:
@@ -93,7 +94,7 @@ class AdminInstrumentController(Controller):
     # A path parameter is a whole segment in Litestar, and `/{key}/{version}.xlsx` would be one segment with the
     # JSON route's `/{key}/{version}`, so the workbook is a segment below the version.
     @get(
-        "/{key:str}/{version:int}/xlsform.xlsx",
+        "/{key:str}/{version:str}/xlsform.xlsx",
         media_type=XLSX,
         summary="One instrument version as an XLSForm workbook (.xlsx)",
         description="An attachment named `<key>-v<version>.xlsx`. Uploading it again to `POST /api/admin/instruments` "

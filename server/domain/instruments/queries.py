@@ -10,16 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Assignment, Instrument, Wave
 
 
-async def find_instrument(session: AsyncSession, key: str, version: int) -> Instrument | None:
+async def find_instrument(session: AsyncSession, key: str, version: str) -> Instrument | None:
     return await session.scalar(select(Instrument).where(Instrument.key == key, Instrument.version == version))
 
 
-async def latest_version(session: AsyncSession, key: str) -> int | None:
-    return await session.scalar(select(func.max(Instrument.version)).where(Instrument.key == key))
+async def latest_version(session: AsyncSession, key: str) -> str | None:
+    """The version stored last: versions are text as authors write them, so only their order of upload orders them."""
+    query = (
+        select(Instrument.version)
+        .where(Instrument.key == key)
+        .order_by(Instrument.created_at.desc(), Instrument.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)
 
 
 async def instruments_with_wave_counts(session: AsyncSession) -> list[tuple[Instrument, int]]:
-    """Every stored version, by key and version, with how many waves use it."""
+    """Every stored version, by key and then in the order stored, with how many waves use it."""
     wave_count = (
         select(func.count())
         .select_from(Wave)
@@ -27,7 +34,9 @@ async def instruments_with_wave_counts(session: AsyncSession) -> list[tuple[Inst
         .correlate(Instrument)
         .scalar_subquery()
     )
-    rows = await session.execute(select(Instrument, wave_count).order_by(Instrument.key, Instrument.version))
+    rows = await session.execute(
+        select(Instrument, wave_count).order_by(Instrument.key, Instrument.created_at, Instrument.id)
+    )
     return [(row, count) for row, count in rows]
 
 

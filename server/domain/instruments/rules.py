@@ -53,6 +53,7 @@ def instrument_problems(doc: Instrument) -> Iterator[Problem]:
     yield from _duplicate_dimension_ids(doc)
     yield from _duplicate_indicator_ids(doc)
     yield from _dimension_weight_problems(doc)
+    yield from _metadata_problems(doc)
     earlier: dict[str, Indicator] = {}
     for d, dimension in enumerate(doc.dimensions):
         for i, indicator in enumerate(dimension.indicators):
@@ -79,6 +80,27 @@ def _duplicate_indicator_ids(doc: Instrument) -> Iterator[Problem]:
             if indicator.id in seen:
                 yield Problem(f"dimensions[{d}].indicators[{i}].id", f"indicator id {indicator.id!r} is used twice")
             seen.add(indicator.id)
+
+
+def _metadata_problems(doc: Instrument) -> Iterator[Problem]:
+    # The export writes metadata rows beside the groups and questions: every name must stay one field of the form.
+    taken = {dimension.id for dimension in doc.dimensions} | set(doc.indicators())
+    for d, dimension in enumerate(doc.dimensions):
+        for i, indicator in enumerate(dimension.indicators):
+            for n, note in enumerate(indicator.notes or []):
+                if note.name in taken:
+                    yield Problem(
+                        f"dimensions[{d}].indicators[{i}].notes[{n}].name",
+                        f"note name {note.name!r} is already a dimension, an indicator or a note",
+                    )
+                taken.add(note.name)
+    for m, metadata in enumerate(doc.metadata or []):
+        if metadata.name in taken:
+            yield Problem(
+                f"metadata[{m}].name",
+                f"metadata name {metadata.name!r} is already a dimension, an indicator or metadata",
+            )
+        taken.add(metadata.name)
 
 
 def _dimension_weight_problems(doc: Instrument) -> Iterator[Problem]:

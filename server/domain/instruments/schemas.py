@@ -16,7 +16,7 @@ from server.domain.instruments.services import InstrumentDetail, InstrumentSumma
 class InstrumentVersion(msgspec.Struct):
     id: uuid.UUID
     key: str
-    version: int
+    version: str
     title: Text
     content_hash: str
     indicator_count: int
@@ -42,7 +42,7 @@ class ImportWarning(msgspec.Struct, omit_defaults=True):
 class InstrumentVersionDetail(msgspec.Struct, omit_defaults=True):
     id: uuid.UUID
     key: str
-    version: int
+    version: str
     title: Text
     content_hash: str
     indicator_count: int

@@ -34,15 +34,31 @@ Source = Literal["json", "xlsform"]
 TITLE_MAX_LENGTH = 300  # the column's size; the full title stays in the document
 
 
+def next_version_after(latest: str) -> str:
+    """A suggestion for the version after the one stored last: its trailing number counted up, its width kept (1.2.0
+    → 1.2.1, v3 → v4, 202512071530 → 202512071531); a version without one gets ``-2``. Only a suggestion: any new
+    text is a new version."""
+    digits = len(latest) - len(latest.rstrip("0123456789"))
+    if digits == 0:
+        return f"{latest}-2"[:64]
+    head, number = latest[:-digits], latest[-digits:]
+    return f"{head}{int(number) + 1:0{digits}d}"[:64]
+
+
 def content_hash(document: InstrumentDocument) -> str:
     """sha256 of the document's canonical JSON (sorted keys, defaults written out), so that the same checklist sent
     as JSON or as an XLSForm hashes the same."""
     plain = msgspec.to_builtins(document)
+    if plain.get("metadata") is None:  # added later, as ``xlsform`` was
+        plain.pop("metadata", None)
     for dimension in plain["dimensions"]:
+        if dimension.get("xlsform") is None:
+            dimension.pop("xlsform", None)
         for indicator in dimension["indicators"]:
             # Added after documents were first hashed: left out while unset, a stored version keeps its hash.
-            if indicator.get("xlsform") is None:
-                indicator.pop("xlsform", None)
+            for added in ("xlsform", "choice_list", "notes"):
+                if indicator.get(added) is None:
+                    indicator.pop(added, None)
     canonical = msgspec.json.encode(plain, order="sorted")
     return hashlib.sha256(canonical).hexdigest()
 
@@ -135,18 +151,18 @@ class InstrumentService:
         rows = await queries.instruments_with_wave_counts(self.session)
         return [InstrumentSummary(row=row, wave_count=count) for row, count in rows]
 
-    async def detail(self, key: str, version: int) -> InstrumentDetail:
+    async def detail(self, key: str, version: str) -> InstrumentDetail:
         row = await self._get(key, version)
         return InstrumentDetail(row=row, waves=await queries.waves_using(self.session, row.id))
 
-    async def xlsform(self, key: str, version: int) -> bytes:
+    async def xlsform(self, key: str, version: str) -> bytes:
         """The stored version as an XLSForm workbook that the upload reads back to the same content hash."""
         row = await self._get(key, version)
         document = msgspec.convert(row.document, type=InstrumentDocument)
         # openpyxl takes its time on a large checklist; the event loop keeps serving meanwhile.
         return await anyio.to_thread.run_sync(instrument_to_xlsform, document)
 
-    async def document_for_caller(self, key: str, version: int) -> InstrumentDocument:
+    async def document_for_caller(self, key: str, version: str) -> InstrumentDocument:
         """The document, for any reviewer; a surveyor only gets instruments of waves they are assigned in."""
         row = await self._get(key, version)
         caller = self.principal
@@ -158,7 +174,7 @@ class InstrumentService:
             raise Forbidden("This instrument belongs to no wave you are assigned in.")
         return msgspec.convert(row.document, type=InstrumentDocument)
 
-    async def _get(self, key: str, version: int) -> Instrument:
+    async def _get(self, key: str, version: str) -> Instrument:
         row = await find_instrument(self.session, key, version)
         if row is None:
             raise NotFound(f"There is no instrument {key} version {version}.")
@@ -166,11 +182,12 @@ class InstrumentService:
 
     async def _immutable(self, document: InstrumentDocument) -> InstrumentImmutable:
         latest = await queries.latest_version(self.session, document.key)
+        suggestion = next_version_after(latest or document.version)
         return InstrumentImmutable(
             f"Instrument {document.key} version {document.version} is already stored with other content, and a stored"
-            f" version never changes; store your edit as version {(latest or 0) + 1}.",
+            f" version never changes; store your edit under a new version, such as {suggestion}.",
             field="version",
-            next_version=(latest or 0) + 1,
+            next_version=suggestion,
         )
 
     def _actor_id(self) -> uuid.UUID | None:

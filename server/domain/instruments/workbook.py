@@ -40,10 +40,12 @@ class WorkbookLimits:
     max_total_bytes: int = 64 * 1024 * 1024
     max_shared_strings_bytes: int = 16 * 1024 * 1024
     max_rows: int = 10_000  # of the choices and settings sheets (a list of villages can be long)
-    # pyxform then converts the survey (~2.5 s for 1,000 questions in five languages), unbounded once started.
-    max_survey_rows: int = 2_000
+    max_survey_rows: int = 10_000
     max_columns: int = 256
     max_seconds: float = 5.0
+    # pyxform then converts the rows read, in a child process stopped at these bounds (pyxform_check).
+    pyxform_max_seconds: float = 30.0
+    pyxform_max_memory_bytes: int = 1024 * 1024 * 1024
 
 
 DEFAULT_LIMITS = WorkbookLimits()

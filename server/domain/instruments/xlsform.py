@@ -19,7 +19,8 @@ survey sheet
   ``image``                        → the photo of the indicator row just above it: ``required`` when the image row
                                      is required, else ``optional`` (or a ``photo`` column on the indicator row)
   ``note``                         → guidance of the next indicator
-  metadata (``start``, ``deviceid``…) and ``calculate`` → skipped, with a warning
+  metadata ``start``, ``end``, ``today``, ``username`` → kept: filled from the visit, written back by the export
+  other metadata (``deviceid``…) and ``calculate`` → skipped, with a warning
   labels and hints: Bahasa Indonesia (any usual header spelling, or no language) and English; a form without
   Bahasa Indonesia is read in its default language; other languages are named in a warning. ``required``,
   ``reverse``, ``allow_na`` (yes/no, true/false, TRUE()); ``weight``; ``unit``; ``relevant`` of the simple form
@@ -41,11 +42,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Any
 
 import msgspec
 
-from server.domain.instruments.documents import MAX_VERSION, Instrument
+from server.domain.instruments.documents import VERSION_PATTERN, Instrument
+from server.domain.instruments.pyxform_check import PyxformTooCostly, pyxform_refusal
 from server.domain.instruments.rules import instrument_problems
 from server.domain.instruments.workbook import DEFAULT_LIMITS, Row, Sheet, WorkbookLimits, read_workbook
 from server.domain.instruments.xlsform_export import (
@@ -53,9 +56,10 @@ from server.domain.instruments.xlsform_export import (
     PHOTO_MAX_PIXELS,
     SCALE_LIST,
     YES_NO_LIST,
+    default_list_name,
     instrument_to_xlsform,
 )
-from server.lib.errors import InstrumentInvalid
+from server.lib.errors import InstrumentInvalid, WorkbookUnreadable
 
 __all__ = ["XlsformImport", "instrument_from_xlsform", "instrument_to_xlsform", "read_xlsform"]
 
@@ -101,19 +105,21 @@ _BEGIN_GROUP = {"begin group", "begin_group"}
 _END_GROUP = {"end group", "end_group"}
 _BEGIN_REPEAT = {"begin repeat", "begin_repeat", "begin loop", "begin_loop"}
 _END_REPEAT = {"end repeat", "end_repeat", "end loop", "end_loop"}
-_VISIT_TIMES = "Sidak records every visit's start and finish times itself"
-_VISIT_PEOPLE = "Sidak records the surveyor's account with every visit and collects no device identifiers"
-_METADATA_TYPES = {
-    "start": _VISIT_TIMES,
-    "end": _VISIT_TIMES,
-    "today": _VISIT_TIMES,
-    "deviceid": _VISIT_PEOPLE,
-    "imei": _VISIT_PEOPLE,
-    "subscriberid": _VISIT_PEOPLE,
-    "simserial": _VISIT_PEOPLE,
-    "phonenumber": _VISIT_PEOPLE,
-    "username": _VISIT_PEOPLE,
-    "email": _VISIT_PEOPLE,
+# Metadata rows the visit itself fills (docs/xlsform.md): kept, written back by the export and into Collect's form.
+_KEPT_METADATA = {
+    "start": "the visit's start time",
+    "end": "the visit's finish time",
+    "today": "the date the visit started (WIB)",
+    "username": "the surveyor's username",
+}
+_NO_DEVICE_IDS = "the phone has no stable device identifier and Sidak collects none"
+_IGNORED_METADATA = {
+    "deviceid": _NO_DEVICE_IDS,
+    "imei": _NO_DEVICE_IDS,
+    "subscriberid": _NO_DEVICE_IDS,
+    "simserial": _NO_DEVICE_IDS,
+    "phonenumber": _NO_DEVICE_IDS,
+    "email": "Sidak knows surveyors by username, not by email address",
     "audit": "Sidak keeps its own audit trail of every visit and decision",
     "start-geopoint": "Sidak records the visit's positions itself",
     "background-audio": "Sidak records no audio",
@@ -184,7 +190,7 @@ class XlsformImport:
     warnings: list[dict[str, Any]]  # what the form says that Sidak keeps or skips without acting on it, by sheet row
 
 
-def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int | None = None) -> Instrument:
+def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: str | None = None) -> Instrument:
     """Read an XLSForm workbook into an instrument; ``key``/``version`` override the settings sheet.
 
     Raises ``InstrumentInvalid`` listing every problem with its sheet and row.
@@ -193,7 +199,7 @@ def instrument_from_xlsform(data: bytes, *, key: str | None = None, version: int
 
 
 def read_xlsform(
-    data: bytes, *, key: str | None = None, version: int | None = None, limits: WorkbookLimits = DEFAULT_LIMITS
+    data: bytes, *, key: str | None = None, version: str | None = None, limits: WorkbookLimits = DEFAULT_LIMITS
 ) -> XlsformImport:
     """The instrument of an XLSForm workbook (``.xlsx`` or ``.xls``) and the warnings of its reading."""
     sheets = read_workbook(data, limits)
@@ -214,7 +220,7 @@ def read_xlsform(
     ]
     if rule_problems:
         raise _invalid(rule_problems)
-    _check_with_pyxform(sheets)
+    _check_with_pyxform(sheets, limits)
     return XlsformImport(instrument, [_error_entry(warning) for warning in reader.warnings])
 
 
@@ -271,16 +277,23 @@ def _plain_words(message: str) -> str:
     return f"is not valid ({message})"
 
 
-def _check_with_pyxform(sheets: dict[str, Sheet]) -> None:
+def _check_with_pyxform(sheets: dict[str, Sheet], limits: WorkbookLimits) -> None:
     """Run the rows already read (never the file again: pyxform would read it unbounded) through pyxform, the
-    reference XLSForm converter, so that what Sidak accepts is an XLSForm that ODK tools accept too."""
-    from pyxform.errors import PyXFormError
-    from pyxform.xls2xform import convert
-
+    reference XLSForm converter, so that what Sidak accepts is an XLSForm that ODK tools accept too; in a child
+    process bounded in time and memory, as pyxform cannot be interrupted."""
     try:
-        convert(_pyxform_definition(sheets), warnings=[])
-    except PyXFormError as error:
-        raise _invalid([_pyxform_problem(str(error))]) from error
+        refusal = pyxform_refusal(
+            _pyxform_definition(sheets),
+            max_seconds=limits.pyxform_max_seconds,
+            max_memory_bytes=limits.pyxform_max_memory_bytes,
+        )
+    except PyxformTooCostly as error:
+        message = str(error)
+        raise WorkbookUnreadable(
+            f"file: {message}", field="file", errors=[{"field": "file", "message": message}]
+        ) from error
+    if refusal is not None:
+        raise _invalid([_pyxform_problem(refusal)])
 
 
 def _pyxform_definition(sheets: dict[str, Sheet]) -> dict[str, Any]:
@@ -376,9 +389,9 @@ def _check_languages(sheet: Sheet, primary: str, reader: _Reader) -> None:
             reader.warn(
                 sheet.name,
                 1,
-                f"column '{header}' is in a language Sidak does not show: it shows Bahasa Indonesia (or the form's"
-                " main language) and English; the column is kept for the export"
-                + ("" if sheet.name == "survey" else " of the survey sheet only, not of the choices"),
+                f"column '{header}' is in a further language: kept and written back by the export; the phone offers"
+                " it beside Bahasa Indonesia (or the form's main language) and English, in the main language where"
+                " the form does not translate",
             )
 
 
@@ -444,12 +457,27 @@ def _read_choice_lists(sheet: Sheet | None, primary: str, reader: _Reader) -> di
             reader.refuse("choices", row.number, f"choice '{value}' appears twice in list '{list_name}'")
             continue
         choice: dict[str, Any] = {"value": value, "label": _text(label_id, label_en)}
+        further = {header: _as_text(text) for header, text in row.cells.items() if _is_further_label(header, primary)}
+        if further:
+            choice["xlsform"] = further
         score = _number_cell(cells, "score", reader, sheet="choices")
         if score is not None:
             choice["score"] = score
         choice_list.choices.append(choice)
         choice_list.rows.append(row.number)
     return lists
+
+
+def _further_labels(cells: _Cells) -> dict[str, str]:
+    """A group's or a note's label in the form's further languages, by header as written."""
+    return {
+        header: _as_text(text) for header, text in cells.row.cells.items() if _is_further_label(header, cells.primary)
+    }
+
+
+def _is_further_label(header: str, primary: str) -> bool:
+    column = _parse_column(header)
+    return column.base == "label" and column.language not in (None, primary, "en")
 
 
 def _text(indonesian: str, english: str | None) -> dict[str, str]:
@@ -475,6 +503,7 @@ class _SurveyState:
     repeats_open: int = 0
     has_label_column: bool = True  # else refused once, not once per row
     pending_notes: list[_Note] = field(default_factory=list)  # shown as guidance of the next indicator
+    metadata: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -483,6 +512,7 @@ class _Note:
     name: str
     text_id: str
     text_en: str | None
+    further: dict[str, str]  # its label in the form's further languages
 
 
 def _read_survey(sheet: Sheet, lists: dict[str, _ChoiceList], primary: str, reader: _Reader) -> _SurveyState:
@@ -515,8 +545,11 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
     row_type = re.sub(r"\s+", " ", str(raw_type).strip().lower())
     if _read_repeat_row(row_type, number, state, reader):
         return
-    if row_type in _METADATA_TYPES:
-        reader.warn("survey", number, f"'{row_type}' row skipped: {_METADATA_TYPES[row_type]}")
+    if row_type in _IGNORED_METADATA:
+        reader.warn("survey", number, f"'{row_type}' row ignored (not kept): {_IGNORED_METADATA[row_type]}")
+        return
+    if row_type in _KEPT_METADATA:
+        _read_metadata(cells, row_type, state, reader)
         return
     if row_type == "calculate":
         reader.warn(
@@ -530,6 +563,22 @@ def _read_survey_row(cells: _Cells, state: _SurveyState, reader: _Reader) -> Non
         _read_note(cells, state, reader)
         return
     _read_named_row(cells, row_type, str(raw_type), state, reader)
+
+
+def _read_metadata(cells: _Cells, row_type: str, state: _SurveyState, reader: _Reader) -> None:
+    number = cells.row.number
+    name = _as_text(cells.get("name") or row_type).strip()
+    if not _NAME_PATTERN.match(name):
+        reader.warn("survey", number, f"'{row_type}' row ignored (not kept): its name '{name}' is not a field name")
+        return
+    if name in state.names:
+        reader.refuse("survey", number, f"name '{name}' is used twice (first on row {state.names[name]})")
+        return
+    state.names[name] = number
+    state.metadata.append({"type": row_type, "name": name})
+    reader.warn(
+        "survey", number, f"'{row_type}' row kept as '{name}': recorded with every visit as {_KEPT_METADATA[row_type]}"
+    )
 
 
 def _read_repeat_row(row_type: str, number: int, state: _SurveyState, reader: _Reader) -> bool:
@@ -555,11 +604,19 @@ def _read_repeat_row(row_type: str, number: int, state: _SurveyState, reader: _R
 
 def _read_note(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
     text_id, text_en = cells.text("label")
-    name = _as_text(cells.get("name") or f"row {cells.row.number}")
+    number = cells.row.number
+    name = _as_text(cells.get("name") or f"row {number}")
     if text_id is None:
-        reader.warn("survey", cells.row.number, f"note '{name}' has no label: it is skipped")
+        reader.warn("survey", number, f"note '{name}' has no label: it is skipped")
         return
-    state.pending_notes.append(_Note(cells.row.number, name, text_id, text_en))
+    if not _NAME_PATTERN.match(name):
+        reader.refuse("survey", number, _bad_name_message(name))
+        return
+    if name in state.names:
+        reader.refuse("survey", number, f"name '{name}' is used twice (first on row {state.names[name]})")
+        return
+    state.names[name] = number
+    state.pending_notes.append(_Note(number, name, text_id, text_en, _further_labels(cells)))
 
 
 def _has_label_column(sheet: Sheet, primary: str, reader: _Reader) -> bool:
@@ -658,6 +715,9 @@ def _begin_group(cells: _Cells, state: _SurveyState, reader: _Reader) -> None:
         reader.refuse("survey", number, f"group '{name}' is missing its label (label::Indonesian (id) or label)")
     weight = _number_cell(cells, "weight", reader)
     state.open_group = {"id": name, "title": _text(title_id or name, title_en), "weight": weight or 0, "indicators": []}
+    further = _further_labels(cells)
+    if further:
+        state.open_group["xlsform"] = further
     state.dimension_rows.append(number)
     state.dimension_has_weight.append(cells.get("weight") is not None)
     state.rows_by_path[f"dimensions[{len(state.dimensions)}]"] = number
@@ -707,9 +767,10 @@ def _read_indicator(
         "type": indicator_type,
         "weight": _indicator_weight(cells, indicator_type, reader),
     }
-    guidance = _with_notes(_guidance(cells, name, reader), state, name, reader)
+    guidance = _guidance(cells, name, reader)
     if guidance is not None:
         indicator["guidance"] = guidance
+    _attach_notes(indicator, state, reader)
     for column in ("required", "allow_na", "reverse"):
         indicator[column] = _yes_no_cell(cells, column, reader)
     photo = _photo_column(cells, reader)
@@ -749,21 +810,27 @@ def _indicator_weight(cells: _Cells, indicator_type: str, reader: _Reader) -> fl
     return weight
 
 
-def _with_notes(
-    guidance: dict[str, str] | None, state: _SurveyState, name: str, reader: _Reader
-) -> dict[str, str] | None:
-    """The notes just above an indicator lead its guidance: the phone shows guidance under the indicator."""
+def _attach_notes(indicator: dict[str, Any], state: _SurveyState, reader: _Reader) -> None:
+    """The notes just above an indicator stay its own: the phone shows them with its guidance, the export writes them
+    back as notes in their place."""
     if not state.pending_notes:
-        return guidance
+        return
     notes, state.pending_notes = state.pending_notes, []
-    texts_id = [note.text_id for note in notes] + ([guidance["id"]] if guidance else [])
-    texts_en = [note.text_en or note.text_id for note in notes] + (
-        [guidance.get("en") or guidance["id"]] if guidance else []
-    )
-    has_english = any(note.text_en for note in notes) or bool(guidance and guidance.get("en"))
+    indicator["notes"] = [
+        {
+            "name": note.name,
+            "text": _text(note.text_id, note.text_en),
+            **({"xlsform": note.further} if note.further else {}),
+        }
+        for note in notes
+    ]
     for note in notes:
-        reader.warn("survey", note.number, f"note '{note.name}' is shown as guidance of indicator '{name}'")
-    return _text("\n\n".join(texts_id), "\n\n".join(texts_en) if has_english else None)
+        reader.warn(
+            "survey",
+            note.number,
+            f"note '{note.name}' is kept with indicator '{indicator['id']}': the phone shows it with the indicator's"
+            " guidance",
+        )
 
 
 def _guidance(cells: _Cells, name: str, reader: _Reader) -> dict[str, str] | None:
@@ -803,6 +870,9 @@ def _attach_choices(
     else:
         indicator["type"] = "choice"
         indicator["choices"] = _scored_choices(indicator, list_name, choice_list, number, reader)
+    # The export's own name for the list is not kept, so that an exported form reads back to the same document.
+    if list_name != default_list_name(indicator["id"], has_choices="choices" in indicator, type_=indicator["type"]):
+        indicator["choice_list"] = list_name
 
 
 def _yes_no_values(values: list[str]) -> tuple[str, str] | None:
@@ -832,10 +902,7 @@ def _attach_yes_no(
         return
     is_plain = yes_no == ("yes", "no") and [yes["label"], no["label"]] in (_PLAIN_YES_NO_LABELS, _PLAIN_YES_NO_ID)
     if not is_plain:  # the list's own values and wording are kept, for the phone and for the export
-        indicator["choices"] = [
-            {"value": choice["value"], "label": choice["label"], "score": 1 if choice is yes else 0}
-            for choice in choice_list.choices
-        ]
+        indicator["choices"] = [{**choice, "score": 1 if choice is yes else 0} for choice in choice_list.choices]
 
 
 def _scored_choices(
@@ -1103,7 +1170,7 @@ def _yes_no_cell(cells: _Cells, column: str, reader: _Reader) -> bool:
 
 
 def _instrument_dict(
-    sheets: dict[str, Sheet], reader: _Reader, *, key: str | None, version: int | None
+    sheets: dict[str, Sheet], reader: _Reader, *, key: str | None, version: str | None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     for sheet in sheets.values():
         _check_header(sheet, reader)
@@ -1118,6 +1185,8 @@ def _instrument_dict(
         "version": version if version is not None else _settings_version(settings, settings_row, reader),
         "dimensions": survey.dimensions,
     }
+    if survey.metadata:
+        doc["metadata"] = survey.metadata
     title = settings.get("form_title") if settings else None
     title_en = settings.get("form_title_en") if settings else None
     doc["title"] = _text(
@@ -1149,18 +1218,20 @@ def _settings_key(settings: _Cells | None, row: int | None, reader: _Reader) -> 
     return form_id
 
 
-def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader) -> int:
+def _settings_version(settings: _Cells | None, row: int | None, reader: _Reader) -> str:
     value = settings.get("version") if settings else None
     if value is None:
-        reader.refuse("settings", row, "version is missing (a whole number from 1)")
-        return 0
-    text = _as_text(value)
-    if not text.isdigit() or not 1 <= int(text) <= MAX_VERSION:
+        reader.refuse("settings", row, "version is missing (such as 3, 1.2.0 or 202512071530)")
+        return ""
+    # A spreadsheet turns 2025-12-07 typed in a cell into a date; the author meant the text.
+    text = value.date().isoformat() if isinstance(value, datetime) and value.time() == time() else _as_text(value)
+    text = text.strip()
+    if not re.match(VERSION_PATTERN, text):
         reader.refuse(
             "settings",
             row,
-            f"version '{value}' must be a whole number from 1 to {MAX_VERSION} (such as 3, or 202512071530 for"
-            " yyyymmddHHMM)",
+            f"version '{value}' cannot name a version: use up to 64 letters, digits and marks such as . - _ + (3,"
+            " 1.2.0, v3, 202512071530), without spaces, slashes, ?, # or %",
         )
-        return 0
-    return int(text)
+        return ""
+    return text

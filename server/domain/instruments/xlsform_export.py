@@ -66,11 +66,13 @@ def instrument_to_xlsform(doc: Instrument) -> bytes:
     workbook = Workbook()
     survey = workbook.active
     survey.title = "survey"
-    survey_rows = _survey_rows(doc)
+    list_names, choice_rows = _choice_lists(doc)
+    survey_rows = _survey_rows(doc, list_names)
     # The columns the form's author wrote that Sidak kept without acting on them follow Sidak's own, in first use.
     kept = [column for row in survey_rows for column in row if column not in _SURVEY_COLUMNS]
     _append_rows(survey, _SURVEY_COLUMNS + list(dict.fromkeys(kept)), survey_rows)
-    _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS, _choice_rows(doc))
+    kept_choices = [column for row in choice_rows for column in row if column not in _CHOICE_COLUMNS]
+    _append_rows(workbook.create_sheet("choices"), _CHOICE_COLUMNS + list(dict.fromkeys(kept_choices)), choice_rows)
     _append_rows(workbook.create_sheet("settings"), _SETTINGS_COLUMNS, [_settings_row(doc)])
     workbook.properties.created = _FIXED_TIME
     workbook.properties.modified = _FIXED_TIME
@@ -106,10 +108,12 @@ def _labels(column: str, text: Any) -> dict[str, Any]:
     return {f"{column}::{LANGUAGE_NAMES['id']}": text.id, f"{column}::{LANGUAGE_NAMES['en']}": text.en}
 
 
-def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
-    taken_names = {dimension.id for dimension in doc.dimensions} | set(doc.indicators())
+def _survey_rows(doc: Instrument, list_names: dict[str, str]) -> list[dict[str, Any]]:
     indicators = doc.indicators()
-    rows: list[dict[str, Any]] = []
+    notes = [note for indicator in indicators.values() for note in indicator.notes or []]
+    taken_names = {dimension.id for dimension in doc.dimensions} | set(indicators)
+    taken_names |= {note.name for note in notes} | {item.name for item in doc.metadata or []}
+    rows: list[dict[str, Any]] = [{"type": item.type, "name": item.name} for item in doc.metadata or []]
     for dimension in doc.dimensions:
         rows.append(
             {
@@ -117,19 +121,24 @@ def _survey_rows(doc: Instrument) -> list[dict[str, Any]]:
                 "name": dimension.id,
                 **_labels("label", dimension.title),
                 "weight": _number(dimension.weight),
+                **(dimension.xlsform or {}),
             }
         )
         for indicator in dimension.indicators:
-            rows.append(_indicator_row(indicator, indicators))
+            rows += [
+                {"type": "note", "name": note.name, **_labels("label", note.text), **(note.xlsform or {})}
+                for note in indicator.notes or []
+            ]
+            rows.append(_indicator_row(indicator, indicators, list_names.get(indicator.id)))
             if indicator.photo != "none":
                 rows.append(_image_row(indicator, rows[-1].get("relevant"), taken_names))
         rows.append({"type": "end group", "name": dimension.id})
     return rows
 
 
-def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator]) -> dict[str, Any]:
+def _indicator_row(indicator: Indicator, indicators: dict[str, Indicator], list_name: str | None) -> dict[str, Any]:
     row = {
-        "type": _xlsform_type(indicator),
+        "type": f"select_one {list_name}" if list_name else _xlsform_type(indicator),
         "name": indicator.id,
         **_labels("label", indicator.text),
         **_labels("hint", indicator.guidance),
@@ -181,56 +190,64 @@ def _image_row(indicator: Indicator, relevant: str | None, taken_names: set[str]
 
 
 def _xlsform_type(indicator: Indicator) -> str:
-    match indicator.type:
-        case "yes_no" if indicator.choices:
-            return f"select_one {_choice_list_name(indicator)}"
-        case "yes_no":
-            return f"select_one {YES_NO_LIST}"
-        case "scale_0_3":
-            return f"select_one {SCALE_LIST}"
-        case "choice":
-            return f"select_one {_choice_list_name(indicator)}"
-        case "number":
-            return "decimal"  # integer would refuse a measured 7.5 minutes
-        case _:
-            return "text"
+    """The type of an indicator without a choice list."""
+    return "decimal" if indicator.type == "number" else "text"  # integer would refuse a measured 7.5 minutes
+
+
+def default_list_name(indicator_id: str, *, has_choices: bool, type_: str) -> str:
+    """The list name the export gives an indicator whose form named none (a JSON upload): its own list, or the shared
+    yes/no and 0–3 lists. The suffix keeps an indicator's own list apart from those whatever its id."""
+    if has_choices:
+        return f"{indicator_id}_choices"
+    return SCALE_LIST if type_ == "scale_0_3" else YES_NO_LIST
 
 
 def _choice_list_name(indicator: Indicator) -> str:
-    # The suffix keeps an indicator's own list apart from the yes_no and scale_0_3 lists whatever its id.
-    return f"{indicator.id}_choices"
+    return indicator.choice_list or default_list_name(
+        indicator.id, has_choices=bool(indicator.choices), type_=indicator.type
+    )
 
 
-def _choice_rows(doc: Instrument) -> list[dict[str, Any]]:
-    # The shared lists, for the indicators that use them (a yes/no with its own wording has its own list).
-    types = {indicator.type for indicator in doc.indicators().values() if not indicator.choices}
+def _choice_lists(doc: Instrument) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Each indicator's list name, and the choices sheet: every list once, in order of first use, under the name the
+    form gave it. Two indicators naming one list with different choices (only a JSON document can) keep the first's
+    under that name; the second's is written as its own."""
+    names: dict[str, str] = {}
+    written: dict[str, list[dict[str, Any]]] = {}
     rows: list[dict[str, Any]] = []
-    for list_name, indicator_type, labels in (
-        (YES_NO_LIST, "yes_no", _YES_NO_LABELS),
-        (SCALE_LIST, "scale_0_3", _SCALE_LABELS),
-    ):
-        if indicator_type in types:
-            rows += [
-                {
-                    "list_name": list_name,
-                    "name": value,
-                    f"label::{LANGUAGE_NAMES['id']}": label_id,
-                    f"label::{LANGUAGE_NAMES['en']}": label_en,
-                }
-                for value, label_id, label_en in labels
-            ]
     for indicator in doc.indicators().values():
-        for index, choice in enumerate(indicator.choices or []):
-            rows.append(
-                {
-                    "list_name": _choice_list_name(indicator),
-                    "name": choice.value,
-                    **_labels("label", choice.label),
-                    # A list without scores scores by its order; the column says so, so that no reader guesses.
-                    "score": _number(choice.score if choice.score is not None else index),
-                }
-            )
-    return rows
+        list_rows = _list_rows(indicator)
+        if list_rows is None:
+            continue
+        name = _choice_list_name(indicator)
+        if written.get(name, list_rows) != list_rows:
+            name = f"{indicator.id}_choices"
+        names[indicator.id] = name
+        if name not in written:
+            written[name] = list_rows
+            rows += [{"list_name": name, **row} for row in list_rows]
+    return names, rows
+
+
+def _list_rows(indicator: Indicator) -> list[dict[str, Any]] | None:
+    if indicator.choices:
+        return [
+            {
+                "name": choice.value,
+                **_labels("label", choice.label),
+                # A list without scores scores by its order; the column says so, so that no reader guesses.
+                "score": _number(choice.score if choice.score is not None else index),
+                **(choice.xlsform or {}),
+            }
+            for index, choice in enumerate(indicator.choices)
+        ]
+    labels = {"yes_no": _YES_NO_LABELS, "scale_0_3": _SCALE_LABELS}.get(indicator.type)
+    if labels is None:
+        return None
+    return [
+        {"name": value, f"label::{LANGUAGE_NAMES['id']}": label_id, f"label::{LANGUAGE_NAMES['en']}": label_en}
+        for value, label_id, label_en in labels
+    ]
 
 
 def _settings_row(doc: Instrument) -> dict[str, Any]:

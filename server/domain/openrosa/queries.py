@@ -84,7 +84,7 @@ async def surveyors_with_keys(
 
 async def assignment_instrument(
     session: AsyncSession, assignment_id: uuid.UUID
-) -> Row[uuid.UUID, uuid.UUID, str, int] | None:
+) -> Row[uuid.UUID, uuid.UUID, str, str] | None:
     """The assignment's surveyor and its wave's instrument (id, key, version)."""
     row = await session.execute(
         select(Assignment.surveyor_id, Instrument.id, Instrument.key, Instrument.version)

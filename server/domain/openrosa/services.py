@@ -103,7 +103,7 @@ class _CollectForm:
 
 
 # Instruments never change once stored, so their XForm is made once per process (pyxform takes ~0.1 s a form).
-_xforms: dict[tuple[str, int], tuple[str, str]] = {}
+_xforms: dict[tuple[str, str], tuple[str, str]] = {}
 _XFORM_CACHE_SIZE = 32
 
 
@@ -223,7 +223,7 @@ class OpenRosaService:
                 FormEntry(
                     form_id=name,
                     name=form.instrument.title.id,
-                    version=str(form.instrument.version),
+                    version=form.instrument.version,
                     md5=form.md5,
                     download_url=f"{base}/forms/{name}/form.xml",
                     manifest_url=f"{base}/forms/{name}/manifest",
@@ -399,7 +399,7 @@ class OpenRosaService:
             raise AssignmentForbidden("This assignment belongs to another surveyor.", field="sidak_assignment")
         instrument = await load_instrument(self.session, row.id)
         expected = form_id(instrument)
-        if submission.form_id != expected or submission.form_version != str(instrument.version):
+        if submission.form_id != expected or submission.form_version != instrument.version:
             raise OpenRosaFormMismatch(
                 f"The form {submission.form_id} version {submission.form_version or '?'} is not this assignment's "
                 f"form ({expected} version {instrument.version}); update the forms in Collect and fill it in again."

@@ -56,7 +56,7 @@ def form_id(instrument: Instrument) -> str:
     return form_id_of(instrument.key, instrument.version)
 
 
-def form_id_of(key: str, version: int) -> str:
+def form_id_of(key: str, version: str) -> str:
     return f"{key}-v{version}"
 
 

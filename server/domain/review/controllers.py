@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Photo, Review
+from server.domain.instruments.metadata import metadata_values
 from server.domain.results.schemas import ClassifiedShaper
 from server.domain.results.scoring import round_score
 from server.domain.review.evidence import EvidenceSummary
@@ -304,6 +305,12 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
         reviews=[_review_out(entry.review, entry.reviewer_name) for entry in detail.reviews],
         score=_score_out(detail.score) if detail.score else None,
         client=detail.client,
+        form_metadata=metadata_values(
+            detail.instrument.metadata,
+            started_at=visit.started_at,
+            finished_at=visit.finished_at,
+            username=detail.surveyor.username,
+        ),
     )
 
 

@@ -279,6 +279,8 @@ class VisitDetailOut(msgspec.Struct):
     score: ScoreOut | None
     client: str | None = None
     """The OpenRosa client that sent the visit (e.g. ``ODK Collect v2024.3.1``); null for the Sidak app."""
+    form_metadata: dict[str, str] = {}
+    """The values of the form's metadata rows (``start``, ``end``, ``today``, ``username``) by their names."""
 
 
 class DecisionOut(msgspec.Struct):

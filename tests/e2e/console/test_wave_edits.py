@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def _a_draft_wave(live_server: LiveServer, name: str, **changes: Any) -> dict[str, Any]:
     today = date.today()
     answer = live_server.api("POST", "/api/admin/waves", json={
-        "name": name, "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+        "name": name, "instrument": {"key": "ombudsman-kepatuhan", "version": "1"},
         "period": {"start": today.isoformat(), "end": (today + timedelta(days=30)).isoformat()}, **changes})
     answer.raise_for_status()
     return dict(answer.json())

@@ -33,7 +33,7 @@ def _stored_unit_names(live_server: LiveServer) -> set[str]:
 def _a_wave(live_server: LiveServer, name: str) -> dict[str, Any]:
     today = date.today()
     answer = live_server.api("POST", "/api/admin/waves", json={
-        "name": name, "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+        "name": name, "instrument": {"key": "ombudsman-kepatuhan", "version": "1"},
         "period": {"start": today.isoformat(), "end": (today + timedelta(days=30)).isoformat()}})
     answer.raise_for_status()
     return dict(answer.json())
@@ -125,7 +125,7 @@ def test_creating_a_wave_stores_its_instrument_profile_and_integrity_settings(co
     wave = live_server.api("GET", f"/api/admin/waves/{wave_id}").json()
     assert wave["name"] == name
     assert wave["status"] == "draft"
-    assert (wave["instrument"]["key"], wave["instrument"]["version"]) == ("ombudsman-kepatuhan", 1)
+    assert (wave["instrument"]["key"], wave["instrument"]["version"]) == ("ombudsman-kepatuhan", "1")
     assert wave["profile_key"] == "ombudsman-2022"
     assert wave["integrity_settings"]["photo_time_tolerance_s"] == 20 * 60
     assert wave["integrity_settings"]["min_seconds_per_indicator"] == 4

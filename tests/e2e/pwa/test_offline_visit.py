@@ -469,3 +469,71 @@ def test_a_token_refreshed_by_the_service_worker_does_not_end_the_open_apps_logi
     assert outcome == {"count": len(assignments_of(pwa_server, "surveyor4")), "app_needs_sign_in": False,
                        "worker_needs_sign_in": False}
     device.problems.expect_none()
+
+
+# What the app stored before instrument versions were text: its database at schema 1, versions as numbers. The
+# stores are read, the database is made again at schema 1 (as db.js's first step makes it), and written back.
+AS_BEFORE_TEXT_VERSIONS_JS = """async () => {
+  const request = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result);
+                                                            r.onerror = () => reject(r.error); });
+  const current = await request(indexedDB.open('sidak'));
+  const stores = {};
+  for (const name of current.objectStoreNames) {
+    const store = current.transaction(name, 'readonly').objectStore(name);
+    stores[name] = { keyPath: store.keyPath, indexes: [...store.indexNames].map((index) => [index,
+      store.index(index).keyPath]), rows: await request(store.getAll()) };
+  }
+  current.close();
+  await request(indexedDB.deleteDatabase('sidak'));
+  const opening = indexedDB.open('sidak', 1);
+  opening.onupgradeneeded = () => {
+    for (const [name, spec] of Object.entries(stores)) {
+      const store = opening.result.createObjectStore(name, { keyPath: spec.keyPath });
+      for (const [index, keyPath] of spec.indexes) store.createIndex(index, keyPath);
+    }
+  };
+  const old = await request(opening);
+  const numbered = (version) => Number(version);
+  const transaction = old.transaction(Object.keys(stores), 'readwrite');
+  for (const [name, spec] of Object.entries(stores)) {
+    for (const row of spec.rows) {
+      if (name === 'instruments') row.version = numbered(row.version);
+      if (name === 'visits' && row.instrument) row.instrument.version = numbered(row.instrument.version);
+      if (name === 'assignments' && row.instrument) row.instrument.version = numbered(row.instrument.version);
+      transaction.objectStore(name).put(row);
+    }
+  }
+  await new Promise((resolve, reject) => { transaction.oncomplete = resolve; transaction.onerror = reject; });
+  old.close();
+  return old.version;
+}"""
+
+
+def test_a_visit_stored_while_versions_were_numbers_is_sent_after_the_update(phone, pwa_server, instrument,
+                                                                            photo_file):
+    assignment = {**free_assignments_of(pwa_server, "surveyor3")[0], "surveyor": "surveyor3"}
+    device = phone("numbered-versions")
+    device.move_to(assignment["unit"]["lat"], assignment["unit"]["lon"], 15)
+    page = device.open()
+    device.log_in("surveyor3")
+    device.wait_until_installed()
+    device.set_offline(True)
+    page.wait_for_selector("[data-testid=sync-status][data-state=offline]")
+    visit_id = start_visit(page, assignment["id"])
+    page.wait_for_selector("[data-testid=gps-bar][data-accuracy-m]")
+    capture_everything(page, instrument, photo_file)
+    finish(page)
+    device.wait_for_state(visit_id, "waiting")
+    surveyor_id = device.visit_record(visit_id)["user_id"]
+
+    device.set_offline(False)
+    page.goto(pwa_server.base_url + "/console/")  # same origin, not the app: its database is closed
+    assert page.evaluate(AS_BEFORE_TEXT_VERSIONS_JS) == 1
+    assert [record["version"] for record in device.records("instruments")] == [1]
+    page.goto(pwa_server.base_url + "/")
+
+    device.wait_for_state(visit_id, "synced")
+    assert visits_on_server(pwa_server, assignment, surveyor_id) == [visit_id]
+    assert device.visit_record(visit_id)["instrument"]["version"] == "1"
+    assert [record["version"] for record in device.records("instruments")] == ["1"]
+    device.problems.expect_none()

@@ -69,7 +69,7 @@ def test_the_wave_page_shows_and_edits_the_travel_and_pace_thresholds(console_as
         "/api/admin/waves",
         json={
             "name": f"Gelombang Integritas {uuid.uuid4().hex[:6]}",
-            "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+            "instrument": {"key": "ombudsman-kepatuhan", "version": "1"},
             "period": {"start": today.isoformat(), "end": (today + timedelta(days=30)).isoformat()},
         },
     )

@@ -43,7 +43,7 @@ def _published_wave_with_one_approved_visit(live_server: LiveServer) -> tuple[st
         "/api/admin/waves",
         json={
             "name": f"Publikasi uji {now:%H%M%S%f}",
-            "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+            "instrument": {"key": "ombudsman-kepatuhan", "version": "1"},
             "period": {
                 "start": (now - timedelta(days=2)).date().isoformat(),
                 "end": (now + timedelta(days=20)).date().isoformat(),

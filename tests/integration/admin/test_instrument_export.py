@@ -66,7 +66,7 @@ async def test_an_unknown_version_is_404(client, admin_headers, path):
     "path, field",
     [
         ("/api/admin/instruments/Ombudsman_Kepatuhan/1/xlsform.xlsx", "key"),
-        ("/api/admin/instruments/ombudsman-kepatuhan/0/xlsform.xlsx", "version"),
+        ("/api/admin/instruments/ombudsman-kepatuhan/versi%202/xlsform.xlsx", "version"),
     ],
 )
 async def test_a_malformed_key_or_version_is_refused_naming_it(client, admin_headers, path, field):

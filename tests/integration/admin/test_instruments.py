@@ -27,11 +27,11 @@ async def test_an_admin_stores_an_instrument_version_and_reads_it_back(client, a
 
     assert response.status_code == 201, response.text
     stored = response.json()
-    assert (stored["key"], stored["version"], stored["waves"]) == ("ombudsman-kepatuhan", 1, [])
+    assert (stored["key"], stored["version"], stored["waves"]) == ("ombudsman-kepatuhan", "1", [])
     assert stored["indicator_count"] == len(load_default_instrument().indicators())
     assert stored["document"] == msgspec.to_builtins(load_default_instrument())
     listed = (await client.get("/api/admin/instruments", headers=admin_headers)).json()
-    assert [(i["key"], i["version"], i["wave_count"]) for i in listed] == [("ombudsman-kepatuhan", 1, 0)]
+    assert [(i["key"], i["version"], i["wave_count"]) for i in listed] == [("ombudsman-kepatuhan", "1", 0)]
     detail = await client.get("/api/admin/instruments/ombudsman-kepatuhan/1", headers=admin_headers)
     assert stored.pop("warnings") == []  # of the upload only
     assert detail.json() == stored
@@ -57,9 +57,9 @@ async def test_other_content_under_a_stored_version_is_refused_as_immutable(clie
     response = await post_json(client, admin_headers, edited)
 
     body = assert_problem(response, 409, "instrument.immutable", "version")
-    assert body["next_version"] == 2
+    assert body["next_version"] == "2"
     assert await row_counts() == before
-    edited["version"] = 2
+    edited["version"] = "2"
     assert (await post_json(client, admin_headers, edited)).status_code == 201
 
 

@@ -16,7 +16,7 @@ from tests.integration.admin.test_places import assert_problem
 
 async def a_second_version(make):
     document = load_default_instrument()
-    document.version = 2
+    document.version = "2"
     return await make.instrument(document)
 
 
@@ -44,7 +44,7 @@ async def test_a_draft_wave_takes_a_new_name_period_instrument_profile_and_setti
             "name": "  Penilaian   Kepatuhan 2025 ",
             "period": {"start": "2025-05-01", "end": "2025-06-30"},
             "integrity_settings": {"max_accuracy_m": 50},
-            "instrument": {"key": second.key, "version": 2},
+            "instrument": {"key": second.key, "version": "2"},
             "profile_key": "ombudsman-2022",
         },
     )
@@ -53,7 +53,7 @@ async def test_a_draft_wave_takes_a_new_name_period_instrument_profile_and_setti
     edited = response.json()
     assert edited["name"] == "Penilaian Kepatuhan 2025"
     assert edited["period"] == {"start": "2025-05-01", "end": "2025-06-30"}
-    assert (edited["instrument"]["id"], edited["instrument"]["version"]) == (str(second.id), 2)
+    assert (edited["instrument"]["id"], edited["instrument"]["version"]) == (str(second.id), "2")
     assert edited["profile_key"] == "ombudsman-2022"
     assert edited["profile"] == profile_to_dict(OMBUDSMAN_2022)
     # Settings not sent keep their stored value; the ones sent replace theirs.
@@ -66,7 +66,7 @@ async def test_a_draft_wave_takes_a_new_name_period_instrument_profile_and_setti
         [wave.period_start.isoformat(), wave.period_end.isoformat()],
         ["2025-05-01", "2025-06-30"],
     ]
-    assert event["changes"]["instrument"][1] == {"key": second.key, "version": 2}
+    assert event["changes"]["instrument"][1] == {"key": second.key, "version": "2"}
 
 
 async def test_a_draft_wave_takes_an_edited_copy_of_its_own_profile(client, admin_headers, make):
@@ -105,7 +105,7 @@ async def test_a_wave_in_fieldwork_takes_a_new_name_period_and_settings(client, 
 @pytest.mark.parametrize(
     "changes",
     [
-        {"instrument": {"key": "ombudsman-kepatuhan", "version": 1}},
+        {"instrument": {"key": "ombudsman-kepatuhan", "version": "1"}},
         {"profile_key": "ombudsman-2022"},
         {"profile": profile_to_dict(PANRB_IPP)},
     ],
@@ -147,7 +147,7 @@ async def test_a_wave_in_review_or_published_cannot_be_edited(client, admin_head
         ({"integrity_settings": {"photo_time_tolerance_s": 1.5}}, "integrity_settings.photo_time_tolerance_s"),
         ({"integrity_settings": {"max_accuracy_m": -1}}, "integrity_settings.max_accuracy_m"),
         ({"integrity_settings": {"max_accuracy_m": True}}, "integrity_settings.max_accuracy_m"),
-        ({"instrument": {"key": "ombudsman-kepatuhan", "version": 9}}, "instrument"),
+        ({"instrument": {"key": "ombudsman-kepatuhan", "version": "9"}}, "instrument"),
         ({"instrument": {"key": "ombudsman-kepatuhan"}}, "instrument.version"),
         ({"profile_key": "ombudsman-1999"}, "profile"),
         ({"profile_key": "ombudsman-2021", "profile": profile_to_dict(OMBUDSMAN_2022)}, "profile.key"),

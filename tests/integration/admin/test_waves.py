@@ -15,7 +15,7 @@ from tests.integration.admin.test_places import assert_problem
 def wave_body(**changes) -> dict:
     return {
         "name": "Penilaian Kepatuhan 2021",
-        "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+        "instrument": {"key": "ombudsman-kepatuhan", "version": "1"},
         "period": {"start": "2021-06-01", "end": "2021-08-31"},
         **changes,
     }
@@ -39,7 +39,7 @@ async def test_an_admin_creates_a_wave_in_draft_with_default_profile_and_setting
     assert wave["instrument"] == {
         "id": str(instrument.id),
         "key": "ombudsman-kepatuhan",
-        "version": 1,
+        "version": "1",
         "title": instrument.title,
     }
     assert wave["period"] == {"start": "2021-06-01", "end": "2021-08-31"}
@@ -69,8 +69,8 @@ async def test_a_wave_may_carry_an_edited_profile(client, admin_headers, make):
 @pytest.mark.parametrize(
     "changes, field",
     [
-        ({"instrument": {"key": "ombudsman-kepatuhan", "version": 2}}, "instrument"),
-        ({"instrument": {"key": "ombudsman-kepatuhan", "version": "satu"}}, "instrument.version"),
+        ({"instrument": {"key": "ombudsman-kepatuhan", "version": "2"}}, "instrument"),
+        ({"instrument": {"key": "ombudsman-kepatuhan", "version": "satu dua"}}, "instrument.version"),
         ({"profile_key": "ombudsman-1999"}, "profile"),
         ({"profile_key": "ombudsman-2021", "profile": profile_to_dict(OMBUDSMAN_2022)}, "profile.key"),
         ({"profile": {"key": "ombudsman-2021", "kind": "zones", "cutoffs": []}}, "profile.cutoffs"),

@@ -55,7 +55,7 @@ async def test_a_surveyor_gets_their_open_assignments_in_the_contract_shape(clie
                 "lon": 108.4772,
                 "geofence_m": 120,
             },
-            "instrument": {"key": "ombudsman-kepatuhan", "version": 1},
+            "instrument": {"key": "ombudsman-kepatuhan", "version": "1"},
             "window": {"start": response.json()[0]["window"]["start"], "end": response.json()[0]["window"]["end"]},
             "visit": None,
         }

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
+import msgspec
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine as create_sync_engine
@@ -15,7 +20,10 @@ from sqlalchemy import inspect, make_url, select, text
 
 from server.db import migrate
 from server.db.engine import create_engine, create_session_factory
-from server.db.models import Base, Photo, PhotoLookAlikeKey, Visit
+from server.db.models import Base, Photo, PhotoLookAlikeKey, UtcDateTime, Visit
+from server.domain.instruments.defaults import load_default_instrument
+from server.domain.instruments.documents import Instrument as InstrumentDocument
+from server.domain.instruments.services import content_hash
 from server.domain.visits.look_alike_index import band_keys
 from server.lib import clock
 from tests.conftest import TEST_DATABASE_URL
@@ -140,3 +148,92 @@ async def test_the_look_alike_index_is_filled_with_the_photos_stored_before_it(e
     assert {(row.photo_id, row.key, row.surveyor_id, row.unit_id) for row in rows} == {
         (hashed.id, key, assignment.surveyor_id, assignment.unit_id) for key in band_keys("0123456789abcdef")
     }
+
+
+def old_content_hash(document: dict) -> str:
+    """The content hash as the code before text versions computed it: the same recipe over a numbered document."""
+    plain = json.loads(json.dumps(document))
+    for dimension in plain["dimensions"]:
+        for indicator in dimension["indicators"]:
+            if indicator.get("xlsform") is None:
+                indicator.pop("xlsform", None)
+    return hashlib.sha256(msgspec.json.encode(plain, order="sorted")).hexdigest()
+
+
+def instrument_rows(url: str) -> list[Any]:
+    engine = create_sync_engine(sync_url(url))
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text("SELECT id, key, version, document, content_hash FROM instruments")))
+    finally:
+        engine.dispose()
+
+
+def insert_numbered_instrument(url: str, version: int | str) -> dict:
+    document = msgspec.to_builtins(load_default_instrument())
+    document["version"] = version
+    # As the earlier code stored it: without the fields added to the document since.
+    document.pop("metadata")
+    for dimension in document["dimensions"]:
+        dimension.pop("xlsform")
+        for indicator in dimension["indicators"]:
+            indicator.pop("choice_list")
+            indicator.pop("notes")
+    engine = create_sync_engine(sync_url(url))
+    instruments = sa.table(
+        "instruments",
+        *(sa.column(name) for name in ("key", "version", "title", "content_hash")),
+        sa.column("id", sa.Uuid()),
+        sa.column("created_at", UtcDateTime()),
+        sa.column("document", sa.JSON()),
+    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                instruments.insert().values(
+                    id=uuid.uuid4(),
+                    key=document["key"],
+                    version=version,
+                    title="Kepatuhan",
+                    document=document,
+                    content_hash=old_content_hash(document),
+                    created_at=clock.now(),
+                )
+            )
+    finally:
+        engine.dispose()
+    return document
+
+
+def as_json(value: Any) -> dict:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def test_numbered_instrument_versions_become_their_decimal_text_and_back(empty_database_url):
+    await in_thread(migrate.upgrade, empty_database_url, "0006")
+    numbered = await in_thread(insert_numbered_instrument, empty_database_url, 202512071530)
+
+    await in_thread(migrate.upgrade, empty_database_url, "0009")
+
+    [row] = await in_thread(instrument_rows, empty_database_url)
+    document = as_json(row.document)
+    assert (row.version, document["version"]) == ("202512071530", "202512071530")
+    # The hash follows the document, so uploading the same checklist again is still a replay.
+    assert row.content_hash == content_hash(msgspec.convert(document, InstrumentDocument))
+
+    await in_thread(migrate.downgrade, empty_database_url, "0006")
+
+    [row] = await in_thread(instrument_rows, empty_database_url)
+    assert (row.version, as_json(row.document)) == (202512071530, numbered)
+    assert row.content_hash == old_content_hash(numbered)
+
+
+async def test_downgrading_is_refused_while_a_version_is_not_a_whole_number(empty_database_url):
+    await in_thread(migrate.upgrade, empty_database_url)
+    await in_thread(insert_numbered_instrument, empty_database_url, "1.2.0")
+
+    with pytest.raises(RuntimeError, match="not whole numbers"):
+        await in_thread(migrate.downgrade, empty_database_url, "0006")
+
+    [row] = await in_thread(instrument_rows, empty_database_url)
+    assert row.version == "1.2.0"

@@ -56,7 +56,7 @@ def small_instrument(key: str = "uji-kecil") -> dict[str, Any]:
 
     return {
         "key": key,
-        "version": 1,
+        "version": "1",
         "title": {"id": "Daftar uji kecil", "en": "Small test checklist"},
         "dimensions": [
             {

@@ -11,17 +11,28 @@ import xml.etree.ElementTree as ElementTree
 from sqlalchemy import func, select, update
 
 from server.db.models import AuditEvent, OpenRosaStagedFile, OpenRosaSubmission, Photo, Visit
+from server.domain.instruments.documents import Metadata
 from tests.integration.openrosa.helpers import (
     Collect,
     Filled,
     audit_log,
     every_answer,
+    issue_key,
     submission_xml,
 )
-from tests.integration.visits.helpers import PhotoFile, execute, return_for_correction, scalars, unique_jpeg
+from tests.integration.visits.helpers import (
+    PhotoFile,
+    execute,
+    instrument_with_optional_photos,
+    return_for_correction,
+    scalars,
+    unique_jpeg,
+)
 
 FORM = "uji-foto-opsional-v1"
 RESPONSE = "{http://openrosa.org/http/response}"
+FORM_LIST = "{http://openrosa.org/xforms/xformsList}"
+XFORMS = "{http://www.w3.org/2002/xforms}"
 
 
 def message(response) -> str:
@@ -251,3 +262,27 @@ async def test_a_photo_that_cannot_be_decoded_leaves_the_visit_incomplete_as_in_
     assert response.status_code in (415, 422), response.text
     visit = (await client.get(f"/api/visits/{filled.instance_id}", headers=field.headers)).json()
     assert visit["status"] == "incomplete" and len(visit["missing_photos"]) == 1
+
+
+async def test_a_version_written_as_text_names_the_collect_form_and_its_submissions_are_accepted(client, make, app):
+    document = instrument_with_optional_photos()
+    document.version = "1.2.0"
+    document.metadata = [Metadata(type="start", name="mulai"), Metadata(type="username", name="petugas")]
+    unit = await make.unit()
+    surveyor = await make.user(role="surveyor")
+    wave = await make.wave(instrument=await make.instrument(document))
+    assignment = await make.assignment(wave=wave, unit=unit, surveyor=surveyor)
+    collect = await issue_key(client, make, surveyor)
+
+    entry = (await collect.form_list()).find(f"{FORM_LIST}xform")
+    xform = await collect.xform("uji-foto-opsional-v1.2.0")
+    filled = Filled(assignment_id=assignment.id, answers=every_answer(), audit=None)
+    response = await collect.post(submission_xml(xform, filled), {})
+
+    assert entry is not None and entry.findtext(f"{FORM_LIST}formID") == "uji-foto-opsional-v1.2.0"
+    assert entry.findtext(f"{FORM_LIST}version") == "1.2.0"
+    data = next(iter(next(ElementTree.fromstring(xform).iter(f"{XFORMS}instance"))))
+    assert data.get("version") == "1.2.0"
+    assert {"mulai", "petugas"} <= {element.tag.removeprefix(XFORMS) for element in data.iter()}
+    assert response.status_code == 201, response.text
+    assert await scalars(app, select(Visit.id)) == [filled.instance_id]

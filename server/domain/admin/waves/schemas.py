@@ -10,7 +10,7 @@ import msgspec
 
 from server.domain.admin.schemas import UNSET, Name, Unset
 from server.domain.admin.waves.queries import WaveView
-from server.domain.instruments.documents import MAX_VERSION
+from server.domain.instruments.documents import Version
 from server.domain.results.profiles import Profile, profile_to_dict
 
 ProfileKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -18,7 +18,7 @@ ProfileKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 class InstrumentVersionRef(msgspec.Struct, forbid_unknown_fields=True):
     key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    version: Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)]
+    version: Version
 
 
 class Period(msgspec.Struct, forbid_unknown_fields=True):
@@ -76,7 +76,7 @@ class ProfileOut(msgspec.Struct):
 class WaveInstrument(msgspec.Struct):
     id: uuid.UUID
     key: str
-    version: int
+    version: str
     title: str
 
 

@@ -39,7 +39,7 @@ class WaveService(AdminUseCases):
         name: str,
         kind: str,
         instrument_key: str,
-        instrument_version: int,
+        instrument_version: str,
         profile_key: str,
         profile: dict[str, Any] | None,
         period_start: date,
@@ -112,7 +112,7 @@ class WaveService(AdminUseCases):
         name: str | None = None,
         period: tuple[date, date] | None = None,
         integrity_settings: dict[str, Any] | None = None,
-        instrument: tuple[str, int] | None = None,
+        instrument: tuple[str, str] | None = None,
         profile_key: str | None = None,
         profile: dict[str, Any] | None = None,
     ) -> WaveView:
@@ -145,7 +145,7 @@ class WaveService(AdminUseCases):
         """The published profiles a wave may start from (each may be stored as an edited copy)."""
         return list(PROFILES.values())
 
-    async def _instrument(self, key: str, version: int) -> Instrument:
+    async def _instrument(self, key: str, version: str) -> Instrument:
         instrument = await find_instrument(self.session, key, version)
         if instrument is None:
             raise InvalidInput(f"There is no instrument {key} version {version}.", field="instrument")
@@ -156,7 +156,7 @@ class WaveService(AdminUseCases):
             raise DuplicateKey(f"A wave called {name!r} already exists.", field="name")
         _set_changed(wave, "name", name, changed)
 
-    async def _set_instrument(self, wave: Wave, key: str, version: int, changed: Changes) -> None:
+    async def _set_instrument(self, wave: Wave, key: str, version: str, changed: Changes) -> None:
         instrument = await self._instrument(key, version)
         if instrument.id != wave.instrument_id:
             previous = await self.session.get(Instrument, wave.instrument_id)
