@@ -136,7 +136,8 @@ def test_a_kobo_style_multilingual_form_with_metadata_notes_and_calculations_is_
         "survey row 1: column 'label::Français (fr)' is in a further language: kept and written back by the export",
         "choices row 1: column 'label::Français (fr)' is in a further language: kept and written back by the export",
         "survey row 2: 'start' row kept as 'start': recorded with every visit as the visit's start time",
-        "survey row 4: 'today' row kept as 'today': recorded with every visit as the date the visit started (WIB)",
+        "survey row 4: 'today' row kept as 'today': recorded with every visit as the date the visit started "
+        "where the unit is",
         "survey row 5: 'deviceid' row ignored (not kept): the phone has no stable device identifier",
         "survey row 6: 'username' row kept as 'username': recorded with every visit as the surveyor's username",
         "survey row 8: note 'intro' is kept with indicator 'ruang_tunggu': the phone shows it with the indicator's",

@@ -122,7 +122,7 @@ MetadataType = Literal["start", "end", "today", "username"]
 
 class Metadata(msgspec.Struct, forbid_unknown_fields=True):
     """An XLSForm metadata row Sidak fills from the visit itself: ``start`` and ``end`` are the visit's started and
-    finished times, ``today`` the date it started (WIB), ``username`` the surveyor's username."""
+    finished times, ``today`` the date it started in the unit's time zone, ``username`` the surveyor's username."""
 
     type: MetadataType
     name: IndicatorId

@@ -109,7 +109,7 @@ _END_REPEAT = {"end repeat", "end_repeat", "end loop", "end_loop"}
 _KEPT_METADATA = {
     "start": "the visit's start time",
     "end": "the visit's finish time",
-    "today": "the date the visit started (WIB)",
+    "today": "the date the visit started where the unit is",
     "username": "the surveyor's username",
 }
 _NO_DEVICE_IDS = "the phone has no stable device identifier and Sidak collects none"

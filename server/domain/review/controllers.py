@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -310,6 +311,7 @@ def _detail_out(detail: VisitDetail) -> VisitDetailOut:
             started_at=visit.started_at,
             finished_at=visit.finished_at,
             username=detail.surveyor.username,
+            zone=ZoneInfo(detail.region.timezone),
         ),
     )
 
