@@ -20,6 +20,7 @@ from server.config import Settings, load_settings
 from server.db.engine import commit_flusher, create_engine, create_session_factory
 from server.domain.audit.services import AuditSealer
 from server.domain.photos.decoders import PhotoDecoders
+from server.domain.photos.render_service import PhotoRenderer, RenderWorker
 from server.domain.photos.spool import remove_stale_spool_files
 from server.lib.auth import BearerTokenMiddleware
 from server.lib.http import StaticFileSystem, add_security_headers, provide_db_session, provide_principal
@@ -54,6 +55,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             spool_dir.mkdir(parents=True, exist_ok=True)
             await remove_stale_spool_files(spool_dir)
         app.state.photo_decoders = PhotoDecoders(settings.photo_decoders)
+        app.state.render_worker = None
+        if settings.photo_worker:
+            renderer = PhotoRenderer(
+                app.state.session_factory, settings, app.state.photo_store, app.state.photo_decoders
+            )
+            app.state.render_worker = RenderWorker(renderer, poll_s=settings.photo_queue_poll_s)
+            app.state.render_worker.start()
         app.state.audit_sealer = AuditSealer(app.state.session_factory, engine.sync_engine)
         app.state.audit_sealer.start()
         # Everything built so far lives as long as the process: keep the garbage collector from walking it on every
@@ -64,6 +72,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await app.state.audit_sealer.stop()
+            if app.state.render_worker is not None:
+                await app.state.render_worker.stop()
             app.state.photo_decoders.close()
             await app.state.session_versions.close()
             await engine.dispose()

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, put
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures.state import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -22,6 +23,11 @@ PHOTO_CACHE_CONTROL = "private, max-age=604800, immutable"
 
 def _service(db_session: AsyncSession, state: State) -> PhotoService:
     return PhotoService(db_session, state.session_factory, state.settings, state.photo_store, state.photo_decoders)
+
+
+async def _nudge_render_worker(state: State) -> None:
+    if state.render_worker is not None:
+        state.render_worker.nudge()
 
 
 def _content_length(request: Request[Any, Any, Any]) -> int | None:
@@ -67,7 +73,10 @@ class PhotoController(Controller):
             content_length=_content_length(request),
             body=request.stream(),
         )
-        return Response(outcome.receipt, status_code=201 if outcome.stored_now else 200)
+        if not outcome.stored_now:
+            return Response(outcome.receipt, status_code=200)
+        # After the answer, so after the commit: the render queue only sees the photo once it is committed.
+        return Response(outcome.receipt, status_code=201, background=BackgroundTask(_nudge_render_worker, state))
 
     @get(
         "/photos/{photo_id:uuid}/{variant:str}",
