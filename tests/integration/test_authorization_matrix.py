@@ -69,6 +69,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/admin/instruments"): ADMIN,
     ("GET", "/api/admin/instruments/{key:str}/{version:int}"): ADMIN,
     ("GET", "/api/admin/instruments/{key:str}/{version:int}/xlsform.xlsx"): ADMIN,
+    ("GET", "/api/admin/photo-queue"): ADMIN,
     ("POST", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions/{region_id:uuid}"): ADMIN,

@@ -13,9 +13,12 @@ from litestar.params import FromPath
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.photos import queries
+from server.domain.photos.schemas import PhotoQueueOut
 from server.domain.photos.services import PhotoService
 from server.domain.visits.documents import Receipt
-from server.lib.auth import Principal, anyone_logged_in, surveyors
+from server.lib import clock
+from server.lib.auth import Principal, admin_only, anyone_logged_in, surveyors
 
 # Content-addressed bytes never change; "private" keeps shared proxies from keeping evidence.
 PHOTO_CACHE_CONTROL = "private, max-age=604800, immutable"
@@ -100,3 +103,24 @@ class PhotoController(Controller):
         if photo.size is not None:
             headers["Content-Length"] = str(photo.size)
         return Stream(await service.open_stream(photo), media_type=photo.content_type, headers=headers)
+
+
+class PhotoQueueController(Controller):
+    path = "/api/admin/photo-queue"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get(
+        "/",
+        summary="The render queue: photos received and waiting to be rendered, in progress, unreadable",
+        description="`waiting` (no worker holds them), `in_progress` (a worker's lease is live), `unreadable` "
+        "(rendering failed for good), `oldest_waiting_s` (age of the longest-waiting photo, null when none).",
+    )
+    async def photo_queue(self, db_session: NamedDependency[AsyncSession]) -> PhotoQueueOut:
+        depth = await queries.queue_depth(db_session, clock.now())
+        return PhotoQueueOut(
+            waiting=depth.waiting,
+            in_progress=depth.in_progress,
+            unreadable=depth.unreadable,
+            oldest_waiting_s=depth.oldest_waiting_s,
+        )

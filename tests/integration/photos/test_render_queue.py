@@ -159,3 +159,25 @@ async def test_damage_only_decoding_finds_is_received_then_flagged_unreadable(ap
     display = await client.get(f"/api/photos/{declared['id']}/display", headers=field.headers)
     assert display.status_code == 404
     assert not any(path.is_file() for path in settings.photo_spool_dir.rglob("*"))
+
+
+async def test_admins_see_the_queue_and_nobody_else_does(app, client, make, field):
+    await drain(app)
+    photo = unique_jpeg()
+    visit_id, (declared,) = await a_visit_declaring(client, field, photo)
+    await upload(client, visit_id, declared, photo, field.headers)
+    admin, supervisor = await make.user(role="admin"), await make.user(role="supervisor", regions=[field.region])
+
+    answer = await client.get("/api/admin/photo-queue", headers=make.headers(admin))
+    refused = [
+        (await client.get("/api/admin/photo-queue", headers=headers)).status_code
+        for headers in (make.headers(supervisor), field.headers, {})
+    ]
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["waiting"], body["in_progress"]) == (1, 0)
+    assert body["oldest_waiting_s"] >= 0 and body["unreadable"] >= 0
+    assert refused == [403, 403, 401]
+    await drain(app)
+    assert (await client.get("/api/admin/photo-queue", headers=make.headers(admin))).json()["waiting"] == 0
