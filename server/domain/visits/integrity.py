@@ -38,6 +38,7 @@ FLAG_CODES = (
     "photo.reused",
     "photo.no_exif",
     "photo.duplicate_in_visit",
+    "photo.unreadable",
     "geo.mocked",
     "visit.too_fast",
     "visit.impossible_travel",
