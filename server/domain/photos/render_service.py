@@ -19,9 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import secrets
 import socket
+import time
 import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -35,6 +37,7 @@ from server.domain.photos import queries
 from server.domain.photos.decoded import RenderedPhoto
 from server.domain.photos.decoders import PhotoDecoders
 from server.domain.photos.services import PHOTO_REFUSALS, as_lists, exif_values, render_stored_original
+from server.domain.photos.spool import remove_stale_spool_files
 from server.domain.visits import queries as visit_queries
 from server.domain.visits.flags_service import photo_facts, refresh_photo_flags, visit_context_from_row
 from server.lib import clock
@@ -192,6 +195,7 @@ class RenderWorker:
     def __init__(self, renderer: PhotoRenderer, *, poll_s: float) -> None:
         self.renderer = renderer
         self.poll_s = poll_s
+        self._swept_at = -math.inf
         self._nudged = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -215,6 +219,16 @@ class RenderWorker:
             await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
 
+    async def _sweep_orphans(self) -> None:
+        """Remove the spool files of renderers that were killed (on this machine) mid-render, once per lease time:
+        a killed renderer's photos come back after their lease, and its files would stay for ever."""
+        if time.monotonic() - self._swept_at < self.renderer.settings.photo_render_lease_s:
+            return
+        self._swept_at = time.monotonic()
+        settings = self.renderer.settings
+        for directory in (settings.photo_spool_dir, settings.photo_render_dir):
+            await remove_stale_spool_files(directory)
+
     async def _run(self) -> None:
         while not self._stopping:
             self._nudged.clear()
@@ -225,5 +239,6 @@ class RenderWorker:
                 log.exception("the render queue could not be read; trying again in %s s", self.poll_s)
             if self._stopping:
                 return
+            await self._sweep_orphans()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._nudged.wait(), self.poll_s)
