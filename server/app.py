@@ -57,8 +57,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.photo_decoders = PhotoDecoders(settings.photo_decoders)
         app.state.render_worker = None
         if settings.photo_worker:
+            # Decoders of its own: an upload's header check never waits in line behind a batch of renderings.
             renderer = PhotoRenderer(
-                app.state.session_factory, settings, app.state.photo_store, app.state.photo_decoders
+                app.state.session_factory, settings, app.state.photo_store, PhotoDecoders(settings.photo_decoders)
             )
             app.state.render_worker = RenderWorker(renderer, poll_s=settings.photo_queue_poll_s)
             app.state.render_worker.start()
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.audit_sealer.stop()
             if app.state.render_worker is not None:
                 await app.state.render_worker.stop()
+                app.state.render_worker.renderer.decoders.close()
             app.state.photo_decoders.close()
             await app.state.session_versions.close()
             await engine.dispose()
