@@ -40,7 +40,8 @@ def set_photos(live_server: LiveServer, visit_id: str, assignments: str, *values
 
 
 def test_a_visit_whose_photos_are_being_processed_is_marked_in_the_queue(console_as, live_server, demo_wave_id, shoot):
-    visit = submit_visit(live_server, "surveyor1", region="Kabupaten Cirebon")
+    # surveyor4: the other review tests need surveyor1's units of Kabupaten Cirebon.
+    visit = submit_visit(live_server, "surveyor4", region=None, wave_id=demo_wave_id)
     wait_until_rendered(live_server, visit.id)
     set_photos(
         live_server,
@@ -48,7 +49,7 @@ def test_a_visit_whose_photos_are_being_processed_is_marked_in_the_queue(console
         "rendered_at = NULL, render_lease_until = ?, render_leased_by = 'another-worker'",
         HELD_UNTIL,
     )
-    page, problems = console_as("supervisor1")
+    page, problems = console_as("admin")
     page.goto(live_server.url(f"/console/#/review?wave={demo_wave_id}"))
 
     badge = page.wait_for_selector(f"tr[data-visit='{visit.id}'] [data-processing]")
