@@ -23,6 +23,7 @@ from server.domain.metrics.request_counts import RequestCounts
 from server.domain.metrics.services import CountsPublisher
 from server.domain.metrics.workers import WorkerFiles
 from server.domain.photos.decoders import PhotoDecoders
+from server.domain.photos.render_service import PhotoRenderer, RenderWorker
 from server.domain.photos.spool import remove_stale_spool_files
 from server.lib.auth import BearerTokenMiddleware
 from server.lib.http import StaticFileSystem, add_security_headers, provide_db_session, provide_principal
@@ -59,6 +60,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             spool_dir.mkdir(parents=True, exist_ok=True)
             await remove_stale_spool_files(spool_dir)
         app.state.photo_decoders = PhotoDecoders(settings.photo_decoders)
+        app.state.render_worker = None
+        if settings.photo_worker:
+            # Decoders of its own: an upload's header check never waits in line behind a batch of renderings.
+            renderer = PhotoRenderer(
+                app.state.session_factory, settings, app.state.photo_store, PhotoDecoders(settings.photo_decoders)
+            )
+            app.state.render_worker = RenderWorker(renderer, poll_s=settings.photo_queue_poll_s)
+            app.state.render_worker.start()
         app.state.audit_sealer = AuditSealer(app.state.session_factory, engine.sync_engine)
         app.state.audit_sealer.start()
         app.state.metrics_workers = WorkerFiles(settings.metrics_dir)
@@ -73,6 +82,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await counts_publisher.stop()
             await app.state.audit_sealer.stop()
+            if app.state.render_worker is not None:
+                await app.state.render_worker.stop()
+                app.state.render_worker.renderer.decoders.close()
             app.state.photo_decoders.close()
             await app.state.session_versions.close()
             await engine.dispose()

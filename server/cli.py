@@ -1,4 +1,4 @@
-"""The `sidak` command line: serve, demo, db upgrade/downgrade, createuser, audit verify, backup, restore."""
+"""The `sidak` command line: serve, worker, demo, db upgrade/downgrade, createuser, audit verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("SIDAK_ACCESS_LOG", "").lower() in ("1", "true", "yes"),
     )
     serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser("worker", help="render the photo queue (alone: no web server); scales out")
+    worker.set_defaults(run=_worker)
 
     demo = commands.add_parser("demo", help="fill an empty database with demo data and print the logins")
     demo.add_argument("--reset", action="store_true", help="wipe a non-empty database first (destroys its data)")
@@ -113,6 +116,13 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=args.access_log,
     )
+    return 0
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    from server.worker import run_worker
+
+    asyncio.run(run_worker(load_settings()))
     return 0
 
 

@@ -33,6 +33,11 @@ class Settings:
     max_photo_bytes: int = 20 * 1024 * 1024
     max_photo_pixels: int = 60_000_000
     photo_decoders: int = os.cpu_count() or 2
+    photo_worker: bool = True
+    """Whether ``sidak serve`` renders the photo queue too (``sidak worker`` always does)."""
+    photo_render_batch: int = 4
+    photo_render_lease_s: int = 120
+    photo_queue_poll_s: float = 2.0
     max_csv_bytes: int = 5 * 1024 * 1024
     max_csv_rows: int = 10_000
     login_failures_per_user: int = 5
@@ -111,6 +116,10 @@ def load_settings(**overrides: object) -> Settings:
         "max_photo_bytes": _int("SIDAK_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
         "max_photo_pixels": _int("SIDAK_MAX_PHOTO_PIXELS", 60_000_000),
         "photo_decoders": _int("SIDAK_PHOTO_DECODERS", Settings.photo_decoders),
+        "photo_worker": os.environ.get("SIDAK_PHOTO_WORKER", "1") != "0",
+        "photo_render_batch": _int("SIDAK_PHOTO_RENDER_BATCH", Settings.photo_render_batch),
+        "photo_render_lease_s": _int("SIDAK_PHOTO_RENDER_LEASE_S", Settings.photo_render_lease_s),
+        "photo_queue_poll_s": float(os.environ.get("SIDAK_PHOTO_QUEUE_POLL_S") or Settings.photo_queue_poll_s),
         "max_csv_bytes": _int("SIDAK_MAX_CSV_BYTES", Settings.max_csv_bytes),
         "max_csv_rows": _int("SIDAK_MAX_CSV_ROWS", Settings.max_csv_rows),
         "trusted_proxies": trusted_networks(os.environ.get("SIDAK_TRUSTED_PROXIES", LOOPBACK)),

@@ -12,7 +12,7 @@ from server.domain.insights.controllers import INSIGHTS_CONTROLLERS
 from server.domain.instruments.controllers import AdminInstrumentController, InstrumentController
 from server.domain.metrics.controllers import MetricsController
 from server.domain.openrosa.controllers import CollectKeyController, OpenRosaController
-from server.domain.photos.controllers import PhotoController
+from server.domain.photos.controllers import PhotoController, PhotoQueueController
 from server.domain.results.controllers import PublicResultsController, PublishController, ResultsController
 from server.domain.review.controllers import ReviewController
 from server.domain.settings.controllers import SettingsController
@@ -22,6 +22,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AuthController,
     VisitController,
     PhotoController,
+    PhotoQueueController,
     MyAssignmentsController,
     InstrumentController,
     AdminInstrumentController,

@@ -67,6 +67,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url,
         photo_store_url=str(data_dir / "photos"),
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        # Tests render the queue when they mean to (tests.photo_queue.drain), never behind their back.
+        photo_worker=False,
     )
 
 

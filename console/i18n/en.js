@@ -419,6 +419,7 @@ export default {
   'flag.photo.time': 'Odd photo time',
   'flag.photo.reused': 'Reused photo',
   'flag.photo.no_exif': 'Photo without EXIF',
+  'flag.photo.unreadable': 'Unreadable photo',
   'flag.visit.too_fast': 'Too fast',
   'flag.visit.outside_window': 'Outside window/opening hours',
   'flag.visit.late_sync': 'Late sync',
@@ -440,6 +441,7 @@ export default {
   'facts.photo.reused.look_alike': 'Nearly the same picture as a photo in visit',
   'facts.photo.reused.distance': '(perceptual hash distance {distance}, limit {limit})',
   'facts.photo.no_exif': 'The photo has no EXIF data: its time and position come from the phone alone.',
+  'facts.photo.unreadable': 'The photo was stored as sent, but its picture cannot be decoded.',
   'facts.visit.too_fast':
     'Visit took {duration} for {count} answered indicators (at least {expected} expected, {per} s each).',
   'facts.visit.too_fast.duration':
@@ -525,6 +527,8 @@ export default {
   'review.started': 'Started',
   'review.revision': 'Revision',
   'review.revision_n': 'rev. {n}',
+  'review.photos_processing': 'processing {n} photo(s)',
+  'review.photos_processing_hint': 'Photos received and being processed: thumbnails and look-alike checks follow.',
   'review.flags': 'Integrity flags',
   'review.shortcuts': 'Shortcuts: j / k choose a row, Enter opens the visit.',
   'review.previous_page': '← Previous',

@@ -429,6 +429,7 @@ export default {
   'flag.photo.time': 'Waktu foto janggal',
   'flag.photo.reused': 'Foto dipakai ulang',
   'flag.photo.no_exif': 'Foto tanpa EXIF',
+  'flag.photo.unreadable': 'Foto tidak terbaca',
   'flag.visit.too_fast': 'Terlalu cepat',
   'flag.visit.outside_window': 'Di luar jendela/jam layanan',
   'flag.visit.late_sync': 'Sinkron terlambat',
@@ -450,6 +451,7 @@ export default {
   'facts.photo.reused.look_alike': 'Gambar hampir sama dengan foto pada kunjungan',
   'facts.photo.reused.distance': '(jarak hash perseptual {distance}, batas {limit})',
   'facts.photo.no_exif': 'Foto tidak membawa data EXIF: waktu dan posisinya hanya berasal dari ponsel.',
+  'facts.photo.unreadable': 'Foto disimpan apa adanya, tetapi gambarnya tidak dapat dibaca.',
   'facts.visit.too_fast':
     'Kunjungan berlangsung {duration} untuk {count} indikator terjawab (diharapkan minimal {expected}, {per} detik '
     + 'per indikator).',
@@ -537,6 +539,9 @@ export default {
   'review.started': 'Mulai',
   'review.revision': 'Revisi',
   'review.revision_n': 'rev. {n}',
+  'review.photos_processing': 'memproses {n} foto',
+  'review.photos_processing_hint':
+    'Foto sudah diterima dan sedang diproses: thumbnail dan pemeriksaan foto kembar menyusul.',
   'review.flags': 'Tanda integritas',
   'review.shortcuts': 'Pintasan: j / k memilih baris, Enter membuka kunjungan.',
   'review.previous_page': '← Sebelumnya',

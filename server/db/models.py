@@ -53,6 +53,7 @@ WAVE_KINDS = ("external", "internal")
 VISIT_STATUSES = ("incomplete", "submitted", "approved", "returned", "rejected")
 DECISIONS = ("approve", "return", "reject")
 SEVERITIES = ("info", "warning", "critical")
+_RENDER_WAITING = "stored_at IS NOT NULL AND rendered_at IS NULL AND unreadable_at IS NULL"
 
 
 # JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
@@ -329,7 +330,16 @@ class Photo(Base):
     """A declared photo. Its bytes are in the photo store under ``original_key`` once ``stored_at`` is set."""
 
     __tablename__ = "photos"
-    __table_args__ = (Index("ix_photos_sha256", "sha256"),)
+    __table_args__ = (
+        Index("ix_photos_sha256", "sha256"),
+        # The render queue: stored photos neither rendered nor found unreadable, oldest first (``photos.queries``).
+        Index(
+            "ix_photos_render_queue",
+            "stored_at",
+            postgresql_where=text(_RENDER_WAITING),
+            sqlite_where=text(_RENDER_WAITING),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
@@ -356,6 +366,13 @@ class Photo(Base):
     display_ranges: Mapped[list[Any] | None]
     """When the display image is the original minus its metadata: the [start, end) byte ranges of the original that
     make it, and no display file is stored. None when the display image is a rendering of its own."""
+    rendered_at: Mapped[datetime | None]
+    """When its renderings and perceptual hash were made; until then it waits in the render queue."""
+    unreadable_at: Mapped[datetime | None]
+    """When rendering it failed for good (``photo.unreadable``); it leaves the queue."""
+    render_attempts: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    render_lease_until: Mapped[datetime | None]
+    render_leased_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class PhotoLookAlikeKey(Base):

@@ -523,4 +523,5 @@ def _photo_row(visit_id: uuid.UUID, photo: EvidencePhoto, received_at: datetime)
         "accuracy_m": shot.accuracy_m,
         "declared_revision": 1,
         "stored_at": received_at,
+        "rendered_at": received_at,  # developed in the darkroom, rendered as it was stored
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from server.domain.instruments.defaults import load_default_instrument
 from server.domain.instruments.documents import Instrument as InstrumentDocument
 from server.domain.instruments.services import InstrumentService
 from server.domain.photos.decoders import PhotoDecoders
+from server.domain.photos.render_service import PhotoRenderer
 from server.lib import clock
 from server.lib.auth import Principal
 from server.lib.storage import LocalPhotoStore, photo_store_from_url
@@ -324,6 +325,9 @@ async def load_demo(session_factory: async_sessionmaker[AsyncSession], settings:
             )
             for story in STORIES:
                 await teller.tell(story, assigned[story.unit])
+        # One photo at a time, in the order they arrived: which of two look-alikes carries ``photo.reused`` is then
+        # always the same, and the demo's dump with it.
+        await PhotoRenderer(session_factory, replace(settings, photo_render_batch=1), store, decoders).drain()
         await darkroom.flush()
     finally:
         decoders.close()

@@ -70,6 +70,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/admin/instruments"): ADMIN,
     ("GET", "/api/admin/instruments/{key:str}/{version:str}"): ADMIN,
     ("GET", "/api/admin/instruments/{key:str}/{version:str}/xlsform.xlsx"): ADMIN,
+    ("GET", "/api/admin/photo-queue"): ADMIN,
     ("POST", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions"): ADMIN,
     ("GET", "/api/admin/regions/{region_id:uuid}"): ADMIN,

@@ -198,7 +198,8 @@ async def test_the_open_wave_queue_holds_clean_visits_and_one_visit_for_every_ki
     flags_by_unit = {row["unit"]["name"]: {flag["code"] for flag in row["flags"]} for row in queue["items"]}
 
     assert {story.unit: set(story.flags) for story in STORIES} == flags_by_unit
-    assert set(FLAG_CODES) == set().union(*flags_by_unit.values())
+    # Every kind of finding but a photo damaged on its way (an accident, not a story the demo tells).
+    assert set(FLAG_CODES) - {"photo.unreadable"} == set().union(*flags_by_unit.values())
     assert sum(1 for codes in flags_by_unit.values() if not codes) >= 2
 
 

@@ -24,6 +24,7 @@ from server.domain.visits.integrity import (
     compute_flags,
     flags_for_surveyor,
     phash_distance,
+    photo_flags,
 )
 from server.lib.errors import InvalidInput
 
@@ -349,9 +350,24 @@ def test_the_surveyor_sees_position_and_completeness_flags_but_not_fraud_heurist
         missing_required=["B01"],
     )
     flags = compute_flags(facts, SETTINGS)
-    computed_elsewhere = {"photo.far", "geo.mocked", "photo.duplicate_in_visit", "visit.impossible_travel"}
+    computed_elsewhere = {
+        "photo.far",
+        "geo.mocked",
+        "photo.duplicate_in_visit",
+        "visit.impossible_travel",
+        "photo.unreadable",
+    }
     assert set(codes(flags)) == set(FLAG_CODES) - computed_elsewhere
     assert codes(flags_for_surveyor(flags)) == ["geo.outside", "geo.inaccurate", "visit.incomplete_answers"]
+
+
+def test_a_photo_that_cannot_be_rendered_is_flagged_unreadable_for_the_surveyor_to_take_again():
+    readable, unreadable = a_photo(), a_photo(unreadable=True)
+    flags = photo_flags(a_visit(photos=[readable, unreadable]), SETTINGS)
+
+    [flag] = [flag for flag in flags if flag.code == "photo.unreadable"]
+    assert (flag.photo_id, flag.severity) == (unreadable.id, "warning")
+    assert "photo.unreadable" in SURVEYOR_VISIBLE_CODES
 
 
 def test_fraud_heuristics_are_never_visible_to_surveyors():

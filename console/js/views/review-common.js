@@ -87,6 +87,7 @@ const MEASUREMENTS = {
   })],
   'photo.reused': reuseMeasurement,
   'photo.no_exif': () => [t('facts.photo.no_exif')],
+  'photo.unreadable': () => [t('facts.photo.unreadable')],
   'visit.too_fast': tooFastMeasurement,
   'visit.impossible_travel': travelMeasurement,
   'photo.duplicate_in_visit': (f) => [t(`facts.photo.duplicate_in_visit.${f.kind}`, {

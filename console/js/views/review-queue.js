@@ -182,6 +182,15 @@ function flagChips(filters, counts, rows) {
     })));
 }
 
+// Photos received but not rendered yet: their thumbnails and the look-alike flags are still to come.
+function statusCell(row) {
+  const processing = row.photos?.processing ?? 0;
+  if (!processing) return visitStatusBadge(row.status);
+  return h('span', { class: 'nowrap' }, visitStatusBadge(row.status), ' ',
+    h('span', { class: 'badge badge-neutral', dataset: { processing: String(processing) },
+      title: t('review.photos_processing_hint') }, t('review.photos_processing', { n: processing })));
+}
+
 function queueTable(rows) {
   return createTable({
     caption: t('review.title'),
@@ -200,7 +209,7 @@ function queueTable(rows) {
         cell: (row) => h('span', { class: 'nowrap', title: formatDateTimeIn(row.started_at, row.region.timezone) },
           formatShortDateTimeIn(row.started_at, row.region.timezone)) },
       { key: 'status', label: t('review.status'), value: (row) => t(`visit.status.${row.status}`),
-        cell: (row) => visitStatusBadge(row.status) },
+        cell: (row) => statusCell(row) },
       { key: 'revision', label: t('review.revision'), numeric: true, value: (row) => row.revision,
         cell: (row) => (row.revision > 1
           ? h('span', { class: 'badge badge-info' }, t('review.revision_n', { n: row.revision }))

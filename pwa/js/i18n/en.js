@@ -100,6 +100,7 @@ export default {
   'flag.geo.outside': 'Position outside the unit\'s area. Make sure you are at the unit with GPS on.',
   'flag.geo.inaccurate': 'GPS accuracy is poor. Wait for a better GPS fix before starting a visit.',
   'flag.photo.far': 'A photo was taken far from the unit.',
+  'flag.photo.unreadable': 'A photo could not be read on the server. Take it again in a new version of the visit.',
   'flag.visit.incomplete_answers': 'A required indicator has no answer or photo.',
   'flag.other': 'Server note: {code}',
 

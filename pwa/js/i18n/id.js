@@ -95,6 +95,7 @@ export default {
   'flag.geo.outside': 'Posisi di luar area unit. Pastikan Anda berada di unit dan GPS menyala.',
   'flag.geo.inaccurate': 'Ketepatan GPS rendah. Tunggu sinyal GPS lebih baik sebelum memulai kunjungan.',
   'flag.photo.far': 'Ada foto yang diambil jauh dari unit.',
+  'flag.photo.unreadable': 'Ada foto yang tidak dapat dibaca server. Ambil ulang foto itu pada versi kunjungan baru.',
   'flag.visit.incomplete_answers': 'Ada indikator wajib tanpa jawaban atau foto.',
   'flag.other': 'Catatan server: {code}',
   'server_status.incomplete': 'foto belum lengkap',

@@ -23,6 +23,8 @@ from server.domain.audit import queries as audit_queries
 from server.domain.metrics.exposition import Family, Sample, render
 from server.domain.metrics.request_counts import RequestCounts, request_families, summed_series
 from server.domain.metrics.workers import WorkerFiles, is_alive, process_families, process_figures
+from server.domain.photos import queries as photo_queries
+from server.lib import clock
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,12 @@ SCRAPE_GAUGES: tuple[GaugeSource, ...] = (
         "Audit events written but not yet linked into the hash chain (the sealer's backlog).",
         audit_queries.unsealed_count,
     ),
-    # The photo queue's depth is one more line here: docs/operations.md#metrics shows it.
+    GaugeSource(
+        "sidak_photo_render_queue",
+        "Stored photos waiting to be rendered (no live lease), being rendered, ended unreadable, and how long the "
+        "photo received longest ago has waited.",
+        lambda session: photo_queries.queue_depth(session, clock.now()),
+    ),
 )
 
 

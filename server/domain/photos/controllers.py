@@ -6,15 +6,19 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, put
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures.state import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.photos import queries
+from server.domain.photos.schemas import PhotoQueueOut
 from server.domain.photos.services import PhotoService
 from server.domain.visits.documents import Receipt
-from server.lib.auth import Principal, anyone_logged_in, surveyors
+from server.lib import clock
+from server.lib.auth import Principal, admin_only, anyone_logged_in, surveyors
 
 # Content-addressed bytes never change; "private" keeps shared proxies from keeping evidence.
 PHOTO_CACHE_CONTROL = "private, max-age=604800, immutable"
@@ -22,6 +26,11 @@ PHOTO_CACHE_CONTROL = "private, max-age=604800, immutable"
 
 def _service(db_session: AsyncSession, state: State) -> PhotoService:
     return PhotoService(db_session, state.session_factory, state.settings, state.photo_store, state.photo_decoders)
+
+
+async def _nudge_render_worker(state: State) -> None:
+    if state.render_worker is not None:
+        state.render_worker.nudge()
 
 
 def _content_length(request: Request[Any, Any, Any]) -> int | None:
@@ -67,7 +76,10 @@ class PhotoController(Controller):
             content_length=_content_length(request),
             body=request.stream(),
         )
-        return Response(outcome.receipt, status_code=201 if outcome.stored_now else 200)
+        if not outcome.stored_now:
+            return Response(outcome.receipt, status_code=200)
+        # After the answer, so after the commit: the render queue only sees the photo once it is committed.
+        return Response(outcome.receipt, status_code=201, background=BackgroundTask(_nudge_render_worker, state))
 
     @get(
         "/photos/{photo_id:uuid}/{variant:str}",
@@ -91,3 +103,24 @@ class PhotoController(Controller):
         if photo.size is not None:
             headers["Content-Length"] = str(photo.size)
         return Stream(await service.open_stream(photo), media_type=photo.content_type, headers=headers)
+
+
+class PhotoQueueController(Controller):
+    path = "/api/admin/photo-queue"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get(
+        "/",
+        summary="The render queue: photos received and waiting to be rendered, in progress, unreadable",
+        description="`waiting` (no worker holds them), `in_progress` (a worker's lease is live), `unreadable` "
+        "(rendering failed for good), `oldest_waiting_s` (age of the longest-waiting photo, null when none).",
+    )
+    async def photo_queue(self, db_session: NamedDependency[AsyncSession]) -> PhotoQueueOut:
+        depth = await queries.queue_depth(db_session, clock.now())
+        return PhotoQueueOut(
+            waiting=depth.waiting,
+            in_progress=depth.in_progress,
+            unreadable=depth.unreadable,
+            oldest_waiting_s=depth.oldest_waiting_s,
+        )

@@ -40,6 +40,17 @@ def exif_taken_at(exif: PhotoExif, fallback_tz: tzinfo) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
+class PhotoHeader:
+    """What ``processing.inspect_header`` finds without decoding a pixel: what the photo is, its upright size and
+    the EXIF facts its header holds."""
+
+    content_type: str
+    width: int
+    height: int
+    exif: PhotoExif
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedPhoto:
     """What ``processing.render_to_files`` hands back: the findings of ``ProcessedPhoto``, its renderings as files."""
 

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from server.domain.photos.decoded import RenderedPhoto
+from server.domain.photos.decoded import PhotoHeader, RenderedPhoto
 from server.lib.errors import PhotoUnreadable
 
 # The fork server imports these before it forks any worker: loaded once there, their pages are shared.
@@ -49,6 +49,10 @@ class PhotoDecoders:
         return await self.run(
             partial(_render_to_files, path, directory, max_pixels), abandoned=RenderedPhoto.remove_files
         )
+
+    async def inspect(self, path: Path, *, max_pixels: int) -> PhotoHeader:
+        """``inspect_header`` in a worker process: a hostile header meets the parsers there, not in the app."""
+        return await self.run(partial(_inspect_header, path, max_pixels))
 
     async def run(self, job: Callable[[], T], *, abandoned: Callable[[T], object] | None = None) -> T:
         """The result of a picklable ``job`` run in a worker process. A job whose caller is cancelled cannot be
@@ -95,6 +99,12 @@ def _render_to_files(path: Path, directory: Path, max_pixels: int) -> RenderedPh
     from server.domain.photos.processing import render_to_files
 
     return render_to_files(path, directory, max_pixels=max_pixels)
+
+
+def _inspect_header(path: Path, max_pixels: int) -> PhotoHeader:
+    from server.domain.photos.processing import inspect_header
+
+    return inspect_header(path, max_pixels=max_pixels)
 
 
 def prepare_worker() -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from server.domain.photos.decoded import PhotoExif, RenderedPhoto
+from server.domain.photos.decoded import PhotoExif, PhotoHeader, RenderedPhoto
 from server.domain.photos.exif import read_exif
 from server.domain.photos.spool import SPOOL_KIND
 from server.lib.errors import PhotoNotAnImage, PhotoTooLarge, PhotoUnreadable
@@ -139,6 +139,27 @@ def process_photo(
         phash=phash,
         display_ranges=display_ranges,
     )
+
+
+def inspect_header(path: Path, *, max_pixels: int) -> PhotoHeader:
+    """What an upload is, from its header alone: the checks of ``process_photo`` that decode no pixel.
+
+    Raises what ``process_photo`` raises for the kind, the size and (for a JPEG) the marker structure; damage that
+    only decoding finds is found later, when the photo is rendered (``photos.render_service``). A PNG's EXIF is read by
+    decoding it, so its facts wait for the rendering too."""
+    data = Path(path).read_bytes()
+    with _opened(data) as image:
+        content_type = CONTENT_TYPES[str(image.format)]
+        _refuse_too_many_pixels(image.size, max_pixels)
+        if content_type == "image/jpeg":
+            jpeg = _jpeg_layout(data)
+            if jpeg is not None and jpeg.is_damaged():
+                raise PhotoUnreadable("The photo's image data is damaged.")
+        exif = PhotoExif() if content_type == "image/png" else read_exif(image)
+        width, height = image.size
+    if exif.orientation in _SIDEWAYS:
+        width, height = height, width
+    return PhotoHeader(content_type=content_type, width=width, height=height, exif=exif)
 
 
 def perceptual_hash(image: Image.Image) -> str:

@@ -7,9 +7,11 @@ rather than the mapped classes, as in ``visits.queries``.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Agency, Assignment, Photo, Region, Unit, Visit
@@ -54,21 +56,8 @@ _LOCKED_VISIT_WITH_CONTEXT = (
     .with_for_update(of=_visits)
 )
 
-STORED_FIELDS = (
-    "stored_at",
-    "original_key",
-    "content_type",
-    "width",
-    "height",
-    "phash",
-    "exif_taken_at",
-    "exif_lat",
-    "exif_lon",
-    "exif_make",
-    "exif_model",
-    "has_exif",
-    "display_ranges",
-)
+EXIF_FIELDS = ("exif_taken_at", "exif_lat", "exif_lon", "exif_make", "exif_model", "has_exif")
+STORED_FIELDS = ("stored_at", "original_key", "content_type", "width", "height", *EXIF_FIELDS)
 _MARK_STORED = (
     update(_photos)
     .where(
@@ -100,6 +89,111 @@ _STORED_PHOTO = (
     .join(_agencies, _agencies.c.id == _units.c.agency_id)
     .where(_photos.c.id == bindparam("photo_id"))
 )
+
+
+# --- the render queue: stored photos not yet rendered ---------------------------------------------------------------
+# A photo waits from its receipt until it is rendered or found unreadable. A worker claims a batch by leasing it
+# (``render_lease_until``); a lease that runs out (its worker was killed) puts the photo back. On PostgreSQL the
+# claim skips the rows another worker is claiming at the same moment (FOR UPDATE SKIP LOCKED); SQLite has one writer,
+# so its single UPDATE … RETURNING is the whole claim (FOR UPDATE is not part of its SQL).
+_WAITING = (_photos.c.stored_at.is_not(None), _photos.c.rendered_at.is_(None), _photos.c.unreadable_at.is_(None))
+_FREE = or_(_photos.c.render_lease_until.is_(None), _photos.c.render_lease_until < bindparam("now"))
+_CLAIM = (
+    update(_photos)
+    .where(
+        _photos.c.id.in_(
+            select(_photos.c.id)
+            .where(*_WAITING, _FREE)
+            .order_by(_photos.c.stored_at)
+            .limit(bindparam("batch"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(
+        render_attempts=_photos.c.render_attempts + 1,
+        render_lease_until=bindparam("lease_until"),
+        render_leased_by=bindparam("worker"),
+    )
+    .returning(
+        _photos.c.id,
+        _photos.c.visit_id,
+        _photos.c.sha256,
+        _photos.c.original_key,
+        _photos.c.render_attempts,
+    )
+)
+_HELD = (_photos.c.id == bindparam("photo_id"), _photos.c.rendered_at.is_(None), _photos.c.unreadable_at.is_(None))
+RENDERED_FIELDS = ("phash", "display_ranges", "width", "height", *EXIF_FIELDS, "rendered_at")
+_RENDERED = (
+    update(_photos)
+    .where(*_HELD)
+    .values(
+        {name: bindparam(name) for name in RENDERED_FIELDS} | {"render_lease_until": None, "render_leased_by": None}
+    )
+)
+_UNREADABLE = (
+    update(_photos).where(*_HELD).values(unreadable_at=bindparam("now"), render_lease_until=None, render_leased_by=None)
+)
+# A worker that could not reach the store or the database gives the photo back without counting the attempt.
+_RELEASE = (
+    update(_photos)
+    .where(*_HELD, _photos.c.render_leased_by == bindparam("worker"))
+    .values(render_attempts=_photos.c.render_attempts - 1, render_lease_until=None, render_leased_by=None)
+)
+_LEASED = _photos.c.render_lease_until >= bindparam("now")
+_QUEUE_DEPTH = select(
+    func.count().filter(*_WAITING, _FREE).label("waiting"),
+    func.count().filter(*_WAITING, _LEASED).label("in_progress"),
+    func.min(_photos.c.stored_at).filter(*_WAITING).label("oldest_stored_at"),
+).where(*_WAITING)
+_UNREADABLE_COUNT = select(func.count()).where(_photos.c.unreadable_at.is_not(None))
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """The render queue at one moment (GET /api/admin/photo-queue, metrics)."""
+
+    waiting: int
+    in_progress: int
+    unreadable: int
+    oldest_waiting_s: float | None
+    """How long the photo received longest ago has been waiting (leased or not); None when none waits."""
+
+
+async def queue_depth(session: AsyncSession, now: datetime) -> QueueDepth:
+    row = (await session.execute(_QUEUE_DEPTH, {"now": now})).one()
+    unreadable = (await session.execute(_UNREADABLE_COUNT)).scalar_one()
+    oldest = row.oldest_stored_at
+    return QueueDepth(
+        waiting=row.waiting,
+        in_progress=row.in_progress,
+        unreadable=unreadable,
+        oldest_waiting_s=None if oldest is None else max(0.0, (now - oldest).total_seconds()),
+    )
+
+
+async def claim_renderings(
+    session: AsyncSession, *, worker: str, now: datetime, lease_until: datetime, batch: int
+) -> list[AnyRow]:
+    """Lease up to ``batch`` waiting photos, oldest first, to ``worker``: (id, visit_id, sha256, original_key,
+    render_attempts counting this claim)."""
+    parameters = {"worker": worker, "now": now, "lease_until": lease_until, "batch": batch}
+    return list((await session.execute(_CLAIM, parameters)).all())
+
+
+async def record_rendering(session: AsyncSession, photo_id: uuid.UUID, values: dict[str, Any]) -> bool:
+    """Store what rendering found; False when the photo was rendered already, found unreadable, or is gone."""
+    result = await session.execute(_RENDERED, {"photo_id": photo_id, **values})
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+async def record_unreadable(session: AsyncSession, photo_id: uuid.UUID, now: datetime) -> bool:
+    result = await session.execute(_UNREADABLE, {"photo_id": photo_id, "now": now})
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+async def release_rendering(session: AsyncSession, photo_id: uuid.UUID, worker: str) -> None:
+    await session.execute(_RELEASE, {"photo_id": photo_id, "worker": worker})
 
 
 async def declaration(session: AsyncSession, visit_id: uuid.UUID, photo_id: uuid.UUID) -> AnyRow | None:

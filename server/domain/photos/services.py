@@ -1,15 +1,18 @@
 """Receiving photo evidence and handing it out to the people allowed to see it.
 
-An upload never holds a database transaction while bytes arrive or pixels are decoded (on SQLite a transaction is
+An upload never holds a database transaction while bytes arrive or a header is parsed (on SQLite a transaction is
 the one write lock): the declaration is looked up in a short read of its own, the body is streamed to a spool file
-while hashed, checked and rendered in a decoding process (``decoders``), the files are moved into the
-content-addressed store, and only then is the request's transaction used to mark the photo stored, recompute its
-flags and record the event. The mark is ``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads of one
-photo exactly one records it; the others find it stored and answer the same receipt. The visit row is locked first,
-so two different photos of one visit arriving together cannot both miss that the other completed it.
+while hashed, its header checked in a decoding process (``decoders.inspect``: kind, pixel count, a JPEG's marker
+structure, EXIF; no pixel decoded), the original is moved into the content-addressed store, flushed, and only then
+is the request's transaction used to mark the photo stored, recompute the flags its header allows and record the
+event. Rendering (display image, thumbnail, perceptual hash, and the flags that need it) happens after the receipt,
+in the render queue (``render_service``). The mark is ``UPDATE … WHERE stored_at IS NULL``, so of several racing uploads
+of one photo exactly one records it; the others find it stored and answer the same receipt. The visit row is locked
+first, so two different photos of one visit arriving together cannot both miss that the other completed it.
 
 Only the original must survive a power cut before the receipt: the display image and the thumbnail are made from it,
-so they are not flushed to disk, and one found missing (or left empty) when it is asked for is rendered again.
+so they are not flushed to disk, and one found missing (or left empty, or not made yet) when it is asked for is
+rendered on demand.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.config import Settings
 from server.domain.audit.services import AuditLog
 from server.domain.photos import queries
-from server.domain.photos.decoded import PhotoExif, RenderedPhoto, byte_ranges, exif_taken_at
+from server.domain.photos.decoded import PhotoExif, PhotoHeader, RenderedPhoto, byte_ranges, exif_taken_at
 from server.domain.photos.decoders import PhotoDecoders
-from server.domain.photos.spool import SpooledUpload, spool_to_file
+from server.domain.photos.spool import spool_to_file
 from server.domain.visits import queries as visit_queries
 from server.domain.visits.documents import Receipt, VisitStatus
 from server.domain.visits.flags_service import (
@@ -45,8 +48,10 @@ from server.lib.errors import (
     NotFound,
     PhotoContentTypeMismatch,
     PhotoHashMismatch,
+    PhotoNotAnImage,
     PhotoNotDeclared,
     PhotoTooLarge,
+    PhotoUnreadable,
 )
 from server.lib.storage import Move, PhotoStore, display_key, original_key, thumb_key
 
@@ -142,16 +147,11 @@ class PhotoService:
                     f"{declared.sha256}; nothing was kept. Send the photo again.",
                     field="sha256",
                 )
-            processed = await self.decoders.render(
-                spooled.path, self.settings.photo_render_dir, max_pixels=self.settings.max_photo_pixels
-            )
-            try:
-                await self._store_files(spooled, processed)
-            finally:
-                processed.remove_files()
+            header = await self.decoders.inspect(spooled.path, max_pixels=self.settings.max_photo_pixels)
+            await self.store.move_in(original_key(spooled.sha256, header.content_type), spooled.path)
         finally:
             spooled.path.unlink(missing_ok=True)
-        receipt = await self._mark_stored(visit_id, photo_id, declared, processed, principal)
+        receipt = await self._mark_stored(visit_id, photo_id, declared, header, principal)
         if receipt is None:  # a racing upload of the same photo recorded it first
             return await self._already_stored(visit_id)
         return StoreOutcome(receipt=receipt, stored_now=True)
@@ -181,27 +181,18 @@ class PhotoService:
             accuracy_m=row.accuracy_m,
         )
 
-    async def _store_files(self, spooled: SpooledUpload, processed: RenderedPhoto) -> None:
-        # Content-addressed: a key that already holds an object holds these very bytes, so "already there" is fine.
-        await self.store.move_in_all(
-            [
-                Move(original_key(spooled.sha256, processed.content_type), spooled.path),
-                *rendering_moves(spooled.sha256, processed),
-            ]
-        )
-
     async def _mark_stored(
         self,
         visit_id: uuid.UUID,
         photo_id: uuid.UUID,
         declared: _Declaration,
-        processed: RenderedPhoto,
+        header: PhotoHeader,
         principal: Principal,
     ) -> Receipt | None:
         """Record the photo as stored and answer the visit's receipt; None if a racing upload recorded it first."""
         visit = await queries.locked_visit_with_context(self.session, visit_id)
         now = clock.now()
-        exif = processed.exif
+        exif = header.exif
         photo = PhotoFacts(
             id=photo_id,
             sha256=declared.sha256,
@@ -214,7 +205,6 @@ class PhotoService:
             exif_lon=exif.lon,
             has_exif=has_exif_evidence(exif),
             stored=True,
-            phash=processed.phash,
         )
         marked = await queries.mark_stored(
             self.session,
@@ -222,25 +212,15 @@ class PhotoService:
             photo_id,
             {
                 "stored_at": now,
-                "original_key": original_key(declared.sha256, processed.content_type),
-                "content_type": processed.content_type,
-                "width": processed.width,
-                "height": processed.height,
-                "phash": processed.phash,
-                "exif_taken_at": photo.exif_taken_at,
-                "exif_lat": exif.lat,
-                "exif_lon": exif.lon,
-                "exif_make": exif.make,
-                "exif_model": exif.model,
-                "has_exif": photo.has_exif,
-                "display_ranges": _as_lists(processed.display_ranges),
+                "original_key": original_key(declared.sha256, header.content_type),
+                "content_type": header.content_type,
+                "width": header.width,
+                "height": header.height,
+                **exif_values(exif, ZoneInfo(declared.timezone)),
             },
         )
         if not marked:
             return None
-        await visit_queries.insert_look_alike_keys(
-            self.session, photo_id, processed.phash, surveyor_id=visit.visit_surveyor_id, unit_id=visit.visit_unit_id
-        )
         missing = (await visit_queries.missing_photo_ids(self.session, [visit_id]))[visit_id]
         status: VisitStatus = "submitted" if visit.visit_status == "incomplete" and not missing else visit.visit_status
         if status != visit.visit_status:
@@ -264,9 +244,9 @@ class PhotoService:
             data={
                 "visit_id": visit_id,
                 "sha256": declared.sha256,
-                "content_type": processed.content_type,
-                "width": processed.width,
-                "height": processed.height,
+                "content_type": header.content_type,
+                "width": header.width,
+                "height": header.height,
                 "visit_status": status,
                 "flags": [flag.code for flag in own_flags],
             },
@@ -328,25 +308,55 @@ class PhotoService:
             raise NotFound("The photo's file is not in the photo store.") from None
 
     async def _render_again(self, original: str, sha256: str) -> tuple[tuple[int, int], ...] | None:
-        """Render the photo's renderings again into the store; the display image's ranges of the original, when it
-        is made of them."""
+        """Render the photo's renderings (again) into the store; the display image's ranges of the original, when it
+        is made of them. A photo whose picture cannot be decoded has no rendering to show."""
         try:
-            chunks = await self.store.open_stream(original)
-        except FileNotFoundError:
-            raise NotFound("The photo's original is not in the photo store.") from None
-        # The original passed the size and pixel limits of the day it arrived; lowering them since must not hide it.
-        spooled = await spool_to_file(chunks, self.settings.photo_spool_dir, max_bytes=sys.maxsize)
-        try:
-            if spooled.sha256 != sha256:  # never render bytes that are not this photo's
-                raise NotFound("The photo's original in the photo store does not match its sha256.")
-            rendered = await self.decoders.render(spooled.path, self.settings.photo_render_dir, max_pixels=sys.maxsize)
-            try:
-                await self.store.move_in_all(rendering_moves(sha256, rendered))
-            finally:
-                rendered.remove_files()
-        finally:
-            spooled.path.unlink(missing_ok=True)
+            rendered = await render_stored_original(self.store, self.decoders, self.settings, original, sha256)
+        except PHOTO_REFUSALS:
+            raise NotFound("The photo's picture cannot be decoded: it has no rendering.") from None
         return rendered.display_ranges
+
+
+# What decoding an unreadable picture raises: the photo is refused at its upload, or found unreadable once stored.
+PHOTO_REFUSALS = (PhotoNotAnImage, PhotoTooLarge, PhotoUnreadable)
+
+
+async def render_stored_original(
+    store: PhotoStore, decoders: PhotoDecoders, settings: Settings, original: str, sha256: str
+) -> RenderedPhoto:
+    """Render a stored original's display image and thumbnail into the store and say what rendering found (its
+    files are gone by then). Content-addressed: rendering a photo twice, at once or not, stores the same bytes, so a
+    reviewer's on-demand rendering and the render queue's never conflict. Raises NotFound when the original is not
+    in the store (or not the photo's), ``PHOTO_REFUSALS`` when it cannot be decoded."""
+    try:
+        chunks = await store.open_stream(original)
+    except FileNotFoundError:
+        raise NotFound("The photo's original is not in the photo store.") from None
+    # The original passed the size and pixel limits of the day it arrived; lowering them since must not hide it.
+    spooled = await spool_to_file(chunks, settings.photo_spool_dir, max_bytes=sys.maxsize)
+    try:
+        if spooled.sha256 != sha256:  # never render bytes that are not this photo's
+            raise NotFound("The photo's original in the photo store does not match its sha256.")
+        rendered = await decoders.render(spooled.path, settings.photo_render_dir, max_pixels=sys.maxsize)
+        try:
+            await store.move_in_all(rendering_moves(sha256, rendered))
+        finally:
+            rendered.remove_files()
+    finally:
+        spooled.path.unlink(missing_ok=True)
+    return rendered
+
+
+def exif_values(exif: PhotoExif, region_tz: ZoneInfo) -> dict[str, Any]:
+    """The photo row's EXIF columns."""
+    return {
+        "exif_taken_at": exif_taken_at(exif, region_tz),
+        "exif_lat": exif.lat,
+        "exif_lon": exif.lon,
+        "exif_make": exif.make,
+        "exif_model": exif.model,
+        "has_exif": has_exif_evidence(exif),
+    }
 
 
 def rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:
@@ -355,7 +365,7 @@ def rendering_moves(sha256: str, rendered: RenderedPhoto) -> list[Move]:
     return [*display, Move(thumb_key(sha256), rendered.thumb_path, durable=False)]
 
 
-def _as_lists(ranges: tuple[tuple[int, int], ...] | None) -> list[list[int]] | None:
+def as_lists(ranges: tuple[tuple[int, int], ...] | None) -> list[list[int]] | None:
     return None if ranges is None else [list(byte_range) for byte_range in ranges]
 
 

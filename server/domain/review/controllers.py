@@ -94,7 +94,7 @@ def _queue_row_out(row: QueueRow) -> QueueRowOut:
         time_on_site_s=(visit.finished_at - visit.started_at).total_seconds(),
         flags=[FlagSummaryOut(code=f.code, severity=f.severity, count=f.count) for f in row.flags],
         evidence=_evidence_out(row.evidence),
-        photos=PhotoCounts(declared=row.photos_declared, stored=row.photos_stored),
+        photos=PhotoCounts(declared=row.photos_declared, stored=row.photos_stored, processing=row.photos_processing),
     )
 
 

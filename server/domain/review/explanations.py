@@ -84,6 +84,14 @@ EXPLANATIONS: dict[str, Explanation] = {
         en="The photo carries no EXIF data, so its time and place come from the phone alone. This is normal for "
         "photos resized by the app; information only.",
     ),
+    "photo.unreadable": Explanation(
+        id="Foto diterima dan disimpan apa adanya, tetapi gambarnya tidak dapat dibaca (datanya rusak atau "
+        "terpotong), sehingga tidak ada tampilan, thumbnail, maupun pemeriksaan foto kembar. Petugas diberi tahu "
+        "untuk mengambil foto lagi; unduh aslinya bila perlu memeriksanya.",
+        en="The photo was received and stored as sent, but its picture cannot be decoded (damaged or cut short), "
+        "so it has no display image, no thumbnail and no look-alike check. The surveyor is told to take it again; "
+        "download the original if you need to examine it.",
+    ),
     "visit.too_fast": Explanation(
         id="Kunjungan terlalu singkat untuk jumlah indikator dan foto yang direkam (kunjungan kepatuhan yang nyata "
         "memakan 30-90 menit), atau semua jawaban dan foto direkam dalam beberapa menit saja walau kunjungan dibiarkan "

@@ -200,14 +200,17 @@ async def flag_rows(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> Se
     return rows.all()
 
 
-async def photo_counts(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
-    """Photos declared and stored, per visit that has any."""
+async def photo_counts(session: AsyncSession, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, int]]:
+    """Photos declared, stored, and stored but not rendered yet (``photos.render_service``), per visit that has any."""
+    processing = func.count().filter(
+        Photo.stored_at.is_not(None), Photo.rendered_at.is_(None), Photo.unreadable_at.is_(None)
+    )
     rows = await session.execute(
-        select(Photo.visit_id, func.count(Photo.id), func.count(Photo.stored_at))
+        select(Photo.visit_id, func.count(Photo.id), func.count(Photo.stored_at), processing)
         .where(Photo.visit_id.in_(visit_ids))
         .group_by(Photo.visit_id)
     )
-    return {visit_id: (declared, stored) for visit_id, declared, stored in rows.all()}
+    return {visit_id: (declared, stored, waiting) for visit_id, declared, stored, waiting in rows.all()}
 
 
 # --- one visit ----------------------------------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class FlagSummaryOut(msgspec.Struct):
 class PhotoCounts(msgspec.Struct):
     declared: int
     stored: int
+    processing: int = 0
+    """Stored photos whose renderings (and the flags that need them) are still being made."""
 
 
 class EvidenceOut(msgspec.Struct):

@@ -94,6 +94,7 @@ class QueueRow:
     evidence: EvidenceSummary
     photos_declared: int
     photos_stored: int
+    photos_processing: int
 
 
 @dataclass(frozen=True)
@@ -239,8 +240,9 @@ class ReviewService:
                 surveyor_name=row.display_name,
                 flags=flags.get(row.Visit.id, []),
                 evidence=summarize_evidence((f.code, f.severity) for f in flags.get(row.Visit.id, [])),
-                photos_declared=photo_counts.get(row.Visit.id, (0, 0))[0],
-                photos_stored=photo_counts.get(row.Visit.id, (0, 0))[1],
+                photos_declared=photo_counts.get(row.Visit.id, (0, 0, 0))[0],
+                photos_stored=photo_counts.get(row.Visit.id, (0, 0, 0))[1],
+                photos_processing=photo_counts.get(row.Visit.id, (0, 0, 0))[2],
             )
             for row in page
         ]

@@ -362,6 +362,7 @@ async def photo_facts(session: AsyncSession, visit_id: uuid.UUID) -> list[PhotoF
             stored=row.stored_at is not None,
             phash=row.phash,
             indicator=row.indicator,
+            unreadable=row.unreadable_at is not None,
         )
         for row in rows
     ]

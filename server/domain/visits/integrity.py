@@ -38,6 +38,7 @@ FLAG_CODES = (
     "photo.reused",
     "photo.no_exif",
     "photo.duplicate_in_visit",
+    "photo.unreadable",
     "geo.mocked",
     "visit.too_fast",
     "visit.impossible_travel",
@@ -45,7 +46,9 @@ FLAG_CODES = (
     "visit.late_sync",
     "visit.incomplete_answers",
 )
-SURVEYOR_VISIBLE_CODES = frozenset({"geo.outside", "geo.inaccurate", "photo.far", "visit.incomplete_answers"})
+SURVEYOR_VISIBLE_CODES = frozenset(
+    {"geo.outside", "geo.inaccurate", "photo.far", "photo.unreadable", "visit.incomplete_answers"}
+)
 
 
 class MeasuredFlag(Flag, kw_only=True):
@@ -131,6 +134,8 @@ class PhotoFacts:
     stored: bool = False
     phash: str | None = None
     indicator: str = ""
+    unreadable: bool = False
+    """Stored, but rendering it failed for good: its picture cannot be shown (``photo.unreadable``)."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +288,7 @@ def photo_flags(facts: VisitFacts, settings: IntegritySettings) -> list[Measured
                 _photo_time(photo, facts, settings),
                 _photo_reused(photo, facts.reuse_matches, settings),
                 _photo_no_exif(photo),
+                _photo_unreadable(photo),
             )
             if flag is not None
         )
@@ -382,6 +388,17 @@ def _photo_no_exif(photo: PhotoFacts) -> MeasuredFlag | None:
         "photo.no_exif",
         "info",
         "Photo has no EXIF data: its time and position come from the phone alone.",
+        photo_id=photo.id,
+    )
+
+
+def _photo_unreadable(photo: PhotoFacts) -> MeasuredFlag | None:
+    if not photo.unreadable:
+        return None
+    return MeasuredFlag(
+        "photo.unreadable",
+        "warning",
+        "The photo was received but its picture cannot be decoded: take it again.",
         photo_id=photo.id,
     )
 

@@ -404,6 +404,7 @@ _PHOTO_FACTS = (
         _photos.c.stored_at,
         _photos.c.phash,
         _photos.c.indicator,
+        _photos.c.unreadable_at,
     )
     .where(_photos.c.visit_id == bindparam("visit_id"))
     .order_by(_photos.c.taken_at, _photos.c.id)

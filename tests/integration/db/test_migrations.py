@@ -237,3 +237,58 @@ async def test_downgrading_is_refused_while_a_version_is_not_a_whole_number(empt
 
     [row] = await in_thread(instrument_rows, empty_database_url)
     assert row.version == "1.2.0"
+
+
+async def test_photos_stored_before_the_render_queue_count_as_rendered(empty_database_url):
+    await in_thread(migrate.upgrade, empty_database_url)
+    engine = create_engine(empty_database_url)
+    try:
+        make = Factory(SimpleNamespace(state=SimpleNamespace(session_factory=create_session_factory(engine))))
+        assignment = await make.assignment()
+        now = clock.now()
+        visit = Visit(
+            id=uuid.uuid4(),
+            assignment_id=assignment.id,
+            wave_id=assignment.wave_id,
+            unit_id=assignment.unit_id,
+            surveyor_id=assignment.surveyor_id,
+            revision=1,
+            status="incomplete",
+            content_hash="0" * 64,
+            started_at=now,
+            finished_at=now,
+            first_received_at=now,
+            updated_at=now,
+        )
+        stored, declared = (
+            Photo(
+                id=uuid.uuid4(),
+                visit_id=visit.id,
+                indicator="A01",
+                sha256=f"{n}" * 64,
+                size=1,
+                content_type="image/jpeg",
+                taken_at=now,
+                declared_revision=1,
+                stored_at=stored_at,
+            )
+            for n, stored_at in ((1, now), (2, None))
+        )
+        await make._save(visit)
+        await make._save(stored, declared)
+    finally:
+        await engine.dispose()
+    await in_thread(migrate.downgrade, empty_database_url, "0009")  # the revision before the queue's
+
+    await in_thread(migrate.upgrade, empty_database_url)
+
+    sync_engine = create_sync_engine(sync_url(empty_database_url))
+    try:
+        with sync_engine.connect() as connection:
+            rows = connection.execute(select(Photo.__table__)).all()
+    finally:
+        sync_engine.dispose()
+    by_id = {row.id: row for row in rows}
+    assert by_id[stored.id].rendered_at == by_id[stored.id].stored_at is not None
+    assert by_id[declared.id].rendered_at is None
+    assert {(row.render_attempts, row.unreadable_at, row.render_lease_until) for row in rows} == {(0, None, None)}

@@ -28,6 +28,7 @@ from tests.integration.visits.helpers import (
     scalars,
     unique_jpeg,
 )
+from tests.photo_queue import drain
 
 FORM = "uji-foto-opsional-v1"
 RESPONSE = "{http://openrosa.org/http/response}"
@@ -250,18 +251,20 @@ async def test_a_returned_visit_says_so_in_collects_assignment_list(collect: Col
     assert before != after  # a new hash: Collect fetches the list again at its next form update
 
 
-async def test_a_photo_that_cannot_be_decoded_leaves_the_visit_incomplete_as_in_the_pwa(
-    collect: Collect, field, client
+async def test_a_photo_that_cannot_be_decoded_is_received_then_flagged_unreadable_as_in_the_pwa(
+    collect: Collect, field, client, app
 ):
     filled, xml, files = await a_submission(collect, field)
-    broken = files["b01.jpg"].data[:2000]  # a JPEG cut short: it starts like one, and cannot be decoded
+    broken = files["b01.jpg"].data[:2000]  # a JPEG cut short after its header: only decoding meets the cut
     files["b01.jpg"] = PhotoFile(files["b01.jpg"].path, broken, hashlib.sha256(broken).hexdigest(), "image/jpeg")
 
     response = await collect.post(xml, files)
+    await drain(app)
 
-    assert response.status_code in (415, 422), response.text
+    assert response.status_code == 201, response.text
     visit = (await client.get(f"/api/visits/{filled.instance_id}", headers=field.headers)).json()
-    assert visit["status"] == "incomplete" and len(visit["missing_photos"]) == 1
+    assert visit["missing_photos"] == []
+    assert "photo.unreadable" in {flag["code"] for flag in visit["flags"]}
 
 
 async def test_a_version_written_as_text_names_the_collect_form_and_its_submissions_are_accepted(client, make, app):

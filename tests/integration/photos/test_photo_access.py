@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from server.db.models import Photo
 from server.domain.photos.processing import process_photo
@@ -16,10 +16,12 @@ from tests.integration.visits.helpers import (
     declaration,
     field,  # noqa: F401 - fixture
     photo_file,
+    scalars,
     unique_jpeg,
     upload,
     visit_document,
 )
+from tests.photo_queue import drain
 
 
 async def a_stored_photo(client, field, photo):
@@ -87,6 +89,7 @@ async def test_renderings_lost_from_the_store_are_made_again_from_the_original_w
     # Renderings are not flushed to disk before the receipt: a power cut may lose them or leave them empty.
     photo = photo_file("portrait_6.jpg")  # sideways: its display image is a rendering of its own
     photo_id = await a_stored_photo(client, field, photo)
+    await drain(app)
     root = app.state.photo_store.root
     (tmp_path / "photo.jpg").write_bytes(photo.data)
     expected = process_photo(tmp_path / "photo.jpg")
@@ -107,6 +110,7 @@ async def test_a_phone_photo_is_stored_once_and_its_display_image_is_the_origina
 ):
     photo = photo_file("DSCN0012.jpg")  # upright, 640×480, with a camera's EXIF and GPS
     photo_id = await a_stored_photo(client, field, photo)
+    await drain(app)
     (tmp_path / "photo.jpg").write_bytes(photo.data)
     expected = process_photo(tmp_path / "photo.jpg")
 
@@ -118,6 +122,30 @@ async def test_a_phone_photo_is_stored_once_and_its_display_image_is_the_origina
     with Image.open(io.BytesIO(display.content)) as image:
         assert not image.getexif() and "exif" not in image.info
     assert not (app.state.photo_store.root / display_key(photo.sha256)).exists()
+
+
+async def test_a_photo_not_rendered_yet_is_rendered_when_asked_for_and_the_queue_then_records_it(
+    app, client, field, tmp_path
+):
+    photo = photo_file("portrait_6.jpg")
+    photo_id = await a_stored_photo(client, field, photo)
+    root = app.state.photo_store.root
+    (tmp_path / "photo.jpg").write_bytes(photo.data)
+    expected = process_photo(tmp_path / "photo.jpg")
+    for key in (display_key(photo.sha256), thumb_key(photo.sha256)):  # another test's copy may have been rendered
+        (root / key).unlink(missing_ok=True)
+
+    display = await client.get(f"/api/photos/{photo_id}/display", headers=field.headers)
+    thumb = await client.get(f"/api/photos/{photo_id}/thumb", headers=field.headers)
+    claimed = await drain(app)
+
+    assert (display.content, thumb.content) == (expected.display_jpeg, expected.thumb_jpeg)
+    assert claimed >= 1
+    row = (await scalars(app, select(Photo).where(Photo.id == uuid.UUID(photo_id))))[0]
+    assert row.rendered_at is not None and row.phash == expected.phash
+    # Rendered twice, once on demand and once by the queue: the same bytes under the same keys.
+    assert (root / display_key(photo.sha256)).read_bytes() == expected.display_jpeg
+    assert (root / thumb_key(photo.sha256)).read_bytes() == expected.thumb_jpeg
 
 
 async def test_a_display_file_lost_for_a_photo_stored_before_is_served_from_its_original(app, client, field, tmp_path):
@@ -136,6 +164,7 @@ async def test_a_display_file_lost_for_a_photo_stored_before_is_served_from_its_
 async def test_a_rendering_is_not_made_from_an_original_that_is_gone(app, client, field):
     photo = unique_jpeg()
     photo_id = await a_stored_photo(client, field, photo)
+    await drain(app)
     root = app.state.photo_store.root
     (root / original_key(photo.sha256, "image/jpeg")).unlink()
     (root / thumb_key(photo.sha256)).unlink()

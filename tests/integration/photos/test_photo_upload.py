@@ -24,6 +24,7 @@ from tests.integration.visits.helpers import (
     upload,
     visit_document,
 )
+from tests.photo_queue import drain
 
 
 async def a_visit_declaring(client, field, *photos, indicators=None):
@@ -64,6 +65,7 @@ async def test_the_last_missing_photo_is_stored_byte_identical_and_the_visit_is_
     assert after_first.json()["missing_photos"] == [last_declared["id"]]
     assert response.status_code == 201
     assert (response.json()["status"], response.json()["missing_photos"]) == ("submitted", [])
+    await drain(app)
     store = app.state.photo_store
     assert await store.get(original_key(last.sha256, "image/jpeg")) == last.data
     with Image.open(io.BytesIO(await store.get(thumb_key(last.sha256)))) as thumb:
@@ -135,6 +137,7 @@ async def test_an_iphone_heic_is_stored_as_sent_and_rendered_as_jpeg(app, client
     row = await photo_row(app, declared)
     assert (row.width, row.height) == (3024, 4032)
     assert row.original_key.endswith(".heic")
+    await drain(app)
     assert await app.state.photo_store.get(row.original_key) == photo.data
     with Image.open(io.BytesIO(await app.state.photo_store.get(display_key(photo.sha256)))) as display:
         assert (display.format, max(display.size)) == ("JPEG", 1600)
@@ -148,6 +151,7 @@ async def test_a_sideways_photo_is_recorded_and_rendered_upright(app, client, fi
 
     row = await photo_row(app, declared)
     assert (row.width, row.height) == (450, 600)
+    await drain(app)
     with Image.open(io.BytesIO(await app.state.photo_store.get(display_key(photo.sha256)))) as display:
         assert display.size == (450, 600)
 
@@ -182,7 +186,9 @@ async def test_a_look_alike_of_an_earlier_photo_is_flagged_reused_for_reviewers_
     await upload(client, earlier_id, earlier, original, field.headers)
     visit_id, (declared,) = await a_visit_declaring(client, field, look_alike)
 
+    await drain(app)
     response = await upload(client, visit_id, declared, look_alike, field.headers)
+    await drain(app)
 
     assert "photo.reused" not in {flag["code"] for flag in response.json()["flags"]}
     reused = [flag for flag in await flags_of(app, visit_id) if flag.code == "photo.reused"]
@@ -204,8 +210,10 @@ async def test_the_same_file_is_found_anywhere_and_a_look_alike_only_among_the_s
 
     copy_id, (copy,) = await a_visit_declaring(client, field, original)
     await upload(client, copy_id, copy, original, field.headers)
+    await drain(app)
     alike_id, (alike,) = await a_visit_declaring(client, field, look_alike)
     await upload(client, alike_id, alike, look_alike, field.headers)
+    await drain(app)
 
     copy_flags = [flag for flag in await flags_of(app, copy_id) if flag.code == "photo.reused"]
     assert len(copy_flags) == 1 and copy_flags[0].severity == "critical"

@@ -214,6 +214,7 @@ async def a_submitted_visit(
             accuracy_m=10.0,
             declared_revision=1,
             stored_at=clock.now() if photos_stored else None,
+            rendered_at=clock.now() if photos_stored else None,
             original_key=f"photos/{visit_id}/{indicator.id}.jpg" if photos_stored else None,
             width=1600 if photos_stored else None,
             height=1200 if photos_stored else None,

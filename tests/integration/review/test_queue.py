@@ -62,7 +62,7 @@ async def test_each_row_names_the_place_surveyor_flags_and_photo_counts(client, 
         {"code": "photo.no_exif", "severity": "info", "count": 1},
     ]
     required_photos = sum(1 for i in scene.instrument.indicators().values() if i.photo == "required")
-    assert row["photos"] == {"declared": required_photos, "stored": required_photos}
+    assert row["photos"] == {"declared": required_photos, "stored": required_photos, "processing": 0}
 
 
 async def test_incomplete_visits_stay_out_of_the_queue_unless_asked_for(client, make):

@@ -21,6 +21,7 @@ from tests.integration.visits.helpers import (
     upload,
     visit_document,
 )
+from tests.photo_queue import drain
 from tests.tracks import honest_track
 
 BANDUNG = (-6.9175, 107.6191)  # about 96 km from Sumber, where the factories put units
@@ -149,8 +150,11 @@ async def test_a_re_encoded_copy_for_another_indicator_is_flagged_once_both_phot
     assert await flags_with(app, visit_id, "photo.duplicate_in_visit") == []
 
     await upload(client, visit_id, declared[1], copy, field.headers)  # the copy first: nothing to compare yet
+    await drain(app)
     assert await flags_with(app, visit_id, "photo.duplicate_in_visit") == []
     await upload(client, visit_id, declared[0], original, field.headers)
+    assert await flags_with(app, visit_id, "photo.duplicate_in_visit") == []  # known once it is rendered
+    await drain(app)
 
     [flag] = await flags_with(app, visit_id, "photo.duplicate_in_visit")
     assert flag.facts["kind"] == "phash" and flag.facts["indicators"] == ["B01", "B04"]
