@@ -569,7 +569,8 @@ def run_once(args: argparse.Namespace, photo_bank: list[bytes], stored_photos: i
                 print(f"  seeding {stored_photos} stored photos …", flush=True)
                 store = asyncio.run(seed_store(url, seeded, stored_photos, work, photo_bank, data_dir))
                 print(f"  seeded in {store.seconds:.1f} s", flush=True)
-            with running_server(data_dir, url, workers=args.workers) as (server_url, process):
+            profile_to = args.profile.with_suffix(f".{label}.prof") if args.profile else None
+            with running_server(data_dir, url, workers=args.workers, profile_to=profile_to) as (server_url, process):
                 waiting = WaitingPhotos(url)
                 try:
                     time.sleep(1.0)  # the server's start-up work (decoders forking, the sealer's first round) ends
@@ -730,6 +731,11 @@ def main() -> int:
         default=Path(tempfile.gettempdir()) / f"sidak-load-pictures-v{PICTURE_VERSION}",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="run the server under cProfile (with --workers 1) and write its statistics to <PROFILE>.<run>.prof",
+    )
     args = parser.parse_args()
     if args.quick:
         args.visits = 128

@@ -57,6 +57,7 @@ def test_a_visit_whose_photos_are_being_processed_is_marked_in_the_queue(console
     assert stored >= 1
     assert badge.get_attribute("data-processing") == str(stored)
     assert str(stored) in badge.inner_text()
+    badge.scroll_into_view_if_needed()
     shoot(page, "queue-processing", full_page=False)
 
     set_photos(live_server, visit.id, "rendered_at = stored_at, render_lease_until = NULL, render_leased_by = NULL")
