@@ -46,7 +46,8 @@ def is_full_mode() -> bool:
 
 
 def _server_env(data_dir: Path, database_url: str) -> dict[str, str]:
-    return server_env(data_dir, SIDAK_DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
+    # Short leases: the photos a killed server was rendering come back within a test, not after two minutes.
+    return server_env(data_dir, SIDAK_DATABASE_URL=database_url, SIDAK_PHOTO_RENDER_LEASE_S="10", PYTHONUNBUFFERED="1")
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -486,6 +487,27 @@ class Holdings:
     problems: list[str] = field(default_factory=list)
 
 
+async def photos_waiting_to_render(engine: Any, timeout_s: float) -> int:
+    """Wait until the render queue holds no stored photo (renderings follow a photo's receipt); how many still wait
+    when ``timeout_s`` has passed."""
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        async with engine.connect() as db:
+            waiting = (
+                await db.execute(
+                    text(
+                        "SELECT count(*) FROM photos WHERE stored_at IS NOT NULL AND rendered_at IS NULL "
+                        "AND unreadable_at IS NULL"
+                    )
+                )
+            ).scalar_one()
+        if waiting == 0 or time.monotonic() > deadline:
+            return int(waiting)
+        await asyncio.sleep(0.2)
+
+
 async def check_holdings(
     database_url: str,
     data_dir: Path,
@@ -493,12 +515,14 @@ async def check_holdings(
     surveyors: Collection[str],
     *,
     earlier: Collection[str] = (),
+    render_timeout_s: float = 120.0,
 ) -> Holdings:
     """Of the visits made by ``surveyors`` (the demo's history has visits of its own): every visit a phone holds a
     receipt for is stored exactly once with the content sent: one revision, its answers and positions once each, one
     `visit.received` event; every photo stored once, its original's bytes hashing to the declared sha256, its display
-    and thumbnail present, one `photo.stored` event; the store holds no original that no photo row names, and no
-    temporary file. ``earlier``: ids of visits the surveyors had stored before (a seeded history), not checked."""
+    and thumbnail present once the render queue has rendered it (waited for up to ``render_timeout_s``), one
+    `photo.stored` event; the store holds no original that no photo row names, and no temporary file. ``earlier``:
+    ids of visits the surveyors had stored before (a seeded history), not checked."""
     import msgspec
     from sqlalchemy import func, select
 
@@ -512,6 +536,9 @@ async def check_holdings(
     problems = holdings.problems
     engine = create_engine(database_url)
     try:
+        waiting = await photos_waiting_to_render(engine, render_timeout_s)
+        if waiting:
+            problems.append(f"{waiting} stored photos still wait to be rendered after {render_timeout_s:.0f} s")
         async with engine.connect() as db:
 
             async def counts(column: Any, *where: Any) -> Counter[str]:
