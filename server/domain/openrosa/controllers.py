@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, head, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.datastructures.state import State
 from litestar.exceptions import HTTPException
@@ -19,6 +20,7 @@ from server.domain.openrosa.collect_settings import client_name
 from server.domain.openrosa.documents import form_list_xml, manifest_xml, response_xml
 from server.domain.openrosa.schemas import IssuedCollectKey, SurveyorCollectKey
 from server.domain.openrosa.services import CollectKeyService, OpenRosaService, Upload
+from server.domain.photos.render_service import nudge_render_worker
 from server.domain.photos.services import PhotoService
 from server.lib.auth import reviewers
 from server.lib.errors import DomainError, MalformedRequest
@@ -125,7 +127,13 @@ class OpenRosaController(Controller):
         xml, uploads, is_incomplete = await _submission_parts(request)
         client = client_name(request.headers.get("user-agent", ""))
         message = await service.submit(xml, uploads, is_incomplete=is_incomplete, client=client)
-        return _xml(response_xml(message), 201)
+        return Response(
+            response_xml(message),
+            status_code=201,
+            media_type=XML,
+            headers=OPENROSA_HEADERS,
+            background=BackgroundTask(nudge_render_worker, state),
+        )
 
 
 class CollectKeyController(Controller):

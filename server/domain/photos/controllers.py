@@ -14,6 +14,7 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.photos import queries
+from server.domain.photos.render_service import nudge_render_worker
 from server.domain.photos.schemas import PhotoQueueOut
 from server.domain.photos.services import PhotoService
 from server.domain.visits.documents import Receipt
@@ -26,11 +27,6 @@ PHOTO_CACHE_CONTROL = "private, max-age=604800, immutable"
 
 def _service(db_session: AsyncSession, state: State) -> PhotoService:
     return PhotoService(db_session, state.session_factory, state.settings, state.photo_store, state.photo_decoders)
-
-
-async def _nudge_render_worker(state: State) -> None:
-    if state.render_worker is not None:
-        state.render_worker.nudge()
 
 
 def _content_length(request: Request[Any, Any, Any]) -> int | None:
@@ -79,7 +75,7 @@ class PhotoController(Controller):
         if not outcome.stored_now:
             return Response(outcome.receipt, status_code=200)
         # After the answer, so after the commit: the render queue only sees the photo once it is committed.
-        return Response(outcome.receipt, status_code=201, background=BackgroundTask(_nudge_render_worker, state))
+        return Response(outcome.receipt, status_code=201, background=BackgroundTask(nudge_render_worker, state))
 
     @get(
         "/photos/{photo_id:uuid}/{variant:str}",

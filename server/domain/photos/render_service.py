@@ -26,6 +26,7 @@ import socket
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, NoResultFound
@@ -186,6 +187,14 @@ async def _refresh_flags(session: AsyncSession, visit: visit_queries.AnyRow, row
         first_received_at=visit.first_received_at,
     )
     return [flag.code for flag in flags]
+
+
+async def nudge_render_worker(state: Any) -> None:
+    """A background task after a receipt's answer: this process's render worker starts at once instead of at its
+    next poll (``state`` is the app's; it has no worker when rendering is left to ``sidak worker``)."""
+    worker = getattr(state, "render_worker", None)
+    if worker is not None:
+        worker.nudge()
 
 
 class RenderWorker:
