@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from photo_pipeline import bare_pipeline_rate
 from sqlalchemy import insert, make_url, select
 from sync_ingest import (
     ANSWERS,
@@ -266,6 +267,10 @@ class Phase:
     drain_s: float = 0.0
     drain_server_cpu_s: float = 0.0
     drain_complete: bool = True
+    drain_photos: int = 0
+    """Photos still waiting when the drain began (just after the last receipt)."""
+    drain_photos_s: float = 0.0
+    """The time from then until none waited."""
     queue: bool = False
 
 
@@ -363,13 +368,16 @@ def drain(phase: Phase, waiting: WaitingPhotos, server_group: int, timeout_s: fl
     """Wait until no photo waits to be rendered; the time since the last receipt and the server's CPU in it."""
     phase.queue = waiting.has_queue
     cpu_before = cpu_seconds_of_group(server_group)
-    deadline = time.perf_counter() + timeout_s
+    began = time.perf_counter()
+    deadline = began + timeout_s
+    phase.drain_photos = waiting.count() if phase.queue else 0
     while waiting.count():
         if time.perf_counter() > deadline:
             phase.drain_complete = False
             break
         time.sleep(DRAIN_POLL_S)
     ended = time.perf_counter()
+    phase.drain_photos_s = ended - began
     phase.drain_s = max(0.0, ended - phase.last_receipt_at) if phase.queue else 0.0
     phase.drain_server_cpu_s = cpu_seconds_of_group(server_group) - cpu_before if phase.queue else 0.0
 
@@ -632,6 +640,8 @@ def figures(outcome: Outcome) -> dict[str, Any]:
         "drain_s": round(phase.drain_s, 2),
         "drain_complete": phase.drain_complete,
         "drain_server_cpu_ms_per_visit": round(1000 * phase.drain_server_cpu_s / max(received, 1), 1),
+        "drain_photos": phase.drain_photos,
+        "drain_photos_per_s": round(phase.drain_photos / phase.drain_photos_s, 1) if phase.drain_photos_s > 0 else 0.0,
         "server_cpu_ms_per_visit_with_drain": round(cpu_all, 1),
         "load_generator_cpu_ms_per_visit": round(1000 * phase.client_cpu_s / max(received, 1), 2),
         "errors": len(phase.errors),
@@ -646,6 +656,26 @@ def figures(outcome: Outcome) -> dict[str, Any]:
         "look_alikes_found": outcome.reused_found,
         "reused_flags_unplanted": outcome.reused_unexpected,
     }
+
+
+def print_bare_pipeline_ratio(results: list[dict[str, Any]], photo_bank: list[bytes]) -> None:
+    """The drain's rate against the bare pipeline on every core, measured now that the server has stopped: during
+    the drain no phone sends, so the app leaves both cores to rendering."""
+    if not any(result["drain_photos"] for result in results):
+        return
+    with tempfile.TemporaryDirectory(prefix="sidak-load-bare-") as folder:
+        paths = [Path(folder) / f"{n}.jpg" for n in range(8)]
+        for path, picture in zip(paths, photo_bank, strict=False):
+            path.write_bytes(picture)
+        # What the server does with a phone's JPEG: its display image is the upload minus metadata, not re-encoded.
+        per_core = bare_pipeline_rate(paths, 3.0, keep_fitting_jpeg=True)
+    cores = os.cpu_count() or 1
+    for result in results:
+        if result["drain_photos"]:
+            print(
+                f"{result['run']}: the drain rendered {result['drain_photos_per_s'] / (per_core * cores):.2f}× "
+                f"the bare pipeline on {cores} cores ({per_core:.1f} photos/s on one, measured after the run)"
+            )
 
 
 def print_figures(result: dict[str, Any]) -> None:
@@ -673,6 +703,11 @@ def print_figures(result: dict[str, Any]) -> None:
         f"{result['server_cpu_ms_per_visit_with_drain']} ms with the drain"
     )
     print(f"  drain           {drain_text}")
+    if result["drain_photos"]:
+        print(
+            f"  drain rate      {result['drain_photos']} photos waiting at the last receipt, rendered at "
+            f"{result['drain_photos_per_s']} photos/s"
+        )
     print(f"  load generator  {result['load_generator_cpu_ms_per_visit']} ms of its own CPU per visit")
     print(f"  errors {result['errors']} {result['error_samples']}")
     print(
@@ -765,6 +800,7 @@ def main() -> int:
             f"\nwith {args.stored_photos} photos stored: {rate:.2f}× the empty store's visits/s, "
             f"{cpu:.2f}× its server CPU per visit"
         )
+    print_bare_pipeline_ratio(results, photo_bank)
     print(f"load average at the end {os.getloadavg()[0]:.1f} (other sessions' work included)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
