@@ -94,9 +94,10 @@ async def test_downgrading_to_empty_and_upgrading_again_round_trips(empty_databa
     assert await in_thread(schema_differences, empty_database_url) == []
 
 
-async def test_the_look_alike_index_is_filled_with_the_photos_stored_before_it(empty_database_url):
-    await in_thread(migrate.upgrade, empty_database_url)
-    engine = create_engine(empty_database_url)
+async def a_visit_with_two_photos(url: str, first: dict, second: dict) -> tuple[Any, Photo, Photo]:
+    """An assignment, and a visit of it declaring two photos that differ by the columns given (as the code of an
+    earlier revision left them)."""
+    engine = create_engine(url)
     try:
         make = Factory(SimpleNamespace(state=SimpleNamespace(session_factory=create_session_factory(engine))))
         assignment = await make.assignment()
@@ -115,7 +116,7 @@ async def test_the_look_alike_index_is_filled_with_the_photos_stored_before_it(e
             first_received_at=now,
             updated_at=now,
         )
-        hashed, unhashed = (
+        photos = [
             Photo(
                 id=uuid.uuid4(),
                 visit_id=visit.id,
@@ -125,26 +126,38 @@ async def test_the_look_alike_index_is_filled_with_the_photos_stored_before_it(e
                 content_type="image/jpeg",
                 taken_at=now,
                 declared_revision=1,
-                phash=phash,
+                **columns,
             )
-            for n, phash in ((1, "0123456789abcdef"), (2, None))
-        )
+            for n, columns in ((1, first), (2, second))
+        ]
         await make._save(visit)
-        await make._save(hashed, unhashed)
+        await make._save(*photos)
     finally:
         await engine.dispose()
+    return assignment, photos[0], photos[1]
+
+
+def all_rows(url: str, table: sa.Table) -> list[Any]:
+    engine = create_sync_engine(sync_url(url))
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(select(table)))
+    finally:
+        engine.dispose()
+
+
+async def test_the_look_alike_index_is_filled_with_the_photos_stored_before_it(empty_database_url):
+    await in_thread(migrate.upgrade, empty_database_url)
+    assignment, hashed, _unhashed = await a_visit_with_two_photos(
+        empty_database_url, {"phash": "0123456789abcdef"}, {"phash": None}
+    )
     previous = "0007"  # the revision before the index's
     await in_thread(migrate.downgrade, empty_database_url, previous)
     assert "photo_look_alike_keys" not in await in_thread(table_names, empty_database_url)
 
     await in_thread(migrate.upgrade, empty_database_url)
 
-    sync_engine = create_sync_engine(sync_url(empty_database_url))
-    try:
-        with sync_engine.connect() as connection:
-            rows = connection.execute(select(PhotoLookAlikeKey.__table__)).all()
-    finally:
-        sync_engine.dispose()
+    rows = await in_thread(all_rows, empty_database_url, PhotoLookAlikeKey.__table__)
     assert {(row.photo_id, row.key, row.surveyor_id, row.unit_id) for row in rows} == {
         (hashed.id, key, assignment.surveyor_id, assignment.unit_id) for key in band_keys("0123456789abcdef")
     }
@@ -241,53 +254,14 @@ async def test_downgrading_is_refused_while_a_version_is_not_a_whole_number(empt
 
 async def test_photos_stored_before_the_render_queue_count_as_rendered(empty_database_url):
     await in_thread(migrate.upgrade, empty_database_url)
-    engine = create_engine(empty_database_url)
-    try:
-        make = Factory(SimpleNamespace(state=SimpleNamespace(session_factory=create_session_factory(engine))))
-        assignment = await make.assignment()
-        now = clock.now()
-        visit = Visit(
-            id=uuid.uuid4(),
-            assignment_id=assignment.id,
-            wave_id=assignment.wave_id,
-            unit_id=assignment.unit_id,
-            surveyor_id=assignment.surveyor_id,
-            revision=1,
-            status="incomplete",
-            content_hash="0" * 64,
-            started_at=now,
-            finished_at=now,
-            first_received_at=now,
-            updated_at=now,
-        )
-        stored, declared = (
-            Photo(
-                id=uuid.uuid4(),
-                visit_id=visit.id,
-                indicator="A01",
-                sha256=f"{n}" * 64,
-                size=1,
-                content_type="image/jpeg",
-                taken_at=now,
-                declared_revision=1,
-                stored_at=stored_at,
-            )
-            for n, stored_at in ((1, now), (2, None))
-        )
-        await make._save(visit)
-        await make._save(stored, declared)
-    finally:
-        await engine.dispose()
+    _assignment, stored, declared = await a_visit_with_two_photos(
+        empty_database_url, {"stored_at": clock.now()}, {"stored_at": None}
+    )
     await in_thread(migrate.downgrade, empty_database_url, "0009")  # the revision before the queue's
 
     await in_thread(migrate.upgrade, empty_database_url)
 
-    sync_engine = create_sync_engine(sync_url(empty_database_url))
-    try:
-        with sync_engine.connect() as connection:
-            rows = connection.execute(select(Photo.__table__)).all()
-    finally:
-        sync_engine.dispose()
+    rows = await in_thread(all_rows, empty_database_url, Photo.__table__)
     by_id = {row.id: row for row in rows}
     assert by_id[stored.id].rendered_at == by_id[stored.id].stored_at is not None
     assert by_id[declared.id].rendered_at is None
