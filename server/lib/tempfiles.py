@@ -42,8 +42,11 @@ def _writer_is_alive(name: str, kind: str) -> bool:
     if not pid_text.isdigit():
         return False
     pid = int(pid_text)
-    if pid == os.getpid():
-        return True
+    return pid == os.getpid() or is_alive(pid)
+
+
+def is_alive(pid: int) -> bool:
+    """Whether a process with this id runs (one of another user answers the signal check with PermissionError)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

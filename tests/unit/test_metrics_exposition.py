@@ -15,7 +15,8 @@ from server.domain.metrics.request_counts import (
     status_class,
     summed_series,
 )
-from server.domain.metrics.workers import WorkerFiles, clear_worker_files, is_alive, process_figures
+from server.domain.metrics.workers import WorkerFiles, clear_worker_files, process_figures
+from server.lib.tempfiles import is_alive
 
 
 def test_a_family_is_rendered_with_its_help_its_type_and_one_line_per_sample():

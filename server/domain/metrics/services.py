@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.domain.audit import queries as audit_queries
 from server.domain.metrics.exposition import Family, Sample, render
 from server.domain.metrics.request_counts import RequestCounts, request_families, summed_series
-from server.domain.metrics.workers import WorkerFiles, is_alive, process_families, process_figures
+from server.domain.metrics.workers import WorkerFiles, process_families, process_figures
 from server.domain.photos import queries as photo_queries
 from server.lib import clock
+from server.lib.tempfiles import is_alive
 
 logger = logging.getLogger(__name__)
 

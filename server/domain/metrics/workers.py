@@ -62,16 +62,6 @@ def clear_worker_files(directory: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass(frozen=True)
 class ProcessFigures:
     cpu_s: float
