@@ -75,6 +75,19 @@ def an_assignment(server: PwaServer, surveyor: str, region: str | None = None) -
     return {**found, "surveyor": surveyor}
 
 
+def capture_offline(device: Any, page: Any, assignment: dict[str, Any], instrument: dict[str, Any],
+                    photo_file: Any) -> str:
+    """Cuts the network, then captures and finishes a whole visit, which waits in the outbox; its id."""
+    device.set_offline(True)
+    page.wait_for_selector("[data-testid=sync-status][data-state=offline]")
+    visit_id = start_visit(page, assignment["id"])
+    page.wait_for_selector("[data-testid=gps-bar][data-accuracy-m]")
+    capture_everything(page, instrument, photo_file)
+    finish(page)
+    device.wait_for_state(visit_id, "waiting")
+    return visit_id
+
+
 def capture_and_send(device: Any, assignment: dict[str, Any], instrument: dict[str, Any], photo_file: Any,
                      route: Any = None) -> tuple[str, dict[str, Any]]:
     """Logs in, captures a whole visit online, finishes it and waits until the outbox has sent it."""
@@ -365,13 +378,7 @@ def test_a_visit_finished_offline_is_sent_by_the_service_worker_once_the_network
     page = device.open()
     device.log_in("surveyor3")
     device.wait_until_installed()
-    device.set_offline(True)
-    page.wait_for_selector("[data-testid=sync-status][data-state=offline]")
-    visit_id = start_visit(page, assignment["id"])
-    page.wait_for_selector("[data-testid=gps-bar][data-accuracy-m]")
-    capture_everything(page, instrument, photo_file)
-    finish(page)
-    device.wait_for_state(visit_id, "waiting")
+    visit_id = capture_offline(device, page, assignment, instrument, photo_file)
     wait_until(page, f"navigator.serviceWorker.ready.then((r) => r.sync.getTags())"
                      f".then((tags) => tags.includes('{BACKGROUND_SYNC_TAG}'))")
     photos = device.photo_records(visit_id)
@@ -519,13 +526,7 @@ def test_a_visit_stored_while_versions_were_numbers_is_sent_after_the_update(pho
     page = device.open()
     device.log_in(assignment["surveyor"])
     device.wait_until_installed()
-    device.set_offline(True)
-    page.wait_for_selector("[data-testid=sync-status][data-state=offline]")
-    visit_id = start_visit(page, assignment["id"])
-    page.wait_for_selector("[data-testid=gps-bar][data-accuracy-m]")
-    capture_everything(page, instrument, photo_file)
-    finish(page)
-    device.wait_for_state(visit_id, "waiting")
+    visit_id = capture_offline(device, page, assignment, instrument, photo_file)
     surveyor_id = device.visit_record(visit_id)["user_id"]
 
     device.set_offline(False)
